@@ -1,0 +1,163 @@
+"""Command-line parsing only. Each command is a plain function, imported when it runs, that
+returns an exit code; heavy libraries are imported inside those functions, never here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from mlspec import __version__
+from mlspec.errors import EXIT_INTERNAL, EXIT_USAGE, MlspecError
+
+SPEC_HELP = "path of mlproject.yaml (default: ./mlproject.yaml)"
+
+# command name -> "module:function"
+HANDLERS = {
+    "init": "mlspec.scaffold:init_command",
+    "validate": "mlspec.spec.commands:validate_command",
+    "schema": "mlspec.spec.commands:schema_command",
+    "render": "mlspec.render.commands:render_command",
+    "run": "mlspec.pipeline.commands:run_command",
+    "status": "mlspec.pipeline.commands:status_command",
+    "test": "mlspec.pipeline.commands:test_command",
+    "train": "mlspec.pipeline.commands:train_command",
+    "evaluate": "mlspec.pipeline.commands:evaluate_command",
+    "gate": "mlspec.gate.commands:gate_command",
+    "report": "mlspec.report.commands:report_command",
+    "promote": "mlspec.promote.commands:promote_command",
+    "build": "mlspec.serve.commands:build_command",
+    "serve": "mlspec.serve.commands:serve_command",
+    "drift": "mlspec.monitor.commands:drift_command",
+}
+
+
+def _spec_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", nargs="?", default="mlproject.yaml", help=SPEC_HELP)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlspec",
+        description="GitOps CI/CD/CT for machine learning from one declarative mlproject.yaml.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlspec {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="scaffold a working project (spec, training code, sample data)")
+    p.add_argument("directory", nargs="?", default=".", help="where to create the project (default: .)")
+    p.add_argument("--name", default=None, help="project name (default: the folder's name)")
+
+    p = sub.add_parser("validate", help="validate specs; errors point at file:line:col")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format")
+    p.add_argument("--no-file-checks", action="store_true", help="do not check that referenced files exist")
+
+    p = sub.add_parser("schema", help="print or write the JSON Schema of mlproject.yaml")
+    p.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
+
+    p = sub.add_parser("render", help="write or check the GitHub Actions workflows of one or more projects")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files (default: every mlproject.yaml in the repository)")
+    p.add_argument("--output-dir", default=None, help="workflow folder (default: <repository>/.github/workflows)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff on drift")
+
+    p = sub.add_parser("run", help="the whole pipeline locally, skipping stages whose inputs did not change")
+    _spec_arg(p)
+    p.add_argument("--force", action="store_true", help="rerun every stage")
+
+    p = sub.add_parser("status", help="which stages are stale and why")
+    _spec_arg(p)
+
+    p = sub.add_parser("test", help="deepchecks data or model tests")
+    p.add_argument("kind", choices=["data", "model"], help="what to test")
+    _spec_arg(p)
+    p.add_argument("--force", action="store_true", help="rerun even when nothing changed")
+
+    for name, text in (("train", "train the model"), ("evaluate", "compute the metrics on the test set")):
+        p = sub.add_parser(name, help=text)
+        _spec_arg(p)
+        p.add_argument("--force", action="store_true", help="rerun even when nothing changed")
+
+    p = sub.add_parser("gate", help="evaluate the promotion gates against the latest run")
+    _spec_arg(p)
+    p.add_argument("--env", default=None, help="environment to gate for (default: the first)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+
+    p = sub.add_parser("report", help="Markdown report of the latest run")
+    _spec_arg(p)
+    p.add_argument("--output", "-o", default=None, help="write the report here (default: the run folder)")
+    p.add_argument("--comment", action="store_true", help="keep one sticky comment on the pull request up to date")
+    p.add_argument("--env", default=None, help="environment whose champion is the baseline")
+
+    p = sub.add_parser("promote", help="open or update the promotion pull request for an environment")
+    _spec_arg(p)
+    p.add_argument("--env", required=True, help="target environment")
+    p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
+
+    p = sub.add_parser("build", help="build the BentoML service")
+    _spec_arg(p)
+    p.add_argument("--version", dest="model_version", default=None, help="model tag (default: deployed or latest)")
+    p.add_argument("--env", default=None, help="build the model recorded in deploy/<env>.yaml")
+    p.add_argument("--containerize", action="store_true", help="also build the container image")
+
+    p = sub.add_parser("serve", help="serve the built service locally")
+    _spec_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: serve.port of the spec)")
+
+    p = sub.add_parser("drift", help="drift of new data against the training reference")
+    _spec_arg(p)
+    p.add_argument("--current", required=True, help="new data: a CSV/Parquet file or a folder of them")
+    p.add_argument("--reference", default=None, help="reference data (default: the serving model's training data)")
+    p.add_argument("--env", default=None, help="environment whose serving model is the reference")
+    p.add_argument("--dispatch", action="store_true", help="start CT through GitHub when drift is found")
+    return parser
+
+
+def _write_traceback() -> str:
+    fd, path = tempfile.mkstemp(prefix=f"mlspec-traceback-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(traceback.format_exc())
+    return path
+
+
+def call(command: str, arguments: dict[str, Any]) -> int:
+    module_name, _, function_name = HANDLERS[command].partition(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    return int(function(**arguments))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = vars(parser.parse_args(argv))
+    command = args.pop("command")
+    try:
+        return call(command, args)
+    except MlspecError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # noqa: BLE001 - last line of defence: no traceback for users
+        path = _write_traceback()
+        print(
+            f"internal error: {type(error).__name__}: {error}\n"
+            f"  the full traceback is in {path}; please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+__all__ = ["EXIT_USAGE", "build_parser", "main"]

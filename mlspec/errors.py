@@ -1,0 +1,49 @@
+"""One error base class; every user-facing failure is an MlspecError with an exit code.
+
+The CLI prints ``str(error)`` (no traceback) and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the thing checked is not OK
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class MlspecError(Exception):
+    """A failure the user can act on. The message says what went wrong and what to do."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class UsageError(MlspecError):
+    exit_code = EXIT_USAGE
+
+
+class SpecError(MlspecError):
+    """The spec file cannot be read or is invalid (details already formatted)."""
+
+
+class DataError(MlspecError):
+    """Data files named by the spec are missing, unreadable or do not match the spec."""
+
+
+class StageFailed(MlspecError):
+    """A pipeline stage ran and its verdict is 'not OK' (tests failed, gate not passed)."""
+
+
+class GitHubError(MlspecError):
+    """GitHub refused or failed a request (message never contains the token)."""
+
+
+class ServeError(MlspecError):
+    """Building, serving or containerizing the BentoML service failed."""

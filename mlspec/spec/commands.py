@@ -1,0 +1,30 @@
+"""`mlspec validate` and `mlspec schema`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mlspec.errors import EXIT_FAILED, EXIT_OK
+from mlspec.fsio import atomic_write_text
+from mlspec.spec.reporters import FORMATTERS
+from mlspec.spec.validate import check_files
+
+
+def validate_command(specs: list[str], format: str = "text", no_file_checks: bool = False) -> int:
+    paths = [Path(p) for p in specs] or [Path("mlproject.yaml")]
+    results = check_files(paths, check_files=not no_file_checks)
+    sys.stdout.write(FORMATTERS[format](results))
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def schema_command(output: str | None = None) -> int:
+    from mlspec.spec.schema import schema_text
+
+    text = schema_text()
+    if output:
+        atomic_write_text(output, text)
+        print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,507 @@
+"""The `mlproject.yaml` schema (apiVersion mlspec/v1) as pydantic models.
+
+Rules: unknown keys are errors, every field has a description (it shows in editors through
+the JSON Schema), defaults keep the smallest useful spec near ten lines, and every string
+that ends up in a generated workflow is constrained to characters that are safe there.
+Checks that need the file system or several sections at once live in `semantic.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mlspec.metrics_catalog import DEFAULT_METRICS, METRICS
+from mlspec.spec.cron import parse_cron
+
+API_VERSION = "mlspec/v1"
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+ENV_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+# Relative paths and globs: letters, digits and a few punctuation marks; nothing a shell,
+# YAML or a `${{ }}` expression could read as syntax.
+_PATH_CHARS = r"A-Za-z0-9_.\-/@+"
+PATH_PATTERN = rf"^[{_PATH_CHARS}]+$"
+GLOB_PATTERN = rf"^!?[{_PATH_CHARS}*?\[\]{{}},]+$"
+ENTRYPOINT_PATTERN = r"^(?:[A-Za-z0-9_.\-/]+\.py|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$"
+RUNNER_LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+PYTHON_VERSION_PATTERN = r"^3\.(?:9|1[0-9])(?:\.[0-9]+)?$"
+GIT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,99}$"
+REPOSITORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-]+$"
+GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9\-/]{0,60}[A-Za-z0-9])?$"
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:\-/]{0,49}$"
+COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
+
+DATA_SUITES = ("data_integrity", "train_test_validation")
+MODEL_SUITES = ("model_evaluation",)
+
+JsonScalar = Union[str, int, float, bool, None]
+JsonValue = Union[JsonScalar, list[Any], dict[str, Any]]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+def _check_glob(pattern: str) -> str:
+    if not re.match(GLOB_PATTERN, pattern):
+        raise ValueError(
+            f"path glob {pattern!r} may only use letters, digits and _ . - / @ + * ? [ ] {{ }} , "
+            "(with an optional leading !)"
+        )
+    body = pattern.lstrip("!")
+    if body.startswith("/"):
+        raise ValueError(f"path glob {pattern!r} must be relative to the spec's folder, not absolute")
+    if body.count("[") != body.count("]") or body.count("{") != body.count("}"):
+        raise ValueError(f"path glob {pattern!r} has unbalanced brackets")
+    if "//" in body:
+        raise ValueError(f"path glob {pattern!r} contains an empty path segment '//'")
+    return pattern
+
+
+def _check_relative_path(path: str) -> str:
+    if path.startswith("/"):
+        raise ValueError(f"path {path!r} must be relative to the spec's folder, not absolute")
+    return path
+
+
+RelPath = Field(pattern=PATH_PATTERN, min_length=1, max_length=255)
+
+
+class Split(StrictModel):
+    """How one source table is split into train and test."""
+
+    test_size: float = Field(0.2, gt=0, lt=1, description="Fraction of rows held out as the test set.")
+    seed: int = Field(42, description="Random seed of the split, so every run holds out the same rows.")
+    stratify: bool = Field(
+        True, description="Keep label proportions equal in train and test (classification tasks only)."
+    )
+
+
+class Data(StrictModel):
+    """Where the data is and what its columns mean."""
+
+    train: str | None = Field(
+        None, pattern=PATH_PATTERN, description="Training table (CSV or Parquet), relative to the spec's folder."
+    )
+    test: str | None = Field(
+        None, pattern=PATH_PATTERN, description="Test table; when absent, `split` holds out rows of `train`/`source`."
+    )
+    source: str | None = Field(
+        None, pattern=PATH_PATTERN, description="One table split into train and test by `split` (instead of `train`)."
+    )
+    split: Split = Field(default_factory=Split, description="Seeded train/test split used when there is no `test`.")
+    label: str = Field(pattern=COLUMN_PATTERN, description="Name of the label (target) column.")
+    features: list[str] | None = Field(
+        None, description="Feature columns; default: every column except the label, index and datetime."
+    )
+    categorical: list[str] = Field(default_factory=list, description="Columns to treat as categorical.")
+    datetime: str | None = Field(None, pattern=COLUMN_PATTERN, description="Column holding the row timestamp.")
+    index: str | None = Field(None, pattern=COLUMN_PATTERN, description="Column holding a row identifier.")
+    format: Literal["auto", "csv", "parquet"] = Field(
+        "auto", description="File format; `auto` decides by the file extension."
+    )
+
+    @field_validator("train", "test", "source")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        return None if value is None else _check_relative_path(value)
+
+    @field_validator("features", "categorical")
+    @classmethod
+    def _columns(cls, value: list[str] | None) -> list[str] | None:
+        for column in value or []:
+            if not re.match(COLUMN_PATTERN, column):
+                raise ValueError(f"column name {column!r} contains quotes, $, a backslash or control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Data":
+        if self.train and self.source:
+            raise ValueError("give either `train` (with optional `test`) or `source`, not both")
+        if not self.train and not self.source:
+            raise ValueError("give `train` (and optionally `test`) or `source`: the spec names no data")
+        if self.test and not self.train:
+            raise ValueError("`test` needs `train`; with one table use `source` and `split`")
+        return self
+
+
+class Train(StrictModel):
+    """How the model is trained."""
+
+    entrypoint: str | None = Field(
+        None,
+        pattern=ENTRYPOINT_PATTERN,
+        description="Python callable `path/to/file.py:function` or `package.module:function`, "
+        "called as function(train_df, params) and returning a fitted model.",
+    )
+    command: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="Shell command that trains instead of `entrypoint`. It gets MLSPEC_TRAIN, MLSPEC_TEST, "
+        "MLSPEC_PARAMS (a JSON file), MLSPEC_SEED and MLSPEC_MODEL_OUT (where to write the pickled model).",
+    )
+    params: dict[str, JsonValue] = Field(default_factory=dict, description="Hyper-parameters passed to training.")
+    seed: int = Field(42, description="Random seed passed to training (params['seed'] unless params set it).")
+    timeout_minutes: int = Field(60, ge=1, le=1440, description="Training is stopped after this many minutes.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "Train":
+        if bool(self.entrypoint) == bool(self.command):
+            raise ValueError("give exactly one of `entrypoint` (a Python callable) or `command` (a shell command)")
+        return self
+
+
+class Evaluate(StrictModel):
+    """What the model is and how it is scored on the test set."""
+
+    task: Literal["binary", "multiclass", "regression"] = Field(description="Kind of prediction the model makes.")
+    metrics: list[str] | None = Field(
+        None, description="Metrics computed on the test set; default depends on the task."
+    )
+
+    @model_validator(mode="after")
+    def _metrics_fit_task(self) -> "Evaluate":
+        known = METRICS[self.task]
+        for metric in self.metrics or []:
+            if metric not in known:
+                raise ValueError(
+                    f"metric {metric!r} is not computed for task {self.task!r}; choose from {', '.join(known)}"
+                )
+        return self
+
+    def metric_names(self) -> list[str]:
+        return list(self.metrics) if self.metrics else list(DEFAULT_METRICS[self.task])
+
+
+class Condition(StrictModel):
+    """A deepchecks condition added to a check: `add_condition_<name>(**params)`."""
+
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,99}$",
+        description="Condition name without the `add_condition_` prefix, e.g. `greater_than`.",
+    )
+    params: dict[str, JsonValue] = Field(default_factory=dict, description="Keyword arguments of the condition.")
+
+
+class Check(StrictModel):
+    """One deepchecks check, configured individually."""
+
+    name: str = Field(pattern=IDENTIFIER_PATTERN, description="deepchecks tabular check class, e.g. `FeatureDrift`.")
+    params: dict[str, JsonValue] = Field(default_factory=dict, description="Keyword arguments of the check.")
+    conditions: list[Condition] = Field(
+        default_factory=list, description="Conditions to add; without any, the check's defaults apply."
+    )
+
+
+class _Tests(StrictModel):
+    enabled: bool = Field(True, description="Run these tests at all.")
+    checks: list[Check] = Field(default_factory=list, description="Individual checks with their conditions.")
+    fail_on: Literal["fail", "warn"] = Field(
+        "fail", description="`fail`: only failed conditions fail the tests; `warn`: warnings fail them too."
+    )
+    n_samples: int = Field(
+        10_000, ge=100, description="Rows sampled (seeded) from each table so large tables stay fast."
+    )
+
+
+class DataTests(_Tests):
+    """deepchecks tests of the data, before training."""
+
+    suites: list[Literal["data_integrity", "train_test_validation"]] = Field(
+        default_factory=lambda: list(DATA_SUITES), description="deepchecks suites to run on the data."
+    )
+
+
+class ModelTests(_Tests):
+    """deepchecks tests of the trained model."""
+
+    suites: list[Literal["model_evaluation"]] = Field(
+        default_factory=lambda: list(MODEL_SUITES), description="deepchecks suites to run on the model."
+    )
+
+
+class TestsSpec(StrictModel):
+    """Data and model tests."""
+
+    data: DataTests = Field(default_factory=DataTests, description="Tests of the data.")
+    model: ModelTests = Field(default_factory=ModelTests, description="Tests of the trained model.")
+
+
+class Bootstrap(StrictModel):
+    """Paired bootstrap of the challenger-minus-champion difference on the test set."""
+
+    resamples: int = Field(1000, ge=100, le=100_000, description="Number of bootstrap resamples.")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of the interval.")
+    seed: int = Field(0, description="Seed of the resampling.")
+
+
+class Gate(StrictModel):
+    """A condition a model must meet to be promoted. Deltas are improvements in the metric's good
+    direction (for lower-is-better metrics such as rmse, a drop counts as positive)."""
+
+    metric: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Metric the gate looks at.")
+    min: float | None = Field(None, description="Absolute floor: the metric must be at least this.")
+    max: float | None = Field(None, description="Absolute ceiling: the metric must be at most this.")
+    min_delta: float | None = Field(
+        None, description="Improvement over the champion must be at least this (0 = not worse)."
+    )
+    max_delta: float | None = Field(
+        None, description="Improvement over the champion must be at most this (catches suspicious jumps)."
+    )
+    relative: bool = Field(False, description="Deltas are fractions of the champion's value instead of absolute.")
+    vs: Literal["champion"] = Field("champion", description="Baseline of delta gates.")
+    environment: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Whose champion; default: the environment being gated."
+    )
+    bootstrap: Bootstrap | None = Field(
+        None, description="Pass only when the bootstrap confidence interval of the delta clears the threshold."
+    )
+    allow_missing_champion: bool = Field(
+        False, description="Let a delta gate pass when no champion exists yet (the first model)."
+    )
+
+    @model_validator(mode="after")
+    def _has_bound(self) -> "Gate":
+        if all(v is None for v in (self.min, self.max, self.min_delta, self.max_delta)):
+            raise ValueError("a gate needs at least one of `min`, `max`, `min_delta`, `max_delta`")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` ({self.min}) is greater than `max` ({self.max}): no value can pass")
+        if self.bootstrap is not None and self.min_delta is None and self.max_delta is None:
+            raise ValueError("`bootstrap` needs a delta bound (`min_delta` or `max_delta`) to test")
+        return self
+
+    @property
+    def needs_champion(self) -> bool:
+        return self.min_delta is not None or self.max_delta is not None
+
+
+class Resources(StrictModel):
+    """Resources requested by the BentoML service."""
+
+    cpu: str = Field("1", pattern=r"^[0-9]+(?:\.[0-9]+)?m?$", description="CPU count, e.g. `1`, `500m`.")
+    memory: str = Field("1Gi", pattern=r"^[0-9]+(?:Ki|Mi|Gi|Ti|K|M|G|T)?$", description="Memory, e.g. `1Gi`.")
+    gpu: int = Field(0, ge=0, le=16, description="Number of GPUs.")
+
+
+class Container(StrictModel):
+    """OCI image built from the Bento."""
+
+    enabled: bool = Field(False, description="Build a container image in CD.")
+    base_image: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9._\-/:@]{0,199}$", description="Base image; default: BentoML's."
+    )
+    registry: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9._\-:]{0,99}$", description="Registry host, e.g. `ghcr.io`."
+    )
+    repository: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9._\-/]{0,99}$", description="Image repository; default: the project name."
+    )
+    push: bool = Field(False, description="Push the image after building it.")
+
+
+class Serve(StrictModel):
+    """The BentoML service built from the model."""
+
+    service: str | None = Field(
+        None, pattern=IDENTIFIER_PATTERN, description="Service (and Bento) name; default: the project name."
+    )
+    apis: list[Literal["predict", "predict_proba"]] | None = Field(
+        None, description="Endpoints; default: predict, plus predict_proba for classifiers."
+    )
+    resources: Resources = Field(default_factory=Resources, description="Requested resources.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes.")
+    timeout: int = Field(60, ge=1, le=3600, description="Request timeout in seconds.")
+    port: int = Field(3000, ge=1024, le=65535, description="Port of `mlspec serve`.")
+    lock_packages: bool = Field(
+        False, description="Lock package versions against an index at build time (needs network)."
+    )
+    container: Container = Field(default_factory=Container, description="Container image settings.")
+
+
+class Environment(StrictModel):
+    """A place a model is promoted to, recorded in `deploy/<name>.yaml`."""
+
+    name: str = Field(pattern=ENV_NAME_PATTERN, description="Environment name, e.g. `staging`.")
+    requires: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Environment the model must be in before this one."
+    )
+    reviewers: list[str] = Field(default_factory=list, description="GitHub users asked to review promotion PRs.")
+    labels: list[str] = Field(default_factory=list, description="Labels put on promotion PRs.")
+
+    @field_validator("reviewers")
+    @classmethod
+    def _logins(cls, value: list[str]) -> list[str]:
+        for login in value:
+            if not re.match(GITHUB_LOGIN_PATTERN, login):
+                raise ValueError(f"{login!r} is not a GitHub user name")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: list[str]) -> list[str]:
+        for label in value:
+            if not re.match(LABEL_PATTERN, label):
+                raise ValueError(f"label {label!r} may use letters, digits, spaces and _ . : - / (50 at most)")
+        return value
+
+
+class Paths(StrictModel):
+    """Path globs (relative to the spec's folder) whose changes start continuous training."""
+
+    data: list[str] | None = Field(None, description="Data paths; default: the folders of the data files.")
+    config: list[str] | None = Field(None, description="Config paths; default: the spec file itself.")
+    code: list[str] | None = Field(None, description="Code paths; default: the folder of the training code.")
+
+    @field_validator("data", "config", "code")
+    @classmethod
+    def _globs(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or []:
+            _check_glob(pattern)
+        return value
+
+
+class DriftThresholds(StrictModel):
+    """Drift scores above which drift is reported."""
+
+    feature: float = Field(0.2, gt=0, le=1, description="Per-feature drift score (deepchecks FeatureDrift).")
+    label: float = Field(0.2, gt=0, le=1, description="Label drift score.")
+    multivariate: float = Field(0.25, gt=0, le=1, description="Domain classifier drift score.")
+    prediction: float = Field(0.2, gt=0, le=1, description="Prediction drift score.")
+    max_drifted_features: int = Field(0, ge=0, description="Drift is reported when more features than this drift.")
+
+
+class Drift(StrictModel):
+    """Scheduled monitoring of new data against the training reference."""
+
+    enabled: bool = Field(True, description="Render the monitor workflow.")
+    schedule: str = Field("0 6 * * *", description="When the monitor runs (cron, UTC).")
+    current: str | None = Field(
+        None, pattern=PATH_PATTERN, description="Path of the current data (file or folder) in the repository."
+    )
+    command: str | None = Field(
+        None, max_length=2000, description="Shell command that writes the current data to $MLSPEC_CURRENT."
+    )
+    environment: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Whose serving model is the reference; default: the last."
+    )
+    thresholds: DriftThresholds = Field(default_factory=DriftThresholds, description="Drift thresholds.")
+    retrain: bool = Field(True, description="Dispatch continuous training when drift is found.")
+    n_samples: int = Field(100_000, ge=100, description="Rows sampled from each table for the drift checks.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        parse_cron(value)
+        return value
+
+    @model_validator(mode="after")
+    def _where(self) -> "Drift":
+        if self.enabled and not self.current and not self.command:
+            raise ValueError("drift monitoring needs `current` (a path) or `command` (which writes the data)")
+        return self
+
+
+class Triggers(StrictModel):
+    """What starts continuous training."""
+
+    paths: Paths = Field(default_factory=Paths, description="Changes to these paths start CT.")
+    branches: list[str] = Field(
+        default_factory=lambda: ["main"], description="Default branch(es): pushes here run CT and CD."
+    )
+    schedule: str | None = Field(None, description="Also retrain on this schedule (cron, UTC).")
+    drift: Drift | None = Field(None, description="Retrain when monitored data drifts.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_cron(value)
+        return value
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one branch")
+        for branch in value:
+            if not re.match(GIT_REF_PATTERN, branch) or ".." in branch:
+                raise ValueError(f"{branch!r} is not a safe branch name")
+        return value
+
+
+class CI(StrictModel):
+    """How the generated workflows run."""
+
+    python: str = Field("3.11", pattern=PYTHON_VERSION_PATTERN, description="Python version of the jobs.")
+    runs_on: str | list[str] = Field(
+        "ubuntu-latest", description="Runner label or labels, e.g. `[self-hosted, linux, gpu]`."
+    )
+    install: str | None = Field(
+        None, max_length=2000, description="Extra install command run before mlspec, e.g. `pip install -r requirements.txt`."
+    )
+    timeout_minutes: int = Field(60, ge=5, le=360, description="Timeout of each job.")
+    actions: Literal["remote", "local"] = Field(
+        "remote", description="`remote`: use mlspec's published actions; `local`: `./actions/...` (developing mlspec)."
+    )
+    actions_repository: str = Field(
+        "mlspec/mlspec", pattern=REPOSITORY_PATTERN, description="Repository that hosts the mlspec actions."
+    )
+    actions_ref: str | None = Field(
+        None, pattern=GIT_REF_PATTERN, description="Ref of the actions; default: the tag of the installed mlspec."
+    )
+    mlspec_package: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.\-\[\],=<>~!@+/:]{1,200}$",
+        description="What the setup action installs; default: `mlspec==<installed version>`.",
+    )
+
+    @field_validator("runs_on")
+    @classmethod
+    def _labels(cls, value: str | list[str]) -> str | list[str]:
+        labels = [value] if isinstance(value, str) else value
+        if not labels:
+            raise ValueError("name at least one runner label")
+        for label in labels:
+            if not re.match(RUNNER_LABEL_PATTERN, label):
+                raise ValueError(f"runner label {label!r} may only use letters, digits and _ . -")
+        return value
+
+
+class Spec(StrictModel):
+    """An ML project: its data, training, tests, gates, serving and the environments it moves through."""
+
+    api_version: Literal["mlspec/v1"] = Field(alias="apiVersion", description="Spec format version: `mlspec/v1`.")
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Project name: lowercase letters, digits and '-', 2-40 characters. Used in workflow, "
+        "branch and model names.",
+    )
+    description: str = Field("", max_length=500, description="One line about the project.")
+    data: Data = Field(description="Data files and their columns.")
+    train: Train = Field(description="How the model is trained.")
+    evaluate: Evaluate = Field(description="Task and metrics.")
+    tests: TestsSpec = Field(default_factory=TestsSpec, description="Data and model tests (deepchecks).")
+    gates: list[Gate] = Field(default_factory=list, description="Conditions for promotion; all must pass.")
+    serve: Serve = Field(default_factory=Serve, description="The BentoML service.")
+    environments: list[Environment] = Field(
+        default_factory=lambda: [Environment(name="production")],
+        min_length=1,
+        description="Environments in promotion order.",
+    )
+    triggers: Triggers = Field(default_factory=Triggers, description="What starts continuous training.")
+    ci: CI = Field(default_factory=CI, description="Settings of the generated GitHub Actions workflows.")
+
+    @property
+    def service_name(self) -> str:
+        return self.serve.service or self.name.replace("-", "_")
+
+    def environment(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise KeyError(name)

@@ -1,0 +1,180 @@
+"""The run record (`.mlspec/runs/<run-id>/record.json`) and the local state layout.
+
+This is the contract between stages: the pipeline writes records, gates, reports,
+promotion, serving and drift read them. Keep it backwards compatible (add optional fields).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlspec.errors import MlspecError
+from mlspec.fsio import atomic_write_text
+
+RECORD_VERSION = 1
+StageName = Literal["data_tests", "train", "evaluate", "model_tests"]
+StageStatus = Literal["passed", "failed", "skipped", "cached"]
+Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class DataFile(_Model):
+    role: Literal["train", "test", "source"]
+    path: str  # relative to the spec folder
+    digest: str  # "xxh3_128:<hex>"
+    bytes: int
+    rows: int | None = None
+    columns: list[str] = Field(default_factory=list)
+
+
+class StageResult(_Model):
+    name: StageName
+    status: StageStatus
+    started: str | None = None
+    seconds: float = 0.0
+    message: str = ""
+    inputs_digest: str = ""  # cache key: the stage reruns when this changes
+
+
+class ConditionOutcome(_Model):
+    name: str
+    category: Category
+    details: str = ""
+
+
+class CheckOutcome(_Model):
+    name: str
+    suite: str | None = None
+    ran: bool = True
+    reason: str = ""  # why it did not run
+    conditions: list[ConditionOutcome] = Field(default_factory=list)
+
+    @property
+    def worst(self) -> Category | None:
+        order = ["PASS", "WARN", "FAIL", "ERROR"]
+        cats = [c.category for c in self.conditions]
+        return max(cats, key=order.index) if cats else None
+
+
+class TestOutcome(_Model):
+    kind: Literal["data", "model"]
+    passed: bool
+    fail_on: Literal["fail", "warn"] = "fail"
+    checks: list[CheckOutcome] = Field(default_factory=list)
+    html: str | None = None  # relative to the run folder
+    summary_json: str | None = None  # relative to the run folder
+    seconds: float = 0.0
+
+
+class ModelRef(_Model):
+    tag: str  # BentoML tag "name:version"
+    path: str | None = None  # exported .bentomodel relative to the run folder, if exported
+    kind: Literal["classifier", "regressor"] | None = None
+
+
+class Change(_Model):
+    kind: Literal["data", "config", "code", "environment", "first-run"]
+    what: str  # file path or spec key
+    detail: str = ""  # e.g. "+1,204 rows"
+
+
+class GitInfo(_Model):
+    commit: str | None = None
+    dirty: bool = False
+    branch: str | None = None
+
+
+class RunRecord(_Model):
+    record_version: int = RECORD_VERSION
+    run_id: str
+    project: str
+    spec_path: str
+    spec_digest: str
+    created: str
+    finished: str | None = None
+    git: GitInfo = Field(default_factory=GitInfo)
+    data: list[DataFile] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int | None = None
+    task: str | None = None
+    metrics: dict[str, float | None] = Field(default_factory=dict)
+    predictions: str | None = None  # per-row test predictions (CSV) relative to the run folder
+    tests: dict[str, TestOutcome] = Field(default_factory=dict)  # "data" / "model"
+    model: ModelRef | None = None
+    stages: list[StageResult] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)
+    trigger: dict[str, Any] = Field(default_factory=dict)  # event, actor, ref (from GITHUB_* when set)
+    versions: dict[str, str] = Field(default_factory=dict)
+    status: Literal["running", "passed", "failed"] = "running"
+
+    def stage(self, name: str) -> StageResult | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid() % 100000:05d}"
+
+
+class RunStore:
+    """`.mlspec/` next to the spec: `runs/<run-id>/record.json` and `runs/latest` (a file naming the id)."""
+
+    def __init__(self, spec_root: Path) -> None:
+        self.root = spec_root / ".mlspec"
+        self.runs = self.root / "runs"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs / run_id
+
+    def save(self, record: RunRecord, *, latest: bool = True) -> Path:
+        path = self.run_dir(record.run_id) / "record.json"
+        atomic_write_text(path, record.model_dump_json(indent=2) + "\n")
+        if latest:
+            atomic_write_text(self.runs / "latest", record.run_id + "\n")
+        return path
+
+    def latest_id(self) -> str | None:
+        try:
+            return (self.runs / "latest").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def load(self, run_id: str) -> RunRecord:
+        path = self.run_dir(run_id) / "record.json"
+        try:
+            return RunRecord.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            raise MlspecError(f"run record {path} not found", hint="run `mlspec run` first") from None
+        except ValueError as exc:
+            raise MlspecError(f"run record {path} is unreadable: {exc}") from None
+
+    def latest(self) -> RunRecord:
+        run_id = self.latest_id()
+        if run_id is None:
+            raise MlspecError(f"no runs yet under {self.runs}", hint="run `mlspec run` (or `mlspec train`) first")
+        return self.load(run_id)
+
+    def history(self, project: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Older records, oldest first (for history plots)."""
+        if not self.runs.is_dir():
+            return []
+        records = []
+        for folder in sorted(p for p in self.runs.iterdir() if p.is_dir())[-limit:]:
+            try:
+                record = RunRecord.model_validate_json((folder / "record.json").read_bytes())
+            except (OSError, ValueError):
+                continue
+            if project is None or record.project == project:
+                records.append(record)
+        return records

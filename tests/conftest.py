@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import copy_example, init_repo
+
+_LEAKY = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_EVENT_PATH",
+          "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SHA", "GITHUB_REF", "GITHUB_ACTIONS",
+          "GITHUB_EVENT_NAME", "GITHUB_RUN_ID", "GITHUB_SERVER_URL", "GITHUB_ACTOR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never touch the user's BentoML store, git config or GitHub credentials."""
+    saved = dict(os.environ)
+    home = tmp_path_factory.mktemp("home")
+    os.environ["BENTOML_HOME"] = str(home / "bentoml")
+    os.environ["BENTOML_DO_NOT_TRACK"] = "true"
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    for name in _LEAKY:
+        os.environ.pop(name, None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of examples/breast-cancer (not a git repository)."""
+    return copy_example("breast-cancer", tmp_path)
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """examples/breast-cancer as the root of a git repository with a local bare remote."""
+    work = copy_example("breast-cancer", tmp_path / "work")
+    return init_repo(work, remote=tmp_path / "remote.git")

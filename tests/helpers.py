@@ -1,0 +1,53 @@
+"""Plain helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+GITHUB_API_DESCRIPTION = SHARED / "github-api" / "github-rest-subset.deref.json"
+
+
+def run_mlspec(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600):
+    """Run the CLI in a subprocess, as a user would; returns CompletedProcess with text output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "mlspec", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def init_repo(work: Path, *, remote: Path | None = None) -> Path:
+    """Make ``work`` a git repository on branch main with everything committed; with ``remote``,
+    create a bare repository there, add it as origin and push."""
+    git("init", "-q", "-b", "main", cwd=work)
+    git("config", "user.email", "test@mlspec.invalid", cwd=work)
+    git("config", "user.name", "mlspec test", cwd=work)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "initial", cwd=work)
+    if remote is not None:
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+        git("remote", "add", "origin", str(remote), cwd=work)
+        git("push", "-q", "origin", "main", cwd=work)
+    return work
+
+
+def copy_example(name: str, destination: Path) -> Path:
+    target = destination / name
+    shutil.copytree(EXAMPLES / name, target, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+    return target

@@ -84,9 +84,12 @@ def _decode(path: Path, raw: bytes) -> str:
     return text
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = (exc.problem or str(exc)).strip()
-    if "'\\t'" in problem or "\t" in problem:
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    at_tab = bool(mark and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t")
+    if at_tab or "'\\t'" in problem:
         return "tab character: YAML indentation must use spaces; replace the tab with spaces"
     context = (exc.context or "").strip()
     message = f"{problem} ({context})" if context and context not in problem else problem
@@ -151,7 +154,7 @@ def parse_text(path: Path, text: str) -> Document:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            raise YamlProblem(_yaml_message(exc), _pos(mark) if mark else Position(1, 1)) from None
+            raise YamlProblem(_yaml_message(exc, text), _pos(mark) if mark else Position(1, 1)) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(f"invalid YAML: {exc}", Position(1, 1)) from None
         except RecursionError:
@@ -183,7 +186,7 @@ def parse_text(path: Path, text: str) -> Document:
             doc.data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            raise YamlProblem(_yaml_message(exc), _pos(mark) if mark else Position(1, 1)) from None
+            raise YamlProblem(_yaml_message(exc, text), _pos(mark) if mark else Position(1, 1)) from None
         return doc
     finally:
         loader.dispose()

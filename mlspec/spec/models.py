@@ -13,7 +13,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mlspec.metrics_catalog import DEFAULT_METRICS, METRICS
+from mlspec.metrics_catalog import DEFAULT_METRICS
 from mlspec.spec.cron import parse_cron
 
 API_VERSION = "mlspec/v1"
@@ -163,16 +163,6 @@ class Evaluate(StrictModel):
     metrics: list[str] | None = Field(
         None, description="Metrics computed on the test set; default depends on the task."
     )
-
-    @model_validator(mode="after")
-    def _metrics_fit_task(self) -> "Evaluate":
-        known = METRICS[self.task]
-        for metric in self.metrics or []:
-            if metric not in known:
-                raise ValueError(
-                    f"metric {metric!r} is not computed for task {self.task!r}; choose from {', '.join(known)}"
-                )
-        return self
 
     def metric_names(self) -> list[str]:
         return list(self.metrics) if self.metrics else list(DEFAULT_METRICS[self.task])
@@ -483,7 +473,7 @@ class Spec(StrictModel):
     )
     description: str = Field("", max_length=500, description="One line about the project.")
     data: Data = Field(description="Data files and their columns.")
-    train: Train = Field(description="How the model is trained.")
+    train: Train = Field(description="Training: the entrypoint or command, its params and seed.")
     evaluate: Evaluate = Field(description="Task and metrics.")
     tests: TestsSpec = Field(default_factory=TestsSpec, description="Data and model tests (deepchecks).")
     gates: list[Gate] = Field(default_factory=list, description="Conditions for promotion; all must pass.")
@@ -493,7 +483,9 @@ class Spec(StrictModel):
         min_length=1,
         description="Environments in promotion order.",
     )
-    triggers: Triggers = Field(default_factory=Triggers, description="What starts continuous training.")
+    triggers: Triggers = Field(
+        default_factory=Triggers, description="Path filters, schedule and drift monitoring that start continuous training."
+    )
     ci: CI = Field(default_factory=CI, description="Settings of the generated GitHub Actions workflows.")
 
     @property

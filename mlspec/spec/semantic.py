@@ -61,6 +61,16 @@ def _gate_findings(spec: Spec) -> list[Finding]:
     findings: list[Finding] = []
     known = METRICS[spec.evaluate.task]
     env_names = {env.name for env in spec.environments}
+    for i, metric in enumerate(spec.evaluate.metrics or []):
+        if metric not in known:
+            findings.append(
+                Finding(
+                    ("evaluate", "metrics", i),
+                    f"metric {metric!r} is not computed for task {spec.evaluate.task!r}",
+                    "unknown-metric",
+                    f"choose from: {', '.join(known)}",
+                )
+            )
     for i, gate in enumerate(spec.gates):
         if gate.metric not in known:
             findings.append(
@@ -107,6 +117,13 @@ def _column_findings(spec: Spec) -> list[Finding]:
     return findings
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _file_findings(spec: Spec, base: Path) -> list[Finding]:
     findings: list[Finding] = []
     for key in ("train", "test", "source"):
@@ -118,9 +135,9 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
             findings.append(
                 Finding(
                     ("data", key),
-                    f"data file {value!r} not found (looked for {target})",
+                    f"data file {value!r} not found",
                     "missing-file",
-                    "paths are relative to the folder of the spec file",
+                    f"paths are relative to the spec's folder; looked for {_shown(target)}",
                 )
             )
     entrypoint = spec.train.entrypoint
@@ -131,9 +148,9 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
                 findings.append(
                     Finding(
                         ("train", "entrypoint"),
-                        f"training code {target_text!r} not found (looked for {base / target_text})",
+                        f"training code {target_text!r} not found",
                         "missing-file",
-                        "paths are relative to the folder of the spec file",
+                        f"paths are relative to the spec's folder; looked for {_shown(base / target_text)}",
                     )
                 )
         else:

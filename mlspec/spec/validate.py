@@ -157,10 +157,12 @@ def _from_pydantic(error: dict[str, Any], doc: Document) -> tuple[tuple[Any, ...
     if kind in ("value_error", "assertion_error"):
         message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         return loc, message, "invalid-value", None
+    value_kinds = ("greater_than", "less_than", "too_short", "too_long", "string_too", "multiple_of")
+    category = "invalid-value" if kind.startswith(value_kinds) else "invalid-type"
     message = str(error["msg"])
     message = message[0].lower() + message[1:] if message else message
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    return loc, f"{message}, got {shown}", "invalid-type", None
+    return loc, f"{message}, got {shown}", category, None
 
 
 def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str, kind: str, hint: str | None) -> Issue:

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlspec.cli import main
+from tests.helpers import EXAMPLES, ROOT, run_mlspec
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "matplotlib")
+
+
+def test_json_format_lists_every_issue(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(CASES / "invalid" / "unknown-key")
+    assert main(["validate", "--format", "json", "mlproject.yaml"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["valid"] is False
+    issues = payload["files"][0]["issues"]
+    assert [(i["line"], i["column"], i["key"], i["kind"]) for i in issues] == [
+        (3, 1, "data.label", "missing-key"),
+        (6, 3, "data.lable", "unknown-key"),
+    ]
+    assert issues[1]["hint"] == "did you mean 'label'?"
+
+
+def test_github_format_is_workflow_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(CASES / "invalid" / "enum-typo")
+    assert main(["validate", "--format", "github", "mlproject.yaml"]) == 1
+    assert capsys.readouterr().out == (
+        "::error file=mlproject.yaml,line=10,col=3,title=mlspec invalid-value::evaluate.task: "
+        "'binry' is not one of%3A binary, multiclass, regression (did you mean 'binary'?)\n"
+    ).replace("one of%3A", "one of:")
+
+
+def test_many_files_in_one_call_report_each(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(CASES)
+    code = main(["validate", "valid/minimal/mlproject.yaml", "invalid/bad-cron/mlproject.yaml"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("invalid/bad-cron/mlproject.yaml:12:3: triggers.schedule: hour: 25 is outside 0-23")
+    assert out.endswith("1 error in 1 file (2 checked)\n")
+
+
+def test_missing_spec_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == "mlproject.yaml:1:1: (file): file not found [file]\n1 error in 1 file (1 checked)\n"
+
+
+def test_usage_error_exits_2() -> None:
+    result = run_mlspec("validate", "--format", "xml")
+    assert result.returncode == 2
+    assert "invalid choice: 'xml'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_example_is_valid() -> None:
+    result = run_mlspec("validate", str(EXAMPLES / "breast-cancer" / "mlproject.yaml"))
+    assert (result.returncode, result.stdout) == (0, "ok: 1 spec valid\n")
+
+
+def test_examples_start_with_schema_comment() -> None:
+    for spec in EXAMPLES.rglob("mlproject.yaml"):
+        first = spec.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema=") and first.endswith("schemas/mlproject.schema.json")
+        target = (spec.parent / first.split("=", 1)[1]).resolve()
+        assert target == ROOT / "schemas" / "mlproject.schema.json", spec
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "examples/breast-cancer/mlproject.yaml"], ["schema"]])
+def test_fast_commands_import_no_heavy_library(argv: list[str]) -> None:
+    code = (
+        "import sys\nfrom mlspec.cli import main\n"
+        "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY=' + ','.join(sorted(m for m in %r if m in sys.modules)))\n" % (argv, HEAVY)
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_internal_error_exits_3_with_traceback_file(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import mlspec.spec.commands as commands
+
+    def boom(**_kwargs: object) -> int:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(commands, "validate_command", boom)
+    assert main(["validate"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: kaboom\n  the full traceback is in ")
+    path = Path(err.split("traceback is in ", 1)[1].split(";", 1)[0])
+    assert "RuntimeError: kaboom" in path.read_text()
+
+
+def test_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    result = run_mlspec("validate", str(CASES / "invalid" / "yaml-alias-bomb" / "mlproject.yaml"))
+    assert result.returncode == 1
+    assert "alias bomb" in result.stdout
+    assert time.perf_counter() - start < 10
+
+
+def test_deep_nesting_is_rejected(tmp_path: Path) -> None:
+    spec = tmp_path / "mlproject.yaml"
+    spec.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    result = run_mlspec("validate", str(spec))
+    assert result.returncode == 1
+    assert "nested more than 64 levels deep" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    spec = tmp_path / "mlproject.yaml"
+    spec.write_bytes("apiVersion: mlspec/v1\nname: caf\xe9\n".encode("latin-1"))
+    result = run_mlspec("validate", str(spec))
+    assert result.returncode == 1
+    assert "(file): not UTF-8 text (invalid byte 0xe9 at offset 33): save the file as UTF-8 [file]" in result.stdout

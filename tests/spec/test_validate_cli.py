@@ -119,4 +119,4 @@ def test_not_utf8(tmp_path: Path) -> None:
     spec.write_bytes("apiVersion: mlspec/v1\nname: caf\xe9\n".encode("latin-1"))
     result = run_mlspec("validate", str(spec))
     assert result.returncode == 1
-    assert "(file): not UTF-8 text (invalid byte 0xe9 at offset 33): save the file as UTF-8 [file]" in result.stdout
+    assert ":2:1: (file): not UTF-8 text (invalid byte 0xe9 at offset 31): save the file as UTF-8 [file]" in result.stdout

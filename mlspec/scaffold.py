@@ -1,0 +1,90 @@
+"""`mlspec init`: scaffold a project that validates and runs (spec, training code, sample data)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mlspec.errors import EXIT_OK, MlspecError
+from mlspec.fsio import atomic_write_text
+
+SPEC_TEMPLATE = """\
+# yaml-language-server: $schema=https://mlspec.dev/schemas/mlproject.schema.json
+# The spec of this project. Reference: `mlspec schema`, or the README's "The spec" section.
+apiVersion: mlspec/v1
+name: {name}
+data:
+  train: data/train.csv
+  test: data/test.csv
+  label: benign
+train:
+  entrypoint: src/train.py:train
+  params: {{n_estimators: 100, max_depth: 6}}
+evaluate:
+  task: binary
+gates:
+  - {{metric: roc_auc, min: 0.9}}
+  - {{metric: roc_auc, min_delta: 0.0, allow_missing_champion: true}}
+environments:
+  - name: staging
+  - name: production
+    requires: staging
+"""
+
+TRAIN_TEMPLATE = '''\
+"""Training code: mlspec calls train(X, y, params) and saves the model it returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+
+def train(X: pd.DataFrame, y: pd.Series, params: dict[str, Any]) -> RandomForestClassifier:
+    model = RandomForestClassifier(
+        n_estimators=int(params.get("n_estimators", 100)),
+        max_depth=params.get("max_depth"),
+        random_state=int(params.get("seed", 0)),
+    )
+    return model.fit(X, y)
+'''
+
+GITIGNORE = ".mlspec/\n__pycache__/\n"
+
+
+def _project_name(directory: Path, name: str | None) -> str:
+    raw = name or directory.resolve().name
+    slug = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")
+    if not re.match(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$", slug):
+        slug = f"ml-{slug}".strip("-")[:40] if slug else "my-model"
+    return slug
+
+
+def init_command(directory: str = ".", name: str | None = None) -> int:
+    from mlspec.datasets import write_split
+
+    target = Path(directory)
+    project = _project_name(target, name)
+    files = {
+        "mlproject.yaml": SPEC_TEMPLATE.format(name=project),
+        "src/train.py": TRAIN_TEMPLATE,
+        ".gitignore": GITIGNORE,
+        "deploy/.gitkeep": "",
+    }
+    existing = [rel for rel in [*files, "data/train.csv", "data/test.csv"] if (target / rel).exists()]
+    if existing:
+        raise MlspecError(
+            f"{target}: would overwrite {', '.join(existing)}",
+            hint="run `mlspec init` in an empty folder, or move those files away first",
+        )
+    for rel, text in files.items():
+        atomic_write_text(target / rel, text)
+    write_split("breast_cancer", target / "data")
+    print(f"created project {project!r} in {target}")
+    print("  mlproject.yaml   the spec: data, training, tests, gates, environments")
+    print("  src/train.py     training code, called as train(X, y, params)")
+    print("  data/            sample data (scikit-learn's breast cancer dataset)")
+    print("next: `mlspec validate`, `mlspec run`, then `mlspec render` to generate the GitHub workflows")
+    return EXIT_OK

@@ -32,6 +32,7 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/mlspec schema --output schemas/mlproject.schema.json
+	$(BIN)/python -m mlspec.spec.reference docs/spec-reference.md
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --update

@@ -36,3 +36,10 @@ def test_json_schema_rejects_unknown_keys() -> None:
     spec = yaml.safe_load((EXAMPLES / "breast-cancer" / "mlproject.yaml").read_text())
     spec["data"]["lable"] = "x"
     assert any("lable" in e.message for e in validator.iter_errors(spec))
+
+
+def test_spec_reference_is_up_to_date() -> None:
+    from mlspec.spec.reference import reference_markdown
+
+    committed = (ROOT / "docs" / "spec-reference.md").read_text()
+    assert committed == reference_markdown(), "docs/spec-reference.md is stale: run `make schema`"

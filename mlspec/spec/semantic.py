@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlspec.fsio import display_path
 from mlspec.metrics_catalog import METRICS
 from mlspec.spec.models import Spec
 
@@ -117,13 +118,6 @@ def _column_findings(spec: Spec) -> list[Finding]:
     return findings
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _file_findings(spec: Spec, base: Path) -> list[Finding]:
     findings: list[Finding] = []
     for key in ("train", "test", "source"):
@@ -137,7 +131,7 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
                     ("data", key),
                     f"data file {value!r} not found",
                     "missing-file",
-                    f"paths are relative to the spec's folder; looked for {_shown(target)}",
+                    f"paths are relative to the spec's folder; looked for {display_path(target)}",
                 )
             )
     entrypoint = spec.train.entrypoint
@@ -150,7 +144,7 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
                         ("train", "entrypoint"),
                         f"training code {target_text!r} not found",
                         "missing-file",
-                        f"paths are relative to the spec's folder; looked for {_shown(base / target_text)}",
+                        f"paths are relative to the spec's folder; looked for {display_path(base / target_text)}",
                     )
                 )
         else:

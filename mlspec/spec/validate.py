@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mlspec.errors import SpecError
+from mlspec.fsio import display_path
 from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
 from mlspec.spec.models import Spec
@@ -67,13 +68,6 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return not self.issues
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _key_text(loc: tuple[Any, ...]) -> str:
@@ -180,7 +174,7 @@ def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str
 
 
 def check_file(path: Path, *, check_files: bool = True) -> FileResult:
-    result = FileResult(path=path, display=_display(path))
+    result = FileResult(path=path, display=display_path(path))
     try:
         doc = load_document(path)
     except YamlProblem as problem:

@@ -1,0 +1,425 @@
+"""GitHub access for mlspec: settings from the environment GitHub Actions sets, and a small
+repository wrapper over github3.py with retries and clear, token-free errors.
+
+    settings = GitHubSettings.from_env()
+    if settings.has_token:
+        repo = connect(settings)
+        repo.upsert_comment(settings.pr_number, comment_marker("churn"), body)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlspec.errors import GitHubError
+from mlspec.github.errors import scrub, translate
+from mlspec.github.retry import RetryPolicy
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+COMMENT_LIMIT = 65_536
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+PROMOTION_TOKEN_VARIABLES = ("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-]+$")
+T = TypeVar("T")
+
+
+def comment_marker(project: str, kind: str = "report") -> str:
+    """Hidden HTML marker that identifies mlspec's sticky comment of one project on a PR."""
+    return f"<!-- mlspec:{kind}:{project} -->"
+
+
+def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        return float(environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int | None:
+    """PR number from the event payload (pull_request / pull_request_target / issue_comment), else from
+    GITHUB_REF `refs/pull/N/merge`."""
+    if event_path:
+        try:
+            event = json.loads(Path(event_path).read_text("utf-8"))
+        except (OSError, ValueError):
+            event = {}
+        for candidate in ((event.get("pull_request") or {}).get("number"),
+                          event.get("number") if "pull_request" in event else None,
+                          (event.get("issue") or {}).get("number") if (event.get("issue") or {}).get("pull_request") else None):
+            if isinstance(candidate, int) and candidate > 0:
+                return candidate
+    match = re.match(r"^refs/pull/([0-9]+)/(?:merge|head)$", ref or "")
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    token: str | None = field(default=None, repr=False)
+    token_source: str = "GITHUB_TOKEN"
+    repository: str | None = None
+    api_url: str = DEFAULT_API_URL
+    server_url: str = DEFAULT_SERVER_URL
+    event_path: str | None = None
+    sha: str | None = None
+    ref: str | None = None
+    run_id: str | None = None
+    actor: str | None = None
+    event_name: str | None = None
+    pr_number: int | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 token_variables: Sequence[str] = TOKEN_VARIABLES) -> "GitHubSettings":
+        env = os.environ if environ is None else environ
+        token, source = None, token_variables[0]
+        for name in token_variables:
+            if env.get(name, "").strip():
+                token, source = env[name].strip(), name
+                break
+        retry = RetryPolicy(
+            attempts=int(_float_env(env, "MLSPEC_GITHUB_RETRIES", 5)),
+            base_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_BASE_SECONDS", 1.0),
+            max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
+            max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
+        )
+        return cls(
+            token=token, token_source=source,
+            repository=env.get("GITHUB_REPOSITORY") or None,
+            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
+            event_path=env.get("GITHUB_EVENT_PATH") or None,
+            sha=env.get("GITHUB_SHA") or None,
+            ref=env.get("GITHUB_REF") or None,
+            run_id=env.get("GITHUB_RUN_ID") or None,
+            actor=env.get("GITHUB_ACTOR") or None,
+            event_name=env.get("GITHUB_EVENT_NAME") or None,
+            pr_number=pr_number_from_event(env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REF")),
+            retry=retry,
+        )
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def run_url(self) -> str | None:
+        if self.repository and self.run_id:
+            return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        return None
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, self.token)
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    body: str
+    head: str
+    base: str
+    state: str
+    html_url: str
+    labels: tuple[str, ...] = ()
+
+
+def _pull_info(pr: Any) -> PullInfo:
+    labels = tuple(label["name"] if isinstance(label, dict) else getattr(label, "name", str(label))
+                   for label in (getattr(pr, "labels", None) or []))
+    return PullInfo(number=pr.number, title=pr.title or "", body=pr.body or "", head=pr.head.ref,
+                    base=pr.base.ref, state=pr.state, html_url=pr.html_url, labels=labels)
+
+
+class Repo:
+    """One repository on GitHub. Every method raises GitHubError (exit 1) with a clear message."""
+
+    def __init__(self, settings: GitHubSettings, github: Any, repository: Any) -> None:
+        self.settings = settings
+        self._gh = github
+        self._repo = repository
+        self.owner, self.name = str(settings.repository).split("/", 1)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def default_branch(self) -> str:
+        return str(self._repo.default_branch)
+
+    @contextmanager
+    def _call(self, action: str, not_found: str | None = None) -> Iterator[None]:
+        import github3.exceptions as gex
+
+        try:
+            yield
+        except (gex.GitHubException,) as exc:
+            raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
+                            token=self.settings.token, token_source=self.settings.token_source,
+                            not_found=not_found) from None
+
+    def _missing(self, what: str, action: str) -> GitHubError:
+        return GitHubError(self.settings.scrub(f"{what} not found (404) at {self.settings.api_url} while trying to {action}"),
+                           hint=f"check GITHUB_REPOSITORY ({self.full_name}) and that {self.settings.token_source} can access it")
+
+    def _run(self, action: str, fn: Callable[[], T], not_found: str | None = None) -> T:
+        with self._call(action, not_found):
+            return fn()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_or_none(self, action: str, fn: Callable[[], T]) -> T | None:
+        """Like _run, but a 404 means "absent" (None) instead of an error."""
+        import github3.exceptions as gex
+
+        with self._call(action):
+            try:
+                return fn()
+            except gex.NotFoundError:
+                return None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # branches and files --------------------------------------------------------------------------
+    def branch_sha(self, branch: str) -> str | None:
+        """Commit sha the branch points at, or None when it does not exist."""
+        ref = self._run_or_none(f"read branch {branch}", lambda: self._repo.ref(f"heads/{branch}"))
+        return None if ref is None else str(ref.object.sha)
+
+    def create_branch(self, branch: str, sha: str) -> None:
+        action = f"create branch {branch}"
+        ref = self._run(action, lambda: self._repo.create_ref(f"refs/heads/{branch}", sha))
+        if ref is None:
+            raise self._missing(f"repository {self.full_name}", action)
+
+    def move_branch(self, branch: str, sha: str, *, force: bool = False) -> None:
+        action = f"update branch {branch}"
+        ref = self._run(action, lambda: self._repo.ref(f"heads/{branch}"))
+        if ref is None:
+            raise self._missing(f"branch {branch} of {self.full_name}", action)
+        self._run(action, lambda: ref.update(sha, force=force))
+
+    def _contents(self, path: str, ref: str) -> Any:
+        return self._run_or_none(f"read {path} on {ref}", lambda: self._repo.file_contents(path, ref=ref))
+
+    def read_file(self, path: str, ref: str) -> str | None:
+        """Text of `path` on branch/commit `ref`, or None when absent."""
+        contents = self._contents(path, ref)
+        return None if contents is None else contents.decoded.decode("utf-8")
+
+    def write_file(self, path: str, text: str, *, message: str, branch: str) -> str:
+        """Commit `text` to `path` on `branch` (contents API); returns the new commit sha."""
+        action = f"commit {path} on {branch}"
+        data = text.encode("utf-8")
+        existing = self._contents(path, branch)
+        if existing is None:
+            result = self._run(action, lambda: self._repo.create_file(path, message, data, branch=branch))
+        else:
+            result = self._run(action, lambda: existing.update(message, data, branch=branch))
+        if not result:
+            raise self._missing(f"branch {branch} of {self.full_name}", action)
+        return str(result["commit"].sha)
+
+    # pull requests ---------------------------------------------------------------------------------
+    def _pull(self, number: int, action: str) -> Any:
+        what = f"pull request #{number} in {self.full_name}"
+        pr = self._run(action, lambda: self._repo.pull_request(number), not_found=what)
+        if pr is None:
+            raise self._missing(what, action)
+        return pr
+
+    def _find(self, head: str, base: str | None) -> Any:
+        def first() -> Any:
+            for pr in self._repo.pull_requests(state="open", head=f"{self.owner}:{head}", base=base):
+                return pr
+            return None
+
+        return self._run(f"list pull requests from {head}", first)
+
+    def find_pr(self, head: str, base: str | None = None) -> PullInfo | None:
+        """The open pull request from branch `head` (into `base`), if any."""
+        pr = self._find(head, base)
+        return None if pr is None else _pull_info(pr)
+
+    def get_pr(self, number: int) -> PullInfo:
+        return _pull_info(self._pull(number, f"read pull request #{number}"))
+
+    def open_or_update_pr(self, *, head: str, base: str, title: str, body: str,
+                          labels: Sequence[str] = (), reviewers: Sequence[str] = ()) -> tuple[PullInfo, bool]:
+        """Open the PR from `head` into `base`, or update the open one (title/body). Returns (pr, created)."""
+        import github3.exceptions as gex
+
+        body = limit_body(body)
+        created = False
+        pr = self._find(head, base)
+        if pr is None:
+            action = f"open a pull request from {head} into {base}"
+            try:
+                pr = self._repo.create_pull(title=title, base=base, head=head, body=body)
+                created = pr is not None
+                if pr is None:
+                    raise self._missing(f"repository {self.full_name}", action)
+            except gex.UnprocessableEntity as exc:
+                if "already exists" not in str(exc.errors) + str(exc.msg):
+                    raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
+                                    token=self.settings.token, token_source=self.settings.token_source) from None
+                pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
+                if pr is None:
+                    raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
+                                    token=self.settings.token, token_source=self.settings.token_source) from None
+            except gex.GitHubException as exc:
+                raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
+                                token=self.settings.token, token_source=self.settings.token_source) from None
+        if not created and ((pr.title or "") != title or (pr.body or "") != body):
+            full = self._pull(pr.number, f"update pull request #{pr.number}")
+            self._run(f"update pull request #{pr.number}", lambda: full.update(title=title, body=body))
+            pr = full
+        info = _pull_info(pr)
+        if labels:
+            self.add_labels(info.number, labels)
+        if reviewers:
+            self.request_reviewers(info.number, reviewers)
+        return self.get_pr(info.number) if (labels or reviewers) else info, created
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        action = f"label pull request #{number}"
+        issue = self._run(action, lambda: self._repo.issue(number))
+        if issue is None:
+            raise self._missing(f"pull request #{number} in {self.full_name}", action)
+        have = {label.name for label in issue.original_labels} if hasattr(issue, "original_labels") else set()
+        missing = [label for label in labels if label not in have]
+        if missing:
+            # github3's Issue.add_labels posts a bare JSON array; the documented body is {"labels": [...]}.
+            def post() -> None:
+                url = issue._build_url("labels", base_url=issue._api)
+                issue._json(issue._post(url, data={"labels": missing}), 200)
+
+            self._run(action, post)
+
+    def request_reviewers(self, number: int, reviewers: Sequence[str]) -> None:
+        action = f"request reviewers on pull request #{number}"
+        pr = self._pull(number, action)
+        have = {user.login for user in (pr.requested_reviewers or [])}
+        missing = [login for login in reviewers if login not in have]
+        if missing:
+            self._run(action, lambda: pr.create_review_requests(reviewers=missing))
+
+    def close_pr(self, number: int, comment: str | None = None) -> None:
+        """Close a superseded pull request, leaving a comment that says why."""
+        if comment:
+            self.comment(number, comment)
+        pr = self._pull(number, f"close pull request #{number}")
+        self._run(f"close pull request #{number}", pr.close)
+
+    # comments ---------------------------------------------------------------------------------------
+    def _issue(self, number: int, action: str) -> Any:
+        what = f"pull request #{number} in {self.full_name}"
+        issue = self._run(action, lambda: self._repo.issue(number), not_found=what)
+        if issue is None:
+            raise self._missing(what, action)
+        return issue
+
+    def comment(self, number: int, body: str) -> int:
+        action = f"comment on pull request #{number}"
+        issue = self._issue(number, action)
+        created = self._run(action, lambda: issue.create_comment(limit_body(body)))
+        return int(created.id)
+
+    def upsert_comment(self, pr_number: int, marker: str, body: str) -> tuple[int, bool]:
+        """Keep exactly one comment carrying `marker` on the PR: edit it in place, or create it.
+        Returns (comment_id, created)."""
+        action = f"update the mlspec comment on pull request #{pr_number}"
+        if marker not in body:
+            body = f"{marker}\n{body}"
+        body = limit_body(body)
+        issue = self._issue(pr_number, action)
+
+        def existing() -> Any:
+            for comment in issue.comments():
+                if marker in (comment.body or ""):
+                    return comment
+            return None
+
+        found = self._run(action, existing)
+        if found is None:
+            created = self._run(action, lambda: issue.create_comment(body))
+            return int(created.id), True
+        if found.body != body:
+            self._run(action, lambda: found.edit(body))
+        return int(found.id), False
+
+    # dispatch ---------------------------------------------------------------------------------------
+    def _post_no_content(self, action: str, url_parts: Sequence[str], payload: dict[str, Any]) -> None:
+        def post() -> bool:
+            url = self._repo._build_url(*url_parts, base_url=self._repo._api)
+            response = self._repo._post(url, data=payload)
+            if response.status_code == 200:
+                return True
+            return bool(self._repo._boolean(response, 204, 404))
+
+        if not self._run(action, post):
+            raise self._missing(f"repository {self.full_name} (or the target)", action)
+
+    def repository_dispatch(self, event_type: str, client_payload: Mapping[str, Any] | None = None) -> None:
+        """POST /repos/{owner}/{repo}/dispatches: starts workflows listening on `repository_dispatch`."""
+        payload: dict[str, Any] = {"event_type": event_type}
+        if client_payload is not None:
+            payload["client_payload"] = dict(client_payload)
+        self._post_no_content(f"send repository_dispatch {event_type}", ["dispatches"], payload)
+
+    def workflow_dispatch(self, workflow_file: str, ref: str, inputs: Mapping[str, Any] | None = None) -> None:
+        """POST /repos/{owner}/{repo}/actions/workflows/{file}/dispatches (needs `actions: write`)."""
+        payload: dict[str, Any] = {"ref": ref}
+        if inputs:
+            payload["inputs"] = {key: str(value) if not isinstance(value, (str, bool, int, float)) else value
+                                 for key, value in inputs.items()}
+        self._post_no_content(f"dispatch workflow {workflow_file} on {ref}",
+                              ["actions", "workflows", workflow_file, "dispatches"], payload)
+
+
+def limit_body(body: str, limit: int = COMMENT_LIMIT) -> str:
+    """GitHub rejects comment/PR bodies above 65,536 characters: cut with a visible note as a last resort
+    (the report trims its details first)."""
+    if len(body) <= limit:
+        return body
+    note = "\n\n… (truncated: GitHub limits bodies to 65,536 characters; see the run's artifacts for the rest)\n"
+    return body[: limit - len(note)] + note
+
+
+def connect(settings: GitHubSettings) -> Repo:
+    """A Repo for settings.repository at settings.api_url, with retries mounted on github3's session."""
+    import github3
+    import github3.exceptions as gex
+
+    from mlspec.github.retry import RetryingAdapter
+
+    if not settings.has_token:
+        raise GitHubError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)",
+                          hint="in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`; see docs/github.md")
+    if not settings.repository or not _REPOSITORY.match(settings.repository):
+        raise GitHubError(f"GITHUB_REPOSITORY must be `owner/name`, got {settings.repository!r}")
+    github = github3.GitHub(token=settings.token)
+    # Any base works (api.github.com, https://HOST/api/v3, http://127.0.0.1:PORT): github3's
+    # GitHubEnterprise would append /api/v3 itself, so set the session's base directly.
+    github.session.base_url = settings.api_url
+    adapter = RetryingAdapter(settings.retry)
+    github.session.mount("http://", adapter)
+    github.session.mount("https://", adapter)
+    owner, name = settings.repository.split("/", 1)
+    action = f"open repository {settings.repository}"
+    try:
+        repository = github.repository(owner, name)
+    except gex.GitHubException as exc:
+        raise translate(exc, action=action, repository=settings.repository, api_url=settings.api_url,
+                        token=settings.token, token_source=settings.token_source) from None
+    if repository is None:
+        raise GitHubError(f"repository {settings.repository} not found (404) at {settings.api_url}",
+                          hint=f"check GITHUB_REPOSITORY and that {settings.token_source} can access it")
+    return Repo(settings, github, repository)

@@ -145,8 +145,11 @@ class GitHubStandIn:
     """Start with `with GitHubStandIn() as gh:`; `gh.api_url`, `gh.token`, `gh.state`, `gh.requests`,
     `gh.violations`, `gh.inject(...)`."""
 
-    def __init__(self, owner: str = "octo-org", repo: str = "ml-repo", token: str = "ghs_standinTOKEN0123456789abcdef") -> None:
+    def __init__(self, owner: str = "octo-org", repo: str = "ml-repo", token: str = "ghs_standinTOKEN0123456789abcdef",
+                 prefix: str = "") -> None:
+        """`prefix="/api/v3"` serves the API under a path, like GitHub Enterprise Server."""
         self.token = token
+        self.prefix = prefix.rstrip("/")
         self.state = State(owner, repo)
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
@@ -166,7 +169,7 @@ class GitHubStandIn:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
-        self.api_url = f"http://127.0.0.1:{port}"
+        self.api_url = f"http://127.0.0.1:{port}{self.prefix}"
         self.web_url = f"http://127.0.0.1:{port}/web"
         self._thread = threading.Thread(target=self._server.serve_forever, name="github-standin", daemon=True)
         self._thread.start()
@@ -630,6 +633,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         gh = self.owner
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
+        if gh.prefix:
+            if not path.startswith(gh.prefix + "/"):
+                self._error(404, "Not Found")
+                return
+            path = path[len(gh.prefix):]
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         entry: dict[str, Any] = {"method": method, "path": path, "query": query, "time": time.monotonic()}

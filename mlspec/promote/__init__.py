@@ -1,0 +1,1 @@
+"""`mlspec promote`: open or update the pull request that changes deploy/<env>.yaml (GitOps)."""

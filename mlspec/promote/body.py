@@ -1,0 +1,77 @@
+"""Title and body of the promotion pull request."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from mlspec.deploy import Deployment
+from mlspec.record import RunRecord
+
+SAFE_TAG = re.compile(r"^[A-Za-z0-9_.\-]{1,100}:[A-Za-z0-9_.\-]{1,100}$")
+
+
+def promotion_marker(project: str, env: str) -> str:
+    return f"<!-- mlspec:promotion:{project}:{env} -->"
+
+
+def pr_title(project: str, env: str, tag: str) -> str:
+    """Built from validated spec names; the model tag only when it has the shape of a BentoML tag."""
+    title = f"Promote {project} to {env}"
+    return f"{title}: {tag}" if SAFE_TAG.match(tag) else title
+
+
+def gate_markdown(gate_report: Any) -> str:
+    """The gate report's Markdown table, whatever the gate module calls it."""
+    for name in ("markdown", "to_markdown", "markdown_table", "table"):
+        value = getattr(gate_report, name, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(gate_report)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.4f}"
+
+
+def fallback_report(record: RunRecord, gate_report: Any) -> str:
+    """FALLBACK until mlspec.report.markdown.build_report lands: metrics and gate tables only."""
+    lines = ["### Metrics (test set)", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {_fmt(value)} |" for name, value in sorted(record.metrics.items())]
+    lines += ["", "### Gates", "", gate_markdown(gate_report), ""]
+    return "\n".join(lines)
+
+
+def report_markdown(loaded: Any, record: RunRecord, gate_report: Any) -> str:
+    try:
+        from mlspec.report.markdown import build_report
+    except ImportError:
+        return fallback_report(record, gate_report)  # FALLBACK: the report module has not landed yet
+    return build_report(loaded, record, gate_report)
+
+
+def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes: str | None,
+            run_url: str | None) -> str:
+    project, env, tag = deployment.project, deployment.environment, deployment.model.tag
+    lines = [
+        promotion_marker(project, env),
+        f"## Promote `{project}` to `{env}`",
+        "",
+        f"This pull request sets `{deploy_file}` to model `{tag}` "
+        f"(run `{deployment.lineage.get('run_id', '?')}`). Merging it is the deployment: CD builds and "
+        "serves what the file names.",
+    ]
+    if deployment.promoted.get("from_environment"):
+        lines.append(f"The model already serves in `{deployment.promoted['from_environment']}`.")
+    if supersedes:
+        lines += ["", f"> **Supersedes** `{supersedes}`, which this pull request proposed before; "
+                      f"it now proposes the newer candidate `{tag}`."]
+    if run_url:
+        lines += ["", f"Run: {run_url}"]
+    lines += ["", report.strip(), ""]
+    return "\n".join(lines)

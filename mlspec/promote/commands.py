@@ -1,0 +1,270 @@
+"""`mlspec promote --env ENV [--dry-run]`.
+
+Flow: latest run record -> gate for ENV (mlspec.gate) -> ENV's `requires` satisfied on the base
+branch -> deploy/<env>.yaml committed on `mlspec/promote/<project>/<env>` -> pull request (with a
+token, through mlspec.github) or local branch + PR title/body files (without a token).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlspec.deploy import DEPLOY_DIR, DeployedModel, Deployment, dump_deployment, parse_deployment
+from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
+from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.promote import localgit
+from mlspec.promote.body import pr_body, pr_title, report_markdown
+from mlspec.record import RunRecord, RunStore, utc_now
+
+
+@dataclass
+class Plan:
+    project: str
+    env: str
+    branch: str
+    base: str
+    deploy_file: str  # repository-relative path of deploy/<env>.yaml
+    deployment: Deployment
+    title: str
+    labels: list[str]
+    reviewers: list[str]
+    required_env: str | None
+    report: str
+    run_url: str | None
+
+    def text(self, previous: str | None) -> str:
+        """The file content; keeps the previous text when only `promoted` would change (idempotent reruns)."""
+        if previous is not None:
+            try:
+                old = parse_deployment(previous, self.deploy_file)
+            except MlspecError:
+                old = None
+            if old is not None and old.model_dump(exclude={"promoted"}) == self.deployment.model_dump(exclude={"promoted"}):
+                return previous
+        return dump_deployment(self.deployment)
+
+    def body(self, supersedes: str | None) -> str:
+        return pr_body(deployment=self.deployment, deploy_file=self.deploy_file, report=self.report,
+                       supersedes=supersedes, run_url=self.run_url)
+
+
+def _evaluate_gate(loaded: Any, record: RunRecord, env: str) -> Any:
+    try:
+        from mlspec.gate.evaluate import evaluate_gates
+    except ImportError as exc:
+        raise MlspecError(
+            f"cannot check the gate for {env}: the gate module mlspec.gate.evaluate is not available ({exc})",
+            hint="promotion needs a passed gate; install an mlspec version that includes `mlspec gate`") from None
+    return evaluate_gates(loaded, record, env)
+
+
+def _who(settings: Any, top: Path) -> str:
+    if settings.actor:
+        return str(settings.actor)
+    name = localgit.run_git("config", "user.name", cwd=top, check=False).stdout.strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, settings: Any, top: Path) -> Deployment:
+    assert record.model is not None
+    tag = record.model.tag
+    version = tag.split(":", 1)[1] if ":" in tag else tag
+    artifact = getattr(record.model, "artifact", None)
+    trigger: dict[str, Any] = {"event": settings.event_name or "local", "commit": settings.sha or record.git.commit}
+    if settings.run_url:
+        trigger["run_url"] = settings.run_url
+    if record.trigger:
+        trigger["run"] = record.trigger
+    promoted: dict[str, Any] = {"by": _who(settings, top), "at": utc_now(), "trigger": trigger}
+    if required:
+        promoted["from_environment"] = required
+    return Deployment(
+        project=loaded.spec.name, environment=env,
+        model=DeployedModel(tag=tag, version=version, artifact=artifact if isinstance(artifact, str) else None),
+        metrics=dict(record.metrics),
+        lineage={"run_id": record.run_id, "commit": record.git.commit, "dirty": record.git.dirty,
+                 "data": {d.role: d.digest for d in record.data}, "params": record.params,
+                 "seed": record.seed, "spec_digest": record.spec_digest},
+        promoted=promoted,
+    )
+
+
+def _deployed_tag(text: str | None, where: str) -> str | None:
+    return None if text is None else parse_deployment(text, where).model.tag
+
+
+def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, settings: Any) -> tuple[Plan, Path]:
+    spec = loaded.spec
+    try:
+        environment = spec.environment(env)
+    except KeyError:
+        names = ", ".join(e.name for e in spec.environments)
+        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})") from None
+    if record.model is None:
+        raise MlspecError(f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first")
+    top = localgit.toplevel(loaded.root)
+    project_dir = localgit.repo_relative(loaded.root, top)
+    deploy_file = f"{DEPLOY_DIR}/{env}.yaml" if project_dir == "." else f"{project_dir}/{DEPLOY_DIR}/{env}.yaml"
+    plan = Plan(
+        project=spec.name, env=env, branch=f"mlspec/promote/{spec.name}/{env}", base=spec.triggers.branches[0],
+        deploy_file=deploy_file,
+        deployment=_deployment(loaded, record, env, environment.requires, settings, top),
+        title=pr_title(spec.name, env, record.model.tag), labels=list(environment.labels),
+        reviewers=list(environment.reviewers), required_env=environment.requires,
+        report=report_markdown(loaded, record, gate_report), run_url=settings.run_url,
+    )
+    return plan, top
+
+
+def _required_path(plan: Plan, required: str) -> str:
+    return plan.deploy_file.rsplit("/", 1)[0] + f"/{required}.yaml"
+
+
+def _check_requires(plan: Plan, read_base: Any) -> None:
+    required = plan.required_env
+    if not required:
+        return
+    path = _required_path(plan, required)
+    deployed = _deployed_tag(read_base(path), f"{path} on {plan.base}")
+    tag = plan.deployment.model.tag
+    if deployed != tag:
+        now = f"names {deployed}" if deployed else "does not exist"
+        raise StageFailed(
+            f"{plan.env} requires {required}: {path} on {plan.base} {now}, not {tag}; nothing was promoted",
+            hint=f"promote to {required} first (`mlspec promote --env {required}`) and merge that pull request")
+
+
+def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
+    print(f"dry run: would {action}")
+    print(f"  branch:    {plan.branch} (base {plan.base}) {where}")
+    print(f"  file:      {plan.deploy_file}")
+    print(f"  title:     {plan.title}")
+    print(f"  labels:    {', '.join(plan.labels) or '-'}")
+    print(f"  reviewers: {', '.join(plan.reviewers) or '-'}")
+    print("--- " + plan.deploy_file)
+    print(text.rstrip())
+    print("dry run: nothing was changed")
+
+
+def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
+    base_sha = repo.branch_sha(plan.base)
+    if base_sha is None:
+        raise MlspecError(f"base branch {plan.base} not found in {repo.full_name}",
+                          hint="set triggers.branches in the spec to the repository's default branch")
+    _check_requires(plan, lambda path: repo.read_file(path, plan.base))
+    on_base = repo.read_file(plan.deploy_file, plan.base)
+    if _deployed_tag(on_base, plan.deploy_file) == plan.deployment.model.tag:
+        print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
+        return EXIT_OK
+    pr = repo.find_pr(plan.branch, plan.base)
+    branch_sha = repo.branch_sha(plan.branch)
+    previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
+    supersedes = _deployed_tag(previous, plan.deploy_file)
+    supersedes = supersedes if supersedes != plan.deployment.model.tag else None
+    text = plan.text(previous)
+    body = plan.body(supersedes)
+    if dry_run:
+        verb = f"update pull request #{pr.number}" if pr else "open a pull request"
+        _print_plan(plan, text, f"in {repo.full_name}", verb)
+        return EXIT_OK
+    if branch_sha is None:
+        repo.create_branch(plan.branch, base_sha)
+    elif pr is None:
+        repo.move_branch(plan.branch, base_sha, force=True)  # stale branch of a merged/closed PR: start over
+    if text != previous:
+        repo.write_file(plan.deploy_file, text, branch=plan.branch,
+                        message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}")
+    info, created = repo.open_or_update_pr(head=plan.branch, base=plan.base, title=plan.title, body=body,
+                                           labels=plan.labels, reviewers=plan.reviewers)
+    if supersedes:
+        repo.comment(info.number, f"Superseded `{supersedes}`: this pull request now promotes "
+                                  f"`{plan.deployment.model.tag}` (run `{plan.deployment.lineage.get('run_id')}`).")
+    print(f"{'opened' if created else 'updated'} pull request #{info.number}: {info.html_url}")
+    return EXIT_OK
+
+
+def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) -> int:
+    base_sha = localgit.rev(f"refs/heads/{plan.base}", top)
+    if base_sha is None:
+        raise MlspecError(f"base branch {plan.base} does not exist in {top}",
+                          hint="set triggers.branches in the spec to your default branch")
+    _check_requires(plan, lambda path: localgit.show(base_sha, path, top))
+    if _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file) == plan.deployment.model.tag:
+        print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
+        return EXIT_OK
+    if localgit.current_branch(top) == plan.branch:
+        raise MlspecError(f"{plan.branch} is checked out in {top}", hint=f"switch to {plan.base} and run again")
+    branch_sha = localgit.rev(f"refs/heads/{plan.branch}", top)
+    keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
+    parent = branch_sha if keep and branch_sha else base_sha
+    previous = localgit.show(parent, plan.deploy_file, top) if keep else None
+    supersedes = _deployed_tag(previous, plan.deploy_file)
+    supersedes = supersedes if supersedes != plan.deployment.model.tag else None
+    text = plan.text(previous)
+    folder = spec_root / ".mlspec" / "promotions" / plan.env
+    if dry_run:
+        _print_plan(plan, text, f"in the local repository {top}", "commit and write the pull request files")
+        return EXIT_OK
+    changed = text != previous
+    if changed:
+        localgit.commit_file(top, branch=plan.branch, parent=parent, path=plan.deploy_file, text=text,
+                             message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+                             old=branch_sha)
+    pushed = False
+    if localgit.has_remote(top):
+        localgit.push(top, plan.branch, force=branch_sha is not None and not keep)
+        pushed = True
+    title_file = atomic_write_text(folder / "pr-title.txt", plan.title + "\n")
+    body_file = atomic_write_text(folder / "pr-body.md", plan.body(supersedes))
+    atomic_write_json(folder / "pr.json", {"head": plan.branch, "base": plan.base, "title": plan.title,
+                                           "labels": plan.labels, "reviewers": plan.reviewers,
+                                           "deploy_file": plan.deploy_file, "model": plan.deployment.model.tag,
+                                           "supersedes": supersedes})
+    state = "committed" if changed else "unchanged"
+    print(f"branch {plan.branch}: {state} {plan.deploy_file}" + (" and pushed to origin" if pushed else ""))
+    if supersedes:
+        print(f"supersedes {supersedes} on {plan.branch}")
+    print(f"no GitHub token: wrote the pull request title to {title_file} and its body to {body_file}")
+    print(f"open it on GitHub from branch {plan.branch} into {plan.base}, or set GITHUB_TOKEN to let mlspec open it")
+    return EXIT_OK
+
+
+def promote_command(spec: str, env: str, dry_run: bool = False) -> int:
+    from mlspec.promote.body import gate_markdown
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(spec)
+    if env not in [e.name for e in loaded.spec.environments]:
+        names = ", ".join(e.name for e in loaded.spec.environments)
+        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})")
+    record = RunStore(loaded.root).latest()
+    gate_report = _evaluate_gate(loaded, record, env)
+    if not gate_report.passed:
+        print(gate_markdown(gate_report))
+        raise StageFailed(f"the gate for {env} did not pass for run {record.run_id}: nothing was promoted "
+                          "(no branch, no pull request)")
+    return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run)
+
+
+def promote_loaded(loaded: Any, record: RunRecord, env: str, gate_report: Any, *, dry_run: bool = False,
+                   environ: dict[str, str] | None = None) -> int:
+    """promote_command after the gate verdict: for callers that already evaluated the gate."""
+    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+
+    if not gate_report.passed:
+        raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
+    settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
+                                       token_variables=PROMOTION_TOKEN_VARIABLES)
+    plan, top = build_plan(loaded, record, env, gate_report, settings)
+    if settings.has_token:
+        return promote_with_api(plan, connect(settings), dry_run=dry_run)
+    return promote_locally(plan, top, loaded.root, dry_run=dry_run)

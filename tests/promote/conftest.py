@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mlspec.record import DataFile, GitInfo, ModelRef, RunRecord, RunStore, utc_now
+from mlspec.spec import load_spec
+from tests.github_standin.fixtures import github_standin  # noqa: F401
+from tests.helpers import EXAMPLES, git, init_repo
+
+PROJECT_DIR = "projects/breast-cancer"
+
+
+@dataclass
+class GateVerdict:
+    """A gate verdict handed to promotion (the input promotion acts on; the gate logic lives in mlspec.gate)."""
+
+    passed: bool
+    markdown: str = "| gate | value | verdict |\n|---|---|---|\n| roc_auc >= 0.95 | 0.9900 | pass |"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """examples/breast-cancer inside a subfolder of a git repository (with a local bare remote);
+    staging gets labels and a reviewer."""
+    work = tmp_path / "work"
+    target = work / PROJECT_DIR
+    shutil.copytree(EXAMPLES / "breast-cancer", target, ignore=shutil.ignore_patterns(".mlspec", "__pycache__", "deploy"))
+    spec = target / "mlproject.yaml"
+    text = spec.read_text()
+    assert "  - name: staging\n" in text
+    spec.write_text(text.replace("  - name: staging\n",
+                                 "  - name: staging\n    labels: [promotion, staging]\n    reviewers: [alice, bob]\n"))
+    (work / ".gitignore").write_text(".mlspec/\n")
+    init_repo(work, remote=tmp_path / "remote.git")
+    return target
+
+
+def make_record(project: Path, tag: str = "breast-cancer:v1aaaa", roc_auc: float = 0.99, save: bool = True) -> RunRecord:
+    loaded = load_spec(project / "mlproject.yaml")
+    record = RunRecord(
+        run_id=f"20250101T000000000000Z-{tag.split(':')[1]}", project="breast-cancer", spec_path="mlproject.yaml",
+        spec_digest=loaded.digest, created=utc_now(), git=GitInfo(commit=git("rev-parse", "HEAD", cwd=project)),
+        data=[DataFile(role="train", path="data/train.csv", digest="xxh3_128:" + "a" * 32, bytes=10),
+              DataFile(role="test", path="data/test.csv", digest="xxh3_128:" + "b" * 32, bytes=5)],
+        params={"n_estimators": 100, "max_depth": 6}, seed=42, task="binary",
+        metrics={"roc_auc": roc_auc, "f1": 0.97, "accuracy": 0.96, "log_loss": 0.1},
+        model=ModelRef(tag=tag, kind="classifier"), status="passed",
+    )
+    if save:
+        RunStore(project).save(record)
+    return record

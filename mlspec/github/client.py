@@ -413,7 +413,7 @@ def connect(settings: GitHubSettings) -> Repo:
     github.session.mount("http://", adapter)
     github.session.mount("https://", adapter)
     owner, name = settings.repository.split("/", 1)
-    action = f"open repository {settings.repository}"
+    action = "open the repository"
     try:
         repository = github.repository(owner, name)
     except gex.GitHubException as exc:

@@ -166,7 +166,7 @@ class GitHubStandIn:
         class _Handler(_RequestHandler):
             owner = standin
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
         self.api_url = f"http://127.0.0.1:{port}{self.prefix}"
@@ -586,6 +586,15 @@ def _add_body_formats(out: Any) -> None:
             text = item["body"] or ""
             item["body_text"] = text
             item["body_html"] = "<p>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</p>"
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a client closed a kept-alive connection: not an error
+        super().handle_error(request, client_address)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

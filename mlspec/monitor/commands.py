@@ -1,0 +1,175 @@
+"""`mlspec drift [SPEC] --current PATH [--reference PATH] [--env ENV] [--dispatch]`.
+
+Exit 0: no drift beyond the thresholds; 1: drift found (or a user error, e.g. the schema guard)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import DataError, EXIT_FAILED, EXIT_OK
+from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
+from mlspec.monitor.reference import Reference, ServedModel, code_paths, drift_environment, load_served_model, resolve_reference
+from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
+from mlspec.monitor.tables import Table, read_table
+from mlspec.record import new_run_id, utc_now
+from mlspec.spec.models import Drift, DriftThresholds
+
+
+def drift_dir(spec_root: Path) -> Path:
+    return spec_root / ".mlspec" / "drift"
+
+
+def _feature_columns(loaded: Any, reference: Table, served: ServedModel | None) -> list[str]:
+    """The model's features (metadata), else data.features, else every reference column except
+    the label, index and datetime columns."""
+    data = loaded.spec.data
+    if served is not None and served.features:
+        return served.features
+    if data.features:
+        return list(data.features)
+    skip = {data.label, data.index, data.datetime}
+    return [str(c) for c in reference.frame.columns if c not in skip]
+
+
+def _categorical(loaded: Any, reference: Table, features: list[str], served: ServedModel | None) -> list[str]:
+    declared = set(loaded.spec.data.categorical)
+    if served is not None and isinstance(served.metadata.get("categorical"), list):
+        declared |= {str(c) for c in served.metadata["categorical"]}
+    return [c for c in features if c in declared or column_kind(reference.frame[c]) == STRING]
+
+
+def _check_reference_has(reference: Reference, features: list[str], label: str) -> None:
+    missing = [c for c in features + [label] if c not in reference.table.frame.columns]
+    if missing:
+        names = ", ".join(f"'{c}'" for c in missing)
+        raise DataError(f"the reference data {display_path(reference.table.path)} has no column(s) {names}",
+                        hint="give a reference table with the model's features and label (--reference), "
+                             "or fix data.features / data.label in the spec")
+
+
+def _table_info(table: Table, role: str | None = None) -> dict[str, Any]:
+    info: dict[str, Any] = {"path": display_path(table.path), "rows": table.rows, "digest": table.digest,
+                            "files": len(table.files)}
+    if role:
+        info["role"] = role
+    return info
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    """deepchecks prints progress bars and warnings; the command prints its own summary instead."""
+    logger = logging.getLogger("deepchecks")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    sink = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _append_step_summary(markdown: str) -> None:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    # The PNG is an artifact; a relative image link would be broken in the job summary.
+    text = "\n".join(line for line in markdown.splitlines() if not line.startswith("![")) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def drift_command(spec: str, current: str, reference: str | None = None, env: str | None = None,
+                  dispatch: bool = False) -> int:
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(spec)
+    project = loaded.spec.name
+    drift_spec = loaded.spec.triggers.drift
+    # Without a drift section: the defaults of the DriftThresholds and Drift models.
+    thresholds = drift_spec.thresholds if drift_spec else DriftThresholds()
+    n_samples = drift_spec.n_samples if drift_spec else int(Drift.model_fields["n_samples"].default)
+    environment = drift_environment(loaded, env)
+
+    ref = resolve_reference(loaded, environment, reference)
+    cur = read_table(Path(current), loaded.spec.data.format)
+    if cur.rows == 0:
+        raise DataError(f"the current data {display_path(cur.path)} has no rows")
+    served: ServedModel | None = None
+    no_model_reason = "no model is deployed in this environment yet"
+    if ref.deployment is not None:
+        served, no_model_reason = load_served_model(ref.deployment, code_paths(loaded))
+    label = loaded.spec.data.label
+    features = _feature_columns(loaded, ref.table, served)
+    _check_reference_has(ref, features, label)
+    check_schema(ref.table.frame, cur.frame, features, label=label, current_name=display_path(cur.path),
+                 reference_name=display_path(ref.table.path))
+    categorical = _categorical(loaded, ref.table, features, served)
+
+    for note in ref.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    from mlspec.monitor.checks import run_drift
+
+    with _quiet():
+        result = run_drift(ref.table.frame, cur.frame, features=features, categorical=categorical, label=label,
+                           task=loaded.spec.evaluate.task, thresholds=thresholds, n_samples=n_samples,
+                           served=served, no_model_reason=no_model_reason)
+
+    drift_id = new_run_id()
+    folder = drift_dir(loaded.root) / drift_id
+    outputs = write_outputs(result, folder=folder, drift_id=drift_id, project=project, environment=environment,
+                            ref=ref, cur=cur, model=served.tag if served else None)
+    atomic_write_text(drift_dir(loaded.root) / "latest", drift_id + "\n")
+    _append_step_summary(outputs["markdown"])
+
+    from mlspec.monitor.summary import stdout_table, summary_line
+
+    verdict = "DRIFT" if result.drifted else "no drift"
+    print(f"drift of {display_path(cur.path)} ({cur.rows:,} rows) against {display_path(ref.table.path)} "
+          f"({ref.table.rows:,} rows), {project} in {environment}: {verdict}")
+    print(stdout_table(result))
+    print(summary_line(result))
+    print(f"report: {display_path(folder / 'drift.html')}, summary: {display_path(folder / 'drift.json')}")
+
+    if result.drifted and dispatch:
+        if drift_spec is not None and not drift_spec.retrain:
+            print("not starting training: triggers.drift.retrain is false")
+        else:
+            from mlspec.github.client import GitHubSettings
+            from mlspec.monitor.trigger import dispatch as send
+
+            outcome = send(result, project=project, environment=environment, drift_id=drift_id, folder=folder,
+                           settings=GitHubSettings.from_env())
+            print(outcome.message)
+    return EXIT_FAILED if result.drifted else EXIT_OK
+
+
+def write_outputs(result: Any, *, folder: Path, drift_id: str, project: str, environment: str, ref: Reference,
+                  cur: Table, model: str | None) -> dict[str, Any]:
+    """drift.html (deepchecks), drift.json, drift.png and drift.md in ``folder``."""
+    from mlspec.monitor.html_report import write_html
+    from mlspec.monitor.plot import write_plot
+    from mlspec.monitor.summary import as_json, markdown
+
+    reference_info = _table_info(ref.table, ref.role)
+    current_info = _table_info(cur)
+    with _quiet():
+        write_html(result.suite_result, folder / "drift.html", f"mlspec drift: {project} ({environment})")
+    plot = write_plot(result, folder / "drift.png")
+    md = markdown(result, project=project, environment=environment, reference=reference_info,
+                  current=current_info, notes=ref.notes, plot=plot.name if plot else None)
+    atomic_write_text(folder / "drift.md", md)
+    atomic_write_json(folder / "drift.json", as_json(result, drift_id=drift_id, project=project,
+                                                     environment=environment, reference=reference_info,
+                                                     current=current_info, notes=ref.notes, model=model,
+                                                     created=utc_now()))
+    return {"markdown": md, "folder": folder}

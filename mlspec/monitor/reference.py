@@ -1,0 +1,123 @@
+"""What the current data is compared with: the training data of the model serving in an environment
+(named by deploy/<env>.yaml), and that model itself for prediction drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlspec.deploy import Deployment, deploy_path, read_deployment
+from mlspec.errors import UsageError
+from mlspec.fsio import display_path
+from mlspec.monitor.tables import Table, read_table
+
+
+@dataclass
+class ServedModel:
+    tag: str
+    model: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str] | None:
+        features = self.metadata.get("features")
+        return [str(f) for f in features] if isinstance(features, list) and features else None
+
+    @property
+    def classes(self) -> list[Any] | None:
+        classes = self.metadata.get("classes")
+        return list(classes) if isinstance(classes, list) and classes else None
+
+
+@dataclass
+class Reference:
+    table: Table
+    environment: str
+    deployment: Deployment | None
+    role: str  # "train", "source" or "given" (--reference)
+    notes: list[str] = field(default_factory=list)  # shown to the user and kept in drift.json
+
+
+def drift_environment(loaded: Any, env: str | None) -> str:
+    """--env, else triggers.drift.environment, else the last environment."""
+    spec = loaded.spec
+    drift = spec.triggers.drift
+    name = env or (drift.environment if drift else None) or spec.environments[-1].name
+    try:
+        spec.environment(name)
+    except KeyError:
+        known = ", ".join(e.name for e in spec.environments)
+        where = "--env" if env else "triggers.drift.environment"
+        raise UsageError(f"{display_path(loaded.path)}: {where}: no environment named {name!r} (known: {known})") from None
+    return name
+
+
+def resolve_reference(loaded: Any, environment: str, given: str | None) -> Reference:
+    """--reference PATH when given; else the spec's training data (train, or source), checked against the
+    data digests in deploy/<env>.yaml's lineage when there is one."""
+    spec = loaded.spec
+    deployment = read_deployment(loaded.root, environment)
+    if given:
+        table = read_table(Path(given), spec.data.format)
+        return Reference(table, environment, deployment, "given")
+    role = "train" if spec.data.train else "source"
+    relative = spec.data.train or spec.data.source
+    assert relative is not None  # the spec model guarantees one of them
+    table = read_table(loaded.resolve(relative), spec.data.format)
+    notes: list[str] = []
+    if deployment is None:
+        notes.append(
+            f"no {display_path(deploy_path(loaded.root, environment))} yet (nothing promoted to {environment}): "
+            f"comparing with the spec's {role} data {relative}"
+        )
+    else:
+        expected = (deployment.lineage.get("data") or {}).get(role)
+        if not expected:
+            notes.append(f"{deployment.model.tag}'s lineage names no {role} data digest; using {relative} unchecked")
+        elif expected != table.digest:
+            notes.append(
+                f"warning: {relative} changed since {deployment.model.tag} was trained "
+                f"(lineage {expected}, now {table.digest}); the reference may not be the model's training data"
+            )
+    if role == "source":
+        notes.append(f"the reference is the whole {relative} (train and test rows of the split)")
+    return Reference(table, environment, deployment, role, notes)
+
+
+def code_paths(loaded: Any) -> list[Path]:
+    """Folders the pickled model may import from: the training entrypoint's folder and the spec folder."""
+    paths = [loaded.root]
+    entry = loaded.spec.train.entrypoint or ""
+    module = entry.split(":", 1)[0]
+    if module.endswith(".py"):
+        paths.insert(0, loaded.resolve(module).parent)
+    return paths
+
+
+def load_served_model(deployment: Deployment | None, search_paths: list[Path] | None = None
+                      ) -> tuple[ServedModel | None, str]:
+    """The serving model from the local BentoML store, or (None, why not)."""
+    import sys
+
+    for folder in search_paths or []:
+        if str(folder) not in sys.path:
+            sys.path.append(str(folder))
+    if deployment is None:
+        return None, "no model is deployed in this environment yet"
+    tag = deployment.model.tag
+    try:
+        import bentoml
+        from bentoml.exceptions import BentoMLException, NotFound
+    except ImportError as exc:  # pragma: no cover - bentoml is a dependency
+        return None, f"bentoml is not importable ({exc})"
+    try:
+        stored = bentoml.models.get(tag)
+        model = bentoml.picklable_model.load_model(stored)
+    except NotFound:
+        return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
+                      "or train it here to get prediction drift")
+    except (BentoMLException, OSError, ValueError, AttributeError, ImportError, ModuleNotFoundError) as exc:
+        return None, f"model {tag} could not be loaded: {type(exc).__name__}: {exc}"
+    metadata = dict(getattr(stored.info, "metadata", {}) or {})
+    return ServedModel(tag=tag, model=model, metadata=metadata), ""

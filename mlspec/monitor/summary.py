@@ -1,0 +1,126 @@
+"""Words for a drift result: the one-line summary (also the CT trigger's reason), the Markdown
+section, the stdout table and drift.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlspec.monitor.checks import DriftResult, FeatureScore
+
+STDOUT_ROWS = 10
+MARKDOWN_ROWS = 25
+
+
+def fmt(number: float | None) -> str:
+    return "n/a" if number is None else f"{number:.3g}"
+
+
+def _feature_phrase(features: list[FeatureScore], threshold: float, limit: int = 3) -> str:
+    if len(features) == 1:
+        f = features[0]
+        return f"feature `{f.feature}` drifted (score {fmt(f.score)} > {fmt(threshold)})"
+    shown = ", ".join(f"`{f.feature}` ({fmt(f.score)})" for f in features[:limit])
+    more = f" and {len(features) - limit} more" if len(features) > limit else ""
+    return f"{len(features)} features drifted: {shown}{more} (scores > {fmt(threshold)})"
+
+
+def summary_line(result: DriftResult) -> str:
+    """Why drift was found, e.g. "feature `income` drifted (score 0.31 > 0.2)"; or that none was."""
+    parts: list[str] = []
+    if result.too_many_features:
+        parts.append(_feature_phrase(result.drifted_features, result.thresholds.feature))
+    names = {"label": "label", "multivariate": "multivariate (domain classifier)", "prediction": "prediction"}
+    for key, check in result.checks.items():
+        if check.drifted:
+            parts.append(f"{names[key]} drift (score {fmt(check.score)} > {fmt(check.threshold)})")
+    if parts:
+        return "; ".join(parts)
+    drifted = result.drifted_features
+    if drifted:
+        return (f"no drift beyond the thresholds ({len(drifted)} feature(s) above {fmt(result.thresholds.feature)}, "
+                f"{result.thresholds.max_drifted_features} allowed)")
+    return "no drift beyond the thresholds"
+
+
+def stdout_table(result: DriftResult) -> str:
+    rows = result.features[:STDOUT_ROWS]
+    width = max([len("feature")] + [len(f.feature) for f in rows])
+    lines = [f"  {'feature':<{width}}  {'score':>7}  {'threshold':>9}  method"]
+    for f in rows:
+        mark = "  DRIFT" if f.drifted else ""
+        lines.append(f"  {f.feature:<{width}}  {fmt(f.score):>7}  {fmt(f.threshold):>9}  {f.method}{mark}")
+    if len(result.features) > STDOUT_ROWS:
+        lines.append(f"  ... {len(result.features) - STDOUT_ROWS} more features in drift.json")
+    for key, check in result.checks.items():
+        if check.ran:
+            mark = "  DRIFT" if check.drifted else ""
+            lines.append(f"  {key} drift: {fmt(check.score)} (threshold {fmt(check.threshold)}){mark}")
+        else:
+            lines.append(f"  {key} drift: skipped ({check.reason})")
+    return "\n".join(lines)
+
+
+def markdown(result: DriftResult, *, project: str, environment: str, reference: dict[str, Any],
+             current: dict[str, Any], notes: list[str], plot: str | None) -> str:
+    verdict = "**drift found**" if result.drifted else "no drift beyond the thresholds"
+    lines = [
+        f"## Drift: {project} ({environment})",
+        "",
+        f"Verdict: {verdict}. {summary_line(result) if result.drifted else ''}".rstrip(),
+        "",
+        f"Reference: `{reference['path']}` ({reference['rows']:,} rows), current: `{current['path']}` "
+        f"({current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
+        "",
+    ]
+    drifted = result.drifted_features
+    if drifted:
+        lines += [f"### Drifted features ({len(drifted)}, ranked by score)", "",
+                  "| # | feature | score | threshold | method |", "|---:|---|---:|---:|---|"]
+        for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1):
+            lines.append(f"| {rank} | `{f.feature}` | {fmt(f.score)} | {fmt(f.threshold)} | {f.method} |")
+        if len(drifted) > MARKDOWN_ROWS:
+            lines.append(f"\n{len(drifted) - MARKDOWN_ROWS} more drifted features are listed in drift.json.")
+        lines.append("")
+    else:
+        top = result.features[:5]
+        if top:
+            lines += ["No feature drifted. Highest scores: "
+                      + ", ".join(f"`{f.feature}` {fmt(f.score)}" for f in top)
+                      + f" (threshold {fmt(result.thresholds.feature)}).", ""]
+    lines += ["| check | score | threshold | result |", "|---|---:|---:|---|"]
+    for key, check in result.checks.items():
+        outcome = ("**drift**" if check.drifted else "ok") if check.ran else f"skipped: {check.reason}"
+        lines.append(f"| {key} | {fmt(check.score)} | {fmt(check.threshold)} | {outcome} |")
+    lines.append("")
+    if plot:
+        lines += [f"![drift scores per feature]({plot})", ""]
+    for note in notes + result.errors:
+        lines.append(f"> {note}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def as_json(result: DriftResult, *, drift_id: str, project: str, environment: str, reference: dict[str, Any],
+            current: dict[str, Any], notes: list[str], model: str | None, created: str) -> dict[str, Any]:
+    return {
+        "drift_id": drift_id,
+        "created": created,
+        "project": project,
+        "environment": environment,
+        "model": model,
+        "verdict": "drift" if result.drifted else "ok",
+        "drifted": result.drifted,
+        "summary": summary_line(result),
+        "thresholds": result.thresholds.model_dump(),
+        "reference": reference,
+        "current": current,
+        "sampled": result.sampled,
+        "features": [
+            {"feature": f.feature, "score": f.score, "method": f.method, "threshold": f.threshold, "drifted": f.drifted}
+            for f in result.features
+        ],
+        "drifted_features": [f.feature for f in result.drifted_features],
+        **{key: {"score": c.score, "threshold": c.threshold, "drifted": c.drifted, "ran": c.ran,
+                 "method": c.method, "reason": c.reason} for key, c in result.checks.items()},
+        "notes": notes,
+        "errors": result.errors,
+    }

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import Deployment, deploy_path, read_deployment
+from mlspec.deploy import DEPLOY_DIR, Deployment, read_deployment
 from mlspec.errors import UsageError
 from mlspec.fsio import display_path
 from mlspec.monitor.tables import Table, read_table
@@ -68,7 +69,7 @@ def resolve_reference(loaded: Any, environment: str, given: str | None) -> Refer
     notes: list[str] = []
     if deployment is None:
         notes.append(
-            f"no {display_path(deploy_path(loaded.root, environment))} yet (nothing promoted to {environment}): "
+            f"no {DEPLOY_DIR}/{environment}.yaml next to the spec yet (nothing promoted to {environment}): "
             f"comparing with the spec's {role} data {relative}"
         )
     else:
@@ -113,7 +114,9 @@ def load_served_model(deployment: Deployment | None, search_paths: list[Path] | 
         return None, f"bentoml is not importable ({exc})"
     try:
         stored = bentoml.models.get(tag)
-        model = bentoml.picklable_model.load_model(stored)
+        with warnings.catch_warnings():  # picklable_model is deprecated in 1.4 but it is the model contract
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model = bentoml.picklable_model.load_model(stored)
     except NotFound:
         return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
                       "or train it here to get prediction drift")

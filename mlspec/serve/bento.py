@@ -1,0 +1,115 @@
+"""Write the generated build context and build the Bento with the `bentoml build` CLI.
+
+The build runs in a subprocess (the service module is imported there, not in mlspec), with
+`lock_packages` from the spec (default false: no index is contacted), and BENTOML_HOME checked to
+be outside the build context (BentoML would otherwise copy its own store into the Bento).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import ServeError
+from mlspec.fsio import atomic_write_text, display_path
+from mlspec.serve.codegen import LOADER_CLOUDPICKLE, ModelInfo, ServiceFiles
+from mlspec.serve.modelref import bentoml_home
+
+BASE_PACKAGES = ("numpy", "pandas", "scikit-learn")
+BUILD_RECORD = "build.json"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    bento_tag: str
+    folder: Path
+    reused: bool
+
+
+def service_dir(spec_root: Path, service: str) -> Path:
+    return spec_root / ".mlspec" / "service" / service
+
+
+def _pinned(distribution: str) -> str | None:
+    try:
+        return f"{distribution}=={importlib.metadata.version(distribution)}"
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def packages_for(info: ModelInfo, model_object: Any | None = None) -> list[str]:
+    """The minimal package list, pinned to the versions that trained the model: numpy, pandas,
+    scikit-learn, cloudpickle when it loads the model, and the distribution of the model's class."""
+    names = list(BASE_PACKAGES)
+    if info.loader == LOADER_CLOUDPICKLE:
+        names.append("cloudpickle")
+    if model_object is not None:
+        top = type(model_object).__module__.split(".", 1)[0]
+        for dist in importlib.metadata.packages_distributions().get(top, []):
+            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {"bentoml", "mlspec"}:
+                names.append(dist)
+    pinned = [_pinned(n) for n in names]
+    return sorted({p for p in pinned if p}, key=str.lower)
+
+
+def write_context(folder: Path, service: ServiceFiles) -> None:
+    for name, text in service.files.items():
+        path = folder / name
+        if not path.is_file() or path.read_text("utf-8") != text:
+            atomic_write_text(path, text)
+
+
+def check_home_outside(folder: Path) -> None:
+    home = bentoml_home().resolve()
+    context = folder.resolve()
+    if home == context or context in home.parents:
+        raise ServeError(
+            f"BENTOML_HOME ({home}) is inside the build context {context}",
+            hint="set BENTOML_HOME to a folder outside the project (default: ~/bentoml)",
+        )
+
+
+def bento_exists(tag: str) -> bool:
+    name, _, version = tag.partition(":")
+    return (bentoml_home() / "bentos" / name / version / "bento.yaml").is_file()
+
+
+def build_bento(folder: Path, service: ServiceFiles, version: str) -> BuildResult:
+    """Build `<bento name>:<version>` from ``folder``; the same inputs give the same tag, and an
+    existing Bento with that tag is reused (its service code and model are the same)."""
+    check_home_outside(folder)
+    tag = f"{service.bento_name}:{version}"
+    if bento_exists(tag):
+        return BuildResult(tag, folder, reused=True)
+    argv = [sys.executable, "-m", "bentoml", "build", "--bentofile", "bentofile.yaml",
+            "--version", version, "--output", "tag", "."]
+    env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
+    result = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        raise ServeError(
+            f"`bentoml build` failed for {display_path(folder / 'service.py')} (exit {result.returncode}):\n{tail}",
+            hint="run it yourself in that folder with `bentoml build` to see everything",
+        )
+    built = next((line.split("__tag__:", 1)[1].strip() for line in result.stdout.splitlines()
+                  if line.startswith("__tag__:")), tag)
+    return BuildResult(built, folder, reused=False)
+
+
+def write_build_record(folder: Path, bento_tag: str, model_tag: str, project: str) -> None:
+    atomic_write_text(folder / BUILD_RECORD, json.dumps(
+        {"bento": bento_tag, "model": model_tag, "project": project}, indent=2) + "\n")
+
+
+def last_built(folder: Path) -> str | None:
+    try:
+        tag = json.loads((folder / BUILD_RECORD).read_text("utf-8")).get("bento")
+    except (OSError, ValueError):
+        return None
+    return tag if isinstance(tag, str) and bento_exists(tag) else None

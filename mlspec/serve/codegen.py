@@ -1,0 +1,283 @@
+"""Generate the BentoML service code and build config from the spec and the model's metadata.
+
+Pure text generation (no bentoml import): the same spec and model always give byte-identical
+files, so a diff of `.mlspec/service/<service>/service.py` shows exactly what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from mlspec import __version__
+from mlspec.errors import ServeError
+from mlspec.spec.models import Spec
+
+DTYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
+CLASSIFIER_TASKS = ("binary", "multiclass")
+MAX_ROWS = 10_000
+# How the model was saved -> how the service loads it.
+LOADER_PICKLABLE = "picklable_model"  # bentoml.picklable_model.save_model (the model contract)
+LOADER_CLOUDPICKLE = "cloudpickle"  # bentoml.models.create + model.pkl (mlspec.model_store)
+_RESERVED = {"model_config", "model_fields", "model_computed_fields"}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the generator needs to know about the model (read from the BentoML store)."""
+
+    tag: str
+    loader: str
+    features: list[str]
+    dtypes: dict[str, str]
+    task: str
+    classes: list[Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    model_file: str = "model.pkl"
+
+    @property
+    def version(self) -> str:
+        return self.tag.split(":", 1)[1]
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task in CLASSIFIER_TASKS
+
+
+@dataclass(frozen=True)
+class ServiceFiles:
+    """The generated build context: file name -> text, plus the names BentoML needs."""
+
+    files: dict[str, str]
+    bento_name: str
+    class_name: str
+    apis: list[str]
+    labels: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return h.hexdigest()
+
+
+def class_name_of(service: str) -> str:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", service) if p]
+    name = "".join(p[:1].upper() + p[1:] for p in parts) or "Service"
+    return name if name[0].isalpha() else f"Service{name}"
+
+
+def field_names(features: list[str]) -> list[str]:
+    """A valid, unique Python identifier per feature column (the column itself is the alias)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for index, column in enumerate(features):
+        name = re.sub(r"\W", "_", column, flags=re.ASCII).strip("_") or f"column_{index}"
+        if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("model_") or name in _RESERVED:
+            name = f"f_{name}"
+        candidate = name
+        suffix = 2
+        while candidate in seen:
+            candidate = f"{name}_{suffix}"
+            suffix += 1
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def _output_type(info: ModelInfo) -> str:
+    if not info.is_classifier:
+        return "float"
+    classes = info.classes or []
+    if classes and all(isinstance(c, bool) for c in classes):
+        return "bool"
+    if classes and all(isinstance(c, int) and not isinstance(c, bool) for c in classes):
+        return "int"
+    if classes and all(isinstance(c, str) for c in classes):
+        return "str"
+    return "t.Any"
+
+
+def choose_apis(spec: Spec, info: ModelInfo) -> list[str]:
+    if spec.serve.apis is None:
+        return ["predict", "predict_proba"] if info.is_classifier else ["predict"]
+    apis = list(dict.fromkeys(spec.serve.apis))
+    if "predict_proba" in apis and not info.is_classifier:
+        raise ServeError(
+            f"serve.apis lists predict_proba but model {info.tag} is a {info.task} model",
+            hint="remove predict_proba from serve.apis (it exists only for classifiers)",
+        )
+    return apis
+
+
+def check_model_info(info: ModelInfo) -> None:
+    where = f"model {info.tag} (metadata)"
+    if not info.features:
+        raise ServeError(f"{where}: no `features` recorded", hint="retrain with `mlspec train` to record them")
+    missing = [f for f in info.features if f not in info.dtypes]
+    if missing:
+        raise ServeError(f"{where}: no dtype recorded for feature(s) {', '.join(map(repr, missing))}")
+    unknown = sorted({d for f, d in info.dtypes.items() if f in info.features and d not in DTYPES})
+    if unknown:
+        raise ServeError(f"{where}: unsupported dtype(s) {', '.join(map(repr, unknown))}; use one of {', '.join(DTYPES)}")
+
+
+def _short(value: Any, keep: int = 12) -> str:
+    """`xxh3_128:0123456789abcdef...` -> `xxh3_128:0123456789ab` (labels are for people)."""
+    text = str(value)
+    algo, sep, digest = text.rpartition(":")
+    return f"{algo}{sep}{digest[:keep]}" if sep else text[:keep]
+
+
+def lineage_labels(spec: Spec, info: ModelInfo, git_commit: str | None = None) -> dict[str, str]:
+    meta = info.metadata
+    labels = {"project": spec.name, "model_tag": info.tag, "model_version": info.version, "task": info.task}
+    commit = meta.get("git_commit") or git_commit
+    if commit:
+        labels["git_commit"] = str(commit)[:12]
+    if meta.get("run_id"):
+        labels["run_id"] = str(meta["run_id"])
+    if meta.get("spec_digest"):
+        labels["spec_digest"] = _short(meta["spec_digest"])
+    data = meta.get("data") or {}
+    if isinstance(data, dict):
+        for role in sorted(data):
+            labels[f"data_{role}"] = _short(data[role])
+    labels["generator"] = f"mlspec {__version__}"
+    return labels
+
+
+def _resources(spec: Spec) -> dict[str, Any]:
+    res = spec.serve.resources
+    out: dict[str, Any] = {"cpu": res.cpu, "memory": res.memory}
+    if res.gpu:
+        out["gpu"] = res.gpu
+    return out
+
+
+def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
+    features = list(info.features)
+    names = field_names(features)
+    bento_name = spec.service_name.lower()
+    cls = class_name_of(spec.service_name)
+    out_type = _output_type(info)
+    lines: list[str] = [
+        f'"""BentoML service for model {info.tag} of project {spec.name!r}.',
+        "",
+        f"Generated by mlspec {__version__} from the spec's `serve` section and the model's metadata.",
+        "Do not edit: `mlspec build` writes this file again (same spec + same model = same bytes).",
+        '"""',
+        "",
+        "import typing as t",
+        "",
+        "import bentoml",
+        "from pydantic import BaseModel, ConfigDict, Field",
+        "",
+        f"MODEL_TAG = {info.tag!r}",
+        f"TASK = {info.task!r}",
+        f"FEATURES = {features!r}",
+    ]
+    if info.is_classifier:
+        lines.append(f"CLASSES = {list(info.classes or [])!r}")
+    lines += [
+        f"MAX_ROWS = {MAX_ROWS}",
+        "",
+        "",
+        "class Row(BaseModel):",
+        '    """One row of features. Unknown columns are rejected and types are not coerced."""',
+        "",
+        '    model_config = ConfigDict(extra="forbid", strict=True)',
+        "",
+    ]
+    for name, column in zip(names, features):
+        lines.append(f"    {name}: {DTYPES[info.dtypes[column]]} = Field(alias={column!r})")
+    lines += [
+        "",
+        "",
+        "Rows = t.Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]",
+        "",
+        "",
+        "def _frame(rows: list[Row]) -> t.Any:",
+        "    import pandas as pd",
+        "",
+        "    return pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=FEATURES)",
+        "",
+        "",
+        "@bentoml.service(",
+        f"    name={bento_name!r},",
+        f"    resources={_resources(spec)!r},",
+        f"    traffic={{'timeout': {spec.serve.timeout}}},",
+        f"    workers={spec.serve.workers},",
+        ")",
+        f"class {cls}:",
+        "    model_ref = bentoml.models.BentoModel(MODEL_TAG)",
+        "",
+        "    def __init__(self) -> None:",
+    ]
+    if info.loader == LOADER_PICKLABLE:
+        lines.append("        self.model = bentoml.picklable_model.load_model(self.model_ref)")
+    else:
+        lines += [
+            "        import cloudpickle",
+            "",
+            f"        with open(self.model_ref.path_of({info.model_file!r}), 'rb') as handle:",
+            "            self.model = cloudpickle.load(handle)",
+        ]
+    if "predict" in apis:
+        lines += [
+            "",
+            "    @bentoml.api",
+            f"    def predict(self, rows: Rows) -> list[{out_type}]:",
+            f'        """Predicted {"class" if info.is_classifier else "value"} per row, in the order of the rows."""',
+            "        return self.model.predict(_frame(rows)).tolist()",
+        ]
+    if "predict_proba" in apis:
+        lines += [
+            "",
+            "    @bentoml.api",
+            "    def predict_proba(self, rows: Rows) -> list[list[float]]:",
+            '        """Class probabilities per row; column j is the probability of CLASSES[j]."""',
+            "        return self.model.predict_proba(_frame(rows)).tolist()",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_bentofile(
+    spec: Spec, info: ModelInfo, class_name: str, labels: dict[str, str], packages: list[str]
+) -> str:
+    description = (
+        f"{spec.description or spec.name}\n\n"
+        f"Model `{info.tag}` ({info.task}) of project `{spec.name}`, generated by mlspec. "
+        f"POST {{\"rows\": [{{<feature>: <value>, ...}}]}} to /predict"
+        + (" or /predict_proba." if info.is_classifier else ".")
+    )
+    config: dict[str, Any] = {
+        "service": f"service:{class_name}",
+        "name": spec.service_name.lower(),
+        "description": description,
+        "labels": labels,
+        "include": ["service.py"],
+        "python": {"lock_packages": spec.serve.lock_packages, "packages": packages},
+    }
+    if spec.serve.container.base_image:
+        config["docker"] = {"base_image": spec.serve.container.base_image}
+    header = "# Generated by mlspec (`mlspec build`); do not edit.\n"
+    return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
+
+
+def generate(spec: Spec, info: ModelInfo, packages: list[str], git_commit: str | None = None) -> ServiceFiles:
+    check_model_info(info)
+    apis = choose_apis(spec, info)
+    cls = class_name_of(spec.service_name)
+    labels = lineage_labels(spec, info, git_commit)
+    files = {
+        "service.py": render_service(spec, info, apis),
+        "bentofile.yaml": render_bentofile(spec, info, cls, labels, packages),
+    }
+    return ServiceFiles(files=files, bento_name=spec.service_name.lower(), class_name=cls, apis=apis, labels=labels)

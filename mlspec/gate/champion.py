@@ -1,0 +1,69 @@
+"""The champion of an environment: the model named by deploy/<env>.yaml on the default branch.
+
+GitOps: what serves is what the default branch says, not what a working tree or a feature branch
+says. So the file is read from git (`origin/<branch>`, else the local `<branch>`); only outside a
+git repository (or when neither ref exists) the working-tree file is used, and the source says so.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlspec.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
+from mlspec.fsio import display_path
+
+
+@dataclass(frozen=True)
+class ChampionLookup:
+    deployment: Deployment | None
+    source: str  # "origin/main:projects/x/deploy/staging.yaml" or a working-tree path
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def _toplevel(path: Path) -> Path | None:
+    try:
+        result = _git(["rev-parse", "--show-toplevel"], path)
+    except (FileNotFoundError, NotADirectoryError):  # no git binary, or the folder is gone
+        return None
+    return Path(result.stdout.strip()).resolve() if result.returncode == 0 else None
+
+
+def _ref_exists(ref: str, cwd: Path) -> bool:
+    return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode == 0
+
+
+def base_ref(spec_root: Path, branch: str) -> str | None:
+    """`origin/<branch>` when it exists, else the local `<branch>`, else None (not in git / no such branch)."""
+    if _toplevel(spec_root) is None:
+        return None
+    for ref in (f"origin/{branch}", branch):
+        if _ref_exists(ref, spec_root):
+            return ref
+    return None
+
+
+def find_champion(spec_root: Path, environment: str, branch: str) -> ChampionLookup:
+    """Read deploy/<environment>.yaml as the default branch has it."""
+    top = _toplevel(spec_root)
+    ref = base_ref(spec_root, branch) if top is not None else None
+    if top is None or ref is None:
+        path = deploy_path(spec_root, environment)
+        where = display_path(path) + (" (working tree: not in a git repository)" if top is None
+                                      else f" (working tree: no branch {branch!r} or origin/{branch})")
+        if not path.is_file():
+            return ChampionLookup(None, where)
+        return ChampionLookup(parse_deployment(path.read_text("utf-8"), str(path)), where)
+    relative = spec_root.resolve().relative_to(top).as_posix()
+    repo_path = f"{DEPLOY_DIR}/{environment}.yaml" if relative == "." else f"{relative}/{DEPLOY_DIR}/{environment}.yaml"
+    where = f"{ref}:{repo_path}"
+    result = _git(["show", where], top)
+    if result.returncode != 0:
+        return ChampionLookup(None, where)
+    return ChampionLookup(parse_deployment(result.stdout, where), where)

@@ -1,0 +1,271 @@
+"""Evaluate the spec's gates against a run record.
+
+Decisions (documented in docs and tested):
+- Fail closed: a missing, null, NaN or infinite metric fails; a delta gate without a champion fails
+  unless `allow_missing_champion`; a champion without that metric fails; a run whose evaluate stage
+  did not pass fails (a "record" row in the table); relative deltas against a champion value of 0 fail.
+- No gates at all: the gate passes and says "no gates declared" (nothing guards promotion then).
+- Delta = improvement in the metric's good direction; relative deltas divide by |champion|.
+- Plain delta gates compare with the metrics recorded in the champion's deploy file; bootstrap gates
+  compare both models on the current test rows (the champion re-scored), so their baseline can differ.
+- Comparisons allow 1e-9 of float rounding (0.97 - 0.98 must clear min_delta -0.01).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mlspec import metrics_catalog
+from mlspec.deploy import Deployment
+from mlspec.errors import UsageError
+from mlspec.gate.champion import ChampionLookup, find_champion
+from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
+from mlspec.record import RunRecord, RunStore
+from mlspec.spec.models import Gate
+
+TOLERANCE = 1e-9
+ALLOWED_FIRST = "no champion yet: first model allowed by allow_missing_champion"
+
+
+def metric_problem(metrics: dict[str, Any], metric: str, whose: str) -> str | None:
+    """Why ``metrics[metric]`` cannot be used, or None when it is a finite number."""
+    if metric not in metrics:
+        known = ", ".join(sorted(metrics)) or "none"
+        return f"metric {metric!r} is missing from {whose} (it has: {known})"
+    value = metrics[metric]
+    if value is None:
+        return f"metric {metric!r} of {whose} is null (it could not be computed)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"metric {metric!r} of {whose} is not a number ({value!r})"
+    if math.isnan(value):
+        return f"metric {metric!r} of {whose} is NaN"
+    if math.isinf(value):
+        return f"metric {metric!r} of {whose} is infinite ({fmt(float(value))})"
+    return None
+
+
+def _number(metrics: dict[str, Any], metric: str) -> float | None:
+    value = metrics.get(metric)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _absolute_text(gate: Gate) -> str:
+    if gate.min is not None and gate.max is not None:
+        return f"{gate.min:g} <= {gate.metric} <= {gate.max:g}"
+    if gate.min is not None:
+        return f"{gate.metric} >= {gate.min:g}"
+    return f"{gate.metric} <= {gate.max:g}"
+
+
+def _bound(value: float, relative: bool) -> str:
+    return f"{value:+.2%}" if relative else f"{value:+g}"
+
+
+def _delta_text(gate: Gate, env: str) -> str:
+    subject = f"{gate.metric} {'relative ' if gate.relative else ''}improvement"
+    if gate.min_delta is not None and gate.max_delta is not None:
+        text = f"{_bound(gate.min_delta, gate.relative)} <= {subject} <= {_bound(gate.max_delta, gate.relative)}"
+    elif gate.min_delta is not None:
+        text = f"{subject} >= {_bound(gate.min_delta, gate.relative)}"
+    else:
+        text = f"{subject} <= {_bound(gate.max_delta, gate.relative)}"  # type: ignore[arg-type]
+    text += f" vs {env} champion"
+    if gate.bootstrap is not None:
+        text += f" (bootstrap {gate.bootstrap.confidence:.0%})"
+    return text
+
+
+def _absolute(index: int, gate: Gate, direction: str, record: RunRecord) -> GateResult:
+    text = _absolute_text(gate)
+    result = GateResult(index=index, metric=gate.metric, kind="absolute", direction=direction, threshold=text,
+                        verdict="fail", reason="", value=_number(record.metrics, gate.metric))
+    problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
+    if problem:
+        result.reason = problem
+        return result
+    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]
+    if gate.min is not None and value < gate.min - TOLERANCE:
+        result.reason = f"{fmt(value)} is below the minimum {gate.min:g}"
+    elif gate.max is not None and value > gate.max + TOLERANCE:
+        result.reason = f"{fmt(value)} is above the maximum {gate.max:g}"
+    else:
+        result.verdict = "pass"
+    return result
+
+
+def _check_bounds(result: GateResult, gate: Gate, low: float, high: float, what: str) -> None:
+    """Pass when [low, high] lies within [min_delta, max_delta]."""
+    shown = (lambda v: f"{v:+.2%}") if gate.relative else (lambda v: fmt(v, signed=True))
+    if gate.min_delta is not None and not low >= gate.min_delta - TOLERANCE:
+        result.reason = f"{what} {shown(low)} is below min_delta {_bound(gate.min_delta, gate.relative)}"
+    elif gate.max_delta is not None and not high <= gate.max_delta + TOLERANCE:
+        result.reason = f"{what} {shown(high)} is above max_delta {_bound(gate.max_delta, gate.relative)}"
+    else:
+        result.verdict = "pass"
+
+
+class _Context:
+    def __init__(self, loaded: Any, record: RunRecord, env: str) -> None:
+        self.loaded = loaded
+        self.record = record
+        self.env = env
+        self.store = RunStore(loaded.root)
+        self.branch = loaded.spec.triggers.branches[0]
+        self._champions: dict[str, ChampionLookup] = {}
+        self._challenger: Any = None
+
+    def champion(self, env: str) -> ChampionLookup:
+        if env not in self._champions:
+            self._champions[env] = find_champion(self.loaded.root, env, self.branch)
+        return self._champions[env]
+
+    def challenger_rows(self) -> Any:
+        from mlspec.gate.predictions import challenger_predictions
+
+        if self._challenger is None:
+            self._challenger = challenger_predictions(self.store, self.record, self.task)
+        return self._challenger
+
+    @property
+    def task(self) -> str:
+        return self.record.task or self.loaded.spec.evaluate.task
+
+
+def _other_test_data(champion: Deployment, record: RunRecord) -> bool:
+    theirs = champion.lineage.get("data") if isinstance(champion.lineage.get("data"), dict) else {}
+    ours = {d.role: d.digest for d in record.data}
+    role = "test" if "test" in ours else "source"
+    return bool(theirs.get(role)) and bool(ours.get(role)) and theirs.get(role) != ours.get(role)
+
+
+def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
+    env = gate.environment or ctx.env
+    record = ctx.record
+    result = GateResult(index=index, metric=gate.metric, kind="delta", direction=direction,
+                        threshold=_delta_text(gate, env), verdict="fail", reason="",
+                        value=_number(record.metrics, gate.metric), relative=gate.relative, environment=env)
+    if gate.bootstrap is not None:
+        result.confidence, result.resamples = gate.bootstrap.confidence, gate.bootstrap.resamples
+    problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
+    if problem:
+        result.reason = problem
+        return result
+    lookup = ctx.champion(env)
+    champion = lookup.deployment
+    if champion is None:
+        if gate.allow_missing_champion:
+            result.verdict, result.reason = "pass", ALLOWED_FIRST
+        else:
+            result.reason = (f"no champion in {env}: {lookup.source} does not exist, and this delta gate needs one "
+                             "(set allow_missing_champion: true on the gate to let the first model pass)")
+        return result
+    whose = f"the {env} champion {champion.model.tag}"
+    if gate.bootstrap is not None:
+        return _bootstrap(result, gate, direction, ctx, champion)
+    problem = metric_problem(champion.metrics, gate.metric, f"{whose} ({lookup.source})")
+    if problem:
+        result.reason = problem
+        return result
+    value, baseline = float(record.metrics[gate.metric]), float(champion.metrics[gate.metric])  # type: ignore[arg-type]
+    result.baseline = baseline
+    diff = value - baseline if direction == "higher" else baseline - value
+    if gate.relative:
+        if baseline == 0:
+            result.reason = f"{whose} has {gate.metric} = 0: a relative delta is undefined"
+            return result
+        diff = diff / abs(baseline)
+    result.delta = diff
+    _check_bounds(result, gate, diff, diff, "the improvement")
+    if _other_test_data(champion, record):
+        note = "the champion was scored on other test data; a bootstrap gate compares both on the same rows"
+        result.reason = f"{result.reason}; {note}" if result.reason else note
+    return result
+
+
+def _bootstrap(result: GateResult, gate: Gate, direction: str, ctx: _Context, champion: Deployment) -> GateResult:
+    from mlspec.gate.bootstrap import MetricUnsupported, paired_bootstrap
+    from mlspec.gate.predictions import ChampionModelMissing, PredictionsUnavailable, champion_predictions
+
+    assert gate.bootstrap is not None
+    try:
+        mine = ctx.challenger_rows()
+        theirs = champion_predictions(ctx.loaded, ctx.store, ctx.record, champion, mine, ctx.task)
+        outcome = paired_bootstrap(metric=gate.metric, task=ctx.task, direction=direction, relative=gate.relative,
+                                   y_true=mine.y_true, challenger=mine.predictions, champion=theirs.predictions,
+                                   resamples=gate.bootstrap.resamples, confidence=gate.bootstrap.confidence,
+                                   seed=gate.bootstrap.seed)
+    except ChampionModelMissing as exc:
+        if gate.allow_missing_champion:
+            result.verdict = "pass"
+            result.reason = f"{exc.message}; passed because allow_missing_champion is set"
+        else:
+            result.reason = str(exc).replace("\n  hint: ", "; ")
+        return result
+    except (PredictionsUnavailable, MetricUnsupported) as exc:
+        result.reason = str(exc).replace("\n  hint: ", "; ")
+        return result
+    result.baseline, result.delta = outcome.champion, outcome.improvement
+    if gate.relative and outcome.champion == 0:
+        result.reason = f"the champion's {gate.metric} on the test rows is 0: a relative delta is undefined"
+        return result
+    if not (math.isfinite(outcome.low) and math.isfinite(outcome.high)):
+        result.reason = f"the bootstrap interval of {gate.metric} is undefined (every resample was degenerate)"
+        return result
+    result.interval = (outcome.low, outcome.high)
+    level = f"{gate.bootstrap.confidence:.0%}"
+    _check_bounds(result, gate, outcome.low, outcome.high, f"the {level} interval's bound")
+    if result.passed:
+        result.reason = f"the {level} interval clears the threshold ({outcome.resamples} paired resamples)"
+    elif gate.min_delta is not None and outcome.low < gate.min_delta:
+        result.reason += ": the improvement is not significant"
+    notes = []
+    if result.value is not None and abs(outcome.challenger - result.value) > 1e-6:
+        notes.append(f"recomputed from the predictions, the challenger's {gate.metric} is {fmt(outcome.challenger)}")
+    if outcome.dropped:
+        notes.append(f"{outcome.dropped} degenerate resamples left out")
+    if notes:
+        result.reason += "; " + "; ".join(notes)
+    return result
+
+
+def _record_checks(record: RunRecord) -> list[GateResult]:
+    stage = record.stage("evaluate")
+    if stage is None or stage.status in ("passed", "cached"):
+        return []
+    why = f": {stage.message}" if stage.message else ""
+    return [GateResult(index=-1, metric="-", kind="record", direction="-", threshold="evaluate stage passed",
+                       verdict="fail",
+                       reason=f"the evaluate stage of run {record.run_id} is {stage.status}{why}; its metrics "
+                              "cannot be trusted (rerun `mlspec evaluate`)")]
+
+
+def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> GateReport:
+    """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
+    spec = loaded.spec
+    names = [e.name for e in spec.environments]
+    env_name = env or names[0]
+    if env_name not in names:
+        raise UsageError(f"{loaded.path}: environments: no environment named {env_name!r} (known: {', '.join(names)})")
+    ctx = _Context(loaded, record, env_name)
+    lookup = ctx.champion(env_name)
+    report = GateReport(project=spec.name, run_id=record.run_id, environment=env_name,
+                        model_tag=record.model.tag if record.model else None,
+                        champion=lookup.deployment, champion_source=lookup.source)
+    report.results.extend(_record_checks(record))
+    if not spec.gates:
+        report.notes.append(NO_GATES)
+    for index, gate in enumerate(spec.gates):
+        try:
+            direction = metrics_catalog.direction(gate.metric)
+        except KeyError:
+            report.results.append(GateResult(
+                index=index, metric=gate.metric, kind="absolute", direction="?", threshold=gate.metric,
+                verdict="fail", reason=f"gates[{index}].metric: {gate.metric!r} is not a known metric, so its "
+                                       "direction (higher or lower is better) is unknown"))
+            continue
+        if gate.min is not None or gate.max is not None:
+            report.results.append(_absolute(index, gate, direction, record))
+        if gate.needs_champion:
+            report.results.append(_delta(index, gate, direction, ctx))
+    return report

@@ -1,0 +1,191 @@
+"""Per-row test predictions of the challenger (the run's predictions CSV) and of the champion (its
+own run's CSV when it scored the same test data, else its model from the BentoML store applied to
+the current test set). Both must cover the same rows with the same labels, or the gate fails."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlspec.deploy import Deployment
+from mlspec.errors import MlspecError
+from mlspec.gate.bootstrap import Predictions
+from mlspec.record import RunRecord, RunStore
+
+PROBA_PREFIX = "proba_"
+
+
+class PredictionsUnavailable(MlspecError):
+    """The per-row predictions a bootstrap gate needs cannot be had; the message says why and what to do."""
+
+
+class ChampionModelMissing(PredictionsUnavailable):
+    """The champion's model is not in the local BentoML store (allow_missing_champion lets this pass)."""
+
+
+@dataclass
+class RowPredictions:
+    rows: np.ndarray  # the `row` column: position of the row in the test table
+    y_true: np.ndarray
+    predictions: Predictions
+    source: str
+
+
+def read_predictions_csv(path: Path, task: str) -> RowPredictions:
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PredictionsUnavailable(f"cannot read the predictions {path}: {exc}") from None
+    missing = [c for c in ("row", "y_true", "y_pred") if c not in frame.columns]
+    if missing:
+        raise PredictionsUnavailable(f"{path}: the predictions have no column {', '.join(missing)} "
+                                     "(expected row, y_true, y_pred, proba_<class>...)")
+    frame = frame.sort_values("row", kind="mergesort")
+    proba_cols = [c for c in frame.columns if c.startswith(PROBA_PREFIX)]
+    if task == "regression":
+        preds = Predictions(frame["y_pred"].to_numpy(dtype=float))
+        y_true = frame["y_true"].to_numpy(dtype=float)
+    else:
+        preds = Predictions(frame["y_pred"].astype(str).to_numpy(dtype=object),
+                            frame[proba_cols].to_numpy(dtype=float) if proba_cols else None,
+                            [c[len(PROBA_PREFIX):] for c in proba_cols] or None)
+        y_true = frame["y_true"].astype(str).to_numpy(dtype=object)
+    return RowPredictions(frame["row"].to_numpy(dtype=int), y_true, preds, str(path))
+
+
+def challenger_predictions(store: RunStore, record: RunRecord, task: str) -> RowPredictions:
+    if not record.predictions:
+        raise PredictionsUnavailable(
+            f"run {record.run_id} recorded no per-row test predictions (record.predictions is empty)",
+            hint="rerun evaluation with an mlspec that writes predictions.csv (`mlspec evaluate --force`)")
+    path = store.run_dir(record.run_id) / record.predictions
+    if not path.is_file():
+        raise PredictionsUnavailable(f"the run's predictions {path} are missing",
+                                     hint="rerun `mlspec evaluate --force` to write them again")
+    return read_predictions_csv(path, task)
+
+
+def _test_digest(record: RunRecord) -> str | None:
+    roles = {d.role: d.digest for d in record.data}
+    return roles.get("test") or roles.get("source")
+
+
+def _from_champion_run(store: RunStore, champion: Deployment, record: RunRecord, task: str) -> RowPredictions | None:
+    run_id = champion.lineage.get("run_id")
+    if not isinstance(run_id, str) or not run_id or "/" in run_id or run_id.startswith("."):
+        return None
+    try:
+        old = store.load(run_id)
+    except MlspecError:
+        return None
+    if not old.predictions or _test_digest(old) != _test_digest(record) or _test_digest(record) is None:
+        return None
+    if old.model is not None and old.model.tag != champion.model.tag:
+        return None
+    path = store.run_dir(run_id) / old.predictions
+    return read_predictions_csv(path, task) if path.is_file() else None
+
+
+def _test_frame(loaded: Any, rows: np.ndarray) -> Any:
+    """The test rows as a DataFrame: the pipeline's loader when it is there, else the spec's table."""
+    data = loaded.spec.data
+    try:
+        from mlspec.pipeline import data as pipeline_data  # written in parallel; optional
+    except ImportError:
+        pipeline_data = None
+    loader = getattr(pipeline_data, "load_test", None) if pipeline_data is not None else None
+    if callable(loader):
+        frame = loader(loaded)
+    else:
+        from mlspec.monitor.tables import read_file
+
+        path = loaded.resolve(data.test or data.source)
+        frame = read_file(path, data.format)
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(frame)):
+        raise PredictionsUnavailable(
+            f"the run's predictions name rows up to {rows.max()} but the test table has {len(frame)} rows",
+            hint="the test data changed after the run: rerun `mlspec run`")
+    return frame.iloc[rows].reset_index(drop=True)
+
+
+def _search_paths(loaded: Any) -> None:
+    """The pickled model may import the training code's module: make its folder importable."""
+    module = (loaded.spec.train.entrypoint or "").split(":", 1)[0]
+    folders = [loaded.root] + ([loaded.resolve(module).parent] if module.endswith(".py") else [])
+    for folder in folders:
+        if str(folder) not in sys.path:
+            sys.path.append(str(folder))
+
+
+def _from_model(loaded: Any, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
+    from mlspec import model_store
+
+    tag = champion.model.tag
+    try:
+        metadata = model_store.model_metadata(tag)
+        _search_paths(loaded)
+        model = model_store.load_model(tag)
+    except MlspecError as exc:
+        raise ChampionModelMissing(
+            f"the champion model {tag} is not in the local BentoML store ({model_store.bentoml_home()}), "
+            "so its per-row test predictions cannot be computed",
+            hint=("import the exported model (`bentoml models import <file>.bentomodel`, see the champion's "
+                  f"artifact {champion.model.artifact})" if champion.model.artifact else
+                  "import the champion's exported .bentomodel with `bentoml models import`")
+            + ", or set allow_missing_champion on the gate") from exc
+    except Exception as exc:  # noqa: BLE001 - unpickling user models can raise anything
+        raise PredictionsUnavailable(f"the champion model {tag} could not be loaded: {type(exc).__name__}: {exc}") from None
+    frame = _test_frame(loaded, challenger.rows)
+    label = loaded.spec.data.label
+    features = metadata.get("features") or [c for c in frame.columns if c != label]
+    absent = [f for f in features if f not in frame.columns]
+    if absent:
+        raise PredictionsUnavailable(f"the champion {tag} needs the feature(s) {', '.join(absent[:5])}, "
+                                     "which the current test table does not have")
+    if label in frame.columns:
+        truth = frame[label].to_numpy()
+        expected = truth.astype(float) if task == "regression" else truth.astype(str)
+        same = (np.allclose(expected, challenger.y_true.astype(float)) if task == "regression"
+                else np.array_equal(expected, challenger.y_true))
+        if not same:
+            raise PredictionsUnavailable(
+                "the test rows of the run's predictions do not match the current test table (labels differ)",
+                hint="the test data changed after the run: rerun `mlspec run` and gate again")
+    X = frame[list(features)]
+    try:
+        y_pred = np.asarray(model.predict(X))
+        proba, classes = None, None
+        if task != "regression" and hasattr(model, "predict_proba"):
+            proba = np.asarray(model.predict_proba(X), dtype=float)
+            raw = metadata.get("classes") or list(getattr(model, "classes_", []))
+            classes = [str(c) for c in raw] if len(raw) == proba.shape[1] else None
+            proba = proba if classes else None
+    except Exception as exc:  # noqa: BLE001 - user model code
+        raise PredictionsUnavailable(f"the champion model {tag} failed to predict the test set: "
+                                     f"{type(exc).__name__}: {exc}") from None
+    if task == "regression":
+        preds = Predictions(y_pred.astype(float))
+    else:
+        preds = Predictions(np.asarray([str(v) for v in y_pred], dtype=object), proba, classes)
+    return RowPredictions(challenger.rows, challenger.y_true, preds, f"model {tag} on the current test set")
+
+
+def _same_truth(a: RowPredictions, b: RowPredictions, task: str) -> bool:
+    if task == "regression":
+        return bool(np.allclose(a.y_true.astype(float), b.y_true.astype(float)))
+    return bool(np.array_equal(a.y_true, b.y_true))
+
+
+def champion_predictions(loaded: Any, store: RunStore, record: RunRecord, champion: Deployment,
+                         challenger: RowPredictions, task: str) -> RowPredictions:
+    """The champion's predictions on exactly the challenger's rows."""
+    old = _from_champion_run(store, champion, record, task)
+    if old is not None and np.array_equal(old.rows, challenger.rows) and _same_truth(old, challenger, task):
+        return old
+    return _from_model(loaded, champion, challenger, task)

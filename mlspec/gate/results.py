@@ -1,0 +1,195 @@
+"""What a gate evaluation produces: one GateResult per bound kind of each spec gate, in a GateReport."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlspec.deploy import Deployment
+
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+Verdict = Literal["pass", "fail"]
+Kind = Literal["absolute", "delta", "record"]
+
+NO_GATES = "no gates declared: nothing to check, the run passes (add `gates:` to the spec to guard promotion)"
+
+
+def fmt(value: float | None, signed: bool = False) -> str:
+    """Numbers for tables: 4 decimals, 'n/a' for missing, the words nan/inf spelled out."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "+inf" if value > 0 else "-inf"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def _json_number(value: float | None) -> float | str | None:
+    """JSON has no NaN/inf: keep them visible as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return fmt(value)
+    return value
+
+
+@dataclass
+class GateResult:
+    """The verdict of one bound kind (absolute min/max, or delta vs champion) of one spec gate."""
+
+    index: int  # position in spec.gates (-1 for record-level checks)
+    metric: str
+    kind: Kind
+    direction: str  # "higher" / "lower" (is better)
+    threshold: str  # e.g. "roc_auc >= 0.95", "improvement >= +0.0000 (relative)"
+    verdict: Verdict
+    reason: str
+    value: float | None = None  # challenger
+    baseline: float | None = None  # champion (delta gates)
+    delta: float | None = None  # improvement in the good direction (fraction when relative)
+    interval: tuple[float, float] | None = None  # bootstrap interval of the improvement
+    relative: bool = False
+    environment: str | None = None  # whose champion (delta gates)
+    confidence: float | None = None
+    resamples: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    @property
+    def label(self) -> str:
+        return self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "metric": self.metric,
+            "kind": self.kind,
+            "direction": self.direction,
+            "threshold": self.threshold,
+            "value": _json_number(self.value),
+            "baseline": _json_number(self.baseline),
+            "delta": _json_number(self.delta),
+            "relative": self.relative,
+            "interval": None if self.interval is None else [_json_number(v) for v in self.interval],
+            "confidence": self.confidence,
+            "resamples": self.resamples,
+            "environment": self.environment,
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+    def interval_text(self) -> str:
+        if self.interval is None:
+            return "—"
+        low, high = self.interval
+        level = f"{self.confidence:.0%} " if self.confidence else ""
+        return f"{level}[{fmt(low, True)}, {fmt(high, True)}]"
+
+    def delta_text(self) -> str:
+        if self.delta is None:
+            return "—"
+        if self.relative and math.isfinite(self.delta):
+            return f"{self.delta:+.2%}"
+        return fmt(self.delta, signed=True)
+
+
+@dataclass
+class GateReport:
+    """All gate results for one run and one environment."""
+
+    project: str
+    run_id: str
+    environment: str
+    model_tag: str | None
+    champion: Deployment | None
+    champion_source: str  # where the champion was read, e.g. "origin/main:deploy/staging.yaml"
+    results: list[GateResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[GateResult]:
+        return [r for r in self.results if not r.passed]
+
+    def verdict_line(self) -> str:
+        model = self.model_tag or "no model"
+        if not self.results:
+            return f"gate passed for {self.project} ({self.environment}), model {model}: no gates declared"
+        if self.passed:
+            return (f"gate passed for {self.project} ({self.environment}), model {model}: "
+                    f"{len(self.results)} of {len(self.results)} checks passed")
+        return (f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
+                f"{len(self.failed)} of {len(self.results)} checks failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        champion = None
+        if self.champion is not None:
+            champion = {"tag": self.champion.model.tag, "environment": self.champion.environment,
+                        "run_id": self.champion.lineage.get("run_id"), "source": self.champion_source}
+        return {
+            "passed": self.passed,
+            "project": self.project,
+            "run_id": self.run_id,
+            "environment": self.environment,
+            "model": self.model_tag,
+            "champion": champion,
+            "champion_source": self.champion_source,
+            "results": [r.to_dict() for r in self.results],
+            "notes": list(self.notes),
+            "verdict": self.verdict_line(),
+        }
+
+    def _rows(self) -> list[list[str]]:
+        return [[r.threshold, fmt(r.value), fmt(r.baseline), r.delta_text(), r.interval_text(),
+                 r.verdict.upper() if not r.passed else r.verdict] for r in self.results]
+
+    def markdown_table(self) -> str:
+        """The gate table in GitHub Markdown, reasons of failures under it."""
+        header = "| gate | value | baseline | delta | interval | verdict |\n|---|---:|---:|---:|---|---|"
+        if not self.results:
+            return header + "\n| _no gates declared_ | — | — | — | — | ✅ pass |\n\n" + NO_GATES
+        rows = []
+        for result, cells in zip(self.results, self._rows()):
+            icon = "✅ pass" if result.passed else "❌ **fail**"
+            text = [_md_cell(c) for c in cells[:-1]] + [icon]
+            rows.append("| " + " | ".join(text) + " |")
+        lines = [header, *rows]
+        reasons = [f"- `{_md_code(r.threshold)}`: {_md_cell(r.reason)}" for r in self.results if r.reason]
+        if reasons:
+            lines += ["", *reasons]
+        if self.notes:
+            lines += ([] if reasons else [""]) + [f"- {_md_cell(n)}" for n in self.notes]
+        return "\n".join(lines)
+
+    def text_table(self) -> str:
+        """A plain-text table for terminals, the reasons under it and the verdict line last."""
+        headers = ["gate", "value", "baseline", "delta", "interval", "verdict"]
+        rows = self._rows() if self.results else [["(no gates declared)", "—", "—", "—", "—", "pass"]]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+               "  ".join("-" * w for w in widths)]
+        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+        details = [f"  {r.threshold}: {r.reason}" for r in self.results if r.reason]
+        if not self.results:
+            details.append(f"  {NO_GATES}")
+        details += [f"  note: {n}" for n in self.notes]
+        if details:
+            out += ["", *details]
+        out += ["", self.verdict_line()]
+        return "\n".join(out)
+
+
+def _md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (no pipes breaking columns, no raw HTML)."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return _TAG_START.sub("&lt;", text)
+
+
+def _md_code(text: str) -> str:
+    return text.replace("`", "'").replace("|", "\\|").replace("\n", " ")

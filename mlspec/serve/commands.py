@@ -61,7 +61,11 @@ def _bento_to_serve(loaded: LoadedSpec) -> str:
     import bentoml
 
     name = loaded.spec.service_name.lower()
-    candidates = [b for b in bentoml.bentos.list(name) if b.info.labels.get("project") == loaded.spec.name]
+    try:
+        bentos = bentoml.bentos.list(name)
+    except bentoml.exceptions.NotFound:
+        bentos = []
+    candidates = [b for b in bentos if b.info.labels.get("project") == loaded.spec.name]
     if not candidates:
         raise ServeError(
             f"no Bento built for project {loaded.spec.name} (service {name}) in the BentoML store",

@@ -1,0 +1,168 @@
+"""Session fixtures for serving: a real model of the breast-cancer example in the (isolated) BentoML
+store, saved per the model contract; the Bento built from it by `mlspec build`; a running server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.helpers import copy_example, run_mlspec
+
+READY_TIMEOUT = 90.0
+
+
+@dataclass
+class Project:
+    root: Path
+    spec: Path
+    tag: str
+    model: Any
+    X_test: Any  # pandas DataFrame of the test features
+
+
+@dataclass
+class Built:
+    bento_tag: str
+    service_file: Path
+    stdout: str
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+
+
+def save_contract_model(project_root: Path) -> tuple[str, Any, Any]:
+    """Train the example's model on its train.csv and save it exactly per the model contract."""
+    import warnings
+
+    import bentoml
+    import pandas as pd
+
+    train_df = pd.read_csv(project_root / "data" / "train.csv")
+    test_df = pd.read_csv(project_root / "data" / "test.csv")
+    label = "benign"
+    features = [c for c in train_df.columns if c != label]
+    spec_file = importlib.util.spec_from_file_location("bc_train", project_root / "src" / "train.py")
+    assert spec_file and spec_file.loader
+    module = importlib.util.module_from_spec(spec_file)
+    spec_file.loader.exec_module(module)
+    model = module.train(train_df[features], train_df[label], {"n_estimators": 50, "max_depth": 6, "seed": 42})
+    kinds = {"f": "float", "i": "int", "b": "bool", "O": "str"}
+    metadata = {
+        "project": "breast-cancer",
+        "run_id": "20260101T000000000000Z-00001",
+        "task": "binary",
+        "label": label,
+        "features": features,
+        "dtypes": {c: kinds[train_df[c].dtype.kind] for c in features},
+        "categorical": [],
+        "classes": [int(c) for c in model.classes_],
+        "data": {"train": "xxh3_128:0123456789abcdef0123456789abcdef",
+                 "test": "xxh3_128:fedcba9876543210fedcba9876543210"},
+        "params": {"n_estimators": 50, "max_depth": 6},
+        "git_commit": "0123456789abcdef0123456789abcdef01234567",
+        "spec_digest": "sha256:00112233445566778899",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved = bentoml.picklable_model.save_model(
+            "breast-cancer",
+            model,
+            signatures={"predict": {"batchable": False}, "predict_proba": {"batchable": False}},
+            labels={"project": "breast-cancer", "run_id": metadata["run_id"]},
+            metadata=metadata,
+        )
+    return str(saved.tag), model, test_df[features]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[str], timeout: float = READY_TIMEOUT) -> float:
+    """Seconds until GET /readyz answers 200; fails when the server exits or the time runs out."""
+    import requests
+
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"server exited with {process.returncode} before ready:\n{output[-3000:]}")
+        try:
+            if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return time.monotonic() - start
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{url}/readyz not ready within {timeout} s")
+
+
+def start_server(spec: Path, port: int) -> subprocess.Popen[str]:
+    """`mlspec serve` in its own process group (so it and bentoml's workers stop together)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlspec", "serve", str(spec), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ},
+    )
+
+
+def stop_server(process: subprocess.Popen[str]) -> int:
+    """Stop the server by its own process group; return its exit code (it must have exited)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    try:  # no worker of the group may survive
+        os.killpg(process.pid, 0)
+        survivors = True
+    except ProcessLookupError:
+        survivors = False
+    except PermissionError:
+        survivors = True
+    assert not survivors, f"processes of group {process.pid} still run after stopping the server"
+    return int(process.returncode)
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = copy_example("breast-cancer", tmp_path_factory.mktemp("serve"))
+    tag, model, X_test = save_contract_model(root)
+    return Project(root=root, spec=root / "mlproject.yaml", tag=tag, model=model, X_test=X_test)
+
+
+@pytest.fixture(scope="session")
+def built(project: Project) -> Built:
+    result = run_mlspec("build", str(project.spec), "--version", project.tag)
+    assert result.returncode == 0, result.stderr
+    line = next(l for l in result.stdout.splitlines() if l.startswith("Bento "))
+    return Built(bento_tag=line.split()[1], service_file=project.root / ".mlspec/service/breast_cancer/service.py",
+                 stdout=result.stdout)
+
+
+@pytest.fixture(scope="session")
+def server(project: Project, built: Built) -> Iterator[Server]:
+    port = free_port()
+    process = start_server(project.spec, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process)
+        yield Server(url=url, process=process)
+    finally:
+        stop_server(process)

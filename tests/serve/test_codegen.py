@@ -1,0 +1,129 @@
+"""The generated service in-process: column names that are not Python identifiers, int/float/str/bool
+features, a model saved the model_store way (bentoml.models.create + model.pkl), strict row types;
+and CD's path: `mlspec build --env ENV` importing the exported model named in deploy/<env>.yaml."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from mlspec.deploy import DeployedModel, Deployment, write_deployment
+from mlspec.spec import load_spec
+from tests.helpers import copy_example, run_mlspec
+from tests.serve.conftest import Project
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
+
+COLUMNS = ["mean radius", "class", "2nd-reading", "flag", "colour", "model_type"]
+
+
+def _weird_model(tmp_path: Path):
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from mlspec.model_store import save_model
+
+    frame = pd.DataFrame({
+        "mean radius": [1.0, 2.5, 3.1, 0.4, 2.2, 1.9, 3.3, 0.1],
+        "class": [1, 2, 3, 1, 2, 3, 1, 2],
+        "2nd-reading": [0.1, 0.2, 0.9, 0.3, 0.8, 0.7, 0.95, 0.05],
+        "flag": [True, False, True, False, True, False, True, False],
+        "colour": ["red", "blue", "red", "green", "blue", "red", "green", "blue"],
+        "model_type": [7, 8, 9, 7, 8, 9, 7, 8],
+    })
+    label = ["no", "yes", "yes", "no", "yes", "no", "yes", "no"]
+    encode = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["colour"])], remainder="passthrough")
+    model = make_pipeline(encode, LogisticRegression(max_iter=500)).fit(frame, label)
+    metadata = {"project": "weird", "task": "binary", "label": "y", "features": COLUMNS,
+                "dtypes": {"mean radius": "float", "class": "int", "2nd-reading": "float", "flag": "bool",
+                           "colour": "str", "model_type": "int"},
+                "classes": ["no", "yes"], "data": {"train": "xxh3_128:aa"}, "git_commit": None}
+    tag = save_model("weird", model, labels={"project": "weird"}, metadata=metadata)
+    return tag, model, frame
+
+
+def test_generated_service_handles_any_column_names_and_dtypes(tmp_path: Path) -> None:
+    import bentoml
+
+    from mlspec.serve import codegen, modelref
+
+    tag, model, frame = _weird_model(tmp_path)
+    root = copy_example("breast-cancer", tmp_path)
+    loaded = load_spec(root / "mlproject.yaml", check_files=False)
+    info = modelref.model_info(bentoml.models.get(tag), "binary")
+    assert info.loader == codegen.LOADER_CLOUDPICKLE
+    files = codegen.generate(loaded.spec, info, ["scikit-learn==1.7.2"])
+    again = codegen.generate(loaded.spec, info, ["scikit-learn==1.7.2"])
+    assert files.files == again.files  # deterministic
+
+    module = types.ModuleType("generated_service")
+    exec(compile(files.files["service.py"], "service.py", "exec"), module.__dict__)
+    rows = [module.Row.model_validate(r) for r in frame.to_dict("records")]
+    service = module.BreastCancer.inner()
+    assert service.predict(rows) == model.predict(frame).tolist()
+    assert service.predict_proba(rows) == model.predict_proba(frame).tolist()
+
+    good = frame.to_dict("records")[0]
+    for bad, where in (({**good, "class": "1"}, "class"), ({**good, "flag": 1}, "flag"),
+                       ({**good, "colour": 3}, "colour"), ({**good, "extra": 1}, "extra")):
+        with pytest.raises(ValidationError) as caught:
+            module.Row.model_validate(bad)
+        assert where in str(caught.value)
+    assert "list[str]" in files.files["service.py"]  # predict's output type follows the classes
+
+
+def test_predict_proba_for_a_regressor_is_a_spec_error(project: Project) -> None:
+    from mlspec.errors import ServeError
+    from mlspec.serve import codegen
+
+    loaded = load_spec(project.spec, check_files=False)
+    info = codegen.ModelInfo(tag="x:v1", loader=codegen.LOADER_PICKLABLE, features=["a"], dtypes={"a": "float"},
+                             task="regression")
+    spec = loaded.spec.model_copy(update={"serve": loaded.spec.serve.model_copy(update={"apis": ["predict_proba"]})})
+    with pytest.raises(ServeError, match="predict_proba.*regression"):
+        codegen.generate(spec, info, [])
+
+
+def test_build_env_imports_the_exported_model_named_in_deploy_file(project: Project, tmp_path: Path) -> None:
+    from mlspec.serve.artifacts import export_model
+
+    root = copy_example("breast-cancer", tmp_path / "cd")
+    archive = export_model(project.tag, root / "artifacts" / "model")
+    assert archive.name == "model.bentomodel" and archive.is_file()
+    write_deployment(root, Deployment(
+        project="breast-cancer", environment="staging",
+        model=DeployedModel(tag=project.tag, version=project.tag.split(":")[1], artifact="artifacts/model.bentomodel"),
+        lineage={"run_id": "r1", "commit": "feedfacefeedface"},
+    ))
+    fresh_home = tmp_path / "cd-bentoml-home"  # CD's runner: an empty store
+    result = run_mlspec("build", str(root / "mlproject.yaml"), "--env", "staging",
+                        env={"BENTOML_HOME": str(fresh_home)})
+    assert result.returncode == 0, result.stderr
+    assert f"imported model {project.tag} from" in result.stdout
+    assert "from " + str(root / "deploy" / "staging.yaml") in result.stdout
+    assert (fresh_home / "models" / "breast-cancer" / project.tag.split(":")[1]).is_dir()
+
+    (root / "artifacts" / "model.bentomodel").unlink()
+    result = run_mlspec("build", str(root / "mlproject.yaml"), "--env", "staging",
+                        env={"BENTOML_HOME": str(tmp_path / "empty-home")})
+    assert result.returncode == 1
+    assert f"model {project.tag} (from {root / 'deploy' / 'staging.yaml'}) is not in the BentoML store" in result.stderr
+    assert "model.bentomodel does not exist" in result.stderr
+
+
+def test_bentoml_home_inside_the_build_context_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlspec.errors import ServeError
+    from mlspec.serve.bento import check_home_outside
+
+    context = tmp_path / ".mlspec" / "service" / "svc"
+    monkeypatch.setenv("BENTOML_HOME", str(context / "home"))
+    with pytest.raises(ServeError, match="BENTOML_HOME .* is inside the build context"):
+        check_home_outside(context)
+    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / "elsewhere"))
+    check_home_outside(context)

@@ -1,0 +1,101 @@
+"""`mlspec report [SPEC] [--output FILE] [--comment] [--env ENV]`.
+
+Writes the full report to FILE (default `.mlspec/runs/<id>/report.md`) with the plot `report.png`
+beside the record, appends it to $GITHUB_STEP_SUMMARY when set (under GitHub's 1 MiB), and with
+--comment keeps one sticky comment per project on the pull request (or, without a token, writes the
+comment body to `.mlspec/runs/<id>/comment.md`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import EXIT_OK
+from mlspec.fsio import atomic_write_text, display_path
+from mlspec.gate.evaluate import evaluate_gates
+from mlspec.record import RunRecord, RunStore
+from mlspec.report.markdown import COMMENT_MARKER, PLOT_FILE, UNLIMITED, actions_run_url, build_report
+
+SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects job summaries above 1 MiB
+COMMENT_LIMIT = 65_536
+
+
+def _fit_bytes(make: Any, budget: int) -> str:
+    """The longest report whose UTF-8 encoding fits ``budget`` bytes (characters can take 4 bytes)."""
+    chars = budget
+    while True:
+        text = make(chars)
+        if len(text.encode("utf-8")) <= budget or chars < 1000:
+            return text
+        chars = int(chars * budget / len(text.encode("utf-8"))) - 100
+
+
+def write_step_summary(path: Path, make: Any) -> bool:
+    """Append to the job summary, keeping the whole file under 1 MiB; False when there is no room."""
+    used = path.stat().st_size if path.exists() else 0
+    budget = SUMMARY_LIMIT - used - 2
+    if budget < 2000:
+        return False
+    text = _fit_bytes(make, budget)
+    with path.open("a", encoding="utf-8") as handle:  # GitHub's file: appended to, like `>> $GITHUB_STEP_SUMMARY`
+        handle.write(text if text.endswith("\n") else text + "\n")
+    return True
+
+
+def comment_body(loaded: Any, record: RunRecord, gate_report: Any, run_url: str | None) -> str:
+    marker = COMMENT_MARKER(loaded.spec.name)
+    limit = COMMENT_LIMIT - 536 - len(marker) - 1  # headroom below GitHub's 65,536
+    return f"{marker}\n" + build_report(loaded, record, gate_report, run_url=run_url, max_chars=limit)
+
+
+def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> None:
+    from mlspec.github.client import GitHubSettings, connect  # lazily: github3 is heavy
+
+    settings = GitHubSettings.from_env()
+    local = store.run_dir(record.run_id) / "comment.md"
+    if not settings.has_token:
+        atomic_write_text(local, body)
+        print(f"no GitHub token: wrote the comment to {display_path(local)} (set GITHUB_TOKEN to post it)")
+        return
+    if settings.pr_number is None:
+        atomic_write_text(local, body)
+        print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
+        return
+    comment_id, created = connect(settings).upsert_comment(settings.pr_number, COMMENT_MARKER(loaded.spec.name), body)
+    print(f"{'created' if created else 'updated'} comment {comment_id} on pull request #{settings.pr_number}")
+
+
+def report_command(spec: str, output: str | None = None, comment: bool = False, env: str | None = None) -> int:
+    from mlspec import metrics_catalog  # noqa: F401 - light
+    from mlspec.report.plot import make_plot
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(Path(spec))
+    store = RunStore(loaded.root)
+    record = store.latest()
+    gate_report = evaluate_gates(loaded, record, env)
+    run_dir = store.run_dir(record.run_id)
+    champion = gate_report.champion.metrics if gate_report.champion else {}
+    metrics = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
+    metrics += sorted(m for m in record.metrics if m not in metrics)
+    plot = make_plot(record, champion, metrics, store.history(loaded.spec.name), run_dir / PLOT_FILE)
+    run_url = actions_run_url()
+
+    target = Path(output) if output else run_dir / "report.md"
+    plot_link = os.path.relpath(plot, target.resolve().parent) if plot else None
+    if plot_link is not None:
+        plot_link = Path(plot_link).as_posix()
+    full = build_report(loaded, record, gate_report, run_url=run_url, max_chars=UNLIMITED, plot=plot_link)
+    atomic_write_text(target, full)
+    print(f"wrote the report to {display_path(target)}" + (f" and the plot to {display_path(plot)}" if plot else ""))
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        ok = write_step_summary(Path(summary), lambda chars: build_report(
+            loaded, record, gate_report, run_url=run_url, max_chars=chars))
+        print("appended the report to the job summary" if ok else "the job summary is full (1 MiB): not appended")
+    if comment:
+        post_comment(loaded, store, record, comment_body(loaded, record, gate_report, run_url))
+    return EXIT_OK

@@ -1,0 +1,321 @@
+"""The run report as GitHub Markdown: verdict, metrics vs champion, gates, tests (failed first), why the
+run happened, lineage, links and the plot. Deterministic for the same inputs (the only time shown is
+the record's). Kept under ``max_chars`` by dropping detail in a fixed order, with a pointer to the full
+report."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mlspec import __version__, metrics_catalog
+from mlspec.gate.results import GateReport, fmt
+from mlspec.record import CheckOutcome, RunRecord, RunStore, TestOutcome
+from mlspec.report.text import code, plain, short_digest
+
+PLOT_FILE = "report.png"
+UNLIMITED = 1 << 40
+
+
+def COMMENT_MARKER(project: str) -> str:  # noqa: N802 - named as the shared contract says
+    """Hidden HTML marker identifying the sticky report comment of one project on a pull request."""
+    return f"<!-- mlspec-report:{project} -->"
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much to show; trimming switches these off in order."""
+
+    lineage: bool = True
+    passed_checks: bool = True
+    conditions: bool = True
+    max_failed_checks: int | None = None
+
+
+TRIM_STEPS: list[tuple[str, Detail]] = [
+    ("lineage details", Detail(lineage=False)),
+    ("passed checks", Detail(lineage=False, passed_checks=False)),
+    ("condition details", Detail(lineage=False, passed_checks=False, conditions=False)),
+]
+
+
+def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    server = (env.get("GITHUB_SERVER_URL") or "").rstrip("/")
+    repository, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
+    if server and repository and run_id:
+        return f"{server}/{repository}/actions/runs/{run_id}"
+    return None
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
+    icon = "✅" if gate.passed else "❌"
+    if not gate.results:
+        state = f"no gates declared for `{gate.environment}`"
+    elif gate.passed:
+        state = f"gate passed for `{gate.environment}`"
+    else:
+        state = f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed)"
+    model = code(record.model.tag) if record.model else "no model"
+    champion = code(gate.champion.model.tag) if gate.champion else "none yet"
+    return [f"### {icon} {plain(record.project)}: {state}", "",
+            f"Model {model} · run {code(record.run_id)} · {plain(record.created)} · champion in "
+            f"`{gate.environment}`: {champion}"]
+
+
+def _ordered_metrics(loaded: Any, record: RunRecord) -> list[str]:
+    declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
+    return declared + sorted(m for m in record.metrics if m not in declared)
+
+
+def _change_text(metric: str, value: float | None, baseline: float | None) -> str:
+    if value is None or baseline is None or not math.isfinite(value) or not math.isfinite(baseline):
+        return "—"
+    diff = value - baseline
+    if diff == 0:
+        return "= 0"
+    try:
+        good = metrics_catalog.direction(metric)
+    except KeyError:
+        return f"{'▲' if diff > 0 else '▼'} {diff:+.4f}"
+    better = (diff > 0) == (good == "higher")
+    return f"{'▲' if diff > 0 else '▼'} {diff:+.4f} ({'better' if better else 'worse'})"
+
+
+def _as_float(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _metrics(loaded: Any, record: RunRecord, gate: GateReport) -> list[str]:
+    champion = gate.champion.metrics if gate.champion else {}
+    lines = ["#### Metrics (test set)", "",
+             "| metric | better | challenger | champion | change | gate |", "|---|:-:|---:|---:|---|:-:|"]
+    for metric in _ordered_metrics(loaded, record):
+        value, baseline = _as_float(record.metrics.get(metric)), _as_float(champion.get(metric))
+        try:
+            better = "↑" if metrics_catalog.direction(metric) == "higher" else "↓"
+        except KeyError:
+            better = "?"
+        verdicts = [r for r in gate.results if r.metric == metric]
+        mark = "—" if not verdicts else ("✅" if all(r.passed for r in verdicts) else "❌")
+        lines.append(f"| {plain(metric)} | {better} | {fmt(value)} | {fmt(baseline)} | "
+                     f"{_change_text(metric, value, baseline)} | {mark} |")
+    if len(lines) == 4:
+        lines.append("| _no metrics recorded_ | | | | | |")
+    return lines
+
+
+def _gates(gate: GateReport) -> list[str]:
+    lines = ["#### Gates", "", gate.markdown_table()]
+    if gate.champion is not None:
+        lines += ["", f"Champion read from {code(gate.champion_source)}."]
+    return lines
+
+
+_RANK = {"ERROR": 0, "FAIL": 1, "WARN": 2}
+
+
+def _check_failed(check: CheckOutcome, fail_on: str) -> bool:
+    worst = check.worst
+    return worst in ("FAIL", "ERROR") or (fail_on == "warn" and worst == "WARN")
+
+
+def _check_rank(check: CheckOutcome, fail_on: str) -> tuple[int, str]:
+    if _check_failed(check, fail_on):
+        return (_RANK.get(check.worst or "", 1), check.name)
+    if check.worst == "WARN":
+        return (3, check.name)
+    if not check.ran:
+        return (4, check.name)
+    return (5, check.name)
+
+
+def _check_line(check: CheckOutcome, fail_on: str) -> str:
+    if _check_failed(check, fail_on):
+        icon = "❌"
+    elif check.worst == "WARN":
+        icon = "⚠️"
+    elif not check.ran:
+        icon = "⏭️"
+    else:
+        icon = "✅"
+    suite = f" ({plain(check.suite, 100)})" if check.suite else ""
+    state = check.worst or ("did not run" if not check.ran else "no conditions")
+    why = f": {plain(check.reason, 300)}" if not check.ran and check.reason else ""
+    return f"- {icon} **{plain(check.name, 200)}**{suite}: {state}{why}"
+
+
+def _condition_lines(check: CheckOutcome) -> list[str]:
+    order = {"ERROR": 0, "FAIL": 1, "WARN": 2, "PASS": 3}
+    conditions = sorted(check.conditions, key=lambda c: order.get(c.category, 4))
+    return [f"  - {c.category}: {plain(c.name, 300)}" + (f" — {plain(c.details, 1000)}" if c.details else "")
+            for c in conditions]
+
+
+def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int]:
+    """Lines of one test kind, and how many failed checks were left out by max_failed_checks."""
+    checks = sorted(outcome.checks, key=lambda c: _check_rank(c, outcome.fail_on))
+    failed = [c for c in checks if _check_failed(c, outcome.fail_on)]
+    others = [c for c in checks if not _check_failed(c, outcome.fail_on)]
+    icon = "✅" if outcome.passed else "❌"
+    title = "Data tests" if outcome.kind == "data" else "Model tests"
+    summary = (f"{len(failed)} of {len(checks)} checks failed" if failed else f"{len(checks)} checks, none failed")
+    lines = [f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({summary}, fail_on: {outcome.fail_on})", ""]
+    shown = failed if detail.max_failed_checks is None else failed[: detail.max_failed_checks]
+    for check in shown:
+        lines.append(_check_line(check, outcome.fail_on))
+        if detail.conditions:
+            lines += _condition_lines(check)
+    left_out = len(failed) - len(shown)
+    if left_out:
+        lines.append(f"- … and {left_out} more failed checks (see the full report)")
+    attention = [c for c in others if c.worst == "WARN" or not c.ran]
+    quiet = [c for c in others if c not in attention]
+    for check in attention:  # warnings and checks that did not run stay visible while there is room
+        if detail.passed_checks:
+            lines.append(_check_line(check, outcome.fail_on))
+            if detail.conditions:
+                lines += _condition_lines(check)
+    if quiet and detail.passed_checks:
+        lines += ["", f"<details><summary>{len(quiet)} passed checks</summary>", ""]
+        lines += [_check_line(c, outcome.fail_on) for c in quiet]
+        lines += ["", "</details>"]
+    elif (quiet or attention) and not detail.passed_checks:
+        lines.append(f"- {len(quiet) + len(attention)} other checks (passed, warned or skipped) are in the full report")
+    return lines, left_out
+
+
+def _tests(record: RunRecord, detail: Detail) -> list[str]:
+    lines: list[str] = []
+    for kind in ("data", "model"):
+        outcome = record.tests.get(kind)
+        if outcome is None:
+            continue
+        section, _ = _tests_section(outcome, detail)
+        lines += ["", *section]
+    return lines[1:] if lines else ["#### Tests", "", "No data or model tests were recorded for this run."]
+
+
+def _change_line(change: Any) -> str:
+    detail = f" ({plain(change.detail, 200)})" if change.detail else ""
+    what = code(change.what)
+    if change.kind == "first-run":
+        return f"- first run of this project{detail}"
+    if change.kind == "data":
+        return f"- retrained because {what} changed{detail}"
+    if change.kind == "config":
+        return f"- the spec changed at {what}{detail}"
+    if change.kind == "code":
+        return f"- the training code {what} changed{detail}"
+    return f"- the environment changed: {what}{detail}"
+
+
+def _why(record: RunRecord) -> list[str]:
+    lines = ["#### Why this run", ""]
+    lines += [_change_line(c) for c in record.changes] or ["- nothing changed since the previous run (a rerun)"]
+    if record.trigger:
+        parts = [f"{plain(k, 50)}: {code(v)}" for k, v in sorted(record.trigger.items()) if v not in (None, "")]
+        if parts:
+            lines.append(f"- trigger: {', '.join(parts)}")
+    return lines
+
+
+def _lineage(loaded: Any, record: RunRecord) -> list[str]:
+    commit = record.git.commit or "unknown"
+    dirty = " (uncommitted changes)" if record.git.dirty else ""
+    branch = f" on {code(record.git.branch)}" if record.git.branch else ""
+    lines = ["<details><summary>Lineage</summary>", "",
+             f"- commit {code(commit)}{dirty}{branch}",
+             f"- spec {code(record.spec_path)}, digest {code(short_digest(record.spec_digest))}"]
+    if record.seed is not None:
+        lines.append(f"- seed {record.seed}")
+    if record.params:
+        lines.append(f"- params {code(json.dumps(record.params, sort_keys=True, default=str), 1000)}")
+    if record.data:
+        lines += ["", "| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
+        for item in sorted(record.data, key=lambda d: d.role):
+            rows = f"{item.rows:,}" if item.rows is not None else "—"
+            lines.append(f"| {item.role} | {code(item.path)} | {code(short_digest(item.digest))} | {rows} | {item.bytes:,} |")
+    versions = {"mlspec": __version__, **record.versions}
+    lines += ["", "- versions: " + ", ".join(f"{plain(k, 60)} {plain(v, 60)}" for k, v in sorted(versions.items()))]
+    lines += ["", "</details>"]
+    return lines
+
+
+def _links(run_url: str | None, artifact_url: str | None, embed: str | None, mention: str | None) -> list[str]:
+    """Links to the run and artifacts. The plot is embedded only in the report file (``embed``, a relative
+    link); comments and summaries cannot show a runner's local image, so they link the artifact or name the file."""
+    lines = []
+    if run_url:
+        lines.append(f"- [workflow run]({run_url})")
+    if artifact_url:
+        lines.append(f"- [artifacts]({artifact_url}): record.json, report.md, {PLOT_FILE}, test reports")
+    if mention and not embed:
+        where = f"in the [artifacts]({artifact_url})" if artifact_url else f"at {code(mention)}"
+        lines.append(f"- 📈 plot (challenger vs champion, history) {where}; GitHub comments cannot show images "
+                     "stored on the runner")
+    out = ["#### Links", "", *lines] if lines else []
+    if embed:
+        out += (["", ""] if out else []) + [f"![metrics: challenger vs champion]({embed})"]
+    return out
+
+
+def _compose(loaded: Any, record: RunRecord, gate: GateReport, detail: Detail, run_url: str | None,
+             artifact_url: str | None, plot: str | None, mention: str | None, trimmed: list[str],
+             full_report: str) -> str:
+    parts: list[list[str]] = [
+        _verdict(record, gate), _metrics(loaded, record, gate), _gates(gate), _tests(record, detail), _why(record),
+    ]
+    if detail.lineage:
+        parts.append(_lineage(loaded, record))
+    links = _links(run_url, artifact_url, plot, mention)
+    if links:
+        parts.append(links)
+    if trimmed:
+        parts.append([f"> ✂️ Trimmed to stay under GitHub's size limit (left out: {', '.join(trimmed)}). "
+                      f"The full report is {full_report}."])
+    return "\n\n".join("\n".join(p) for p in parts) + "\n"
+
+
+def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run_url: str | None = None,
+                 artifact_url: str | None = None, max_chars: int = 65_000, plot: str | None = None) -> str:
+    """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
+    the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.
+    Links default to GitHub Actions' run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID)."""
+    run_url = run_url or actions_run_url()
+    if artifact_url is None and run_url:
+        artifact_url = f"{run_url}#artifacts"
+    mention = None
+    if (RunStore(loaded.root).run_dir(record.run_id) / PLOT_FILE).is_file():
+        mention = f".mlspec/runs/{record.run_id}/{PLOT_FILE}"
+    full_report = (f"in the [run's artifacts]({artifact_url}) (report.md)" if artifact_url
+                   else f"`.mlspec/runs/{record.run_id}/report.md`")
+    text = _compose(loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report)
+    if len(text) <= max_chars:
+        return text
+    dropped: list[str] = []
+    detail = Detail()
+    for name, step in TRIM_STEPS:
+        dropped.append(name)
+        detail = step
+        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention, dropped, full_report)
+        if len(text) <= max_chars:
+            return text
+    # Last resort: fewer failed checks, halving until it fits.
+    failed = sum(len(t.checks) for t in record.tests.values())
+    keep = failed
+    while keep > 0:
+        keep //= 2
+        detail = replace(detail, max_failed_checks=keep)
+        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention,
+                        [*dropped, "some failed checks"], full_report)
+        if len(text) <= max_chars:
+            return text
+    note = f"\n\n> ✂️ Cut at {max_chars:,} characters; the full report is {full_report}.\n"
+    return text[: max(0, max_chars - len(note))] + note

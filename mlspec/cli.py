@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files (default: every mlproject.yaml in the repository)")
     p.add_argument("--output-dir", default=None, help="workflow folder (default: <repository>/.github/workflows)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff on drift")
+    p.add_argument("--root", default=None, help="repository root (default: the git top-level of each spec)")
 
     p = sub.add_parser("run", help="the whole pipeline locally, skipping stages whose inputs did not change")
     _spec_arg(p)

@@ -1,0 +1,163 @@
+"""`mlspec render [SPEC...] [--output-dir DIR] [--check] [--root DIR]`."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
+from mlspec.fsio import atomic_write_text, display_path
+from mlspec.render.engine import RenderedFile, render_project, spec_of_generated
+from mlspec.render.plan import plan_project
+from mlspec.render.repo import discover_specs, git_root, repository_root
+
+WORKFLOW_GLOB = "mlspec-*.yml"
+
+
+@dataclass
+class Target:
+    output_dir: Path
+    files: dict[str, RenderedFile]
+    specs: set[str]  # repository-relative spec paths rendered into this folder
+    discovered: bool  # every spec of the repository was rendered (stale files can be found)
+
+
+def _load(paths: list[Path]) -> list[tuple[Path, object]]:
+    from mlspec.spec import load_spec
+
+    loaded = []
+    errors = []
+    for path in paths:
+        try:
+            loaded.append((path, load_spec(path, check_files=False)))
+        except MlspecError as error:
+            errors.append(str(error))
+    if errors:
+        raise SpecError("\n".join(errors) + f"\nnothing was rendered: fix the spec{'s' if len(errors) > 1 else ''} above")
+    return loaded
+
+
+def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> list[Target]:
+    """Render every spec in memory, grouped by the workflow folder they go to."""
+    if specs:
+        paths = [Path(s) for s in specs]
+        for path in paths:
+            if path.is_dir():
+                raise SpecError(f"{path}: is a folder; give the path of its mlproject.yaml")
+        discovered = False
+    else:
+        base = Path(root) if root else (git_root(Path.cwd()) or Path.cwd())
+        paths = discover_specs(base)
+        if not paths:
+            raise SpecError(f"no mlproject.yaml found under {display_path(base)}",
+                            hint="create one with `mlspec init`, or name the spec: mlspec render path/to/mlproject.yaml")
+        discovered = True
+    targets: dict[Path, Target] = {}
+    projects: dict[tuple[Path, str], str] = {}
+    for path, loaded in _load(paths):
+        repo = Path(root).resolve() if root else repository_root(loaded.path)
+        plan = plan_project(loaded.spec, loaded.path, repo)
+        out = (Path(output_dir) if output_dir else repo / ".github" / "workflows").resolve()
+        key = (out, plan.name)
+        if key in projects and projects[key] != plan.spec_path:
+            raise SpecError(
+                f"{plan.spec_path}: name: project {plan.name!r} is also the name of {projects[key]}; "
+                "their workflow files would overwrite each other",
+                hint="give every project in a repository its own `name`",
+            )
+        projects[key] = plan.spec_path
+        target = targets.setdefault(out, Target(out, {}, set(), discovered))
+        target.specs.add(plan.spec_path)
+        for rendered in render_project(plan):
+            target.files[rendered.name] = rendered
+    return list(targets.values())
+
+
+def _stale(target: Target) -> list[Path]:
+    """Generated mlspec files in the folder that no spec renders to any more."""
+    if not target.output_dir.is_dir():
+        return []
+    stale = []
+    for path in sorted(target.output_dir.glob(WORKFLOW_GLOB)):
+        if path.name in target.files:
+            continue
+        try:
+            with path.open("r", encoding="utf-8") as handle:
+                first = handle.readline()
+        except (OSError, UnicodeDecodeError):
+            continue
+        spec = spec_of_generated(first)
+        if spec is None:
+            continue
+        root = target.output_dir.parent.parent
+        if target.discovered or spec in target.specs or not (root / spec).is_file():
+            stale.append(path)
+    return stale
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("utf-8", "replace")
+
+
+def check_targets(targets: list[Target]) -> int:
+    problems = 0
+    out = sys.stdout
+    for target in targets:
+        for name in sorted(target.files):
+            rendered = target.files[name]
+            path = target.output_dir / name
+            current = _read(path)
+            shown = display_path(path)
+            if current == rendered.text:
+                continue
+            problems += 1
+            if current is None:
+                out.write(f"render drift: {shown} is missing (rendered from {rendered.spec_path})\n")
+                current_lines: list[str] = []
+            else:
+                out.write(f"render drift: {shown} differs from what {rendered.spec_path} renders to\n")
+                current_lines = current.splitlines(keepends=True)
+            diff = difflib.unified_diff(current_lines, rendered.text.splitlines(keepends=True),
+                                        fromfile=f"{shown} (in the repository)", tofile=f"{shown} (rendered)")
+            out.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
+        for path in _stale(target):
+            problems += 1
+            out.write(f"render drift: {display_path(path)} is stale: no spec renders to it any more; delete it\n")
+    if problems:
+        out.write(f"{problems} workflow file{'s' if problems != 1 else ''} out of date: "
+                  "run `mlspec render` and commit the result\n")
+        return EXIT_FAILED
+    total = sum(len(t.files) for t in targets)
+    out.write(f"{total} workflow file{'s' if total != 1 else ''} up to date\n")
+    return EXIT_OK
+
+
+def write_targets(targets: list[Target]) -> int:
+    written = unchanged = 0
+    for target in targets:
+        for name in sorted(target.files):
+            path = target.output_dir / name
+            if _read(path) == target.files[name].text:
+                unchanged += 1
+                continue
+            atomic_write_text(path, target.files[name].text)
+            written += 1
+            print(f"wrote {display_path(path)}")
+        for path in _stale(target):
+            path.unlink()
+            print(f"removed {display_path(path)} (no spec renders to it any more)")
+    if unchanged:
+        print(f"{unchanged} workflow file{'s' if unchanged != 1 else ''} already up to date")
+    return EXIT_OK
+
+
+def render_command(specs: list[str], output_dir: str | None = None, check: bool = False, root: str | None = None) -> int:
+    targets = plan_targets(list(specs), output_dir, root)
+    return check_targets(targets) if check else write_targets(targets)

@@ -1,0 +1,30 @@
+"""Every third-party action the rendered workflows and mlspec's own actions use, pinned by the
+full commit SHA of a published release. One table, so an upgrade is one edit (and a re-render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pin:
+    repository: str
+    sha: str
+    version: str
+
+    @property
+    def uses(self) -> str:
+        """The `uses:` value; the version goes into a trailing comment (see `uses_line`)."""
+        return f"{self.repository}@{self.sha}"
+
+    @property
+    def comment(self) -> str:
+        return f"# {self.version}"
+
+
+PINS: dict[str, Pin] = {
+    "checkout": Pin("actions/checkout", "11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
+    "setup-python": Pin("actions/setup-python", "0b93645e9fea7318ecaed2b359559ac225c90a2b", "v5.3.0"),
+    "upload-artifact": Pin("actions/upload-artifact", "b4b15b8c7c6ac21ea08fcf65892d2ee8f75cf882", "v4.4.3"),
+    "download-artifact": Pin("actions/download-artifact", "fa0a91b85d4f404e444e00e005971372dc801d16", "v4.1.8"),
+}

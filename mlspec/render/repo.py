@@ -1,0 +1,63 @@
+"""Where the repository is and which specs it holds.
+
+The repository root is the git top-level of a spec (found by looking for `.git` upwards, without
+starting a git process per spec), or the spec's own folder outside git. Discovery lists files with
+`git ls-files --cached --others --exclude-standard`, so .gitignore is respected.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+SPEC_NAME = "mlproject.yaml"
+SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__"}
+
+
+def git_root(start: Path) -> Path | None:
+    """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file)."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def repository_root(spec_path: Path) -> Path:
+    folder = spec_path.resolve().parent
+    return git_root(folder) or folder
+
+
+def _git_listed_specs(root: Path) -> list[Path] | None:
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", f"*{SPEC_NAME}"],
+            cwd=root, capture_output=True, check=False, timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    names = [n for n in result.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+    found = {root / name for name in names if name.rsplit("/", 1)[-1] == SPEC_NAME}
+    return sorted(p for p in found if p.is_file())
+
+
+def _walked_specs(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        if SPEC_NAME in files:
+            found.append(Path(folder) / SPEC_NAME)
+    return sorted(found)
+
+
+def discover_specs(root: Path) -> list[Path]:
+    """Every mlproject.yaml under ``root`` (git-aware when ``root`` is inside a repository)."""
+    root = root.resolve()
+    if git_root(root) is not None:
+        listed = _git_listed_specs(root)
+        if listed is not None:
+            return listed
+    return _walked_specs(root)

@@ -1,0 +1,140 @@
+"""Why a run happened: what changed since the champion (deploy/<first env>.yaml) or, without one,
+since the previous run. Also git and CI trigger facts for the record."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from mlspec.record import Change, DataFile, GitInfo, RunRecord, RunStore
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def git_info(root: Path) -> GitInfo:
+    """Commit, dirty flag and branch; all null outside a git repository."""
+    commit = _git(root, "rev-parse", "HEAD")
+    if commit is None:
+        return GitInfo()
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    return GitInfo(commit=commit, dirty=bool(status), branch=None if branch in (None, "HEAD") else branch)
+
+
+def git_toplevel(root: Path) -> Path | None:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    return Path(top) if top else None
+
+
+def trigger() -> dict[str, Any]:
+    names = {"event": "GITHUB_EVENT_NAME", "actor": "GITHUB_ACTOR", "ref": "GITHUB_REF", "sha": "GITHUB_SHA",
+             "run_id": "GITHUB_RUN_ID", "repository": "GITHUB_REPOSITORY"}
+    found = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}
+    return found or {"event": "local"}
+
+
+def _rows_detail(old: int | None, new: int | None) -> str:
+    if old is None or new is None:
+        return "contents changed"
+    delta = new - old
+    if delta == 0:
+        return f"contents changed, same row count ({new:,} rows)"
+    return f"{delta:+,} rows ({old:,} -> {new:,})"
+
+
+def changes_since_record(
+    base: RunRecord, data: list[DataFile], sections: dict[str, Any], code: dict[str, str], versions: dict[str, str]
+) -> list[Change]:
+    from mlspec.pipeline.cache import key_changes
+
+    changes: list[Change] = []
+    old_files = {d.role: d for d in base.data}
+    for d in data:
+        old = old_files.get(d.role)
+        if old is None or old.path != d.path and old.digest != d.digest:
+            changes.append(Change(kind="data", what=d.path, detail="new data file" if old is None else f"was {old.path}"))
+        elif old.digest != d.digest:
+            changes.append(Change(kind="data", what=d.path, detail=_rows_detail(old.rows, d.rows)))
+    old_sections = getattr(base, "spec_sections", None) or {}
+    if old_sections:
+        for section, value in sections.items():
+            for line in key_changes(section, old_sections.get(section), value):
+                key, _, detail = line.partition(": ")
+                changes.append(Change(kind="config", what=key, detail=detail))
+    elif base.spec_digest and sections:
+        changes.append(Change(kind="config", what="mlproject.yaml", detail="spec changed (no key-level detail)"))
+    train = base.stage("train")
+    old_code = {k[5:]: v for k, v in (getattr(train, "inputs", None) or {}).items() if k.startswith("code:")} if train else {}
+    if train is not None and getattr(train, "inputs", None):
+        for path in sorted(set(code) | set(old_code)):
+            if code.get(path) != old_code.get(path):
+                detail = "new" if path not in old_code else "removed" if path not in code else "modified"
+                changes.append(Change(kind="code", what=path, detail=detail))
+    for name, version in versions.items():
+        old_version = base.versions.get(name)
+        if old_version and old_version != version:
+            changes.append(Change(kind="environment", what=name, detail=f"{old_version} -> {version}"))
+    return changes
+
+
+def changes_since_lineage(
+    root: Path, lineage: dict[str, Any], data: list[DataFile], spec_digest: str, code_paths: list[str]
+) -> list[Change]:
+    changes: list[Change] = []
+    digests = lineage.get("data") or {}
+    for d in data:
+        old = digests.get(d.role)
+        if old != d.digest:
+            changes.append(Change(kind="data", what=d.path, detail="contents changed" if old else "not in the champion's lineage"))
+    if lineage.get("spec_digest") and lineage["spec_digest"] != spec_digest:
+        changes.append(Change(kind="config", what="mlproject.yaml", detail="spec changed since the champion's run"))
+    commit = lineage.get("commit")
+    if commit and code_paths:
+        diff = _git(root, "diff", "--name-only", str(commit), "--", *code_paths)
+        for line in (diff or "").splitlines():
+            changes.append(Change(kind="code", what=line, detail=f"changed since {str(commit)[:7]}"))
+    return changes
+
+
+def compute_changes(
+    loaded: Any, store: RunStore, record: RunRecord, previous: RunRecord | None,
+    code: dict[str, str],
+) -> tuple[list[Change], dict[str, Any]]:
+    """The record's changes and a description of the baseline they are relative to."""
+    from mlspec.deploy import read_deployment
+
+    sections = getattr(record, "spec_sections", None) or {}
+    env = loaded.spec.environments[0].name
+    try:
+        champion = read_deployment(loaded.root, env)
+    except Exception:  # noqa: BLE001 - an unreadable deploy file is reported by gate/promote
+        champion = None
+    if champion is not None:
+        baseline = {"kind": "champion", "environment": env, "model": champion.model.tag,
+                    "run_id": champion.lineage.get("run_id")}
+        run_id = champion.lineage.get("run_id")
+        base = None
+        if run_id and run_id != record.run_id:
+            try:
+                base = store.load(str(run_id))
+            except Exception:  # noqa: BLE001 - the champion's record may come from CI, not this machine
+                base = None
+        if base is not None:
+            found = changes_since_record(base, record.data, sections, code, record.versions)
+        else:
+            found = changes_since_lineage(loaded.root, champion.lineage, record.data, record.spec_digest, sorted(code))
+        return found, baseline
+    if previous is None:
+        return [Change(kind="first-run", what="no earlier run", detail="first run of this project")], {"kind": "none"}
+    found = changes_since_record(previous, record.data, sections, code, record.versions)
+    return found, {"kind": "previous-run", "run_id": previous.run_id}

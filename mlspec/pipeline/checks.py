@@ -1,0 +1,181 @@
+"""deepchecks data and model tests: the spec's suites plus individually configured checks with
+conditions, run once over one combined suite, turned into a TestOutcome, an HTML report and a JSON summary."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import logging
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Iterator
+
+from mlspec.errors import MlspecError
+from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
+
+CONFIGURED = "configured"
+FAILING = {"fail": ("FAIL", "ERROR"), "warn": ("WARN", "FAIL", "ERROR")}
+
+
+@contextlib.contextmanager
+def quiet_deepchecks() -> Iterator[None]:
+    """No progress bars, warnings or log chatter from deepchecks and its dependencies."""
+    from deepchecks.utils.logger import get_verbosity, set_verbosity
+
+    old = get_verbosity()
+    set_verbosity(logging.ERROR)
+    noisy = [logging.getLogger(n) for n in ("deepchecks", "matplotlib", "numba", "urllib3")]
+    levels = [lg.level for lg in noisy]
+    for lg in noisy:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with contextlib.redirect_stdout(io.StringIO()):
+                yield
+    finally:
+        set_verbosity(old)
+        for lg, level in zip(noisy, levels):
+            lg.setLevel(level)
+
+
+def _available_checks() -> list[str]:
+    import deepchecks.tabular.checks as checks
+
+    return sorted(n for n in dir(checks) if n[:1].isupper())
+
+
+def build_check(kind: str, index: int, config: Any) -> Any:
+    """A configured check: getattr(deepchecks.tabular.checks, name)(**params) plus its conditions."""
+    import deepchecks.tabular.checks as checks
+
+    key = f"tests.{kind}.checks[{index}]"
+    cls = getattr(checks, config.name, None)
+    if cls is None or not isinstance(cls, type):
+        close = difflib.get_close_matches(config.name, _available_checks(), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else "see deepchecks.tabular.checks for the names"
+        raise MlspecError(f"{key}.name: deepchecks has no tabular check {config.name!r}", hint=hint)
+    try:
+        check = cls(**config.params)
+    except TypeError as exc:
+        raise MlspecError(f"{key}.params: {config.name} does not accept these parameters: {exc}") from None
+    for j, cond in enumerate(config.conditions):
+        method = getattr(check, "add_condition_" + cond.name, None)
+        if method is None:
+            names = sorted(n[len("add_condition_"):] for n in dir(check) if n.startswith("add_condition_"))
+            close = difflib.get_close_matches(cond.name, names, n=3, cutoff=0.4)
+            raise MlspecError(
+                f"{key}.conditions[{j}].name: {config.name} has no condition {cond.name!r}",
+                hint=(f"did you mean {', '.join(close)}? " if close else "")
+                + f"its conditions: {', '.join(names) or '(none)'}",
+            )
+        try:
+            method(**cond.params)
+        except TypeError as exc:
+            raise MlspecError(f"{key}.conditions[{j}].params: add_condition_{cond.name}: {exc}") from None
+    return check
+
+
+def build_suite(kind: str, tests: Any, seed: int) -> tuple[Any, dict[int, str]]:
+    """One deepchecks Suite with the named suites' checks and the configured checks; check id -> suite."""
+    from deepchecks.tabular import Suite
+    from deepchecks.tabular import suites as suite_functions
+
+    members: list[Any] = []
+    origin: dict[int, str] = {}
+    for name in tests.suites:
+        suite = getattr(suite_functions, name)(n_samples=tests.n_samples, random_state=seed)
+        for check in suite.checks.values():
+            members.append(check)
+            origin[id(check)] = name
+    for index, config in enumerate(tests.checks):
+        check = build_check(kind, index, config)
+        if hasattr(check, "n_samples"):
+            check.n_samples = tests.n_samples
+        if hasattr(check, "random_state"):
+            check.random_state = seed
+        members.append(check)
+        origin[id(check)] = CONFIGURED
+    return Suite(f"mlspec {kind} tests", *members), origin
+
+
+def _header(result: Any) -> str:
+    try:
+        return str(result.get_header())
+    except Exception:  # noqa: BLE001
+        return type(result.check).__name__
+
+
+def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str) -> TestOutcome:
+    from deepchecks.core.check_result import CheckFailure
+
+    outcomes: list[CheckOutcome] = []
+    failing = FAILING[fail_on]
+    passed = True
+    for result in suite_result.results:
+        check = getattr(result, "check", None)
+        name = type(check).__name__ if check is not None else "unknown"
+        suite = origin.get(id(check), CONFIGURED)
+        header = _header(result)
+        dataset = "train" if "Train Dataset" in header else "test" if "Test Dataset" in header else None
+        if isinstance(result, CheckFailure):
+            reason = str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else type(result.exception).__name__
+            outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header, dataset=dataset))
+            if suite == CONFIGURED:  # a check the spec asked for by name must run
+                passed = False
+            continue
+        conditions = [
+            ConditionOutcome(name=str(c.name), category=c.category.value, details=str(c.details or ""))
+            for c in result.conditions_results
+        ]
+        outcome = CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset)
+        if any(c.category in failing for c in conditions):
+            passed = False
+        outcomes.append(outcome)
+    return TestOutcome(kind=kind, passed=passed, fail_on=fail_on, checks=outcomes)
+
+
+def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int) -> TestOutcome:
+    """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``."""
+    start = time.perf_counter()
+    with quiet_deepchecks():
+        suite, origin = build_suite(kind, tests, seed)
+        train_ds, test_ds = datasets
+        kwargs: dict[str, Any] = {"train_dataset": train_ds, "test_dataset": test_ds}
+        if model is not None:
+            kwargs["model"] = model
+        result = suite.run(**kwargs)
+        outcome = summarize(kind, result, origin, tests.fail_on)
+        html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        tmp = run_dir / f".{html_name}.{os.getpid()}.tmp"
+        try:
+            result.save_as_html(str(tmp), as_widget=False)
+            os.replace(tmp, run_dir / html_name)
+        except Exception as exc:  # noqa: BLE001 - the report is a convenience; the verdict stands
+            tmp.unlink(missing_ok=True)
+            atomic_write_text(run_dir / html_name, f"<p>deepchecks could not render this report: {exc}</p>\n")
+    outcome.html = html_name
+    outcome.summary_json = json_name
+    outcome.seconds = round(time.perf_counter() - start, 3)
+    atomic_write_json(run_dir / json_name, outcome.model_dump(mode="json"))
+    return outcome
+
+
+def failing_checks(outcome: TestOutcome) -> list[str]:
+    """'Name (train): condition' lines for the conditions that made the tests fail."""
+    failing = FAILING[outcome.fail_on]
+    lines = []
+    for check in outcome.checks:
+        where = f" ({check.dataset})" if getattr(check, "dataset", None) else ""
+        if not check.ran and check.suite == CONFIGURED:
+            lines.append(f"{check.name}{where}: did not run: {check.reason}")
+        for cond in check.conditions:
+            if cond.category in failing:
+                detail = f" - {cond.details}" if cond.details else ""
+                lines.append(f"{check.name}{where}: {cond.category} {cond.name}{detail}")
+    return lines

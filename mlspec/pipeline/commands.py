@@ -1,0 +1,84 @@
+"""`mlspec run|status|test|train|evaluate`: thin wrappers printing what the runner did."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import EXIT_FAILED, EXIT_OK
+from mlspec.pipeline.cache import STAGES, TITLES
+
+
+def _summary(outcome: Any, root: Path) -> None:
+    record = outcome.record
+    if record is None:
+        return
+    width = max(len(TITLES[s]) for s in STAGES)
+    out = sys.stdout
+    out.write(f"\nrun {record.run_id}: {record.status}\n")
+    for stage in record.stages:
+        first = (stage.message or "").splitlines()[0] if stage.message else ""
+        timing = f"{stage.seconds:6.1f}s" if stage.status not in ("cached", "skipped") else "      -"
+        out.write(f"  {TITLES[stage.name]:<{width}}  {stage.status:<7} {timing}  {first}\n")
+    if outcome.failure:
+        out.write(f"\n{TITLES[outcome.failed_stage]} failed:\n")
+        for line in outcome.failure.splitlines():
+            out.write(f"  {line}\n")
+    changes = [c for c in record.changes if c.kind != "first-run"]
+    if changes:
+        out.write("changes: " + "; ".join(f"{c.what} ({c.detail})" if c.detail else c.what for c in changes[:8]) + "\n")
+    from mlspec.fsio import display_path
+    from mlspec.record import RunStore
+
+    out.write(f"record: {display_path(RunStore(root).run_dir(record.run_id) / 'record.json')}\n")
+    out.flush()
+
+
+def _execute(spec: str, targets: list[str], force: bool, whole: bool) -> int:
+    from mlspec.pipeline.runner import execute
+
+    start = time.perf_counter()
+    outcome = execute(spec, targets, force, whole=whole)
+    if outcome.up_to_date:
+        assert outcome.record is not None
+        print(f"up to date: every stage's inputs match run {outcome.record.run_id} ({time.perf_counter() - start:.2f}s)")
+        return EXIT_OK
+    assert outcome.record is not None
+    _summary(outcome, Path(spec).resolve().parent)
+    return EXIT_FAILED if outcome.failed_stage else EXIT_OK
+
+
+def run_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+    """data tests -> train -> evaluate -> model tests; a new run record unless everything is cached."""
+    return _execute(spec, list(STAGES), force, whole=True)
+
+
+def train_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+    return _execute(spec, ["train"], force, whole=False)
+
+
+def evaluate_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+    return _execute(spec, ["evaluate"], force, whole=False)
+
+
+def test_command(kind: str, spec: str = "mlproject.yaml", force: bool = False) -> int:
+    return _execute(spec, ["data_tests" if kind == "data" else "model_tests"], force, whole=False)
+
+
+def status_command(spec: str = "mlproject.yaml") -> int:
+    """Each stage: up to date, stale (with reasons), failed or never run. Exit 0 either way."""
+    from mlspec.pipeline.runner import status_lines
+
+    rows, latest = status_lines(spec)
+    if latest is None:
+        print("no runs yet: every stage will run (`mlspec run`)")
+    else:
+        print(f"latest run {latest.run_id} ({latest.status})")
+    width = max(len(TITLES[s]) for s in STAGES)
+    for stage, state, reasons in rows:
+        print(f"  {TITLES[stage]:<{width}}  {state}")
+        for reason in reasons:
+            print(f"      {reason}")
+    return EXIT_OK

@@ -1,0 +1,138 @@
+"""Metrics on the test set (scikit-learn) and the per-row predictions kept for later bootstraps."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from mlspec.metrics_catalog import METRICS
+
+
+@dataclass
+class Predictions:
+    y_true: Any  # numpy array
+    y_pred: Any
+    proba: Any | None  # (n, k) array for classifiers
+    classes: list[Any] | None
+    row: Any  # row identifiers (index column or position)
+
+
+def predict(model: Any, X: Any, task: str, classes: list[Any] | None) -> tuple[Any, Any | None]:
+    import numpy as np
+
+    y_pred = np.asarray(model.predict(X))
+    proba = None
+    if task != "regression" and callable(getattr(model, "predict_proba", None)):
+        proba = np.asarray(model.predict_proba(X), dtype=float)
+        if proba.ndim == 1:
+            proba = np.column_stack([1 - proba, proba])
+    return y_pred, proba
+
+
+def metric_names(spec: Any) -> list[str]:
+    """Every catalogued metric of the task, plus the spec's metrics and gate metrics (in that order)."""
+    names = list(METRICS[spec.evaluate.task])
+    for name in [*spec.evaluate.metric_names(), *(g.metric for g in spec.gates)]:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _compute(name: str, task: str, p: Predictions) -> float:
+    import numpy as np
+    from sklearn import metrics as m
+
+    y, yp = p.y_true, p.y_pred
+    if task == "regression":
+        table = {
+            "mae": lambda: m.mean_absolute_error(y, yp),
+            "mse": lambda: m.mean_squared_error(y, yp),
+            "rmse": lambda: math.sqrt(m.mean_squared_error(y, yp)),
+            "median_ae": lambda: m.median_absolute_error(y, yp),
+            "mape": lambda: m.mean_absolute_percentage_error(y, yp),
+            "r2": lambda: m.r2_score(y, yp),
+        }
+    else:
+        classes = p.classes or list(np.unique(y))
+        proba = p.proba
+
+        def need_proba() -> Any:
+            if proba is None:
+                raise ValueError("the model has no predict_proba")
+            return proba
+
+        def both_classes() -> None:
+            if len(np.unique(y)) < 2:
+                raise ValueError("the test set holds only one class")
+
+        if task == "binary":
+            positive = classes[-1]
+
+            def auc() -> float:
+                both_classes()
+                return m.roc_auc_score(y == positive, need_proba()[:, -1])
+
+            def ap() -> float:
+                both_classes()
+                return m.average_precision_score(y == positive, need_proba()[:, -1])
+
+            table = {
+                "precision": lambda: m.precision_score(y, yp, pos_label=positive, zero_division=0),
+                "recall": lambda: m.recall_score(y, yp, pos_label=positive, zero_division=0),
+                "f1": lambda: m.f1_score(y, yp, pos_label=positive, zero_division=0),
+                "roc_auc": auc,
+                "average_precision": ap,
+            }
+        else:
+            def auc_ovr() -> float:
+                present = set(np.unique(y).tolist())
+                if present != set(classes):
+                    raise ValueError(f"the test set lacks classes {sorted(set(classes) - present)}")
+                return m.roc_auc_score(y, need_proba(), multi_class="ovr", labels=classes)
+
+            table = {
+                "precision_macro": lambda: m.precision_score(y, yp, average="macro", zero_division=0),
+                "recall_macro": lambda: m.recall_score(y, yp, average="macro", zero_division=0),
+                "f1_macro": lambda: m.f1_score(y, yp, average="macro", zero_division=0),
+                "f1_weighted": lambda: m.f1_score(y, yp, average="weighted", zero_division=0),
+                "roc_auc_ovr": auc_ovr,
+            }
+        table.update({
+            "accuracy": lambda: m.accuracy_score(y, yp),
+            "balanced_accuracy": lambda: m.balanced_accuracy_score(y, yp),
+            "log_loss": lambda: m.log_loss(y, need_proba(), labels=classes),
+        })
+    if name not in table:
+        raise ValueError(f"{name!r} is not a {task} metric")
+    return float(table[name]())
+
+
+def compute_metrics(names: list[str], task: str, p: Predictions) -> tuple[dict[str, float | None], list[str]]:
+    """Metric values (None when not computable or not finite) and warnings saying why."""
+    values: dict[str, float | None] = {}
+    problems: list[str] = []
+    for name in names:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = _compute(name, task, p)
+            if not math.isfinite(value):
+                raise ValueError(f"the value is {value}")
+            values[name] = value
+        except Exception as exc:  # noqa: BLE001 - recorded as null; gates fail closed on it
+            values[name] = None
+            problems.append(f"metric {name} could not be computed: {exc}")
+    return values, problems
+
+
+def predictions_csv(p: Predictions) -> str:
+    """row, y_true, y_pred and proba_<class> columns, one line per test row."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": p.row, "y_true": p.y_true, "y_pred": p.y_pred})
+    if p.proba is not None and p.classes is not None:
+        for i, cls in enumerate(p.classes):
+            frame[f"proba_{cls}"] = p.proba[:, i]
+    return frame.to_csv(index=False, float_format="%.10g")

@@ -1,0 +1,541 @@
+"""Running stages in order with caching, progress lines and the run record.
+
+`mlspec run` starts a new record (cached stages are copied from earlier records); a stage command
+(`mlspec train`, `mlspec evaluate`, `mlspec test data|model`) continues the latest record while its
+data is unchanged, and runs the stale stages the target needs first (like `dvc repro <stage>`)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mlspec.errors import MlspecError, StageFailed
+from mlspec.fsio import atomic_write_text, display_path
+from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
+from mlspec.pipeline.fingerprint import StatCache
+from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, new_run_id, utc_now
+
+OK = ("passed", "cached")
+ARTIFACTS = {
+    "data_tests": ("data_tests.html", "data_tests.json"),
+    "train": ("train.log",),
+    "evaluate": ("predictions.csv",),
+    "model_tests": ("model_tests.html", "model_tests.json"),
+}
+VERSIONED = ("mlspec", "python", "numpy", "pandas", "scikit-learn", "deepchecks", "bentoml", "xxhash")
+
+
+class Progress:
+    """One line per stage on stderr: `[2/4] train ... passed in 1.3s` (no escape codes)."""
+
+    def __init__(self, total: int, stream: Any = None) -> None:
+        self.total = total
+        self.index = 0
+        self.stream = stream or sys.stderr
+
+    def start(self, stage: str) -> None:
+        self.index += 1
+        self.stream.write(f"[{self.index}/{self.total}] {TITLES[stage]} ... ")
+        self.stream.flush()
+
+    def end(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+@dataclass
+class Context:
+    loaded: Any
+    store: RunStore
+    cache: StatCache
+    inputs: Inputs
+    record: RunRecord
+    force: bool
+    _tables: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.store.run_dir(self.record.run_id)
+
+    @property
+    def spec(self) -> Any:
+        return self.loaded.spec
+
+    def tables(self) -> Any:
+        if self._tables is None:
+            from mlspec.pipeline.data import load_tables
+
+            self._tables = load_tables(self.loaded)
+            for ref in self._tables.files:
+                rows = self._tables.rows.get(ref.role)
+                self.cache.remember(ref.path, "rows", rows)
+                self.cache.remember(ref.path, "columns", [str(c) for c in (self._tables.train.columns)])
+            self.record.data = data_records(self)
+        return self._tables
+
+    def save(self, *, latest: bool = False) -> None:
+        self.store.save(self.record, latest=latest)
+
+
+def data_records(ctx: Context) -> list[DataFile]:
+    from mlspec.pipeline.data import data_files
+
+    result = []
+    for ref in data_files(ctx.loaded):
+        digest, size = ctx.inputs.files.get(ref.relative, ("missing", 0))
+        rows = ctx.cache.extra(ref.path, "rows")
+        if ctx._tables is not None:
+            rows = ctx._tables.rows.get(ref.role, rows)
+        columns = ctx.cache.extra(ref.path, "columns") or []
+        result.append(DataFile(role=ref.role, path=ref.relative, digest=digest, bytes=size, rows=rows, columns=columns))
+    return result
+
+
+def versions() -> dict[str, str]:
+    found = {name: package_version(name) for name in VERSIONED if name != "python"}
+    found["python"] = sys.version.split()[0]
+    return found
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def stage_data_tests(ctx: Context) -> tuple[str, str]:
+    from mlspec.pipeline.checks import failing_checks, run_tests
+    from mlspec.pipeline.data import to_datasets
+
+    tests = ctx.spec.tests.data
+    if not tests.enabled:
+        ctx.record.tests.pop("data", None)
+        return "skipped", "disabled (tests.data.enabled: false)"
+    outcome = run_tests("data", tests, to_datasets(ctx.tables()), None, ctx.run_dir, ctx.spec.train.seed)
+    ctx.record.tests["data"] = outcome
+    if outcome.passed:
+        return "passed", f"{len(outcome.checks)} checks"
+    lines = failing_checks(outcome)
+    return "failed", "data tests failed:\n" + "\n".join("  - " + l for l in lines)
+
+
+def stage_train(ctx: Context) -> tuple[str, str]:
+    from mlspec import model_store
+    from mlspec.pipeline import training
+    from mlspec.pipeline.data import column_dtypes
+
+    spec, tables = ctx.spec, ctx.tables()
+    params = training.train_params(spec)
+    log_path = ctx.run_dir / "train.log"
+    if spec.train.entrypoint:
+        where = f"train.entrypoint {spec.train.entrypoint}"
+        model = training.call_entrypoint(ctx.loaded.root, spec.train.entrypoint, tables, params, log_path)
+    else:
+        where = "train.command"
+        train_path, test_path = _command_paths(ctx, tables)
+        model = training.run_command(
+            ctx.loaded.root, spec.train.command, train_path, test_path, params, spec.train.seed,
+            ctx.run_dir, log_path, spec.train.timeout_minutes,
+        )
+    task = spec.evaluate.task
+    training.check_model(model, task, where)
+    classes = training.model_classes(model, tables.y_train) if task != "regression" else None
+    record = ctx.record
+    metadata = {
+        "project": spec.name,
+        "run_id": record.run_id,
+        "task": task,
+        "label": tables.label,
+        "features": list(tables.features),
+        "dtypes": column_dtypes(tables.train, tables.features),
+        "categorical": list(tables.categorical),
+        "classes": classes,
+        "data": {d.role: d.digest for d in record.data},
+        "params": params,
+        "git_commit": record.git.commit,
+        "spec_digest": record.spec_digest,
+    }
+    labels = {
+        "project": spec.name,
+        "run_id": record.run_id,
+        "git_commit": record.git.commit[:12] if record.git.commit else None,
+        "task": task,
+    }
+    tag = model_store.save_model(spec.name, model, labels=labels, metadata=metadata)
+    record.model = ModelRef(tag=tag, kind="regressor" if task == "regression" else "classifier")
+    record.params = params
+    record.seed = spec.train.seed
+    return "passed", f"model {tag}"
+
+
+def _command_paths(ctx: Context, tables: Any) -> tuple[Path, Path]:
+    from mlspec.pipeline.data import data_files
+
+    refs = {r.role: r for r in data_files(ctx.loaded)}
+    if "train" in refs and "test" in refs:
+        return refs["train"].path, refs["test"].path
+    paths = []
+    for name, frame in (("split_train.csv", tables.train), ("split_test.csv", tables.test)):
+        path = ctx.run_dir / name
+        atomic_write_text(path, frame.to_csv(index=False))
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _load_model(ctx: Context) -> Any:
+    from mlspec import model_store
+
+    if ctx.record.model is None:
+        raise MlspecError("no trained model in this run", hint="run `mlspec train` first")
+    return model_store.load_model(ctx.record.model.tag)
+
+
+def stage_evaluate(ctx: Context) -> tuple[str, str]:
+    import numpy as np
+
+    from mlspec.pipeline import metrics as m
+    from mlspec.pipeline.training import model_classes
+
+    spec, tables = ctx.spec, ctx.tables()
+    task = spec.evaluate.task
+    model = _load_model(ctx)
+    classes = model_classes(model, tables.y_train) if task != "regression" else None
+    try:
+        y_pred, proba = m.predict(model, tables.X_test, task, classes)
+    except Exception as exc:  # noqa: BLE001 - user model
+        raise MlspecError(f"evaluate: the model failed to predict on the test set: {type(exc).__name__}: {exc}") from None
+    row = tables.test[tables.index].to_numpy() if tables.index else tables.test.index.to_numpy()
+    preds = m.Predictions(np.asarray(tables.y_test), y_pred, proba, classes, row)
+    values, problems = m.compute_metrics(m.metric_names(spec), task, preds)
+    for problem in problems:
+        ctx.warnings.append(problem)
+    atomic_write_text(ctx.run_dir / "predictions.csv", m.predictions_csv(preds))
+    ctx.record.metrics = values
+    ctx.record.predictions = "predictions.csv"
+    ctx.record.task = task
+    shown = ", ".join(
+        f"{k} {values[k]:.4f}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
+    )
+    return "passed", shown
+
+
+def stage_model_tests(ctx: Context) -> tuple[str, str]:
+    from mlspec.pipeline.checks import failing_checks, run_tests
+    from mlspec.pipeline.data import to_datasets
+
+    tests = ctx.spec.tests.model
+    if not tests.enabled:
+        ctx.record.tests.pop("model", None)
+        return "skipped", "disabled (tests.model.enabled: false)"
+    model = _load_model(ctx)
+    outcome = run_tests("model", tests, to_datasets(ctx.tables()), model, ctx.run_dir, ctx.spec.train.seed)
+    ctx.record.tests["model"] = outcome
+    if outcome.passed:
+        return "passed", f"{len(outcome.checks)} checks"
+    return "failed", "model tests failed:\n" + "\n".join("  - " + l for l in failing_checks(outcome))
+
+
+RUNNERS: dict[str, Callable[[Context], tuple[str, str]]] = {
+    "data_tests": stage_data_tests,
+    "train": stage_train,
+    "evaluate": stage_evaluate,
+    "model_tests": stage_model_tests,
+}
+
+
+# ----------------------------------------------------------------------------- caching
+
+
+def reusable(result: StageResult | None, digest: str) -> bool:
+    return result is not None and result.inputs_digest == digest and (
+        result.status in OK or (result.status == "skipped" and bool(result.inputs_digest))
+    )
+
+
+def find_cached(store: RunStore, stage: str, digest: str, candidates: list[RunRecord]) -> RunRecord | None:
+    for record in candidates:
+        result = record.stage(stage)
+        if reusable(result, digest):
+            folder = store.run_dir(record.run_id)
+            if result.status == "skipped" or all((folder / a).exists() for a in ARTIFACTS[stage] if a != "train.log"):
+                return record
+    return None
+
+
+def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
+    """Take a cached stage's results (and files) from an earlier record."""
+    record = ctx.record
+    src_dir = ctx.store.run_dir(source.run_id)
+    for name in ARTIFACTS[stage]:
+        src = src_dir / name
+        if src.exists() and src_dir != ctx.run_dir:
+            ctx.run_dir.mkdir(parents=True, exist_ok=True)
+            tmp = ctx.run_dir / f".{name}.copy.tmp"
+            shutil.copyfile(src, tmp)
+            tmp.replace(ctx.run_dir / name)
+    if stage == "data_tests" and "data" in source.tests:
+        record.tests["data"] = source.tests["data"]
+    elif stage == "model_tests" and "model" in source.tests:
+        record.tests["model"] = source.tests["model"]
+    elif stage == "train":
+        record.model, record.params, record.seed = source.model, source.params, source.seed
+    elif stage == "evaluate":
+        record.metrics, record.predictions, record.task = dict(source.metrics), source.predictions, source.task
+
+
+def candidates(store: RunStore, latest: RunRecord | None, project: str) -> list[RunRecord]:
+    found = [latest] if latest is not None else []
+    for record in reversed(store.history(project)):
+        if latest is None or record.run_id != latest.run_id:
+            found.append(record)
+    return found
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def latest_record(store: RunStore, project: str) -> RunRecord | None:
+    try:
+        record = store.latest() if store.latest_id() else None
+    except MlspecError:
+        return None
+    return record if record is not None and record.project == project else None
+
+
+def new_record(loaded: Any, store: RunStore, cache: StatCache, inputs: Inputs) -> RunRecord:
+    from mlspec.pipeline.changes import git_info, git_toplevel, trigger
+
+    root = loaded.root
+    top = git_toplevel(root)
+    try:
+        spec_path = loaded.path.relative_to(top).as_posix() if top else loaded.path.name
+    except ValueError:
+        spec_path = loaded.path.name
+    record = RunRecord(
+        run_id=new_run_id(),
+        project=loaded.spec.name,
+        spec_path=spec_path,
+        spec_digest=loaded.digest,
+        created=utc_now(),
+        git=git_info(root),
+        seed=loaded.spec.train.seed,
+        task=loaded.spec.evaluate.task,
+        trigger=trigger(),
+        versions=versions(),
+    )
+    record.spec_sections = inputs.sections  # type: ignore[attr-defined]
+    return record
+
+
+def finish_record(ctx: Context, previous: RunRecord | None) -> None:
+    from mlspec.pipeline.changes import compute_changes
+
+    record = ctx.record
+    record.data = data_records(ctx)
+    code = {k[5:]: v for k, v in ctx.inputs.components["train"].items() if k.startswith("code:")}
+    record.changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
+    record.changes_baseline = baseline  # type: ignore[attr-defined]
+    statuses = [s.status for s in record.stages]
+    record.status = "failed" if "failed" in statuses else "passed"
+    record.finished = utc_now()
+    if ctx.warnings:
+        record.warnings = list(ctx.warnings)  # type: ignore[attr-defined]
+
+
+def set_stage(record: RunRecord, result: StageResult) -> None:
+    record.stages = [s for s in record.stages if s.name != result.name] + [result]
+    record.stages.sort(key=lambda s: STAGES.index(s.name))
+
+
+def invalidate_downstream(record: RunRecord, stage: str) -> None:
+    """A retrained model makes the earlier evaluation and model tests of this record meaningless."""
+    if stage != "train":
+        return
+    record.stages = [s for s in record.stages if s.name not in ("evaluate", "model_tests")]
+    record.metrics, record.predictions = {}, None
+    record.tests.pop("model", None)
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+@dataclass
+class Outcome:
+    record: RunRecord | None
+    up_to_date: bool = False
+    failed_stage: str | None = None
+    failure: str = ""
+
+
+def prepare(spec_path: str) -> tuple[Any, RunStore, StatCache, Inputs]:
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(spec_path)
+    store = RunStore(loaded.root)
+    cache = StatCache(loaded.state_dir())
+    inputs = compute_inputs(loaded, cache)
+    return loaded, store, cache, inputs
+
+
+def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
+    """Run ``targets`` (and, for stage commands, the stale upstream stages they need)."""
+    loaded, store, cache, inputs = prepare(spec_path)
+    stream = stream or sys.stderr
+    latest = latest_record(store, loaded.spec.name)
+    if inputs.missing:
+        from mlspec.pipeline.data import data_files, read_table
+
+        for ref in data_files(loaded):
+            if ref.relative in inputs.missing:
+                read_table(ref)  # raises the DataError naming the key and file
+    if whole and not force and latest is not None and latest.status == "passed":
+        if all(reusable(latest.stage(s), inputs.digests[s]) for s in STAGES):
+            cache.save()
+            return Outcome(latest, up_to_date=True)
+
+    continuing = False
+    if whole or latest is None:
+        record = new_record(loaded, store, cache, inputs)
+    else:
+        current_data = {ref.relative: inputs.files.get(ref.relative, ("missing", 0))[0] for ref in _refs(loaded)}
+        same_data = current_data == {d.path: d.digest for d in latest.data}
+        if same_data:
+            record, continuing = latest, True
+            record.spec_digest = loaded.digest
+            record.spec_sections = inputs.sections  # type: ignore[attr-defined]
+            record.versions = versions()
+        else:
+            record = new_record(loaded, store, cache, inputs)
+    ctx = Context(loaded, store, cache, inputs, record, force)
+    if not continuing:
+        record.data = data_records(ctx)
+    previous = latest if not continuing else _previous(store, record)
+    pool = candidates(store, latest, loaded.spec.name)
+
+    plan: list[str] = []
+    if whole:
+        plan = list(STAGES)
+    else:
+        for target in targets:
+            for up in UPSTREAM[target]:
+                if up not in plan and not reusable(record.stage(up), inputs.digests[up]):
+                    plan.append(up)
+            plan.append(target)
+    progress = Progress(len(plan), stream)
+    reran: set[str] = set()
+    outcome = Outcome(record)
+    shown = 0
+    for stage in plan:
+        progress.start(stage)
+        digest = inputs.digests[stage]
+        upstream_reran = any(u in reran for u in UPSTREAM[stage])
+        explicit = whole or stage in targets
+        if outcome.failed_stage is not None:
+            set_stage(record, StageResult(name=stage, status="skipped", message=f"not run: {TITLES[outcome.failed_stage]} failed"))
+            progress.end("skipped")
+            continue
+        if not (force and explicit) and not upstream_reran:
+            own = record.stage(stage) if continuing else None
+            if reusable(own, digest):
+                progress.end("up to date")
+                continue
+            source = find_cached(store, stage, digest, pool) if whole or not continuing else find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id])
+            if source is not None and (whole or not continuing):
+                copy_stage(ctx, stage, source)
+                previous_result = source.stage(stage)
+                assert previous_result is not None
+                result = StageResult(name=stage, status="cached" if previous_result.status != "skipped" else "skipped",
+                                     message=previous_result.message, inputs_digest=digest)
+                result.cached_from = source.run_id  # type: ignore[attr-defined]
+                result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
+                set_stage(record, result)
+                progress.end(f"cached (run {source.run_id})" if result.status == "cached" else "skipped (disabled)")
+                continue
+        reasons = _why(stage, inputs, record, latest, force and explicit, upstream_reran)
+        started, t0 = utc_now(), time.perf_counter()
+        invalidate_downstream(record, stage)
+        try:
+            status, message = RUNNERS[stage](ctx)
+        except MlspecError as exc:
+            status, message = "failed", str(exc)
+        seconds = round(time.perf_counter() - t0, 3)
+        result = StageResult(name=stage, status=status, started=started, seconds=seconds, message=message,
+                             inputs_digest=digest if status != "failed" else "")
+        result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
+        result.reasons = reasons  # type: ignore[attr-defined]
+        set_stage(record, result)
+        reran.add(stage)
+        ctx.save()  # a "running" record; `latest` moves only when the record is complete
+        if status == "failed":
+            outcome.failed_stage, outcome.failure = stage, message
+            progress.end(f"FAILED in {seconds:.1f}s")
+        else:
+            progress.end(f"{status} in {seconds:.1f}s" if status == "passed" else f"{status}: {message}")
+        for warning in ctx.warnings[shown:]:
+            stream.write(f"  warning: {warning}\n")
+        shown = len(ctx.warnings)
+    finish_record(ctx, previous)
+    ctx.save(latest=True)
+    cache.save()
+    return outcome
+
+
+def _refs(loaded: Any) -> list[Any]:
+    from mlspec.pipeline.data import data_files
+
+    return data_files(loaded)
+
+
+def _previous(store: RunStore, record: RunRecord) -> RunRecord | None:
+    for older in reversed(store.history(record.project)):
+        if older.run_id < record.run_id:
+            return older
+    return None
+
+
+def _why(stage: str, inputs: Inputs, record: RunRecord, latest: RunRecord | None, forced: bool, upstream: bool) -> list[str]:
+    if forced:
+        return ["--force"]
+    if upstream:
+        return [f"{TITLES[u]} reran" for u in UPSTREAM[stage]]
+    before = (record.stage(stage) if record.stage(stage) else None) or (latest.stage(stage) if latest else None)
+    if before is None or not getattr(before, "inputs", None):
+        return ["never ran"]
+    if before.status == "failed":
+        return ["failed last time"]
+    return stale_reasons(stage, inputs, before.inputs, getattr(latest, "spec_sections", None) or {})
+
+
+def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
+    """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage."""
+    loaded, store, cache, inputs = prepare(spec_path)
+    latest = latest_record(store, loaded.spec.name)
+    cache.save()
+    rows: list[tuple[str, str, list[str]]] = []
+    stale: set[str] = set()
+    for stage in STAGES:
+        result = latest.stage(stage) if latest else None
+        if result is None or (not result.inputs_digest and result.status == "skipped"):
+            rows.append((stage, "never run", [] if latest is None else [f"not run in run {latest.run_id}"]))
+            stale.add(stage)
+        elif result.status == "failed":
+            rows.append((stage, "failed", [f"failed in run {latest.run_id}: {result.message.splitlines()[0]}"]))
+            stale.add(stage)
+        elif reusable(result, inputs.digests[stage]):
+            rows.append((stage, "up to date", []))
+        else:
+            previous_components = getattr(result, "inputs", None) or {}
+            reasons = stale_reasons(stage, inputs, previous_components, getattr(latest, "spec_sections", None) or {})
+            reasons = [r for r in reasons if not r.endswith("(the model will be retrained)")] or reasons
+            rows.append((stage, "stale", reasons))
+            stale.add(stage)
+    for i, (stage, state, reasons) in enumerate(rows):
+        if state == "up to date" and any(u in stale for u in UPSTREAM[stage]):
+            rows[i] = (stage, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[stage] if u in stale])
+    return rows, latest
+
+
+def display(path: Path) -> str:
+    return display_path(path)

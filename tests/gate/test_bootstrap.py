@@ -1,0 +1,204 @@
+"""Paired bootstrap gates with real scikit-learn models on the example data and a real champion in the
+(test-isolated) BentoML store; the vectorised metrics against scikit-learn's own."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlspec import model_store
+from mlspec.gate.bootstrap import Predictions, _Classification, _Regression, paired_bootstrap
+from mlspec.gate.evaluate import evaluate_gates
+from mlspec.record import RunStore
+from mlspec.spec import load_spec
+from tests.gate.support import commit_champion, make_record, project_with_gates
+from tests.helpers import EXAMPLES
+
+pytestmark = pytest.mark.xdist_group("gate-bootstrap")
+WEAK_FEATURES = ["mean_fractal_dimension", "smoothness_error"]
+BOOT = "bootstrap: {resamples: 1000, confidence: 0.95, seed: 7}"
+
+
+def _predictions_frame(model: Any, X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
+    proba = model.predict_proba(X)
+    frame = pd.DataFrame({"row": np.arange(len(X)), "y_true": y.to_numpy(), "y_pred": model.predict(X)})
+    for j, label in enumerate(model.classes_):
+        frame[f"proba_{label}"] = proba[:, j]
+    return frame
+
+
+@pytest.fixture(scope="session")
+def models() -> dict[str, Any]:
+    """A strong and a weak classifier on the example data, their test predictions, and the weak one saved
+    in the BentoML store as the champion."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+
+    train = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "train.csv")
+    test = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "test.csv")
+    features = [c for c in train.columns if c != "benign"]
+    strong = RandomForestClassifier(n_estimators=50, max_depth=6, random_state=0, n_jobs=1).fit(train[features], train["benign"])
+    weak = LogisticRegression(max_iter=500).fit(train[WEAK_FEATURES], train["benign"])
+    metadata = {"project": "breast-cancer", "task": "binary", "label": "benign", "features": WEAK_FEATURES,
+                "classes": [int(c) for c in weak.classes_]}
+    tag = model_store.save_model("breast-cancer", weak, labels={"project": "breast-cancer"}, metadata=metadata)
+    strong_preds = _predictions_frame(strong, test[features], test["benign"])
+    weak_preds = _predictions_frame(weak, test[WEAK_FEATURES], test["benign"])
+    return {"tag": tag, "strong": strong_preds, "weak": weak_preds,
+            "strong_acc": accuracy_score(test["benign"], strong_preds["y_pred"]),
+            "weak_acc": accuracy_score(test["benign"], weak_preds["y_pred"])}
+
+
+def _run(project: Path, preds: pd.DataFrame, accuracy: float, run_id: str = "20250102T000000000000Z-00001") -> Any:
+    store = RunStore(project)
+    folder = store.run_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    preds.to_csv(folder / "predictions.csv", index=False)
+    return make_record(project, {"accuracy": accuracy, "roc_auc": 0.99}, run_id=run_id, predictions="predictions.csv")
+
+
+def _bootstrap_project(tmp_path: Path, models: dict[str, Any], gate: str, champion_tag: str | None = None) -> Path:
+    project = project_with_gates(tmp_path, f"gates:\n  - {{metric: {gate}, {BOOT}}}\n")
+    commit_champion(project, "staging", {"accuracy": models["weak_acc"], "roc_auc": 0.7},
+                    tag=champion_tag or models["tag"])
+    return project
+
+
+def test_clearly_better_challenger_passes(tmp_path, models) -> None:
+    project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0")
+    record = _run(project, models["strong"], models["strong_acc"])
+    report = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging")
+    result = report.results[0]
+    assert report.passed, report.text_table()
+    assert result.baseline == pytest.approx(models["weak_acc"])  # champion re-scored from the store on the same rows
+    assert result.delta == pytest.approx(models["strong_acc"] - models["weak_acc"])
+    low, high = result.interval
+    assert 0 < low < result.delta < high
+    assert result.reason == "the 95% interval clears the threshold (1000 paired resamples)"
+    assert "95% [" in report.markdown_table()
+
+
+def test_equal_challenger_fails_a_positive_min_delta_and_seed_is_reproducible(tmp_path, models) -> None:
+    project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.01")
+    record = _run(project, models["weak"], models["weak_acc"])  # the champion's own predictions
+    loaded = load_spec(project / "mlproject.yaml")
+    first = evaluate_gates(loaded, record, "staging").results[0]
+    assert first.verdict == "fail" and first.interval == (0.0, 0.0)
+    assert first.reason == "the 95% interval's bound +0.0000 is below min_delta +0.01: the improvement is not significant"
+    # same seed, same interval; a different model pair still gives identical intervals across calls
+    project2 = _bootstrap_project(tmp_path / "b", models, "roc_auc, min_delta: 0.0")
+    record2 = _run(project2, models["strong"], models["strong_acc"])
+    loaded2 = load_spec(project2 / "mlproject.yaml")
+    a = evaluate_gates(loaded2, record2, "staging").results[0]
+    b = evaluate_gates(loaded2, record2, "staging").results[0]
+    assert a.interval == b.interval and a.interval[0] > 0 and a.passed
+
+
+def test_missing_champion_model_fails_with_how_to_get_it_unless_allowed(tmp_path, models) -> None:
+    project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0", champion_tag="breast-cancer:gone")
+    record = _run(project, models["strong"], models["strong_acc"])
+    result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
+    assert result.verdict == "fail"
+    assert result.reason.startswith("the champion model breast-cancer:gone is not in the local BentoML store (")
+    assert "so its per-row test predictions cannot be computed; import the champion's exported .bentomodel " \
+           "with `bentoml models import`, or set allow_missing_champion on the gate" in result.reason
+    spec = project / "mlproject.yaml"
+    spec.write_text(spec.read_text().replace("min_delta: 0.0,", "min_delta: 0.0, allow_missing_champion: true,"))
+    allowed = evaluate_gates(load_spec(spec), record, "staging").results[0]
+    assert allowed.verdict == "pass" and allowed.reason.endswith("passed because allow_missing_champion is set")
+
+
+def test_champion_predictions_from_its_own_run_on_the_same_test_data(tmp_path, models) -> None:
+    champion_run = "20250101T000000000000Z-00000"
+    project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0", champion_tag="breast-cancer:gone")
+    _run(project, models["weak"], models["weak_acc"], run_id=champion_run)
+    store = RunStore(project)
+    old = store.load(champion_run)
+    old.model.tag = "breast-cancer:gone"
+    store.save(old, latest=False)
+    record = _run(project, models["strong"], models["strong_acc"])
+    result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
+    assert result.passed, result.reason  # no model in the store needed: the champion's predictions.csv was used
+    assert result.baseline == pytest.approx(models["weak_acc"])
+
+
+def test_missing_predictions_fail_closed(tmp_path, models) -> None:
+    project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0")
+    record = make_record(project, {"accuracy": 0.99})
+    result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
+    assert result.verdict == "fail" and result.reason.startswith(
+        "run 20250102T000000000000Z-00001 recorded no per-row test predictions")
+
+
+def _random_case(task: str, n: int, k: int, seed: int) -> tuple[np.ndarray, Predictions, list[str] | None]:
+    rng = np.random.default_rng(seed)
+    if task == "regression":
+        y = rng.normal(10, 3, n)
+        return y, Predictions(y + rng.normal(0, 1, n)), None
+    classes = [str(c) for c in range(k)]
+    y = rng.integers(0, k, n).astype(str).astype(object)
+    proba = rng.dirichlet(np.ones(k), n)
+    pred = np.where(rng.random(n) < 0.7, y, rng.integers(0, k, n).astype(str)).astype(object)
+    return y, Predictions(pred, proba, classes), classes
+
+
+@pytest.mark.parametrize(("task", "k", "metrics"), [
+    ("binary", 2, ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "average_precision"]),
+    ("multiclass", 3, ["accuracy", "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "roc_auc_ovr", "log_loss"]),
+    ("regression", 0, ["mae", "mse", "rmse", "r2", "mape", "median_ae"]),
+])
+def test_weighted_metrics_match_scikit_learn(task, k, metrics) -> None:
+    import sklearn.metrics as skm
+
+    y, preds, classes = _random_case(task, 300, k, seed=3)
+    scorer = _Regression(y, preds) if task == "regression" else _Classification(y, preds, classes)
+    rng = np.random.default_rng(0)
+    W = np.stack([np.bincount(rng.integers(0, 300, 300), minlength=300) for _ in range(3)]).astype(float)
+    for metric in metrics:
+        ours = scorer.metric(metric, W)
+        for b in range(3):
+            w, truth = W[b], y
+            if metric == "median_ae":  # weights as repeated rows: sklearn has no weighted median here
+                idx = np.repeat(np.arange(300), W[b].astype(int))
+                expected = skm.median_absolute_error(y[idx], preds.y_pred[idx])
+            elif task == "regression":
+                fn = {"mae": skm.mean_absolute_error, "mse": skm.mean_squared_error, "r2": skm.r2_score,
+                      "mape": skm.mean_absolute_percentage_error}
+                expected = (np.sqrt(skm.mean_squared_error(truth, preds.y_pred, sample_weight=w)) if metric == "rmse"
+                            else fn[metric](truth, preds.y_pred, sample_weight=w))
+            elif metric in ("roc_auc", "average_precision"):
+                positive = (truth == "1").astype(int)
+                fn = skm.roc_auc_score if metric == "roc_auc" else skm.average_precision_score
+                expected = fn(positive, preds.proba[:, 1], sample_weight=w)
+            elif metric == "roc_auc_ovr":
+                expected = skm.roc_auc_score(truth.astype(int), preds.proba, multi_class="ovr", average="macro",
+                                             sample_weight=w)
+            elif metric == "log_loss":
+                expected = skm.log_loss(truth, preds.proba, labels=classes, sample_weight=w)
+            else:
+                name, kw = {"accuracy": ("accuracy_score", {}), "balanced_accuracy": ("balanced_accuracy_score", {}),
+                            "precision": ("precision_score", {"pos_label": "1"}), "recall": ("recall_score", {"pos_label": "1"}),
+                            "f1": ("f1_score", {"pos_label": "1"}), "precision_macro": ("precision_score", {"average": "macro"}),
+                            "recall_macro": ("recall_score", {"average": "macro"}), "f1_macro": ("f1_score", {"average": "macro"}),
+                            "f1_weighted": ("f1_score", {"average": "weighted"})}[metric]
+                expected = getattr(skm, name)(truth, preds.y_pred, sample_weight=w, **kw)
+            assert ours[b] == pytest.approx(expected, rel=1e-9, abs=1e-12), (metric, b)
+
+
+def test_vectorised_bootstrap_is_fast() -> None:
+    y, preds, classes = _random_case("binary", 3000, 2, seed=1)
+    _, other, _ = _random_case("binary", 3000, 2, seed=2)
+    other = Predictions(other.y_pred, other.proba, classes)
+    for metric, budget in (("accuracy", 1.0), ("f1", 1.0), ("roc_auc", 2.0)):
+        start = time.perf_counter()
+        outcome = paired_bootstrap(metric=metric, task="binary", direction="higher", relative=False, y_true=y,
+                                   challenger=preds, champion=other, resamples=1000, confidence=0.95, seed=0)
+        elapsed = time.perf_counter() - start
+        assert outcome.low <= outcome.improvement <= outcome.high
+        assert elapsed < budget * 2, (metric, elapsed)  # generous on a shared machine; the bench has the target

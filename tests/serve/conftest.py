@@ -93,14 +93,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(url: str, process: subprocess.Popen[str], timeout: float = READY_TIMEOUT) -> float:
+def wait_ready(url: str, process: subprocess.Popen[str], log: Path, timeout: float = READY_TIMEOUT) -> float:
     """Seconds until GET /readyz answers 200; fails when the server exits or the time runs out."""
     import requests
 
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output = log.read_text(errors="replace")
             raise AssertionError(f"server exited with {process.returncode} before ready:\n{output[-3000:]}")
         try:
             if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
@@ -111,13 +111,14 @@ def wait_ready(url: str, process: subprocess.Popen[str], timeout: float = READY_
     raise AssertionError(f"{url}/readyz not ready within {timeout} s")
 
 
-def start_server(spec: Path, port: int) -> subprocess.Popen[str]:
-    """`mlspec serve` in its own process group (so it and bentoml's workers stop together)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "mlspec", "serve", str(spec), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        env={**os.environ},
-    )
+def start_server(spec: Path, port: int, log: Path) -> subprocess.Popen[str]:
+    """`mlspec serve` in its own process group (so it and bentoml's workers stop together). Output goes
+    to a file: an unread pipe fills up with access logs and blocks the server."""
+    with open(log, "w") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mlspec", "serve", str(spec), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True, env={**os.environ},
+        )
 
 
 def stop_server(process: subprocess.Popen[str]) -> int:
@@ -159,10 +160,12 @@ def built(project: Project) -> Built:
 @pytest.fixture(scope="session")
 def server(project: Project, built: Built) -> Iterator[Server]:
     port = free_port()
-    process = start_server(project.spec, port)
+    log = project.root / "serve.log"
+    process = start_server(project.spec, port, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, process)
+        wait_ready(url, process, log)
         yield Server(url=url, process=process)
     finally:
         stop_server(process)
+        assert "serving breast_cancer:" in log.read_text(errors="replace")

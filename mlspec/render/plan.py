@@ -48,8 +48,8 @@ class ProjectPlan:
         return self.spec.ci.mlspec_package or f"mlspec=={self.version}"
 
     def action(self, step: str) -> str:
-        if self.spec.ci.actions == "local":
-            return f"./actions/{step}"
+        if self.spec.ci.actions == "local":  # GitHub's self-repository syntax (`$/path`, same as `./path`)
+            return f"$/actions/{step}"
         return f"{self.spec.ci.actions_repository}/actions/{step}@{self.actions_ref}"
 
     @property

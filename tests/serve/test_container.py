@@ -5,7 +5,9 @@ Otherwise skipped with the concrete reason."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,30 @@ pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("ser
 BASE_IMAGE = os.environ.get("MLSPEC_TEST_BASE_IMAGE", "mlspec-test-base:latest")
 
 
+PIDFILE = Path(os.environ.get("MLSPEC_DOCKER_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-docker") / "dockerd.pid"
+
+
+def _dockerd_pid() -> int | None:
+    try:
+        pid = int(PIDFILE.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.fixture
+def engine() -> Iterator[str]:
+    """An engine for the test; one this test started (via the script) is stopped afterwards."""
+    before = _dockerd_pid()
+    try:
+        yield _engine()
+    finally:
+        started = _dockerd_pid()
+        if started is not None and started != before:
+            os.kill(started, signal.SIGTERM)
+
+
 def _engine() -> str:
     script = ROOT / "scripts" / "docker-engine.sh"
     result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
@@ -26,8 +52,8 @@ def _engine() -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_containerize_builds_the_image(project: Project, tmp_path: Path) -> None:
-    host = _engine()
+def test_containerize_builds_the_image(project: Project, tmp_path: Path, engine: str) -> None:
+    host = engine
     env = {**os.environ, "DOCKER_HOST": host}
     found = subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True, text=True, env=env)
     if found.returncode != 0:

@@ -185,6 +185,11 @@ def _flatten(value: Any, prefix: str) -> dict[str, Any]:
         if not value:
             out[prefix] = {}
         return out
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{prefix}[{i}]"))
+        return out
     return {prefix: value}
 
 

@@ -87,9 +87,12 @@ def build_suite(kind: str, tests: Any, seed: int) -> tuple[Any, dict[int, str]]:
 
     members: list[Any] = []
     origin: dict[int, str] = {}
+    overridden = {c.name for c in tests.checks}  # a configured check replaces the suite's default one
     for name in tests.suites:
         suite = getattr(suite_functions, name)(n_samples=tests.n_samples, random_state=seed)
         for check in suite.checks.values():
+            if type(check).__name__ in overridden:
+                continue
             members.append(check)
             origin[id(check)] = name
     for index, config in enumerate(tests.checks):
@@ -176,6 +179,15 @@ def failing_checks(outcome: TestOutcome) -> list[str]:
             lines.append(f"{check.name}{where}: did not run: {check.reason}")
         for cond in check.conditions:
             if cond.category in failing:
-                detail = f" - {cond.details}" if cond.details else ""
+                flat = " ".join(cond.details.split())
+                details = flat if len(flat) <= 200 else flat[:197] + "..."
+                detail = f" - {details}" if details else ""
                 lines.append(f"{check.name}{where}: {cond.category} {cond.name}{detail}")
     return lines
+
+
+def failure_message(outcome: TestOutcome) -> str:
+    lines = failing_checks(outcome)
+    names = sorted({line.split(":")[0].split(" (")[0] for line in lines})
+    head = f"{outcome.kind} tests failed ({len(lines)} failing condition{'s' if len(lines) != 1 else ''}: {', '.join(names)})"
+    return head + "\n" + "\n".join("  - " + line for line in lines)

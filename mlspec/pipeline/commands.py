@@ -7,8 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import EXIT_FAILED, EXIT_OK
+from mlspec.errors import EXIT_FAILED, EXIT_OK, StageFailed
 from mlspec.pipeline.cache import STAGES, TITLES
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _summary(outcome: Any, root: Path) -> None:
@@ -23,12 +27,14 @@ def _summary(outcome: Any, root: Path) -> None:
         timing = f"{stage.seconds:6.1f}s" if stage.status not in ("cached", "skipped") else "      -"
         out.write(f"  {TITLES[stage.name]:<{width}}  {stage.status:<7} {timing}  {first}\n")
     if outcome.failure:
-        out.write(f"\n{TITLES[outcome.failed_stage]} failed:\n")
+        out.write("\n")
         for line in outcome.failure.splitlines():
             out.write(f"  {line}\n")
     changes = [c for c in record.changes if c.kind != "first-run"]
     if changes:
-        out.write("changes: " + "; ".join(f"{c.what} ({c.detail})" if c.detail else c.what for c in changes[:8]) + "\n")
+        shown = [f"{c.what} ({_short(c.detail)})" if c.detail else c.what for c in changes[:8]]
+        more = f"; and {len(changes) - 8} more" if len(changes) > 8 else ""
+        out.write("changes: " + "; ".join(shown) + more + "\n")
     from mlspec.fsio import display_path
     from mlspec.record import RunStore
 
@@ -46,6 +52,9 @@ def _execute(spec: str, targets: list[str], force: bool, whole: bool) -> int:
         print(f"up to date: every stage's inputs match run {outcome.record.run_id} ({time.perf_counter() - start:.2f}s)")
         return EXIT_OK
     assert outcome.record is not None
+    if not whole and outcome.failed_stage:
+        # a single stage failed: the CLI prints `error: <why>` (the record is already saved)
+        raise StageFailed(outcome.failure)
     _summary(outcome, Path(spec).resolve().parent)
     return EXIT_FAILED if outcome.failed_stage else EXIT_OK
 

@@ -106,7 +106,7 @@ def versions() -> dict[str, str]:
 
 
 def stage_data_tests(ctx: Context) -> tuple[str, str]:
-    from mlspec.pipeline.checks import failing_checks, run_tests
+    from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
 
     tests = ctx.spec.tests.data
@@ -117,8 +117,7 @@ def stage_data_tests(ctx: Context) -> tuple[str, str]:
     ctx.record.tests["data"] = outcome
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"
-    lines = failing_checks(outcome)
-    return "failed", "data tests failed:\n" + "\n".join("  - " + l for l in lines)
+    return "failed", failure_message(outcome)
 
 
 def stage_train(ctx: Context) -> tuple[str, str]:
@@ -222,7 +221,7 @@ def stage_evaluate(ctx: Context) -> tuple[str, str]:
 
 
 def stage_model_tests(ctx: Context) -> tuple[str, str]:
-    from mlspec.pipeline.checks import failing_checks, run_tests
+    from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
 
     tests = ctx.spec.tests.model
@@ -234,7 +233,7 @@ def stage_model_tests(ctx: Context) -> tuple[str, str]:
     ctx.record.tests["model"] = outcome
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"
-    return "failed", "model tests failed:\n" + "\n".join("  - " + l for l in failing_checks(outcome))
+    return "failed", failure_message(outcome)
 
 
 RUNNERS: dict[str, Callable[[Context], tuple[str, str]]] = {
@@ -427,6 +426,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
     reran: set[str] = set()
     outcome = Outcome(record)
     shown = 0
+    up_to_date: list[str] = []
     for stage in plan:
         progress.start(stage)
         digest = inputs.digests[stage]
@@ -440,6 +440,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
             own = record.stage(stage) if continuing else None
             if reusable(own, digest):
                 progress.end("up to date")
+                up_to_date.append(stage)
                 continue
             source = find_cached(store, stage, digest, pool) if whole or not continuing else find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id])
             if source is not None and (whole or not continuing):
@@ -476,6 +477,9 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
         for warning in ctx.warnings[shown:]:
             stream.write(f"  warning: {warning}\n")
         shown = len(ctx.warnings)
+    if continuing and len(up_to_date) == len(plan):
+        cache.save()
+        return Outcome(record, up_to_date=True)
     finish_record(ctx, previous)
     ctx.save(latest=True)
     cache.save()
@@ -528,7 +532,8 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
         else:
             previous_components = getattr(result, "inputs", None) or {}
             reasons = stale_reasons(stage, inputs, previous_components, getattr(latest, "spec_sections", None) or {})
-            reasons = [r for r in reasons if not r.endswith("(the model will be retrained)")] or reasons
+            reasons = [f"{r.split(' inputs changed')[0]} is stale" if r.endswith("(the model will be retrained)") else r
+                       for r in reasons]
             rows.append((stage, "stale", reasons))
             stale.add(stage)
     for i, (stage, state, reasons) in enumerate(rows):

@@ -1,0 +1,118 @@
+"""Properties every generated workflow, composite action and own workflow has by construction."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+from mlspec import __version__
+from mlspec.render.pins import PINS
+from tests.helpers import ROOT
+from tests.render.conftest import example_workflows
+
+ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
+OWN = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+PINNED = re.compile(r"^\s*(?:- )?uses: \"?([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+)(?:/[^@\"]*)?@([0-9a-f]{40})\"? # (v\d+\.\d+\.\d+)$")
+
+
+def _steps(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if "runs" in document:
+        yield from document["runs"]["steps"]
+    for job in (document.get("jobs") or {}).values():
+        yield from job.get("steps") or []
+
+
+def _generated(rendered_variants: dict[str, list[Path]]) -> list[Path]:
+    return example_workflows() + [p for paths in rendered_variants.values() for p in paths]
+
+
+def test_no_expression_inside_any_run_script(rendered_variants: dict[str, list[Path]]) -> None:
+    for path in _generated(rendered_variants) + OWN + ACTIONS:
+        for step in _steps(yaml.safe_load(path.read_text())):
+            assert "${{" not in step.get("run", ""), (path, step)
+
+
+def test_third_party_actions_are_pinned_by_sha_with_the_version(rendered_variants: dict[str, list[Path]]) -> None:
+    known = {(pin.repository, pin.sha, pin.version) for pin in PINS.values()}
+    seen = set()
+    for path in _generated(rendered_variants) + OWN + ACTIONS:
+        for line in path.read_text().splitlines():
+            if not re.match(r"^\s*(- )?uses:", line) or "mlspec/mlspec/" in line or "$/actions/" in line:
+                continue
+            match = PINNED.match(line)
+            assert match, f"{path}: {line.strip()} is not pinned by a full commit SHA with a # vX.Y.Z comment"
+            assert match.groups() in known, f"{path}: {line.strip()} is not the pin in mlspec/render/pins.py"
+            seen.add(match.group(1))
+    assert seen == {pin.repository for pin in PINS.values()}
+
+
+def test_checkout_never_persists_credentials(rendered_variants: dict[str, list[Path]]) -> None:
+    count = 0
+    for path in _generated(rendered_variants) + OWN:
+        for step in _steps(yaml.safe_load(path.read_text())):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                count += 1
+                assert step["with"]["persist-credentials"] is False, path
+    assert count > 50
+
+
+def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, list[Path]]) -> None:
+    expected = {
+        "ci": {"pipeline": {"contents": "read", "pull-requests": "write"}},
+        "ct": {"pipeline": {"contents": "read"}, "promote": {"contents": "write", "pull-requests": "write"}},
+    }
+    for path in _generated(rendered_variants):
+        workflow = yaml.safe_load(path.read_text())
+        kind = path.stem.rsplit("-", 1)[-1]
+        assert workflow["permissions"] == {}, path
+        assert "group" in workflow["concurrency"], path
+        assert workflow["concurrency"]["cancel-in-progress"] is (kind == "ci"), path
+        for job_id, job in workflow["jobs"].items():
+            assert isinstance(job["timeout-minutes"], int), (path, job_id)
+            if kind in expected:
+                assert job["permissions"] == expected[kind][job_id], (path, job_id)
+            elif kind == "cd":
+                assert job["permissions"] == {"contents": "read"}, (path, job_id)
+            else:  # monitor: repository_dispatch needs contents: write, nothing else
+                assert set(job["permissions"]) == {"contents"}, (path, job_id)
+
+
+def test_secrets_are_referenced_never_inlined(rendered_variants: dict[str, list[Path]]) -> None:
+    for path in _generated(rendered_variants):
+        text = path.read_text()
+        if path.name.endswith("-ct.yml"):
+            assert "token: ${{ secrets.MLSPEC_PROMOTION_TOKEN || github.token }}" in text
+        assert not re.search(r"(ghp_|github_pat_|gho_)[A-Za-z0-9_]{10,}", text)
+
+
+def test_action_metadata_is_complete() -> None:
+    for path in ACTIONS:
+        action = yaml.safe_load(path.read_text())
+        assert action["name"] and action["description"], path
+        assert action["runs"]["using"] == "composite", path
+        assert action.get("outputs"), f"{path}: every action exposes at least one output"
+        for name, spec in (action.get("inputs") or {}).items():
+            assert spec.get("description"), (path, name)
+        for step in action["runs"]["steps"]:
+            if "run" in step:
+                assert step["shell"] == "bash", (path, step.get("name"))
+
+
+@pytest.mark.parametrize("path", [ROOT / "actions" / "setup" / "action.yml", ROOT / ".github" / "workflows" / "mlspec-pipeline.yml"])
+def test_defaults_follow_the_mlspec_version(path: Path) -> None:
+    text = path.read_text()
+    assert f"mlspec=={__version__}" in text
+    for ref in re.findall(r"mlspec/mlspec/actions/[a-z-]+@(\S+)", text):
+        assert ref == f"v{__version__}", path
+
+
+def test_rendered_actions_reference_the_installed_version(rendered_variants: dict[str, list[Path]]) -> None:
+    text = (rendered_variants["default"][1]).read_text()
+    assert f'uses: "mlspec/mlspec/actions/setup@v{__version__}"' in text
+    assert f'mlspec-package: "mlspec=={__version__}"' in text
+    local = "".join(p.read_text() for p in rendered_variants["local-actions"])
+    assert 'uses: "$/actions/train"' in local and "mlspec/mlspec/actions" not in local

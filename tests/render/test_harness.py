@@ -177,3 +177,36 @@ def test_rendered_ci_workflow_runs_the_pipeline(tmp_path: Path) -> None:
     # No token in this run: the sticky comment is written where the report command puts it.
     assert (work / ".mlspec" / "runs" / run_id / "comment.md").is_file()
     assert "skip third-party action actions/upload-artifact@" in log
+
+
+def test_cd_builds_only_the_environment_whose_deploy_file_changed(tmp_path: Path) -> None:
+    """The CD workflow's change detection, run for real against git history: a push that changes
+    deploy/staging.yaml leaves the production job with nothing to build."""
+    work = copy_example("breast-cancer", tmp_path / "repo")
+    spec_path = work / "mlproject.yaml"
+    spec_path.write_text(spec_path.read_text() + "ci:\n  actions: local\n")
+    assert run_mlspec("render", cwd=work).returncode == 0
+    init_repo(work)
+    before = git("rev-parse", "HEAD", cwd=work)
+    (work / "deploy" / "staging.yaml").write_text("model: breast-cancer:abc\n")
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "promote to staging", cwd=work)
+    after = git("rev-parse", "HEAD", cwd=work)
+    harness = WorkflowHarness(work, actions_dir=ROOT / "actions", path_prepend=[VENV_BIN],
+                              github={"event_name": "push", "ref": "refs/heads/main", "sha": after,
+                                      "event": {"before": before, "after": after}})
+    workflow = work / ".github" / "workflows" / "mlspec-breast-cancer-cd.yml"
+    job = harness.run_job(workflow, "build-production")
+    assert job.status == "success"
+    assert job.step("Did this push change the deployment?").outputs == {"changed": "false"}
+    assert job.step("Set up Python and mlspec").outcome == "skipped"
+    assert job.step("Build the service").outcome == "skipped"
+    # The staging job's detection says yes (its build itself is covered by the serve tests).
+    changed = WorkflowHarness(work, actions_dir=ROOT / "actions", path_prepend=[VENV_BIN],
+                              github={"event_name": "push", "sha": after, "event": {"before": before}})
+    staging = yaml.safe_load(workflow.read_text())["jobs"]["build-staging"]
+    detect = {**staging, "steps": staging["steps"][:2]}
+    only_detection = tmp_path / "detect.yml"
+    only_detection.write_text(yaml.safe_dump({"on": "push", "jobs": {"build-staging": detect}}))
+    result = changed.run_job(only_detection)
+    assert result.step("Did this push change the deployment?").outputs == {"changed": "true"}

@@ -22,6 +22,7 @@ class Target:
     files: dict[str, RenderedFile]
     specs: set[str]  # repository-relative spec paths rendered into this folder
     discovered: bool  # every spec of the repository was rendered (stale files can be found)
+    root: Path  # repository root the headers' spec paths are relative to
 
 
 def _load(paths: list[Path]) -> list[tuple[Path, object]]:
@@ -68,7 +69,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
                 hint="give every project in a repository its own `name`",
             )
         projects[key] = plan.spec_path
-        target = targets.setdefault(out, Target(out, {}, set(), discovered))
+        target = targets.setdefault(out, Target(out, {}, set(), discovered, repo))
         target.specs.add(plan.spec_path)
         for rendered in render_project(plan):
             target.files[rendered.name] = rendered
@@ -91,8 +92,7 @@ def _stale(target: Target) -> list[Path]:
         spec = spec_of_generated(first)
         if spec is None:
             continue
-        root = target.output_dir.parent.parent
-        if target.discovered or spec in target.specs or not (root / spec).is_file():
+        if target.discovered or spec in target.specs or not (target.root / spec).is_file():
             stale.append(path)
     return stale
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -102,6 +104,10 @@ def test_unchanged_second_run_skips_every_stage_fast(clean_run) -> None:
     assert reported < 1.0
     status = run_mlspec("status", cwd=root)
     assert status.stdout.count("up to date") == 4, status.stdout
+    imports = subprocess.run([sys.executable, "-X", "importtime", "-m", "mlspec", "run"], cwd=root,
+                             capture_output=True, text=True, check=True).stderr
+    imported = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in imports.splitlines() if "|" in line}
+    assert not imported & {"deepchecks", "bentoml", "pandas", "sklearn", "numpy"}, imported
 
 
 def test_content_not_mtime_and_selective_reruns(clean_run, tmp_path: Path) -> None:
@@ -271,3 +277,43 @@ def test_shell_command_training(trained, tmp_path: Path) -> None:
         "  last lines:",
         "    boom",
     ]
+
+
+def test_changes_relative_to_the_champion_and_ci_trigger(clean_run, tmp_path: Path) -> None:
+    from mlspec.deploy import DeployedModel, Deployment, write_deployment
+
+    root = clone_project(clean_run[0], tmp_path / "p")
+    champion = latest(root)
+    write_deployment(root, Deployment(
+        project="synth", environment="staging",
+        model=DeployedModel(tag=champion.model.tag, version=champion.model.tag.split(":")[1]),
+        lineage={"run_id": champion.run_id, "commit": champion.git.commit,
+                 "data": {d.role: d.digest for d in champion.data}, "spec_digest": champion.spec_digest},
+    ))
+    pd.concat([make_frame(1500, 1), make_frame(1204, 4)], ignore_index=True).to_csv(root / "data" / "train.csv", index=False)
+    (root / "mlproject.yaml").write_text(SPEC.replace("max_depth: 4", "max_depth: 5"))
+    env = {"GITHUB_EVENT_NAME": "push", "GITHUB_ACTOR": "octocat", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "abc123"}
+    result = run_mlspec("train", cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    record = latest(root)
+    assert record.changes_baseline == {"kind": "champion", "environment": "staging", "model": champion.model.tag,
+                                       "run_id": champion.run_id}
+    found = [(c.kind, c.what, c.detail) for c in record.changes]
+    assert ("data", "data/train.csv", "+1,204 rows (1,500 -> 2,704)") in found
+    assert ("config", "train.params.max_depth", "4 -> 5") in found
+    assert not any(kind == "data" and what == "data/test.csv" for kind, what, _ in found)
+    assert record.trigger == {"event": "push", "actor": "octocat", "ref": "refs/heads/main", "sha": "abc123"}
+    assert record.git.commit is None  # the clone is not a git repository: null, not an error
+
+
+def test_interrupted_run_leaves_latest_and_earlier_runs_intact(trained, tmp_path: Path) -> None:
+    root = clone_project(trained, tmp_path / "p")
+    before = latest(root)
+    (root / "src" / "train.py").write_text(
+        "import os, signal\n\n\ndef train(X, y, params):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = run_mlspec("train", "--force", cwd=root)
+    assert result.returncode == -9
+    assert RunStore(root).latest_id() == before.run_id
+    assert latest(root).model_dump() == before.model_dump()
+    assert not list((root / ".mlspec").rglob("*.tmp"))

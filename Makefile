@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(NODE_STAMP): package.json
-	npm install --silent --no-audit --no-fund
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
 	touch $(NODE_STAMP)
 
 setup: $(STAMP) $(NODE_STAMP)

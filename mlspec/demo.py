@@ -32,6 +32,13 @@ def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
 
 
+def _commit_if_changed(project: Path, message: str) -> None:
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True)
+    if status.stdout.strip():
+        _git("add", "-A", cwd=project)
+        _git("commit", "-q", "-m", message, cwd=project)
+
+
 def _prepare(example: Path, workspace: Path) -> tuple[Path, dict[str, str]]:
     if workspace.exists():
         shutil.rmtree(workspace)
@@ -90,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         step.status = "ok" if result.returncode == 0 else f"failed (exit {result.returncode})"
         print(flush=True)
         if step.argv[0] == "render" and result.returncode == 0:
-            _git("add", "-A", cwd=project)
-            _git("commit", "-q", "-m", "Render the mlspec workflows", cwd=project)
+            _commit_if_changed(project, "Render the mlspec workflows")
         if result.returncode != 0:
             failed = True
             break

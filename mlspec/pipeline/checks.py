@@ -80,6 +80,14 @@ def build_check(kind: str, index: int, config: Any) -> Any:
     return check
 
 
+def _bound_samples(check: Any, n_samples: int) -> None:
+    """At most ``n_samples`` rows, and never more than the check's own default (OutlierSampleDetection's
+    5,000: it is quadratic)."""
+    current = getattr(check, "n_samples", None)
+    if isinstance(current, int):
+        check.n_samples = min(current, n_samples)
+
+
 def build_suite(kind: str, tests: Any, seed: int) -> tuple[Any, dict[int, str]]:
     """One deepchecks Suite with the named suites' checks and the configured checks; check id -> suite."""
     from deepchecks.tabular import Suite
@@ -89,16 +97,16 @@ def build_suite(kind: str, tests: Any, seed: int) -> tuple[Any, dict[int, str]]:
     origin: dict[int, str] = {}
     overridden = {c.name for c in tests.checks}  # a configured check replaces the suite's default one
     for name in tests.suites:
-        suite = getattr(suite_functions, name)(n_samples=tests.n_samples, random_state=seed)
+        suite = getattr(suite_functions, name)(random_state=seed)
         for check in suite.checks.values():
             if type(check).__name__ in overridden:
                 continue
+            _bound_samples(check, tests.n_samples)
             members.append(check)
             origin[id(check)] = name
     for index, config in enumerate(tests.checks):
         check = build_check(kind, index, config)
-        if hasattr(check, "n_samples"):
-            check.n_samples = tests.n_samples
+        _bound_samples(check, tests.n_samples)
         if hasattr(check, "random_state"):
             check.random_state = seed
         members.append(check)
@@ -153,6 +161,7 @@ def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_
             kwargs["model"] = model
         result = suite.run(**kwargs)
         outcome = summarize(kind, result, origin, tests.fail_on)
+        outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
         run_dir.mkdir(parents=True, exist_ok=True)
         tmp = run_dir / f".{html_name}.{os.getpid()}.tmp"

@@ -193,11 +193,14 @@ def split_table(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any]:
     return train.sort_index(), test.sort_index()
 
 
-def to_datasets(tables: Tables) -> tuple[Any, Any]:
-    """deepchecks Datasets of the train and test tables with the spec's column roles."""
+def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> tuple[Any, Any]:
+    """deepchecks Datasets of the train and test tables with the spec's column roles; a table longer
+    than ``n_samples`` is sampled (seeded) first, so the tests' time and memory stay bounded."""
     from deepchecks.tabular import Dataset
 
     def wrap(frame: Any) -> Any:
+        if n_samples is not None and len(frame) > n_samples:
+            frame = frame.sample(n_samples, random_state=seed).sort_index()
         columns = [*tables.features, tables.label]
         columns += [c for c in (tables.index, tables.datetime) if c and c not in columns]
         return Dataset(

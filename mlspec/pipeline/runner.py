@@ -113,7 +113,7 @@ def stage_data_tests(ctx: Context) -> tuple[str, str]:
     if not tests.enabled:
         ctx.record.tests.pop("data", None)
         return "skipped", "disabled (tests.data.enabled: false)"
-    outcome = run_tests("data", tests, to_datasets(ctx.tables()), None, ctx.run_dir, ctx.spec.train.seed)
+    outcome = run_tests("data", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), None, ctx.run_dir, ctx.spec.train.seed)
     ctx.record.tests["data"] = outcome
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"
@@ -229,7 +229,7 @@ def stage_model_tests(ctx: Context) -> tuple[str, str]:
         ctx.record.tests.pop("model", None)
         return "skipped", "disabled (tests.model.enabled: false)"
     model = _load_model(ctx)
-    outcome = run_tests("model", tests, to_datasets(ctx.tables()), model, ctx.run_dir, ctx.spec.train.seed)
+    outcome = run_tests("model", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), model, ctx.run_dir, ctx.spec.train.seed)
     ctx.record.tests["model"] = outcome
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"

@@ -8,12 +8,14 @@ object with `predict` (and `predict_proba` for classifiers) works, whatever libr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from mlspec.errors import MlspecError
 
 MODEL_FILE = "model.pkl"
+ARCHIVE_EXTENSION = ".bentomodel"
 
 
 def _clean(value: Any) -> Any:
@@ -44,7 +46,7 @@ def get_model(tag: str):  # -> bentoml.Model
     except bentoml.exceptions.NotFound:
         raise MlspecError(
             f"model {tag!r} is not in the BentoML store ({bentoml_home()})",
-            hint="train it with `mlspec train`, or import its exported .bentomodel with `bentoml models import`",
+            hint="train it with `mlspec train`, or import its exported .bentomodel (`bentoml models import FILE`)",
         ) from None
 
 
@@ -60,7 +62,47 @@ def model_metadata(tag: str) -> dict[str, Any]:
     return dict(get_model(tag).info.metadata)
 
 
-def bentoml_home() -> str:
-    import os
+def export_model(tag: str, path: str | os.PathLike[str]) -> Path:
+    """Write model ``tag`` to ``path``, a `.bentomodel` archive (added when missing); return the file.
 
+    This is how a model leaves the CT run: the archive is uploaded with the run state and imported by
+    CD (`import_model`) so the service is built for exactly this version, without retraining.
+    """
+    import bentoml
+
+    target = Path(path)
+    if target.suffix != ARCHIVE_EXTENSION:
+        target = target.with_name(target.name + ARCHIVE_EXTENSION)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{ARCHIVE_EXTENSION}")
+    try:
+        written = Path(bentoml.models.export_model(tag, str(tmp)))
+    except bentoml.exceptions.NotFound:
+        raise MlspecError(f"cannot export model {tag!r}: it is not in the BentoML store ({bentoml_home()})",
+                          hint="train it with `mlspec train` first") from None
+    written.replace(target)  # atomic: a reader never sees half an archive
+    return target
+
+
+def import_model(path: str | os.PathLike[str]) -> str:
+    """Import a `.bentomodel` archive into the BentoML store; return its tag. A model that is
+    already in the store is not an error (the store keeps the copy it has)."""
+    import bentoml
+    from bentoml.exceptions import BentoMLException
+
+    source = Path(path)
+    if not source.is_file():
+        raise MlspecError(f"model archive {source} does not exist",
+                          hint="download the CT run's model artifact there first (see docs/serving.md)")
+    try:
+        return str(bentoml.models.import_model(str(source)).tag)
+    except BentoMLException as exc:
+        message = str(exc)
+        if "already exists" in message and message.count("'") >= 2:
+            return message.split("'")[1]
+        raise MlspecError(f"cannot import model archive {source}: {message}",
+                          hint="the file must be a model exported by `mlspec train` (`bentoml models export`)") from None
+
+
+def bentoml_home() -> str:
     return os.environ.get("BENTOML_HOME", str(Path.home() / "bentoml"))

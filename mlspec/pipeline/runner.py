@@ -22,7 +22,7 @@ from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, 
 OK = ("passed", "cached")
 ARTIFACTS = {
     "data_tests": ("data_tests.html", "data_tests.json"),
-    "train": ("train.log",),
+    "train": ("train.log", "model.bentomodel"),
     "evaluate": ("predictions.csv",),
     "model_tests": ("model_tests.html", "model_tests.json"),
 }
@@ -163,7 +163,8 @@ def stage_train(ctx: Context) -> tuple[str, str]:
         "task": task,
     }
     tag = model_store.save_model(spec.name, model, labels=labels, metadata=metadata)
-    record.model = ModelRef(tag=tag, kind="regressor" if task == "regression" else "classifier")
+    archive = model_store.export_model(tag, ctx.run_dir / "model.bentomodel")  # what CT hands to CD
+    record.model = ModelRef(tag=tag, path=archive.name, kind="regressor" if task == "regression" else "classifier")
     record.params = params
     record.seed = spec.train.seed
     return "passed", f"model {tag}"

@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", dest="model_version", default=None, help="model tag (default: deployed or latest)")
     p.add_argument("--env", default=None, help="build the model recorded in deploy/<env>.yaml")
     p.add_argument("--containerize", action="store_true", help="also build the container image")
+    p.add_argument("--locate", action="store_true",
+                   help="with --env: only print (key=value) which CT run artifact holds the deployed model")
 
     p = sub.add_parser("serve", help="serve the built service locally")
     _spec_arg(p)

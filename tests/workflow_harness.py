@@ -266,6 +266,7 @@ class WorkflowHarness:
             env["PATH"] = os.pathsep.join([str(p) for p in path_prepend] + [env.get("PATH", "")])
         self.process_env = env
         self.env_file_values: dict[str, str] = {}
+        self.needs: dict[str, Any] = {}
         self.summary_parts: list[str] = []
 
     # -- expressions --------------------------------------------------------------------
@@ -291,7 +292,7 @@ class WorkflowHarness:
             "github": self.github,
             "secrets": self.secrets,
             "runner": self.runner,
-            "needs": {},
+            "needs": self.needs,
             "vars": {},
         }
 
@@ -485,15 +486,24 @@ class WorkflowHarness:
 
     # -- jobs -----------------------------------------------------------------------------
 
-    def run_job(self, workflow_file: Path, job_id: str | None = None) -> JobResult:
+    def run_job(self, workflow_file: Path, job_id: str | None = None,
+                needs: dict[str, JobResult] | None = None) -> JobResult:
+        """Run one job. A job with `needs:` runs only when given the results of the jobs it needs
+        (as a runner would after them); its job-level `if:` is evaluated against them."""
         workflow = yaml.safe_load(workflow_file.read_text())
         jobs = workflow["jobs"]
         job_id = job_id or next(iter(jobs))
         job = jobs[job_id]
-        if "needs" in job:
-            raise ExpressionError(f"job {job_id} needs other jobs; run those through their own workflow test")
+        wanted = job.get("needs") or []
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        if wanted and (needs is None or set(wanted) - set(needs)):
+            raise ExpressionError(f"job {job_id} needs {wanted}: pass their JobResults as needs=")
+        self.needs = {name: {"result": needs[name].status, "outputs": needs[name].outputs} for name in wanted} \
+            if needs else {}
         self.summary_parts = []
         frame = Frame(inputs={})
+        if "if" in job and not self.condition(job["if"], frame, {}):
+            return JobResult(job_id, "skipped", [], {}, "", [f"job {job_id} skipped: if: {job['if']}"])
         env: dict[str, str] = {}
         for level in (workflow.get("env") or {}, job.get("env") or {}):
             for key, value in level.items():

@@ -130,7 +130,9 @@ def stage_train(ctx: Context) -> tuple[str, str]:
     log_path = ctx.run_dir / "train.log"
     if spec.train.entrypoint:
         where = f"train.entrypoint {spec.train.entrypoint}"
-        model = training.call_entrypoint(ctx.loaded.root, spec.train.entrypoint, tables, params, log_path)
+        model = training.call_entrypoint(
+            ctx.loaded.root, spec.train.entrypoint, tables, params, log_path, spec.train.timeout_minutes
+        )
     else:
         where = "train.command"
         train_path, test_path = _command_paths(ctx, tables)
@@ -443,8 +445,8 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
                 progress.end("up to date")
                 up_to_date.append(stage)
                 continue
-            source = find_cached(store, stage, digest, pool) if whole or not continuing else find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id])
-            if source is not None and (whole or not continuing):
+            source = find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id])
+            if source is not None:
                 copy_stage(ctx, stage, source)
                 previous_result = source.stage(stage)
                 assert previous_result is not None

@@ -110,7 +110,35 @@ class _Tee(io.TextIOBase):
         pass
 
 
-def call_entrypoint(root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path) -> Any:
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(minutes: int | None) -> Any:
+    """Raise _Timeout in the main thread after ``minutes`` (SIGALRM; a no-op where it does not exist)."""
+    import signal
+    import threading
+
+    if not minutes or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(minutes * 60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call_entrypoint(
+    root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path, timeout_minutes: int | None = None
+) -> Any:
     """Call the entrypoint with stdout, stderr and logging captured into ``log_path``."""
     fn = load_entrypoint(root, entrypoint)
     buffer = io.StringIO()
@@ -128,10 +156,14 @@ def call_entrypoint(root: Path, entrypoint: str, tables: Any, params: dict[str, 
     try:
         with contextlib.redirect_stdout(_Tee(buffer)), contextlib.redirect_stderr(_Tee(buffer)):
             try:
-                if _takes_three(fn):
-                    model = fn(tables.X_train.copy(), tables.y_train.copy(), dict(params))
-                else:
-                    model = fn(tables.train.copy(), dict(params))
+                with _deadline(timeout_minutes):
+                    if _takes_three(fn):
+                        model = fn(tables.X_train.copy(), tables.y_train.copy(), dict(params))
+                    else:
+                        model = fn(tables.train.copy(), dict(params))
+            except _Timeout:
+                failure = TimeoutError(f"stopped after train.timeout_minutes ({timeout_minutes})")
+                buffer.write(f"mlspec: {failure}\n")
             except Exception as exc:  # noqa: BLE001 - user code
                 failure = exc
                 buffer.write(traceback.format_exc())

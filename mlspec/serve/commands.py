@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import sys
 
-from mlspec.errors import ServeError
+from mlspec.errors import ServeError, UsageError
 from mlspec.fsio import display_path
 from mlspec.spec import LoadedSpec, load_spec
 
 
 def build_command(spec: str, model_version: str | None = None, env: str | None = None,
-                  containerize: bool = False) -> int:
-    """Generate the service for the chosen model, build the Bento and, when asked, the image."""
-    from mlspec.serve import bento, codegen, modelref
+                  containerize: bool = False, locate: bool = False) -> int:
+    """Generate the service for the chosen model, build the Bento and, when asked, the image.
+    With ``locate``, only print (as `key=value` lines, for $GITHUB_OUTPUT) which CT artifact holds
+    the model deployed to ``env``, so CD can download it first."""
+    from mlspec.serve import modelref
 
     loaded = load_spec(spec, check_files=False)
+    if locate:
+        if not env or model_version or containerize:
+            raise UsageError("--locate needs --env ENV and goes with neither --version nor --containerize")
+        for key, value in modelref.locate(loaded, env).items():
+            print(f"{key}={value}")
+        return 0
+    from mlspec.serve import bento, codegen
+
     choice = modelref.choose_model(loaded, model_version, env)
     client = None
     if containerize:  # fail before the build when the engine is not there

@@ -8,12 +8,14 @@ A model missing from the store is imported from its exported `.bentomodel` when 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlspec.deploy import deploy_path, read_deployment
 from mlspec.errors import ServeError
+from mlspec.model_store import ARCHIVE_EXTENSION
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
 
@@ -37,19 +39,48 @@ def _full_tag(name: str, version: str) -> str:
     return version if ":" in version else f"{name}:{version}"
 
 
-def artifact_path(loaded: LoadedSpec, artifact: str) -> Path:
-    """`model.artifact` of a deploy file as a local path. `gh-artifact:<run-id>/<name>` is looked up
-    where CD downloaded it: $MLSPEC_ARTIFACT_DIR (default `<spec folder>/.mlspec/artifacts`)."""
-    if artifact.startswith(GH_ARTIFACT_PREFIX):
-        name = artifact[len(GH_ARTIFACT_PREFIX):].rsplit("/", 1)[-1]
+@dataclass(frozen=True)
+class GhArtifact:
+    """`gh-artifact:<workflow-run-id>/<artifact-name>[/<path inside the artifact>]`: a file of an
+    artifact uploaded by a GitHub Actions run (the CT run's state, `mlspec-<project>-ct-state`)."""
+
+    run_id: str
+    name: str
+    inner: str  # posix path inside the artifact, "" when the reference names the artifact only
+
+    @classmethod
+    def parse(cls, value: str, where: str) -> GhArtifact:
+        parts = value[len(GH_ARTIFACT_PREFIX):].split("/")
+        run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
+        if not _RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name) or \
+                any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part) for part in inner):
+            raise ServeError(
+                f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
+                "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
+                hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
+        return cls(run_id, name, "/".join(inner))
+
+    def download_dir(self, loaded: LoadedSpec) -> Path:
+        """Where CD downloads the artifact (its files keep their paths inside it) and build looks."""
         folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or loaded.root / ".mlspec" / "artifacts")
-        candidate = folder / name
-        if candidate.is_dir():
-            archives = sorted(candidate.glob("*.bentomodel"))
-            return archives[0] if len(archives) == 1 else candidate
-        if candidate.suffix != ".bentomodel" and not candidate.exists():
-            candidate = candidate.with_name(candidate.name + ".bentomodel")
-        return candidate
+        return folder / self.run_id / self.name
+
+
+_RUN_ID = re.compile(r"[0-9]{1,20}")
+_ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
+
+
+def artifact_path(loaded: LoadedSpec, artifact: str, where: str = "model.artifact") -> Path:
+    """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
+    or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
+    ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
+    if artifact.startswith(GH_ARTIFACT_PREFIX):
+        ref = GhArtifact.parse(artifact, where)
+        candidate = ref.download_dir(loaded)
+        if ref.inner:
+            return candidate / ref.inner
+        archives = sorted(candidate.rglob("*" + ARCHIVE_EXTENSION)) if candidate.is_dir() else []
+        return archives[0] if len(archives) == 1 else candidate
     path = Path(artifact)
     return path if path.is_absolute() else loaded.root / path
 
@@ -69,7 +100,7 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
                 f"{where} does not exist: no model is deployed to {env} yet",
                 hint=f"promote a model first (`mlspec promote --env {env}`), or pass --version TAG",
             )
-        artifact = artifact_path(loaded, deployment.model.artifact) if deployment.model.artifact else None
+        artifact = artifact_path(loaded, deployment.model.artifact, str(where)) if deployment.model.artifact else None
         commit = deployment.lineage.get("commit")
         return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None)
     from mlspec.record import RunStore
@@ -88,6 +119,32 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
     return Choice(record.model.tag, f"run {record.run_id}", artifact, record.git.commit)
 
 
+def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:
+    """What CD must download before `mlspec build --env ENV` (`--locate`): `download` ("true" when
+    deploy/<env>.yaml names a `gh-artifact:`), and then `run-id`, `name` and `path` (the folder to
+    download the artifact into, relative to the working directory when inside it); `artifact` is the
+    file build will import. Values are validated (digits and plain names), never free text."""
+    choice = choose_model(loaded, None, env)
+    deployment = read_deployment(loaded.root, env)
+    value = deployment.model.artifact if deployment is not None else None
+    found: dict[str, str] = {"download": "false", "tag": choice.tag}
+    if value and value.startswith(GH_ARTIFACT_PREFIX):
+        ref = GhArtifact.parse(value, str(deploy_path(loaded.root, env)))
+        found.update({"download": "true", "run-id": ref.run_id, "name": ref.name,
+                      "path": _relative(ref.download_dir(loaded))})
+    if choice.artifact is not None:
+        found["artifact"] = _relative(choice.artifact)
+    for key, text in found.items():
+        if any(ch in text for ch in "\r\n"):
+            raise ServeError(f"{key} {text!r} contains a line break; it cannot be a workflow output")
+    return found
+
+
+def _relative(path: Path) -> str:
+    full, here = path.resolve(), Path.cwd().resolve()
+    return full.relative_to(here).as_posix() if full.is_relative_to(here) else str(full)
+
+
 def ensure_in_store(choice: Choice) -> Any:
     """The bentoml Model for ``choice``, importing its exported archive when the store lacks it."""
     import bentoml
@@ -97,7 +154,7 @@ def ensure_in_store(choice: Choice) -> Any:
     except (bentoml.exceptions.NotFound, ValueError):
         pass
     if choice.artifact is not None and choice.artifact.is_file():
-        from mlspec.serve.artifacts import import_model
+        from mlspec.model_store import import_model
 
         imported = import_model(choice.artifact)
         print(f"imported model {imported} from {choice.artifact}")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from mlspec import __version__
+from tests.path_filters import triggers
 from tests.helpers import EXAMPLES, git, run_mlspec
 from tests.render.specs import BASE, VARIANTS, merged, write_repo
 
@@ -24,32 +25,6 @@ def _render(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _texts(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / WORKFLOWS).glob("*.yml"))}
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """GitHub's path filter semantics for the patterns we generate: ** any depth, * one segment."""
-    out = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            out += "[^/]*"
-            i += 1
-        else:
-            out += re.escape(pattern[i])
-            i += 1
-    return re.compile(out + r"\Z")
-
-
-def _triggers(paths: list[str], file: str) -> bool:
-    hit = False
-    for pattern in paths:
-        negated = pattern.startswith("!")
-        if _glob_regex(pattern.lstrip("!")).match(file):
-            hit = not negated
-    return hit
 
 
 def test_render_writes_the_workflows_with_a_header(tmp_path: Path) -> None:
@@ -136,9 +111,9 @@ def test_monorepo_projects_do_not_trigger_each_other(tmp_path: Path) -> None:
         for kind, event in (("ci", "pull_request"), ("ct", "push")):
             workflow = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-{kind}.yml").read_text())
             paths = workflow[True][event]["paths"]  # PyYAML reads the key `on` as True
-            assert all(_triggers(paths, f) for f in files[project]), (project, kind, paths)
-            assert not any(_triggers(paths, f) for f in files[other]), (project, kind, paths)
-            assert not _triggers(paths, f"models/{project}/deploy/production.yaml"), "deploy/ is not a CT trigger"
+            assert all(triggers(paths, f) for f in files[project]), (project, kind, paths)
+            assert not any(triggers(paths, f) for f in files[other]), (project, kind, paths)
+            assert not triggers(paths, f"models/{project}/deploy/production.yaml"), "deploy/ is not a CT trigger"
         cd = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-cd.yml").read_text())
         assert cd[True]["push"]["paths"] == [f"models/{project}/deploy/production.yaml"]
 

@@ -91,7 +91,7 @@ def test_predict_proba_for_a_regressor_is_a_spec_error(project: Project) -> None
 
 
 def test_build_env_imports_the_exported_model_named_in_deploy_file(project: Project, tmp_path: Path) -> None:
-    from mlspec.serve.artifacts import export_model
+    from mlspec.model_store import export_model
 
     root = copy_example("breast-cancer", tmp_path / "cd")
     archive = export_model(project.tag, root / "artifacts" / "model")

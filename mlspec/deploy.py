@@ -15,6 +15,24 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
 
 DEPLOY_DIR = "deploy"
+GH_ARTIFACT_PREFIX = "gh-artifact:"
+
+
+def ct_state_artifact(project: str) -> str:
+    """Name of the artifact a CT run uploads its `.mlspec/` state as (the model archive included)."""
+    return f"mlspec-{project}-ct-state"
+
+
+def model_artifact_ref(project: str, run_id: str, model_path: str | None, workflow_run_id: str | None) -> str | None:
+    """`model.artifact` for a model trained in run ``run_id``: inside a GitHub Actions run, the file in
+    that run's state artifact (`gh-artifact:<workflow-run>/<artifact>/runs/<run>/<file>`); locally,
+    the path relative to the spec folder. None when the run exported no model archive."""
+    if not model_path:
+        return None
+    inner = f"runs/{run_id}/{model_path}"
+    if workflow_run_id:
+        return f"{GH_ARTIFACT_PREFIX}{workflow_run_id}/{ct_state_artifact(project)}/{inner}"
+    return f".mlspec/{inner}"
 
 
 class DeployedModel(BaseModel):
@@ -23,7 +41,7 @@ class DeployedModel(BaseModel):
     tag: str = Field(description="BentoML model tag `name:version`.")
     version: str = Field(description="Model version (the tag's version part).")
     artifact: str | None = Field(
-        None, description="Where CD gets the model without retraining: a path, or `gh-artifact:<run-id>/<name>`."
+        None, description="Where CD gets the model without retraining: a path relative to the project folder, or `gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`."
     )
 
 

@@ -5,7 +5,9 @@ pipeline. What it does, per job:
 
 - steps in order; `uses: ./actions/<x>` (and `<mlspec repo>/actions/<x>@<ref>`, mapped to the local
   actions/ folder) are expanded as composite actions with their inputs, defaults and outputs;
-  third-party actions (checkout, setup-python, upload-artifact, ...) are skipped with a log line;
+  third-party actions (checkout, setup-python, ...) are skipped with a log line, except
+  `actions/upload-artifact` and `actions/download-artifact` when the harness is given an
+  `ArtifactStore` (artifacts then move between jobs and workflow runs, keyed by run id and name);
 - `env:` at workflow, job and step level, `GITHUB_OUTPUT`, `GITHUB_ENV`, `GITHUB_PATH`,
   `GITHUB_STEP_SUMMARY`, `working-directory`, `shell: bash`;
 - `${{ }}` expressions of the forms the generated files use: contexts `inputs`, `steps.<id>.outputs`,
@@ -205,6 +207,10 @@ class JobResult:
                 return step
         raise KeyError(f"no step named {name!r}; steps: {[s.name for s in self.steps]}")
 
+    def stdout(self) -> str:
+        """Everything the job's scripts printed, in order."""
+        return "".join(s.stdout for s in self.steps)
+
     def run_commands(self) -> list[str]:
         return [s.name for s in self.steps if s.kind == "run" and s.outcome != "skipped"]
 
@@ -221,6 +227,41 @@ class Frame:
 # ----------------------------------------------------------------------------- the harness
 
 
+class ArtifactStore:
+    """What `actions/upload-artifact` keeps and `actions/download-artifact` gets back, per
+    (workflow run id, artifact name): one folder whose files keep their paths below the uploaded
+    folder, as GitHub stores a single-directory upload."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self, run_id: str, name: str) -> Path:
+        return self.root / run_id / name
+
+    def upload(self, run_id: str, name: str, source: Path) -> int:
+        import shutil
+
+        target = self.folder(run_id, name)
+        shutil.rmtree(target, ignore_errors=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        elif source.is_file():
+            target.mkdir(parents=True)
+            shutil.copy2(source, target / source.name)
+        else:
+            return 0
+        return sum(1 for f in target.rglob("*") if f.is_file())
+
+    def download(self, run_id: str, name: str, target: Path) -> bool:
+        import shutil
+
+        source = self.folder(run_id, name)
+        if not source.is_dir():
+            return False
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return True
+
+
 class WorkflowHarness:
     def __init__(
         self,
@@ -232,7 +273,9 @@ class WorkflowHarness:
         base_env: dict[str, str] | None = None,
         path_prepend: list[Path] = (),
         timeout: float = 1200,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
+        self.artifacts = artifacts
         self.workspace = workspace.resolve()
         self.actions_dir = actions_dir.resolve()
         self.secrets = dict(secrets or {})
@@ -453,6 +496,9 @@ class WorkflowHarness:
               depth: int) -> StepResult:
         uses = str(step["uses"])
         action_file = self._local_action(uses)
+        if action_file is None and self.artifacts is not None and \
+                uses.startswith(("actions/upload-artifact@", "actions/download-artifact@")):
+            return self._artifact_step(step, uses, name, frame, env, results, depth)
         if action_file is None:
             self.log.append(f"{'  ' * depth}skip third-party action {uses}: {name}")
             result = StepResult(name, "skipped-uses", "success", depth=depth)
@@ -483,6 +529,27 @@ class WorkflowHarness:
         header.outputs = outputs
         header.outcome = "failure" if inner.failed else "success"
         return header
+
+    def _artifact_step(self, step: dict, uses: str, name: str, frame: Frame, env: dict[str, str],
+                       results: list[StepResult], depth: int) -> StepResult:
+        assert self.artifacts is not None
+        given = {k: self.substitute(v, frame, env) for k, v in (step.get("with") or {}).items()}
+        artifact = given["name"]
+        folder = self.workspace / given.get("path", ".")
+        if uses.startswith("actions/upload-artifact@"):
+            count = self.artifacts.upload(str(self.github["run_id"]), artifact, folder)
+            ok = count > 0 or given.get("if-no-files-found", "warn") != "error"
+            self.log.append(f"{'  ' * depth}upload-artifact {artifact}: {count} files from {folder}")
+        else:
+            run_id = given.get("run-id") or str(self.github["run_id"])
+            ok = self.artifacts.download(run_id, artifact, folder)
+            self.log.append(f"{'  ' * depth}download-artifact {artifact} of run {run_id} to {folder}: "
+                            f"{'done' if ok else 'Artifact not found'}")
+        result = StepResult(name, "artifact", "success" if ok else "failure", depth=depth)
+        results.append(result)
+        if not ok:
+            frame.failed = True
+        return result
 
     # -- jobs -----------------------------------------------------------------------------
 

@@ -87,20 +87,65 @@ def changes_since_record(
     return changes
 
 
+def _sections_at(root: Path, commit: str, spec_file: Path) -> dict[str, Any] | None:
+    """The spec sections as they were at ``commit`` (from git history), or None when that commit or
+    the spec is not there (a shallow clone) or no longer loads."""
+    import tempfile
+
+    from mlspec.pipeline.cache import spec_sections
+    from mlspec.spec import load_spec
+
+    prefix = _git(root, "rev-parse", "--show-prefix")
+    if prefix is None:
+        return None
+    text = _git(root, "show", f"{commit}:{prefix}{spec_file.name}")
+    if text is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="mlspec-champion-spec-") as folder:
+        old = Path(folder) / spec_file.name
+        old.write_text(text + "\n", encoding="utf-8")
+        try:
+            return spec_sections(load_spec(old, check_files=False).spec)
+        except Exception:  # noqa: BLE001 - an old spec that no longer validates: no key-level detail
+            return None
+
+
 def changes_since_lineage(
-    root: Path, lineage: dict[str, Any], data: list[DataFile], spec_digest: str, code_paths: list[str]
+    root: Path, lineage: dict[str, Any], data: list[DataFile], spec_digest: str, code: dict[str, str],
+    sections: dict[str, Any], spec_file: Path,
 ) -> list[Change]:
+    """Changes against the champion's lineage in deploy/<env>.yaml, for a runner that does not have
+    the champion's run record (CI): data digests and row counts, code digests, and spec keys diffed
+    against the spec at the champion's commit when git history has it."""
+    from mlspec.pipeline.cache import key_changes
+
     changes: list[Change] = []
-    digests = lineage.get("data") or {}
+    digests, rows = lineage.get("data") or {}, lineage.get("rows") or {}
     for d in data:
         old = digests.get(d.role)
         if old != d.digest:
-            changes.append(Change(kind="data", what=d.path, detail="contents changed" if old else "not in the champion's lineage"))
-    if lineage.get("spec_digest") and lineage["spec_digest"] != spec_digest:
-        changes.append(Change(kind="config", what="mlproject.yaml", detail="spec changed since the champion's run"))
+            detail = _rows_detail(rows.get(d.role), d.rows) if old else "not in the champion's lineage"
+            changes.append(Change(kind="data", what=d.path, detail=detail))
     commit = lineage.get("commit")
-    if commit and code_paths:
-        diff = _git(root, "diff", "--name-only", str(commit), "--", *code_paths)
+    if lineage.get("spec_digest") and lineage["spec_digest"] != spec_digest:
+        old_sections = _sections_at(root, str(commit), spec_file) if commit else None
+        lines = [line for name, value in sections.items()
+                 for line in key_changes(name, (old_sections or {}).get(name), value)] if old_sections else []
+        for line in lines:
+            key, _, detail = line.partition(": ")
+            changes.append(Change(kind="config", what=key, detail=detail))
+        if not lines:
+            detail = ("spec changed since the champion's run" if old_sections is None
+                      else "spec text changed; no setting a stage uses did")
+            changes.append(Change(kind="config", what=spec_file.name, detail=detail))
+    old_code = lineage.get("code")
+    if isinstance(old_code, dict):
+        for path in sorted(set(code) | set(old_code)):
+            if code.get(path) != old_code.get(path):
+                detail = "new" if path not in old_code else "removed" if path not in code else "modified"
+                changes.append(Change(kind="code", what=path, detail=f"{detail} since the champion's run"))
+    elif commit and code:
+        diff = _git(root, "diff", "--name-only", str(commit), "--", *sorted(code))
         for line in (diff or "").splitlines():
             changes.append(Change(kind="code", what=line, detail=f"changed since {str(commit)[:7]}"))
     return changes
@@ -132,7 +177,8 @@ def compute_changes(
         if base is not None:
             found = changes_since_record(base, record.data, sections, code, record.versions)
         else:
-            found = changes_since_lineage(loaded.root, champion.lineage, record.data, record.spec_digest, sorted(code))
+            found = changes_since_lineage(loaded.root, champion.lineage, record.data, record.spec_digest, code,
+                                          sections, loaded.path)
         return found, baseline
     if previous is None:
         return [Change(kind="first-run", what="no earlier run", detail="first run of this project")], {"kind": "none"}

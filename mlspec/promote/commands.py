@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import DEPLOY_DIR, DeployedModel, Deployment, dump_deployment, parse_deployment
+from mlspec.deploy import DEPLOY_DIR, DeployedModel, Deployment, dump_deployment, model_artifact_ref, parse_deployment
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.promote import localgit
@@ -78,7 +78,7 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
     assert record.model is not None
     tag = record.model.tag
     version = tag.split(":", 1)[1] if ":" in tag else tag
-    artifact = getattr(record.model, "artifact", None)
+    artifact = model_artifact_ref(loaded.spec.name, record.run_id, record.model.path, settings.run_id)
     trigger: dict[str, Any] = {"event": settings.event_name or "local", "commit": settings.sha or record.git.commit}
     if settings.run_url:
         trigger["run_url"] = settings.run_url
@@ -89,13 +89,22 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
         promoted["from_environment"] = required
     return Deployment(
         project=loaded.spec.name, environment=env,
-        model=DeployedModel(tag=tag, version=version, artifact=artifact if isinstance(artifact, str) else None),
+        model=DeployedModel(tag=tag, version=version, artifact=artifact),
         metrics=dict(record.metrics),
         lineage={"run_id": record.run_id, "commit": record.git.commit, "dirty": record.git.dirty,
-                 "data": {d.role: d.digest for d in record.data}, "params": record.params,
+                 "data": {d.role: d.digest for d in record.data},
+                 "rows": {d.role: d.rows for d in record.data if d.rows is not None},
+                 "code": _code_digests(record), "params": record.params,
                  "seed": record.seed, "spec_digest": record.spec_digest},
         promoted=promoted,
     )
+
+
+def _code_digests(record: RunRecord) -> dict[str, str]:
+    """The training code files the spec names and their digests (as the train stage saw them)."""
+    train = record.stage("train")
+    inputs = (getattr(train, "inputs", None) or {}) if train is not None else {}
+    return {key[5:]: value for key, value in sorted(inputs.items()) if key.startswith("code:")}
 
 
 def _deployed_tag(text: str | None, where: str) -> str | None:

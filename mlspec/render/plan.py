@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlspec import __version__
+from mlspec.deploy import ct_state_artifact
 from mlspec.errors import SpecError
 from mlspec.render.pins import PINS, Pin
 from mlspec.spec.models import Spec
@@ -60,6 +61,10 @@ class ProjectPlan:
     def monitor_enabled(self) -> bool:
         drift = self.spec.triggers.drift
         return drift is not None and drift.enabled
+
+    @property
+    def state_artifact(self) -> str:
+        return ct_state_artifact(self.name)
 
     def workflow_file(self, kind: str) -> str:
         return f"mlspec-{self.name}-{kind}.yml"

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import deploy_path, read_deployment
+from mlspec.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
 from mlspec.errors import ServeError
 from mlspec.model_store import ARCHIVE_EXTENSION
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
 
-GH_ARTIFACT_PREFIX = "gh-artifact:"
 ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
 
 

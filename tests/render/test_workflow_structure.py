@@ -75,8 +75,8 @@ def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, l
             assert isinstance(job["timeout-minutes"], int), (path, job_id)
             if kind in expected:
                 assert job["permissions"] == expected[kind][job_id], (path, job_id)
-            elif kind == "cd":
-                assert job["permissions"] == {"contents": "read"}, (path, job_id)
+            elif kind == "cd":  # actions: read downloads the model artifact of the CT run
+                assert job["permissions"] == {"actions": "read", "contents": "read"}, (path, job_id)
             else:  # monitor: repository_dispatch needs contents: write, nothing else
                 assert set(job["permissions"]) == {"contents"}, (path, job_id)
 

@@ -436,7 +436,9 @@ class CI(StrictModel):
     )
     timeout_minutes: int = Field(60, ge=5, le=360, description="Timeout of each job.")
     actions: Literal["remote", "local"] = Field(
-        "remote", description="`remote`: use mlspec's published actions; `local`: `./actions/...` (developing mlspec)."
+        "remote",
+        description="`remote`: use mlspec's published actions at `actions_ref`; `local`: this repository's "
+        "own `actions/` folder, referenced as `$/actions/<step>` (for developing mlspec itself).",
     )
     actions_repository: str = Field(
         "mlspec/mlspec", pattern=REPOSITORY_PATTERN, description="Repository that hosts the mlspec actions."

@@ -9,6 +9,18 @@ import sys
 from types import FrameType
 
 
+def stop_group(child: subprocess.Popen, grace_seconds: float = 20) -> int:
+    """Stop ``child`` and its process group: SIGTERM, then SIGKILL after ``grace_seconds``."""
+    if child.poll() is None:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return int(child.returncode)
+
+
 def serve_bento(bento_tag: str, host: str, port: int) -> int:
     argv = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", host, "--port", str(port)]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
@@ -28,12 +40,6 @@ def serve_bento(bento_tag: str, host: str, port: int) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+        stop_group(child)
     # Stopped by a forwarded SIGINT/SIGTERM: a normal end.
     return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM, 130, 143) else int(code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -123,13 +122,9 @@ def start_server(spec: Path, port: int, log: Path) -> subprocess.Popen[str]:
 
 def stop_server(process: subprocess.Popen[str]) -> int:
     """Stop the server by its own process group; return its exit code (it must have exited)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    from mlspec.serve.server import stop_group
+
+    stop_group(process, grace_seconds=30)
     try:  # no worker of the group may survive
         os.killpg(process.pid, 0)
         survivors = True

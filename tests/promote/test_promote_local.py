@@ -95,3 +95,23 @@ def test_cli_without_runs_says_what_to_do(project) -> None:
     assert result.returncode == 1
     assert "no runs yet" in result.stderr and "Traceback" not in result.stderr
     assert RunStore(project).latest_id() is None
+
+
+@pytest.mark.parametrize("workflow_run, expected", [
+    ({}, ".mlspec/runs/{run}/model.bentomodel"),
+    ({"GITHUB_RUN_ID": "987654"}, "gh-artifact:987654/mlspec-breast-cancer-ct-state/runs/{run}/model.bentomodel"),
+])
+def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflow_run, expected) -> None:
+    """Locally the archive beside the run record; in Actions the file inside the CT run's state artifact."""
+    from mlspec.github.client import GitHubSettings
+    from mlspec.promote.commands import build_plan
+
+    record = make_record(project)
+    record.model.path = "model.bentomodel"
+    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True),
+                            GitHubSettings.from_env(workflow_run))
+    assert plan.deployment.model.artifact == expected.format(run=record.run_id)
+    record.model.path = None  # no archive exported: nothing to name
+    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True),
+                            GitHubSettings.from_env(workflow_run))
+    assert plan.deployment.model.artifact is None

@@ -37,13 +37,20 @@ function configuredLabel(finding, labels) {
   return match !== null && labels.includes(match[1]);
 }
 
+// The WebAssembly linter keeps state between calls and was seen to abort ("RuntimeError:
+// unreachable") after linting a few dozen files in one instance, each of which lints cleanly on its
+// own. So each file gets a fresh instance: the findings are the same, only isolated.
+async function lintFile(text, file) {
+  const lint = await createLinter();
+  return lint(text, file);
+}
+
 async function main() {
   const { labels, files } = parseArgs(process.argv.slice(2));
-  const lint = await createLinter();
   const findings = [];
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8");
-    for (const finding of lint(text, file)) {
+    for (const finding of await lintFile(text, file)) {
       if (!configuredLabel(finding, labels) && !selfRepositoryUses(finding)) findings.push(finding);
     }
   }

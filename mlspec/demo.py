@@ -101,9 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             failed = True
             break
+    from mlspec.record import RunStore
+
+    run_id = RunStore(project).latest_id() or "<run-id>"
     print("| step | result | time | output |\n|---|---|---|---|")
     for step in steps:
-        print(f"| mlspec {' '.join(step.argv)} | {step.status} | {step.seconds:.1f}s | {step.outputs} |")
+        outputs = step.outputs.replace("<run-id>", run_id)
+        print(f"| mlspec {' '.join(step.argv)} | {step.status} | {step.seconds:.1f}s | {outputs} |")
     print(f"\n{'demo failed' if failed else 'demo finished'}: everything is under {workspace}")
     return 1 if failed else 0
 

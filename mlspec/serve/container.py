@@ -41,10 +41,22 @@ def image_name(spec: Spec, model_version: str) -> str:
     return f"{prefix}{repository}:{model_version.lower()[:128]}"
 
 
+def has_buildx() -> bool:
+    """Whether the docker client has its buildx component (BuildKit builds need it since Docker 23)."""
+    try:
+        return subprocess.run(["docker", "buildx", "version"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def containerize(bento_tag: str, image: str) -> None:
     argv = [sys.executable, "-m", "bentoml", "containerize", bento_tag, "--backend", "docker",
             "--image-tag", image, "--opt", "network=host"]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
+    if "DOCKER_BUILDKIT" not in env and not has_buildx():
+        # BentoML forces DOCKER_BUILDKIT=1, which a client without buildx refuses; its Dockerfile
+        # (without BuildKit) also builds with the classic builder.
+        env["DOCKER_BUILDKIT"] = "0"
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         tail = "\n".join((result.stderr + "\n" + result.stdout).strip().splitlines()[-20:])

@@ -53,6 +53,7 @@ class ConditionOutcome(_Model):
 class CheckOutcome(_Model):
     name: str
     suite: str | None = None
+    dataset: str | None = None  # "train" / "test" for a single-dataset check run on each
     ran: bool = True
     reason: str = ""  # why it did not run
     conditions: list[ConditionOutcome] = Field(default_factory=list)

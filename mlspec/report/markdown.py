@@ -128,14 +128,16 @@ def _check_failed(check: CheckOutcome, fail_on: str) -> bool:
     return worst in ("FAIL", "ERROR") or (fail_on == "warn" and worst == "WARN")
 
 
-def _check_rank(check: CheckOutcome, fail_on: str) -> tuple[int, str]:
+def _check_rank(check: CheckOutcome, fail_on: str) -> tuple[int, str, str]:
     if _check_failed(check, fail_on):
-        return (_RANK.get(check.worst or "", 1), check.name)
-    if check.worst == "WARN":
-        return (3, check.name)
-    if not check.ran:
-        return (4, check.name)
-    return (5, check.name)
+        rank = _RANK.get(check.worst or "", 1)
+    elif check.worst == "WARN":
+        rank = 3
+    elif not check.ran:
+        rank = 4
+    else:
+        rank = 5
+    return (rank, check.name, check.dataset or "")
 
 
 def _check_line(check: CheckOutcome, fail_on: str) -> str:
@@ -147,7 +149,8 @@ def _check_line(check: CheckOutcome, fail_on: str) -> str:
         icon = "⏭️"
     else:
         icon = "✅"
-    suite = f" ({plain(check.suite, 100)})" if check.suite else ""
+    where = " · ".join(plain(part, 100) for part in (check.suite, check.dataset) if part)
+    suite = f" ({where})" if where else ""
     state = check.worst or ("did not run" if not check.ran else "no conditions")
     why = f": {plain(check.reason, 300)}" if not check.ran and check.reason else ""
     return f"- {icon} **{plain(check.name, 200)}**{suite}: {state}{why}"

@@ -124,3 +124,18 @@ def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitH
     ours = [c for c in github_standin.state.comments_on(info.number) if COMMENT_MARKER("breast-cancer") in c.body]
     assert len(ours) == 1 and "Data tests: passed" in ours[0].body
     assert github_standin.token not in first.stdout + second.stdout + first.stderr + second.stderr
+
+
+def test_a_check_run_on_train_and_test_names_each_dataset(project) -> None:
+    from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
+
+    def duplicates(dataset: str, category: str) -> CheckOutcome:
+        return CheckOutcome(name="DataDuplicates", suite="data_integrity", dataset=dataset,
+                            conditions=[ConditionOutcome(name="Duplicate data ratio is less or equal to 0%",
+                                                         category=category, details="Found 2.5% duplicate data")])
+
+    tests = {"data": TestOutcome(kind="data", passed=False, checks=[duplicates("test", "PASS"), duplicates("train", "FAIL")])}
+    text = _build(project, make_record(project, {"roc_auc": 0.98, "log_loss": 0.1}, tests=tests))
+    assert "- ❌ **DataDuplicates** (data_integrity · train): FAIL" in text
+    assert "- ✅ **DataDuplicates** (data_integrity · test): PASS" in text
+    assert text.index("(data_integrity · train)") < text.index("(data_integrity · test)")  # the failed one first

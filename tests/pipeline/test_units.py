@@ -143,6 +143,25 @@ def test_entrypoint_errors_name_the_entrypoint(project: Path) -> None:
     )
 
 
+def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_path: Path) -> None:
+    import time
+    import types
+
+    import pandas as pd
+
+    from mlspec.pipeline.training import TrainingError, call_entrypoint
+
+    (project / "src" / "slow.py").write_text("import time\n\ndef train(X, y, params):\n    time.sleep(60)\n")
+    tables = types.SimpleNamespace(X_train=pd.DataFrame({"a": [1.0, 2.0]}), y_train=pd.Series([0, 1]))
+    start = time.perf_counter()
+    with pytest.raises(TrainingError) as info:
+        call_entrypoint(project, "src/slow.py:train", tables, {}, tmp_path / "train.log", timeout_minutes=0.01)
+    assert time.perf_counter() - start < 10
+    assert str(info.value).startswith(
+        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.01)")
+    assert "mlspec: stopped after train.timeout_minutes (0.01)" in (tmp_path / "train.log").read_text()
+
+
 def test_unknown_check_and_condition_names_suggest_close_ones() -> None:
     from mlspec.pipeline.checks import build_check
     from mlspec.spec.models import Check

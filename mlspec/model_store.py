@@ -50,12 +50,28 @@ def get_model(tag: str):  # -> bentoml.Model
         ) from None
 
 
-def load_model(tag: str) -> Any:
-    """The fitted object saved under ``tag``."""
+PICKLABLE_MODULE = "bentoml.picklable_model"
+
+
+def load_stored(model: Any) -> Any:
+    """The fitted object of a bentoml Model: mlspec's `model.pkl` (cloudpickle), or a model saved
+    with `bentoml.picklable_model` (deprecated in BentoML 1.4, still read)."""
+    if (model.info.module or "") == PICKLABLE_MODULE:
+        import warnings
+
+        import bentoml
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bentoml.picklable_model.load_model(model)
     import cloudpickle
 
-    ref = get_model(tag)
-    return cloudpickle.loads(Path(ref.path_of(MODEL_FILE)).read_bytes())
+    return cloudpickle.loads(Path(model.path_of(MODEL_FILE)).read_bytes())
+
+
+def load_model(tag: str) -> Any:
+    """The fitted object saved under ``tag``."""
+    return load_stored(get_model(tag))
 
 
 def model_metadata(tag: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,10 +112,10 @@ def load_served_model(deployment: Deployment | None, search_paths: list[Path] | 
     except ImportError as exc:  # pragma: no cover - bentoml is a dependency
         return None, f"bentoml is not importable ({exc})"
     try:
+        from mlspec.model_store import load_stored
+
         stored = bentoml.models.get(tag)
-        with warnings.catch_warnings():  # picklable_model is deprecated in 1.4 but it is the model contract
-            warnings.simplefilter("ignore", DeprecationWarning)
-            model = bentoml.picklable_model.load_model(stored)
+        model = load_stored(stored)  # mlspec's model.pkl, or a bentoml.picklable_model model
     except NotFound:
         return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
                       "or train it here to get prediction drift")

@@ -23,6 +23,7 @@ def build_command(spec: str, model_version: str | None = None, env: str | None =
         for key, value in modelref.locate(loaded, env).items():
             print(f"{key}={value}")
         return 0
+    from mlspec.model_store import load_stored
     from mlspec.serve import bento, codegen
 
     choice = modelref.choose_model(loaded, model_version, env)
@@ -34,7 +35,7 @@ def build_command(spec: str, model_version: str | None = None, env: str | None =
     model = modelref.ensure_in_store(choice)
     info = modelref.model_info(model, loaded.spec.evaluate.task)
     codegen.check_model_info(info)
-    packages = bento.packages_for(info, modelref.loaded_model(model, info))
+    packages = bento.packages_for(info, load_stored(model))
     service = codegen.generate(loaded.spec, info, packages, git_commit=choice.git_commit)
     folder = bento.service_dir(loaded.root, loaded.spec.service_name)
     bento.write_context(folder, service)

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlspec.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
 from mlspec.errors import ServeError
-from mlspec.model_store import ARCHIVE_EXTENSION
+from mlspec.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
 
@@ -176,7 +176,7 @@ def model_info(model: Any, spec_task: str) -> ModelInfo:
     """Read features, dtypes, task and classes from the model's metadata (the model contract)."""
     meta: dict[str, Any] = dict(model.info.metadata)
     module = model.info.module or ""
-    if module == "bentoml.picklable_model":
+    if module == PICKLABLE_MODULE:
         loader = LOADER_PICKLABLE
     elif Path(model.path_of("model.pkl")).is_file():
         loader = LOADER_CLOUDPICKLE
@@ -198,17 +198,3 @@ def model_info(model: Any, spec_task: str) -> ModelInfo:
         metadata=meta,
     )
 
-
-def loaded_model(model: Any, info: ModelInfo) -> Any:
-    """The fitted object, loaded in this process (to find which packages it needs)."""
-    if info.loader == LOADER_PICKLABLE:
-        import warnings
-
-        import bentoml
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # picklable_model is deprecated in 1.4 but is the contract
-            return bentoml.picklable_model.load_model(model)
-    import cloudpickle
-
-    return cloudpickle.loads(Path(model.path_of(info.model_file)).read_bytes())

@@ -87,23 +87,22 @@ class ChurnProject:
 def _save_model(train_file: Path, train_frame, train_digest: str) -> str:
     import importlib.util
 
-    import bentoml
+    from mlspec.model_store import save_model
 
     spec = importlib.util.spec_from_file_location("churn_train", train_file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     model = module.train(train_frame[FEATURES], train_frame["churned"], {})
-    saved = bentoml.picklable_model.save_model(
+    # Saved as `mlspec train` saves it (mlspec.model_store), so prediction drift loads what CT produces.
+    return save_model(
         "churn", model,
-        signatures={"predict": {"batchable": False}, "predict_proba": {"batchable": False}},
         labels={"project": "churn"},
         metadata={"project": "churn", "run_id": "test-run", "task": "binary", "label": "churned",
                   "features": FEATURES, "dtypes": {"income": "float", "age": "int", "tenure": "float", "plan": "str"},
                   "categorical": ["plan"], "classes": [0, 1], "data": {"train": train_digest}, "params": {},
                   "git_commit": "0" * 40, "spec_digest": "test"},
     )
-    return str(saved.tag)
 
 
 @pytest.fixture(scope="session")

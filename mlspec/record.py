@@ -82,7 +82,7 @@ class ModelRef(_Model):
 
 
 class Change(_Model):
-    kind: Literal["data", "config", "code", "environment", "first-run"]
+    kind: Literal["data", "config", "code", "environment", "first-run", "drift"]
     what: str  # file path or spec key
     detail: str = ""  # e.g. "+1,204 rows"
 

@@ -3,6 +3,7 @@ since the previous run. Also git and CI trigger facts for the record."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -36,11 +37,57 @@ def git_toplevel(root: Path) -> Path | None:
     return Path(top) if top else None
 
 
+DRIFT_EVENT_PREFIX = "mlspec-drift-"  # repository_dispatch event type sent by `mlspec drift --dispatch`
+MAX_REASON_CHARS = 300
+
+
+def _one_line(value: Any, limit: int = MAX_REASON_CHARS) -> str | None:
+    """Untrusted text from an event payload as one bounded line, or None when it is not text."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _drift_trigger(event_path: str | None) -> dict[str, str]:
+    """The drift summary of a `repository_dispatch` of type `mlspec-drift-<project>` (the event file
+    GitHub writes for the run): what the monitor found, e.g. "feature `income` drifted (score 0.31 > 0.2)"."""
+    if not event_path:
+        return {}
+    try:
+        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    action = event.get("action") if isinstance(event, dict) else None
+    payload = event.get("client_payload") if isinstance(event, dict) else None
+    if not isinstance(action, str) or not action.startswith(DRIFT_EVENT_PREFIX) or not isinstance(payload, dict):
+        return {}
+    found = {"drift": _one_line(payload.get("summary")) or "drift found (no summary in the dispatch)"}
+    environment = _one_line(payload.get("environment"), 64)
+    if environment:
+        found["drift_environment"] = environment
+    run_url = _one_line(payload.get("run_url"), 500)
+    if run_url and run_url.startswith("https://"):
+        found["drift_run"] = run_url
+    return found
+
+
 def trigger() -> dict[str, Any]:
     names = {"event": "GITHUB_EVENT_NAME", "actor": "GITHUB_ACTOR", "ref": "GITHUB_REF", "sha": "GITHUB_SHA",
              "run_id": "GITHUB_RUN_ID", "repository": "GITHUB_REPOSITORY"}
     found = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}
+    if found.get("event") == "repository_dispatch":
+        found.update(_drift_trigger(os.environ.get("GITHUB_EVENT_PATH")))
     return found or {"event": "local"}
+
+
+def drift_change(record: RunRecord) -> list[Change]:
+    """A run started by the drift monitor says so first."""
+    summary = record.trigger.get("drift") if record.trigger else None
+    if not summary:
+        return []
+    where = str(record.trigger.get("drift_environment") or "the monitored data")
+    return [Change(kind="drift", what=where, detail=str(summary))]
 
 
 def _rows_detail(old: int | None, new: int | None) -> str:

@@ -332,12 +332,13 @@ def new_record(loaded: Any, store: RunStore, cache: StatCache, inputs: Inputs) -
 
 
 def finish_record(ctx: Context, previous: RunRecord | None) -> None:
-    from mlspec.pipeline.changes import compute_changes
+    from mlspec.pipeline.changes import compute_changes, drift_change
 
     record = ctx.record
     record.data = data_records(ctx)
     code = {k[5:]: v for k, v in ctx.inputs.components["train"].items() if k.startswith("code:")}
-    record.changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
+    changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
+    record.changes = drift_change(record) + changes
     record.changes_baseline = baseline  # type: ignore[attr-defined]
     statuses = [s.status for s in record.stages]
     record.status = "failed" if "failed" in statuses else "passed"

@@ -218,6 +218,8 @@ def _change_line(change: Any) -> str:
         return f"- the spec changed at {what}{detail}"
     if change.kind == "code":
         return f"- the training code {what} changed{detail}"
+    if change.kind == "drift":
+        return f"- retrained because the drift monitor found drift in {what}: {plain(change.detail, 300)}"
     return f"- the environment changed: {what}{detail}"
 
 
@@ -225,7 +227,8 @@ def _why(record: RunRecord) -> list[str]:
     lines = ["#### Why this run", ""]
     lines += [_change_line(c) for c in record.changes] or ["- nothing changed since the previous run (a rerun)"]
     if record.trigger:
-        parts = [f"{plain(k, 50)}: {code(v)}" for k, v in sorted(record.trigger.items()) if v not in (None, "")]
+        parts = [f"{plain(k, 50)}: {code(v)}" for k, v in sorted(record.trigger.items())
+                 if v not in (None, "") and not k.startswith("drift")]  # drift: its own line above
         if parts:
             lines.append(f"- trigger: {', '.join(parts)}")
     return lines

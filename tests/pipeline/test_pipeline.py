@@ -306,6 +306,34 @@ def test_changes_relative_to_the_champion_and_ci_trigger(clean_run, tmp_path: Pa
     assert record.git.commit is None  # the clone is not a git repository: null, not an error
 
 
+def test_a_drift_dispatch_is_recorded_as_the_reason_and_reported(clean_run, tmp_path: Path) -> None:
+    """CT started by `mlspec drift --dispatch` (a repository_dispatch) says why, from the event's payload."""
+    root = clone_project(clean_run[0], tmp_path / "p")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "mlspec-drift-synth", "client_payload": {
+        "project": "synth", "environment": "production",
+        "summary": "feature `x1` drifted (score 0.31 > 0.2)\n<img src=x onerror=alert(1)>",
+        "run_url": "https://github.com/o/r/actions/runs/7"}}))
+    env = {"GITHUB_EVENT_NAME": "repository_dispatch", "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": "abc123"}
+    result = run_mlspec("run", "--force", cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    record = latest(root)
+    summary = "feature `x1` drifted (score 0.31 > 0.2) <img src=x onerror=alert(1)>"
+    assert (record.changes[0].kind, record.changes[0].what, record.changes[0].detail) == ("drift", "production", summary)
+    assert record.trigger["drift_run"] == "https://github.com/o/r/actions/runs/7"
+    report = run_mlspec("report", "--output", str(tmp_path / "report.md"), cwd=root, env=env)
+    assert report.returncode == 0, report.stderr
+    text = (tmp_path / "report.md").read_text()
+    assert ("- retrained because the drift monitor found drift in `production`: feature `x1` drifted "
+            "(score 0.31 > 0.2) &lt;img src=x onerror=alert(1)>") in text
+
+    other = tmp_path / "other.json"  # a dispatch of another kind is no drift
+    other.write_text(json.dumps({"action": "deploy", "client_payload": {"summary": "not drift"}}))
+    result = run_mlspec("run", "--force", cwd=root, env={**env, "GITHUB_EVENT_PATH": str(other)})
+    assert result.returncode == 0, result.stderr
+    assert not any(c.kind == "drift" for c in latest(root).changes)
+
+
 def test_interrupted_run_leaves_latest_and_earlier_runs_intact(trained, tmp_path: Path) -> None:
     root = clone_project(trained, tmp_path / "p")
     before = latest(root)

@@ -10,125 +10,19 @@ mlspec CLI, deepchecks, scikit-learn, BentoML and git.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
 
+from tests.e2e.loop import Loop, job_log
 from tests.github_standin import GitHubStandIn
-from tests.helpers import ROOT, copy_example, git, init_repo, run_mlspec
-from tests.path_filters import triggers
-from tests.workflow_harness import ArtifactStore, JobResult, WorkflowHarness
+from tests.helpers import copy_example, git, init_repo, run_mlspec
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
-VENV_BIN = Path(__import__("sys").executable).parent
-WORKFLOWS = Path(".github/workflows")
 PROJECT = "breast-cancer"
-
-
-class Loop:
-    """The repository, the GitHub stand-in and helpers to push commits and run workflows."""
-
-    def __init__(self, work: Path, gh: GitHubStandIn, bentoml_home: Path) -> None:
-        self.work = work
-        self.gh = gh
-        self.bentoml_home = bentoml_home
-        self.artifacts = ArtifactStore(bentoml_home.parent / "artifacts")
-        self.run_number = 100
-        self.last_ct_run = ""
-
-    def workflow(self, kind: str) -> Path:
-        return self.work / WORKFLOWS / f"mlspec-{PROJECT}-{kind}.yml"
-
-    def push_paths(self, kind: str) -> list[str]:
-        workflow = yaml.safe_load(self.workflow(kind).read_text())
-        on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
-        return list(on["push"]["paths"])
-
-    def commit(self, message: str) -> tuple[str, str, list[str]]:
-        before = git("rev-parse", "HEAD", cwd=self.work)
-        git("add", "-A", cwd=self.work)
-        git("commit", "-q", "-m", message, cwd=self.work)
-        git("push", "-q", "origin", "main", cwd=self.work)
-        after = git("rev-parse", "HEAD", cwd=self.work)
-        changed = git("diff", "--name-only", before, after, cwd=self.work).splitlines()
-        return before, after, changed
-
-    def started(self, kind: str, changed: list[str]) -> bool:
-        paths = self.push_paths(kind)
-        return any(triggers(paths, path) for path in changed)
-
-    def new_run(self) -> str:
-        """A new workflow run id (the jobs of one run share it, and its artifacts)."""
-        self.run_number += 1
-        return str(self.run_number)
-
-    def harness(self, event_name: str, event: dict[str, Any], sha: str, ref: str = "refs/heads/main",
-                run_id: str | None = None, bentoml_home: Path | None = None) -> WorkflowHarness:
-        return WorkflowHarness(
-            self.work,
-            actions_dir=ROOT / "actions",
-            path_prepend=[VENV_BIN],
-            github={
-                "event_name": event_name,
-                "event": event,
-                "sha": sha,
-                "ref": ref,
-                "repository": self.gh.repository,
-                "repository_owner": self.gh.state.owner,
-                "api_url": self.gh.api_url,
-                "token": self.gh.token,
-                "run_id": run_id or self.new_run(),
-            },
-            artifacts=self.artifacts,
-            base_env={**_clean_env(), "BENTOML_HOME": str(bentoml_home or self.bentoml_home),
-                      "MLSPEC_GITHUB_RETRY_BASE_SECONDS": "0.01"},
-        )
-
-    def run_ct(self, before: str, after: str) -> tuple[JobResult, JobResult]:
-        """CT on a push: the pipeline job on a fresh runner (no .mlspec state), then the promote job."""
-        shutil.rmtree(self.work / ".mlspec", ignore_errors=True)
-        event = {"before": before, "after": after, "ref": "refs/heads/main"}
-        run_id = self.new_run()
-        pipeline = self.harness("push", event, after, run_id=run_id).run_job(self.workflow("ct"), "pipeline")
-        shutil.rmtree(self.work / ".mlspec", ignore_errors=True)  # the promote job runs on another runner
-        promote = self.harness("push", event, after, run_id=run_id).run_job(self.workflow("ct"), "promote",
-                                                                            needs={"pipeline": pipeline})
-        self.last_ct_run = run_id
-        return pipeline, promote
-
-    def run_dir(self) -> Path:
-        """The latest run of the last CT workflow run, as its uploaded state artifact holds it."""
-        runs = self.artifacts.folder(self.last_ct_run, f"mlspec-{PROJECT}-ct-state") / "runs"
-        return runs / (runs / "latest").read_text().strip()
-
-    def record(self) -> dict[str, Any]:
-        return json.loads((self.run_dir() / "record.json").read_text())
-
-    def merge(self, pull_number: int) -> tuple[str, str, list[str]]:
-        """Merge a promotion PR: its deploy file lands on main (locally, on origin and in the stand-in)."""
-        pull = self.gh.state.pulls[pull_number]
-        branch = pull.head
-        deploy = self.gh.state.file_text(branch, "deploy/staging.yaml")
-        assert deploy is not None
-        (self.work / "deploy" / "staging.yaml").write_text(deploy)
-        self.gh.state.put_file("main", "deploy/staging.yaml", deploy, f"Merge pull request #{pull_number}")
-        pull.state = "closed"
-        return self.commit(f"Merge pull request #{pull_number} from {branch}")
-
-
-def _clean_env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
-
-
-def _log(job: JobResult) -> str:
-    return "\n".join(job.log)[-8000:]
 
 
 @pytest.fixture
@@ -143,7 +37,7 @@ def loop(tmp_path: Path):
     assert run_mlspec("render", cwd=work).returncode == 0
     init_repo(work, remote=tmp_path / "remote.git")
     with GitHubStandIn() as gh:
-        yield Loop(work, gh, tmp_path / "bentoml")
+        yield Loop(work, gh, tmp_path / "bentoml", PROJECT)
         assert gh.violations == []
 
 
@@ -153,9 +47,9 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     # -- 1. A first CT run (by hand: workflow_dispatch) trains, passes the gate, opens a promotion PR.
     head = git("rev-parse", "HEAD", cwd=loop.work)
     pipeline, promote = loop.run_ct(head, head)
-    assert pipeline.status == "success", _log(pipeline)
+    assert pipeline.status == "success", job_log(pipeline)
     assert pipeline.outputs["gate"] == "passed"
-    assert promote.status == "success", _log(promote)
+    assert promote.status == "success", job_log(promote)
     assert [p.number for p in gh.state.open_pulls()] == [1]
     first = gh.state.pulls[1]
     assert first.head == f"mlspec/promote/{PROJECT}/staging"
@@ -166,7 +60,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     # Rerunning the promotion is idempotent: still one PR, no new commit on its branch.
     branch_sha = gh.state.branch_sha(first.head)
     again = loop.harness("push", {}, head, run_id=loop.last_ct_run).run_job(loop.workflow("ct"), "promote", needs={"pipeline": pipeline})
-    assert again.status == "success", _log(again)
+    assert again.status == "success", job_log(again)
     assert [p.number for p in gh.state.open_pulls()] == [1]
     assert gh.state.branch_sha(first.head) == branch_sha
 
@@ -174,7 +68,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     for _ in range(2):
         ci = loop.harness("pull_request", {"number": 1, "pull_request": {"number": 1, "title": "$(id) ${{ x }}"}},
                           head, ref="refs/pull/1/merge").run_job(loop.workflow("ci"))
-        assert ci.status == "success", _log(ci)
+        assert ci.status == "success", job_log(ci)
     comments = gh.state.comments_on(1)
     assert len(comments) == 1 and f"mlspec-report:{PROJECT}" in comments[0].body
 
@@ -186,7 +80,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     cd_home = loop.bentoml_home.parent / "cd-bentoml"
     cd = loop.harness("push", {"before": before, "after": after}, after, bentoml_home=cd_home).run_job(
         loop.workflow("cd"), "build-staging")
-    assert cd.status == "success", _log(cd)
+    assert cd.status == "success", job_log(cd)
     assert f"imported model {first_tag} from" in cd.stdout()
     assert f"for model {first_tag}" in cd.stdout()  # the service is built for exactly the promoted version
     assert (cd_home / "models" / PROJECT / first_tag.split(":")[1]).is_dir()
@@ -200,12 +94,12 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     before, after, changed = loop.commit("More trees")
     assert changed == ["mlproject.yaml"] and loop.started("ct", changed)
     pipeline, promote = loop.run_ct(before, after)
-    assert pipeline.status == "success", _log(pipeline)
-    assert pipeline.outputs["gate"] == "passed", _log(pipeline)
+    assert pipeline.status == "success", job_log(pipeline)
+    assert pipeline.outputs["gate"] == "passed", job_log(pipeline)
     assert {"kind": "config", "what": "train.params.n_estimators", "detail": "100 -> 150"} in loop.record()["changes"]
     assert "train.params.n_estimators" in pipeline.summary
     # A good change passes the gate and updates the one promotion PR with the newer candidate.
-    assert promote.status == "success", _log(promote)
+    assert promote.status == "success", job_log(promote)
     newer_tag = loop.record()["model"]["tag"]
     open_pulls = gh.state.open_pulls()
     assert len(open_pulls) == 1
@@ -218,7 +112,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     before, after, changed = loop.commit("Document the training code")
     assert changed == ["src/train.py"] and loop.started("ct", changed)
     pipeline, _promote = loop.run_ct(before, after)
-    assert pipeline.status == "success", _log(pipeline)
+    assert pipeline.status == "success", job_log(pipeline)
     assert {"kind": "code", "what": "src/train.py", "detail": "modified since the champion's run"} in \
         loop.record()["changes"]
     assert "src/train.py" in pipeline.summary
@@ -231,7 +125,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     before, after, changed = loop.commit("Drop 30 training rows")
     assert changed == ["data/train.csv"] and loop.started("ct", changed) and not loop.started("cd", changed)
     pipeline, promote = loop.run_ct(before, after)
-    assert [s["status"] for s in loop.record()["stages"]] == ["passed"] * 4, _log(pipeline)
+    assert [s["status"] for s in loop.record()["stages"]] == ["passed"] * 4, job_log(pipeline)
     detail = f"-30 rows ({len(frame)} -> {len(frame) - 30})"
     assert {"kind": "data", "what": "data/train.csv", "detail": detail} in loop.record()["changes"]
     assert "data/train.csv" in pipeline.summary and detail in pipeline.summary
@@ -243,7 +137,7 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     before, after, changed = loop.commit("A stump")
     assert loop.started("ct", changed)
     pipeline, promote = loop.run_ct(before, after)
-    assert pipeline.outputs["gate"] != "passed", _log(pipeline)
+    assert pipeline.outputs["gate"] != "passed", job_log(pipeline)
     assert promote.status == "skipped"
     assert {n: (p.state, gh.state.branch_sha(p.head)) for n, p in gh.state.pulls.items()} == pulls_before
 

@@ -9,7 +9,7 @@ from mlspec.errors import EXIT_OK, MlspecError
 from mlspec.fsio import atomic_write_text
 
 SPEC_TEMPLATE = """\
-# yaml-language-server: $schema=https://mlspec.dev/schemas/mlproject.schema.json
+# yaml-language-server: $schema={schema_url}
 # The spec of this project. Reference: `mlspec schema`, or the README's "The spec" section.
 apiVersion: mlspec/v1
 name: {name}
@@ -22,6 +22,24 @@ train:
   params: {{n_estimators: 100, max_depth: 6}}
 evaluate:
   task: binary
+tests:
+  data:
+    suites: [data_integrity, train_test_validation]
+    checks:
+      # Radius, perimeter and area are geometric functions of each other, so each of the "mean",
+      # "error" and "worst" groups has 3 pairs correlated near 1 by construction (9 in all):
+      # allow exactly those, and fail on any other near-duplicate feature.
+      - name: FeatureFeatureCorrelation
+        conditions:
+          - {{name: max_number_of_pairs_above_threshold, params: {{threshold: 0.99, n_pairs: 9}}}}
+      # A few features predict the diagnosis well on their own (that is the point of the dataset);
+      # flag only a feature that is almost the label (leakage), or whose power shifts train vs test.
+      - name: FeatureLabelCorrelationChange
+        conditions:
+          - {{name: feature_pps_in_train_less_than, params: {{threshold: 0.9}}}}
+          - {{name: feature_pps_difference_less_than, params: {{threshold: 0.3}}}}
+  model:
+    suites: [model_evaluation]
 gates:
   - {{metric: roc_auc, min: 0.9}}
   - {{metric: roc_auc, min_delta: 0.0, allow_missing_champion: true}}
@@ -62,13 +80,20 @@ def _project_name(directory: Path, name: str | None) -> str:
     return slug
 
 
+def schema_url() -> str:
+    """The JSON Schema of this mlspec version, from the repository that hosts mlspec's actions."""
+    from mlspec import __version__
+
+    return f"https://raw.githubusercontent.com/mlspec/mlspec/v{__version__}/schemas/mlproject.schema.json"
+
+
 def init_command(directory: str = ".", name: str | None = None) -> int:
     from mlspec.datasets import write_split
 
     target = Path(directory)
     project = _project_name(target, name)
     files = {
-        "mlproject.yaml": SPEC_TEMPLATE.format(name=project),
+        "mlproject.yaml": SPEC_TEMPLATE.format(name=project, schema_url=schema_url()),
         "src/train.py": TRAIN_TEMPLATE,
         ".gitignore": GITIGNORE,
         "deploy/.gitkeep": "",

@@ -1,4 +1,4 @@
-"""Every bundled example passes its own pipeline: the data and model tests its spec declares, the
+"""Every bundled example, and the project `mlspec init` scaffolds, passes its own pipeline: the data and model tests its spec declares, the
 training, the evaluation and the gates of its first environment. An example whose CT fails out of
 the box would teach users to ignore red checks."""
 
@@ -21,12 +21,16 @@ def test_the_examples_are_found() -> None:
     assert [str(p) for p in EXAMPLES] == ["breast-cancer", "monorepo/projects/diabetes", "monorepo/projects/wine"]
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=str)
-def test_example_pipeline_and_gate_pass(example: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("example", [*EXAMPLES, "mlspec init"], ids=str)
+def test_example_pipeline_and_gate_pass(example: Path | str, tmp_path: Path) -> None:
     import shutil
 
-    project = tmp_path / example.name
-    shutil.copytree(ROOT / "examples" / example, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+    if example == "mlspec init":  # the scaffold is an example too: the first thing a user runs
+        project = tmp_path / "scaffold"
+        assert run_mlspec("init", str(project)).returncode == 0
+    else:
+        project = tmp_path / example.name
+        shutil.copytree(ROOT / "examples" / example, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
     env = {"BENTOML_HOME": str(tmp_path / "bentoml"), **{k: "" for k in os.environ if k.startswith("GITHUB_")}}
     run = run_mlspec("run", cwd=project, env=env)
     assert run.returncode == 0, run.stdout + run.stderr

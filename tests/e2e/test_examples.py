@@ -1,6 +1,6 @@
-"""Every bundled example, and the project `mlspec init` scaffolds, passes its own pipeline: the data and model tests its spec declares, the
-training, the evaluation and the gates of its first environment. An example whose CT fails out of
-the box would teach users to ignore red checks."""
+"""Every bundled example, and the project `mlspec init` scaffolds, passes its own pipeline: the
+data and model tests its spec declares, the training, the evaluation and the gates of its first
+environment. An example whose CT fails out of the box would teach users to ignore red checks."""
 
 from __future__ import annotations
 

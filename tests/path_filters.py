@@ -30,3 +30,18 @@ def triggers(paths: list[str], file: str) -> bool:
         if glob_regex(pattern.lstrip("!")).match(file):
             hit = not negated
     return hit
+
+
+def ci_filters(workflow: dict) -> str:
+    """The `+regex`/`-regex` lines a rendered CI workflow's change-detection step matches files with."""
+    step = next(s for s in workflow["jobs"]["changes"]["steps"] if s.get("id") == "changes")
+    return step["env"]["MLSPEC_PATH_FILTERS"]
+
+
+def ci_relevant(filters: str, file: str) -> bool:
+    """Python's reading of those lines (the step itself uses bash's `[[ =~ ]]`): last match wins."""
+    hit = False
+    for line in filters.splitlines():
+        if line and re.search(line[1:], file):
+            hit = line[0] == "+"
+    return hit

@@ -63,6 +63,12 @@ class ProjectPlan:
         return drift is not None and drift.enabled
 
     @property
+    def ci_filters(self) -> str:
+        """The CI path filters as lines `+<regex>` / `-<regex>` (a `!` pattern), for the job that
+        decides whether a pull request touches the project; GitHub's order applies: last match wins."""
+        return "\n".join(("-" if g.startswith("!") else "+") + glob_to_ere(g.lstrip("!")) for g in self.ci_paths)
+
+    @property
     def state_artifact(self) -> str:
         return ct_state_artifact(self.name)
 
@@ -71,6 +77,30 @@ class ProjectPlan:
 
     def template_context(self) -> dict[str, Any]:
         return {"p": self, "spec": self.spec, "pins": self.pins}
+
+
+_ERE_SPECIAL = set(".^$+(){}|\\")
+
+
+def glob_to_ere(pattern: str) -> str:
+    """A GitHub path-filter glob as an anchored POSIX extended regex (bash `[[ =~ ]]`, Python `re`):
+    `**/` is zero or more folders, `**` anything, `*` and `?` stay within one folder, `[...]` a class."""
+    out, i = "^", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
+            end = pattern.index("]", i + 1)
+            out, i = out + pattern[i:end + 1], end + 1
+        else:
+            out, i = out + ("\\" + pattern[i] if pattern[i] in _ERE_SPECIAL else pattern[i]), i + 1
+    return out + "$"
 
 
 def _where(key: str, spec_path: str) -> str:

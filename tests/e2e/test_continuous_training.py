@@ -65,9 +65,15 @@ def test_every_change_triggers_ct_and_only_good_models_reach_staging(loop: Loop)
     assert gh.state.branch_sha(first.head) == branch_sha
 
     # The PR's own CI run comments once; a second push edits the same comment.
+    # (The workspace is main's HEAD, not a pull request merge commit, so CI's change detection runs
+    # the pipeline, as for any PR touching the project; tests/render/test_harness.py shows the skip.)
     for _ in range(2):
-        ci = loop.harness("pull_request", {"number": 1, "pull_request": {"number": 1, "title": "$(id) ${{ x }}"}},
-                          head, ref="refs/pull/1/merge").run_job(loop.workflow("ci"))
+        event = {"number": 1, "pull_request": {"number": 1, "title": "$(id) ${{ x }}"}}
+        changes = loop.harness("pull_request", event, head, ref="refs/pull/1/merge").run_job(
+            loop.workflow("ci"), "changes")
+        assert changes.outputs == {"relevant": "true"}
+        ci = loop.harness("pull_request", event, head, ref="refs/pull/1/merge").run_job(
+            loop.workflow("ci"), "pipeline", needs={"changes": changes})
         assert ci.status == "success", job_log(ci)
     comments = gh.state.comments_on(1)
     assert len(comments) == 1 and f"mlspec-report:{PROJECT}" in comments[0].body

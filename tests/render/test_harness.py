@@ -154,7 +154,9 @@ def test_rendered_ci_workflow_runs_the_pipeline(tmp_path: Path) -> None:
         work, actions_dir=ROOT / "actions", path_prepend=[VENV_BIN],
         github={"sha": head, "event": {"number": 1, "pull_request": {"number": 1, "title": "${{ secrets.X }} $(id)"}}},
     )
-    job = harness.run_job(workflow)
+    changes = harness.run_job(workflow, "changes")  # HEAD is no merge commit here: the pipeline runs
+    assert changes.outputs == {"relevant": "true"}, changes.log
+    job = harness.run_job(workflow, "pipeline", needs={"changes": changes})
     log = "\n".join(job.log)
     ran = [s.name for s in job.steps if s.depth == 1 and s.kind == "run" and s.outcome != "skipped"]
     assert ran[:4] == ["Set up Python", "Install mlspec", "Validate the spec", "Check the rendered workflows"] or \
@@ -210,3 +212,44 @@ def test_cd_builds_only_the_environment_whose_deploy_file_changed(tmp_path: Path
     only_detection.write_text(yaml.safe_dump({"on": "push", "jobs": {"build-staging": detect}}))
     result = changed.run_job(only_detection)
     assert result.step("Did this push change the deployment?").outputs == {"changed": "true"}
+
+
+def test_ci_pipeline_runs_only_for_pull_requests_touching_the_project(tmp_path: Path) -> None:
+    """The `changes` job of the rendered CI workflows, run by bash on real merge commits (as
+    actions/checkout checks out a pull request) in a monorepo of two projects."""
+    from tests.render.specs import VARIANTS, write_repo
+
+    write_repo(tmp_path, VARIANTS["monorepo"])
+    assert run_mlspec("render", cwd=tmp_path).returncode == 0
+    (tmp_path / "README.md").write_text("# models\n")
+    init_repo(tmp_path)
+
+    def pull_request(branch: str, path: str) -> dict[str, str]:
+        git("checkout", "-q", "-b", branch, "main", cwd=tmp_path)
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((target.read_text() if target.exists() else "") + f"# changed on {branch}\n")
+        git("add", "-A", cwd=tmp_path)
+        git("commit", "-q", "-m", branch, cwd=tmp_path)
+        git("checkout", "-q", "--detach", "main", cwd=tmp_path)
+        git("merge", "-q", "--no-ff", "-m", f"Merge {branch} into main", branch, cwd=tmp_path)  # refs/pull/N/merge
+        relevant = {}
+        for project in ("churn", "fraud"):
+            workflow = tmp_path / ".github" / "workflows" / f"mlspec-{project}-ci.yml"
+            job = WorkflowHarness(tmp_path, actions_dir=ROOT / "actions").run_job(workflow, "changes")
+            assert job.status == "success", job.log
+            relevant[project] = job.outputs["relevant"]
+        git("checkout", "-q", "main", cwd=tmp_path)
+        return relevant
+
+    assert pull_request("docs", "README.md") == {"churn": "false", "fraud": "false"}
+    assert pull_request("churn-data", "models/churn/data/train.csv") == {"churn": "true", "fraud": "false"}
+    assert pull_request("fraud-code", "models/fraud/src/features/new.py") == {"churn": "false", "fraud": "true"}
+    assert pull_request("churn-ci", ".github/workflows/mlspec-churn-ci.yml") == {"churn": "true", "fraud": "false"}
+
+    # The pipeline job waits for that answer and is skipped (a passing required check) on "false".
+    workflow = tmp_path / ".github" / "workflows" / "mlspec-churn-ci.yml"
+    harness = WorkflowHarness(tmp_path, actions_dir=ROOT / "actions")
+    skipped = harness.run_job(workflow, "pipeline", needs={"changes": type("R", (), {
+        "status": "success", "outputs": {"relevant": "false"}})()})
+    assert skipped.status == "skipped" and skipped.steps == []

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from mlspec import __version__
-from tests.path_filters import triggers
+from tests.path_filters import ci_filters, ci_relevant, triggers
 from tests.helpers import EXAMPLES, git, run_mlspec
 from tests.render.specs import BASE, VARIANTS, merged, write_repo
 
@@ -108,12 +108,20 @@ def test_monorepo_projects_do_not_trigger_each_other(tmp_path: Path) -> None:
         "fraud": ["models/fraud/data/test.csv", "models/fraud/mlproject.yaml", "models/fraud/src/train.py"],
     }
     for project, other in (("churn", "fraud"), ("fraud", "churn")):
-        for kind, event in (("ci", "pull_request"), ("ct", "push")):
-            workflow = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-{kind}.yml").read_text())
-            paths = workflow[True][event]["paths"]  # PyYAML reads the key `on` as True
-            assert all(triggers(paths, f) for f in files[project]), (project, kind, paths)
-            assert not any(triggers(paths, f) for f in files[other]), (project, kind, paths)
-            assert not triggers(paths, f"models/{project}/deploy/production.yaml"), "deploy/ is not a CT trigger"
+        ct = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-ct.yml").read_text())
+        paths = ct[True]["push"]["paths"]  # PyYAML reads the key `on` as True
+        assert all(triggers(paths, f) for f in files[project]), (project, paths)
+        assert not any(triggers(paths, f) for f in files[other]), (project, paths)
+        assert not triggers(paths, f"models/{project}/deploy/production.yaml"), "deploy/ is not a CT trigger"
+        # CI runs on every pull request (a required check must report); its pipeline job runs only
+        # for pull requests that touch the project.
+        ci = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-ci.yml").read_text())
+        assert ci[True] == {"pull_request": None}
+        filters = ci_filters(ci)
+        assert all(ci_relevant(filters, f) for f in files[project]), (project, filters)
+        assert ci_relevant(filters, f".github/workflows/mlspec-{project}-ci.yml")
+        assert not any(ci_relevant(filters, f) for f in files[other]), (project, filters)
+        assert not ci_relevant(filters, "README.md")
         cd = yaml.safe_load((tmp_path / WORKFLOWS / f"mlspec-{project}-cd.yml").read_text())
         assert cd[True]["push"]["paths"] == [f"models/{project}/deploy/production.yaml"]
 
@@ -132,6 +140,10 @@ def test_explicit_paths_are_joined_to_the_spec_folder(tmp_path: Path) -> None:
     assert ct[True]["push"]["paths"] == ["services/x/data/**", "!services/x/data/scratch/**",
                                          "services/x/mlproject.yaml", "services/x/conf/*.yaml", "libs/common/**"]
     assert ct[True]["push"]["branches"] == ["main", "release/v1"]
+    filters = ci_filters(yaml.safe_load((tmp_path / WORKFLOWS / "mlspec-churn-ci.yml").read_text()))
+    assert ci_relevant(filters, "services/x/data/a.csv") and ci_relevant(filters, "services/x/conf/train.yaml")
+    assert not ci_relevant(filters, "services/x/data/scratch/a.csv")  # the `!` pattern
+    assert not ci_relevant(filters, "services/x/conf/nested/train.yaml")  # `*` stays in one folder
 
 
 def test_a_path_outside_the_repository_is_an_error(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_checkout_never_persists_credentials(rendered_variants: dict[str, list[P
 
 def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, list[Path]]) -> None:
     expected = {
-        "ci": {"pipeline": {"contents": "read", "pull-requests": "write"}},
+        "ci": {"changes": {"contents": "read"}, "pipeline": {"contents": "read", "pull-requests": "write"}},
         "ct": {"pipeline": {"contents": "read"}, "promote": {"contents": "write", "pull-requests": "write"}},
     }
     for path in _generated(rendered_variants):

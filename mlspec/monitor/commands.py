@@ -106,7 +106,7 @@ def drift_command(spec: str, current: str, reference: str | None = None, env: st
     served: ServedModel | None = None
     no_model_reason = "no model is deployed in this environment yet"
     if ref.deployment is not None:
-        served, no_model_reason = load_served_model(ref.deployment, code_paths(loaded))
+        served, no_model_reason = load_served_model(ref.deployment, code_paths(loaded), loaded.root)
     label = loaded.spec.data.label
     features = _feature_columns(loaded, ref.table, served)
     _check_reference_has(ref, features, label)

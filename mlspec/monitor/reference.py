@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.deploy import DEPLOY_DIR, Deployment, read_deployment
-from mlspec.errors import UsageError
+from mlspec.errors import MlspecError, UsageError
 from mlspec.fsio import display_path
 from mlspec.monitor.tables import Table, read_table
 
@@ -95,8 +95,32 @@ def code_paths(loaded: Any) -> list[Path]:
     return paths
 
 
-def load_served_model(deployment: Deployment | None, search_paths: list[Path] | None = None
-                      ) -> tuple[ServedModel | None, str]:
+def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
+    """The model from the store; on a fresh runner, imported first from the exported archive the
+    deploy file names (downloaded from its CT run, as CD does)."""
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    try:
+        return bentoml.models.get(tag)
+    except NotFound:
+        if root is None or not deployment.model.artifact:
+            raise
+    from mlspec.model_store import import_model
+    from mlspec.serve.modelref import artifact_path
+
+    try:
+        archive = artifact_path(root, deployment.model.artifact)
+    except MlspecError:
+        raise NotFound(tag) from None
+    if not archive.is_file():
+        raise NotFound(tag)
+    import_model(archive)
+    return bentoml.models.get(tag)
+
+
+def load_served_model(deployment: Deployment | None, search_paths: list[Path] | None = None,
+                      root: Path | None = None) -> tuple[ServedModel | None, str]:
     """The serving model from the local BentoML store, or (None, why not)."""
     import sys
 
@@ -107,19 +131,18 @@ def load_served_model(deployment: Deployment | None, search_paths: list[Path] | 
         return None, "no model is deployed in this environment yet"
     tag = deployment.model.tag
     try:
-        import bentoml
         from bentoml.exceptions import BentoMLException, NotFound
     except ImportError as exc:  # pragma: no cover - bentoml is a dependency
         return None, f"bentoml is not importable ({exc})"
     try:
         from mlspec.model_store import load_stored
 
-        stored = bentoml.models.get(tag)
+        stored = _get_or_import(tag, deployment, root)
         model = load_stored(stored)  # mlspec's model.pkl, or a bentoml.picklable_model model
     except NotFound:
         return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
                       "or train it here to get prediction drift")
-    except (BentoMLException, OSError, ValueError, AttributeError, ImportError, ModuleNotFoundError) as exc:
+    except (BentoMLException, MlspecError, OSError, ValueError, AttributeError, ImportError) as exc:
         return None, f"model {tag} could not be loaded: {type(exc).__name__}: {exc}"
     metadata = dict(getattr(stored.info, "metadata", {}) or {})
     return ServedModel(tag=tag, model=model, metadata=metadata), ""

@@ -60,9 +60,10 @@ class GhArtifact:
                 hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
         return cls(run_id, name, "/".join(inner))
 
-    def download_dir(self, loaded: LoadedSpec) -> Path:
-        """Where CD downloads the artifact (its files keep their paths inside it) and build looks."""
-        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or loaded.root / ".mlspec" / "artifacts")
+    def download_dir(self, root: Path) -> Path:
+        """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
+        ``root`` is the spec's folder."""
+        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or root / ".mlspec" / "artifacts")
         return folder / self.run_id / self.name
 
 
@@ -70,19 +71,19 @@ _RUN_ID = re.compile(r"[0-9]{1,20}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
-def artifact_path(loaded: LoadedSpec, artifact: str, where: str = "model.artifact") -> Path:
+def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> Path:
     """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
     or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
     ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
     if artifact.startswith(GH_ARTIFACT_PREFIX):
         ref = GhArtifact.parse(artifact, where)
-        candidate = ref.download_dir(loaded)
+        candidate = ref.download_dir(root)
         if ref.inner:
             return candidate / ref.inner
         archives = sorted(candidate.rglob("*" + ARCHIVE_EXTENSION)) if candidate.is_dir() else []
         return archives[0] if len(archives) == 1 else candidate
     path = Path(artifact)
-    return path if path.is_absolute() else loaded.root / path
+    return path if path.is_absolute() else root / path
 
 
 def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Choice:
@@ -101,7 +102,7 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
                 hint=f"promote a model first (`mlspec promote --env {env}`), or pass --version TAG",
             )
         value = deployment.model.artifact
-        artifact = artifact_path(loaded, value, str(where)) if value else None
+        artifact = artifact_path(loaded.root, value, str(where)) if value else None
         remote = GhArtifact.parse(value, str(where)) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
         commit = deployment.lineage.get("commit")
         return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None, remote)
@@ -131,7 +132,7 @@ def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:
     if choice.remote is not None:
         ref = choice.remote
         found.update({"download": "true", "run-id": ref.run_id, "name": ref.name,
-                      "path": _relative(ref.download_dir(loaded))})
+                      "path": _relative(ref.download_dir(loaded.root))})
     if choice.artifact is not None:
         found["artifact"] = _relative(choice.artifact)
     for key, text in found.items():

@@ -9,6 +9,7 @@ repository is not started."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +29,6 @@ SPEC_DIR = "projects/diabetes"
 
 @pytest.fixture
 def loop(tmp_path: Path):
-    import shutil
-
     work = tmp_path / "monorepo"
     shutil.copytree(ROOT / "examples" / "monorepo", work, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
     for project in ("diabetes", "wine"):
@@ -51,10 +50,17 @@ def _serve_in_production(loop: Loop) -> str:
     trained = run_mlspec("run", cwd=project, env={"BENTOML_HOME": str(loop.bentoml_home)})
     assert trained.returncode == 0, trained.stdout + trained.stderr
     record = RunStore(project).latest()
-    assert record.model is not None
+    assert record.model is not None and record.model.path
+    # The model travels as on GitHub: inside the state artifact of the CT run that trained it.
+    ct_run = loop.new_run()
+    inner = f"runs/{record.run_id}/{record.model.path}"
+    archive = loop.artifacts.folder(ct_run, "mlspec-diabetes-ct-state") / inner
+    archive.parent.mkdir(parents=True)
+    shutil.copy2(RunStore(project).run_dir(record.run_id) / record.model.path, archive)
     write_deployment(project, Deployment(
         project="diabetes", environment="production",
-        model=DeployedModel(tag=record.model.tag, version=record.model.tag.split(":")[1]),
+        model=DeployedModel(tag=record.model.tag, version=record.model.tag.split(":")[1],
+                            artifact=f"gh-artifact:{ct_run}/mlspec-diabetes-ct-state/{inner}"),
         lineage={"run_id": record.run_id, "commit": record.git.commit, "data": {d.role: d.digest for d in record.data},
                  "rows": {d.role: d.rows for d in record.data}, "spec_digest": record.spec_digest},
     ))
@@ -70,9 +76,15 @@ def test_drift_in_current_data_starts_ct_which_says_why(loop: Loop) -> None:
     frame.to_csv(current, index=False)
     _before, after, _changed = loop.commit(f"Serve {tag} in production; this week's data")
 
-    # The scheduled monitor run: the drift action finds the shift and dispatches CT.
-    monitor = loop.harness("schedule", {"schedule": "0 6 * * *"}, after).run_job(loop.workflow("monitor"), "drift")
+    # The scheduled monitor run, on a fresh runner (an empty BentoML store): it downloads the serving
+    # model from its CT run for prediction drift, finds the shift and dispatches CT.
+    fresh_store = loop.bentoml_home.parent / "monitor-bentoml"
+    monitor = loop.harness("schedule", {"schedule": "0 6 * * *"}, after, bentoml_home=fresh_store).run_job(
+        loop.workflow("monitor"), "drift")
     assert monitor.status == "success", job_log(monitor)
+    assert (fresh_store / "models" / "diabetes" / tag.split(":")[1]).is_dir()  # imported from the artifact
+    assert "prediction drift: skipped" not in monitor.stdout()
+    assert "prediction drift: " in monitor.stdout()
     assert monitor.step("Drift against the training reference").outputs == {"drifted": "true"}
     assert [d["event_type"] for d in gh.state.dispatches] == ["mlspec-drift-diabetes"]
     payload = gh.state.dispatches[0]["client_payload"]

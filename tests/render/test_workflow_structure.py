@@ -77,8 +77,9 @@ def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, l
                 assert job["permissions"] == expected[kind][job_id], (path, job_id)
             elif kind == "cd":  # actions: read downloads the model artifact of the CT run
                 assert job["permissions"] == {"actions": "read", "contents": "read"}, (path, job_id)
-            else:  # monitor: repository_dispatch needs contents: write, nothing else
-                assert set(job["permissions"]) == {"contents"}, (path, job_id)
+            else:  # monitor: the serving model's artifact, and repository_dispatch needs contents: write
+                assert set(job["permissions"]) == {"actions", "contents"}, (path, job_id)
+                assert job["permissions"]["actions"] == "read", (path, job_id)
 
 
 def test_secrets_are_referenced_never_inlined(rendered_variants: dict[str, list[Path]]) -> None:

@@ -120,6 +120,14 @@ class RunRecord(_Model):
         return next((s for s in self.stages if s.name == name), None)
 
 
+CODE_INPUT = "code:"  # a stage input key naming a code file: "code:src/train.py"
+
+
+def code_digests(inputs: dict[str, str] | None) -> dict[str, str]:
+    """The code files among a stage's inputs and their digests, by path."""
+    return {key[len(CODE_INPUT):]: value for key, value in sorted((inputs or {}).items()) if key.startswith(CODE_INPUT)}
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -239,8 +240,6 @@ class ArtifactStore:
         return self.root / run_id / name
 
     def upload(self, run_id: str, name: str, source: Path) -> int:
-        import shutil
-
         target = self.folder(run_id, name)
         shutil.rmtree(target, ignore_errors=True)
         if source.is_dir():
@@ -253,8 +252,6 @@ class ArtifactStore:
         return sum(1 for f in target.rglob("*") if f.is_file())
 
     def download(self, run_id: str, name: str, target: Path) -> bool:
-        import shutil
-
         source = self.folder(run_id, name)
         if not source.is_dir():
             return False

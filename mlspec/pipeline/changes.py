@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from mlspec.record import Change, DataFile, GitInfo, RunRecord, RunStore
+from mlspec.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -99,11 +99,31 @@ def _rows_detail(old: int | None, new: int | None) -> str:
     return f"{delta:+,} rows ({old:,} -> {new:,})"
 
 
+def _config_changes(old_sections: dict[str, Any], sections: dict[str, Any]) -> list[Change]:
+    """One change per spec key whose value differs, e.g. `train.params.n_estimators` 100 -> 150."""
+    from mlspec.pipeline.cache import key_changes
+
+    changes = []
+    for section, value in sections.items():
+        for line in key_changes(section, old_sections.get(section), value):
+            key, _, detail = line.partition(": ")
+            changes.append(Change(kind="config", what=key, detail=detail))
+    return changes
+
+
+def _code_changes(old: dict[str, str], new: dict[str, str], suffix: str = "") -> list[Change]:
+    """One change per code file whose digest differs: new, removed or modified."""
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        if old.get(path) != new.get(path):
+            detail = "new" if path not in old else "removed" if path not in new else "modified"
+            changes.append(Change(kind="code", what=path, detail=detail + suffix))
+    return changes
+
+
 def changes_since_record(
     base: RunRecord, data: list[DataFile], sections: dict[str, Any], code: dict[str, str], versions: dict[str, str]
 ) -> list[Change]:
-    from mlspec.pipeline.cache import key_changes
-
     changes: list[Change] = []
     old_files = {d.role: d for d in base.data}
     for d in data:
@@ -114,19 +134,12 @@ def changes_since_record(
             changes.append(Change(kind="data", what=d.path, detail=_rows_detail(old.rows, d.rows)))
     old_sections = getattr(base, "spec_sections", None) or {}
     if old_sections:
-        for section, value in sections.items():
-            for line in key_changes(section, old_sections.get(section), value):
-                key, _, detail = line.partition(": ")
-                changes.append(Change(kind="config", what=key, detail=detail))
+        changes += _config_changes(old_sections, sections)
     elif base.spec_digest and sections:
         changes.append(Change(kind="config", what="mlproject.yaml", detail="spec changed (no key-level detail)"))
-    train = base.stage("train")
-    old_code = {k[5:]: v for k, v in (getattr(train, "inputs", None) or {}).items() if k.startswith("code:")} if train else {}
-    if train is not None and getattr(train, "inputs", None):
-        for path in sorted(set(code) | set(old_code)):
-            if code.get(path) != old_code.get(path):
-                detail = "new" if path not in old_code else "removed" if path not in code else "modified"
-                changes.append(Change(kind="code", what=path, detail=detail))
+    train_inputs = getattr(base.stage("train"), "inputs", None)
+    if train_inputs:
+        changes += _code_changes(code_digests(train_inputs), code)
     for name, version in versions.items():
         old_version = base.versions.get(name)
         if old_version and old_version != version:
@@ -164,8 +177,6 @@ def changes_since_lineage(
     """Changes against the champion's lineage in deploy/<env>.yaml, for a runner that does not have
     the champion's run record (CI): data digests and row counts, code digests, and spec keys diffed
     against the spec at the champion's commit when git history has it."""
-    from mlspec.pipeline.cache import key_changes
-
     changes: list[Change] = []
     digests, rows = lineage.get("data") or {}, lineage.get("rows") or {}
     for d in data:
@@ -176,21 +187,15 @@ def changes_since_lineage(
     commit = lineage.get("commit")
     if lineage.get("spec_digest") and lineage["spec_digest"] != spec_digest:
         old_sections = _sections_at(root, str(commit), spec_file) if commit else None
-        lines = [line for name, value in sections.items()
-                 for line in key_changes(name, (old_sections or {}).get(name), value)] if old_sections else []
-        for line in lines:
-            key, _, detail = line.partition(": ")
-            changes.append(Change(kind="config", what=key, detail=detail))
-        if not lines:
+        found = _config_changes(old_sections, sections) if old_sections else []
+        if not found:
             detail = ("spec changed since the champion's run" if old_sections is None
                       else "spec text changed; no setting a stage uses did")
-            changes.append(Change(kind="config", what=spec_file.name, detail=detail))
+            found = [Change(kind="config", what=spec_file.name, detail=detail)]
+        changes += found
     old_code = lineage.get("code")
     if isinstance(old_code, dict):
-        for path in sorted(set(code) | set(old_code)):
-            if code.get(path) != old_code.get(path):
-                detail = "new" if path not in old_code else "removed" if path not in code else "modified"
-                changes.append(Change(kind="code", what=path, detail=f"{detail} since the champion's run"))
+        changes += _code_changes(old_code, code, " since the champion's run")
     elif commit and code:
         diff = _git(root, "diff", "--name-only", str(commit), "--", *sorted(code))
         for line in (diff or "").splitlines():

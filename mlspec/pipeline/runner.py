@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mlspec.errors import MlspecError, StageFailed
+from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, new_run_id, utc_now
+from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
 
 OK = ("passed", "cached")
 ARTIFACTS = {
@@ -336,7 +336,7 @@ def finish_record(ctx: Context, previous: RunRecord | None) -> None:
 
     record = ctx.record
     record.data = data_records(ctx)
-    code = {k[5:]: v for k, v in ctx.inputs.components["train"].items() if k.startswith("code:")}
+    code = code_digests(ctx.inputs.components["train"])
     changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
     record.changes = drift_change(record) + changes
     record.changes_baseline = baseline  # type: ignore[attr-defined]

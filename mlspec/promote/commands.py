@@ -18,7 +18,7 @@ from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_body, pr_title, report_markdown
-from mlspec.record import RunRecord, RunStore, utc_now
+from mlspec.record import RunRecord, RunStore, code_digests, utc_now
 
 
 @dataclass
@@ -94,17 +94,10 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
         lineage={"run_id": record.run_id, "commit": record.git.commit, "dirty": record.git.dirty,
                  "data": {d.role: d.digest for d in record.data},
                  "rows": {d.role: d.rows for d in record.data if d.rows is not None},
-                 "code": _code_digests(record), "params": record.params,
+                 "code": code_digests(getattr(record.stage("train"), "inputs", None)), "params": record.params,
                  "seed": record.seed, "spec_digest": record.spec_digest},
         promoted=promoted,
     )
-
-
-def _code_digests(record: RunRecord) -> dict[str, str]:
-    """The training code files the spec names and their digests (as the train stage saw them)."""
-    train = record.stage("train")
-    inputs = (getattr(train, "inputs", None) or {}) if train is not None else {}
-    return {key[5:]: value for key, value in sorted(inputs.items()) if key.startswith("code:")}
 
 
 def _deployed_tag(text: str | None, where: str) -> str | None:

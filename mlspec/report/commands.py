@@ -68,7 +68,6 @@ def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> 
 
 
 def report_command(spec: str, output: str | None = None, comment: bool = False, env: str | None = None) -> int:
-    from mlspec import metrics_catalog  # noqa: F401 - light
     from mlspec.report.plot import make_plot
     from mlspec.spec import load_spec
 

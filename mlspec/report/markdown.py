@@ -9,7 +9,6 @@ import json
 import math
 import os
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from mlspec import __version__, metrics_catalog

@@ -60,6 +60,14 @@ class GhArtifact:
                 hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
         return cls(run_id, name, "/".join(inner))
 
+    def local_path(self, root: Path) -> Path:
+        """The downloaded file (or, for a reference to the whole artifact, its one archive)."""
+        folder = self.download_dir(root)
+        if self.inner:
+            return folder / self.inner
+        archives = sorted(folder.rglob("*" + ARCHIVE_EXTENSION)) if folder.is_dir() else []
+        return archives[0] if len(archives) == 1 else folder
+
     def download_dir(self, root: Path) -> Path:
         """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
         ``root`` is the spec's folder."""
@@ -76,12 +84,7 @@ def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> P
     or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
     ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
     if artifact.startswith(GH_ARTIFACT_PREFIX):
-        ref = GhArtifact.parse(artifact, where)
-        candidate = ref.download_dir(root)
-        if ref.inner:
-            return candidate / ref.inner
-        archives = sorted(candidate.rglob("*" + ARCHIVE_EXTENSION)) if candidate.is_dir() else []
-        return archives[0] if len(archives) == 1 else candidate
+        return GhArtifact.parse(artifact, where).local_path(root)
     path = Path(artifact)
     return path if path.is_absolute() else root / path
 
@@ -102,8 +105,12 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
                 hint=f"promote a model first (`mlspec promote --env {env}`), or pass --version TAG",
             )
         value = deployment.model.artifact
-        artifact = artifact_path(loaded.root, value, str(where)) if value else None
         remote = GhArtifact.parse(value, str(where)) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
+        artifact = None
+        if remote is not None:
+            artifact = remote.local_path(loaded.root)
+        elif value:
+            artifact = artifact_path(loaded.root, value, str(where))
         commit = deployment.lineage.get("commit")
         return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None, remote)
     from mlspec.record import RunStore

@@ -147,8 +147,6 @@ def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_pat
     import time
     import types
 
-    import pandas as pd
-
     from mlspec.pipeline.training import TrainingError, call_entrypoint
 
     (project / "src" / "slow.py").write_text("import time\n\ndef train(X, y, params):\n    time.sleep(60)\n")

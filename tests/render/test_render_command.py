@@ -3,7 +3,6 @@ writes, monorepo discovery and path filters, the examples' committed workflows, 
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path

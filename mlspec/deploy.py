@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
@@ -57,17 +57,42 @@ class Deployment(BaseModel):
     lineage: dict[str, Any] = Field(default_factory=dict)  # run_id, commit, data digests, params, spec_digest
     promoted: dict[str, Any] = Field(default_factory=dict)  # by, at, trigger, from_environment
 
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _numbers(cls, value: Any) -> Any:
+        """A boolean is not a metric value (pydantic would read `true` as 1.0 and let a gate pass)."""
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if isinstance(item, bool):
+                    raise ValueError(f"metrics.{name} is {str(item).lower()}, a boolean, not a number "
+                                     "(write the metric's value, or null when it is unknown)")
+        return value
+
 
 def deploy_path(spec_root: Path, environment: str) -> Path:
     return spec_root / DEPLOY_DIR / f"{environment}.yaml"
 
 
+def _problems(exc: ValidationError) -> str:
+    """pydantic's errors as `key.path: message`, one per line, without pydantic's decoration."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(message if message.startswith(f"{key}.") else f"{key}: {message}")
+    return "; ".join(lines)
+
+
 def parse_deployment(text: str, where: str) -> Deployment:
     try:
         data = yaml.safe_load(text)
-        return Deployment.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
+    except yaml.YAMLError as exc:
         raise MlspecError(f"{where}: not a valid deployment file: {exc}") from None
+    try:
+        return Deployment.model_validate(data)
+    except ValidationError as exc:
+        raise MlspecError(f"{where}: not a valid deployment file: {_problems(exc)}",
+                          hint="deploy files are written by `mlspec promote`; fix the file in a pull request") from None
 
 
 def read_deployment(spec_root: Path, environment: str) -> Deployment | None:

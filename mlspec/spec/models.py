@@ -8,6 +8,7 @@ Checks that need the file system or several sections at once live in `semantic.p
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal, Union
 
@@ -254,6 +255,14 @@ class Gate(StrictModel):
     allow_missing_champion: bool = Field(
         False, description="Let a delta gate pass when no champion exists yet (the first model)."
     )
+
+    @field_validator("min", "max", "min_delta", "max_delta")
+    @classmethod
+    def _finite(cls, value: float | None, info: Any) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"`{info.field_name}` is {value}, which is not a finite number: NaN never compares "
+                             "and an infinite bound checks nothing; give a number (or leave the bound out)")
+        return value
 
     @model_validator(mode="after")
     def _has_bound(self) -> "Gate":

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mlspec import __version__
 from mlspec.pipeline.fingerprint import StatCache, hash_bytes
 
 STAGES = ("data_tests", "train", "evaluate", "model_tests")
@@ -167,7 +168,7 @@ def compute_inputs(loaded: Any, cache: StatCache) -> Inputs:
         components.update(data_components)
         if stage == "train":
             components.update(code_components)
-        components["version:mlspec"] = package_version("mlspec")
+        components["version:mlspec"] = __version__
         for lib in LIBRARIES[stage]:
             components[f"version:{lib}"] = package_version(lib)
         for up in UPSTREAM[stage]:

@@ -52,7 +52,7 @@ def packages_for(info: ModelInfo, model_object: Any | None = None) -> list[str]:
     if model_object is not None:
         top = type(model_object).__module__.split(".", 1)[0]
         for dist in importlib.metadata.packages_distributions().get(top, []):
-            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {"bentoml", "mlspec"}:
+            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {"bentoml", "mlspec", "mlspec-gitops"}:
                 names.append(dist)
     pinned = [_pinned(n) for n in names]
     return sorted({p for p in pinned if p}, key=str.lower)

@@ -88,8 +88,8 @@ class Change(_Model):
 
 
 class GitInfo(_Model):
-    commit: str | None = None
-    dirty: bool = False
+    commit: str | None = None  # null: no commit (outside git, or before the first commit)
+    dirty: bool | None = None  # uncommitted changes; null when unknown (no git): never "clean" by default
     branch: str | None = None
 
 

@@ -23,10 +23,13 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def git_info(root: Path) -> GitInfo:
-    """Commit, dirty flag and branch; all null outside a git repository."""
-    commit = _git(root, "rev-parse", "HEAD")
+    """Commit, dirty flag and branch as far as they are known: outside a git repository (or without
+    git) all null, dirty included (unknown, never "clean"); in a repository without a commit yet,
+    commit null and dirty true (nothing is committed)."""
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     if commit is None:
-        return GitInfo()
+        in_repo = _git(root, "rev-parse", "--git-dir") is not None
+        return GitInfo(commit=None, dirty=True if in_repo else None)
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
     return GitInfo(commit=commit, dirty=bool(status), branch=None if branch in (None, "HEAD") else branch)

@@ -104,6 +104,15 @@ def _deployed_tag(text: str | None, where: str) -> str | None:
     return None if text is None else parse_deployment(text, where).model.tag
 
 
+def _check_lineage(record: RunRecord) -> None:
+    """A deployment must name the commit its model was trained from."""
+    if record.git.commit is None:
+        raise StageFailed(
+            f"run {record.run_id} records no git commit (it was made outside a git repository or before the first "
+            "commit), so the code and spec its model came from cannot be traced: nothing was promoted",
+            hint="commit the project (`git add` and `git commit`), rerun `mlspec run`, then promote that run")
+
+
 def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, settings: Any) -> tuple[Plan, Path]:
     spec = loaded.spec
     try:
@@ -113,6 +122,7 @@ def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, setti
         raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})") from None
     if record.model is None:
         raise MlspecError(f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first")
+    _check_lineage(record)
     top = localgit.toplevel(loaded.root)
     project_dir = localgit.repo_relative(loaded.root, top)
     deploy_file = f"{DEPLOY_DIR}/{env}.yaml" if project_dir == "." else f"{project_dir}/{DEPLOY_DIR}/{env}.yaml"

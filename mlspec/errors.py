@@ -9,6 +9,15 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the thing checked is not OK
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+SHOWN_LIMIT = 100
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for messages, cut to ``limit`` characters (a 5,000-character value is not echoed)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(str(value))} characters)"
 
 
 class MlspecError(Exception):

@@ -206,6 +206,9 @@ def load_document(path: Path) -> Document:
     return parse_text(path, _decode(path, raw))
 
 
+SNIPPET_WIDTH = 160
+
+
 def snippet(text: str, position: Position, context: int = 1) -> str:
     """Source lines around ``position`` with a caret under the column."""
     lines = text.splitlines()
@@ -216,6 +219,8 @@ def snippet(text: str, position: Position, context: int = 1) -> str:
     out = []
     for number in range(first, position.line + 1):
         marker = ">" if number == position.line else " "
-        out.append(f"{marker} {number:>{width}} | {lines[number - 1].rstrip()}")
+        line = lines[number - 1].rstrip()
+        line = line if len(line) <= SNIPPET_WIDTH else line[:SNIPPET_WIDTH] + f"... ({len(line)} characters)"
+        out.append(f"{marker} {number:>{width}} | {line}")
     out.append(f"  {' ' * width} | {' ' * (position.column - 1)}^")
     return "\n".join(out)

@@ -14,7 +14,9 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlspec.errors import shown
 from mlspec.metrics_catalog import DEFAULT_METRICS
+from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
 
 API_VERSION = "mlspec/v1"
@@ -50,22 +52,40 @@ class StrictModel(BaseModel):
 def _check_glob(pattern: str) -> str:
     if not re.match(GLOB_PATTERN, pattern):
         raise ValueError(
-            f"path glob {pattern!r} may only use letters, digits and _ . - / @ + * ? [ ] {{ }} , "
+            f"path glob {shown(pattern)} may only use letters, digits and _ . - / @ + * ? [ ] {{ }} , "
             "(with an optional leading !)"
         )
     body = pattern.lstrip("!")
     if body.startswith("/"):
-        raise ValueError(f"path glob {pattern!r} must be relative to the spec's folder, not absolute")
-    if body.count("[") != body.count("]") or body.count("{") != body.count("}"):
-        raise ValueError(f"path glob {pattern!r} has unbalanced brackets")
+        raise ValueError(f"path glob {shown(pattern)} must be relative to the spec's folder, not absolute")
+    if not _balanced(body):
+        raise ValueError(f"path glob {shown(pattern)} has unbalanced brackets")
     if "//" in body:
-        raise ValueError(f"path glob {pattern!r} contains an empty path segment '//'")
+        raise ValueError(f"path glob {shown(pattern)} contains an empty path segment '//'")
+    try:
+        check_pattern(pattern)  # GitHub's path-filter syntax: no braces; `?` and `+` follow a character
+    except PatternError as exc:
+        raise ValueError(str(exc)) from None
     return pattern
+
+
+def _balanced(body: str) -> bool:
+    """Each `[` closed by a `]` and each `{` by a `}`, in order and not nested (`data/]a[` is not)."""
+    closing = {"[": "]", "{": "}"}
+    expected: str | None = None
+    for ch in body:
+        if expected is None and ch in closing:
+            expected = closing[ch]
+        elif ch == expected:
+            expected = None
+        elif expected is None and ch in "]}":
+            return False
+    return expected is None
 
 
 def _check_relative_path(path: str) -> str:
     if path.startswith("/"):
-        raise ValueError(f"path {path!r} must be relative to the spec's folder, not absolute")
+        raise ValueError(f"path {shown(path)} must be relative to the spec's folder, not absolute")
     return path
 
 
@@ -116,7 +136,7 @@ class Data(StrictModel):
     def _columns(cls, value: list[str] | None) -> list[str] | None:
         for column in value or []:
             if not re.match(COLUMN_PATTERN, column):
-                raise ValueError(f"column name {column!r} contains quotes, $, a backslash or control characters")
+                raise ValueError(f"column name {shown(column)} contains quotes, $, a backslash or control characters")
         return value
 
     @model_validator(mode="after")
@@ -270,6 +290,10 @@ class Gate(StrictModel):
             raise ValueError("a gate needs at least one of `min`, `max`, `min_delta`, `max_delta`")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` ({self.min}) is greater than `max` ({self.max}): no value can pass")
+        if self.min_delta is not None and self.max_delta is not None and self.min_delta > self.max_delta:
+            raise ValueError(
+                f"`min_delta` ({self.min_delta}) is greater than `max_delta` ({self.max_delta}): no model can pass"
+            )
         if self.bootstrap is not None and self.min_delta is None and self.max_delta is None:
             raise ValueError("`bootstrap` needs a delta bound (`min_delta` or `max_delta`) to test")
         return self
@@ -337,7 +361,7 @@ class Environment(StrictModel):
     def _logins(cls, value: list[str]) -> list[str]:
         for login in value:
             if not re.match(GITHUB_LOGIN_PATTERN, login):
-                raise ValueError(f"{login!r} is not a GitHub user name")
+                raise ValueError(f"{shown(login)} is not a GitHub user name")
         return value
 
     @field_validator("labels")
@@ -345,7 +369,7 @@ class Environment(StrictModel):
     def _labels(cls, value: list[str]) -> list[str]:
         for label in value:
             if not re.match(LABEL_PATTERN, label):
-                raise ValueError(f"label {label!r} may use letters, digits, spaces and _ . : - / (50 at most)")
+                raise ValueError(f"label {shown(label)} may use letters, digits, spaces and _ . : - / (50 at most)")
         return value
 
 
@@ -354,7 +378,11 @@ class Paths(StrictModel):
 
     data: list[str] | None = Field(None, description="Data paths; default: the folders of the data files.")
     config: list[str] | None = Field(None, description="Config paths; default: the spec file itself.")
-    code: list[str] | None = Field(None, description="Code paths; default: the folder of the training code.")
+    code: list[str] | None = Field(
+        None,
+        description="Code paths; default: the folder of the entrypoint's file, or of the scripts `train.command` "
+        "runs (`python src/train.py` -> src/**). Required when the command names no script.",
+    )
 
     @field_validator("data", "config", "code")
     @classmethod
@@ -429,7 +457,7 @@ class Triggers(StrictModel):
             raise ValueError("name at least one branch")
         for branch in value:
             if not re.match(GIT_REF_PATTERN, branch) or ".." in branch:
-                raise ValueError(f"{branch!r} is not a safe branch name")
+                raise ValueError(f"{shown(branch)} is not a safe branch name")
         return value
 
 
@@ -469,7 +497,7 @@ class CI(StrictModel):
             raise ValueError("name at least one runner label")
         for label in labels:
             if not re.match(RUNNER_LABEL_PATTERN, label):
-                raise ValueError(f"runner label {label!r} may only use letters, digits and _ . -")
+                raise ValueError(f"runner label {shown(label)} may only use letters, digits and _ . -")
         return value
 
 

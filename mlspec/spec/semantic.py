@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlspec.errors import shown
 from mlspec.fsio import display_path
 from mlspec.metrics_catalog import METRICS
+from mlspec.safepath import escapes, repository_root
 from mlspec.spec.models import Spec
 
 
@@ -55,7 +58,33 @@ def _environment_findings(spec: Spec) -> list[Finding]:
                     "one environment in the chain must have no `requires`",
                 )
             )
+        elif names.index(env.requires) > i:
+            findings.append(
+                Finding(
+                    ("environments", i, "requires"),
+                    f"environment {env.name!r} requires {env.requires!r}, which comes later in the promotion order",
+                    "environment-order",
+                    "list environments in promotion order: each may only require one listed before it",
+                )
+            )
     return findings
+
+
+EXPRESSION_MARKER = "${{"
+
+
+def _expression_findings(spec: Spec) -> list[Finding]:
+    """Free-text shell commands are written into the workflows: GitHub would evaluate `${{ }}` there."""
+    free_text: dict[tuple[Any, ...], str | None] = {("ci", "install"): spec.ci.install}
+    if spec.triggers.drift is not None:
+        free_text[("triggers", "drift", "command")] = spec.triggers.drift.command
+    return [
+        Finding(loc, "contains '${{', which GitHub Actions would evaluate as an expression inside the generated "
+                "workflow", "expression",
+                "remove the '${{ ... }}' text; pass values to the command through environment variables")
+        for loc, value in free_text.items()
+        if value is not None and EXPRESSION_MARKER in value
+    ]
 
 
 def _gate_findings(spec: Spec) -> list[Finding]:
@@ -118,11 +147,28 @@ def _column_findings(spec: Spec) -> list[Finding]:
     return findings
 
 
-def _file_findings(spec: Spec, base: Path) -> list[Finding]:
+def _escape_finding(loc: tuple[Any, ...], value: str, base: Path, root: Path) -> Finding | None:
+    """A finding when ``value`` (relative to the spec's folder; symlinks resolved) leaves the repository."""
+    if not escapes(base / value, root):
+        return None
+    return Finding(
+        loc,
+        f"{shown(value)} leads outside the repository",
+        "outside-repository",
+        "paths are relative to the spec's folder and must stay inside the repository "
+        "(symbolic links must not lead out of it either)",
+    )
+
+
+def _data_file_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
     findings: list[Finding] = []
     for key in ("train", "test", "source"):
         value = getattr(spec.data, key)
         if value is None:
+            continue
+        escape = _escape_finding(("data", key), value, base, root)
+        if escape is not None:
+            findings.append(escape)
             continue
         target = base / value
         if not target.is_file():
@@ -134,36 +180,88 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
                     f"paths are relative to the spec's folder; looked for {display_path(target)}",
                 )
             )
-    entrypoint = spec.train.entrypoint
-    if entrypoint:
-        target_text, _, _function = entrypoint.rpartition(":")
-        if target_text.endswith(".py"):
-            if not (base / target_text).is_file():
-                findings.append(
-                    Finding(
-                        ("train", "entrypoint"),
-                        f"training code {target_text!r} not found",
-                        "missing-file",
-                        f"paths are relative to the spec's folder; looked for {display_path(base / target_text)}",
-                    )
-                )
-        else:
-            parts = target_text.split(".")
-            local = base.joinpath(*parts)
-            if not (local.with_suffix(".py").is_file() or (local / "__init__.py").is_file()):
-                if importlib.util.find_spec(parts[0]) is None:
-                    findings.append(
-                        Finding(
-                            ("train", "entrypoint"),
-                            f"module {target_text!r} is neither under {base} nor installed",
-                            "missing-file",
-                        )
-                    )
     return findings
 
 
+def _entrypoint_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
+    entrypoint = spec.train.entrypoint
+    if not entrypoint:
+        return []
+    target_text, _, _function = entrypoint.rpartition(":")
+    if target_text.endswith(".py"):
+        escape = _escape_finding(("train", "entrypoint"), target_text, base, root)
+        if escape is not None:
+            return [escape]
+        if not (base / target_text).is_file():
+            return [
+                Finding(
+                    ("train", "entrypoint"),
+                    f"training code {target_text!r} not found",
+                    "missing-file",
+                    f"paths are relative to the spec's folder; looked for {display_path(base / target_text)}",
+                )
+            ]
+        return []
+    parts = target_text.split(".")
+    local = base.joinpath(*parts)
+    if not (local.with_suffix(".py").is_file() or (local / "__init__.py").is_file()):
+        if importlib.util.find_spec(parts[0]) is None:
+            return [
+                Finding(
+                    ("train", "entrypoint"),
+                    f"module {target_text!r} is neither under {base} nor installed",
+                    "missing-file",
+                )
+            ]
+    return []
+
+
+def _glob_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
+    """Path globs (compared as text, as GitHub's path filters are) and `triggers.drift.current` (a path,
+    symlinks resolved) must stay inside the repository."""
+    folder = base.resolve().relative_to(root).as_posix()
+    findings = []
+    paths = spec.triggers.paths
+    for group in ("data", "config", "code"):
+        for i, pattern in enumerate(getattr(paths, group) or []):
+            joined = posixpath.normpath(posixpath.join(folder, pattern.lstrip("!")))
+            if joined == ".." or joined.startswith("../"):
+                findings.append(Finding(("triggers", "paths", group, i), f"path glob {shown(pattern)} points outside "
+                                        "the repository", "outside-repository",
+                                        "globs are relative to the spec's folder and must stay inside the repository"))
+    drift = spec.triggers.drift
+    if drift is not None and drift.current:
+        escape = _escape_finding(("triggers", "drift", "current"), drift.current, base, root)
+        findings += [escape] if escape is not None else []
+    return findings
+
+
+def _file_findings(spec: Spec, base: Path) -> list[Finding]:
+    root = repository_root(base)
+    return _data_file_findings(spec, base, root) + _entrypoint_findings(spec, base, root) + _glob_findings(spec, base, root)
+
+
+def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Finding]:
+    """With `train.command`, CT must know the training code: the scripts the command names, or
+    triggers.paths.code (never the whole folder, which would include the promotion files)."""
+    from mlspec.inputs import CODE_UNKNOWN, CODE_UNKNOWN_HINT, command_scripts
+
+    if not spec.train.command or spec.triggers.paths.code is not None:
+        return []
+    scripts = command_scripts(spec.train.command)
+    if not scripts:
+        return [Finding(("train", "command"), CODE_UNKNOWN, "code-unknown", CODE_UNKNOWN_HINT)]
+    missing = [s for s in scripts if check_files and not (base / s).exists()]
+    return [
+        Finding(("train", "command"), f"train.command runs {s!r}, which is not in the spec's folder, so CT would "
+                "not watch the training code", "code-unknown", CODE_UNKNOWN_HINT)
+        for s in missing
+    ]
+
+
 def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True) -> list[Finding]:
-    findings = _environment_findings(spec) + _gate_findings(spec) + _column_findings(spec)
+    findings = _environment_findings(spec) + _gate_findings(spec) + _column_findings(spec) + _expression_findings(spec)
+    findings += _command_code_findings(spec, base, check_files)
     if check_files:
         findings += _file_findings(spec, base)
     return findings

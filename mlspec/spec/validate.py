@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mlspec.errors import SpecError
+from mlspec.errors import SpecError, shown
 from mlspec.fsio import display_path
 from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
@@ -131,7 +131,7 @@ def _from_pydantic(error: dict[str, Any], doc: Document) -> tuple[tuple[Any, ...
         allowed = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
         guess = _suggest(str(loc[-1]), allowed)
         hint = f"did you mean {guess!r}?" if guess else (f"allowed keys: {', '.join(allowed)}" if allowed else None)
-        return loc, f"unknown key {loc[-1]!r}", "unknown-key", hint
+        return loc, f"unknown key {shown(loc[-1])}", "unknown-key", hint
     if kind == "missing":
         model = _model_at(loc[:-1])
         description = ""
@@ -144,10 +144,10 @@ def _from_pydantic(error: dict[str, Any], doc: Document) -> tuple[tuple[Any, ...
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         guess = _suggest(str(value), choices) if isinstance(value, str) else None
         hint = f"did you mean {guess!r}?" if guess else None
-        return loc, f"{value!r} is not one of: {', '.join(choices)}", "invalid-value", hint
+        return loc, f"{shown(value)} is not one of: {', '.join(choices)}", "invalid-value", hint
     if kind == "string_pattern_mismatch":
         words = _PATTERN_WORDS.get(ctx.get("pattern", ""), f"the pattern {ctx.get('pattern')}")
-        return loc, f"{value!r} is not valid here: expected {words}", "invalid-value", None
+        return loc, f"{shown(value)} is not valid here: expected {words}", "invalid-value", None
     if kind in ("value_error", "assertion_error"):
         message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         return loc, message, "invalid-value", None
@@ -155,8 +155,8 @@ def _from_pydantic(error: dict[str, Any], doc: Document) -> tuple[tuple[Any, ...
     category = "invalid-value" if kind.startswith(value_kinds) else "invalid-type"
     message = str(error["msg"])
     message = message[0].lower() + message[1:] if message else message
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    return loc, f"{message}, got {shown}", category, None
+    got = shown(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return loc, f"{message}, got {got}", category, None
 
 
 def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str, kind: str, hint: str | None) -> Issue:

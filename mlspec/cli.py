@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("drift", help="drift of new data against the training reference")
     _spec_arg(p)
-    p.add_argument("--current", required=True, help="new data: a CSV/Parquet file or a folder of them")
+    p.add_argument("--current", default=None,
+                   help="new data: a CSV/Parquet file or a folder of them (default: triggers.drift.current of the spec)")
     p.add_argument("--reference", default=None, help="reference data (default: the serving model's training data)")
     p.add_argument("--env", default=None, help="environment whose serving model is the reference")
     p.add_argument("--dispatch", action="store_true", help="start CT through GitHub when drift is found")

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import DataError, EXIT_FAILED, EXIT_OK
+from mlspec.errors import DataError, EXIT_FAILED, EXIT_OK, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
 from mlspec.monitor.reference import Reference, ServedModel, code_paths, drift_environment, load_served_model, resolve_reference
 from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
@@ -87,11 +87,24 @@ def _append_step_summary(markdown: str) -> None:
         handle.write(text)
 
 
-def drift_command(spec: str, current: str, reference: str | None = None, env: str | None = None,
+def current_path(loaded: Any, current: str | None) -> Path:
+    """`--current` when given, else the spec's `triggers.drift.current` (relative to the spec's folder)."""
+    if current:
+        return Path(current)
+    drift = loaded.spec.triggers.drift
+    if drift is not None and drift.current:
+        return loaded.resolve(drift.current)
+    raise UsageError(f"{loaded.path}: no current data to check: pass --current PATH, or set triggers.drift.current "
+                     "in the spec" + (" (triggers.drift.command writes the data: run it and pass its file)"
+                                      if drift is not None and drift.command else ""))
+
+
+def drift_command(spec: str, current: str | None = None, reference: str | None = None, env: str | None = None,
                   dispatch: bool = False) -> int:
     from mlspec.spec import load_spec
 
     loaded = load_spec(spec)
+    current_file = current_path(loaded, current)
     project = loaded.spec.name
     drift_spec = loaded.spec.triggers.drift
     # Without a drift section: the defaults of the DriftThresholds and Drift models.
@@ -100,7 +113,7 @@ def drift_command(spec: str, current: str, reference: str | None = None, env: st
     environment = drift_environment(loaded, env)
 
     ref = resolve_reference(loaded, environment, reference)
-    cur = read_table(Path(current), loaded.spec.data.format)
+    cur = read_table(current_file, loaded.spec.data.format)
     if cur.rows == 0:
         raise DataError(f"the current data {display_path(cur.path)} has no rows")
     served: ServedModel | None = None

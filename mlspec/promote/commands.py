@@ -204,6 +204,16 @@ def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
     return EXIT_OK
 
 
+def _local_supersedes(plan: Plan, top: Path, base_sha: str, branch_sha: str | None) -> str | None:
+    """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
+    base moved on and the branch is rebuilt from the base)."""
+    if branch_sha is None or localgit.is_ancestor(branch_sha, base_sha, top):
+        return None  # no branch, or its candidate was merged
+    proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file)
+    on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file)
+    return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
+
+
 def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) -> int:
     base_sha = localgit.rev(f"refs/heads/{plan.base}", top)
     if base_sha is None:
@@ -219,8 +229,7 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
     keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
     parent = branch_sha if keep and branch_sha else base_sha
     previous = localgit.show(parent, plan.deploy_file, top) if keep else None
-    supersedes = _deployed_tag(previous, plan.deploy_file)
-    supersedes = supersedes if supersedes != plan.deployment.model.tag else None
+    supersedes = _local_supersedes(plan, top, base_sha, branch_sha)
     text = plan.text(previous)
     folder = spec_root / ".mlspec" / "promotions" / plan.env
     if dry_run:

@@ -156,8 +156,9 @@ class Train(StrictModel):
     entrypoint: str | None = Field(
         None,
         pattern=ENTRYPOINT_PATTERN,
-        description="Python callable `path/to/file.py:function` or `package.module:function`, "
-        "called as function(train_df, params) and returning a fitted model.",
+        description="Python callable `path/to/file.py:function` or `package.module:function` that returns a "
+        "fitted model. Called as function(X, y, params) (features, label, params) when it has three required "
+        "positional parameters, else as function(train_df, params) (the training table, label included).",
     )
     command: str | None = Field(
         None,

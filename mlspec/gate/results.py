@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlspec.deploy import Deployment
 
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 Verdict = Literal["pass", "fail"]
 Kind = Literal["absolute", "delta", "record"]
 
@@ -160,7 +158,7 @@ class GateReport:
             text = [_md_cell(c) for c in cells[:-1]] + [icon]
             rows.append("| " + " | ".join(text) + " |")
         lines = [header, *rows]
-        reasons = [f"- `{_md_code(r.threshold)}`: {_md_cell(r.reason)}" for r in self.results if r.reason]
+        reasons = [f"- {_md_code(r.threshold)}: {_md_cell(r.reason)}" for r in self.results if r.reason]
         if reasons:
             lines += ["", *reasons]
         if self.notes:
@@ -186,10 +184,13 @@ class GateReport:
 
 
 def _md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no pipes breaking columns, no raw HTML)."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return _TAG_START.sub("&lt;", text)
+    """Text safe inside a Markdown table cell: the one escaper for data (mlspec.markdown)."""
+    from mlspec import markdown
+
+    return markdown.text(text, 1000)
 
 
 def _md_code(text: str) -> str:
-    return text.replace("`", "'").replace("|", "\\|").replace("\n", " ")
+    from mlspec import markdown
+
+    return markdown.code(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlspec.markdown import code, text
 from mlspec.monitor.checks import DriftResult, FeatureScore
 
 STDOUT_ROWS = 10
@@ -18,14 +19,15 @@ def fmt(number: float | None) -> str:
 def _feature_phrase(features: list[FeatureScore], threshold: float, limit: int = 3) -> str:
     if len(features) == 1:
         f = features[0]
-        return f"feature `{f.feature}` drifted (score {fmt(f.score)} > {fmt(threshold)})"
-    shown = ", ".join(f"`{f.feature}` ({fmt(f.score)})" for f in features[:limit])
+        return f"feature {code(f.feature, 100)} drifted (score {fmt(f.score)} > {fmt(threshold)})"
+    shown = ", ".join(f"{code(f.feature, 100)} ({fmt(f.score)})" for f in features[:limit])
     more = f" and {len(features) - limit} more" if len(features) > limit else ""
     return f"{len(features)} features drifted: {shown}{more} (scores > {fmt(threshold)})"
 
 
 def summary_line(result: DriftResult) -> str:
-    """Why drift was found, e.g. "feature `income` drifted (score 0.31 > 0.2)"; or that none was."""
+    """Why drift was found, e.g. "feature `income` drifted (score 0.31 > 0.2)"; or that none was.
+    Feature names are Markdown code spans (mlspec.markdown.code), so the line is safe in Markdown too."""
     parts: list[str] = []
     if result.too_many_features:
         parts.append(_feature_phrase(result.drifted_features, result.thresholds.feature))
@@ -64,11 +66,11 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
              current: dict[str, Any], notes: list[str], plot: str | None) -> str:
     verdict = "**drift found**" if result.drifted else "no drift beyond the thresholds"
     lines = [
-        f"## Drift: {project} ({environment})",
+        f"## Drift: {text(project, 200)} ({text(environment, 200)})",
         "",
         f"Verdict: {verdict}. {summary_line(result) if result.drifted else ''}".rstrip(),
         "",
-        f"Reference: `{reference['path']}` ({reference['rows']:,} rows), current: `{current['path']}` "
+        f"Reference: {code(reference['path'])} ({reference['rows']:,} rows), current: {code(current['path'])} "
         f"({current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
         "",
     ]
@@ -77,7 +79,8 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
         lines += [f"### Drifted features ({len(drifted)}, ranked by score)", "",
                   "| # | feature | score | threshold | method |", "|---:|---|---:|---:|---|"]
         for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1):
-            lines.append(f"| {rank} | `{f.feature}` | {fmt(f.score)} | {fmt(f.threshold)} | {f.method} |")
+            lines.append(f"| {rank} | {code(f.feature, 200, table=True)} | {fmt(f.score)} | {fmt(f.threshold)} | "
+                         f"{text(f.method, 100)} |")
         if len(drifted) > MARKDOWN_ROWS:
             lines.append(f"\n{len(drifted) - MARKDOWN_ROWS} more drifted features are listed in drift.json.")
         lines.append("")
@@ -85,17 +88,17 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
         top = result.features[:5]
         if top:
             lines += ["No feature drifted. Highest scores: "
-                      + ", ".join(f"`{f.feature}` {fmt(f.score)}" for f in top)
+                      + ", ".join(f"{code(f.feature, 100)} {fmt(f.score)}" for f in top)
                       + f" (threshold {fmt(result.thresholds.feature)}).", ""]
     lines += ["| check | score | threshold | result |", "|---|---:|---:|---|"]
     for key, check in result.checks.items():
-        outcome = ("**drift**" if check.drifted else "ok") if check.ran else f"skipped: {check.reason}"
-        lines.append(f"| {key} | {fmt(check.score)} | {fmt(check.threshold)} | {outcome} |")
+        outcome = ("**drift**" if check.drifted else "ok") if check.ran else f"skipped: {text(check.reason, 300)}"
+        lines.append(f"| {text(key, 50)} | {fmt(check.score)} | {fmt(check.threshold)} | {outcome} |")
     lines.append("")
     if plot:
         lines += [f"![drift scores per feature]({plot})", ""]
     for note in notes + result.errors:
-        lines.append(f"> {note}")
+        lines.append(f"> {text(note, 1000)}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from mlspec.deploy import Deployment
+from mlspec.markdown import code, text
 from mlspec.record import RunRecord
 
 SAFE_TAG = re.compile(r"^[A-Za-z0-9_.\-]{1,100}:[A-Za-z0-9_.\-]{1,100}$")
@@ -42,7 +43,7 @@ def _fmt(value: float | None) -> str:
 def fallback_report(record: RunRecord, gate_report: Any) -> str:
     """FALLBACK until mlspec.report.markdown.build_report lands: metrics and gate tables only."""
     lines = ["### Metrics (test set)", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {name} | {_fmt(value)} |" for name, value in sorted(record.metrics.items())]
+    lines += [f"| {text(name, 100)} | {_fmt(value)} |" for name, value in sorted(record.metrics.items())]
     lines += ["", "### Gates", "", gate_markdown(gate_report), ""]
     return "\n".join(lines)
 
@@ -60,18 +61,18 @@ def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes
     project, env, tag = deployment.project, deployment.environment, deployment.model.tag
     lines = [
         promotion_marker(project, env),
-        f"## Promote `{project}` to `{env}`",
+        f"## Promote {code(project)} to {code(env)}",
         "",
-        f"This pull request sets `{deploy_file}` to model `{tag}` "
-        f"(run `{deployment.lineage.get('run_id', '?')}`). Merging it is the deployment: CD builds and "
+        f"This pull request sets {code(deploy_file)} to model {code(tag)} "
+        f"(run {code(deployment.lineage.get('run_id', '?'))}). Merging it is the deployment: CD builds and "
         "serves what the file names.",
     ]
     if deployment.promoted.get("from_environment"):
-        lines.append(f"The model already serves in `{deployment.promoted['from_environment']}`.")
+        lines.append(f"The model already serves in {code(deployment.promoted['from_environment'])}.")
     if supersedes:
-        lines += ["", f"> **Supersedes** `{supersedes}`, which this pull request proposed before; "
-                      f"it now proposes the newer candidate `{tag}`."]
+        lines += ["", f"> **Supersedes** {code(supersedes)}, which this pull request proposed before; "
+                      f"it now proposes the newer candidate {code(tag)}."]
     if run_url:
-        lines += ["", f"Run: {run_url}"]
+        lines += ["", f"Run: {run_url}"]  # built from GitHub's own environment, not from data
     lines += ["", report.strip(), ""]
     return "\n".join(lines)

@@ -248,7 +248,8 @@ def _lineage(loaded: Any, record: RunRecord) -> list[str]:
         lines += ["", "| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
         for item in sorted(record.data, key=lambda d: d.role):
             rows = f"{item.rows:,}" if item.rows is not None else "—"
-            lines.append(f"| {item.role} | {code(item.path)} | {code(short_digest(item.digest))} | {rows} | {item.bytes:,} |")
+            lines.append(f"| {plain(item.role, 60)} | {code(item.path, table=True)} | "
+                         f"{code(short_digest(item.digest), table=True)} | {rows} | {item.bytes:,} |")
     versions = {"mlspec": __version__, **record.versions}
     lines += ["", "- versions: " + ", ".join(f"{plain(k, 60)} {plain(v, 60)}" for k, v in sorted(versions.items()))]
     lines += ["", "</details>"]

@@ -1,24 +1,19 @@
-"""Escaping of untrusted text (check names, details, paths, trigger values) for GitHub Markdown."""
+"""Escaping of untrusted text (check names, details, paths, trigger values) for GitHub Markdown: thin
+names over the one escaper, `mlspec.markdown`."""
 
 from __future__ import annotations
 
-import re
-
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+from mlspec import markdown
 
 
 def plain(text: object, limit: int = 2000) -> str:
-    """Text that cannot open HTML tags, break table cells or run over ``limit`` characters."""
-    value = str(text).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    value = _TAG_START.sub("&lt;", value)
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+    """Literal text from data: no links, images, mentions, HTML; cannot break a table cell or a line."""
+    return markdown.text(text, limit)
 
 
-def code(text: object, limit: int = 300) -> str:
-    """Inline code span (backticks removed from the content)."""
-    value = str(text).replace("`", "'").replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    value = value if len(value) <= limit else value[: limit - 1] + "…"
-    return f"`{value}`"
+def code(text: object, limit: int = 300, *, table: bool = False) -> str:
+    """Inline code span that the value cannot end early (``table=True`` inside a table cell)."""
+    return markdown.code(text, limit, table=table)
 
 
 def short_digest(digest: str | None, length: int = 12) -> str:

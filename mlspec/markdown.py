@@ -1,0 +1,92 @@
+"""The one escaper for text that came from data (column names, check names, error texts, paths, values)
+before it reaches GitHub Markdown: PR comments, the promotion PR body, job summaries, report files.
+
+    text(name)               inline text: literal, no links/images/mentions/HTML, safe in a table cell
+    code(name)               inline code span that the value cannot break out of
+    code(name, table=True)   the same inside a table cell (pipes cannot split the cell)
+
+What data can never produce through these functions: a live link or image (`[x](…)`, `![i](…)`,
+`<https://…>`, bare `https://…` / `www.…` / e-mail autolinks), an @mention or team mention, an
+issue reference (`#12`, `owner/repo#12`), raw HTML or an HTML entity, a heading, list or quote, a line
+break, or a `|` that splits a table cell. Every writer of Markdown (report, gate table, promotion body,
+drift summary, job summary) routes data through here; texts the code writes itself are not escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZWSP = "\u200b"  # zero-width space: breaks autolinks and mentions without changing what people read
+ELLIPSIS = "…"
+# ASCII punctuation that can start Markdown syntax anywhere in a line (CommonMark allows a backslash
+# before any ASCII punctuation). Every `]` is escaped, so no link, image or link reference definition can
+# close; `[` stays readable (e.g. an interval "95% [0.01, 0.03]").
+_INLINE = re.compile(r"([\\`*\]|~{}]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#]))")  # `<` of a tag or autolink, `&` of an entity
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # intraword `_` never emphasizes
+_LINE_START = re.compile(r"^(\s*)([#+-](?=\s|$)|[=>])")
+_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
+_SCHEME = re.compile(r"(?i)(?<=[a-z0-9])(?=:/)")  # https://… ftp://… : autolink schemes
+_WWW = re.compile(r"(?i)\b(www)(?=\.)")
+_MENTION = re.compile(r"@")  # @user, @org/team and e-mail addresses
+_ISSUE_REF = re.compile(r"#(?=\d)")  # #12 and owner/repo#12
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"), None)
+
+
+def _one_line(value: object) -> str:
+    """Control characters and line/paragraph separators become spaces; bidi controls are dropped."""
+    raw = str(value).translate(_BIDI)
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in raw)
+
+
+def _cut(value: str, limit: int) -> str:
+    limit = max(1, limit)
+    return value if len(value) <= limit else value[: limit - 1] + ELLIPSIS
+
+
+def _defuse_links(value: str) -> str:
+    value = _SCHEME.sub(ZWSP, value)
+    value = _WWW.sub(lambda m: m.group(1) + ZWSP, value)
+    value = _MENTION.sub("@" + ZWSP, value)
+    return _ISSUE_REF.sub("#" + ZWSP, value)
+
+
+def text(value: object, limit: int = 2000) -> str:
+    """Literal inline text from data, safe anywhere in a line, also inside a table cell."""
+    value = _cut(_one_line(value), limit)
+    value = _INLINE.sub(r"\\\1", value)
+    value = _UNDERSCORE.sub(r"\\_", value)
+    value = _LINE_START.sub(r"\1\\\2", value)
+    value = _NUMBERED.sub(r"\1\\\2", value)
+    return _defuse_links(value)
+
+
+def _table_pipes(value: str) -> str:
+    """Make every `|` escaped for GitHub's table parser (it pairs backslashes left to right)."""
+    out: list[str] = []
+    run = 0
+    for ch in value:
+        if ch == "|" and run % 2 == 0:
+            out.append("\\")
+        out.append(ch)
+        run = run + 1 if ch == "\\" else 0
+    return "".join(out)
+
+
+def code(value: object, limit: int = 300, *, table: bool = False) -> str:
+    """An inline code span holding ``value`` literally: the fence is longer than any backtick run inside,
+    so the value cannot end it. ``table=True`` when the span sits in a table cell."""
+    value = _cut(_one_line(value), limit)
+    if table:
+        value = _table_pipes(value)
+    if not value:
+        return "` `"
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or (value.startswith(" ") and value.endswith(" ")) else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def cell(value: object, limit: int = 300) -> str:
+    """Text for a table cell (same as ``text``; named for readability at call sites)."""
+    return text(value, limit)

@@ -1,0 +1,156 @@
+"""One escaper for text from data (mlspec.markdown), and every Markdown writer routed through it: the
+report (PR comment and job summary), the gate table, the promotion PR body and the drift summary.
+
+Rendered with markdown-it (CommonMark + tables) and checked for what data must never produce: links,
+images, HTML, @mentions, autolinks, issue references, broken tables or code spans."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+import pytest
+from markdown_it import MarkdownIt
+
+from mlspec import markdown
+
+HOSTILE = [
+    "[x](https://evil.example/a)",
+    "![i](https://evil.example/p.png)",
+    "[r]: https://evil.example/ref",
+    "<https://evil.example/auto>",
+    "https://evil.example/bare",
+    "www.evil.example",
+    "mail@evil.example",
+    "@octocat",
+    "@octo-org/admins",
+    "see #12 and octo-org/other#3",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "&lt;b&gt; &#x3C;",
+    "a|b|c",
+    "a\\|b",
+    "line1\nline2\r\n| x | y |",
+    "`code` then `` double",
+    "```",
+    "**bold** _it_ ~~strike~~",
+    "# heading",
+    "> quote",
+    "1. item",
+    "- item",
+    "\u202eevil\u2028x",
+    "x" * 5000,
+]
+LINK_TEXT = re.compile(r"(?i)(https?|ftp)://|www\.|@[A-Za-z0-9]|#[0-9]")
+ALLOWED_TAGS = {"p", "code", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "h2", "h3", "h4",
+                "strong", "em", "blockquote", "details", "summary", "br", "hr", "pre", "a", "img"}
+
+
+def render(md: str) -> str:
+    return MarkdownIt("commonmark").enable("table").render(md)
+
+
+def assert_safe(md: str, *, own_links: int = 0) -> None:
+    """No link/image/HTML/mention/autolink that data could have made; every table row has its header's
+    number of cells. ``own_links``: links the writer makes itself (e.g. the workflow run)."""
+    html = render(md)
+    assert html.count("<a ") <= own_links, html
+    assert "<img" not in html and "<script" not in html and "onerror" not in html.replace("onerror=", "")
+    tags = set(re.findall(r"<([a-z0-9]+)[\s>/]", html))
+    raw = {t for t in tags if t not in ALLOWED_TAGS}
+    assert not raw, (raw, html)
+    outside_code = re.sub(r"<code>.*?</code>", "", html, flags=re.S)  # code spans never link or mention
+    visible = re.sub(r"<[^>]+>", "", outside_code)
+    assert not LINK_TEXT.search(visible), visible
+    for table in re.findall(r"<table>.*?</table>", html, flags=re.S):
+        header = len(re.findall(r"<th[ >]", table.split("</thead>")[0]))
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], flags=re.S):
+            assert len(re.findall(r"<td[ >]", row)) == header, table
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_and_code_are_literal_and_inert(value: str) -> None:
+    line = f"| a | b |\n|---|---|\n| {markdown.text(value, 300)} | {markdown.code(value, 300, table=True)} |\n"
+    assert_safe(line)
+    assert_safe(f"- {markdown.text(value)}: {markdown.code(value)}\n")
+    assert "\n" not in markdown.text(value) and "\n" not in markdown.code(value)
+    assert len(markdown.text(value, 300)) < 700
+
+
+@pytest.mark.parametrize("value", ["a`b", "``x``", "`", "a | b", "ünïcödé", "x"])
+def test_code_span_shows_the_value_exactly(value: str) -> None:
+    html = render(markdown.code(value))
+    assert re.sub(r"</?(p|code)>", "", html).strip() == value.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def test_text_keeps_ordinary_words_readable() -> None:
+    assert markdown.text("roc_auc >= 0.95 (95% [0.01, 0.03])") == "roc_auc >= 0.95 (95% [0.01, 0.03\\])"
+    assert markdown.text("mlspec 0.1.0") == "mlspec 0.1.0"
+
+
+# --- every writer -------------------------------------------------------------------------------
+
+
+def _report(tmp_path: Path, hostile: str) -> str:
+    from mlspec.gate.evaluate import evaluate_gates
+    from mlspec.record import Change, CheckOutcome, ConditionOutcome, DataFile, TestOutcome
+    from mlspec.report.markdown import build_report
+    from mlspec.spec import load_spec
+    from tests.gate.support import make_record, project_with_gates
+
+    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
+    check = CheckOutcome(name=hostile, suite=hostile, dataset=hostile,
+                         conditions=[ConditionOutcome(name=hostile, category="FAIL", details=hostile)])
+    record = make_record(project, {"roc_auc": 0.9, hostile: 0.5},
+                         tests={"data": TestOutcome(kind="data", passed=False, checks=[check])},
+                         changes=[Change(kind="data", what=hostile, detail=hostile)],
+                         trigger={"event": "push", "actor": hostile},
+                         data=[DataFile(role="train", path=hostile, digest="xxh3_128:" + "a" * 32, bytes=1, rows=1)])
+    loaded = load_spec(project / "mlproject.yaml")
+    return build_report(loaded, record, evaluate_gates(loaded, record, "staging"))
+
+
+def _gate_table(tmp_path: Path, hostile: str) -> str:
+    from mlspec.gate.results import GateReport, GateResult
+
+    result = GateResult(index=0, metric=hostile, kind="absolute", direction="higher", threshold=hostile,
+                        verdict="fail", reason=hostile, value=0.5)
+    report = GateReport(project="p", run_id="r", environment="staging", model_tag=None, champion=None,
+                        champion_source="", results=[result], notes=[hostile])
+    return report.markdown_table()
+
+
+def _promotion_body(tmp_path: Path, hostile: str) -> str:
+    from mlspec.deploy import DeployedModel, Deployment
+    from mlspec.promote.body import fallback_report, pr_body
+    from mlspec.record import RunRecord
+
+    deployment = Deployment(project="p", environment="staging", model=DeployedModel(tag=hostile, version="v"),
+                            metrics={}, lineage={"run_id": hostile}, promoted={"from_environment": hostile})
+    record = RunRecord.model_construct(metrics={hostile: 0.5})
+    report = fallback_report(record, type("G", (), {"markdown_table": lambda self: "| gate |\n|---|\n| x |"})())
+    return pr_body(deployment=deployment, deploy_file=hostile, report=report, supersedes=hostile, run_url=None)
+
+
+def _drift_summary(tmp_path: Path, hostile: str) -> str:
+    from mlspec.monitor.checks import CheckScore, DriftResult, FeatureScore
+    from mlspec.monitor.summary import markdown as drift_markdown
+    from mlspec.spec.models import DriftThresholds
+
+    features = [FeatureScore(feature=hostile, score=0.9, method=hostile, threshold=0.2, drifted=True),
+                FeatureScore(feature="ok", score=0.1, method="psi", threshold=0.2, drifted=False)]
+    checks = {"label": CheckScore(name="label", threshold=0.2, ran=False, reason=hostile)}
+    result = DriftResult(features=features, checks=checks, thresholds=DriftThresholds(),
+                         sampled={"reference": 1, "current": 1}, errors=[hostile])
+    return drift_markdown(result, project="p", environment="staging", reference={"path": hostile, "rows": 1},
+                          current={"path": hostile, "rows": 1}, notes=[hostile], plot=None)
+
+
+WRITERS = {"report": _report, "gate table": _gate_table, "promotion body": _promotion_body,
+           "drift summary": _drift_summary}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_every_markdown_writer_escapes_data(tmp_path: Path, writer: str) -> None:
+    for index, hostile in enumerate(HOSTILE):
+        md = WRITERS[writer](tmp_path / str(index), hostile)
+        assert_safe(md)

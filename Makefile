@@ -9,10 +9,10 @@ EXAMPLE ?= examples/breast-cancer
 
 .PHONY: demo test bench schema golden setup clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The locked dependency set (requirements/dev.txt, hash-checked), through the same script the
+# setup action runs on a runner. scripts/lock.sh regenerates the locks from pyproject.toml.
+$(STAMP): pyproject.toml requirements/dev.txt requirements/bootstrap.txt actions/setup/install.sh
+	PYTHON=$(PYTHON) bash actions/setup/install.sh $(VENV) requirements/dev.txt --editable
 	touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
@@ -36,6 +36,10 @@ schema: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --update
+	for example in examples/breast-cancer examples/monorepo; do \
+	  MLSPEC_SOURCE_COMMIT=$$($(BIN)/python -c 'from tests.helpers import SOURCE_COMMIT; print(SOURCE_COMMIT)') \
+	    $(BIN)/mlspec render --root $$example || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import copy_example, init_repo
+from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
 
 _LEAKY = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_EVENT_PATH",
           "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SHA", "GITHUB_REF", "GITHUB_ACTIONS",
@@ -21,6 +21,9 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory):
     os.environ["BENTOML_DO_NOT_TRACK"] = "true"
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    # Rendered workflows pin mlspec's actions to the commit mlspec was built from; a fixed one keeps
+    # golden files and the examples' committed workflows independent of this checkout's HEAD.
+    os.environ["MLSPEC_SOURCE_COMMIT"] = SOURCE_COMMIT
     for name in _LEAKY:
         os.environ.pop(name, None)
     yield

@@ -11,6 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
+# The commit tests tell mlspec it was built from (MLSPEC_SOURCE_COMMIT): rendered workflows pin
+# mlspec's own actions to it, and the act tests map it to this working tree.
+SOURCE_COMMIT = "4ec377297344a0a09eb9d276ebb8ec80ca60e6f1"
 GITHUB_API_DESCRIPTION = SHARED / "github-api" / "github-rest-subset.deref.json"
 
 

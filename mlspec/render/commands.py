@@ -7,8 +7,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlspec import __version__
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
-from mlspec.fsio import atomic_write_text, display_path
+from mlspec.fsio import atomic_write_text, display_path, ensure_dir
+from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, render_project, spec_of_generated
 from mlspec.render.plan import plan_project
 from mlspec.render.repo import discover_specs, git_root, repository_root
@@ -23,6 +25,13 @@ class Target:
     specs: set[str]  # repository-relative spec paths rendered into this folder
     discovered: bool  # every spec of the repository was rendered (stale files can be found)
     root: Path  # repository root the headers' spec paths are relative to
+    tag_pinned: bool = False  # some project references mlspec's actions by tag (no commit known)
+
+
+TAG_PIN_NOTE = (
+    f"note: this mlspec does not know the commit it was built from, so its actions are referenced by the tag "
+    f"v{__version__}; pin them by commit with `ci.actions_ref: <40-hex commit>` (zizmor's default policy asks for it)"
+)
 
 
 def _load(paths: list[Path]) -> list[tuple[Path, object]]:
@@ -55,6 +64,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
             raise SpecError(f"no mlproject.yaml found under {display_path(base)}",
                             hint="create one with `mlspec init`, or name the spec: mlspec render path/to/mlproject.yaml")
         discovered = True
+    check_separate_state(paths)
     targets: dict[Path, Target] = {}
     projects: dict[tuple[Path, str], str] = {}
     for path, loaded in _load(paths):
@@ -71,6 +81,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         projects[key] = plan.spec_path
         target = targets.setdefault(out, Target(out, {}, set(), discovered, repo))
         target.specs.add(plan.spec_path)
+        target.tag_pinned = target.tag_pinned or plan.actions_pinned_by_tag
         for rendered in render_project(plan):
             target.files[rendered.name] = rendered
     return list(targets.values())
@@ -100,7 +111,7 @@ def _stale(target: Target) -> list[Path]:
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except UnicodeDecodeError:
         return path.read_bytes().decode("utf-8", "replace")
@@ -142,6 +153,7 @@ def check_targets(targets: list[Target]) -> int:
 def write_targets(targets: list[Target]) -> int:
     written = unchanged = 0
     for target in targets:
+        ensure_dir(target.output_dir)  # a clear error when --output-dir is a file
         for name in sorted(target.files):
             path = target.output_dir / name
             if _read(path) == target.files[name].text:
@@ -160,4 +172,6 @@ def write_targets(targets: list[Target]) -> int:
 
 def render_command(specs: list[str], output_dir: str | None = None, check: bool = False, root: str | None = None) -> int:
     targets = plan_targets(list(specs), output_dir, root)
+    if any(t.tag_pinned for t in targets):
+        print(TAG_PIN_NOTE, file=sys.stderr)
     return check_targets(targets) if check else write_targets(targets)

@@ -3,7 +3,6 @@ triggers, runner labels, action references. Templates only lay these values out.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -11,9 +10,13 @@ from typing import Any
 from mlspec import __version__
 from mlspec.deploy import ct_state_artifact
 from mlspec.errors import SpecError
+from mlspec.inputs import deploy_file, input_patterns, repo_path
+from mlspec.paths import filter_lines, literal
 from mlspec.render.pins import PINS, Pin
+from mlspec.source import is_commit, source_commit
 from mlspec.spec.models import Spec
 
+WORKFLOW_KINDS = ("ci", "ct", "cd", "monitor")
 # Text GitHub Actions would evaluate as an expression wherever it appears in a workflow.
 EXPRESSION_MARKERS = ("${{",)
 
@@ -29,6 +32,7 @@ class ProjectPlan:
     state_dir: str
     drift_current: str | None
     version: str = __version__
+    source_commit: str | None = field(default_factory=source_commit)
     pins: dict[str, Pin] = field(default_factory=lambda: dict(PINS))
 
     @property
@@ -42,16 +46,28 @@ class ProjectPlan:
 
     @property
     def actions_ref(self) -> str:
-        return self.spec.ci.actions_ref or f"v{self.version}"
+        """`ci.actions_ref`, else the commit this mlspec was built from, else its release tag."""
+        return self.spec.ci.actions_ref or self.source_commit or self.release_tag
 
     @property
-    def mlspec_package(self) -> str:
-        return self.spec.ci.mlspec_package or f"mlspec=={self.version}"
+    def release_tag(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def actions_pinned_by_tag(self) -> bool:
+        """True when mlspec's own actions fall back to the tag (no override and no known commit)."""
+        return self.spec.ci.actions == "remote" and not self.spec.ci.actions_ref and not self.source_commit
 
     def action(self, step: str) -> str:
         if self.spec.ci.actions == "local":  # GitHub's self-repository syntax (`$/path`, same as `./path`)
             return f"$/actions/{step}"
         return f"{self.spec.ci.actions_repository}/actions/{step}@{self.actions_ref}"
+
+    def action_comment(self) -> str:
+        """The release tag as a trailing comment when the reference is a commit (as for every pin)."""
+        if self.spec.ci.actions == "local" or not is_commit(self.actions_ref):
+            return ""
+        return f" # {self.release_tag}"
 
     @property
     def first_environment(self) -> str:
@@ -66,7 +82,7 @@ class ProjectPlan:
     def ci_filters(self) -> str:
         """The CI path filters as lines `+<regex>` / `-<regex>` (a `!` pattern), for the job that
         decides whether a pull request touches the project; GitHub's order applies: last match wins."""
-        return "\n".join(("-" if g.startswith("!") else "+") + glob_to_ere(g.lstrip("!")) for g in self.ci_paths)
+        return filter_lines(self.ci_paths)
 
     @property
     def state_artifact(self) -> str:
@@ -79,65 +95,9 @@ class ProjectPlan:
         return {"p": self, "spec": self.spec, "pins": self.pins}
 
 
-_ERE_SPECIAL = set(".^$+(){}|\\")
-
-
-def glob_to_ere(pattern: str) -> str:
-    """A GitHub path-filter glob as an anchored POSIX extended regex (bash `[[ =~ ]]`, Python `re`):
-    `**/` is zero or more folders, `**` anything, `*` and `?` stay within one folder, `[...]` a class."""
-    out, i = "^", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
-            end = pattern.index("]", i + 1)
-            out, i = out + pattern[i:end + 1], end + 1
-        else:
-            out, i = out + ("\\" + pattern[i] if pattern[i] in _ERE_SPECIAL else pattern[i]), i + 1
-    return out + "$"
-
-
-def _where(key: str, spec_path: str) -> str:
-    return f"{spec_path}: {key}"
-
-
-def repo_path(spec_dir: str, relative: str, *, key: str, spec_path: str) -> str:
-    """``relative`` (to the spec's folder) as a repository-relative posix path or glob."""
-    negated = relative.startswith("!")
-    body = relative[1:] if negated else relative
-    joined = posixpath.normpath(posixpath.join(spec_dir, body)) if spec_dir != "." else posixpath.normpath(body)
-    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
-        raise SpecError(
-            f"{_where(key, spec_path)}: {relative!r} points outside the repository root",
-            hint="paths are relative to the spec's folder and must stay inside the repository",
-        )
-    if body.endswith("/") and not joined.endswith("/"):
-        joined += "/"
-    return ("!" if negated else "") + joined
-
-
-def _folder_glob(spec_dir: str, file: str, *, key: str, spec_path: str) -> str:
-    """`<folder>/**` for a file in a sub-folder of the spec, the file itself at the spec's top."""
-    parent = posixpath.dirname(file.rstrip("/"))
-    if parent in ("", "."):
-        return repo_path(spec_dir, file, key=key, spec_path=spec_path)
-    return repo_path(spec_dir, f"{parent}/**", key=key, spec_path=spec_path)
-
-
-def _code_default(spec: Spec, spec_dir: str, spec_path: str) -> list[str]:
-    entrypoint = spec.train.entrypoint
-    if entrypoint is None:  # a shell command: the project's folder is its code
-        return [repo_path(spec_dir, "**", key="train.command", spec_path=spec_path)]
-    target = entrypoint.rsplit(":", 1)[0]
-    if not target.endswith(".py"):  # package.module: the top-level package folder
-        target = target.split(".")[0] + "/__init__.py"
-    return [_folder_glob(spec_dir, target, key="train.entrypoint", spec_path=spec_path)]
+def workflow_exclusions(name: str, own_kind: str) -> list[str]:
+    """The project's rendered workflows of other kinds: regenerating them never starts ``own_kind``."""
+    return [f"!.github/workflows/mlspec-{name}-{kind}.yml" for kind in WORKFLOW_KINDS if kind != own_kind]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -158,6 +118,27 @@ def check_renderable(spec: Spec, spec_path: str) -> None:
             )
 
 
+def _filters(spec: Spec, spec_dir: str, spec_path: str) -> tuple[list[str], list[str]]:
+    """(CT paths, CI paths): the project's inputs (one definition, `mlspec.inputs`) as repository-relative
+    patterns; promotion files, state and the other rendered workflows excluded last."""
+    try:
+        patterns = input_patterns(spec, PurePosixPath(spec_path).name)
+    except SpecError as exc:
+        raise SpecError(f"{spec_path}: {exc.message}", hint=exc.hint) from None
+    keys = [("data", patterns.data), ("config", patterns.config), ("code", patterns.code)]
+    inputs: list[str] = []
+    for section, items in keys:
+        given = getattr(spec.triggers.paths, section) is not None
+        for i, glob in enumerate(items):
+            key = f"triggers.paths.{section}[{i}]" if given else section
+            inputs.append(repo_path(spec_dir, glob, key=key, spec_path=spec_path))
+    never = [repo_path(spec_dir, g, key="(state)", spec_path=spec_path) for g in patterns.never]
+    ci_workflow = literal(f".github/workflows/mlspec-{spec.name}-ci.yml")
+    ct_paths = _unique(inputs) + never + workflow_exclusions(spec.name, "ct")
+    ci_paths = _unique(inputs + [ci_workflow]) + never + workflow_exclusions(spec.name, "ci")
+    return ct_paths, ci_paths
+
+
 def plan_project(spec: Spec, spec_file: Path, root: Path) -> ProjectPlan:
     try:
         rel = spec_file.resolve().relative_to(root.resolve())
@@ -176,25 +157,9 @@ def plan_project(spec: Spec, spec_file: Path, root: Path) -> ProjectPlan:
     spec_dir = PurePosixPath(rel).parent.as_posix()
     check_renderable(spec, spec_path)
 
-    paths = spec.triggers.paths
-    data_files = [f for f in (spec.data.train, spec.data.test, spec.data.source) if f]
-    if paths.data is not None:
-        data = [repo_path(spec_dir, g, key=f"triggers.paths.data[{i}]", spec_path=spec_path) for i, g in enumerate(paths.data)]
-    else:
-        data = [_folder_glob(spec_dir, f, key="data", spec_path=spec_path) for f in data_files]
-    if paths.config is not None:
-        config = [repo_path(spec_dir, g, key=f"triggers.paths.config[{i}]", spec_path=spec_path) for i, g in enumerate(paths.config)]
-    else:
-        config = [spec_path]
-    if paths.code is not None:
-        code = [repo_path(spec_dir, g, key=f"triggers.paths.code[{i}]", spec_path=spec_path) for i, g in enumerate(paths.code)]
-    else:
-        code = _code_default(spec, spec_dir, spec_path)
-    ct_paths = _unique(data + config + code)
-    workflows = PurePosixPath(".github/workflows")
-    ci_paths = _unique(ct_paths + [str(workflows / f"mlspec-{spec.name}-ci.yml")])
+    ct_paths, ci_paths = _filters(spec, spec_dir, spec_path)
     deploy = {
-        env.name: repo_path(spec_dir, f"deploy/{env.name}.yaml", key="environments", spec_path=spec_path)
+        env.name: repo_path(spec_dir, deploy_file(env.name), key="environments", spec_path=spec_path)
         for env in spec.environments
     }
     drift = spec.triggers.drift

@@ -147,8 +147,26 @@ def _walk(node: yaml.Node, path: KeyPath, doc: Document) -> None:
             _walk(item, path + (index,), doc)
 
 
+def _check_flow_depth(text: str) -> None:
+    """Refuse deep flow nesting (`[[[[...`) ourselves, at the first level too deep, before libyaml
+    stops it at its own limit with its own wording."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(event.start_mark), "yaml")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its position
+
+
 def parse_text(path: Path, text: str) -> Document:
     """Parse YAML text into a Document; raise YamlProblem with a position on any problem."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_flow_depth(text)
     loader = _Loader(text)
     try:
         try:

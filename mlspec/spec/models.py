@@ -482,12 +482,12 @@ class CI(StrictModel):
         "mlspec/mlspec", pattern=REPOSITORY_PATTERN, description="Repository that hosts the mlspec actions."
     )
     actions_ref: str | None = Field(
-        None, pattern=GIT_REF_PATTERN, description="Ref of the actions; default: the tag of the installed mlspec."
+        None, pattern=GIT_REF_PATTERN, description="Ref of mlspec's actions (a 40-hex commit keeps zizmor's default policy clean); default: the commit the installed mlspec was built from, else its release tag."
     )
     mlspec_package: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_.\-\[\],=<>~!@+/:]{1,200}$",
-        description="What the setup action installs; default: `mlspec==<installed version>`.",
+        description="A requirement the setup action installs instead of its own checkout (for package mirrors), e.g. `mlspec-gitops==0.1.0`; default: the commit of the action itself, with its locked dependencies.",
     )
 
     @field_validator("runs_on")

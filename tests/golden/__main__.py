@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mlspec.fsio import atomic_write_text
 from tests.golden import GOLDEN, rendered, stored
+from tests.helpers import SOURCE_COMMIT
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.golden", description=__doc__)
     parser.add_argument("--update", action="store_true", help="rewrite the golden files")
     args = parser.parse_args()
+    os.environ["MLSPEC_SOURCE_COMMIT"] = SOURCE_COMMIT  # as the tests render them
     new, old = rendered(), stored()
     if not args.update:
         differ = sorted(set(new) ^ set(old) | {n for n in new if old.get(n) != new[n]})

@@ -33,6 +33,7 @@ def merged(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
 
 
 # name -> {relative spec path: spec dict}
+EVERYTHING_ACTIONS_REF = "0123456789abcdef0123456789abcdef01234567"
 VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     "default": {"mlproject.yaml": BASE},
     "monorepo": {
@@ -58,8 +59,8 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
                                                                    "config": ["mlproject.yaml", "conf/*.yaml"],
                                                                    "code": ["../../libs/common/**"]}},
         "ci": {"python": "3.12", "install": "pip install -r requirements.txt\necho \"it's $(date)\" 'quoted' \u00e9\u2603",
-               "timeout_minutes": 30, "actions_ref": "0123456789abcdef0123456789abcdef01234567",
-               "mlspec_package": "mlspec[serve]==0.1.0"}})},
+               "timeout_minutes": 30, "actions_ref": EVERYTHING_ACTIONS_REF,
+               "mlspec_package": "mlspec-gitops[serve]==0.1.0"}})},
 }
 
 

@@ -11,8 +11,9 @@ import yaml
 
 from mlspec import __version__
 from mlspec.render.pins import PINS
-from tests.helpers import ROOT
+from tests.helpers import SOURCE_COMMIT, ROOT
 from tests.render.conftest import example_workflows
+from tests.render.specs import EVERYTHING_ACTIONS_REF
 
 ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
 OWN = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -38,16 +39,18 @@ def test_no_expression_inside_any_run_script(rendered_variants: dict[str, list[P
 
 def test_third_party_actions_are_pinned_by_sha_with_the_version(rendered_variants: dict[str, list[Path]]) -> None:
     known = {(pin.repository, pin.sha, pin.version) for pin in PINS.values()}
+    known.add(("mlspec/mlspec", SOURCE_COMMIT, f"v{__version__}"))  # mlspec's own actions: the source commit
+    known.add(("mlspec/mlspec", EVERYTHING_ACTIONS_REF, f"v{__version__}"))  # ci.actions_ref of a variant
     seen = set()
     for path in _generated(rendered_variants) + OWN + ACTIONS:
         for line in path.read_text().splitlines():
-            if not re.match(r"^\s*(- )?uses:", line) or "mlspec/mlspec/" in line or "$/actions/" in line:
+            if not re.match(r"^\s*(- )?uses:", line) or "$/actions/" in line:
                 continue
             match = PINNED.match(line)
             assert match, f"{path}: {line.strip()} is not pinned by a full commit SHA with a # vX.Y.Z comment"
             assert match.groups() in known, f"{path}: {line.strip()} is not the pin in mlspec/render/pins.py"
             seen.add(match.group(1))
-    assert seen == {pin.repository for pin in PINS.values()}
+    assert seen == {pin.repository for pin in PINS.values()} | {"mlspec/mlspec"}
 
 
 def test_checkout_never_persists_credentials(rendered_variants: dict[str, list[Path]]) -> None:
@@ -103,17 +106,25 @@ def test_action_metadata_is_complete() -> None:
                 assert step["shell"] == "bash", (path, step.get("name"))
 
 
-@pytest.mark.parametrize("path", [ROOT / "actions" / "setup" / "action.yml", ROOT / ".github" / "workflows" / "mlspec-pipeline.yml"])
-def test_defaults_follow_the_mlspec_version(path: Path) -> None:
-    text = path.read_text()
-    assert f"mlspec=={__version__}" in text
-    for ref in re.findall(r"mlspec/mlspec/actions/[a-z-]+@(\S+)", text):
-        assert ref == f"v{__version__}", path
+def test_setup_installs_its_own_checkout_not_a_name() -> None:
+    text = (ROOT / "actions" / "setup" / "action.yml").read_text()
+    action = yaml.safe_load(text)
+    assert action["inputs"]["mlspec-package"]["default"] == ""
+    assert "install.sh" in text and "requirements/runtime.txt" in text
+    assert not re.search(r"pip install\S* .*mlspec", text)
 
 
-def test_rendered_actions_reference_the_installed_version(rendered_variants: dict[str, list[Path]]) -> None:
+def test_reusable_workflow_pins_mlspec_actions_by_commit() -> None:
+    text = (ROOT / ".github" / "workflows" / "mlspec-pipeline.yml").read_text()
+    refs = re.findall(r"uses: mlspec/mlspec/actions/[a-z-]+@(\S+) # v(\S+)", text)
+    assert refs and {ref for ref, _ in refs} == {SOURCE_COMMIT}
+    assert {version for _, version in refs} == {__version__}
+    assert "mlspec==" not in text
+
+
+def test_rendered_actions_are_pinned_to_the_source_commit(rendered_variants: dict[str, list[Path]]) -> None:
     text = (rendered_variants["default"][1]).read_text()
-    assert f'uses: "mlspec/mlspec/actions/setup@v{__version__}"' in text
-    assert f'mlspec-package: "mlspec=={__version__}"' in text
+    assert f'uses: "mlspec/mlspec/actions/setup@{SOURCE_COMMIT}" # v{__version__}' in text
+    assert "mlspec-package" not in text
     local = "".join(p.read_text() for p in rendered_variants["local-actions"])
     assert 'uses: "$/actions/train"' in local and "mlspec/mlspec/actions" not in local

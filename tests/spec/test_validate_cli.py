@@ -110,7 +110,7 @@ def test_deep_nesting_is_rejected(tmp_path: Path) -> None:
     spec.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
     result = run_mlspec("validate", str(spec))
     assert result.returncode == 1
-    assert "nested more than 64 levels deep" in result.stdout
+    assert f"{spec}:1:67: (file): nested more than 64 levels deep [yaml]" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

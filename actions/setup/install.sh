@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install mlspec with its locked dependency set into a virtual environment.
+#
+#   install.sh VENV LOCK [--editable] [--package SPEC]
+#
+# The one install path for `make setup` (dev lock, editable) and the setup action (runtime lock,
+# into a private venv under $RUNNER_TEMP): uv, itself hash-locked in requirements/bootstrap.txt,
+# installs exactly the hashes in LOCK, then mlspec from this checkout (the commit `uses:` names)
+# without resolving anything by name. --package SPEC installs SPEC instead of this checkout
+# (ci.mlspec_package, for teams that mirror packages).
+set -euo pipefail
+
+venv=$1
+lock=$2
+shift 2
+editable=false
+package=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --editable) editable=true ;;
+    --package) package=$2; shift ;;
+    *) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+  -r "$root/requirements/bootstrap.txt"
+uv=("$venv/bin/uv" pip install --python "$venv/bin/python")
+"${uv[@]}" --require-hashes -r "$lock"
+if [ -n "$package" ]; then
+  "${uv[@]}" "$package"
+elif [ "$editable" = true ]; then
+  "${uv[@]}" --no-deps --editable "$root"
+else
+  # Build a wheel of this checkout and install that file: uv could otherwise reuse a wheel it
+  # built earlier from another commit of the same folder.
+  wheels="$(mktemp -d)"
+  "$venv/bin/uv" build --quiet --wheel --out-dir "$wheels" "$root"
+  "${uv[@]}" --no-deps --reinstall "$wheels"/*.whl
+  rm -rf "$wheels"
+fi
+"$venv/bin/python" -c 'import mlspec, mlspec.source as s; print("mlspec", mlspec.__version__, "commit", s.source_commit() or "unknown")'

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlspec.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
 from mlspec.fsio import display_path
+from mlspec.ownership import check_deployment
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,16 @@ def base_ref(spec_root: Path, branch: str) -> str | None:
     return None
 
 
-def find_champion(spec_root: Path, environment: str, branch: str) -> ChampionLookup:
-    """Read deploy/<environment>.yaml as the default branch has it."""
+def find_champion(spec_root: Path, environment: str, branch: str, project: str | None = None) -> ChampionLookup:
+    """Read deploy/<environment>.yaml as the default branch has it; with ``project``, refuse a file of
+    another project or environment (two specs sharing one folder's deploy/)."""
+    lookup = _find(spec_root, environment, branch)
+    if project is not None and lookup.deployment is not None:
+        check_deployment(lookup.deployment, project, environment, lookup.source)
+    return lookup
+
+
+def _find(spec_root: Path, environment: str, branch: str) -> ChampionLookup:
     top = _toplevel(spec_root)
     ref = base_ref(spec_root, branch) if top is not None else None
     if top is None or ref is None:

@@ -21,6 +21,7 @@ from mlspec.deploy import Deployment
 from mlspec.errors import UsageError
 from mlspec.gate.champion import ChampionLookup, find_champion
 from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
+from mlspec.ownership import check_record
 from mlspec.record import RunRecord, RunStore
 from mlspec.spec.models import Gate
 
@@ -117,7 +118,7 @@ class _Context:
 
     def champion(self, env: str) -> ChampionLookup:
         if env not in self._champions:
-            self._champions[env] = find_champion(self.loaded.root, env, self.branch)
+            self._champions[env] = find_champion(self.loaded.root, env, self.branch, self.loaded.spec.name)
         return self._champions[env]
 
     def challenger_rows(self) -> Any:
@@ -247,6 +248,7 @@ def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> Ga
     env_name = env or names[0]
     if env_name not in names:
         raise UsageError(f"{loaded.path}: environments: no environment named {env_name!r} (known: {', '.join(names)})")
+    check_record(record, loaded)
     ctx = _Context(loaded, record, env_name)
     lookup = ctx.champion(env_name)
     report = GateReport(project=spec.name, run_id=record.run_id, environment=env_name,

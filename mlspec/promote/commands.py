@@ -16,6 +16,7 @@ from typing import Any
 from mlspec.deploy import DEPLOY_DIR, DeployedModel, Deployment, dump_deployment, model_artifact_ref, parse_deployment
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.ownership import check_deployment, check_record
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_body, pr_title, report_markdown
 from mlspec.record import RunRecord, RunStore, code_digests, utc_now
@@ -100,8 +101,13 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
     )
 
 
-def _deployed_tag(text: str | None, where: str) -> str | None:
-    return None if text is None else parse_deployment(text, where).model.tag
+def _deployed_tag(text: str | None, where: str, project: str, env: str) -> str | None:
+    """The model tag a deploy file names (None without a file); a file of another project or environment is refused."""
+    if text is None:
+        return None
+    deployment = parse_deployment(text, where)
+    check_deployment(deployment, project, env, where)
+    return deployment.model.tag
 
 
 def _check_lineage(record: RunRecord) -> None:
@@ -122,6 +128,7 @@ def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, setti
         raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})") from None
     if record.model is None:
         raise MlspecError(f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first")
+    check_record(record, loaded)
     _check_lineage(record)
     top = localgit.toplevel(loaded.root)
     project_dir = localgit.repo_relative(loaded.root, top)
@@ -146,7 +153,7 @@ def _check_requires(plan: Plan, read_base: Any) -> None:
     if not required:
         return
     path = _required_path(plan, required)
-    deployed = _deployed_tag(read_base(path), f"{path} on {plan.base}")
+    deployed = _deployed_tag(read_base(path), f"{path} on {plan.base}", plan.project, required)
     tag = plan.deployment.model.tag
     if deployed != tag:
         now = f"names {deployed}" if deployed else "does not exist"
@@ -174,13 +181,13 @@ def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
                           hint="set triggers.branches in the spec to the repository's default branch")
     _check_requires(plan, lambda path: repo.read_file(path, plan.base))
     on_base = repo.read_file(plan.deploy_file, plan.base)
-    if _deployed_tag(on_base, plan.deploy_file) == plan.deployment.model.tag:
+    if _deployed_tag(on_base, plan.deploy_file, plan.project, plan.env) == plan.deployment.model.tag:
         print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
         return EXIT_OK
     pr = repo.find_pr(plan.branch, plan.base)
     branch_sha = repo.branch_sha(plan.branch)
     previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
-    supersedes = _deployed_tag(previous, plan.deploy_file)
+    supersedes = _deployed_tag(previous, plan.deploy_file, plan.project, plan.env)
     supersedes = supersedes if supersedes != plan.deployment.model.tag else None
     text = plan.text(previous)
     body = plan.body(supersedes)
@@ -209,8 +216,8 @@ def _local_supersedes(plan: Plan, top: Path, base_sha: str, branch_sha: str | No
     base moved on and the branch is rebuilt from the base)."""
     if branch_sha is None or localgit.is_ancestor(branch_sha, base_sha, top):
         return None  # no branch, or its candidate was merged
-    proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file)
-    on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file)
+    proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
+    on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
     return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
 
 
@@ -220,7 +227,8 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
         raise MlspecError(f"base branch {plan.base} does not exist in {top}",
                           hint="set triggers.branches in the spec to your default branch")
     _check_requires(plan, lambda path: localgit.show(base_sha, path, top))
-    if _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file) == plan.deployment.model.tag:
+    if _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project,
+                     plan.env) == plan.deployment.model.tag:
         print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
         return EXIT_OK
     if localgit.current_branch(top) == plan.branch:

@@ -104,6 +104,9 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
                 f"{where} does not exist: no model is deployed to {env} yet",
                 hint=f"promote a model first (`mlspec promote --env {env}`), or pass --version TAG",
             )
+        from mlspec.ownership import check_deployment
+
+        check_deployment(deployment, spec.name, env, str(where))
         value = deployment.model.artifact
         remote = GhArtifact.parse(value, str(where)) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
         artifact = None
@@ -122,6 +125,9 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
             hint="train one with `mlspec run` (or `mlspec train`), or pass --version TAG / --env ENV",
         )
     record = store.latest()
+    from mlspec.ownership import check_record
+
+    check_record(record, loaded)
     if record.model is None:
         raise ServeError(f"the latest run {record.run_id} saved no model",
                          hint="run `mlspec run` until training succeeds, or pass --version TAG")

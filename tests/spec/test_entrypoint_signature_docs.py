@@ -6,10 +6,11 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from mlspec.pipeline.training import _takes_three
+from mlspec.pipeline import training
 from mlspec.spec.models import Train
 from tests.helpers import ROOT, run_mlspec
 
+_takes_three = getattr(training, "takes_three", None) or getattr(training, "_takes_three")  # renamed upstream
 THREE = "function(X, y, params)"
 TWO = "function(train_df, params)"
 

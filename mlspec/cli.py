@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_arg(p)
     p.add_argument("--env", required=True, help="target environment")
     p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
+    p.add_argument("--allow-failed-tests", action="store_true",
+                   help="promote although the run's data or model tests failed (metric gates must pass); "
+                        "recorded in the deploy file and the pull request")
 
     p = sub.add_parser("build", help="build the BentoML service")
     _spec_arg(p)

@@ -22,7 +22,7 @@ from mlspec.errors import UsageError
 from mlspec.gate.champion import ChampionLookup, find_champion
 from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
 from mlspec.ownership import check_record
-from mlspec.record import RunRecord, RunStore
+from mlspec.record import RunRecord, RunStore, TestOutcome
 from mlspec.spec.models import Gate
 
 TOLERANCE = 1e-9
@@ -241,6 +241,43 @@ def _record_checks(record: RunRecord) -> list[GateResult]:
                               "cannot be trusted (rerun `mlspec evaluate`)")]
 
 
+TEST_STAGES = {"data": "data_tests", "model": "model_tests"}
+OVERRIDE_HINT = ("promotion needs passing tests: fix the data or model and rerun, or promote anyway with "
+                 "`mlspec promote --allow-failed-tests` (the deploy file and the pull request record it)")
+
+
+def _failed_checks(outcome: TestOutcome) -> list[str]:
+    worst = ("FAIL", "ERROR", "WARN") if outcome.fail_on == "warn" else ("FAIL", "ERROR")
+    return [c.name + (f" ({c.dataset})" if c.dataset else "") for c in outcome.checks if c.worst in worst]
+
+
+def _tests_problem(kind: str, record: RunRecord) -> str | None:
+    """Why the run's data or model tests do not let it through, or None (passed, disabled or not recorded)."""
+    outcome, stage = record.tests.get(kind), record.stage(TEST_STAGES[kind])
+    if outcome is not None and not outcome.passed:
+        failed = _failed_checks(outcome)
+        names = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        return (f"the {kind} tests of run {record.run_id} failed: {len(failed)} of {len(outcome.checks)} checks "
+                f"failed (fail_on: {outcome.fail_on})" + (f": {names}" if names else ""))
+    if stage is not None and stage.status == "failed":
+        return f"the {kind} tests of run {record.run_id} failed: {stage.message or 'no details recorded'}"
+    if stage is not None and stage.status == "skipped" and not stage.inputs_digest and stage.message.startswith("not run"):
+        return f"the {kind} tests of run {record.run_id} did not run ({stage.message})"
+    return None
+
+
+def _test_checks(record: RunRecord) -> list[GateResult]:
+    """One failing row per kind of test (data, model) that failed or did not run."""
+    results = []
+    for kind in TEST_STAGES:
+        problem = _tests_problem(kind, record)
+        if problem:
+            results.append(GateResult(index=-1, metric="-", kind="tests", direction="-",
+                                      threshold=f"{kind} tests passed", verdict="fail",
+                                      reason=f"{problem}; {OVERRIDE_HINT}"))
+    return results
+
+
 def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> GateReport:
     """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
     spec = loaded.spec
@@ -255,6 +292,7 @@ def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> Ga
                         model_tag=record.model.tag if record.model else None,
                         champion=lookup.deployment, champion_source=lookup.source)
     report.results.extend(_record_checks(record))
+    report.results.extend(_test_checks(record))
     if not spec.gates:
         report.notes.append(NO_GATES)
     for index, gate in enumerate(spec.gates):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from mlspec.deploy import Deployment
 
 Verdict = Literal["pass", "fail"]
-Kind = Literal["absolute", "delta", "record"]
+Kind = Literal["absolute", "delta", "record", "tests"]
 
 NO_GATES = "no gates declared: nothing to check, the run passes (add `gates:` to the spec to guard promotion)"
 
@@ -115,6 +115,18 @@ class GateReport:
     def failed(self) -> list[GateResult]:
         return [r for r in self.results if not r.passed]
 
+    @property
+    def failed_tests(self) -> list[str]:
+        """The kinds of test ("data", "model") that failed or did not run: the gate does not pass then."""
+        return [r.threshold.split()[0] for r in self.results if r.kind == "tests" and not r.passed]
+
+    def failure_cause(self) -> str:
+        """Why the gate did not pass, in a few words: which tests failed, and whether metric gates did."""
+        causes = [f"{kind} tests failed" for kind in self.failed_tests]
+        if any(r.kind != "tests" for r in self.failed):
+            causes.append("metric gates failed" if causes else "")
+        return ", ".join(c for c in causes if c)
+
     def verdict_line(self) -> str:
         model = self.model_tag or "no model"
         if not self.results:
@@ -122,8 +134,9 @@ class GateReport:
         if self.passed:
             return (f"gate passed for {self.project} ({self.environment}), model {model}: "
                     f"{len(self.results)} of {len(self.results)} checks passed")
+        cause = self.failure_cause()
         return (f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
-                f"{len(self.failed)} of {len(self.results)} checks failed")
+                f"{len(self.failed)} of {len(self.results)} checks failed" + (f" ({cause})" if cause else ""))
 
     def to_dict(self) -> dict[str, Any]:
         champion = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,10 @@ def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, setti
         reviewers=list(environment.reviewers), required_env=environment.requires,
         report=report_markdown(loaded, record, gate_report), run_url=settings.run_url,
     )
+    tests = failed_tests(gate_report)
+    if tests:  # only reachable with --allow-failed-tests (promote_loaded refuses otherwise)
+        plan.deployment.promoted["override"] = {"allow_failed_tests": True, "failed_tests": tests}
+        plan.report = override_note(tests) + "\n\n" + plan.report
     return plan, top
 
 
@@ -267,7 +272,37 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
     return EXIT_OK
 
 
-def promote_command(spec: str, env: str, dry_run: bool = False) -> int:
+def failed_tests(gate_report: Any) -> list[str]:
+    """The kinds of test ("data", "model") whose failure is among the gate's failures."""
+    return list(getattr(gate_report, "failed_tests", []) or [])
+
+
+def check_gate(gate_report: Any, env: str, run_id: str, allow_failed_tests: bool) -> None:
+    """Refuse promotion unless the gate passed, or its only failures are tests and the override was given."""
+    if gate_report.passed:
+        return
+    tests = failed_tests(gate_report)
+    others = [r for r in getattr(gate_report, "failed", []) if getattr(r, "kind", None) != "tests"]
+    if allow_failed_tests and tests and not others:
+        print(f"warning: promoting run {run_id} although its {' and '.join(tests)} tests failed "
+              "(--allow-failed-tests; the deploy file and the pull request record it)", file=sys.stderr)
+        return
+    if tests and not others:
+        raise StageFailed(f"the gate for {env} did not pass for run {run_id}: its {' and '.join(tests)} tests failed; "
+                          "nothing was promoted (no branch, no pull request)",
+                          hint="fix the data or model and rerun `mlspec run`, or promote anyway with "
+                               "`--allow-failed-tests` (recorded in the deploy file and the pull request)")
+    raise StageFailed(f"the gate for {env} did not pass for run {run_id}: nothing was promoted "
+                      "(no branch, no pull request)")
+
+
+def override_note(tests: list[str]) -> str:
+    """The first lines of a promotion that overrides failed tests."""
+    return (f"> ⚠️ **Promoted with failed {' and '.join(tests)} tests**: `mlspec promote --allow-failed-tests` "
+            "overrode the gate; the deploy file records it under `promoted.override`.")
+
+
+def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tests: bool = False) -> int:
     from mlspec.promote.body import gate_markdown
     from mlspec.spec import load_spec
 
@@ -279,17 +314,17 @@ def promote_command(spec: str, env: str, dry_run: bool = False) -> int:
     gate_report = _evaluate_gate(loaded, record, env)
     if not gate_report.passed:
         print(gate_markdown(gate_report))
-        raise StageFailed(f"the gate for {env} did not pass for run {record.run_id}: nothing was promoted "
-                          "(no branch, no pull request)")
-    return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run)
+    check_gate(gate_report, env, record.run_id, allow_failed_tests)
+    return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run, allow_failed_tests=allow_failed_tests)
 
 
 def promote_loaded(loaded: Any, record: RunRecord, env: str, gate_report: Any, *, dry_run: bool = False,
-                   environ: dict[str, str] | None = None) -> int:
+                   environ: dict[str, str] | None = None, allow_failed_tests: bool = False) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
-    if not gate_report.passed:
+    if not gate_report.passed and not (allow_failed_tests and failed_tests(gate_report)
+                                       and all(getattr(r, "kind", None) == "tests" for r in gate_report.failed)):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
     settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
                                        token_variables=PROMOTION_TOKEN_VARIABLES)

@@ -62,7 +62,9 @@ def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
     elif gate.passed:
         state = f"gate passed for `{gate.environment}`"
     else:
-        state = f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed)"
+        cause = gate.failure_cause()
+        state = (f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed"
+                 + (f": {cause})" if cause else ")"))
     model = code(record.model.tag) if record.model else "no model"
     champion = code(gate.champion.model.tag) if gate.champion else "none yet"
     return [f"### {icon} {plain(record.project)}: {state}", "",

@@ -39,7 +39,8 @@ def _build(project, record, **kw) -> str:
 
 def test_report_has_verdict_metrics_failed_checks_first_and_why(project) -> None:
     text = _build(project, _record(project))
-    assert text.startswith("### ❌ breast-cancer: gate not passed for `staging` (1 of 2 checks failed)\n")
+    assert text.startswith("### ❌ breast-cancer: gate not passed for `staging` (2 of 3 checks failed: data tests failed, "
+                           "metric gates failed)\n")
     assert "Model `breast-cancer:challenger` · run `20250102T000000000000Z-00001`" in text
     assert "| roc_auc | ↑ | 0.9800 | 0.9600 | ▲ +0.0200 (better) | ✅ |" in text
     assert "| log_loss | ↓ | 0.2500 | 0.2000 | ▲ +0.0500 (worse) | ❌ |" in text

@@ -7,7 +7,6 @@ files, so a diff of `.mlspec/service/<service>/service.py` shows exactly what ch
 from __future__ import annotations
 
 import hashlib
-import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +18,12 @@ from mlspec.errors import ServeError
 from mlspec.spec.models import Spec
 
 DTYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
+_T = {"int": "_int", "float": "_float", "str": "_str", "bool": "_bool"}  # builtins under names no column gets
 CLASSIFIER_TASKS = ("binary", "multiclass")
 MAX_ROWS = 10_000
 # How the model was saved -> how the service loads it.
 LOADER_PICKLABLE = "picklable_model"  # bentoml.picklable_model.save_model (the model contract)
 LOADER_CLOUDPICKLE = "cloudpickle"  # bentoml.models.create + model.pkl (mlspec.model_store)
-_RESERVED = {"model_config", "model_fields", "model_computed_fields"}
 
 
 @dataclass(frozen=True)
@@ -74,21 +73,49 @@ def class_name_of(service: str) -> str:
 
 
 def field_names(features: list[str]) -> list[str]:
-    """A valid, unique Python identifier per feature column (the column itself is the alias)."""
+    """A valid, unique Python identifier per feature column; the column itself is the field's alias, the
+    only name a request uses. Every identifier is `col<position>` plus an ASCII hint of the column, so no
+    column (`Field`, `float`, `t`, `class`, `None`, `self`, `model_config`, unicode, 200 characters) can
+    shadow a name the generated code uses, be a keyword, or collide with another column."""
     names: list[str] = []
-    seen: set[str] = set()
     for index, column in enumerate(features):
-        name = re.sub(r"\W", "_", column, flags=re.ASCII).strip("_") or f"column_{index}"
-        if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("model_") or name in _RESERVED:
-            name = f"f_{name}"
-        candidate = name
-        suffix = 2
-        while candidate in seen:
-            candidate = f"{name}_{suffix}"
-            suffix += 1
-        seen.add(candidate)
-        names.append(candidate)
+        hint = re.sub(r"\W+", "_", column, flags=re.ASCII).strip("_")[:40].rstrip("_")
+        names.append(f"col{index}_{hint}" if hint else f"col{index}")
     return names
+
+
+def nonfinite_kinds(frame: Any, features: list[str]) -> dict[str, list[str]]:
+    """Float feature -> which non-finite values (`nan`, `inf`) its training data held: what the service
+    accepts (record it as the model metadata's `nonfinite`)."""
+    import numpy as np
+
+    out: dict[str, list[str]] = {}
+    for column in features:
+        values = frame[column]
+        if values.dtype.kind != "f":
+            continue
+        kinds = [name for name, mask in (("nan", np.isnan(values)), ("inf", np.isinf(values))) if bool(mask.any())]
+        out[column] = kinds
+    return out
+
+
+def _allowed_nonfinite(info: ModelInfo, column: str) -> set[str]:
+    """Non-finite values the model saw in training for ``column``. Without a record (`nonfinite` in the
+    metadata), NaN stays accepted as "missing" as before and infinities are refused."""
+    recorded = info.metadata.get("nonfinite")
+    if isinstance(recorded, dict):
+        return {str(kind) for kind in recorded.get(column) or []}
+    return {"nan"}
+
+
+def _field_type(info: ModelInfo, column: str) -> str:
+    dtype = info.dtypes[column]
+    if dtype != "float":
+        return _T[dtype]
+    allowed = _allowed_nonfinite(info, column)
+    if allowed >= {"nan", "inf"}:
+        return "_float"
+    return "_FiniteOrNaN" if "nan" in allowed else "_Finite"
 
 
 def _output_type(info: ModelInfo) -> str:
@@ -174,10 +201,25 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         "Do not edit: `mlspec build` writes this file again (same spec + same model = same bytes).",
         '"""',
         "",
+        "import builtins as _builtins",
+        "import math as _math",
         "import typing as t",
         "",
         "import bentoml",
-        "from pydantic import BaseModel, ConfigDict, Field",
+        "from pydantic import AfterValidator as _AfterValidator, BaseModel, ConfigDict, Field",
+        "from pydantic import Field as _Field",
+        "",
+        "_int, _float, _str, _bool = _builtins.int, _builtins.float, _builtins.str, _builtins.bool",
+        "",
+        "",
+        "def _no_infinity(value: _float) -> _float:",
+        "    if _math.isinf(value):",
+        "        raise ValueError('Input should be a finite number or NaN (the model was not trained on infinities)')",
+        "    return value",
+        "",
+        "",
+        "_Finite = t.Annotated[_float, _Field(allow_inf_nan=False)]  # the model never saw NaN or infinity here",
+        "_FiniteOrNaN = t.Annotated[_float, _AfterValidator(_no_infinity)]  # NaN means missing",
         "",
         f"MODEL_TAG = {info.tag!r}",
         f"TASK = {info.task!r}",
@@ -196,7 +238,7 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         "",
     ]
     for name, column in zip(names, features):
-        lines.append(f"    {name}: {DTYPES[info.dtypes[column]]} = Field(alias={column!r})")
+        lines.append(f"    {name}: {_field_type(info, column)} = _Field(alias={column!r})")
     lines += [
         "",
         "",

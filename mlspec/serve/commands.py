@@ -89,6 +89,9 @@ def serve_command(spec: str, host: str = "127.0.0.1", port: int | None = None) -
     """Serve the Bento `mlspec build` made last (or the newest one of the project) with `bentoml serve`."""
     from mlspec.serve.server import serve_bento
 
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a TCP port: use a number from 1 to 65535",
+                         hint="leave --port out to use serve.port of the spec (default 3000)")
     loaded = load_spec(spec, check_files=False)
     tag = _bento_to_serve(loaded)
     sys.stdout.flush()

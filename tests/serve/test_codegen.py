@@ -63,7 +63,7 @@ def test_generated_service_handles_any_column_names_and_dtypes(tmp_path: Path) -
     assert files.files == again.files  # deterministic
 
     module = types.ModuleType("generated_service")
-    exec(compile(files.files["service.py"], "service.py", "exec"), module.__dict__)
+    exec(compile(files.files["service.py"], "service.py", "exec", dont_inherit=True), module.__dict__)
     rows = [module.Row.model_validate(r) for r in frame.to_dict("records")]
     service = module.BreastCancer.inner()
     assert service.predict(rows) == model.predict(frame).tolist()

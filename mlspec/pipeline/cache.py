@@ -6,17 +6,20 @@ The stage digest is a hash over all of them. Nothing here imports pandas, deepch
 
 from __future__ import annotations
 
-import glob
-import importlib.util
 import json
 import os
-import sys
+import posixpath
+import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from mlspec import __version__
+from mlspec.errors import MlspecError
+from mlspec.fsio import display_path
+from mlspec.inputs import input_patterns, levels_up, repo_path
+from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache, hash_bytes
 
 STAGES = ("data_tests", "train", "evaluate", "model_tests")
@@ -28,8 +31,11 @@ LIBRARIES = {
     "evaluate": ("pandas", "numpy", "scikit-learn"),
     "model_tests": ("deepchecks", "pandas", "numpy", "scikit-learn"),
 }
-MAX_CODE_FILES = 5000
-_SKIP_DIRS = {"__pycache__", ".git", ".mlspec", ".venv", "venv", "node_modules", ".tox"}
+MAX_INPUT_FILES = 20000
+# Never inputs, whatever the patterns say: caches, environments, version control, mlspec's state.
+_SKIP_DIRS = {"__pycache__", ".git", ".mlspec", ".venv", "venv", "node_modules", ".tox", ".ipynb_checkpoints",
+              ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
 @lru_cache(maxsize=None)
@@ -45,8 +51,10 @@ def package_version(name: str) -> str:
 def spec_sections(spec: Any) -> dict[str, Any]:
     """The JSON of every spec section a stage depends on."""
     dumped = spec.model_dump(mode="json", by_alias=True)
+    fit_data = {k: v for k, v in dumped["data"].items() if k != "test"} if spec.train.entrypoint else dumped["data"]
     return {
         "data": dumped["data"],
+        "data/train": fit_data,
         "train": dumped["train"],
         "evaluate": dumped["evaluate"],
         "tests.data": dumped["tests"]["data"],
@@ -57,74 +65,81 @@ def spec_sections(spec: Any) -> dict[str, Any]:
 
 STAGE_SECTIONS = {
     "data_tests": ("data", "tests.data"),
-    "train": ("data", "train"),
+    "train": ("data/train", "train"),
     "evaluate": ("data", "evaluate", "gates.metrics"),
     "model_tests": ("data", "tests.model"),
 }
 
 
-def _walk_py(folder: Path, out: set[Path]) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")]
-        out.update(Path(dirpath) / f for f in filenames if f.endswith(".py"))
-        if len(out) > MAX_CODE_FILES:
-            return
+def _skipped(path: str) -> bool:
+    parts = path.split("/")
+    return path.endswith(_SKIP_SUFFIXES) or any(p in _SKIP_DIRS for p in parts[:-1]) or (
+        ".github/workflows/mlspec-" in path)
 
 
-def code_files(loaded: Any) -> list[Path]:
-    """The training code: the entrypoint file, and every .py under triggers.paths.code (or, without
-    it, under the entrypoint's folder); for `module:function`, the module's file or package folder."""
-    spec, root = loaded.spec, loaded.root
-    found: set[Path] = set()
-    entry = spec.train.entrypoint
-    entry_folder: Path | None = None
-    if entry:
-        target = entry.rpartition(":")[0]
-        if target.endswith(".py"):
-            path = root / target
-            if path.is_file():
-                found.add(path)
-            entry_folder = path.parent
-        else:
-            saved = list(sys.path)
-            sys.path.insert(0, str(root))
-            try:
-                module_spec = importlib.util.find_spec(target.split(".")[0])
-            except (ImportError, ValueError):
-                module_spec = None
-            finally:
-                sys.path[:] = saved
-            origin = getattr(module_spec, "origin", None)
-            if origin and Path(origin).is_file() and Path(origin).resolve().is_relative_to(root.resolve()):
-                origin_path = Path(origin)
-                if origin_path.name == "__init__.py":
-                    entry_folder = origin_path.parent
-                else:
-                    found.add(origin_path)
-    patterns = spec.triggers.paths.code
-    if patterns:
-        excluded: set[Path] = set()
-        for pattern in patterns:
-            bucket = excluded if pattern.startswith("!") else found
-            for match in glob.glob(str(root / pattern.lstrip("!")), recursive=True):
-                p = Path(match)
-                if p.is_dir():
-                    _walk_py(p, bucket)
-                elif p.suffix == ".py":
-                    bucket.add(p)
-        found -= excluded
-    elif entry_folder is not None and entry_folder.resolve() != root.resolve():
-        _walk_py(entry_folder, found)
-    elif entry_folder is not None:
-        found.update(p for p in entry_folder.glob("*.py"))
-    return sorted(found)[:MAX_CODE_FILES]
-
-
-def relative(path: Path, root: Path) -> str:
+def _listed_by_git(base: Path) -> list[str] | None:
+    """Tracked and untracked, not ignored files under ``base`` (what a commit would carry), or None."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+        result = subprocess.run(
+            ["git", "-C", str(base), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, check=False, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return [p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walked(base: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        folder = Path(dirpath).relative_to(base).as_posix()
+        found += [f if folder == "." else f"{folder}/{f}" for f in filenames]
+    return found
+
+
+def _category(path: str, per_category: dict[str, list[str]]) -> str:
+    for name in ("code", "config"):
+        if matches(per_category[name], path):
+            return name
+    return "data"
+
+
+def input_files(loaded: Any) -> dict[str, tuple[Path, str]]:
+    """The files that start CT (`mlspec.inputs`, GitHub's matching): display path (relative to the spec's
+    folder) -> (path, "code" | "config" | "data"). The spec file and the declared data files are left out:
+    they enter the stages as spec sections and as data files with a role."""
+    from mlspec.pipeline.data import data_files
+
+    spec, root = loaded.spec, loaded.root.resolve()
+    patterns = input_patterns(spec, loaded.path.name)
+    base = root
+    for _ in range(levels_up(patterns.ordered())):
+        base = base.parent
+    spec_dir = root.relative_to(base).as_posix()
+
+    def here(items: list[str]) -> list[str]:
+        return [repo_path(spec_dir, p, key="triggers.paths", spec_path=loaded.path.name) for p in items]
+
+    ordered = here(patterns.ordered())
+    per_category = {"code": here(patterns.code), "config": here(patterns.config)}
+    declared = {posixpath.normpath(posixpath.join(spec_dir, ref.relative)) for ref in data_files(loaded)}
+    declared.add(posixpath.normpath(posixpath.join(spec_dir, loaded.path.name)))
+    listed = _listed_by_git(base)
+    found: dict[str, tuple[Path, str]] = {}
+    for path in sorted(_walked(base) if listed is None else listed):
+        if _skipped(path) or path in declared or not matches(ordered, path):
+            continue
+        found[posixpath.relpath(path, spec_dir)] = (base / path, _category(path, per_category))
+        if len(found) > MAX_INPUT_FILES:
+            raise MlspecError(
+                f"triggers.paths match more than {MAX_INPUT_FILES:,} files under {display_path(base)}; "
+                "mlspec hashes every input of the train stage",
+                hint="narrow triggers.paths (data, config, code) to the files training reads",
+            )
+    return found
 
 
 @dataclass
@@ -138,37 +153,51 @@ class Inputs:
     missing: list[str] = field(default_factory=list)  # data files that do not exist
 
 
+INPUT_KINDS = {"code": "code", "config": "config", "data": "file"}  # category -> component kind
+
+
+def _digest(cache: StatCache, path: Path) -> tuple[str, int]:
+    try:
+        return cache.digest(path)
+    except OSError:
+        return "missing", 0
+
+
+def _train_roles(spec: Any) -> tuple[str, ...]:
+    """The data training reads: an entrypoint gets the train table only (the test file is evaluate's);
+    a command is also handed the test file ($MLSPEC_TEST), so it is an input of the command."""
+    return ("train", "source") if spec.train.entrypoint else ("train", "test", "source")
+
+
 def compute_inputs(loaded: Any, cache: StatCache) -> Inputs:
     from mlspec.pipeline.data import data_files
 
-    spec, root = loaded.spec, loaded.root
+    spec = loaded.spec
     result = Inputs(sections=spec_sections(spec))
-    data_components: dict[str, str] = {}
+    data_components: dict[str, dict[str, str]] = {}  # role -> component -> digest
     for ref in data_files(loaded):
-        try:
-            digest, size = cache.digest(ref.path)
-        except OSError:
-            digest, size = "missing", 0
+        digest, size = _digest(cache, ref.path)
+        if digest == "missing":
             result.missing.append(ref.relative)
         result.files[ref.relative] = (digest, size)
-        data_components[f"file:{ref.relative}"] = digest
-    code_components = {}
-    for path in code_files(loaded):
-        rel = relative(path, root)
-        try:
-            digest, size = cache.digest(path)
-        except OSError:
+        data_components.setdefault(ref.role, {})[f"file:{ref.relative}"] = digest
+    project_components = {}
+    for rel, (path, category) in input_files(loaded).items():
+        digest, size = _digest(cache, path)
+        if digest == "missing":  # listed by git but deleted: not an input any more
             continue
         result.files[rel] = (digest, size)
-        code_components[f"code:{rel}"] = digest
+        project_components[f"{INPUT_KINDS[category]}:{rel}"] = digest
     for stage in STAGES:
         components: dict[str, str] = {}
         for section in STAGE_SECTIONS[stage]:
             components[f"spec:{section}"] = hash_bytes(json.dumps(result.sections[section], sort_keys=True).encode())
-        components.update(data_components)
+        roles = _train_roles(spec) if stage == "train" else tuple(data_components)
+        for role in roles:
+            components.update(data_components.get(role, {}))
         if stage == "train":
-            components.update(code_components)
-        components["version:mlspec"] = __version__
+            components.update(project_components)
+        components["version:mlspec"] = package_version("mlspec")
         for lib in LIBRARIES[stage]:
             components[f"version:{lib}"] = package_version(lib)
         for up in UPSTREAM[stage]:
@@ -203,7 +232,7 @@ _ABSENT = object()
 
 def key_changes(section: str, old: Any, new: Any) -> list[str]:
     """`train.params.n_estimators: 100 -> 200` lines for a spec section."""
-    prefix = section.replace("gates.metrics", "gates[].metric")
+    prefix = {"gates.metrics": "gates[].metric", "data/train": "data"}.get(section, section)
     a, b = _flatten(old, prefix), _flatten(new, prefix)
     lines = []
     for key in sorted(set(a) | set(b)):
@@ -230,8 +259,8 @@ def stale_reasons(
                 reasons += lines or [f"spec section {name} changed"]
             else:
                 reasons.append(f"spec section {name} changed")
-        elif kind in ("file", "code"):
-            label = "data file" if kind == "file" else "code file"
+        elif kind in ("file", "code", "config"):
+            label = {"file": "data file", "code": "code file", "config": "config file"}[kind]
             if old is None:
                 reasons.append(f"{label} {name} is new")
             elif new is None:

@@ -206,6 +206,8 @@ def stage_evaluate(ctx: Context) -> tuple[str, str]:
     classes = model_classes(model, tables.y_train) if task != "regression" else None
     try:
         y_pred, proba = m.predict(model, tables.X_test, task, classes)
+    except MlspecError as exc:
+        raise MlspecError(f"evaluate: {exc.message}", hint=exc.hint) from None
     except Exception as exc:  # noqa: BLE001 - user model
         raise MlspecError(f"evaluate: the model failed to predict on the test set: {type(exc).__name__}: {exc}") from None
     row = tables.test[tables.index].to_numpy() if tables.index else tables.test.index.to_numpy()
@@ -256,13 +258,52 @@ def reusable(result: StageResult | None, digest: str) -> bool:
     )
 
 
-def find_cached(store: RunStore, stage: str, digest: str, candidates: list[RunRecord]) -> RunRecord | None:
+def outputs(stage: str) -> tuple[str, ...]:
+    """The files a stage must leave in its run folder (its log is not an output)."""
+    return tuple(a for a in ARTIFACTS[stage] if a != "train.log")
+
+
+def output_digests(folder: Path, stage: str, cache: StatCache) -> dict[str, str]:
+    """Digest of each output the stage left; a missing one is a stage that did not do its job."""
+    found: dict[str, str] = {}
+    for name in outputs(stage):
+        try:
+            found[name] = cache.digest(folder / name)[0]
+        except OSError:
+            raise MlspecError(
+                f"{TITLES[stage]}: the stage ended without writing {display_path(folder / name)}; it failed",
+                hint="rerun it; if the training code ends the process (sys.exit, os._exit), let it return instead",
+            ) from None
+    return found
+
+
+def intact(store: RunStore, record: RunRecord, stage: str, cache: StatCache) -> bool:
+    """A cached stage is reused only while its outputs exist and match the digests recorded when it ran."""
+    result = record.stage(stage)
+    if result is None or result.status == "skipped":
+        return result is not None
+    recorded = getattr(result, "outputs", None) or {}
+    folder = store.run_dir(record.run_id)
+    for name in outputs(stage):
+        try:
+            digest = cache.digest(folder / name)[0]
+        except OSError:
+            return False
+        if name in recorded and recorded[name] != digest:
+            return False
+    return True
+
+
+def usable(store: RunStore, record: RunRecord | None, stage: str, digest: str, cache: StatCache) -> bool:
+    return record is not None and reusable(record.stage(stage), digest) and intact(store, record, stage, cache)
+
+
+def find_cached(
+    store: RunStore, stage: str, digest: str, candidates: list[RunRecord], cache: StatCache
+) -> RunRecord | None:
     for record in candidates:
-        result = record.stage(stage)
-        if reusable(result, digest):
-            folder = store.run_dir(record.run_id)
-            if result.status == "skipped" or all((folder / a).exists() for a in ARTIFACTS[stage] if a != "train.log"):
-                return record
+        if usable(store, record, stage, digest, cache):
+            return record
     return None
 
 
@@ -394,7 +435,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
             if ref.relative in inputs.missing:
                 read_table(ref)  # raises the DataError naming the key and file
     if whole and not force and latest is not None and latest.status == "passed":
-        if all(reusable(latest.stage(s), inputs.digests[s]) for s in STAGES):
+        if all(usable(store, latest, s, inputs.digests[s], cache) for s in STAGES):
             cache.save()
             return Outcome(latest, up_to_date=True)
 
@@ -423,7 +464,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
     else:
         for target in targets:
             for up in UPSTREAM[target]:
-                if up not in plan and not reusable(record.stage(up), inputs.digests[up]):
+                if up not in plan and not usable(store, record, up, inputs.digests[up], cache):
                     plan.append(up)
             plan.append(target)
     progress = Progress(len(plan), stream)
@@ -441,12 +482,11 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
             progress.end("skipped")
             continue
         if not (force and explicit) and not upstream_reran:
-            own = record.stage(stage) if continuing else None
-            if reusable(own, digest):
+            if continuing and usable(store, record, stage, digest, cache):
                 progress.end("up to date")
                 up_to_date.append(stage)
                 continue
-            source = find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id])
+            source = find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id], cache)
             if source is not None:
                 copy_stage(ctx, stage, source)
                 previous_result = source.stage(stage)
@@ -455,20 +495,28 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
                                      message=previous_result.message, inputs_digest=digest)
                 result.cached_from = source.run_id  # type: ignore[attr-defined]
                 result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
+                result.outputs = getattr(previous_result, "outputs", None) or {}  # type: ignore[attr-defined]
                 set_stage(record, result)
                 progress.end(f"cached (run {source.run_id})" if result.status == "cached" else "skipped (disabled)")
                 continue
         reasons = _why(stage, inputs, record, latest, force and explicit, upstream_reran)
         started, t0 = utc_now(), time.perf_counter()
         invalidate_downstream(record, stage)
+        produced: dict[str, str] = {}
         try:
             status, message = RUNNERS[stage](ctx)
+            if status == "passed":
+                produced = output_digests(ctx.run_dir, stage, cache)
         except MlspecError as exc:
             status, message = "failed", str(exc)
+        except Exception as exc:  # an internal error still ends the run: the record says failed, not running
+            _record_crash(ctx, stage, started, exc)
+            raise
         seconds = round(time.perf_counter() - t0, 3)
         result = StageResult(name=stage, status=status, started=started, seconds=seconds, message=message,
                              inputs_digest=digest if status != "failed" else "")
         result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
+        result.outputs = produced  # type: ignore[attr-defined]
         result.reasons = reasons  # type: ignore[attr-defined]
         set_stage(record, result)
         reran.add(stage)
@@ -488,6 +536,17 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
     ctx.save(latest=True)
     cache.save()
     return outcome
+
+
+def _record_crash(ctx: Context, stage: str, started: str, exc: BaseException) -> None:
+    """Mark the stage and its record failed (saved, not made `latest`) before an unexpected error escapes."""
+    message = f"internal error: {type(exc).__name__}: {str(exc).strip()[:300]}"
+    set_stage(ctx.record, StageResult(name=stage, status="failed", started=started, message=message))
+    ctx.record.status, ctx.record.finished = "failed", utc_now()
+    try:
+        ctx.save()
+    except Exception:  # noqa: BLE001 - the original error matters more than a failed save
+        pass
 
 
 def _refs(loaded: Any) -> list[Any]:
@@ -513,6 +572,8 @@ def _why(stage: str, inputs: Inputs, record: RunRecord, latest: RunRecord | None
         return ["never ran"]
     if before.status == "failed":
         return ["failed last time"]
+    if reusable(before, inputs.digests[stage]):  # same inputs, yet not reusable: its outputs are gone
+        return ["its outputs (model, predictions, reports) are missing or changed"]
     return stale_reasons(stage, inputs, before.inputs, getattr(latest, "spec_sections", None) or {})
 
 
@@ -520,7 +581,6 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
     """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage."""
     loaded, store, cache, inputs = prepare(spec_path)
     latest = latest_record(store, loaded.spec.name)
-    cache.save()
     rows: list[tuple[str, str, list[str]]] = []
     stale: set[str] = set()
     for stage in STAGES:
@@ -530,6 +590,9 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
             stale.add(stage)
         elif result.status == "failed":
             rows.append((stage, "failed", [f"failed in run {latest.run_id}: {result.message.splitlines()[0]}"]))
+            stale.add(stage)
+        elif reusable(result, inputs.digests[stage]) and not intact(store, latest, stage, cache):
+            rows.append((stage, "stale", [f"its outputs in run {latest.run_id} are missing or changed"]))
             stale.add(stage)
         elif reusable(result, inputs.digests[stage]):
             rows.append((stage, "up to date", []))
@@ -543,6 +606,7 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
     for i, (stage, state, reasons) in enumerate(rows):
         if state == "up to date" and any(u in stale for u in UPSTREAM[stage]):
             rows[i] = (stage, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[stage] if u in stale])
+    cache.save()
     return rows, latest
 
 

@@ -3,15 +3,11 @@ shell command, with params and seed; its output captured into train.log."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import inspect
-import io
 import json
-import logging
 import os
-import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -19,6 +15,7 @@ from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
+from mlspec.proc import run_in_group
 
 TAIL_LINES = 15
 
@@ -39,7 +36,7 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
     return "\n".join("    " + line for line in kept)
 
 
-def _last_traceback_line(exc: BaseException) -> str:
+def last_traceback_line(exc: BaseException) -> str:
     lines = traceback.format_exception_only(type(exc), exc)
     return lines[-1].strip() if lines else type(exc).__name__
 
@@ -72,7 +69,7 @@ def load_entrypoint(root: Path, entrypoint: str) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's module failed to import
         raise TrainingError(
-            f"train.entrypoint {entrypoint}: importing {target} failed: {_last_traceback_line(exc)}"
+            f"train.entrypoint {entrypoint}: importing {target} failed: {last_traceback_line(exc)}"
         ) from None
     finally:
         sys.path[:] = saved
@@ -86,7 +83,7 @@ def load_entrypoint(root: Path, entrypoint: str) -> Any:
     return fn
 
 
-def _takes_three(fn: Any) -> bool:
+def takes_three(fn: Any) -> bool:
     """fn(X_train, y_train, params) when it has three required positional parameters, else fn(train_df, params)."""
     try:
         parameters = inspect.signature(fn).parameters.values()
@@ -99,146 +96,137 @@ def _takes_three(fn: Any) -> bool:
     return len(positional) >= 3
 
 
-class _Tee(io.TextIOBase):
-    def __init__(self, sink: io.StringIO) -> None:
-        self.sink = sink
-
-    def write(self, text: str) -> int:
-        return self.sink.write(text)
-
-    def flush(self) -> None:
-        pass
-
-
-class _Timeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _deadline(minutes: float | None) -> Any:
-    """Raise _Timeout in the main thread after ``minutes`` (SIGALRM; a no-op where it does not exist)."""
-    import signal
-    import threading
-
-    if not minutes or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, minutes * 60)
+def _read_log(log_path: Path) -> str:
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        return log_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _last_lines(log: str) -> str:
+    return f"\n  last lines:\n{tail(log)}" if log.strip() else ""
+
+
+def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **(extra or {})}
+
+
+def _seconds(minutes: float | None) -> float | None:
+    return float(minutes) * 60 if minutes else None
+
+
+def _no_model(where: str, returncode: int, log: str) -> TrainingError:
+    """The process ended without a model: an exit from the training code (`sys.exit`, `os._exit`) or a signal."""
+    how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
+    return TrainingError(
+        f"{where} {how} without returning a model; the stage failed and the previous model is unchanged"
+        + _last_lines(log),
+        hint="training code must return the fitted model; do not call sys.exit() or os._exit() in it",
+    )
 
 
 def call_entrypoint(
     root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path,
     timeout_minutes: float | None = None,
 ) -> Any:
-    """Call the entrypoint with stdout, stderr and logging captured into ``log_path``."""
-    fn = load_entrypoint(root, entrypoint)
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(_Tee(buffer))
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root_logger = logging.getLogger()
-    old_level = root_logger.level
-    root_logger.addHandler(handler)
-    if root_logger.level > logging.INFO or root_logger.level == logging.NOTSET:
-        root_logger.setLevel(logging.INFO)
-    failure: BaseException | None = None
-    model = None
-    saved_path = list(sys.path)
+    """Call the entrypoint in its own process group (`mlspec.pipeline.train_child`), output into ``log_path``,
+    stopped from outside after ``timeout_minutes``; the fitted model it returned, or TrainingError."""
+    import pickle
+    import tempfile
+
+    where = f"train.entrypoint {entrypoint}"
+    with tempfile.TemporaryDirectory(prefix="mlspec-train-") as tmp:
+        work = Path(tmp)
+        data = {"train": tables.train, "features": list(tables.features), "label": tables.label, "params": params}
+        (work / "data.pkl").write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        job = {"root": str(root), "entrypoint": entrypoint, "data": str(work / "data.pkl"),
+               "model_out": str(work / "model.pkl"), "failure": str(work / "failure.json")}
+        (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        argv = [sys.executable, "-m", "mlspec.pipeline.train_child", str(work / "job.json")]
+        result = run_in_group(argv, cwd=root, env=_child_env(), log_path=log_path,
+                              timeout_seconds=_seconds(timeout_minutes))
+        log = _read_log(log_path)
+        if result.timed_out:
+            stopped = f"stopped after train.timeout_minutes ({timeout_minutes})"
+            with open(log_path, "a", encoding="utf-8") as handle:
+                handle.write(f"mlspec: {stopped}\n")
+            raise TrainingError(
+                f"{where} raised TimeoutError: {stopped}\n"
+                f"  the previous model is unchanged; full log: {display_path(log_path)}" + _last_lines(log)
+            )
+        failure = work / "failure.json"
+        if failure.is_file():
+            raise _failure(where, json.loads(failure.read_text(encoding="utf-8")), log, log_path)
+        model_out = work / "model.pkl"
+        if result.returncode != 0 or not model_out.is_file():
+            raise _no_model(where, result.returncode, log)
+        return _load_pickle(model_out, root, where)
+
+
+def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> TrainingError:
+    message = failure["message"]
+    if message.startswith("raised "):
+        return TrainingError(
+            f"{where} {message}\n  the previous model is unchanged; full log: {display_path(log_path)}"
+            + _last_lines(log)
+        )
+    if message.startswith("returned None"):
+        return TrainingError(f"{where} {message}", hint=failure.get("hint"))
+    return TrainingError(message, hint=failure.get("hint"))
+
+
+def _load_pickle(path: Path, root: Path, where: str) -> Any:
+    import cloudpickle
+
+    saved = list(sys.path)
     sys.path.insert(0, str(root))
     try:
-        with contextlib.redirect_stdout(_Tee(buffer)), contextlib.redirect_stderr(_Tee(buffer)):
-            try:
-                with _deadline(timeout_minutes):
-                    if _takes_three(fn):
-                        model = fn(tables.X_train.copy(), tables.y_train.copy(), dict(params))
-                    else:
-                        model = fn(tables.train.copy(), dict(params))
-            except _Timeout:
-                failure = TimeoutError(f"stopped after train.timeout_minutes ({timeout_minutes})")
-                buffer.write(f"mlspec: {failure}\n")
-            except Exception as exc:  # noqa: BLE001 - user code
-                failure = exc
-                buffer.write(traceback.format_exc())
+        return cloudpickle.loads(path.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - the model's classes come from the user's code
+        raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}") from None
     finally:
-        sys.path[:] = saved_path
-        root_logger.removeHandler(handler)
-        root_logger.setLevel(old_level)
-        atomic_write_text(log_path, buffer.getvalue())
-    log = buffer.getvalue()
-    if failure is not None:
-        raise TrainingError(
-            f"train.entrypoint {entrypoint} raised {_last_traceback_line(failure)}\n"
-            f"  the previous model is unchanged; full log: {display_path(log_path)}"
-            + (f"\n  last lines:\n{tail(log)}" if log.strip() else "")
-        )
-    if model is None:
-        raise TrainingError(
-            f"train.entrypoint {entrypoint} returned None; it must return the fitted model",
-            hint="end the function with `return model`",
-        )
-    return model
+        sys.path[:] = saved
 
 
 def run_command(
     root: Path, command: str, train_path: Path, test_path: Path, params: dict[str, Any], seed: int,
     work_dir: Path, log_path: Path, timeout_minutes: int,
 ) -> Any:
-    """Run the shell command with explicit inputs/outputs in the environment; load the pickle it writes."""
-    import cloudpickle
-
+    """Run the shell command in its own process group with explicit inputs/outputs in the environment
+    (stopped as a group on the deadline); load the pickle it writes."""
     params_path = work_dir / "params.json"
     model_out = work_dir / "model.pkl"
     atomic_write_text(params_path, json.dumps(params, indent=2, sort_keys=True) + "\n")
-    env = {
-        **os.environ,
+    env = _child_env({
         "MLSPEC_TRAIN": str(train_path),
         "MLSPEC_TEST": str(test_path),
         "MLSPEC_PARAMS": str(params_path),
         "MLSPEC_SEED": str(seed),
         "MLSPEC_MODEL_OUT": str(model_out),
-    }
+    })
     try:
         model_out.unlink()
     except FileNotFoundError:
         pass
-    try:
-        # The command is the project's own training code from its committed spec, run like `make`.
-        result = subprocess.run(
-            command, shell=True, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            timeout=timeout_minutes * 60, check=False,
-        )
-        output = result.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as exc:
-        output = (exc.stdout or b"").decode("utf-8", "replace")
-        atomic_write_text(log_path, output)
+    # The command is the project's own training code from its committed spec, run like `make`.
+    result = run_in_group(command, shell=True, cwd=root, env=env, log_path=log_path,
+                          timeout_seconds=_seconds(timeout_minutes))
+    output = _read_log(log_path)
+    if result.timed_out:
         raise TrainingError(
-            f"train.command timed out after {timeout_minutes} minutes (train.timeout_minutes)"
-            + (f"\n  last lines:\n{tail(output)}" if output.strip() else "")
-        ) from None
-    atomic_write_text(log_path, output)
+            f"train.command timed out after {timeout_minutes} minutes (train.timeout_minutes); it was stopped"
+            + _last_lines(output)
+        )
     if result.returncode != 0:
         raise TrainingError(
-            f"train.command exited with code {result.returncode}; the previous model is unchanged"
-            + (f"\n  last lines:\n{tail(output)}" if output.strip() else "")
+            f"train.command exited with code {result.returncode}; the previous model is unchanged" + _last_lines(output)
         )
     if not model_out.is_file():
         raise TrainingError(
             "train.command succeeded but wrote no model to $MLSPEC_MODEL_OUT",
             hint="pickle the fitted model to the path in the MLSPEC_MODEL_OUT environment variable",
         )
-    try:
-        return cloudpickle.loads(model_out.read_bytes())
-    except Exception as exc:  # noqa: BLE001
-        raise TrainingError(f"train.command: cannot unpickle $MLSPEC_MODEL_OUT: {_last_traceback_line(exc)}") from None
+    return _load_pickle(model_out, root, "train.command")
 
 
 def check_model(model: Any, task: str, where: str) -> None:

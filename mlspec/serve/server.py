@@ -8,17 +8,9 @@ import subprocess
 import sys
 from types import FrameType
 
+from mlspec.proc import stop_group
 
-def stop_group(child: subprocess.Popen, grace_seconds: float = 20) -> int:
-    """Stop ``child`` and its process group: SIGTERM, then SIGKILL after ``grace_seconds``."""
-    if child.poll() is None:
-        os.killpg(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=grace_seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-    return int(child.returncode)
+__all__ = ["serve_bento", "stop_group"]
 
 
 def serve_bento(bento_tag: str, host: str, port: int) -> int:

@@ -338,10 +338,108 @@ def test_interrupted_run_leaves_latest_and_earlier_runs_intact(trained, tmp_path
     root = clone_project(trained, tmp_path / "p")
     before = latest(root)
     (root / "src" / "train.py").write_text(
-        "import os, signal\n\n\ndef train(X, y, params):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+        # training runs in a child process: kill mlspec itself (its parent) mid-stage
+        "import os, signal, time\n\n\ndef train(X, y, params):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    time.sleep(1)\n"
     )
     result = run_mlspec("train", "--force", cwd=root)
     assert result.returncode == -9
     assert RunStore(root).latest_id() == before.run_id
     assert latest(root).model_dump() == before.model_dump()
     assert not list((root / ".mlspec").rglob("*.tmp"))
+
+
+def test_training_code_ending_the_process_fails_the_stage(trained, tmp_path: Path) -> None:
+    """sys.exit(0) in the training code is no success: the stage fails, the run says so, gate refuses."""
+    root = clone_project(trained, tmp_path / "p")
+    before = latest(root)
+    (root / "src" / "train.py").write_text("import sys\n\n\ndef train(X, y, params):\n    sys.exit(0)\n")
+    result = run_mlspec("run", "--force", cwd=root)
+    assert result.returncode == 1, result.stderr
+    assert "[2/4] train ... FAILED in " in result.stderr
+    assert ("  train.entrypoint src/train.py:train exited with code 0 without returning a model; the stage failed "
+            "and the previous model is unchanged\n") in result.stdout
+    record = latest(root)
+    assert record.run_id != before.run_id and record.status == "failed"
+    assert record.stage("train").status == "failed" and record.model is None
+    assert run_mlspec("gate", cwd=root).returncode != 0
+
+
+def test_deleted_or_changed_outputs_make_the_stage_rerun(trained, tmp_path: Path) -> None:
+    root = clone_project(trained, tmp_path / "p")
+    store = RunStore(root)
+    first = latest(root)
+    assert set(first.stage("train").outputs) == {"model.bentomodel"}
+    (store.run_dir(first.run_id) / "model.bentomodel").unlink()
+    status = run_mlspec("status", cwd=root).stdout
+    assert f"  train        stale\n      its outputs in run {first.run_id} are missing or changed\n" in status, status
+    result = run_mlspec("evaluate", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "[1/2] train ... passed in " in result.stderr and "[2/2] evaluate ... passed in " in result.stderr
+    record = latest(root)
+    assert (store.run_dir(record.run_id) / record.model.path).is_file()
+    assert record.stage("train").reasons == ["its outputs (model, predictions, reports) are missing or changed"]
+
+    predictions = store.run_dir(record.run_id) / "predictions.csv"
+    predictions.write_text(predictions.read_text().replace("\n1,", "\n0,", 1))
+    result = run_mlspec("evaluate", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("passed in") == 1 and "evaluate ... passed in" in result.stderr
+
+
+def test_changing_only_the_test_file_does_not_retrain(trained, tmp_path: Path) -> None:
+    root = clone_project(trained, tmp_path / "p")
+    before = latest(root)
+    make_frame(1000, 5).to_csv(root / "data" / "test.csv", index=False)
+    status = run_mlspec("status", cwd=root).stdout
+    assert "  train        up to date\n" in status, status
+    assert "  evaluate     stale\n      data file data/test.csv changed\n" in status, status
+    result = run_mlspec("evaluate", cwd=root)
+    assert result.returncode == 0, result.stderr
+    record = latest(root)
+    assert record.model.tag == before.model.tag
+    assert record.stage("train").status == "cached" and record.stage("evaluate").status == "passed"
+
+
+def test_editing_the_script_of_train_command_makes_train_stale(trained, tmp_path: Path) -> None:
+    """The command's script (and its folder) is an input of the train stage, as it is a CT trigger."""
+    import sys
+
+    root = clone_project(trained, tmp_path / "p")
+    (root / "src" / "helpers.py").write_text("SOLVER = 'lbfgs'\n")
+    (root / "src" / "train_cmd.py").write_text(
+        "import os, pickle, sys\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+        "sys.path.insert(0, os.path.dirname(__file__))\nfrom helpers import SOLVER\n"
+        "df = pd.read_csv(os.environ['MLSPEC_TRAIN'])\n"
+        "m = LogisticRegression(solver=SOLVER).fit(df.drop(columns=['outcome']), df['outcome'])\n"
+        "pickle.dump(m, open(os.environ['MLSPEC_MODEL_OUT'], 'wb'))\n"
+    )
+    spec = SPEC.replace("  entrypoint: src/train.py:train\n", f"  command: {sys.executable} src/train_cmd.py --fast\n")
+    (root / "mlproject.yaml").write_text(spec)
+    assert run_mlspec("train", cwd=root).returncode == 0
+    assert "  train        up to date\n" in run_mlspec("status", cwd=root).stdout
+    for name, text in (("train_cmd.py", "\n# tuned\n"), ("helpers.py", "\nMAX_ITER = 200\n")):
+        path = root / "src" / name
+        path.write_text(path.read_text() + text)
+        status = run_mlspec("status", cwd=root).stdout
+        assert f"  train        stale\n      code file src/{name} changed\n" in status, status
+        run = run_mlspec("train", cwd=root)
+        assert run.returncode == 0 and "[1/1] train ... passed in" in run.stderr, run.stderr
+
+
+def test_missing_or_infinite_labels_fail_the_data_tests_with_the_rows(trained, tmp_path: Path) -> None:
+    root = clone_project(trained, tmp_path / "p")
+    train = make_frame(1500, 1).astype({"outcome": "float64"})
+    train.loc[[3, 10, 11, 40, 41, 100], "outcome"] = np.nan
+    train.loc[7, "outcome"] = np.inf
+    train.to_csv(root / "data" / "train.csv", index=False)
+    result = run_mlspec("test", "data", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:] == [
+        "error: data: every row needs a label",
+        "  - data.train data/train.csv: 7 rows with a missing or non-finite label 'outcome': rows 4, 8, 11, 12, 41 "
+        "(first 5 shown)",
+        "  hint: fill in or drop those rows (rows are numbered from 1, the first row after the header)",
+    ]
+    assert latest(root).stage("data_tests").status == "failed"
+    assert not (RunStore(root).run_dir(latest(root).run_id) / "data_tests.json").exists()  # deepchecks never ran

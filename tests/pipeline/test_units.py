@@ -143,21 +143,90 @@ def test_entrypoint_errors_name_the_entrypoint(project: Path) -> None:
     )
 
 
-def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_path: Path) -> None:
-    import time
+def _tables() -> object:
     import types
+
+    return types.SimpleNamespace(train=pd.DataFrame({"a": [1.0, 2.0], "y": [0, 1]}), features=["a"], label="y")
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+# Training code that starts a helper process (its pid in HELPER_PID) and swallows every Exception.
+STUBBORN = """\
+import os, subprocess, sys, time
+
+def train(X, y, params):
+    helper = subprocess.Popen(["sleep", "300"])
+    with open(os.environ["HELPER_PID"], "w") as f:
+        f.write(str(helper.pid))
+    for _ in range(6):
+        try:
+            time.sleep(5)
+        except Exception:
+            pass
+    return None
+"""
+
+
+def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline is enforced from outside: a loop catching Exception cannot swallow it, and the
+    processes the training code started are stopped with it (its own process group)."""
+    import time
 
     from mlspec.pipeline.training import TrainingError, call_entrypoint
 
-    (project / "src" / "slow.py").write_text("import time\n\ndef train(X, y, params):\n    time.sleep(60)\n")
-    tables = types.SimpleNamespace(X_train=pd.DataFrame({"a": [1.0, 2.0]}), y_train=pd.Series([0, 1]))
+    monkeypatch.setenv("HELPER_PID", str(tmp_path / "helper.pid"))
+    (project / "src" / "slow.py").write_text(STUBBORN)
     start = time.perf_counter()
     with pytest.raises(TrainingError) as info:
-        call_entrypoint(project, "src/slow.py:train", tables, {}, tmp_path / "train.log", timeout_minutes=0.01)
+        call_entrypoint(project, "src/slow.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=0.02)
     assert time.perf_counter() - start < 10
     assert str(info.value).startswith(
-        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.01)")
-    assert "mlspec: stopped after train.timeout_minutes (0.01)" in (tmp_path / "train.log").read_text()
+        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.02)")
+    assert "mlspec: stopped after train.timeout_minutes (0.02)" in (tmp_path / "train.log").read_text()
+    time.sleep(0.2)
+    assert not _alive(int((tmp_path / "helper.pid").read_text()))
+
+
+def test_command_past_train_timeout_minutes_stops_its_whole_group(project: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import time
+
+    from mlspec.pipeline.training import TrainingError, run_command
+
+    monkeypatch.setenv("HELPER_PID", str(tmp_path / "helper.pid"))
+    (project / "slow_cmd.py").write_text(STUBBORN + "\ntrain(None, None, {})\n")
+    start = time.perf_counter()
+    with pytest.raises(TrainingError) as info:
+        run_command(project, f"{sys.executable} slow_cmd.py; echo after", tmp_path / "a.csv", tmp_path / "b.csv", {},
+                    7, tmp_path, tmp_path / "train.log", timeout_minutes=0.02)  # type: ignore[arg-type]
+    assert time.perf_counter() - start < 10
+    assert str(info.value) == "train.command timed out after 0.02 minutes (train.timeout_minutes); it was stopped"
+    time.sleep(0.2)
+    assert not _alive(int((tmp_path / "helper.pid").read_text()))
+
+
+@pytest.mark.parametrize("call", ["sys.exit(0)", "os._exit(0)"])
+def test_entrypoint_ending_the_process_is_a_failure(project: Path, tmp_path: Path, call: str) -> None:
+    from mlspec.pipeline.training import TrainingError, call_entrypoint
+
+    (project / "src" / "quit.py").write_text(f"import os, sys\n\ndef train(X, y, params):\n    print('bye')\n    {call}\n")
+    with pytest.raises(TrainingError) as info:
+        call_entrypoint(project, "src/quit.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=1)
+    assert str(info.value) == (
+        "train.entrypoint src/quit.py:train exited with code 0 without returning a model; the stage failed and "
+        "the previous model is unchanged\n  last lines:\n    bye\n"
+        "  hint: training code must return the fitted model; do not call sys.exit() or os._exit() in it"
+    )
 
 
 def test_unknown_check_and_condition_names_suggest_close_ones() -> None:

@@ -125,11 +125,18 @@ def test_monorepo_projects_do_not_trigger_each_other(tmp_path: Path) -> None:
         assert cd[True]["push"]["paths"] == [f"models/{project}/deploy/production.yaml"]
 
 
+def never(folder: str, kind: str) -> list[str]:
+    """The exclusions every CT/CI filter ends with: promotion files, state, the other rendered workflows."""
+    others = [k for k in ("ci", "ct", "cd", "monitor") if k != kind]
+    return [f"!{folder}/deploy/production.yaml", f"!{folder}/.mlspec/**",
+            *[f"!.github/workflows/mlspec-churn-{k}.yml" for k in others]]
+
+
 def test_default_path_filters_follow_the_spec(tmp_path: Path) -> None:
     write_repo(tmp_path, VARIANTS["source-split"])
     assert _render(tmp_path).returncode == 0
     ct = yaml.safe_load((tmp_path / WORKFLOWS / "mlspec-churn-ct.yml").read_text())
-    assert ct[True]["push"]["paths"] == ["ml/raw/**", "ml/mlproject.yaml", "ml/src/**"]
+    assert ct[True]["push"]["paths"] == ["ml/raw/**", "ml/mlproject.yaml", "ml/src/**", *never("ml", "ct")]
 
 
 def test_explicit_paths_are_joined_to_the_spec_folder(tmp_path: Path) -> None:
@@ -137,7 +144,8 @@ def test_explicit_paths_are_joined_to_the_spec_folder(tmp_path: Path) -> None:
     assert _render(tmp_path).returncode == 0
     ct = yaml.safe_load((tmp_path / WORKFLOWS / "mlspec-churn-ct.yml").read_text())
     assert ct[True]["push"]["paths"] == ["services/x/data/**", "!services/x/data/scratch/**",
-                                         "services/x/mlproject.yaml", "services/x/conf/*.yaml", "libs/common/**"]
+                                         "services/x/mlproject.yaml", "services/x/conf/*.yaml", "libs/common/**",
+                                         *never("services/x", "ct")]
     assert ct[True]["push"]["branches"] == ["main", "release/v1"]
     filters = ci_filters(yaml.safe_load((tmp_path / WORKFLOWS / "mlspec-churn-ci.yml").read_text()))
     assert ci_relevant(filters, "services/x/data/a.csv") and ci_relevant(filters, "services/x/conf/train.yaml")

@@ -1,0 +1,74 @@
+"""The process that runs a Python entrypoint: `python -m mlspec.pipeline.train_child JOB`.
+
+mlspec starts it in its own process group (`mlspec.proc`), so the training deadline is enforced from
+outside and `sys.exit()` / `os._exit()` in the training code end only this process. It writes the
+model (cloudpickle) to the job's `model_out` only when the entrypoint returned one, and a JSON
+`failure` file (message, hint) when it knows why it did not."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from mlspec.fsio import atomic_write_bytes, atomic_write_text
+from mlspec.pipeline.training import TrainingError, last_traceback_line, load_entrypoint, takes_three
+
+
+def _fail(job: dict[str, Any], message: str, hint: str | None = None) -> int:
+    atomic_write_text(Path(job["failure"]), json.dumps({"message": message, "hint": hint}))
+    return 1
+
+
+def _by_value(fn: Any, root: Path) -> None:
+    """Pickle the user's own modules by value, so the parent can load the model without importing them."""
+    import cloudpickle
+
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    top = sys.modules.get((getattr(module, "__name__", "") or "").split(".")[0])
+    candidate = module if module is not None and module.__name__.startswith("mlspec_entrypoint_") else top
+    origin = getattr(candidate, "__file__", None)
+    if candidate is not None and origin and Path(origin).resolve().is_relative_to(root.resolve()):
+        cloudpickle.register_pickle_by_value(candidate)
+
+
+def run(job: dict[str, Any]) -> int:
+    import cloudpickle
+
+    root = Path(job["root"])
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        fn = load_entrypoint(root, job["entrypoint"])
+    except TrainingError as exc:
+        return _fail(job, exc.message, exc.hint)
+    with open(job["data"], "rb") as handle:
+        data = pickle.load(handle)
+    train, features, label, params = data["train"], data["features"], data["label"], data["params"]
+    sys.path.insert(0, str(root))
+    try:
+        if takes_three(fn):
+            model = fn(train[features].copy(), train[label].copy(), dict(params))
+        else:
+            model = fn(train.copy(), dict(params))
+    except Exception as exc:  # noqa: BLE001 - user code; the traceback goes to the log
+        traceback.print_exc()
+        return _fail(job, f"raised {last_traceback_line(exc)}")
+    if model is None:
+        return _fail(job, "returned None; it must return the fitted model", "end the function with `return model`")
+    _by_value(fn, root)
+    atomic_write_bytes(Path(job["model_out"]), cloudpickle.dumps(model))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[1], encoding="utf-8") as handle:
+        job = json.load(handle)
+    return run(job)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

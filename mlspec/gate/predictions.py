@@ -29,7 +29,7 @@ class ChampionModelMissing(PredictionsUnavailable):
 
 @dataclass
 class RowPredictions:
-    rows: np.ndarray  # the `row` column: position of the row in the test table
+    rows: np.ndarray  # the `row` column as text: the row's key (data.index value, else its index label)
     y_true: np.ndarray
     predictions: Predictions
     source: str
@@ -39,7 +39,7 @@ def read_predictions_csv(path: Path, task: str) -> RowPredictions:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype={"row": str})
     except (OSError, ValueError) as exc:
         raise PredictionsUnavailable(f"cannot read the predictions {path}: {exc}") from None
     missing = [c for c in ("row", "y_true", "y_pred") if c not in frame.columns]
@@ -56,7 +56,7 @@ def read_predictions_csv(path: Path, task: str) -> RowPredictions:
                             frame[proba_cols].to_numpy(dtype=float) if proba_cols else None,
                             [c[len(PROBA_PREFIX):] for c in proba_cols] or None)
         y_true = frame["y_true"].astype(str).to_numpy(dtype=object)
-    return RowPredictions(frame["row"].to_numpy(dtype=int), y_true, preds, str(path))
+    return RowPredictions(frame["row"].to_numpy(dtype=object), y_true, preds, str(path))
 
 
 def challenger_predictions(store: RunStore, record: RunRecord, task: str) -> RowPredictions:
@@ -92,26 +92,48 @@ def _from_champion_run(store: RunStore, champion: Deployment, record: RunRecord,
     return read_predictions_csv(path, task) if path.is_file() else None
 
 
-def _test_frame(loaded: Any, rows: np.ndarray) -> Any:
-    """The test rows as a DataFrame: the pipeline's loader when it is there, else the spec's table."""
-    data = loaded.spec.data
-    try:
-        from mlspec.pipeline import data as pipeline_data  # written in parallel; optional
-    except ImportError:
-        pipeline_data = None
-    loader = getattr(pipeline_data, "load_test", None) if pipeline_data is not None else None
-    if callable(loader):
-        frame = loader(loaded)
-    else:
-        from mlspec.monitor.tables import read_file
+def csv_keys(values: Any) -> np.ndarray:
+    """Row keys as the predictions CSV spells them (written and read back the same way), so keys of any
+    type (string IDs, integers, the index labels of a split) compare equal to the CSV's `row` column."""
+    import io
 
-        path = loaded.resolve(data.test or data.source)
-        frame = read_file(path, data.format)
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(frame)):
+    import pandas as pd
+
+    text = pd.DataFrame({"row": list(values)}).to_csv(index=False)
+    return pd.read_csv(io.StringIO(text), dtype={"row": str})["row"].to_numpy(dtype=object)
+
+
+def _current_test_table(loaded: Any) -> tuple[Any, np.ndarray]:
+    """The current test table as the pipeline builds it (split included) and each row's key."""
+    from mlspec.errors import DataError
+    from mlspec.pipeline.data import load_tables
+
+    try:
+        tables = load_tables(loaded)
+    except DataError as exc:
+        raise PredictionsUnavailable(f"the current test data cannot be read: {exc.message}") from None
+    test = tables.test
+    return test, csv_keys(test[tables.index] if tables.index else test.index)
+
+
+def _test_frame(loaded: Any, rows: np.ndarray) -> Any:
+    """The current test table's rows named by the predictions' keys (`data.index` values, else row labels),
+    in the predictions' order: matched by key, never by position."""
+    frame, keys = _current_test_table(loaded)
+    where = loaded.spec.data.index and f"data.index column {loaded.spec.data.index!r}"
+    positions: dict[Any, int] = {}
+    for position, key in enumerate(keys):
+        if key in positions:
+            raise PredictionsUnavailable(f"the {where or 'test table index'} has the duplicate key {key!r}: "
+                                         "rows cannot be matched by key", hint="make data.index a unique row id")
+        positions[key] = position
+    missing = [key for key in rows if key not in positions]
+    if missing:
         raise PredictionsUnavailable(
-            f"the run's predictions name rows up to {rows.max()} but the test table has {len(frame)} rows",
-            hint="the test data changed after the run: rerun `mlspec run`")
-    return frame.iloc[rows].reset_index(drop=True)
+            f"{len(missing)} of the run's {len(rows)} prediction rows (e.g. key {missing[0]!r}) are not in the current "
+            f"test table ({len(frame)} rows" + (f", keyed by the {where})" if where else ")"),
+            hint="the test data changed after the run: rerun `mlspec evaluate --force` and gate again")
+    return frame.iloc[[positions[key] for key in rows]].reset_index(drop=True)
 
 
 def _search_paths(loaded: Any) -> None:

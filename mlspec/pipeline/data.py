@@ -160,6 +160,7 @@ def load_tables(loaded: Any) -> Tables:
     else:
         role = "train" if "train" in frames else "source"
         train, test = split_table(loaded, frames[role], next(r for r in refs if r.role == role))
+    check_labels(refs, train, test, data.label)
     features = feature_columns(loaded, train)
     if not features:
         raise DataError(f"data: {display_path(refs[0].path)} has no feature columns besides the label {data.label!r}")
@@ -231,3 +232,49 @@ def column_dtypes(frame: Any, columns: list[str]) -> dict[str, str]:
         else:
             result[column] = "str"
     return result
+
+
+SHOWN_ROWS = 5
+
+
+def _bad_label_rows(series: Any) -> list[int]:
+    """0-based positions in the file of rows whose label is missing or not a finite number."""
+    import numpy as np
+    import pandas.api.types as t
+
+    bad = series.isna()
+    if t.is_numeric_dtype(series) and not t.is_bool_dtype(series):
+        bad = bad | ~np.isfinite(series.astype("float64"))
+    return sorted(int(i) for i in series.index[bad.to_numpy()])
+
+
+def label_problems(refs: list[DataFileRef], train: Any, test: Any, label: str) -> list[str]:
+    """One line per data file whose label column has missing or non-finite values: the row count and the
+    first rows (numbered from 1, the first data row after the header), so the user can find them."""
+    roles = {ref.role: ref for ref in refs}
+    if "test" in roles:
+        parts = [(roles["train"], [train]), (roles["test"], [test])]
+    else:
+        parts = [(roles.get("source") or roles["train"], [train, test])]
+    lines = []
+    for ref, frames in parts:
+        rows = sorted(r for frame in frames for r in _bad_label_rows(frame[label]))
+        if rows:
+            shown = ", ".join(str(r + 1) for r in rows[:SHOWN_ROWS])
+            more = f" (first {SHOWN_ROWS} shown)" if len(rows) > SHOWN_ROWS else ""
+            lines.append(
+                f"{ref.key} {ref.relative}: {len(rows):,} row{'s' if len(rows) != 1 else ''} with a missing or "
+                f"non-finite label {label!r}: row{'s' if len(rows) != 1 else ''} {shown}{more}"
+            )
+    return lines
+
+
+def check_labels(refs: list[DataFileRef], train: Any, test: Any, label: str) -> None:
+    """Raise DataError when a label is missing or not finite: the data tests fail with the rows, before
+    deepchecks, and training never sees them (it would fail inside the user's code)."""
+    lines = label_problems(refs, train, test, label)
+    if lines:
+        raise DataError(
+            "data: every row needs a label\n" + "\n".join("  - " + line for line in lines),
+            hint="fill in or drop those rows (rows are numbered from 1, the first row after the header)",
+        )

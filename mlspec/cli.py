@@ -140,9 +140,30 @@ def call(command: str, arguments: dict[str, Any]) -> int:
     return int(function(**arguments))
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return dict(action.choices)
+    return {}
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> dict[str, Any]:
+    """Options may come before or after the positional arguments (`mlspec test data --force spec.yaml`):
+    plain argparse stops filling positionals at the first option, so a command whose arguments do not
+    parse in one pass is parsed again, intermixed, by its own parser (which reports real usage errors)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    namespace, extras = parser.parse_known_args(words)
+    if not extras:
+        return vars(namespace)
+    command = namespace.command
+    rest = words[words.index(command) + 1:]
+    parsed = vars(_subcommands(parser)[command].parse_intermixed_args(rest))
+    return {"command": command, **parsed}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = vars(parser.parse_args(argv))
+    args = parse_arguments(parser, argv)
     command = args.pop("command")
     try:
         return call(command, args)

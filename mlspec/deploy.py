@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
+from mlspec.model_store import valid_tag
 
 DEPLOY_DIR = "deploy"
 GH_ARTIFACT_PREFIX = "gh-artifact:"
@@ -43,6 +44,11 @@ class DeployedModel(BaseModel):
     artifact: str | None = Field(
         None, description="Where CD gets the model without retraining: a path relative to the project folder, or `gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`."
     )
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        return valid_tag(value)
 
 
 class Deployment(BaseModel):

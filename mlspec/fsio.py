@@ -8,11 +8,45 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from mlspec.errors import MlspecError
+
+
+class WriteError(MlspecError):
+    """A file cannot be written where it was asked for (a folder is in the way, a file where a folder
+    should be, no permission)."""
+
+
+def ensure_dir(path: str | os.PathLike[str]) -> Path:
+    """``path`` as an existing folder (created with its parents); WriteError when a file is in the way."""
+    folder = Path(path)
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise WriteError(f"cannot create folder {display_path(folder)}: {display_path(blocker)} is a file",
+                         hint="give a folder path, or move that file away")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot create folder {display_path(folder)}: {exc.strerror or exc}",
+                         hint="check the path and its permissions") from None
+    return folder
+
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to a temp file in the same directory, fsync, then rename over ``path``."""
+    """Write ``data`` to a temp file in the same directory, fsync, then rename over ``path``.
+    WriteError (not a traceback) when ``path`` is a folder or cannot be written."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise WriteError(f"cannot write {display_path(target)}: it is a folder",
+                         hint="give a file path (for example inside that folder)")
+    ensure_dir(target.parent)
+    try:
+        return _replace(target, data)
+    except OSError as exc:
+        raise WriteError(f"cannot write {display_path(target)}: {exc.strerror or exc}",
+                         hint="check the path and its permissions") from None
+
+
+def _replace(target: Path, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

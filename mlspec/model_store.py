@@ -9,10 +9,11 @@ object with `predict` (and `predict_proba` for classifiers) works, whatever libr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import MlspecError
+from mlspec.errors import MlspecError, shown
 
 MODEL_FILE = "model.pkl"
 ARCHIVE_EXTENSION = ".bentomodel"
@@ -33,13 +34,58 @@ def save_model(name: str, model: Any, *, labels: dict[str, str], metadata: dict[
     import cloudpickle
 
     clean_labels = {k: str(v) for k, v in labels.items() if v is not None}
+    data = pickle_model(model, cloudpickle.dumps)
     with bentoml.models.create(name, labels=clean_labels, metadata=_clean(metadata)) as ref:
-        Path(ref.path_of(MODEL_FILE)).write_bytes(cloudpickle.dumps(model))
+        Path(ref.path_of(MODEL_FILE)).write_bytes(data)
     return str(ref.tag)
+
+
+class UnpicklableModelError(MlspecError):
+    """The object training returned cannot be saved."""
+
+
+def pickle_model(model: Any, dumps: Any) -> bytes:
+    """``dumps(model)``; UnpicklableModelError saying what to change when the object cannot be pickled."""
+    try:
+        return bytes(dumps(model))
+    except Exception as exc:  # noqa: BLE001 - pickling runs the model's own code (__reduce__, __getstate__)
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise UnpicklableModelError(
+            f"the trained model ({type(model).__name__}) cannot be saved: pickling it failed: {reason}",
+            hint="training must return an object cloudpickle can save: drop locks, threads, open files or "
+            "connections from it (or define __getstate__ to leave them out)",
+        ) from None
+
+
+TAG_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?"
+TAG_PATTERN = re.compile(rf"{TAG_PART}(?::{TAG_PART})?")
+
+
+def valid_tag(tag: str) -> str:
+    """``tag`` when it is a model tag; ValueError otherwise (for pydantic validators of files that name one)."""
+    if not TAG_PATTERN.fullmatch(tag):
+        raise ValueError(f"{shown(tag)} is not a model tag `name:version` (letters, digits, '.', '_' and '-')")
+    return tag
+
+
+def check_tag(tag: object, *, key: str, where: str = "", error: type[MlspecError] = MlspecError) -> str:
+    """``tag`` when it is a BentoML model tag `name:version` (letters, digits, '.', '_', '-'); else
+    ``error`` naming ``key`` (and the file it came from)."""
+    text = tag if isinstance(tag, str) else ""
+    if not TAG_PATTERN.fullmatch(text):
+        prefix = f"{where}: " if where else ""
+        raise error(
+            f"{prefix}{key}: {shown(tag)} is not a model tag `name:version` "
+            "(letters, digits, '.', '_' and '-', 63 at most in each part)",
+            hint="use a tag `mlspec train` printed (e.g. `mlspec status`, or the run record's model.tag)",
+        )
+    return text
 
 
 def get_model(tag: str):  # -> bentoml.Model
     import bentoml
+
+    check_tag(tag, key="model tag")
 
     try:
         return bentoml.models.get(tag)
@@ -66,7 +112,15 @@ def load_stored(model: Any) -> Any:
             return bentoml.picklable_model.load_model(model)
     import cloudpickle
 
-    return cloudpickle.loads(Path(model.path_of(MODEL_FILE)).read_bytes())
+    try:
+        return cloudpickle.loads(Path(model.path_of(MODEL_FILE)).read_bytes())
+    except Exception as exc:  # noqa: BLE001 - unpickling runs arbitrary code of the model's classes
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise MlspecError(
+            f"model {model.tag} cannot be loaded from the BentoML store: {type(exc).__name__}: {reason}",
+            hint="the stored model is damaged or its classes are not importable here; train it again with "
+            "`mlspec train`, or import a complete archive (`bentoml models import FILE`)",
+        ) from None
 
 
 def load_model(tag: str) -> Any:
@@ -110,14 +164,38 @@ def import_model(path: str | os.PathLike[str]) -> str:
     if not source.is_file():
         raise MlspecError(f"model archive {source} does not exist",
                           hint="download the CT run's model artifact there first (see docs/serving.md)")
+    _check_archive(source)
     try:
         return str(bentoml.models.import_model(str(source)).tag)
     except BentoMLException as exc:
         message = str(exc)
         if "already exists" in message and message.count("'") >= 2:
             return message.split("'")[1]
-        raise MlspecError(f"cannot import model archive {source}: {message}",
-                          hint="the file must be a model exported by `mlspec train` (`bentoml models export`)") from None
+        raise _not_an_archive(source, message) from None
+    except Exception as exc:  # noqa: BLE001 - truncated or foreign files fail inside tar/lzma/yaml readers
+        raise _not_an_archive(source, f"{type(exc).__name__}: {str(exc).strip()[:200]}") from None
+
+
+def _check_archive(source: Path) -> None:
+    """Read the whole archive once, so a truncated or foreign file is refused before it reaches the store."""
+    import tarfile
+
+    try:
+        with tarfile.open(source, "r:*") as archive:
+            for member in archive:
+                handle = archive.extractfile(member) if member.isfile() else None
+                while handle is not None and handle.read(1 << 20):
+                    pass
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _not_an_archive(source, f"{type(exc).__name__}: {reason[:200]}") from None
+
+
+def _not_an_archive(source: Path, reason: str) -> MlspecError:
+    return MlspecError(
+        f"cannot import model archive {source}: it is not a complete model archive ({reason})",
+        hint="the file must be a model exported by `mlspec train` (`bentoml models export`); download it again",
+    )
 
 
 def bentoml_home() -> str:

@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlspec.errors import MlspecError
-from mlspec.fsio import atomic_write_text
+from mlspec.fsio import atomic_write_text, display_path
+from mlspec.model_store import valid_tag
+from mlspec.safepath import safe_name
 
 RECORD_VERSION = 1
 StageName = Literal["data_tests", "train", "evaluate", "model_tests"]
@@ -80,6 +82,11 @@ class ModelRef(_Model):
     path: str | None = None  # exported .bentomodel relative to the run folder, if exported
     kind: Literal["classifier", "regressor"] | None = None
 
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        return valid_tag(value)
+
 
 class Change(_Model):
     kind: Literal["data", "config", "code", "environment", "first-run", "drift"]
@@ -128,6 +135,21 @@ def code_digests(inputs: dict[str, str] | None) -> dict[str, str]:
     return {key[len(CODE_INPUT):]: value for key, value in sorted((inputs or {}).items()) if key.startswith(CODE_INPUT)}
 
 
+class CorruptRecordError(MlspecError):
+    """A run record exists but cannot be read as one."""
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first problem of a failed read, as `key: what` (pydantic) or the first line of the error."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "the file"
+        return f"{where}: {str(first.get('msg', '')).removeprefix('Value error, ')[:200]}"
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -144,6 +166,8 @@ class RunStore:
         self.runs = self.root / "runs"
 
     def run_dir(self, run_id: str) -> Path:
+        """The run's folder; a run id that is not one plain name (`../../x`) is refused (safepath)."""
+        safe_name(run_id, key="run_id", where=display_path(self.runs))
         return self.runs / run_id
 
     def save(self, record: RunRecord, *, latest: bool = True) -> Path:
@@ -162,11 +186,16 @@ class RunStore:
     def load(self, run_id: str) -> RunRecord:
         path = self.run_dir(run_id) / "record.json"
         try:
-            return RunRecord.model_validate_json(path.read_bytes())
+            record = RunRecord.model_validate_json(path.read_bytes())
         except FileNotFoundError:
             raise MlspecError(f"run record {path} not found", hint="run `mlspec run` first") from None
-        except ValueError as exc:
-            raise MlspecError(f"run record {path} is unreadable: {exc}") from None
+        except (OSError, ValueError) as exc:
+            raise CorruptRecordError(
+                f"run record {display_path(path)} is corrupt: {_first_line(exc)}",
+                hint="delete that run folder (or restore the file), then run `mlspec run` again",
+            ) from None
+        safe_name(record.run_id, key="run_id", where=display_path(path))
+        return record
 
     def latest(self) -> RunRecord:
         run_id = self.latest_id()

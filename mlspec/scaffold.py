@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from mlspec.errors import EXIT_OK, MlspecError
-from mlspec.fsio import atomic_write_text
+from mlspec.fsio import atomic_write_text, ensure_dir
 
 SPEC_TEMPLATE = """\
 # yaml-language-server: $schema={schema_url}
@@ -90,7 +90,7 @@ def schema_url() -> str:
 def init_command(directory: str = ".", name: str | None = None) -> int:
     from mlspec.datasets import write_split
 
-    target = Path(directory)
+    target = ensure_dir(directory)
     project = _project_name(target, name)
     files = {
         "mlproject.yaml": SPEC_TEMPLATE.format(name=project, schema_url=schema_url()),

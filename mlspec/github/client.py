@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
@@ -37,10 +38,7 @@ def comment_marker(project: str, kind: str = "report") -> str:
 
 
 def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
-    try:
-        return float(environ[name])
-    except (KeyError, ValueError):
-        return default
+    return env_number(environ, name, default)
 
 
 def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int | None:
@@ -86,7 +84,7 @@ class GitHubSettings:
                 token, source = env[name].strip(), name
                 break
         retry = RetryPolicy(
-            attempts=int(_float_env(env, "MLSPEC_GITHUB_RETRIES", 5)),
+            attempts=int(env_number(env, "MLSPEC_GITHUB_RETRIES", 5, maximum=100, integer=True)),
             base_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_BASE_SECONDS", 1.0),
             max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),

@@ -54,6 +54,9 @@ def translate(exc: BaseException, *, action: str, repository: str, api_url: str,
 
     if isinstance(exc, gex.TransportError):
         inner = exc.exception
+        if isinstance(inner, RetryExhausted) and inner.response is None:  # nothing answered: refused, timed out
+            return error(f"cannot reach GitHub at {api_url} to {action}: no answer ({inner.args[0]})",
+                         "check GITHUB_API_URL and the network: nothing accepted the connection")
         if isinstance(inner, RetryExhausted):
             return error(f"GitHub kept failing while trying to {action} in {repository}: {inner.args[0]}",
                          "GitHub may be degraded or rate limiting this token; try again later")

@@ -81,7 +81,10 @@ def status_command(spec: str = "mlproject.yaml") -> int:
     from mlspec.pipeline.runner import status_lines
 
     rows, latest = status_lines(spec)
-    if latest is None:
+    problem = _latest_problem(spec) if latest is None else None
+    if problem is not None:
+        print(f"{problem}\nevery stage will run (`mlspec run`)")
+    elif latest is None:
         print("no runs yet: every stage will run (`mlspec run`)")
     else:
         print(f"latest run {latest.run_id} ({latest.status})")
@@ -91,3 +94,18 @@ def status_command(spec: str = "mlproject.yaml") -> int:
         for reason in reasons:
             print(f"      {reason}")
     return EXIT_OK
+
+
+def _latest_problem(spec: str) -> str | None:
+    """Why the latest run record cannot be used (corrupt, or an unsafe run id), or None."""
+    from mlspec.errors import MlspecError
+    from mlspec.record import RunStore
+
+    store = RunStore(Path(spec).resolve().parent)
+    if store.latest_id() is None:
+        return None
+    try:
+        store.latest()
+    except MlspecError as error:
+        return f"the latest run cannot be used: {error}"
+    return None

@@ -58,7 +58,7 @@ def data_files(loaded: Any) -> list[DataFileRef]:
     for role in ("train", "test", "source"):
         relative = getattr(data, role)
         if relative:
-            refs.append(DataFileRef(role, f"data.{role}", relative, loaded.resolve(relative)))
+            refs.append(DataFileRef(role, f"data.{role}", relative, loaded.resolve(relative, key=f"data.{role}")))
     return refs
 
 
@@ -100,7 +100,43 @@ def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
         ) from None
     if len(frame) == 0:
         raise DataError(f"{ref.key}: {shown} has a header but no rows", hint="the table needs data rows")
+    if fmt == "csv":
+        _check_unique_header(ref)
     return frame
+
+
+def _check_unique_header(ref: DataFileRef) -> None:
+    """pandas silently renames a repeated CSV column `x` to `x.1`: refuse the file instead."""
+    import pandas as pd
+
+    header = [str(c) for c in pd.read_csv(ref.path, header=None, nrows=1, dtype=str).iloc[0].tolist()]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        names = ", ".join(repr(c)[:60] for c in repeated[:5]) + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
+        raise DataError(
+            f"{ref.key}: {display_path(ref.path)} has more than one column named {names}",
+            hint="give every column of the header a different name",
+        )
+
+
+def check_task_labels(loaded: Any, train: Any, ref: DataFileRef) -> None:
+    """A binary task needs exactly 2 label classes in the training rows, a multiclass task at least 2."""
+    task = loaded.spec.evaluate.task
+    if task == "regression":
+        return
+    label = loaded.spec.data.label
+    classes = sorted(map(str, train[label].dropna().unique()))
+    wanted_ok = len(classes) == 2 if task == "binary" else len(classes) >= 2
+    if wanted_ok:
+        return
+    listed = ", ".join(c[:40] for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+    need = "exactly 2" if task == "binary" else "at least 2"
+    other = "multiclass" if task == "binary" and len(classes) > 2 else "regression" if len(classes) > 20 else None
+    raise DataError(
+        f"data.label: evaluate.task is {task}, which needs {need} classes of {label!r} in the training rows, "
+        f"but {display_path(ref.path)} ({ref.key}) has {len(classes)}: {listed}",
+        hint=(f"set evaluate.task to {other}, or fix the labels" if other else "fix the labels of the training data"),
+    )
 
 
 def _missing_column(key: str, column: str, frame: Any, ref: DataFileRef) -> DataError:
@@ -161,6 +197,7 @@ def load_tables(loaded: Any) -> Tables:
         role = "train" if "train" in frames else "source"
         train, test = split_table(loaded, frames[role], next(r for r in refs if r.role == role))
     check_labels(refs, train, test, data.label)
+    check_task_labels(loaded, train, refs[0])
     features = feature_columns(loaded, train)
     if not features:
         raise DataError(f"data: {display_path(refs[0].path)} has no feature columns besides the label {data.label!r}")

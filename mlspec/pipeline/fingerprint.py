@@ -1,6 +1,8 @@
 """Content fingerprints of files: xxh3_128 with a stat cache, so unchanged large files are not re-read.
 
-The cache (`.mlspec/cache/stat.json`) maps a path to (size, mtime_ns, inode) and the digest seen then.
+The cache (`.mlspec/cache/stat.json`) maps a path to (size, mtime_ns, inode, ctime_ns) and the digest
+seen then. ctime is in the key because a write that restores size and mtime (`touch -r`, a byte flip
+with the old timestamp put back) cannot restore it.
 A file whose mtime is within a couple of seconds of the moment it was hashed is not cached ("racily
 clean", as git calls it): a write in the same timestamp tick could otherwise go unnoticed.
 """
@@ -42,8 +44,13 @@ def hash_bytes(data: bytes) -> str:
     return DIGEST_PREFIX + xxhash.xxh3_128_hexdigest(data)
 
 
+def _stamp(st: os.stat_result) -> list[int]:
+    """What must be unchanged for a cached digest to stay valid."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+
+
 class StatCache:
-    """Digests of files keyed by absolute path, valid while (size, mtime_ns, inode) are unchanged."""
+    """Digests of files keyed by absolute path, valid while (size, mtime_ns, inode, ctime_ns) are unchanged."""
 
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / "cache" / "stat.json"
@@ -65,7 +72,7 @@ class StatCache:
         key = str(Path(path).resolve())
         entries = self._load()
         entry = entries.get(key)
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        stamp = _stamp(st)
         if entry and entry.get("stat") == stamp:
             return str(entry["digest"]), st.st_size
         digest = hash_file(path)
@@ -83,7 +90,7 @@ class StatCache:
             st = os.stat(path)
         except OSError:
             return None
-        if entry and entry.get("stat") == [st.st_size, st.st_mtime_ns, st.st_ino]:
+        if entry and entry.get("stat") == _stamp(st):
             return entry.get(name)
         return None
 

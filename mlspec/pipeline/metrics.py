@@ -7,6 +7,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from mlspec.errors import MlspecError
 from mlspec.metrics_catalog import METRICS
 
 
@@ -23,12 +24,28 @@ def predict(model: Any, X: Any, task: str, classes: list[Any] | None) -> tuple[A
     import numpy as np
 
     y_pred = np.asarray(model.predict(X))
+    _check_rows("predict", y_pred, len(X))
     proba = None
     if task != "regression" and callable(getattr(model, "predict_proba", None)):
         proba = np.asarray(model.predict_proba(X), dtype=float)
+        _check_rows("predict_proba", proba, len(X))
         if proba.ndim == 1:
             proba = np.column_stack([1 - proba, proba])
     return y_pred, proba
+
+
+class PredictionShapeError(MlspecError):
+    """The model answered with another number of rows than it was given."""
+
+
+def _check_rows(method: str, values: Any, rows: int) -> None:
+    got = len(values) if getattr(values, "ndim", 1) > 0 else 0
+    if got != rows:
+        raise PredictionShapeError(
+            f"the model's {method} returned {got} row{'s' if got != 1 else ''} for {rows} input row"
+            f"{'s' if rows != 1 else ''}",
+            hint=f"{method} must return one prediction per row of the table it is given, in the same order",
+        )
 
 
 def metric_names(spec: Any) -> list[str]:

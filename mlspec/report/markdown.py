@@ -211,8 +211,9 @@ def _tests(record: RunRecord, detail: Detail) -> list[str]:
 def _change_line(change: Any) -> str:
     detail = f" ({plain(change.detail, 200)})" if change.detail else ""
     what = code(change.what)
-    if change.kind == "first-run":
-        return f"- first run of this project{detail}"
+    if change.kind == "first-run":  # the detail says the same ("first run of this project") unless it adds to it
+        extra = detail if change.detail and change.detail.strip() != "first run of this project" else ""
+        return f"- first run of this project{extra}"
     if change.kind == "data":
         return f"- retrained because {what} changed{detail}"
     if change.kind == "config":

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
-from mlspec.errors import ServeError
-from mlspec.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE
+from mlspec.errors import ServeError, UsageError
+from mlspec.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE, check_tag
+from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
 
@@ -52,8 +53,8 @@ class GhArtifact:
     def parse(cls, value: str, where: str) -> GhArtifact:
         parts = value[len(GH_ARTIFACT_PREFIX):].split("/")
         run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
-        if not _RUN_ID.fullmatch(run_id) or not _ARTIFACT_NAME.fullmatch(name) or \
-                any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part) for part in inner):
+        if not _RUN_ID.fullmatch(run_id) or any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part)
+                                                for part in [name, *inner]):
             raise ServeError(
                 f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
                 "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
@@ -64,9 +65,11 @@ class GhArtifact:
         """The downloaded file (or, for a reference to the whole artifact, its one archive)."""
         folder = self.download_dir(root)
         if self.inner:
-            return folder / self.inner
+            return inside(folder, self.inner, key="model.artifact", boundary_name="the downloaded artifact")
         archives = sorted(folder.rglob("*" + ARCHIVE_EXTENSION)) if folder.is_dir() else []
-        return archives[0] if len(archives) == 1 else folder
+        if len(archives) != 1:
+            return folder
+        return inside(folder, archives[0], key="model.artifact", boundary_name="the downloaded artifact")
 
     def download_dir(self, root: Path) -> Path:
         """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
@@ -85,14 +88,17 @@ def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> P
     ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
     if artifact.startswith(GH_ARTIFACT_PREFIX):
         return GhArtifact.parse(artifact, where).local_path(root)
-    path = Path(artifact)
-    return path if path.is_absolute() else root / path
+    return inside(root, artifact, key="model.artifact", where=where)
 
 
 def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Choice:
     spec = loaded.spec
-    if version:
-        return Choice(_full_tag(spec.name, version.strip()), "--version")
+    if version is not None:
+        if not version.strip():
+            raise UsageError("--version: the model tag is empty", hint="give a tag such as `name:version`, or leave "
+                             "--version out to build the deployed or latest model")
+        tag = _full_tag(spec.name, version.strip())
+        return Choice(check_tag(tag, key="--version", error=UsageError), "--version")
     if env:
         if env not in [e.name for e in spec.environments]:
             names = ", ".join(e.name for e in spec.environments)
@@ -115,7 +121,8 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
         elif value:
             artifact = artifact_path(loaded.root, value, str(where))
         commit = deployment.lineage.get("commit")
-        return Choice(deployment.model.tag, str(where), artifact, str(commit) if commit else None, remote)
+        tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
+        return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
     from mlspec.record import RunStore
 
     store = RunStore(loaded.root)
@@ -131,8 +138,11 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
     if record.model is None:
         raise ServeError(f"the latest run {record.run_id} saved no model",
                          hint="run `mlspec run` until training succeeds, or pass --version TAG")
-    artifact = store.run_dir(record.run_id) / record.model.path if record.model.path else None
-    return Choice(record.model.tag, f"run {record.run_id}", artifact, record.git.commit)
+    run_dir = store.run_dir(record.run_id)
+    artifact = inside(run_dir, record.model.path, key="model.path", boundary=store.root, boundary_name="the state folder",
+                      where=str(run_dir / "record.json")) if record.model.path else None
+    tag = check_tag(record.model.tag, key="model.tag", where=str(run_dir / "record.json"))
+    return Choice(tag, f"run {record.run_id}", artifact, record.git.commit)
 
 
 def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlspec.errors import SpecError, shown
 from mlspec.fsio import display_path
+from mlspec.safepath import inside, repository_root
 from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
 from mlspec.spec.models import Spec
@@ -236,8 +237,11 @@ class LoadedSpec:
     def digest(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def resolve(self, relative: str) -> Path:
-        return self.root / relative
+    def resolve(self, relative: str, key: str = "path") -> Path:
+        """``relative`` (to the spec's folder) resolved, symlinks first; PathEscapeError naming ``key``
+        when it leaves the repository (mlspec/safepath.py)."""
+        return inside(self.root, relative, key=key, boundary=repository_root(self.root),
+                      boundary_name="the repository", where=display_path(self.path))
 
     def state_dir(self) -> Path:
         return self.root / ".mlspec"

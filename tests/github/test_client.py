@@ -169,8 +169,10 @@ def _failures(standin: GitHubStandIn) -> list[str]:
     gone = dict(standin.env(), GITHUB_API_URL=f"http://127.0.0.1:{_free_port()}", MLSPEC_GITHUB_RETRIES="1")
     with pytest.raises(GitHubError) as caught:
         connect(GitHubSettings.from_env(gone))
-    assert caught.value.message.startswith(
-        "GitHub kept failing while trying to open the repository in octo-org/ml-repo: ConnectionError after 2 attempts")
+    assert caught.value.message.startswith(  # a closed port is no answer, not "degraded or rate limiting"
+        f"cannot reach GitHub at {gone['GITHUB_API_URL']} to open the repository: no answer (ConnectionError after 2 "
+        "attempts")
+    assert caught.value.hint == "check GITHUB_API_URL and the network: nothing accepted the connection"
     messages.append(str(caught.value))
     return messages
 

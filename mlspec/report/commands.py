@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlspec import markdown
 from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.evaluate import evaluate_gates
@@ -50,8 +51,27 @@ def comment_body(loaded: Any, record: RunRecord, gate_report: Any, run_url: str 
     return f"{marker}\n" + build_report(loaded, record, gate_report, run_url=run_url, max_chars=limit)
 
 
+def _command_text(text: str) -> str:
+    """Text for a workflow command (`::warning::`): GitHub's escapes for %, CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
+    """A token that may not write (a fork pull request's read-only GITHUB_TOKEN): say why, keep the report
+    in the job summary, and leave the exit code to the gate."""
+    reason = (f"could not post the report comment on pull request #{pr_number}: {getattr(error, 'message', error)}. "
+              "Pull requests from forks get a read-only GITHUB_TOKEN, so GitHub refuses comments; the report is in "
+              f"the job summary and in {display_path(local)} (see docs/github.md, \"Fork pull requests\")")
+    print(f"::warning title=mlspec report::{_command_text(reason)}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(f"\n> ⚠️ {markdown.text(reason)}\n")
+
+
 def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> None:
     from mlspec.github.client import GitHubSettings, connect  # lazily: github3 is heavy
+    from mlspec.github.errors import GitHubPermissionError
 
     settings = GitHubSettings.from_env()
     local = store.run_dir(record.run_id) / "comment.md"
@@ -63,7 +83,12 @@ def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> 
         atomic_write_text(local, body)
         print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
         return
-    comment_id, created = connect(settings).upsert_comment(settings.pr_number, COMMENT_MARKER(loaded.spec.name), body)
+    try:
+        comment_id, created = connect(settings).upsert_comment(settings.pr_number, COMMENT_MARKER(loaded.spec.name), body)
+    except GitHubPermissionError as error:
+        atomic_write_text(local, body)
+        _cannot_comment(error, local, settings.pr_number)
+        return
     print(f"{'created' if created else 'updated'} comment {comment_id} on pull request #{settings.pr_number}")
 
 

@@ -6,6 +6,12 @@ recorded violation); every response body is validated against the documented res
 schema (invalid -> recorded violation and a 500, so the bug cannot go unnoticed).
 Response bodies start from GitHub's own documented examples with ids, urls and fields changed;
 urls point back at the stand-in because github3.py follows them.
+
+Identity: `state.login` is the token's user (GET /user); `state.installation_token = True` mimics the
+workflow's GITHUB_TOKEN (GET /user is 403, what it writes is authored by `github-actions[bot]`);
+`state.read_only = True` mimics a fork pull request's token (every write is 403 "Resource not accessible
+by integration", as GitHub answers, although the description documents no 403 for some writes).
+`state.add_comment(n, body, author)` adds a comment by someone else.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class Pull:
     updated_at: str = field(default_factory=_now)
     labels: list[str] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
+    author: str = ""  # login of who opened it ("" = the token's identity, State.identity)
 
 
 @dataclass
@@ -64,6 +71,7 @@ class Comment:
     body: str
     created_at: str = field(default_factory=_now)
     updated_at: str = field(default_factory=_now)
+    author: str = ""  # login of who wrote it ("" = the token's identity, State.identity)
 
 
 @dataclass
@@ -93,6 +101,11 @@ class State:
         self.next_number = 1
         self.next_comment_id = 1000
         self.login = "mlspec-bot"
+        # True mimics the workflow's GITHUB_TOKEN (an installation token): GET /user answers 403 and what
+        # the token writes is authored by github-actions[bot].
+        self.installation_token = False
+        # True mimics a fork pull request's read-only token: every write answers 403.
+        self.read_only = False
         self.actions_may_create_prs = True  # False mimics the repository setting being off
         root = self._commit({}, [], "initial commit")
         self.refs[f"refs/heads/{default_branch}"] = root
@@ -122,6 +135,19 @@ class State:
             sha = self._commit(files, [parent], message)
             self.refs[f"refs/heads/{branch}"] = sha
             return sha
+
+    @property
+    def identity(self) -> str:
+        """The login GitHub records as the author of what the token writes."""
+        return "github-actions[bot]" if self.installation_token else self.login
+
+    def add_comment(self, number: int, body: str, author: str) -> "Comment":
+        """A comment by someone else (test setup), e.g. one that copies mlspec's marker."""
+        with self.lock:
+            comment = Comment(self.next_comment_id, number, body, author=author)
+            self.next_comment_id += 1
+            self.comments[comment.id] = comment
+            return comment
 
     def open_pulls(self) -> list[Pull]:
         return [p for p in self.pulls.values() if p.state == "open"]
@@ -229,7 +255,7 @@ class GitHubStandIn:
     def user(self, login: str) -> dict[str, Any]:
         user = self.example("pulls/get", 200)["user"]
         user.update(login=login, id=abs(hash(login)) % 10**7 + 1, url=f"{self.api_url}/users/{login}",
-                    html_url=f"{self.web_url}/{login}")
+                    html_url=f"{self.web_url}/{login}", type="Bot" if login.endswith("[bot]") else "User")
         return user
 
     def label_body(self, name: str) -> dict[str, Any]:
@@ -258,7 +284,8 @@ class GitHubStandIn:
         body = template[0] if isinstance(template, list) else template
         body.update(id=pull.number * 1000 + 7, number=pull.number, title=pull.title, body=pull.body, state=pull.state,
                     created_at=pull.created_at, updated_at=pull.updated_at, closed_at=None if pull.state == "open" else _now(),
-                    merged_at=None, merge_commit_sha=None, draft=False, locked=False, user=self.user(self.state.login),
+                    merged_at=None, merge_commit_sha=None, draft=False, locked=False,
+                    user=self.user(pull.author or self.state.identity),
                     labels=[self.label_body(n) for n in pull.labels], assignee=None, assignees=[], milestone=None,
                     requested_reviewers=[self.user(r) for r in pull.reviewers], requested_teams=[], auto_merge=None)
         for key in ("merged", "mergeable", "rebaseable", "merged_by"):
@@ -303,7 +330,7 @@ class GitHubStandIn:
         body.update(id=comment.id, body=comment.body, created_at=comment.created_at, updated_at=comment.updated_at,
                     url=f"{self.repo_api}/issues/comments/{comment.id}",
                     html_url=f"{self.web_url}/{self.state.owner}/{self.state.repo}/pull/{comment.issue}#issuecomment-{comment.id}",
-                    issue_url=f"{self.repo_api}/issues/{comment.issue}", user=self.user(self.state.login))
+                    issue_url=f"{self.repo_api}/issues/{comment.issue}", user=self.user(comment.author or self.state.identity))
         for key in ("pin", "minimized"):
             body.pop(key, None)
         return body
@@ -330,11 +357,16 @@ class GitHubStandIn:
 # Routes: (method, regex on the path after /repos/{owner}/{repo}, operationId, handler)
 
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = []
+TOP_ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = []  # paths outside /repos/{owner}/{repo}
+# Operations the shared description does not cover (the Actions artifact endpoints that
+# actions/download-artifact calls): their module validates them against GitHub's documented
+# fields itself (tests/github_standin/artifacts.py).
+UNDESCRIBED: set[str] = set()
 
 
-def route(method: str, pattern: str, operation_id: str) -> Callable[[Handler], Handler]:
+def route(method: str, pattern: str, operation_id: str, *, top: bool = False) -> Callable[[Handler], Handler]:
     def decorate(fn: Handler) -> Handler:
-        ROUTES.append((method, re.compile(f"^{pattern}$"), operation_id, fn))
+        (TOP_ROUTES if top else ROUTES).append((method, re.compile(f"^{pattern}$"), operation_id, fn))
         return fn
 
     return decorate
@@ -345,6 +377,15 @@ def _pull(gh: GitHubStandIn, number: str) -> Pull:
     if pull is None:
         raise _HTTPError(404, "Not Found")
     return pull
+
+
+@route("GET", "/user", "users/get-authenticated", top=True)
+def get_user(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    if gh.state.installation_token:
+        raise _HTTPError(403, "Resource not accessible by integration")
+    user = gh.example("users/get-authenticated", 200)
+    user.update({k: v for k, v in gh.user(gh.state.login).items() if k in user})
+    return 200, user
 
 
 @route("GET", "", "repos/get")
@@ -474,7 +515,7 @@ def create_pull(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
                                                      "message": f"A pull request already exists for {s.owner}:{head}."}])
     if not body.get("title"):
         raise _HTTPError(422, "Validation Failed", [{"resource": "PullRequest", "field": "title", "code": "missing_field"}])
-    pull = Pull(s.next_number, body["title"], body.get("body") or "", head, base)
+    pull = Pull(s.next_number, body["title"], body.get("body") or "", head, base, author=s.identity)
     s.next_number += 1
     s.pulls[pull.number] = pull
     return 201, gh.pull_body(pull, "pulls/create", 201)
@@ -543,7 +584,7 @@ def create_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]]
     if len(body["body"]) > 65536:
         raise _HTTPError(422, "Validation Failed", [{"resource": "IssueComment", "code": "custom", "field": "body",
                                                      "message": "body is too long (maximum is 65536 characters)"}])
-    comment = Comment(gh.state.next_comment_id, pull.number, body["body"])
+    comment = Comment(gh.state.next_comment_id, pull.number, body["body"], author=gh.state.identity)
     gh.state.next_comment_id += 1
     gh.state.comments[comment.id] = comment
     return 201, gh.comment_body(comment, "issues/create-comment", 201)
@@ -680,18 +721,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._error(401, "Bad credentials")
             return
 
+        if gh.state.read_only and method != "GET":  # a fork pull request's token
+            entry["status"] = 403
+            self._error(403, "Resource not accessible by integration")
+            return
         prefix = f"/repos/{gh.state.owner}/{gh.state.repo}"
         if path.startswith("/repos/") and not (path == prefix or path.startswith(prefix + "/")):
             entry["status"] = 404
             self._error(404, "Not Found")
             return
-        rest = path[len(prefix):]
-        for route_method, pattern, operation_id, handler in ROUTES:
+        in_repo = path.startswith("/repos/")
+        rest = path[len(prefix):] if in_repo else path
+        for route_method, pattern, operation_id, handler in ROUTES if in_repo else TOP_ROUTES:
             match = pattern.match(rest) if route_method == method else None
             if match is None:
                 continue
             entry["operation_id"] = operation_id
-            problems = description().request_errors(operation_id, body)
+            problems = [] if operation_id in UNDESCRIBED else description().request_errors(operation_id, body)
             if problems:
                 gh.violations.extend(f"request {method} {path} ({operation_id}): {x}" for x in problems)
                 entry["status"] = 422
@@ -699,7 +745,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             try:
                 with gh.state.lock:
-                    status, out = handler(gh, {k: unquote(v) for k, v in match.groupdict().items()}, query, body)
+                    status, out, *extra = handler(gh, {k: unquote(v) for k, v in match.groupdict().items()}, query, body)
             except _HTTPError as error:
                 entry["status"] = error.status
                 self._error(error.status, error.message, error.errors)
@@ -707,14 +753,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             media = self.headers.get("Accept", "")
             if any(kind in media for kind in ("full+json", "html+json", "text+json")):
                 _add_body_formats(out)
-            problems = description().response_errors(operation_id, status, out)
+            problems = [] if operation_id in UNDESCRIBED else description().response_errors(operation_id, status, out)
             if problems:
                 gh.violations.extend(f"response {method} {path} ({operation_id}) {status}: {x}" for x in problems)
                 entry["status"] = 500
                 self._error(500, "stand-in produced an undocumented response: " + "; ".join(problems[:3]))
                 return
             entry["status"] = status
-            self._send(status, out)
+            self._send(status, out, extra[0] if extra else None)
             return
         gh.violations.append(f"no route for {method} {path}: the stand-in does not implement it")
         entry["status"] = 404

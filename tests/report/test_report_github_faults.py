@@ -1,0 +1,140 @@
+"""`mlspec report --comment` when GitHub will not or cannot take the comment: a fork pull request's read-only
+token (issue 12.17) and a server that trickles its answer (issue 12.18)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlspec.report.markdown import COMMENT_MARKER
+from tests.gate.support import commit_champion, make_record, project_with_gates
+from tests.github_standin import GitHubStandIn
+from tests.github_standin.fixtures import github_standin  # noqa: F401
+from tests.helpers import run_mlspec
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
+    commit_champion(project, "staging", {"roc_auc": 0.96})
+    make_record(project, {"roc_auc": 0.98})
+    return project
+
+
+def _event(tmp_path: Path, number: int) -> str:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": number}}))
+    return str(event)
+
+
+def test_fork_pull_request_read_only_token_reports_in_the_job_summary(project: Path, tmp_path: Path,
+                                                                      github_standin: GitHubStandIn) -> None:  # noqa: F811
+    from mlspec.github.client import GitHubSettings, connect
+
+    repo = connect(GitHubSettings.from_env(github_standin.env()))
+    repo.create_branch("feature", repo.branch_sha("main"))
+    info, _ = repo.open_or_update_pr(head="feature", base="main", title="T", body="B")
+    github_standin.state.installation_token = True
+    github_standin.state.read_only = True  # what GitHub gives a fork's pull_request workflow
+    summary = tmp_path / "summary.md"
+    env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, info.number), GITHUB_STEP_SUMMARY=str(summary))
+
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr  # the gate passed: the check stays green
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (f"::warning title=mlspec report::could not post the report comment on pull request #{info.number}: "
+            "the token has no permission to update the mlspec comment on pull request") in result.stdout
+    assert "Pull requests from forks get a read-only GITHUB_TOKEN" in result.stdout
+    text = summary.read_text()
+    assert "gate passed for `staging`" in text and "Pull requests from forks get a read-only GITHUB_TOKEN" in text
+    assert github_standin.state.comments_on(info.number) == []
+    local = project / ".mlspec" / "runs" / "20250102T000000000000Z-00001" / "comment.md"
+    assert COMMENT_MARKER("breast-cancer") in local.read_text()
+    assert github_standin.token not in result.stdout + result.stderr
+
+
+class TrickleServer:
+    """Real HTTP on 127.0.0.1 that accepts every request and then answers one byte every ``interval`` seconds:
+    the headers too (``slow_headers``) or the body after complete headers."""
+
+    def __init__(self, interval: float = 0.3, slow_headers: bool = False) -> None:
+        self.interval, self.slow_headers = interval, slow_headers
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        with conn:
+            conn.recv(65536)
+            try:
+                if not self.slow_headers:
+                    conn.sendall(head)
+                for byte in (head if self.slow_headers else b"{" + b" " * 99_999):
+                    if self.stopped.wait(self.interval):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def trickle() -> Iterator[TrickleServer]:
+    server = TrickleServer()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("slow_headers", [False, True], ids=["body", "headers"])
+def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers: bool) -> None:
+    from mlspec.errors import GitHubError
+    from mlspec.github.client import GitHubSettings, connect
+
+    server = TrickleServer(slow_headers=slow_headers)
+    try:
+        env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
+               "GITHUB_API_URL": f"http://127.0.0.1:{server.port}", "MLSPEC_GITHUB_DEADLINE_SECONDS": "2"}
+        started = time.monotonic()
+        with pytest.raises(GitHubError) as caught:
+            connect(GitHubSettings.from_env(env))
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert elapsed < 6, elapsed
+    assert caught.value.message == (f"GitHub at http://127.0.0.1:{server.port} did not answer completely within 2 s "
+                                    "while trying to open the repository in o/r; gave up")
+    assert "MLSPEC_GITHUB_DEADLINE_SECONDS" in str(caught.value.hint)
+
+
+def test_report_comment_against_a_trickling_server_ends_with_a_message(project: Path, tmp_path: Path,
+                                                                      trickle: TrickleServer) -> None:
+    env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
+           "GITHUB_API_URL": f"http://127.0.0.1:{trickle.port}", "GITHUB_EVENT_PATH": _event(tmp_path, 7),
+           "MLSPEC_GITHUB_DEADLINE_SECONDS": "3"}
+    started = time.monotonic()
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env, timeout=60)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "did not answer completely within 3 s while trying to open the repository in o/r; gave up" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert elapsed < 30, elapsed

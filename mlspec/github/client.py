@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
@@ -28,6 +27,8 @@ DEFAULT_SERVER_URL = "https://github.com"
 COMMENT_LIMIT = 65_536
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 PROMOTION_TOKEN_VARIABLES = ("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+ACTIONS_BOT = "github-actions[bot]"  # author of what the workflow's GITHUB_TOKEN writes
+DEFAULT_DEADLINE_SECONDS = 120.0
 _REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-]+$")
 T = TypeVar("T")
 
@@ -38,7 +39,10 @@ def comment_marker(project: str, kind: str = "report") -> str:
 
 
 def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
-    return env_number(environ, name, default)
+    try:
+        return float(environ[name])
+    except (KeyError, ValueError):
+        return default
 
 
 def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int | None:
@@ -73,6 +77,8 @@ class GitHubSettings:
     event_name: str | None = None
     pr_number: int | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS  # all GitHub requests of one connection together
+    login: str | None = None  # MLSPEC_GITHUB_LOGIN: who the token writes as, when GET /user cannot tell
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -84,7 +90,7 @@ class GitHubSettings:
                 token, source = env[name].strip(), name
                 break
         retry = RetryPolicy(
-            attempts=int(env_number(env, "MLSPEC_GITHUB_RETRIES", 5, maximum=100, integer=True)),
+            attempts=int(_float_env(env, "MLSPEC_GITHUB_RETRIES", 5)),
             base_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_BASE_SECONDS", 1.0),
             max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
@@ -102,6 +108,8 @@ class GitHubSettings:
             event_name=env.get("GITHUB_EVENT_NAME") or None,
             pr_number=pr_number_from_event(env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REF")),
             retry=retry,
+            deadline_seconds=_float_env(env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),
+            login=(env.get("MLSPEC_GITHUB_LOGIN") or "").strip() or None,
         )
 
     @property
@@ -145,6 +153,7 @@ class Repo:
         self._gh = github
         self._repo = repository
         self.owner, self.name = str(settings.repository).split("/", 1)
+        self._identity: str | None = settings.login
 
     @property
     def full_name(self) -> str:
@@ -164,6 +173,53 @@ class Repo:
             raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
                             token=self.settings.token, token_source=self.settings.token_source,
                             not_found=not_found) from None
+
+    def _translate(self, exc: BaseException, action: str) -> GitHubError:
+        return translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
+                         token=self.settings.token, token_source=self.settings.token_source)
+
+    # identity: what counts as ours ------------------------------------------------------------------
+    def identity(self) -> str:
+        """The login GitHub records as the author of what this token writes: MLSPEC_GITHUB_LOGIN when set,
+        else GET /user; the workflow's GITHUB_TOKEN may not read /user (403), its writes are by
+        github-actions[bot]."""
+        if self._identity is None:
+            self._identity = self._read_identity()
+        return self._identity
+
+    def _read_identity(self) -> str:
+        import github3.exceptions as gex
+
+        action = "find out which account the token writes as (GET /user)"
+        try:
+            me = self._gh.me()
+        except gex.ForbiddenError:
+            if self.settings.token_source in TOKEN_VARIABLES:
+                return ACTIONS_BOT
+            raise GitHubError(
+                f"cannot tell which account {self.settings.token_source} writes as: GitHub refused GET /user (403), "
+                "as it does for GitHub App tokens",
+                hint="set MLSPEC_GITHUB_LOGIN to the app's bot login (e.g. my-app[bot]) so mlspec recognises "
+                     "its own comments and pull requests") from None
+        except gex.GitHubException as exc:
+            raise self._translate(exc, action) from None
+        if me is None or not getattr(me, "login", None):
+            raise self._missing("the token's user", action)
+        return str(me.login)
+
+    def _by_us(self, item: Any) -> bool:
+        login = getattr(getattr(item, "user", None), "login", None) or ""
+        return login.lower() == self.identity().lower()
+
+    def _ours_pr(self, pr: Any, head: str) -> bool:
+        """Open PR from our repository's branch `head`, opened by us (not a fork's, not someone else's)."""
+        side = getattr(pr, "head", None)
+        repository = getattr(side, "repository", None) or getattr(side, "repo", None)
+        full_name = getattr(repository, "full_name", None)
+        if isinstance(repository, (tuple, list)) and len(repository) == 2:  # github3's Head.repo: (owner, name)
+            full_name = "/".join(map(str, repository))
+        same_repo = full_name is None or str(full_name).lower() == self.full_name.lower()
+        return getattr(side, "ref", None) == head and same_repo and self._by_us(pr)
 
     def _missing(self, what: str, action: str) -> GitHubError:
         return GitHubError(self.settings.scrub(f"{what} not found (404) at {self.settings.api_url} while trying to {action}"),
@@ -234,15 +290,19 @@ class Repo:
         return pr
 
     def _find(self, head: str, base: str | None) -> Any:
+        """Our open pull request from branch `head`: a PR of the same branch by anyone else is not ours."""
+        self.identity()
+
         def first() -> Any:
             for pr in self._repo.pull_requests(state="open", head=f"{self.owner}:{head}", base=base):
-                return pr
+                if self._ours_pr(pr, head):
+                    return pr
             return None
 
         return self._run(f"list pull requests from {head}", first)
 
     def find_pr(self, head: str, base: str | None = None) -> PullInfo | None:
-        """The open pull request from branch `head` (into `base`), if any."""
+        """Our open pull request from branch `head` (into `base`), if any (head branch and author are ours)."""
         pr = self._find(head, base)
         return None if pr is None else _pull_info(pr)
 
@@ -270,8 +330,10 @@ class Repo:
                                     token=self.settings.token, token_source=self.settings.token_source) from None
                 pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
                 if pr is None:
-                    raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
-                                    token=self.settings.token, token_source=self.settings.token_source) from None
+                    raise GitHubError(
+                        f"cannot {action} in {self.full_name}: an open pull request from {head} exists that "
+                        f"{self.identity()} did not open, and mlspec only updates its own",
+                        hint=f"close that pull request; mlspec then opens its own from {head}") from None
             except gex.GitHubException as exc:
                 raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
                                 token=self.settings.token, token_source=self.settings.token_source) from None
@@ -331,17 +393,19 @@ class Repo:
         return int(created.id)
 
     def upsert_comment(self, pr_number: int, marker: str, body: str) -> tuple[int, bool]:
-        """Keep exactly one comment carrying `marker` on the PR: edit it in place, or create it.
-        Returns (comment_id, created)."""
+        """Keep exactly one comment of ours carrying `marker` on the PR: edit it in place, or create it.
+        A comment by anyone else is never edited, even when it copies the marker. Returns (comment_id, created)."""
         action = f"update the mlspec comment on pull request #{pr_number}"
         if marker not in body:
             body = f"{marker}\n{body}"
         body = limit_body(body)
         issue = self._issue(pr_number, action)
 
-        def existing() -> Any:
+        self.identity()
+
+        def existing() -> Any:  # ours: carries the marker AND was written by this token's account
             for comment in issue.comments():
-                if marker in (comment.body or ""):
+                if marker in (comment.body or "") and self._by_us(comment):
                     return comment
             return None
 
@@ -407,7 +471,9 @@ def connect(settings: GitHubSettings) -> Repo:
     # Any base works (api.github.com, https://HOST/api/v3, http://127.0.0.1:PORT): github3's
     # GitHubEnterprise would append /api/v3 itself, so set the session's base directly.
     github.session.base_url = settings.api_url
-    adapter = RetryingAdapter(settings.retry)
+    import time
+
+    adapter = RetryingAdapter(settings.retry, deadline=time.monotonic() + settings.deadline_seconds)
     github.session.mount("http://", adapter)
     github.session.mount("https://", adapter)
     owner, name = settings.repository.split("/", 1)

@@ -21,6 +21,10 @@ PERMISSION_HINT = (
 )
 
 
+class GitHubPermissionError(GitHubError):
+    """GitHub answered 403: the token may not do this (e.g. a fork pull request's read-only token)."""
+
+
 def scrub(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
@@ -47,16 +51,18 @@ def translate(exc: BaseException, *, action: str, repository: str, api_url: str,
     """Turn a github3/requests exception raised while doing `action` into a GitHubError."""
     import github3.exceptions as gex
 
-    from mlspec.github.retry import RetryExhausted
+    from mlspec.github.retry import DeadlineExceeded, RetryExhausted
 
     def error(message: str, hint: str | None = None) -> GitHubError:
         return GitHubError(scrub(message, token), hint=scrub(hint, token) if hint else None)
 
     if isinstance(exc, gex.TransportError):
         inner = exc.exception
-        if isinstance(inner, RetryExhausted) and inner.response is None:  # nothing answered: refused, timed out
-            return error(f"cannot reach GitHub at {api_url} to {action}: no answer ({inner.args[0]})",
-                         "check GITHUB_API_URL and the network: nothing accepted the connection")
+        if isinstance(inner, DeadlineExceeded):
+            return error(f"GitHub at {api_url} did not answer completely within {inner.seconds:.0f} s while trying "
+                         f"to {action} in {repository}; gave up",
+                         "GitHub or the network is too slow or stalled; try again later. MLSPEC_GITHUB_DEADLINE_SECONDS "
+                         "bounds all GitHub requests of a command (default 120), MLSPEC_GITHUB_RETRY_MAX_SECONDS each one")
         if isinstance(inner, RetryExhausted):
             return error(f"GitHub kept failing while trying to {action} in {repository}: {inner.args[0]}",
                          "GitHub may be degraded or rate limiting this token; try again later")
@@ -76,7 +82,9 @@ def translate(exc: BaseException, *, action: str, repository: str, api_url: str,
             if ACTIONS_PR_FORBIDDEN.lower() in detail.lower():
                 return error(f"GitHub refused to let this workflow's token {action} in {repository} "
                              f"(403 {ACTIONS_PR_FORBIDDEN})", ACTIONS_PR_HINT)
-            return error(f"the token has no permission to {action} in {repository} (403 {detail})", PERMISSION_HINT)
+            return GitHubPermissionError(
+                scrub(f"the token has no permission to {action} in {repository} (403 {detail})", token),
+                hint=PERMISSION_HINT)
         if code == 404:
             what = not_found or f"repository {repository}"
             return error(f"{what} not found (404) at {api_url} while trying to {action}",

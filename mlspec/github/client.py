@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
@@ -39,10 +40,7 @@ def comment_marker(project: str, kind: str = "report") -> str:
 
 
 def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
-    try:
-        return float(environ[name])
-    except (KeyError, ValueError):
-        return default
+    return env_number(environ, name, default)
 
 
 def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int | None:
@@ -90,7 +88,7 @@ class GitHubSettings:
                 token, source = env[name].strip(), name
                 break
         retry = RetryPolicy(
-            attempts=int(_float_env(env, "MLSPEC_GITHUB_RETRIES", 5)),
+            attempts=int(env_number(env, "MLSPEC_GITHUB_RETRIES", 5, maximum=100, integer=True)),
             base_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_BASE_SECONDS", 1.0),
             max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
@@ -108,7 +106,8 @@ class GitHubSettings:
             event_name=env.get("GITHUB_EVENT_NAME") or None,
             pr_number=pr_number_from_event(env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REF")),
             retry=retry,
-            deadline_seconds=_float_env(env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),
+            deadline_seconds=env_number(env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS,
+                                        minimum=1, maximum=3600),
             login=(env.get("MLSPEC_GITHUB_LOGIN") or "").strip() or None,
         )
 

@@ -63,6 +63,9 @@ def translate(exc: BaseException, *, action: str, repository: str, api_url: str,
                          f"to {action} in {repository}; gave up",
                          "GitHub or the network is too slow or stalled; try again later. MLSPEC_GITHUB_DEADLINE_SECONDS "
                          "bounds all GitHub requests of a command (default 120), MLSPEC_GITHUB_RETRY_MAX_SECONDS each one")
+        if isinstance(inner, RetryExhausted) and inner.response is None:  # nothing answered: refused, timed out
+            return error(f"cannot reach GitHub at {api_url} to {action}: no answer ({inner.args[0]})",
+                         "check GITHUB_API_URL and the network: nothing accepted the connection")
         if isinstance(inner, RetryExhausted):
             return error(f"GitHub kept failing while trying to {action} in {repository}: {inner.args[0]}",
                          "GitHub may be degraded or rate limiting this token; try again later")

@@ -1,0 +1,187 @@
+"""The rendered workflows of the bundled example on a real Actions runner engine (act, host mode),
+with nothing of mlspec installed on the runner: each job's setup step installs mlspec from the
+action checkout at the pinned commit with the locked dependencies.
+
+One repository goes through the whole loop once (the slow cases run once, not per example):
+CI on a pull request that touches the project and on one that does not; CT on a push, whose
+promote job downloads the state artifact and opens exactly one PR on the GitHub stand-in; CD on
+the merge of that PR, building the Bento from the CT run's artifact; the drift monitor on a
+schedule with shifted data, dispatching CT; and the reusable workflow called from the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.act.runner import TOKEN, Act, ActResult, pull_request_merge
+from tests.github_standin import GitHubStandIn
+from tests.github_standin.artifacts import attach
+from tests.github_standin.server import Pull
+from tests.helpers import SOURCE_COMMIT, copy_example, git, init_repo, run_mlspec
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
+
+PROJECT = "breast-cancer"
+WORKFLOWS = Path(".github/workflows")
+
+
+@dataclass
+class Loop:
+    work: Path
+    gh: GitHubStandIn
+    act: Act
+    ct_run_id: int = 0
+
+    def workflow(self, kind: str) -> Path:
+        return self.work / WORKFLOWS / f"mlspec-{PROJECT}-{kind}.yml"
+
+    def run(self, event_name: str, event: dict, kind: str, **kwargs) -> ActResult:
+        result = self.act.run(self.work, event_name, event, self.workflow(kind), **kwargs)
+        (self.act.base / f"{kind}-{self.act.runs}.log").write_text(result.log)
+        return result
+
+
+def _job(result: ActResult, job: str) -> bool:
+    return any(line.rstrip().endswith(f"🏁  Job succeeded") and f"/{job}" in line.split("]")[0]
+               for line in result.log.splitlines())
+
+
+def _open_pull(gh: GitHubStandIn, head: str, title: str) -> int:
+    """A pull request somebody opened (the stand-in's state, as GitHub would hold it)."""
+    number = gh.state.next_number
+    gh.state.next_number += 1
+    gh.state.pulls[number] = Pull(number, title, "", head, "main", author="octocat")
+    return number
+
+
+def _tail(result: ActResult) -> str:
+    return result.log[-6000:]
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
+    base = tmp_path_factory.mktemp("act-loop")
+    work = copy_example(PROJECT, base / "work")
+    spec_path = work / "mlproject.yaml"
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["triggers"]["drift"] = {"schedule": "0 6 * * *", "current": "data/current.csv", "environment": "staging"}
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    pd.read_csv(work / "data" / "test.csv").drop(columns=[spec["data"]["label"]]).to_csv(work / "data" / "current.csv", index=False)
+    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
+    rendered = run_mlspec("render", "--root", str(work), cwd=work)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    caller = work / WORKFLOWS / "pipeline.yml"  # another repository's workflow calling ours
+    caller.write_text(f"""name: pipeline via mlspec's reusable workflow
+on: workflow_dispatch
+permissions: {{}}
+jobs:
+  pipeline:
+    uses: mlspec/mlspec/.github/workflows/mlspec-pipeline.yml@{SOURCE_COMMIT} # v0.1.0
+    with:
+      spec: mlproject.yaml
+      comment: "false"
+    permissions:
+      contents: read
+      pull-requests: write
+""")
+    init_repo(work, remote=base / "remote.git")
+    with GitHubStandIn() as gh:
+        git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
+        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
+        gh.token = TOKEN
+        store = attach(gh, act.artifacts)
+        for path in git("ls-files", cwd=work).splitlines():  # the stand-in's main is the repository's
+            gh.state.put_file("main", path, (work / path).read_text(errors="replace"))
+        yield Loop(work, gh, act)
+        store.stop()
+        assert gh.violations == []
+
+
+def test_ci_on_a_pull_request_touching_the_project(loop: Loop) -> None:
+    git("checkout", "-q", "-b", "tweak", "main", cwd=loop.work)
+    train = loop.work / "src" / "train.py"
+    train.write_text(train.read_text() + "\n# a comment that changes the code digest\n")
+    git("commit", "-qam", "tweak the training code", cwd=loop.work)
+    pull_request_merge(loop.work, "tweak")
+    number = _open_pull(loop.gh, "tweak", "Tweak the training code")
+    event = {"number": number, "pull_request": {"number": number, "title": "Tweak $(id) ${{ secrets.X }}",
+                                                "head": {"ref": "tweak"}, "base": {"ref": "main"}}}
+    result = loop.run("pull_request", event, "ci")
+    assert result.returncode == 0, _tail(result)
+    assert "the pull request touches the project: true" in result.log
+    assert "mlspec 0.1.0 commit " + SOURCE_COMMIT in result.log  # installed from the pinned checkout
+    assert "Successfully set up CPython" in result.log
+    assert (loop.act.artifacts / str(1000 + loop.act.runs) / f"mlspec-{PROJECT}-ci-reports").is_dir()
+    comments = loop.gh.state.comments_on(number)
+    assert len(comments) == 1 and "roc_auc" in comments[0].body  # the sticky report
+    loop.gh.state.pulls[number].state = "closed"
+    git("checkout", "-q", "main", cwd=loop.work)
+
+
+def test_ci_skips_the_pipeline_for_a_pull_request_elsewhere(loop: Loop) -> None:
+    git("checkout", "-q", "-b", "docs", "main", cwd=loop.work)
+    (loop.work / "NOTES.md").write_text("unrelated\n")
+    git("add", "NOTES.md", cwd=loop.work)
+    git("commit", "-qm", "notes", cwd=loop.work)
+    pull_request_merge(loop.work, "docs")
+    result = loop.run("pull_request", {"number": 99, "pull_request": {"number": 99, "head": {"ref": "docs"}}}, "ci")
+    assert result.returncode == 0, _tail(result)
+    assert "the pull request touches the project: false" in result.log
+    assert "Install mlspec" not in result.log  # the pipeline job did not run
+    git("checkout", "-q", "main", cwd=loop.work)
+
+
+def test_ct_then_cd_then_monitor(loop: Loop) -> None:
+    gh = loop.gh
+    head = git("rev-parse", "HEAD", cwd=loop.work)
+    ct = loop.run("push", {"ref": "refs/heads/main", "before": head, "after": head}, "ct", run_id=4242)
+    assert ct.returncode == 0, _tail(ct)
+    assert [p.head for p in gh.state.open_pulls()] == [f"mlspec/promote/{PROJECT}/staging"]
+    pull = gh.state.open_pulls()[0]
+    assert "| roc_auc |" in pull.body
+    deploy = gh.state.file_text(pull.head, "deploy/staging.yaml")
+    assert deploy is not None and f"gh-artifact:4242/mlspec-{PROJECT}-ct-state/" in deploy
+
+    # CD: the promotion is merged; the build job downloads the model through the REST API from
+    # the CT run's artifact and builds the Bento, on a runner with an empty BentoML store.
+    (loop.work / "deploy").mkdir(exist_ok=True)
+    (loop.work / "deploy" / "staging.yaml").write_text(deploy)
+    git("add", "deploy/staging.yaml", cwd=loop.work)
+    git("commit", "-qm", f"Merge pull request #{pull.number}", cwd=loop.work)
+    gh.state.put_file("main", "deploy/staging.yaml", deploy, f"Merge pull request #{pull.number}")
+    pull.state = "closed"
+    merged = git("rev-parse", "HEAD", cwd=loop.work)
+    cd = loop.run("push", {"ref": "refs/heads/main", "before": head, "after": merged}, "cd",
+                  env={"BENTOML_HOME": str(loop.act.base / "cd-bentoml")})
+    assert cd.returncode == 0, _tail(cd)
+    assert gh.requests_to("GET", r".*/actions/runs/4242/artifacts")
+    tag = yaml.safe_load(deploy)["model"]["tag"]
+    assert f"built {tag.split(':')[0]}" in cd.log or tag.split(":")[1] in cd.log
+    assert (loop.act.base / "cd-bentoml" / "models" / PROJECT.replace("-", "_")).exists() or \
+        any((loop.act.base / "cd-bentoml" / "models").iterdir())
+
+    # The monitor, on the schedule, with this week's data shifted: it dispatches CT.
+    current = loop.work / "data" / "current.csv"
+    frame = pd.read_csv(current)
+    frame["mean radius"] = frame["mean radius"] + 3 * frame["mean radius"].std()
+    frame.to_csv(current, index=False)
+    git("commit", "-qam", "this week's data", cwd=loop.work)
+    monitor = loop.run("schedule", {"schedule": "0 6 * * *"}, "monitor",
+                       env={"BENTOML_HOME": str(loop.act.base / "monitor-bentoml")})
+    assert monitor.returncode == 0, _tail(monitor)
+    assert [d["event_type"] for d in gh.state.dispatches] == [f"mlspec-drift-{PROJECT}"]
+    assert "feature `mean radius` drifted" in gh.state.dispatches[0]["client_payload"]["summary"]
+
+
+def test_reusable_workflow_called_from_a_repository(loop: Loop) -> None:
+    result = loop.act.run(loop.work, "workflow_dispatch", {}, loop.work / WORKFLOWS / "pipeline.yml")
+    assert result.returncode == 0, _tail(result)
+    assert "mlspec 0.1.0 commit " + SOURCE_COMMIT in result.log
+    assert "Artifact mlspec-pipeline-reports has been successfully uploaded" in result.log

@@ -216,6 +216,30 @@ def improvement(challenger: np.ndarray, champion: np.ndarray, direction: str, re
     return diff
 
 
+def _as_text(preds: Predictions) -> Predictions:
+    return Predictions(np.asarray([str(v) for v in preds.y_pred], dtype=object), preds.proba, preds.classes)
+
+
+def point_metrics(*, task: str, y_true: np.ndarray, preds: Predictions, names: list[str]) -> dict[str, float]:
+    """One model's metrics on the full test rows (the bootstrap's own formulas); metrics it does not know,
+    or that are undefined here, are left out."""
+    classes = None
+    if task != "regression":
+        y_true = np.asarray([str(v) for v in y_true], dtype=object)
+        preds = _as_text(preds)
+        classes = sorted(set(y_true) | set(preds.y_pred) | set(preds.classes or []), key=_label_key)
+    scorer = _scorer(task, np.asarray(y_true), preds, classes)
+    out: dict[str, float] = {}
+    for name in names:
+        try:
+            value = float(scorer.metric(name, np.ones((1, len(y_true))))[0])
+        except (MetricUnsupported, ValueError, KeyError, IndexError):
+            continue
+        if math.isfinite(value):
+            out[name] = value
+    return out
+
+
 def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, y_true: np.ndarray,
                      challenger: Predictions, champion: Predictions, resamples: int, confidence: float,
                      seed: int) -> BootstrapOutcome:

@@ -115,6 +115,14 @@ class _Context:
         self.branch = loaded.spec.triggers.branches[0]
         self._champions: dict[str, ChampionLookup] = {}
         self._challenger: Any = None
+        self._rescored: dict[str, tuple[dict[str, float], str]] = {}
+
+    def rescored(self, env: str) -> tuple[dict[str, float], str]:
+        """The env champion's metrics re-scored on the current test set (empty when not needed or not
+        possible) and a sentence saying which test data its numbers come from."""
+        if env not in self._rescored:
+            self._rescored[env] = _rescore(self, env)
+        return self._rescored[env]
 
     def champion(self, env: str) -> ChampionLookup:
         if env not in self._champions:
@@ -131,6 +139,44 @@ class _Context:
     @property
     def task(self) -> str:
         return self.record.task or self.loaded.spec.evaluate.task
+
+
+def _test_file(record: RunRecord) -> str:
+    files = {d.role: d for d in record.data}
+    item = files.get("test") or files.get("source")
+    if item is None:
+        return "the current test set"
+    digest = item.digest.split(":", 1)[-1][:12]
+    return f"the current test set ({item.path}{', split' if item.role == 'source' else ''}, {digest})"
+
+
+def _rescore(ctx: "_Context", env: str) -> tuple[dict[str, float], str]:
+    from mlspec.gate.bootstrap import point_metrics
+    from mlspec.gate.predictions import PredictionsUnavailable, champion_predictions
+
+    champion = ctx.champion(env).deployment
+    current = _test_file(ctx.record)
+    if champion is None:
+        return {}, ""
+    if not _other_test_data(champion, ctx.record) and _champion_test_digest(champion):
+        return {}, f"challenger and {env} champion {champion.model.tag}: both scored on {current}"
+    try:
+        mine = ctx.challenger_rows()
+        theirs = champion_predictions(ctx.loaded, ctx.store, ctx.record, champion, mine, ctx.task)
+    except PredictionsUnavailable as exc:
+        return {}, (f"challenger: {current}; {env} champion {champion.model.tag}: as its deploy file recorded them, "
+                    f"on {'other' if _other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
+                    f"be re-scored: {exc.message})")
+    values = point_metrics(task=ctx.task, y_true=mine.y_true, preds=theirs.predictions, names=list(ctx.record.metrics))
+    return values, f"challenger and {env} champion {champion.model.tag}: both scored on {current} (champion re-scored)"
+
+
+def _champion_test_digest(champion: Deployment) -> str | None:
+    data = champion.lineage.get("data")
+    if not isinstance(data, dict):
+        return None
+    value = data.get("test") or data.get("source")
+    return value if isinstance(value, str) else None
 
 
 def _other_test_data(champion: Deployment, record: RunRecord) -> bool:
@@ -164,11 +210,16 @@ def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
     whose = f"the {env} champion {champion.model.tag}"
     if gate.bootstrap is not None:
         return _bootstrap(result, gate, direction, ctx, champion)
-    problem = metric_problem(champion.metrics, gate.metric, f"{whose} ({lookup.source})")
-    if problem:
-        result.reason = problem
-        return result
-    value, baseline = float(record.metrics[gate.metric]), float(champion.metrics[gate.metric])  # type: ignore[arg-type]
+    rescored, _ = ctx.rescored(env)
+    if gate.metric in rescored:
+        baseline = rescored[gate.metric]
+    else:
+        problem = metric_problem(champion.metrics, gate.metric, f"{whose} ({lookup.source})")
+        if problem:
+            result.reason = problem
+            return result
+        baseline = float(champion.metrics[gate.metric])  # type: ignore[arg-type]
+    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]
     result.baseline = baseline
     diff = value - baseline if direction == "higher" else baseline - value
     if gate.relative:
@@ -178,8 +229,13 @@ def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
         diff = diff / abs(baseline)
     result.delta = diff
     _check_bounds(result, gate, diff, diff, "the improvement")
-    if _other_test_data(champion, record):
+    if gate.metric in rescored:
+        note = "the champion re-scored on the current test set"
+    elif _other_test_data(champion, record):
         note = "the champion was scored on other test data; a bootstrap gate compares both on the same rows"
+    else:
+        note = ""
+    if note:
         result.reason = f"{result.reason}; {note}" if result.reason else note
     return result
 
@@ -291,6 +347,9 @@ def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> Ga
     report = GateReport(project=spec.name, run_id=record.run_id, environment=env_name,
                         model_tag=record.model.tag if record.model else None,
                         champion=lookup.deployment, champion_source=lookup.source)
+    report.champion_rescored, report.test_data = ctx.rescored(env_name)
+    if report.test_data:
+        report.notes.append(f"test data: {report.test_data}")
     report.results.extend(_record_checks(record))
     report.results.extend(_test_checks(record))
     if not spec.gates:

@@ -84,6 +84,8 @@ class GateResult:
             return "—"
         low, high = self.interval
         level = f"{self.confidence:.0%} " if self.confidence else ""
+        if self.relative and math.isfinite(low) and math.isfinite(high):
+            return f"{level}[{low:+.2%}, {high:+.2%}]"  # the same unit as the delta
         return f"{level}[{fmt(low, True)}, {fmt(high, True)}]"
 
     def delta_text(self) -> str:
@@ -106,6 +108,14 @@ class GateReport:
     champion_source: str  # where the champion was read, e.g. "origin/main:deploy/staging.yaml"
     results: list[GateResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    champion_rescored: dict[str, float] = field(default_factory=dict)  # champion's metrics on the current test set
+    test_data: str = ""  # which test data the challenger's and the champion's numbers come from
+
+    def champion_metrics(self) -> dict[str, Any]:
+        """The champion's numbers to compare with: re-scored on the current test set where it could be,
+        else as its deploy file recorded them."""
+        stored = dict(self.champion.metrics) if self.champion is not None else {}
+        return {**stored, **self.champion_rescored}
 
     @property
     def passed(self) -> bool:
@@ -153,6 +163,8 @@ class GateReport:
             "champion_source": self.champion_source,
             "results": [r.to_dict() for r in self.results],
             "notes": list(self.notes),
+            "champion_rescored": {k: _json_number(v) for k, v in sorted(self.champion_rescored.items())},
+            "test_data": self.test_data,
             "verdict": self.verdict_line(),
         }
 

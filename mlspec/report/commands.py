@@ -101,7 +101,7 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     record = store.latest()
     gate_report = evaluate_gates(loaded, record, env)
     run_dir = store.run_dir(record.run_id)
-    champion = gate_report.champion.metrics if gate_report.champion else {}
+    champion = gate_report.champion_metrics()  # re-scored on the current test set where possible
     metrics = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
     metrics += sorted(m for m in record.metrics if m not in metrics)
     plot = make_plot(record, champion, metrics, store.history(loaded.spec.name), run_dir / PLOT_FILE)

@@ -96,7 +96,7 @@ def _as_float(value: Any) -> float | None:
 
 
 def _metrics(loaded: Any, record: RunRecord, gate: GateReport) -> list[str]:
-    champion = gate.champion.metrics if gate.champion else {}
+    champion = gate.champion_metrics()
     lines = ["#### Metrics (test set)", "",
              "| metric | better | challenger | champion | change | gate |", "|---|:-:|---:|---:|---|:-:|"]
     for metric in _ordered_metrics(loaded, record):
@@ -111,6 +111,8 @@ def _metrics(loaded: Any, record: RunRecord, gate: GateReport) -> list[str]:
                      f"{_change_text(metric, value, baseline)} | {mark} |")
     if len(lines) == 4:
         lines.append("| _no metrics recorded_ | | | | | |")
+    if gate.test_data:
+        lines += ["", f"Test data: {plain(gate.test_data)}."]
     return lines
 
 

@@ -206,6 +206,7 @@ class Case:
     expect: str = ""  # text of mlspec's message the output must contain
     env: dict[str, str] = field(default_factory=dict)
     fresh_store: bool = False  # an empty BentoML store (the model must come from the deploy file)
+    record_failed: bool = False  # the command made a new run record: it must say failed, not running
 
 
 CASES = [
@@ -241,9 +242,9 @@ CASES = [
     Case("drift-current-outside", ["drift", "--current", OUTSIDE + "-nothing"],
          None, ""),
     # faults that ended in exit 3 (item 5)
-    Case("run-unpicklable-model", ["run"], set_spec("kind: ok", "kind: lock"), "pickle"),
+    Case("run-unpicklable-model", ["run"], set_spec("kind: ok", "kind: lock"), "pickle", record_failed=True),
     Case("run-predict-wrong-rows", ["run"], set_spec("kind: ok", "kind: short"),
-         "evaluate: the model's predict returned 19 rows for 20 input rows"),
+         "evaluate: the model's predict returned 19 rows for 20 input rows", record_failed=True),
     Case("build-truncated-archive", ["build", "--env", "staging"], truncated_archive,
          "it is not a complete model archive", fresh_store=True),
     Case("build-not-an-archive", ["build", "--env", "staging"],
@@ -357,5 +358,8 @@ def test_hostile_input_is_refused_cleanly(case: Case, base: Path, tmp_path: Path
     after_outside = _snapshot(tmp_path, skip_state=True)
     written = {k for k in after_outside if before_outside.get(k) != after_outside[k]}
     assert {k for k in written if not k.startswith("tmp/")} == set(), written
+    if case.record_failed:
+        records = [json.loads(p.read_text()) for p in (root / ".mlspec" / "runs").glob("*/record.json")]
+        assert len(records) == 2 and sorted(r["status"] for r in records) == ["failed", "passed"]
     after_kept = _kept(root)
     assert {k: after_kept.get(k) for k in before_kept} == before_kept  # new runs may be added, none changed

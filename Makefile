@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 EXAMPLE ?= examples/breast-cancer
 
-.PHONY: demo test bench schema golden setup clean
+.PHONY: demo test test-newest bench schema golden setup clean
 
 # The locked dependency set (requirements/dev.txt, hash-checked), through the same script the
 # setup action runs on a runner. scripts/lock.sh regenerates the locks from pyproject.toml.
@@ -27,6 +27,13 @@ demo: $(STAMP)
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# The weekly dependency-drift job: the same tests, with the newest versions pyproject.toml allows
+# instead of the lock (the act tests still install the lock through the setup action).
+test-newest: $(NODE_STAMP)
+	$(PYTHON) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	.venv-newest/bin/python -m pytest -n 2 --dist loadgroup
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -42,4 +49,4 @@ golden: $(STAMP)
 	done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) .venv-newest node_modules .pytest_cache

@@ -470,7 +470,7 @@ class CI(StrictModel):
         "ubuntu-latest", description="Runner label or labels, e.g. `[self-hosted, linux, gpu]`."
     )
     install: str | None = Field(
-        None, max_length=2000, description="Extra install command run before mlspec, e.g. `pip install -r requirements.txt`."
+        None, max_length=2000, description="Extra install command, run after mlspec is installed and inside its virtual environment, e.g. `pip install -r requirements.txt`."
     )
     timeout_minutes: int = Field(60, ge=5, le=360, description="Timeout of each job.")
     actions: Literal["remote", "local"] = Field(

@@ -105,7 +105,18 @@ class Act:
         self.action_cache = self.base / "act-cache"
         self.path = clean_path()
         self.uv_cache = uv_cache_dir()
+        self.warm_uv_cache()
         self.runs = 0
+
+    def warm_uv_cache(self) -> None:
+        """Install the runtime lock once, through the setup action's own script, so that every act job
+        after it installs from the uv cache with UV_OFFLINE=1 (one download per machine, not per job)."""
+        subprocess.run(
+            ["bash", str(self.mlspec_source / "actions" / "setup" / "install.sh"), str(self.base / "warm-venv"),
+             str(self.mlspec_source / "requirements" / "runtime.txt")],
+            env={**os.environ, "UV_CACHE_DIR": self.uv_cache, "PYTHON": sys.executable}, check=True,
+            capture_output=True, timeout=1200,
+        )
 
     def local_repositories(self) -> list[str]:
         args = []

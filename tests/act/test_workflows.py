@@ -170,14 +170,14 @@ def test_ct_then_cd_then_monitor(loop: Loop) -> None:
     # The monitor, on the schedule, with this week's data shifted: it dispatches CT.
     current = loop.work / "data" / "current.csv"
     frame = pd.read_csv(current)
-    frame["mean radius"] = frame["mean radius"] + 3 * frame["mean radius"].std()
+    frame["mean_radius"] = frame["mean_radius"] + 3 * frame["mean_radius"].std()
     frame.to_csv(current, index=False)
     git("commit", "-qam", "this week's data", cwd=loop.work)
     monitor = loop.run("schedule", {"schedule": "0 6 * * *"}, "monitor",
                        env={"BENTOML_HOME": str(loop.act.base / "monitor-bentoml")})
     assert monitor.returncode == 0, _tail(monitor)
     assert [d["event_type"] for d in gh.state.dispatches] == [f"mlspec-drift-{PROJECT}"]
-    assert "feature `mean radius` drifted" in gh.state.dispatches[0]["client_payload"]["summary"]
+    assert "feature `mean_radius` drifted" in gh.state.dispatches[0]["client_payload"]["summary"]
 
 
 def test_reusable_workflow_called_from_a_repository(loop: Loop) -> None:

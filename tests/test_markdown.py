@@ -124,8 +124,10 @@ def _promotion_body(tmp_path: Path, hostile: str) -> str:
     from mlspec.promote.body import fallback_report, pr_body
     from mlspec.record import RunRecord
 
-    deployment = Deployment(project="p", environment="staging", model=DeployedModel(tag=hostile, version="v"),
-                            metrics={}, lineage={"run_id": hostile}, promoted={"from_environment": hostile})
+    # model_construct: deploy files now refuse such tags, but the body must not rely on every caller checking
+    model = DeployedModel.model_construct(tag=hostile, version="v")
+    deployment = Deployment.model_construct(project="p", environment="staging", model=model, metrics={},
+                                            lineage={"run_id": hostile}, promoted={"from_environment": hostile})
     record = RunRecord.model_construct(metrics={hostile: 0.5})
     report = fallback_report(record, type("G", (), {"markdown_table": lambda self: "| gate |\n|---|\n| x |"})())
     return pr_body(deployment=deployment, deploy_file=hostile, report=report, supersedes=hostile, run_url=None)

@@ -1,8 +1,12 @@
-"""The report's PNG: challenger vs champion per metric and, with several runs, the metric history."""
+"""The report's PNG: one panel per metric, so metrics of different scales (mse ~ 2e9 next to r2 ~ 0.9)
+each get their own axis. With several runs a panel shows the metric's history in run order (x labels:
+run number with a short date and time), the challenger's value labelled and the champion as a dashed
+line; with one run, challenger and champion bars with their values."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +14,9 @@ from mlspec.fsio import atomic_write_bytes
 from mlspec.record import RunRecord
 
 MAX_HISTORY_METRICS = 6
+MAX_HISTORY_RUNS = 20
+MAX_X_LABELS = 6
+CHALLENGER, CHAMPION, HISTORY = "#2f80ed", "#6b7785", "#9aa5b1"
 
 
 def _finite(value: Any) -> float | None:
@@ -18,10 +25,76 @@ def _finite(value: Any) -> float | None:
     return None
 
 
+def value_label(value: float) -> str:
+    """Short and exact enough to read: 0.9123, 12.35, 2.041e+09."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e5 or abs(value) < 1e-3:
+        return f"{value:.4g}"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def run_label(position: int, record: RunRecord) -> str:
+    """`#3` over a short UTC date and time of the run, e.g. `#3\\n11-28\\n14:05`."""
+    when = ""
+    try:
+        stamp = datetime.strptime(record.created[:19], "%Y-%m-%dT%H:%M:%S")
+        when = stamp.strftime("%m-%d\n%H:%M")
+    except (TypeError, ValueError):
+        pass
+    return f"#{position}\n{when}" if when else f"#{position}"
+
+
+def _direction(metric: str) -> str:
+    from mlspec.metrics_catalog import direction
+
+    try:
+        return f"{direction(metric)} is better"
+    except KeyError:
+        return ""
+
+
+def _bars(ax: Any, metric: str, challenger: float, champion: float | None) -> None:
+    names = ["challenger"] + (["champion"] if champion is not None else [])
+    values = [challenger] + ([champion] if champion is not None else [])
+    colors = [CHALLENGER, CHAMPION][: len(values)]
+    bars = ax.bar(names, values, color=colors, width=0.6)
+    for bar, value in zip(bars, values):
+        ax.annotate(value_label(value), (bar.get_x() + bar.get_width() / 2, value), ha="center",
+                    va="bottom" if value >= 0 else "top", fontsize="small", xytext=(0, 2 if value >= 0 else -2),
+                    textcoords="offset points")
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = (high - low) * 0.15 or 1.0
+    ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
+
+
+def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None) -> None:
+    xs = list(range(1, len(runs) + 1))
+    ys = [_finite(r.metrics.get(metric)) for r in runs]
+    ax.plot(xs, [y if y is not None else float("nan") for y in ys], marker="o", markersize=3, color=HISTORY,
+            linewidth=1.2)
+    last = ys[-1]
+    if last is not None:
+        ax.plot([xs[-1]], [last], marker="o", markersize=6, color=CHALLENGER, zorder=3)
+        ax.annotate(value_label(last), (xs[-1], last), xytext=(-4, 6), textcoords="offset points", ha="right",
+                    fontsize="small", color=CHALLENGER)
+    if champion is not None:
+        ax.axhline(champion, color=CHAMPION, linestyle="--", linewidth=1)
+        ax.annotate(f"champion {value_label(champion)}", (xs[0], champion), xytext=(2, 3), textcoords="offset points",
+                    fontsize="x-small", color=CHAMPION)
+    step = max(1, math.ceil(len(runs) / MAX_X_LABELS))
+    shown = sorted(set(range(len(runs) - 1, -1, -step)))  # always the newest run
+    ax.set_xticks([xs[i] for i in shown], [run_label(xs[i], runs[i]) for i in shown], fontsize="x-small")
+    ax.set_xlim(0.5, len(runs) + 0.5)
+    ax.margins(y=0.15)
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 5), useOffset=False)
+    ax.grid(axis="y", alpha=0.3)
+
+
 def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str],
               history: list[RunRecord], path: Path) -> Path | None:
     """Write the PNG to ``path`` (atomically); None when there is nothing to plot."""
-    shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None]
+    shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None][:MAX_HISTORY_METRICS]
     if not shown:
         return None
     import io
@@ -31,34 +104,28 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = [r for r in history if r.project == record.project and r.run_id != record.run_id][-19:] + [record]
+    runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
+    runs = runs[-(MAX_HISTORY_RUNS - 1):] + [record]
     with_history = len(runs) >= 2
-    height = max(2.5, 0.32 * len(shown) + 1.2)
-    fig, axes = plt.subplots(1, 2 if with_history else 1, figsize=(11 if with_history else 6.5, height), dpi=90,
-                             squeeze=False)
-    ax = axes[0][0]
-    positions = list(range(len(shown)))
-    challenger = [_finite(record.metrics.get(m)) or 0.0 for m in shown]
-    champion = [_finite(champion_metrics.get(m)) for m in shown]
-    bar = 0.4
-    ax.barh([p - bar / 2 for p in positions], challenger, height=bar, label="challenger", color="#2f80ed")
-    if any(v is not None for v in champion):
-        ax.barh([p + bar / 2 for p in positions], [v or 0.0 for v in champion], height=bar, label="champion",
-                color="#9aa5b1")
-    ax.set_yticks(positions, shown)
-    ax.invert_yaxis()
-    values = [v for v in challenger + [c for c in champion if c is not None] if v > 0]
-    if values and max(values) / min(values) > 100:
-        ax.set_xscale("log")
-    ax.set_title("test-set metrics")
-    ax.legend(loc="lower right", fontsize="small")
-    if with_history:
-        hx = axes[0][1]
-        for metric in shown[:MAX_HISTORY_METRICS]:
-            hx.plot(range(len(runs)), [_finite(r.metrics.get(metric)) for r in runs], marker="o", label=metric)
-        hx.set_xticks(range(len(runs)), [r.run_id[:8] for r in runs], rotation=45, fontsize="x-small")
-        hx.set_title(f"history ({len(runs)} runs)")
-        hx.legend(fontsize="small")
+    columns = min(3, len(shown))
+    rows = math.ceil(len(shown) / columns)
+    width = 3.9 * columns if with_history else 2.8 * columns
+    fig, axes = plt.subplots(rows, columns, figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90, squeeze=False)
+    for index, metric in enumerate(shown):
+        ax = axes[index // columns][index % columns]
+        champion = _finite(champion_metrics.get(metric))
+        if with_history:
+            _history(ax, metric, runs, champion)
+        else:
+            _bars(ax, metric, _finite(record.metrics.get(metric)) or 0.0, champion)
+        direction = _direction(metric)
+        ax.set_title(f"{metric}" + (f" ({direction})" if direction else ""), fontsize="medium")
+        ax.tick_params(axis="y", labelsize="x-small")
+    for index in range(len(shown), rows * columns):
+        axes[index // columns][index % columns].axis("off")
+    title = (f"test-set metrics over the last {len(runs)} runs (blue: this run)" if with_history
+             else "test-set metrics: challenger vs champion")
+    fig.suptitle(title, fontsize="medium")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})

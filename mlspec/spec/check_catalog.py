@@ -1,0 +1,68 @@
+"""The deepchecks names `mlspec validate` checks without importing deepchecks (it takes seconds):
+suite -> check names, check -> its keyword parameters and condition methods (without the
+`add_condition_` prefix) with theirs. Shipped as `deepchecks_catalog.json` next to this module,
+generated from the pinned deepchecks by `python scripts/deepchecks_catalog.py` (which calls
+:func:`generate`); tests/spec/test_check_catalog.py regenerates it and compares."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CATALOG_PATH = Path(__file__).with_name("deepchecks_catalog.json")
+SUITES = ("data_integrity", "train_test_validation", "model_evaluation")
+CONDITION_PREFIX = "add_condition_"
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, Any]:
+    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+
+
+def suite_checks(suite: str) -> list[str]:
+    return list(catalog()["suites"].get(suite, []))
+
+
+def check_names() -> list[str]:
+    return sorted(catalog()["checks"])
+
+
+def check_info(name: str) -> dict[str, Any] | None:
+    return catalog()["checks"].get(name)
+
+
+def _parameters(function: Any, skip_first: bool) -> dict[str, Any]:
+    params = list(inspect.signature(function).parameters.values())[1 if skip_first else 0:]
+    return {
+        "params": sorted(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
+        "any_keyword": any(p.kind == p.VAR_KEYWORD for p in params),
+    }
+
+
+def generate() -> dict[str, Any]:
+    """The catalog of the installed deepchecks (imports it)."""
+    import deepchecks
+    import deepchecks.tabular.checks as checks
+    from deepchecks.tabular import suites
+
+    found: dict[str, Any] = {}
+    for name in sorted(n for n in dir(checks) if n[:1].isupper()):
+        cls = getattr(checks, name)
+        if not isinstance(cls, type):
+            continue
+        conditions = {
+            method[len(CONDITION_PREFIX):]: _parameters(getattr(cls, method), skip_first=True)
+            for method in sorted(dir(cls)) if method.startswith(CONDITION_PREFIX)
+        }
+        found[name] = {**_parameters(cls.__init__, skip_first=True), "conditions": conditions}
+    suite_map = {
+        suite: [type(check).__name__ for check in getattr(suites, suite)().checks.values()] for suite in SUITES
+    }
+    return {"deepchecks": deepchecks.__version__, "suites": suite_map, "checks": found}
+
+
+def render(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"

@@ -1,0 +1,2 @@
+def train(X, y, params):
+    return None

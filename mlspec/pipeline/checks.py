@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.pipeline.suite_run import run_suite
 from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
 
 CONFIGURED = "configured"
@@ -156,10 +157,7 @@ def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_
     with quiet_deepchecks():
         suite, origin = build_suite(kind, tests, seed)
         train_ds, test_ds = datasets
-        kwargs: dict[str, Any] = {"train_dataset": train_ds, "test_dataset": test_ds}
-        if model is not None:
-            kwargs["model"] = model
-        result = suite.run(**kwargs)
+        result = run_suite(suite, train_ds, test_ds, model)  # suite.run(train_ds, test_ds, model), on 2 cores
         outcome = summarize(kind, result, origin, tests.fail_on)
         outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"

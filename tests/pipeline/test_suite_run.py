@@ -1,0 +1,70 @@
+"""mlspec's suite runner (two processes, PPS once, joblib in threads) produces what deepchecks' own
+Suite.run produces: the same results in the same order, with the same headers, conditions and values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("deepchecks")
+
+
+def datasets():
+    from deepchecks.tabular import Dataset
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"x{i}": rng.normal(0, 1, 240) for i in range(4)})
+    frame["c"] = rng.choice(["a", "b"], 240)
+    frame["y"] = (frame["x0"] + rng.normal(0, 0.5, 240) > 0).astype(int)
+    wrap = lambda part: Dataset(part, label="y", cat_features=["c"])  # noqa: E731
+    return wrap(frame.iloc[:180]), wrap(frame.iloc[180:].set_axis(range(1000, 1060)))
+
+
+def suite():
+    from deepchecks.tabular import Suite
+    from deepchecks.tabular.checks import FeatureLabelCorrelation, FeatureLabelCorrelationChange, IsSingleValue, MultivariateDrift
+
+    change = FeatureLabelCorrelationChange(random_state=1).add_condition_feature_pps_difference_less_than(0.9)
+    return Suite("t", IsSingleValue().add_condition_not_single_value(), FeatureLabelCorrelation(random_state=1),
+                 change, MultivariateDrift(random_state=1).add_condition_overall_drift_value_less_than())
+
+
+def summary(result):
+    out = []
+    for r in result.results:
+        conditions = [(c.name, c.category.value, c.details) for c in getattr(r, "conditions_results", [])]
+        value = getattr(r, "value", None)
+        out.append((type(r).__name__, r.get_header(), conditions, repr(value)[:2000]))
+    return out
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_same_results_as_suite_run(processes):
+    from mlspec.pipeline.suite_run import run_suite
+
+    train, test = datasets()
+    expected = summary(suite().run(train_dataset=train, test_dataset=test))
+    got = run_suite(suite(), *datasets(), None, processes=processes)
+    assert summary(got) == expected
+    assert all(r.check is not None for r in got.results)  # the checks are reattached (the HTML needs them)
+
+
+def test_child_results_come_back(monkeypatch):
+    """With two processes, some results are computed by the child: they arrive complete."""
+    import os
+
+    from mlspec.pipeline import suite_run
+
+    ran_in = []
+    original = suite_run.run_one
+
+    def spy(check, kind, context, both):
+        result = original(check, kind, context, both)
+        result.pid = os.getpid()
+        return result
+
+    monkeypatch.setattr(suite_run, "run_one", spy)
+    got = suite_run.run_suite(suite(), *datasets(), None, processes=2)
+    ran_in = {getattr(r, "pid", None) for r in got.results}
+    assert os.getpid() in ran_in and len(ran_in) == 2

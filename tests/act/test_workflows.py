@@ -12,6 +12,7 @@ schedule with shifted data, dispatching CT; and the reusable workflow called fro
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,17 +49,31 @@ class Loop:
         return result
 
 
-def _job(result: ActResult, job: str) -> bool:
-    return any(line.rstrip().endswith(f"🏁  Job succeeded") and f"/{job}" in line.split("]")[0]
-               for line in result.log.splitlines())
-
-
 def _open_pull(gh: GitHubStandIn, head: str, title: str) -> int:
     """A pull request somebody opened (the stand-in's state, as GitHub would hold it)."""
     number = gh.state.next_number
     gh.state.next_number += 1
     gh.state.pulls[number] = Pull(number, title, "", head, "main", author="octocat")
     return number
+
+
+def _succeeded_jobs(result: ActResult) -> set[str]:
+    """Job ids whose `Job succeeded` line act printed (names as `[workflow/job name]`)."""
+    jobs = set()
+    for line in result.log.splitlines():
+        if line.rstrip().endswith("🏁  Job succeeded"):
+            jobs.add("promote" if "-promote-" in line.split("]")[0] else "pipeline")
+    return jobs
+
+
+def _state_record(artifacts: Path, run_id: int) -> dict:
+    """record.json of the latest run inside a CT run's uploaded state artifact."""
+    archive = next((artifacts / str(run_id)).glob(f"mlspec-{PROJECT}-ct-state/*.zip"))
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        latest = zipped.read("runs/latest").decode().strip() if "runs/latest" in names else \
+            sorted(n.split("/")[1] for n in names if n.startswith("runs/") and n.endswith("/record.json"))[-1]
+        return json.loads(zipped.read(f"runs/{latest}/record.json"))
 
 
 def _tail(result: ActResult) -> str:
@@ -177,7 +192,26 @@ def test_ct_then_cd_then_monitor(loop: Loop) -> None:
                        env={"BENTOML_HOME": str(loop.act.base / "monitor-bentoml")})
     assert monitor.returncode == 0, _tail(monitor)
     assert [d["event_type"] for d in gh.state.dispatches] == [f"mlspec-drift-{PROJECT}"]
-    assert "feature `mean_radius` drifted" in gh.state.dispatches[0]["client_payload"]["summary"]
+    payload = gh.state.dispatches[0]["client_payload"]
+    assert "feature `mean_radius` drifted" in payload["summary"]
+
+    # The dispatch starts CT, which says why it ran. Meanwhile someone made the model a stump: the
+    # gate fails, so the promote job is skipped and the open promotion PR stays as it was.
+    spec_path = loop.work / "mlproject.yaml"
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["train"]["params"] = {"n_estimators": 1, "max_depth": 1}
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    git("commit", "-qam", "a smaller model", cwd=loop.work)
+    before = {p.number: (p.head, gh.state.branch_sha(p.head)) for p in gh.state.open_pulls()}
+    event = {"action": f"mlspec-drift-{PROJECT}", "client_payload": payload, "repository": {"full_name": gh.repository}}
+    drift_ct = loop.run("repository_dispatch", event, "ct", run_id=4343)
+    assert drift_ct.returncode != 0  # the pipeline job's gate failed: the run is red
+    assert "promote" not in _succeeded_jobs(drift_ct)
+    assert {p.number: (p.head, gh.state.branch_sha(p.head)) for p in gh.state.open_pulls()} == before
+    record = _state_record(loop.act.artifacts, 4343)
+    assert record["changes"][0]["kind"] == "drift"
+    assert record["trigger"]["event"] == "repository_dispatch"
+    assert "retrained because the drift monitor found drift in `staging`" in drift_ct.log
 
 
 def test_reusable_workflow_called_from_a_repository(loop: Loop) -> None:

@@ -11,11 +11,15 @@ class Pin:
     repository: str
     sha: str
     version: str
+    path: str = ""  # an action in a subfolder of the repository, e.g. `upload-sarif`
+    # False: no offline copy in ../shared/gha-actions, so the act tests cannot run it (opt-in steps only)
+    offline_copy: bool = True
 
     @property
     def uses(self) -> str:
         """The `uses:` value; the version goes into a trailing comment (see `uses_line`)."""
-        return f"{self.repository}@{self.sha}"
+        folder = f"/{self.path}" if self.path else ""
+        return f"{self.repository}{folder}@{self.sha}"
 
     @property
     def comment(self) -> str:
@@ -27,4 +31,7 @@ PINS: dict[str, Pin] = {
     "setup-python": Pin("actions/setup-python", "0b93645e9fea7318ecaed2b359559ac225c90a2b", "v5.3.0"),
     "upload-artifact": Pin("actions/upload-artifact", "b4b15b8c7c6ac21ea08fcf65892d2ee8f75cf882", "v4.4.3"),
     "download-artifact": Pin("actions/download-artifact", "fa0a91b85d4f404e444e00e005971372dc801d16", "v4.1.8"),
+    # Only with ci.code_scanning: true (the commit of the annotated tag v4.36.2, 2026-06-04).
+    "upload-sarif": Pin("github/codeql-action", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e", "v4.36.2",
+                        path="upload-sarif", offline_copy=False),
 }

@@ -65,7 +65,8 @@ def test_checkout_never_persists_credentials(rendered_variants: dict[str, list[P
 
 def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, list[Path]]) -> None:
     expected = {
-        "ci": {"changes": {"contents": "read"}, "pipeline": {"contents": "read", "pull-requests": "write"}},
+        "ci": {"changes": {"contents": "read"}, "pipeline": {"contents": "read", "pull-requests": "write"},
+               "code-scanning": {"contents": "read", "security-events": "write"}},  # ci.code_scanning only
         "ct": {"pipeline": {"contents": "read"}, "promote": {"contents": "write", "pull-requests": "write"}},
     }
     for path in _generated(rendered_variants):
@@ -128,3 +129,17 @@ def test_rendered_actions_are_pinned_to_the_source_commit(rendered_variants: dic
     assert "mlspec-package" not in text
     local = "".join(p.read_text() for p in rendered_variants["local-actions"])
     assert 'uses: "$/actions/train"' in local and "mlspec/mlspec/actions" not in local
+
+
+def test_code_scanning_is_opt_in_and_alone_may_write_security_events(rendered_variants: dict[str, list[Path]]) -> None:
+    for name, paths in rendered_variants.items():
+        for path in paths:
+            text = path.read_text()
+            if name == "code-scanning" and path.name.endswith("-ci.yml"):
+                jobs = yaml.safe_load(text)["jobs"]
+                assert [j for j, job in jobs.items() if "security-events" in job["permissions"]] == ["code-scanning"]
+                steps = jobs["code-scanning"]["steps"]
+                assert steps[-2]["with"]["sarif-file"] == steps[-1]["with"]["sarif_file"]
+                assert steps[-1]["uses"] == PINS["upload-sarif"].uses and steps[-1]["if"] == "${{ !cancelled() }}"
+            else:
+                assert "security-events" not in text and "codeql-action" not in text, path

@@ -32,9 +32,12 @@ HANDLERS = {
     "gate": "mlspec.gate.commands:gate_command",
     "report": "mlspec.report.commands:report_command",
     "promote": "mlspec.promote.commands:promote_command",
+    "rollback": "mlspec.promote.rollback:rollback_command",
     "build": "mlspec.serve.commands:build_command",
     "serve": "mlspec.serve.commands:serve_command",
     "drift": "mlspec.monitor.commands:drift_command",
+    "pull": "mlspec.pipeline.pull:pull_command",
+    "gc": "mlspec.retention:gc_command",
 }
 
 
@@ -56,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate specs; errors point at file:line:col")
     p.add_argument("specs", nargs="*", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format")
+    p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text",
+                   help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
     p.add_argument("--no-file-checks", action="store_true", help="do not check that referenced files exist")
 
     p = sub.add_parser("schema", help="print or write the JSON Schema of mlproject.yaml")
@@ -75,8 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="which stages are stale and why")
     _spec_arg(p)
 
+    p = sub.add_parser("pull", help="fetch the spec's DVC-tracked data files (`dvc pull` of exactly those)")
+    _spec_arg(p)
+
+    p = sub.add_parser("gc", help="delete old runs from .mlspec/runs/, keeping the newest, the latest and deployed ones")
+    _spec_arg(p)
+    p.add_argument("--keep", type=int, default=None, help="runs to keep (default: state.keep_runs of the spec)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+
     p = sub.add_parser("test", help="deepchecks data or model tests")
-    p.add_argument("kind", choices=["data", "model"], help="what to test")
+    p.add_argument("kind", choices=["data", "model", "serving"],
+                   help="what to test (serving: build the Bento, serve it on 127.0.0.1 and compare its answers)")
     _spec_arg(p)
     p.add_argument("--force", action="store_true", help="rerun even when nothing changed")
 
@@ -103,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-failed-tests", action="store_true",
                    help="promote although the run's data or model tests failed (metric gates must pass); "
                         "recorded in the deploy file and the pull request")
+    p.add_argument("--from-env", default=None, metavar="REQUIRED",
+                   help="promote the model serving in REQUIRED (the environment ENV requires), from its deploy "
+                        "file on the base branch; no run, no retraining")
+    p.add_argument("--soak", action="store_true",
+                   help="with --from-env: only when the model has served in REQUIRED for soak_hours of ENV")
+
+    p = sub.add_parser("rollback", help="open a pull request restoring the previous (or a named) model of an environment")
+    _spec_arg(p)
+    p.add_argument("--env", required=True, help="environment to roll back")
+    p.add_argument("--to", dest="to", default=None, metavar="MODEL_VERSION",
+                   help="model version (or tag) from the deploy file's history (default: the previous champion)")
+    p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
 
     p = sub.add_parser("build", help="build the BentoML service")
     _spec_arg(p)

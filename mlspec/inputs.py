@@ -93,10 +93,16 @@ def code_patterns(spec: Any) -> list[str]:
 
 
 def data_patterns(spec: Any) -> list[str]:
+    """triggers.paths.data, or the folders of the data files; with data.dvc also each file's `.dvc` file and
+    `dvc.lock` (a new hash in them is a data change). URLs are no paths: their versions are checked by runs."""
+    files = [f for f in (spec.data.train, spec.data.test, spec.data.source) if f and "://" not in f]
     if spec.triggers.paths.data is not None:
-        return list(spec.triggers.paths.data)
-    files = [f for f in (spec.data.train, spec.data.test, spec.data.source) if f]
-    return list(dict.fromkeys(folder_pattern(f) for f in files))
+        patterns = list(spec.triggers.paths.data)
+    else:
+        patterns = [folder_pattern(f) for f in files]
+    if spec.data.dvc is not None:
+        patterns += [literal(f + ".dvc") for f in files] + ["dvc.lock"]
+    return list(dict.fromkeys(patterns))
 
 
 def never_patterns(spec: Any) -> list[str]:

@@ -31,8 +31,9 @@ class _Model(BaseModel):
 class DataFile(_Model):
     role: Literal["train", "test", "source"]
     path: str  # relative to the spec folder
-    digest: str  # "xxh3_128:<hex>"
+    digest: str  # "xxh3_128:<hex>"; "dvc-md5:<hex>" (DVC-tracked), "version:<id>" / "etag:<tag>" (URLs)
     bytes: int
+    origin: str | None = None  # where a digest not computed from the bytes comes from, e.g. "DVC data/train.csv.dvc"
     rows: int | None = None
     columns: list[str] = Field(default_factory=list)
 
@@ -72,6 +73,7 @@ class TestOutcome(_Model):
     passed: bool
     fail_on: Literal["fail", "warn"] = "fail"
     checks: list[CheckOutcome] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)  # suite checks the spec's `skip` left out
     html: str | None = None  # relative to the run folder
     summary_json: str | None = None  # relative to the run folder
     seconds: float = 0.0
@@ -110,6 +112,7 @@ class RunRecord(_Model):
     finished: str | None = None
     git: GitInfo = Field(default_factory=GitInfo)
     data: list[DataFile] = Field(default_factory=list)
+    split: dict[str, Any] | None = None  # how one source table was split (method, column, rows, test-row digest)
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = None
     task: str | None = None

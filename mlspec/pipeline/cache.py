@@ -176,7 +176,8 @@ def compute_inputs(loaded: Any, cache: StatCache) -> Inputs:
     result = Inputs(sections=spec_sections(spec))
     data_components: dict[str, dict[str, str]] = {}  # role -> component -> digest
     for ref in data_files(loaded):
-        digest, size = _digest(cache, ref.path)
+        # DVC-tracked files and URLs: the hash DVC recorded / the object's version, without reading the file
+        digest, size = (ref.fingerprint.digest, ref.fingerprint.size) if ref.fingerprint else _digest(cache, ref.path)
         if digest == "missing":
             result.missing.append(ref.relative)
         result.files[ref.relative] = (digest, size)
@@ -237,9 +238,15 @@ def key_changes(section: str, old: Any, new: Any) -> list[str]:
     lines = []
     for key in sorted(set(a) | set(b)):
         va, vb = a.get(key, _ABSENT), b.get(key, _ABSENT)
-        if va != vb:
+        if va != vb and not (_empty(va) and _empty(vb)):
             lines.append(f"{key}: {_show(va)} -> {_show(vb)}")
     return lines
+
+
+def _empty(value: Any) -> bool:
+    """Unset, null, [] and {} all mean "nothing given": a change between them is no change
+    (e.g. `tests.model.checks` [] in one record and absent in an older one)."""
+    return value is _ABSENT or value is None or value == [] or value == {}
 
 
 def stale_reasons(

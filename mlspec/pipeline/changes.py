@@ -93,6 +93,12 @@ def drift_change(record: RunRecord) -> list[Change]:
     return [Change(kind="drift", what=where, detail=str(summary))]
 
 
+def _short_id(digest: str) -> str:
+    """`dvc-md5:3b0a9c1f...` -> `md5 3b0a9c1f`, `version:abc` -> `version abc`."""
+    kind, _, value = digest.partition(":")
+    return f"{kind.removeprefix('dvc-')} {value[:12]}" if value else digest[:12]
+
+
 def _rows_detail(old: int | None, new: int | None) -> str:
     if old is None or new is None:
         return "contents changed"
@@ -134,7 +140,10 @@ def changes_since_record(
         if old is None or old.path != d.path and old.digest != d.digest:
             changes.append(Change(kind="data", what=d.path, detail="new data file" if old is None else f"was {old.path}"))
         elif old.digest != d.digest:
-            changes.append(Change(kind="data", what=d.path, detail=_rows_detail(old.rows, d.rows)))
+            detail = _rows_detail(old.rows, d.rows)
+            if getattr(d, "origin", None):  # DVC hash or object version: say which
+                detail += f"; {d.origin}: {_short_id(old.digest)} -> {_short_id(d.digest)}"
+            changes.append(Change(kind="data", what=d.path, detail=detail))
     old_sections = getattr(base, "spec_sections", None) or {}
     if old_sections:
         changes += _config_changes(old_sections, sections)

@@ -60,7 +60,14 @@ def _execute(spec: str, targets: list[str], force: bool, whole: bool) -> int:
 
 
 def run_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
-    """data tests -> train -> evaluate -> model tests; a new run record unless everything is cached."""
+    """data tests -> train -> evaluate -> model tests; a new run record unless everything is cached.
+    On a project's first run `.mlspec/` goes into the spec folder's `.gitignore` (as `mlspec init` does)."""
+    from mlspec.retention import ensure_gitignored
+
+    if Path(spec).is_file():
+        note = ensure_gitignored(Path(spec).resolve().parent)
+        if note:
+            print(note)
     return _execute(spec, list(STAGES), force, whole=True)
 
 
@@ -73,6 +80,10 @@ def evaluate_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
 
 
 def test_command(kind: str, spec: str = "mlproject.yaml", force: bool = False) -> int:
+    if kind == "serving":  # the servability check of the latest run's model (mlspec.serve.check)
+        from mlspec.serve.check import servability_command
+
+        return servability_command(spec)
     return _execute(spec, ["data_tests" if kind == "data" else "model_tests"], force, whole=False)
 
 

@@ -17,7 +17,9 @@ class DataFileRef:
     role: str  # "train", "test" or "source"
     key: str  # spec key, e.g. "data.train"
     relative: str  # as written in the spec
-    path: Path
+    path: Path  # a URL's local copy (`.mlspec/cache/remote/<key>/<name>`) for a URL
+    url: str | None = None  # an fsspec URL (s3://, gs://, https://) as written in the spec
+    fingerprint: Any = None  # datasource.Fingerprint known without reading the file (DVC hash, object version)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Tables:
     index: str | None
     files: list[DataFileRef]
     rows: dict[str, int] = field(default_factory=dict)  # role -> rows of the file as read
+    split: dict[str, Any] | None = None  # how one table was split (method, column, rows...), for the record
 
     @property
     def X_train(self) -> Any:
@@ -52,13 +55,23 @@ class Tables:
 
 
 def data_files(loaded: Any) -> list[DataFileRef]:
-    """The files the spec names, in role order (no reading)."""
+    """The files the spec names, in role order (no reading of tables: a DVC file's hash or a URL's
+    version is looked up, see mlspec.datasource)."""
+    from mlspec import datasource as sources
+    from mlspec.safepath import repository_root
+
     data = loaded.spec.data
     refs = []
     for role in ("train", "test", "source"):
         relative = getattr(data, role)
-        if relative:
-            refs.append(DataFileRef(role, f"data.{role}", relative, loaded.resolve(relative, key=f"data.{role}")))
+        if relative and sources.is_url(relative):
+            found = sources.url_fingerprint(relative, f"data.{role}")
+            local = sources.cache_path(loaded.state_dir(), relative, found)
+            refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
+        elif relative:
+            path = loaded.resolve(relative, key=f"data.{role}")
+            found = sources.dvc_fingerprint(path, repository_root(loaded.root))
+            refs.append(DataFileRef(role, f"data.{role}", relative, path, fingerprint=found))
     return refs
 
 
@@ -76,6 +89,16 @@ def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
     import pandas as pd
 
     shown = display_path(ref.path)
+    if ref.url:
+        from mlspec.datasource import download
+
+        download(ref.url, ref.path, ref.key)
+        shown = ref.url
+    elif not ref.path.exists() and ref.fingerprint is not None:
+        raise DataError(
+            f"{ref.key}: file {shown} is tracked by DVC ({ref.fingerprint.origin}) but is not in the workspace",
+            hint="fetch it with `mlspec pull` (or `dvc pull`)",
+        )
     if not ref.path.exists():
         raise DataError(
             f"{ref.key}: file {shown} does not exist",
@@ -171,7 +194,7 @@ def feature_columns(loaded: Any, frame: Any) -> list[str]:
     data = loaded.spec.data
     if data.features:
         return list(data.features)
-    skip = {data.label, data.index, data.datetime}
+    skip = {data.label, data.index, data.datetime, data.split.column if data.split.method != "random" else None}
     return [str(c) for c in frame.columns if str(c) not in skip]
 
 
@@ -187,6 +210,7 @@ def load_tables(loaded: Any) -> Tables:
         _check_columns(loaded, frame, ref)
         frames[ref.role] = frame
     rows = {role: len(frame) for role, frame in frames.items()}
+    split = None
     if "test" in frames:
         train, test = frames["train"], frames["test"]
         missing = [c for c in train.columns if c not in test.columns]
@@ -195,7 +219,7 @@ def load_tables(loaded: Any) -> Tables:
             raise _missing_column("data.test", missing[0], test, ref)
     else:
         role = "train" if "train" in frames else "source"
-        train, test = split_table(loaded, frames[role], next(r for r in refs if r.role == role))
+        train, test, split = split_with_details(loaded, frames[role], next(r for r in refs if r.role == role))
     check_labels(refs, train, test, data.label)
     check_task_labels(loaded, train, refs[0])
     features = feature_columns(loaded, train)
@@ -211,10 +235,46 @@ def load_tables(loaded: Any) -> Tables:
         index=data.index,
         files=refs,
         rows=rows,
+        split=split,
     )
 
 
 def split_table(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any]:
+    """Train and test rows of one table by `data.split` (random, time or group); the split used is kept
+    in ``frame.attrs``-free form by :func:`split_details` for the run record."""
+    train, test, _ = split_with_details(loaded, frame, ref)
+    return train, test
+
+
+def split_with_details(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+    split = loaded.spec.data.split
+    if split.method == "time":
+        train, test, details = _time_split(loaded, frame, ref)
+    elif split.method == "group":
+        train, test, details = _group_split(loaded, frame, ref)
+    else:
+        train, test, details = _random_split(loaded, frame, ref)
+    if len(train) == 0 or len(test) == 0:
+        side = "training" if len(train) == 0 else "test"
+        raise DataError(
+            f"data.split: the {split.method} split of {display_path(ref.path)} ({len(frame):,} rows) leaves no {side} rows",
+            hint="change data.split.cutoff or data.split.test_size so both sides get rows",
+        )
+    details = {"method": split.method, **details, "rows": {"train": len(train), "test": len(test)},
+               "test_rows": _rows_digest(test)}
+    return train.sort_index(), test.sort_index(), details
+
+
+def _rows_digest(test: Any) -> str:
+    """Which rows of the file are held out (their 0-based positions), as a short digest: equal runs hold
+    out equal rows."""
+    import hashlib
+
+    positions = ",".join(str(int(i)) for i in sorted(test.index))
+    return "sha256:" + hashlib.sha256(positions.encode()).hexdigest()[:16]
+
+
+def _random_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
     from sklearn.model_selection import train_test_split
 
     spec = loaded.spec
@@ -228,7 +288,98 @@ def split_table(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any]:
         train, test = train_test_split(frame, test_size=split.test_size, random_state=split.seed, stratify=stratify)
     except ValueError as exc:
         raise DataError(f"data.split: cannot split {display_path(ref.path)} ({len(frame)} rows): {exc}") from None
-    return train.sort_index(), test.sort_index()
+    return train, test, {"test_size": split.test_size, "seed": split.seed, "stratified": stratify is not None}
+
+
+def _split_column(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[str, str]:
+    data = loaded.spec.data
+    key = "data.split.column" if data.split.column else "data.datetime"
+    column = data.split.column or data.datetime
+    if column not in frame.columns:
+        raise _missing_column(key, column, frame, ref)
+    return key, column
+
+
+def _times(series: Any) -> Any:
+    """The column as datetimes (parsed when stored as text); values that are no time become NaT."""
+    import warnings
+
+    import pandas as pd
+    import pandas.api.types as t
+
+    if t.is_datetime64_any_dtype(series):
+        return series
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.to_datetime(series, errors="coerce", format="mixed")
+        except (TypeError, ValueError):
+            return pd.to_datetime(series.astype(str), errors="coerce", utc=True, format="mixed")
+
+
+def _time_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+    import pandas as pd
+
+    from mlspec.spec.models import parse_cutoff
+
+    split = loaded.spec.data.split
+    key, column = _split_column(loaded, frame, ref)
+    times = _times(frame[column])
+    bad = sorted(int(i) for i in frame.index[times.isna().to_numpy()])
+    if bad:
+        shown = ", ".join(str(r + 1) for r in bad[:SHOWN_ROWS])
+        more = f" (first {SHOWN_ROWS} shown)" if len(bad) > SHOWN_ROWS else ""
+        raise DataError(
+            f"{key}: the time split orders rows by {column!r}, but {len(bad):,} row{'s' if len(bad) != 1 else ''} of "
+            f"{display_path(ref.path)} ({ref.key}) ha{'ve' if len(bad) != 1 else 's'} no time there: "
+            f"row{'s' if len(bad) != 1 else ''} {shown}{more}",
+            hint="fill in or drop those rows (rows are numbered from 1, the first row after the header), "
+            "or split by another column",
+        )
+    if split.cutoff is not None:
+        cut = pd.Timestamp(parse_cutoff(split.cutoff))
+        tz = getattr(times.dt, "tz", None)
+        if tz is not None and cut.tzinfo is None:
+            cut = cut.tz_localize(tz)
+        elif tz is None and cut.tzinfo is not None:
+            cut = cut.tz_convert("UTC").tz_localize(None)
+        how = {"cutoff": split.cutoff}
+    else:
+        ordered = times.sort_values(kind="mergesort")
+        n_test = max(1, int(round(len(frame) * split.test_size)))
+        cut = ordered.iloc[len(frame) - n_test]  # rows at this time or later test, so equal times stay together
+        how = {"test_size": split.test_size}
+    in_test = (times >= cut).to_numpy()
+    train, test = frame[~in_test], frame[in_test]
+    details = {"column": column, **how,
+               "train_until": str(times[~in_test].max()) if (~in_test).any() else None,
+               "test_from": str(times[in_test].min()) if in_test.any() else None}
+    return train, test, details
+
+
+def _group_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+    import numpy as np
+    from sklearn.model_selection import GroupShuffleSplit
+
+    split = loaded.spec.data.split
+    key, column = _split_column(loaded, frame, ref)
+    values = frame[column]
+    # rows without a group each form a group of their own; everything else is compared as text
+    groups = np.where(values.isna().to_numpy(), ["\0row:" + str(i) for i in range(len(frame))], values.astype(str))
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise DataError(
+            f"{key}: the group split needs at least 2 groups, but {column!r} in {display_path(ref.path)} "
+            f"({ref.key}) has {n_groups}",
+            hint="split by a column with several groups (e.g. a customer id), or use `method: random`",
+        )
+    splitter = GroupShuffleSplit(n_splits=1, test_size=split.test_size, random_state=split.seed)
+    train_pos, test_pos = next(splitter.split(frame, groups=groups))
+    train, test = frame.iloc[train_pos], frame.iloc[test_pos]
+    details = {"column": column, "test_size": split.test_size, "seed": split.seed,
+               "groups": {"train": len(set(groups[train_pos])), "test": len(set(groups[test_pos]))},
+               "missing_group_rows": int(values.isna().sum())}
+    return train, test, details
 
 
 def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> tuple[Any, Any]:
@@ -241,8 +392,12 @@ def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> 
             frame = frame.sample(n_samples, random_state=seed).sort_index()
         columns = [*tables.features, tables.label]
         columns += [c for c in (tables.index, tables.datetime) if c and c not in columns]
+        frame = frame[columns]
+        if tables.datetime and tables.datetime not in tables.features:
+            # text times in mixed formats (2024-01-31 and 2024-01-31T12:00) parse here; deepchecks would fail
+            frame = frame.assign(**{tables.datetime: _times(frame[tables.datetime])})
         return Dataset(
-            frame[columns],
+            frame,
             label=tables.label,
             features=tables.features,
             cat_features=[c for c in tables.categorical if c in tables.features],

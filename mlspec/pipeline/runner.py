@@ -17,14 +17,15 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
+from mlspec.retention import shrink_html
 from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
 
 OK = ("passed", "cached")
 ARTIFACTS = {
-    "data_tests": ("data_tests.html", "data_tests.json"),
+    "data_tests": ("data_tests.html", "data_tests.html.gz", "data_tests.json"),
     "train": ("train.log", "model.bentomodel"),
     "evaluate": ("predictions.csv",),
-    "model_tests": ("model_tests.html", "model_tests.json"),
+    "model_tests": ("model_tests.html", "model_tests.html.gz", "model_tests.json"),
 }
 VERSIONED = ("mlspec", "python", "numpy", "pandas", "scikit-learn", "deepchecks", "bentoml", "xxhash")
 
@@ -75,11 +76,36 @@ class Context:
                 rows = self._tables.rows.get(ref.role)
                 self.cache.remember(ref.path, "rows", rows)
                 self.cache.remember(ref.path, "columns", [str(c) for c in (self._tables.train.columns)])
+                if self._tables.split is not None:
+                    self.cache.remember(ref.path, split_key(self.spec), self._tables.split)
             self.record.data = data_records(self)
+            self.record.split = self._tables.split
         return self._tables
 
     def save(self, *, latest: bool = False) -> None:
         self.store.save(self.record, latest=latest)
+
+
+def split_key(spec: Any) -> str:
+    """Cache key of the split details of a source table under this spec's split settings."""
+    import hashlib
+    import json
+
+    settings = {"split": spec.data.split.model_dump(mode="json"), "label": spec.data.label,
+                "datetime": spec.data.datetime, "task": spec.evaluate.task}
+    return "split:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def split_record(ctx: Context) -> dict[str, Any] | None:
+    """The split of the run's source table: from the loaded tables, else remembered for this file content."""
+    if ctx._tables is not None:
+        return ctx._tables.split
+    from mlspec.pipeline.data import data_files
+
+    for ref in data_files(ctx.loaded):
+        if ref.role == "source" or (ref.role == "train" and not ctx.spec.data.test):
+            return ctx.cache.extra(ref.path, split_key(ctx.spec))
+    return None
 
 
 def data_records(ctx: Context) -> list[DataFile]:
@@ -92,7 +118,9 @@ def data_records(ctx: Context) -> list[DataFile]:
         if ctx._tables is not None:
             rows = ctx._tables.rows.get(ref.role, rows)
         columns = ctx.cache.extra(ref.path, "columns") or []
-        result.append(DataFile(role=ref.role, path=ref.relative, digest=digest, bytes=size, rows=rows, columns=columns))
+        origin = ref.fingerprint.origin if ref.fingerprint else None
+        result.append(DataFile(role=ref.role, path=ref.relative, digest=digest, bytes=size, rows=rows, columns=columns,
+                               origin=origin))
     return result
 
 
@@ -113,8 +141,10 @@ def stage_data_tests(ctx: Context) -> tuple[str, str]:
     if not tests.enabled:
         ctx.record.tests.pop("data", None)
         return "skipped", "disabled (tests.data.enabled: false)"
-    outcome = run_tests("data", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), None, ctx.run_dir, ctx.spec.train.seed)
+    outcome = run_tests("data", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), None, ctx.run_dir, ctx.spec.train.seed,
+                        task=ctx.spec.evaluate.task)
     ctx.record.tests["data"] = outcome
+    outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"
     return "failed", failure_message(outcome)
@@ -234,8 +264,10 @@ def stage_model_tests(ctx: Context) -> tuple[str, str]:
         ctx.record.tests.pop("model", None)
         return "skipped", "disabled (tests.model.enabled: false)"
     model = _load_model(ctx)
-    outcome = run_tests("model", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), model, ctx.run_dir, ctx.spec.train.seed)
+    outcome = run_tests("model", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), model, ctx.run_dir, ctx.spec.train.seed,
+                        task=ctx.spec.evaluate.task)
     ctx.record.tests["model"] = outcome
+    outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
         return "passed", f"{len(outcome.checks)} checks"
     return "failed", failure_message(outcome)
@@ -259,8 +291,9 @@ def reusable(result: StageResult | None, digest: str) -> bool:
 
 
 def outputs(stage: str) -> tuple[str, ...]:
-    """The files a stage must leave in its run folder (its log is not an output)."""
-    return tuple(a for a in ARTIFACTS[stage] if a != "train.log")
+    """The files a stage must leave in its run folder (its log and the deepchecks HTML, kept plain or
+    gzip-compressed within the run's HTML budget (mlspec.retention), are no outputs)."""
+    return tuple(a for a in ARTIFACTS[stage] if a != "train.log" and not a.endswith((".html", ".html.gz")))
 
 
 def output_digests(folder: Path, stage: str, cache: StatCache) -> dict[str, str]:
@@ -377,6 +410,7 @@ def finish_record(ctx: Context, previous: RunRecord | None) -> None:
 
     record = ctx.record
     record.data = data_records(ctx)
+    record.split = split_record(ctx) or record.split
     code = code_digests(ctx.inputs.components["train"])
     changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
     record.changes = drift_change(record) + changes

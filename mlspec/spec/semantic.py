@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import posixpath
 from dataclasses import dataclass
@@ -138,6 +139,13 @@ def _column_findings(spec: Spec) -> list[Finding]:
         findings.append(Finding(("data", "categorical"), f"the label {data.label!r} is listed as a feature column", "column"))
     if data.features and data.label in data.features:
         findings.append(Finding(("data", "features"), f"the label {data.label!r} is listed as a feature column", "column"))
+    split = data.split
+    if split.method == "time" and not (split.column or data.datetime):
+        findings.append(Finding(("data", "split", "method"), "a time split needs a time column", "column",
+                                "set `data.split.column` or `data.datetime` to the column holding the row times"))
+    if split.column is not None and split.column == data.label:
+        findings.append(Finding(("data", "split", "column"), f"the split column is the label {data.label!r}",
+                                "column", "split by a time or group column, not by the label"))
     if data.features:
         for column in data.categorical:
             if column not in data.features:
@@ -161,17 +169,19 @@ def _escape_finding(loc: tuple[Any, ...], value: str, base: Path, root: Path) ->
 
 
 def _data_file_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
+    from mlspec.datasource import dvc_fingerprint, is_url
+
     findings: list[Finding] = []
     for key in ("train", "test", "source"):
         value = getattr(spec.data, key)
-        if value is None:
+        if value is None or is_url(value):  # a URL is looked up when the data is read
             continue
         escape = _escape_finding(("data", key), value, base, root)
         if escape is not None:
             findings.append(escape)
             continue
         target = base / value
-        if not target.is_file():
+        if not target.is_file() and dvc_fingerprint(target, root) is None:  # DVC-tracked: `mlspec pull` gets it
             findings.append(
                 Finding(
                     ("data", key),
@@ -259,8 +269,64 @@ def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Fi
     ]
 
 
+def _did_you_mean(word: str, choices: list[str], listing: str) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else listing
+
+
+def _unknown_keywords(given: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    return [] if info["any_keyword"] else [k for k in given if k not in info["params"]]
+
+
+def _deepchecks_findings(spec: Spec) -> list[Finding]:
+    """Skipped checks, configured checks, their parameters and conditions against the shipped catalog of
+    deepchecks' names (no deepchecks import: validate stays fast)."""
+    from mlspec.spec import check_catalog
+
+    findings: list[Finding] = []
+    names = check_catalog.check_names()
+    for kind in ("data", "model"):
+        tests = getattr(spec.tests, kind)
+        in_suites = [c for suite in tests.suites for c in check_catalog.suite_checks(suite)]
+        for i, name in enumerate(tests.skip):
+            if name not in in_suites:
+                where = f"in the {kind} suites ({', '.join(tests.suites)})" if tests.suites else f"in tests.{kind}.suites (none)"
+                other = "model" if kind == "data" else "data"
+                elsewhere = any(name in check_catalog.suite_checks(s) for s in getattr(spec.tests, other).suites)
+                hint = (f"{name} is a check of the {other} tests: list it under tests.{other}.skip" if elsewhere
+                        else _did_you_mean(name, in_suites, "their checks: " + ", ".join(in_suites)))
+                findings.append(Finding(("tests", kind, "skip", i), f"check {name!r} is not {where}", "unknown-check", hint))
+        for i, check in enumerate(tests.checks):
+            info = check_catalog.check_info(check.name)
+            if info is None:
+                findings.append(Finding(("tests", kind, "checks", i, "name"),
+                                        f"deepchecks has no tabular check {check.name!r}", "unknown-check",
+                                        _did_you_mean(check.name, names, "see the deepchecks.tabular.checks names")))
+                continue
+            for key in _unknown_keywords(check.params, info):
+                findings.append(Finding(("tests", kind, "checks", i, "params", key),
+                                        f"{check.name} has no parameter {key!r}", "unknown-parameter",
+                                        _did_you_mean(key, info["params"], "its parameters: " + ", ".join(info["params"]))))
+            conditions = info["conditions"]
+            for j, cond in enumerate(check.conditions):
+                cinfo = conditions.get(cond.name)
+                if cinfo is None:
+                    listing = "its conditions: " + (", ".join(conditions) or "(none)")
+                    findings.append(Finding(("tests", kind, "checks", i, "conditions", j, "name"),
+                                            f"{check.name} has no condition {cond.name!r}", "unknown-condition",
+                                            _did_you_mean(cond.name, list(conditions), listing)))
+                    continue
+                for key in _unknown_keywords(cond.params, cinfo):
+                    findings.append(Finding(
+                        ("tests", kind, "checks", i, "conditions", j, "params", key),
+                        f"condition {cond.name} of {check.name} has no parameter {key!r}", "unknown-parameter",
+                        _did_you_mean(key, cinfo["params"], "its parameters: " + (", ".join(cinfo["params"]) or "(none)"))))
+    return findings
+
+
 def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True) -> list[Finding]:
     findings = _environment_findings(spec) + _gate_findings(spec) + _column_findings(spec) + _expression_findings(spec)
+    findings += _deepchecks_findings(spec)
     findings += _command_code_findings(spec, base, check_files)
     if check_files:
         findings += _file_findings(spec, base)

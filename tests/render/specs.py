@@ -52,6 +52,11 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "command": "python scripts/fetch.py --out \"$MLSPEC_CURRENT\" && echo 'done'", "retrain": False}}})},
     "drift-off": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"enabled": False}}})},
     "local-actions": {"mlproject.yaml": merged(BASE, {"ci": {"actions": "local"}})},
+    "code-scanning": {"mlproject.yaml": merged(BASE, {"ci": {"code_scanning": True}})},
+    "data-outside-git": {"mlproject.yaml": merged(BASE, {
+        "data": {"dvc": {"remote": "storage", "package": "dvc[s3]==3.67.1"},
+                 "credentials": {"AWS_ACCESS_KEY_ID": "DATA_AWS_KEY_ID", "AWS_SECRET_ACCESS_KEY": "DATA_AWS_SECRET"}},
+        "triggers": {"drift": {"current": "incoming/"}}})},
     "everything": {"services/x/mlproject.yaml": merged(BASE, {
         "train": {"entrypoint": None, "command": "python train.py --seed \"$MLSPEC_SEED\""},
         "serve": {"container": {"enabled": True}},

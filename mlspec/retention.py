@@ -1,0 +1,162 @@
+"""State that stays small: `mlspec gc`, the HTML budget of a run, and `.mlspec/` in `.gitignore`.
+
+`mlspec gc [--keep N]` deletes the oldest run folders of `.mlspec/runs/`, keeping the newest N
+(`state.keep_runs` of the spec by default), the run `runs/latest` names and every run a deploy file
+references (`lineage.run_id`, or a local `model.artifact` inside `runs/<id>/`). Each run folder is
+self-contained (cached stages are copied), so deleting one never breaks another.
+
+deepchecks HTML reports embed plotly and every figure's data, tens of MB on a large table. The verdict
+and every condition live in `<kind>_tests.json` (what the report reads); the HTML is kept as written
+when small, gzip-compressed (`<kind>_tests.html.gz`, open with `gunzip -k`) when larger, and replaced by
+a short page saying so when even that exceeds its share of the per-run budget.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import UsageError
+from mlspec.fsio import atomic_write_text, display_path
+
+RUN_HTML_BUDGET = 5 * 1024 * 1024  # bytes of HTML per run, both test reports together
+HTML_BUDGET = RUN_HTML_BUDGET // 2  # per report (data tests, model tests)
+COMPRESS_ABOVE = 1024 * 1024
+
+
+def shrink_html(run_dir: Path, name: str) -> str:
+    """Keep the report ``name`` within HTML_BUDGET; returns the file name now holding it."""
+    path = run_dir / name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return name
+    if size <= COMPRESS_ABOVE:
+        return name
+    packed = run_dir / (name + ".gz")
+    tmp = run_dir / f".{packed.name}.{os.getpid()}.tmp"
+    with open(path, "rb") as source, gzip.open(tmp, "wb", compresslevel=6) as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    if tmp.stat().st_size <= HTML_BUDGET:
+        os.replace(tmp, packed)
+        path.unlink()
+        return packed.name
+    tmp.unlink()
+    kind = name.split("_", 1)[0]
+    atomic_write_text(path, (
+        "<!doctype html><meta charset=utf-8><title>deepchecks report not kept</title>\n"
+        f"<p>The deepchecks HTML report ({size / 1e6:.0f} MB) was larger than mlspec keeps per run "
+        f"({HTML_BUDGET / 1e6:.1f} MB, compressed). Every check and condition is in "
+        f"<code>{html.escape(kind)}_tests.json</code> and in the run's report.</p>\n"
+        f"<p>For a smaller report, lower <code>tests.{html.escape(kind)}.n_samples</code> in the spec.</p>\n"))
+    return name
+
+
+# ----------------------------------------------------------------------------- .gitignore
+
+
+def _ignored_by_git(root: Path) -> bool | None:
+    """True/False when git answers whether `.mlspec/` is ignored, None outside a repository."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", ".mlspec/runs/latest"],
+                              capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {0: True, 1: False}.get(done.returncode)
+
+
+def ensure_gitignored(root: Path) -> str | None:
+    """On a project's first run, add `.mlspec/` to the spec folder's `.gitignore` unless something
+    already ignores it; returns the line to print, or None when nothing was done."""
+    if (root / ".mlspec" / "runs").exists():
+        return None
+    ignored = _ignored_by_git(root)
+    gitignore = root / ".gitignore"
+    try:
+        text = gitignore.read_text("utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    if ignored or (ignored is None and any(line.strip() in (".mlspec", ".mlspec/", "/.mlspec/") for line in text.splitlines())):
+        return None
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    atomic_write_text(gitignore, text + prefix + "# mlspec's local state (runs, caches): never committed\n.mlspec/\n")
+    return (f"added .mlspec/ to {display_path(gitignore)}: mlspec keeps its runs and caches there, "
+            "and they are not to be committed")
+
+
+# ----------------------------------------------------------------------------- gc
+
+
+def protected_runs(loaded: Any, runs: Path) -> dict[str, str]:
+    """Run id -> why it must stay: the latest pointer and every deploy file's run."""
+    from mlspec.deploy import read_deployment
+    from mlspec.record import RunStore
+
+    found: dict[str, str] = {}
+    latest = RunStore(loaded.root).latest_id()
+    if latest:
+        found[latest] = "runs/latest"
+    for env in loaded.spec.environments:
+        try:
+            deployment = read_deployment(loaded.root, env.name)
+        except Exception:  # noqa: BLE001 - an unreadable deploy file protects nothing but must not stop gc
+            deployment = None
+        if deployment is None:
+            continue
+        run_id = (deployment.lineage or {}).get("run_id")
+        if isinstance(run_id, str) and run_id:
+            found.setdefault(run_id, f"deploy/{env.name}.yaml")
+        artifact = getattr(deployment.model, "artifact", None) or ""
+        parts = artifact.replace("\\", "/").split("/")
+        if "runs" in parts and parts.index("runs") + 1 < len(parts):
+            found.setdefault(parts[parts.index("runs") + 1], f"deploy/{env.name}.yaml")
+    return found
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def gc(loaded: Any, keep: int, *, dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
+    """(deleted run ids, kept-because-protected ids with why, bytes freed)."""
+    runs = loaded.state_dir() / "runs"
+    if not runs.is_dir():
+        return [], {}, 0
+    folders = sorted((p for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    protected = protected_runs(loaded, runs)
+    old = folders[: max(len(folders) - keep, 0)]
+    deleted, kept, freed = [], {}, 0
+    for folder in old:
+        if folder.name in protected:
+            kept[folder.name] = protected[folder.name]
+            continue
+        freed += _size(folder)
+        if not dry_run:
+            shutil.rmtree(folder)
+        deleted.append(folder.name)
+    return deleted, kept, freed
+
+
+def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: bool = False) -> int:
+    from mlspec.spec.validate import load_spec
+
+    if keep is not None and keep < 1:
+        raise UsageError(f"--keep {keep}: keep at least 1 run", hint="e.g. `mlspec gc --keep 10`")
+    loaded = load_spec(spec, check_files=False)
+    count = keep if keep is not None else loaded.spec.state.keep_runs
+    start = time.perf_counter()
+    deleted, kept, freed = gc(loaded, count, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
+          f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)")
+    for run_id, why in sorted(kept.items()):
+        print(f"  kept {run_id}: referenced by {why}")
+    return 0

@@ -90,3 +90,24 @@ def code(value: object, limit: int = 300, *, table: bool = False) -> str:
 def cell(value: object, limit: int = 300) -> str:
     """Text for a table cell (same as ``text``; named for readability at call sites)."""
     return text(value, limit)
+
+
+# --- Mermaid ----------------------------------------------------------------------------------------------
+# Labels of the Mermaid charts in comments (xychart-beta titles, axis names, x categories) come from data too.
+# A label is written as one double-quoted Mermaid string, which ends at the next `"` and may hold anything
+# else; around it, Mermaid strips `%%` comments and reads `%%{…}%%` directives anywhere in the text, decodes
+# `#name;` entity codes, takes "` as the start of a Markdown string, and a line break ends the statement.
+# The chart sits in a ```mermaid fence, which a line starting with ``` or ~~~ would close.
+_MERMAID = str.maketrans({'"': "'", "`": "'", "[": "(", "]": ")", "<": "‹", ">": "›"})
+_PERCENTS = re.compile(r"%(?=%)")  # %% (comments and directives) -> % %
+_ENTITY = re.compile(r"#(?=\w+;)")  # #quot; #60; -> #\u200bquot;
+
+
+def mermaid_label(value: object, limit: int = 60) -> str:
+    """A double-quoted Mermaid string holding ``value`` as plain text, on one line: no `"`, brackets, backticks,
+    tags, `%%`, entity codes or line breaks get through as syntax (they become look-alikes or are split)."""
+    value = _cut(" ".join(_one_line(value).split()), limit)
+    value = value.translate(_MERMAID)
+    value = _PERCENTS.sub("%" + ZWSP, value)
+    value = _ENTITY.sub("#" + ZWSP, value)
+    return f'"{value}"'

@@ -10,7 +10,8 @@ they are:
 3. joblib runs in threads, not in freshly started worker processes (sklearn's permutation importance in
    MultivariateDrift spent seconds starting them for a few hundred rows).
 
-MLSPEC_CHECK_WORKERS=1 runs everything in this process; by default the second process is used when a
+MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 runs everything
+in this process; by default the second process is used when a
 core is idle (load average), since on a busy machine it only adds overhead.
 """
 
@@ -260,8 +261,8 @@ def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, proces
         from joblib import parallel_config
     except ImportError:  # joblib < 1.3
         from joblib import parallel_backend as parallel_config
-    if train_ds is None or test_ds is None:
-        return suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)
+    if train_ds is None or test_ds is None or os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() == "0":
+        return suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)  # deepchecks' own loop
     context = Context(train_ds, test_ds, model)
     if model is not None:
         with contextlib.suppress(Exception):  # computed once, before the fork; errors surface in the checks

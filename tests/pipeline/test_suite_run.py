@@ -68,3 +68,15 @@ def test_child_results_come_back(monkeypatch):
     got = suite_run.run_suite(suite(), *datasets(), None, processes=2)
     ran_in = {getattr(r, "pid", None) for r in got.results}
     assert os.getpid() in ran_in and len(ran_in) == 2
+
+
+def test_workers_setting(monkeypatch):
+    from mlspec.pipeline import suite_run
+
+    monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "1")
+    assert suite_run.workers() == 1
+    monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "2")
+    assert suite_run.workers() == 2
+    monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "0")  # deepchecks' own Suite.run: the same results
+    train, test = datasets()
+    assert summary(suite_run.run_suite(suite(), train, test, None)) == summary(suite().run(train_dataset=train, test_dataset=test))

@@ -83,6 +83,10 @@ class ModelRef(_Model):
     tag: str  # BentoML tag "name:version"
     path: str | None = None  # exported .bentomodel relative to the run folder, if exported
     kind: Literal["classifier", "regressor"] | None = None
+    # What the model takes and gives (for the model card): feature -> dtype ("int" | "float" | "str" | "bool"),
+    # and the classes of a classifier. Absent in records written before mlspec recorded them.
+    features: dict[str, str] | None = None
+    classes: list[Any] | None = None
 
     @field_validator("tag")
     @classmethod

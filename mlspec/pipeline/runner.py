@@ -196,7 +196,8 @@ def stage_train(ctx: Context) -> tuple[str, str]:
     }
     tag = model_store.save_model(spec.name, model, labels=labels, metadata=metadata)
     archive = model_store.export_model(tag, ctx.run_dir / "model.bentomodel")  # what CT hands to CD
-    record.model = ModelRef(tag=tag, path=archive.name, kind="regressor" if task == "regression" else "classifier")
+    record.model = ModelRef(tag=tag, path=archive.name, kind="regressor" if task == "regression" else "classifier",
+                            features=metadata["dtypes"], classes=classes)
     record.params = params
     record.seed = spec.train.seed
     return "passed", f"model {tag}"

@@ -48,16 +48,21 @@ def fallback_report(record: RunRecord, gate_report: Any) -> str:
     return "\n".join(lines)
 
 
-def report_markdown(loaded: Any, record: RunRecord, gate_report: Any) -> str:
+# GitHub rejects pull request bodies above 65,536 characters: what the card and the report may use together,
+# leaving room for the header, the supersedes and override notes.
+BODY_BUDGET = 65_536 - 3_000
+
+
+def report_markdown(loaded: Any, record: RunRecord, gate_report: Any, max_chars: int = 65_000) -> str:
     try:
         from mlspec.report.markdown import build_report
     except ImportError:
         return fallback_report(record, gate_report)  # FALLBACK: the report module has not landed yet
-    return build_report(loaded, record, gate_report)
+    return build_report(loaded, record, gate_report, max_chars=max(2_000, max_chars))
 
 
 def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes: str | None,
-            run_url: str | None) -> str:
+            run_url: str | None, card: str | None = None, card_file: str | None = None) -> str:
     project, env, tag = deployment.project, deployment.environment, deployment.model.tag
     lines = [
         promotion_marker(project, env),
@@ -75,4 +80,8 @@ def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes
     if run_url:
         lines += ["", f"Run: {run_url}"]  # built from GitHub's own environment, not from data
     lines += ["", report.strip(), ""]
+    if card:
+        where = f" (committed as {code(card_file)})" if card_file else ""
+        lines += ["---", "", "<!-- mlspec:model-card -->", card.strip(), "",
+                  f"_The model card above is also in this pull request{where}._", ""]
     return "\n".join(lines)

@@ -66,14 +66,17 @@ def _identity_env(cwd: Path) -> dict[str, str]:
 
 
 def commit_file(top: Path, *, branch: str, parent: str, path: str, text: str, message: str,
-                old: str | None) -> str:
-    """Commit `text` at `path` on top of `parent` and point refs/heads/<branch> at it (compare-and-swap
-    against `old`). The working tree, the index and HEAD stay as they are."""
-    blob = run_git("hash-object", "-w", "--stdin", cwd=top, input_text=text).stdout.strip()
+                old: str | None, extra: dict[str, str] | None = None) -> str:
+    """Commit `text` at `path` (and the files of `extra`, path -> text) on top of `parent` in one commit and point
+    refs/heads/<branch> at it (compare-and-swap against `old`). The working tree, the index and HEAD stay as
+    they are."""
+    files = {path: text, **(extra or {})}
     with tempfile.TemporaryDirectory(prefix="mlspec-index-") as folder:
         env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
         run_git("read-tree", parent, cwd=top, env=env)
-        run_git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", cwd=top, env=env)
+        for name, content in files.items():
+            blob = run_git("hash-object", "-w", "--stdin", cwd=top, input_text=content).stdout.strip()
+            run_git("update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", cwd=top, env=env)
         tree = run_git("write-tree", cwd=top, env=env).stdout.strip()
     commit = run_git("commit-tree", tree, "-p", parent, "-m", message, cwd=top, env=_identity_env(top)).stdout.strip()
     run_git("update-ref", "-m", "mlspec promote", f"refs/heads/{branch}", commit, old or "0" * 40, cwd=top)

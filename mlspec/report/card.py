@@ -1,0 +1,212 @@
+"""The model card of a promotion: what the model is (task, label, classes, features with their types), the data
+it learnt from (fingerprints and sizes), its metrics next to the champion's with the bootstrap intervals of the
+gates, the checks that failed or did not run, its lineage (commit, params, library versions) and the spec's own
+`card:` fields (intended use, limitations, owners).
+
+`mlspec promote` writes it into the promotion pull request and commits it beside the deploy file as
+`deploy/<env>.card.md`. Deterministic for the same run and gate verdict (no clock), so a rerun of the same
+promotion commits nothing new. Every value from data goes through `mlspec.markdown`; the card stays under
+``MAX_CHARS`` (long lists are cut with a count of what was left out).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from mlspec import __version__, metrics_catalog
+from mlspec.markdown import code, text
+from mlspec.record import CheckOutcome, RunRecord
+
+MAX_CHARS = 16_000
+MAX_FEATURES = 60
+MAX_CLASSES = 30
+MAX_CHECKS = 30
+TASKS = {"binary": "binary classification", "multiclass": "multiclass classification", "regression": "regression"}
+
+
+def card_path(deploy_file: str) -> str:
+    """`deploy/staging.yaml` -> `deploy/staging.card.md` (the card lives beside the deploy file)."""
+    stem = deploy_file[: -len(".yaml")] if deploy_file.endswith(".yaml") else deploy_file
+    return f"{stem}.card.md"
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "—"
+    return f"{value:.4f}"
+
+
+def _features(loaded: Any, record: RunRecord) -> list[tuple[str, str, str]]:
+    """(feature, dtype, treated as) in the model's order; dtypes from the run record (what training saw), else
+    from the spec alone ("?")."""
+    data = loaded.spec.data
+    categorical = set(data.categorical)
+    recorded = record.model.features if record.model and record.model.features else None
+    if recorded is not None:
+        names = list(recorded)
+    elif data.features:
+        names = list(data.features)
+    else:
+        train = next((d for d in record.data if d.role in ("train", "source")), None)
+        skip = {data.label, data.index, data.datetime}
+        names = [c for c in (train.columns if train else []) if c not in skip]
+
+    def treated(name: str) -> str:
+        if name in categorical:
+            return "categorical"
+        return "datetime" if name == data.datetime else "numeric"
+    return [(name, (recorded or {}).get(name, "?"), treated(name)) for name in names]
+
+
+def _what(loaded: Any, record: RunRecord) -> list[str]:
+    spec = loaded.spec
+    task = record.task or spec.evaluate.task
+    lines = ["### What the model is", "",
+             f"- task: {TASKS.get(task, text(task, 40))}, label {code(spec.data.label)}",
+             f"- model {code(record.model.tag if record.model else 'none')}"
+             + (f" ({text(record.model.kind, 20)})" if record.model and record.model.kind else "")]
+    if spec.description:
+        lines.append(f"- {text(spec.description, 500)}")
+    classes = record.model.classes if record.model else None
+    if classes:
+        shown = ", ".join(code(c, 60) for c in classes[:MAX_CLASSES])
+        more = f" and {len(classes) - MAX_CLASSES} more" if len(classes) > MAX_CLASSES else ""
+        lines.append(f"- classes ({len(classes)}): {shown}{more}")
+    elif task != "regression":
+        lines.append("- classes: not recorded by this run (runs of mlspec 0.1 record them from training on)")
+    features = _features(loaded, record)
+    if features:
+        lines += ["", f"| feature ({len(features)}) | dtype | treated as |", "|---|---|---|"]
+        lines += [f"| {code(n, 100, table=True)} | {text(t, 20)} | {c} |" for n, t, c in features[:MAX_FEATURES]]
+        if len(features) > MAX_FEATURES:
+            lines.append(f"| … and {len(features) - MAX_FEATURES} more | | |")
+    return lines
+
+
+def _own_words(loaded: Any) -> list[str]:
+    card = loaded.spec.card
+    missing = "_not stated (set `card.{}` in the spec)_"
+    owners = ", ".join(code(o, 100) for o in card.owners) if card.owners else missing.format("owners")
+    return ["### Intended use", "", text(card.intended_use) if card.intended_use else missing.format("intended_use"),
+            "", "### Limitations", "", text(card.limitations) if card.limitations else missing.format("limitations"),
+            "", f"Owners: {owners}"]
+
+
+def _data(record: RunRecord) -> list[str]:
+    lines = ["### Data", ""]
+    if not record.data:
+        return [*lines, "No data files were recorded for this run."]
+    lines += ["| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
+    for item in sorted(record.data, key=lambda d: d.role):
+        rows = f"{item.rows:,}" if item.rows is not None else "—"
+        lines.append(f"| {text(item.role, 20)} | {code(item.path, table=True)} | {code(item.digest, 120, table=True)} "
+                     f"| {rows} | {item.bytes:,} |")
+    if record.split:
+        lines += ["", f"Split: {code(json.dumps(record.split, sort_keys=True, default=str), 600)}"]
+    return lines
+
+
+def _champion(gate_report: Any) -> tuple[str | None, dict[str, Any]]:
+    champion = getattr(gate_report, "champion", None)
+    tag = getattr(getattr(champion, "model", None), "tag", None)
+    metrics_of = getattr(gate_report, "champion_metrics", None)
+    metrics = metrics_of() if callable(metrics_of) else {}
+    return tag, metrics if isinstance(metrics, dict) else {}
+
+
+def _interval(results: list[Any], metric: str) -> str:
+    for result in results:
+        interval = getattr(result, "interval", None)
+        if getattr(result, "metric", None) == metric and interval:
+            low, high = interval
+            level = getattr(result, "confidence", None)
+            unit = " (relative)" if getattr(result, "relative", False) else ""
+            at = f"{level:.0%} " if isinstance(level, float) else ""
+            return f"{at}[{low:+.4f}, {high:+.4f}]{unit}"
+    return "—"
+
+
+def _metrics(loaded: Any, record: RunRecord, gate_report: Any) -> list[str]:
+    env = getattr(gate_report, "environment", None)
+    tag, champion = _champion(gate_report)
+    where = f" in {code(env)}" if env else ""
+    lines = ["### Metrics vs the champion", "",
+             f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
+             "over the champion, where a gate declares `bootstrap`.", "",
+             "| metric | better | this model | champion | change | interval |", "|---|:-:|---:|---:|---:|---|"]
+    declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
+    results = list(getattr(gate_report, "results", []) or [])
+    for metric in declared + sorted(m for m in record.metrics if m not in declared):
+        value, base = record.metrics.get(metric), champion.get(metric)
+        try:
+            better = "↑" if metrics_catalog.direction(metric) == "higher" else "↓"
+        except KeyError:
+            better = "?"
+        change = (f"{value - base:+.4f}" if isinstance(value, (int, float)) and isinstance(base, (int, float))
+                  and math.isfinite(value) and math.isfinite(base) else "—")
+        lines.append(f"| {text(metric, 60)} | {better} | {_num(value)} | {_num(base)} | {change} | "
+                     f"{_interval(results, metric)} |")
+    return lines
+
+
+def _failed(check: CheckOutcome, fail_on: str) -> bool:
+    return check.worst in ("FAIL", "ERROR") or (fail_on == "warn" and check.worst == "WARN")
+
+
+def _checks(loaded: Any, record: RunRecord) -> list[str]:
+    lines = ["### Checks that failed or did not run", ""]
+    entries: list[str] = []
+    for kind in ("data", "model"):
+        outcome = record.tests.get(kind)
+        enabled = getattr(getattr(loaded.spec.tests, kind), "enabled", True)
+        if outcome is None:
+            entries.append(f"- {kind} tests: {'not run in this run' if enabled else 'disabled in the spec'}")
+            continue
+        for check in sorted(outcome.checks, key=lambda c: (c.name, c.dataset or "")):
+            where = f" ({text(check.dataset, 20)})" if check.dataset else ""
+            if _failed(check, outcome.fail_on):
+                worst = next((c for c in check.conditions if c.category == check.worst), None)
+                why = f": {text(worst.name, 200)}" if worst else ""
+                entries.append(f"- ❌ {kind}: **{text(check.name, 100)}**{where} {check.worst}{why}")
+            elif not check.ran:
+                entries.append(f"- ⏭️ {kind}: **{text(check.name, 100)}**{where} did not run"
+                               + (f": {text(check.reason, 200)}" if check.reason else ""))
+        entries += [f"- ⏭️ {kind}: **{text(name, 100)}** skipped by `tests.{kind}.skip`" for name in outcome.skipped]
+    if not entries:
+        return [*lines, "None: every check ran and none failed."]
+    lines += entries[:MAX_CHECKS]
+    if len(entries) > MAX_CHECKS:
+        lines.append(f"- … and {len(entries) - MAX_CHECKS} more (see the run's test reports)")
+    return lines
+
+
+def _lineage(record: RunRecord) -> list[str]:
+    dirty = " (with uncommitted changes)" if record.git.dirty else ""
+    lines = ["### Lineage", "",
+             f"- run {code(record.run_id)}, commit {code(record.git.commit or 'unknown')}{dirty}"
+             + (f" on {code(record.git.branch)}" if record.git.branch else ""),
+             f"- spec {code(record.spec_path)}, digest {code(record.spec_digest)}"]
+    if record.seed is not None:
+        lines.append(f"- seed {record.seed}")
+    lines.append(f"- params {code(json.dumps(record.params, sort_keys=True, default=str), 1500)}")
+    versions = {"mlspec": __version__, **record.versions}
+    lines.append("- library versions: " + ", ".join(f"{text(k, 60)} {code(v, 60)}" for k, v in sorted(versions.items())))
+    return lines
+
+
+def model_card(loaded: Any, record: RunRecord, gate_report: Any) -> str:
+    """The card as Markdown (at most MAX_CHARS characters)."""
+    tag = record.model.tag if record.model else "no model"
+    env = getattr(gate_report, "environment", None)
+    head = [f"## Model card: {code(tag)}", "",
+            f"Project {code(loaded.spec.name)}" + (f", promoted to {code(env)}" if env else "") + ". "
+            "Written by `mlspec promote` from the run record and the spec's `card:`."]
+    parts = [head, _what(loaded, record), _own_words(loaded), _data(record), _metrics(loaded, record, gate_report),
+             _checks(loaded, record), _lineage(record)]
+    out = "\n\n".join("\n".join(p) for p in parts) + "\n"
+    if len(out) > MAX_CHARS:
+        note = "\n\n> ✂️ The card was cut to stay within the pull request's size limit.\n"
+        out = out[: MAX_CHARS - len(note)].rsplit("\n", 1)[0] + note
+    return out

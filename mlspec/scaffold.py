@@ -111,5 +111,43 @@ def init_command(directory: str = ".", name: str | None = None) -> int:
     print("  mlproject.yaml   the spec: data, training, tests, gates, environments")
     print("  src/train.py     training code, called as train(X, y, params)")
     print("  data/            sample data (scikit-learn's breast cancer dataset)")
-    print("next: `mlspec validate`, `mlspec run`, then `mlspec render` to generate the GitHub workflows")
+    print()
+    print(next_steps(_cd_path(target)))
     return EXIT_OK
+
+
+def _cd_path(target: Path) -> str | None:
+    """How to reach ``target`` from the current folder (None when it is the current folder)."""
+    import os
+
+    try:
+        relative = os.path.relpath(target.resolve(), Path.cwd().resolve())
+    except ValueError:  # another drive
+        relative = str(target)
+    return None if relative == "." else relative
+
+
+def next_steps(folder: str | None = None) -> str:
+    """The whole loop, first commit to promotion PR: printed by `mlspec init`, followed by the README's
+    tutorial (tests/spec/test_init.py keeps the two equal)."""
+    import shlex
+
+    cd = [f"cd {shlex.quote(folder)}"] if folder else []
+    steps = [
+        ("put the project under git and commit it", [*cd, "git init -b main", "git add -A",
+                                                   'git commit -m "mlspec project"']),
+        ("run the pipeline: data tests, train, evaluate, model tests", ["mlspec run"]),
+        ("generate the GitHub workflows (CI, CT, CD) and commit them", ["mlspec render", "git add .github",
+                                                                        'git commit -m "mlspec workflows"']),
+        ("check the run against the gates of the first environment", ["mlspec gate --env staging"]),
+        ("write the report a pull request shows", ["mlspec report --output report.md"]),
+        ("see the promotion PR (without --dry-run and with GITHUB_TOKEN it is opened)",
+         ["mlspec promote --env staging --dry-run"]),
+    ]
+    lines = ["next steps:"]
+    for number, (what, commands) in enumerate(steps, 1):
+        lines.append(f"  {number}. {what}:")
+        lines += [f"       {command}" for command in commands]
+    lines.append("then push to GitHub: pull requests get the report as a comment, and a merge to main "
+                 "retrains (CT) and opens the promotion PR")
+    return "\n".join(lines)

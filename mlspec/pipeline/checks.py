@@ -89,20 +89,33 @@ def _bound_samples(check: Any, n_samples: int) -> None:
         check.n_samples = min(current, n_samples)
 
 
-def build_suite(kind: str, tests: Any, seed: int) -> tuple[Any, dict[int, str]]:
-    """One deepchecks Suite with the named suites' checks and the configured checks; check id -> suite."""
+def _task_defaults(check: Any, task: str | None) -> None:
+    """mlspec's per-task default condition where deepchecks' default fails healthy models (see
+    models.DEGRADATION_LIMITS): the suite's TrainTestPerformance gets the task's degradation limit."""
+    from mlspec.spec.models import DEGRADATION_LIMITS
+
+    if task in DEGRADATION_LIMITS and type(check).__name__ == "TrainTestPerformance":
+        check.clean_conditions()
+        check.add_condition_train_test_relative_degradation_less_than(threshold=DEGRADATION_LIMITS[task])
+
+
+def build_suite(kind: str, tests: Any, seed: int, task: str | None = None) -> tuple[Any, dict[int, str]]:
+    """One deepchecks Suite with the named suites' checks (less `skip`, with mlspec's per-task defaults)
+    and the configured checks; check id -> suite."""
     from deepchecks.tabular import Suite
     from deepchecks.tabular import suites as suite_functions
 
     members: list[Any] = []
     origin: dict[int, str] = {}
     overridden = {c.name for c in tests.checks}  # a configured check replaces the suite's default one
+    overridden |= set(getattr(tests, "skip", None) or [])
     for name in tests.suites:
         suite = getattr(suite_functions, name)(random_state=seed)
         for check in suite.checks.values():
             if type(check).__name__ in overridden:
                 continue
             _bound_samples(check, tests.n_samples)
+            _task_defaults(check, task)
             members.append(check)
             origin[id(check)] = name
     for index, config in enumerate(tests.checks):
@@ -151,14 +164,16 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
     return TestOutcome(kind=kind, passed=passed, fail_on=fail_on, checks=outcomes)
 
 
-def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int) -> TestOutcome:
+def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int,
+              task: str | None = None) -> TestOutcome:
     """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``."""
     start = time.perf_counter()
     with quiet_deepchecks():
-        suite, origin = build_suite(kind, tests, seed)
+        suite, origin = build_suite(kind, tests, seed, task)
         train_ds, test_ds = datasets
         result = run_suite(suite, train_ds, test_ds, model)  # suite.run(train_ds, test_ds, model), on 2 cores
         outcome = summarize(kind, result, origin, tests.fail_on)
+        outcome.skipped = list(getattr(tests, "skip", None) or [])
         outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -175,17 +175,58 @@ def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> T
     return TrainingError(message, hint=failure.get("hint"))
 
 
-def _load_pickle(path: Path, root: Path, where: str) -> Any:
+def _load_pickle(path: Path, root: Path, where: str, folders: list[Path] | None = None) -> Any:
+    """Load the model; ``folders``: also importable while loading (the folders of a command's scripts,
+    whose sibling modules the pickle may name). Modules of the project imported for it are then pickled
+    by value, so the saved model loads where the project's code is not importable (serving)."""
     import cloudpickle
 
     saved = list(sys.path)
-    sys.path.insert(0, str(root))
+    before = set(sys.modules)
+    sys.path[:0] = [str(f) for f in (folders or [])] + [str(root)]
     try:
-        return cloudpickle.loads(path.read_bytes())
+        model = cloudpickle.loads(path.read_bytes())
+        for name in set(sys.modules) - before:
+            origin = getattr(sys.modules[name], "__file__", None)
+            if origin and Path(origin).resolve().is_relative_to(root.resolve()):
+                cloudpickle.register_pickle_by_value(sys.modules[name])
+        return model
     except Exception as exc:  # noqa: BLE001 - the model's classes come from the user's code
+        main = _main_attribute(exc)
+        if main is not None:
+            raise TrainingError(
+                f"{where}: the model it wrote refers to {main!r} defined in the training script itself (its "
+                f"module `__main__`), which no other program can import, so mlspec cannot load the model",
+                hint=f"define {main} in a module under src/ (e.g. src/model.py), import it from there in the "
+                "training script, and pickle the model again; or save it with cloudpickle, which stores "
+                "__main__ classes by value",
+            ) from None
         raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}") from None
     finally:
         sys.path[:] = saved
+
+
+def python_env(folder: Path) -> dict[str, str]:
+    """`python` and `python3` in a command mean the interpreter mlspec runs with (its virtual environment,
+    where `ci.install` puts the project's packages), also without an activated virtualenv: small scripts
+    in ``folder`` put first on PATH, and MLSPEC_PYTHON names the interpreter for commands that want it."""
+    import shlex
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("python", "python3"):
+        shim = folder / name
+        shim.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n', encoding="utf-8")
+        shim.chmod(0o755)
+    return {"MLSPEC_PYTHON": sys.executable, "PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _main_attribute(exc: BaseException) -> str | None:
+    """The name pickle could not find in `__main__` (a class or function of the script that pickled
+    the model), or None for other failures."""
+    import re
+
+    found = re.match(r"Can't get attribute '([^']+)' on <module '(?:[\w.]+\.)?__main__'", str(exc))
+    return found.group(1) if isinstance(exc, AttributeError) and found else None
 
 
 def run_command(
@@ -203,6 +244,7 @@ def run_command(
         "MLSPEC_PARAMS": str(params_path),
         "MLSPEC_SEED": str(seed),
         "MLSPEC_MODEL_OUT": str(model_out),
+        **python_env(work_dir / "python-bin"),
     })
     try:
         model_out.unlink()
@@ -226,7 +268,10 @@ def run_command(
             "train.command succeeded but wrote no model to $MLSPEC_MODEL_OUT",
             hint="pickle the fitted model to the path in the MLSPEC_MODEL_OUT environment variable",
         )
-    return _load_pickle(model_out, root, "train.command")
+    from mlspec.inputs import command_scripts
+
+    folders = sorted({(root / script).parent for script in command_scripts(command)})
+    return _load_pickle(model_out, root, "train.command", folders)
 
 
 def check_model(model: Any, task: str, where: str) -> None:

@@ -8,7 +8,7 @@ different scales keep their own axis:
 
 Every label goes through `mlspec.markdown.mermaid_label`; numbers are written in the plain decimal form
 Mermaid's grammar reads (no exponent). What xychart-beta cannot show (no legend, no dashed line, no error
-bars, no gaps in a line, no per-bar colour) is said in docs/report.md.
+bars, no gaps in a line, no per-bar colour) is said in docs/github.md ("Charts in comments").
 """
 
 from __future__ import annotations
@@ -62,10 +62,11 @@ def _y_range(values: list[float]) -> tuple[float, float]:
     smallest bar vanish); metrics that are never negative do not go below 0."""
     low, high = min(values), max(values)
     pad = (high - low) * 0.25 or abs(high) * 0.05 or 1.0
-    bottom = low - pad
+    bottom, top = low - pad, high + pad
     if low >= 0:
         bottom = max(0.0, bottom)
-    return bottom, high + pad
+    step = 10.0 ** (math.floor(math.log10(top - bottom)) - 1)  # round outwards to a readable tick
+    return math.floor(bottom / step + 1e-9) * step, math.ceil(top / step - 1e-9) * step
 
 
 def _chart(title: str, labels: list[str], y_title: str, bars: list[float], line: list[float] | None) -> list[str]:

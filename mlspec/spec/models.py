@@ -269,7 +269,9 @@ class Train(StrictModel):
         min_length=1,
         max_length=2000,
         description="Shell command that trains instead of `entrypoint`. It gets MLSPEC_TRAIN, MLSPEC_TEST, "
-        "MLSPEC_PARAMS (a JSON file), MLSPEC_SEED and MLSPEC_MODEL_OUT (where to write the pickled model).",
+        "MLSPEC_PARAMS (a JSON file), MLSPEC_SEED and MLSPEC_MODEL_OUT (where to write the pickled model). `python` "
+        "and `python3` in it, and MLSPEC_PYTHON, are the interpreter mlspec runs with (no virtualenv to activate). "
+        "Classes of the model belong in a module under src/, not in the script (`__main__`).",
     )
     params: dict[str, JsonValue] = Field(default_factory=dict, description="Hyper-parameters passed to training.")
     seed: int = Field(42, description="Random seed passed to training (params['seed'] unless params set it).")
@@ -675,6 +677,25 @@ class State(StrictModel):
     )
 
 
+class Card(StrictModel):
+    """The model card's own words: what the model is for, where it fails and who answers for it. `mlspec promote`
+    puts them, with what it knows itself (task, features, data fingerprints, metrics vs the champion, failed and
+    skipped checks, lineage), into every promotion pull request and into `deploy/<env>.card.md`."""
+
+    intended_use: str = Field(
+        "", max_length=2000, description="What the model is for and who uses its predictions, e.g. `Rank accounts "
+        "by churn risk for the retention team's weekly call list; not for pricing decisions.`"
+    )
+    limitations: str = Field(
+        "", max_length=2000, description="Known limits: populations, time ranges or inputs it was not trained or "
+        "tested on, and what goes wrong there."
+    )
+    owners: list[str] = Field(
+        default_factory=list, max_length=20, description="Who owns the model: GitHub users or teams "
+        "(`@acme/ml-team`) or names with a contact, e.g. `Jane Doe <jane@example.com>`."
+    )
+
+
 class Spec(StrictModel):
     """An ML project: its data, training, tests, gates, serving and the environments it moves through."""
 
@@ -701,6 +722,10 @@ class Spec(StrictModel):
     )
     ci: CI = Field(default_factory=CI, description="Settings of the generated GitHub Actions workflows.")
     state: State = Field(default_factory=lambda: State(), description="mlspec's local state in `.mlspec/` (git-ignored).")
+    card: Card = Field(
+        default_factory=Card, description="The model card's own fields (intended use, limitations, owners); the "
+        "rest of the card comes from the run. Optional."
+    )
 
     @property
     def service_name(self) -> str:

@@ -62,6 +62,8 @@ class Deployment(BaseModel):
     metrics: dict[str, float | None] = Field(default_factory=dict)
     lineage: dict[str, Any] = Field(default_factory=dict)  # run_id, commit, data digests, params, spec_digest
     promoted: dict[str, Any] = Field(default_factory=dict)  # by, at, trigger, from_environment
+    # The servability check of the model's run (`mlspec test serving`): verdict, rows, mismatches, latency.
+    serving: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("metrics", mode="before")
     @classmethod

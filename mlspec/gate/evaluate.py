@@ -334,6 +334,32 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
     return results
 
 
+def _serving_checks(loaded: Any, record: RunRecord) -> list[GateResult]:
+    """The servability check of the run (`mlspec test serving`) as a gate row: its verdict when it ran; a
+    failure when it did not run but `serve.slo` asks for a latency gate (fail closed); else nothing."""
+    from mlspec.serve.check import read_result
+
+    slo = loaded.spec.serve.slo
+    threshold = "served = in-process" + (f", p95 <= {slo.p95_ms:g} ms" if slo else "")
+    result = read_result(RunStore(loaded.root), record.run_id)
+    if result is None:
+        if slo is None:
+            return []
+        return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
+                           verdict="fail", reason=f"run {record.run_id} has no servability result, so the latency "
+                           "objective serve.slo cannot be checked (run `mlspec test serving`)")]
+    latency = result.get("latency_ms") if isinstance(result.get("latency_ms"), dict) else {}
+    p95 = latency.get("p95")
+    if result.get("model") != (record.model.tag if record.model else None):
+        return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
+                           verdict="fail", reason=f"the servability result of run {record.run_id} is for model "
+                           f"{result.get('model')}, not this run's (rerun `mlspec test serving`)")]
+    return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
+                       verdict="pass" if result["verdict"] == "pass" else "fail",
+                       reason=f"servability: {result.get('reason', '')}",
+                       value=float(p95) if isinstance(p95, (int, float)) else None)]
+
+
 def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> GateReport:
     """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
     spec = loaded.spec
@@ -352,6 +378,7 @@ def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> Ga
         report.notes.append(f"test data: {report.test_data}")
     report.results.extend(_record_checks(record))
     report.results.extend(_test_checks(record))
+    report.results.extend(_serving_checks(loaded, record))
     if not spec.gates:
         report.notes.append(NO_GATES)
     for index, gate in enumerate(spec.gates):

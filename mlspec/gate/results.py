@@ -9,7 +9,7 @@ from typing import Any, Literal
 from mlspec.deploy import Deployment
 
 Verdict = Literal["pass", "fail"]
-Kind = Literal["absolute", "delta", "record", "tests"]
+Kind = Literal["absolute", "delta", "record", "tests", "serving"]
 
 NO_GATES = "no gates declared: nothing to check, the run passes (add `gates:` to the spec to guard promotion)"
 

@@ -19,7 +19,8 @@ from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.ownership import check_deployment, check_record
 from mlspec.promote import localgit
-from mlspec.promote.body import pr_body, pr_title, report_markdown
+from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
+from mlspec.report.card import model_card
 from mlspec.record import RunRecord, RunStore, code_digests, utc_now
 
 
@@ -37,6 +38,14 @@ class Plan:
     required_env: str | None
     report: str
     run_url: str | None
+    folder: str = "promotions"  # .mlspec/<folder>/<env>/: the pull request files of the local mode
+    card: str | None = None  # the model card, committed beside the deploy file (card_file) and put in the body
+
+    @property
+    def card_file(self) -> str:
+        from mlspec.report.card import card_path
+
+        return card_path(self.deploy_file)
 
     def text(self, previous: str | None) -> str:
         """The file content; keeps the previous text when only `promoted` would change (idempotent reruns)."""
@@ -51,7 +60,8 @@ class Plan:
 
     def body(self, supersedes: str | None) -> str:
         return pr_body(deployment=self.deployment, deploy_file=self.deploy_file, report=self.report,
-                       supersedes=supersedes, run_url=self.run_url)
+                       supersedes=supersedes, run_url=self.run_url,
+                       card=self.card, card_file=self.card_file if self.card is not None else None)
 
 
 def _evaluate_gate(loaded: Any, record: RunRecord, env: str) -> Any:
@@ -99,7 +109,17 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
                  "code": code_digests(getattr(record.stage("train"), "inputs", None)), "params": record.params,
                  "seed": record.seed, "spec_digest": record.spec_digest},
         promoted=promoted,
+        serving=_serving(loaded, record),
     )
+
+
+def _serving(loaded: Any, record: RunRecord) -> dict[str, Any]:
+    """The run's servability check (verdict and figures) for the deploy file; empty when it did not run."""
+    from mlspec.serve.check import read_result
+
+    result = read_result(RunStore(loaded.root), record.run_id) or {}
+    keep = ("verdict", "reason", "rows", "mismatches", "latency_ms", "slo_p95_ms", "bento", "checked")
+    return {key: result[key] for key in keep if key in result}
 
 
 def _deployed_tag(text: str | None, where: str, project: str, env: str) -> str | None:
@@ -140,8 +160,10 @@ def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, setti
         deployment=_deployment(loaded, record, env, environment.requires, settings, top),
         title=pr_title(spec.name, env, record.model.tag), labels=list(environment.labels),
         reviewers=list(environment.reviewers), required_env=environment.requires,
-        report=report_markdown(loaded, record, gate_report), run_url=settings.run_url,
+        report="", run_url=settings.run_url, card=model_card(loaded, record, gate_report),
     )
+    # The body holds the card and the report: the report gets what the card leaves of GitHub's 65,536 characters.
+    plan.report = report_markdown(loaded, record, gate_report, max_chars=BODY_BUDGET - len(plan.card or ""))
     tests = failed_tests(gate_report)
     if tests:  # only reachable with --allow-failed-tests (promote_loaded refuses otherwise)
         plan.deployment.promoted["override"] = {"allow_failed_tests": True, "failed_tests": tests}
@@ -171,6 +193,8 @@ def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
     print(f"dry run: would {action}")
     print(f"  branch:    {plan.branch} (base {plan.base}) {where}")
     print(f"  file:      {plan.deploy_file}")
+    if plan.card is not None:
+        print(f"  card:      {plan.card_file}")
     print(f"  title:     {plan.title}")
     print(f"  labels:    {', '.join(plan.labels) or '-'}")
     print(f"  reviewers: {', '.join(plan.reviewers) or '-'}")
@@ -192,6 +216,7 @@ def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
     pr = repo.find_pr(plan.branch, plan.base)
     branch_sha = repo.branch_sha(plan.branch)
     previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
+    previous_card = repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
     supersedes = _deployed_tag(previous, plan.deploy_file, plan.project, plan.env)
     supersedes = supersedes if supersedes != plan.deployment.model.tag else None
     text = plan.text(previous)
@@ -207,6 +232,9 @@ def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
     if text != previous:
         repo.write_file(plan.deploy_file, text, branch=plan.branch,
                         message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}")
+    if plan.card is not None and plan.card != previous_card:
+        repo.write_file(plan.card_file, plan.card, branch=plan.branch,
+                        message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}")
     info, created = repo.open_or_update_pr(head=plan.branch, base=plan.base, title=plan.title, body=body,
                                            labels=plan.labels, reviewers=plan.reviewers)
     if supersedes:
@@ -242,17 +270,19 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
     keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
     parent = branch_sha if keep and branch_sha else base_sha
     previous = localgit.show(parent, plan.deploy_file, top) if keep else None
+    previous_card = localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None
     supersedes = _local_supersedes(plan, top, base_sha, branch_sha)
     text = plan.text(previous)
-    folder = spec_root / ".mlspec" / "promotions" / plan.env
+    folder = spec_root / ".mlspec" / plan.folder / plan.env
     if dry_run:
         _print_plan(plan, text, f"in the local repository {top}", "commit and write the pull request files")
         return EXIT_OK
-    changed = text != previous
+    card = {plan.card_file: plan.card} if plan.card is not None else {}
+    changed = text != previous or (plan.card is not None and plan.card != previous_card)
     if changed:
         localgit.commit_file(top, branch=plan.branch, parent=parent, path=plan.deploy_file, text=text,
                              message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
-                             old=branch_sha)
+                             old=branch_sha, extra=card)
     pushed = False
     if localgit.has_remote(top):
         localgit.push(top, plan.branch, force=branch_sha is not None and not keep)
@@ -264,7 +294,8 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
                                            "deploy_file": plan.deploy_file, "model": plan.deployment.model.tag,
                                            "supersedes": supersedes})
     state = "committed" if changed else "unchanged"
-    print(f"branch {plan.branch}: {state} {plan.deploy_file}" + (" and pushed to origin" if pushed else ""))
+    files = plan.deploy_file + (f" and {plan.card_file}" if card else "")
+    print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
     if supersedes:
         print(f"supersedes {supersedes} on {plan.branch}")
     print(f"no GitHub token: wrote the pull request title to {title_file} and its body to {body_file}")
@@ -302,9 +333,19 @@ def override_note(tests: list[str]) -> str:
             "overrode the gate; the deploy file records it under `promoted.override`.")
 
 
-def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tests: bool = False) -> int:
+def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tests: bool = False,
+                    from_env: str | None = None, soak: bool = False) -> int:
     from mlspec.promote.body import gate_markdown
     from mlspec.spec import load_spec
+
+    if from_env is not None or soak:
+        if from_env is None or allow_failed_tests:
+            raise UsageError("--soak needs --from-env, and --from-env goes without --allow-failed-tests",
+                             hint="`mlspec promote --env ENV --from-env REQUIRED [--soak]` promotes the model "
+                                  "serving in the required environment; no gate runs again")
+        from mlspec.promote.release import release_command
+
+        return release_command(spec, env, from_env, soak=soak, dry_run=dry_run)
 
     loaded = load_spec(spec)
     if env not in [e.name for e in loaded.spec.environments]:

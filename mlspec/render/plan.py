@@ -17,6 +17,7 @@ from mlspec.source import is_commit, source_commit
 from mlspec.spec.models import Spec
 
 WORKFLOW_KINDS = ("ci", "ct", "cd", "monitor")
+SOAK_CRON = "17 * * * *"  # hourly, off the full hour: CD checks whether a model has soaked long enough
 # Text GitHub Actions would evaluate as an expression wherever it appears in a workflow.
 EXPRESSION_MARKERS = ("${{",)
 
@@ -72,6 +73,16 @@ class ProjectPlan:
     @property
     def first_environment(self) -> str:
         return self.spec.environments[0].name
+
+    @property
+    def releases(self) -> list[tuple[str, str]]:
+        """(environment, the environment it requires) for every environment CD promotes into from another."""
+        return [(e.name, e.requires) for e in self.spec.environments if e.requires]
+
+    @property
+    def soak_schedule(self) -> str | None:
+        """The cron of CD's hourly soak check, when an environment has `soak_hours`."""
+        return SOAK_CRON if any(e.soak_hours for e in self.spec.environments) else None
 
     @property
     def monitor_enabled(self) -> bool:

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.xdist_group("render-lint")
 
 ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
 OWN_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-EXPECTED_ACTIONS = {"setup", "validate", "test-data", "train", "test-model", "report", "promote", "build", "drift"}
+EXPECTED_ACTIONS = {"setup", "validate", "test-data", "train", "test-model", "report", "promote", "build", "drift",
+                    "test-serving", "rollback"}
 
 
 def _all_rendered(rendered_variants: dict[str, list[Path]]) -> list[Path]:

@@ -79,8 +79,16 @@ def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, l
             assert isinstance(job["timeout-minutes"], int), (path, job_id)
             if kind in expected:
                 assert job["permissions"] == expected[kind][job_id], (path, job_id)
-            elif kind == "cd":  # actions: read downloads the model artifact of the CT run
+            elif kind == "cd" and job_id == "changes":  # which deploy files the push changed
+                assert job["permissions"] == {"contents": "read"}, (path, job_id)
+            elif kind == "cd" and job_id.startswith("build-"):  # actions: read downloads the CT run's model
                 assert job["permissions"] == {"actions": "read", "contents": "read"}, (path, job_id)
+                # A GitHub Environment per mlspec environment: reviewers, wait timers, deployment history.
+                assert job["environment"] == job_id.removeprefix("build-"), (path, job_id)
+            elif kind == "cd":  # promote-<env> (the next environment) and rollback open pull requests
+                assert job_id == "rollback" or job_id.startswith("promote-"), (path, job_id)
+                assert job["permissions"] == {"contents": "write", "pull-requests": "write"}, (path, job_id)
+                assert "environment" not in job, (path, job_id)  # opening a PR deploys nothing
             else:  # monitor: the serving model's artifact, and repository_dispatch needs contents: write
                 assert set(job["permissions"]) == {"actions", "contents"}, (path, job_id)
                 assert job["permissions"]["actions"] == "read", (path, job_id)

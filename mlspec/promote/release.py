@@ -1,0 +1,198 @@
+"""`mlspec promote --env ENV --from-env REQUIRED [--soak]`: the next environment's promotion for the
+model that already serves in the environment ENV requires, read from `deploy/<REQUIRED>.yaml` on the
+base branch. Never retrains: model, artifact, metrics, lineage and servability figures are copied.
+
+CD runs it after the build of REQUIRED succeeded, hourly when `soak_hours` is set (with `--soak`: only
+once the model has served that long), and by hand from the Actions tab (workflow_dispatch, no soak).
+The pull request goes through the same machinery as every promotion (mlspec.promote.commands).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlspec.deploy import DEPLOY_DIR, Deployment, parse_deployment
+from mlspec.errors import EXIT_OK, MlspecError, UsageError
+from mlspec.markdown import code, text
+from mlspec.ownership import check_deployment
+from mlspec.promote import localgit
+from mlspec.promote.body import pr_title
+from mlspec.promote.commands import Plan, _who, promote_locally, promote_with_api
+from mlspec.record import utc_now
+
+
+@dataclass
+class Context:
+    """What every deploy-file-to-deploy-file promotion (release, rollback) needs."""
+
+    loaded: Any
+    settings: Any
+    top: Path
+    base: str
+    project_dir: str
+    repo: Any | None  # the GitHub repository (API mode), or None (local mode)
+
+    def deploy_file(self, env: str) -> str:
+        return f"{DEPLOY_DIR}/{env}.yaml" if self.project_dir == "." else f"{self.project_dir}/{DEPLOY_DIR}/{env}.yaml"
+
+    def read_base(self, path: str) -> str | None:
+        """A file on the base branch: through the API with a token, else from the local repository."""
+        if self.repo is not None:
+            return self.repo.read_file(path, self.base)
+        sha = localgit.rev(f"refs/heads/{self.base}", self.top)
+        if sha is None:
+            raise MlspecError(f"base branch {self.base} does not exist in {self.top}",
+                              hint="set triggers.branches in the spec to your default branch")
+        return localgit.show(sha, path, self.top)
+
+    def history_ref(self) -> str:
+        """The local ref whose history stands for the base branch (the checkout in a workflow)."""
+        for ref in (f"refs/heads/{self.base}", f"refs/remotes/origin/{self.base}", "HEAD"):
+            if localgit.rev(ref, self.top):
+                return ref
+        raise MlspecError(f"{self.top} has no branch {self.base} and no commit checked out",
+                          hint="run from a clone of the repository with its history (in a workflow: "
+                               "actions/checkout with fetch-depth: 0)")
+
+    def trigger(self) -> dict[str, Any]:
+        trigger: dict[str, Any] = {"event": self.settings.event_name or "local",
+                                   "commit": self.settings.sha or localgit.rev("HEAD", self.top)}
+        if self.settings.run_url:
+            trigger["run_url"] = self.settings.run_url
+        return trigger
+
+    def who(self) -> str:
+        return _who(self.settings, self.top)
+
+    def submit(self, plan: Plan, *, dry_run: bool) -> int:
+        if self.repo is not None:
+            return promote_with_api(plan, self.repo, dry_run=dry_run)
+        return promote_locally(plan, self.top, self.loaded.root, dry_run=dry_run)
+
+
+def context(spec: str, env: str, environ: dict[str, str] | None = None) -> Context:
+    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(spec, check_files=False)
+    names = [e.name for e in loaded.spec.environments]
+    if env not in names:
+        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {', '.join(names)})")
+    settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
+                                       token_variables=PROMOTION_TOKEN_VARIABLES)
+    top = localgit.toplevel(loaded.root)
+    repo = connect(settings) if settings.has_token else None
+    return Context(loaded, settings, top, loaded.spec.triggers.branches[0], localgit.repo_relative(loaded.root, top), repo)
+
+
+def read_deployment_on_base(ctx: Context, env: str) -> tuple[Deployment | None, str]:
+    path = ctx.deploy_file(env)
+    where = f"{path} on {ctx.base}"
+    content = ctx.read_base(path)
+    if content is None:
+        return None, where
+    deployment = parse_deployment(content, where)
+    check_deployment(deployment, ctx.loaded.spec.name, env, where)
+    return deployment, where
+
+
+def served_hours(ctx: Context, path: str) -> float:
+    """Hours since the last commit on the base branch that changed ``path`` (the merge that deployed it)."""
+    ref = ctx.history_ref()
+    done = localgit.run_git("log", "-1", "--format=%ct", ref, "--", path, cwd=ctx.top, check=False)
+    stamp = done.stdout.strip()
+    if done.returncode != 0 or not stamp.isdigit():
+        raise MlspecError(f"cannot tell since when {path} names its model: no commit of {ref} in {ctx.top} changed it",
+                          hint="the soak time is measured from git history: in a workflow, check out with "
+                               "`fetch-depth: 0`; or promote by hand without --soak")
+    return max(0.0, (time.time() - int(stamp)) / 3600.0)
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "n/a"
+
+
+def metrics_table(now: Deployment | None, then: Deployment, now_label: str, then_label: str) -> list[str]:
+    lines = [f"| metric | {now_label} | {then_label} | change |", "|---|---|---|---|"]
+    names = sorted(set(then.metrics) | set(now.metrics if now else {}))
+    for name in names:
+        old = now.metrics.get(name) if now else None
+        new = then.metrics.get(name)
+        change = f"{new - old:+.4f}" if isinstance(old, (int, float)) and isinstance(new, (int, float)) else "—"
+        lines.append(f"| {text(name, 100)} | {_number(old)} | {_number(new)} | {change} |")
+    return lines
+
+
+def serving_line(deployment: Deployment) -> str:
+    serving = deployment.serving
+    if not serving:
+        return "- Servability: not checked for this model (`mlspec test serving` did not run in its CT run)"
+    verdict = "✅ passed" if serving.get("verdict") == "pass" else "❌ failed"
+    return f"- Servability: {verdict}: {text(serving.get('reason', ''), 500)}"
+
+
+def lineage_lines(deployment: Deployment) -> list[str]:
+    lineage = deployment.lineage
+    return [f"- Model {code(deployment.model.tag)} from run {code(lineage.get('run_id', '?'))}, "
+            f"commit {code(str(lineage.get('commit') or '?')[:12])}",
+            serving_line(deployment)]
+
+
+def release_report(candidate: Deployment, champion: Deployment | None, from_env: str, soaked: float | None,
+                   soak_hours: float | None) -> str:
+    env = candidate.environment
+    lines = ["### Release", "",
+             f"The model that serves in {code(from_env)} since its deploy file last changed, "
+             "**unchanged and not retrained**: the same model archive, metrics and lineage.", ""]
+    lines += lineage_lines(candidate)
+    if soaked is not None:
+        lines.append(f"- Served in {code(from_env)} for {soaked:.1f} h"
+                     + (f" (soak time {soak_hours:g} h)" if soak_hours else ""))
+    now = f"{env} now" + (f" ({champion.model.version})" if champion else " (nothing)")
+    lines += ["", f"### Metrics (test set of the model's run) vs {code(env)}", ""]
+    lines += metrics_table(champion, candidate, text(now, 120), "candidate")
+    lines += ["", "The metrics were measured when the model was trained; the gate of "
+              f"{code(from_env)} passed then. Review them here: merging is the deployment to {code(env)}.", ""]
+    return "\n".join(lines)
+
+
+def release_command(spec: str, env: str, from_env: str, soak: bool = False, dry_run: bool = False,
+                    environ: dict[str, str] | None = None) -> int:
+    ctx = context(spec, env, environ)
+    environment = ctx.loaded.spec.environment(env)
+    if environment.requires is None:
+        raise UsageError(f"{ctx.loaded.path}: environments: {env} has no `requires`, so it has no environment to "
+                         "take a model from",
+                         hint=f"promote a trained run with `mlspec promote --env {env}`, or add `requires:` to {env}")
+    if from_env != environment.requires:
+        raise UsageError(f"--from-env {from_env}: {env} requires {environment.requires}, so its model comes from "
+                         f"{environment.requires}", hint=f"use --from-env {environment.requires}")
+    source, where = read_deployment_on_base(ctx, from_env)
+    if source is None:
+        raise MlspecError(f"{where} does not exist: no model serves in {from_env} yet, so there is nothing to "
+                          f"promote to {env}", hint=f"promote a model to {from_env} first and merge that pull request")
+    soaked = None
+    if soak and environment.soak_hours:
+        soaked = served_hours(ctx, ctx.deploy_file(from_env))
+        if soaked < environment.soak_hours:
+            print(f"{env} waits: {source.model.tag} has served in {from_env} for {soaked:.1f} h of the "
+                  f"{environment.soak_hours:g} h soak time (environments[].soak_hours); nothing was promoted")
+            return EXIT_OK
+    champion, _ = read_deployment_on_base(ctx, env)
+    promoted: dict[str, Any] = {"by": ctx.who(), "at": utc_now(), "trigger": ctx.trigger(), "from_environment": from_env}
+    if soaked is not None:
+        promoted["soaked_hours"] = round(soaked, 2)
+    deployment = Deployment(project=source.project, environment=env, model=source.model, metrics=dict(source.metrics),
+                            lineage=dict(source.lineage), serving=dict(source.serving), promoted=promoted)
+    spec_obj = ctx.loaded.spec
+    plan = Plan(project=spec_obj.name, env=env, branch=f"mlspec/promote/{spec_obj.name}/{env}", base=ctx.base,
+                deploy_file=ctx.deploy_file(env), deployment=deployment,
+                title=pr_title(spec_obj.name, env, source.model.tag), labels=list(environment.labels),
+                reviewers=list(environment.reviewers), required_env=from_env,
+                report=release_report(deployment, champion, from_env, soaked, environment.soak_hours),
+                run_url=ctx.settings.run_url)
+    return ctx.submit(plan, dry_run=dry_run)

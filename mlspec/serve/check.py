@@ -1,0 +1,251 @@
+"""`mlspec test serving`: the servability check of the latest run's model (a gate before promotion).
+
+Build the Bento for the run's model, start it on 127.0.0.1 in its own process group, send the test
+rows through HTTP, compare the answers with the model's in-process predictions, and time one-row
+`/predict` requests. The verdict and the figures go to `<run folder>/servability.json`; the gate
+reads them (and `serve.slo.p95_ms` makes the latency a gate), promotion copies them into
+`deploy/<env>.yaml`, and the report shows the gate row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
+from mlspec.fsio import atomic_write_text
+from mlspec.record import RunRecord, RunStore, utc_now
+
+RESULT_FILE = "servability.json"
+READY_TIMEOUT_SECONDS = 180.0
+BATCH_ROWS = 500  # rows per equality request (the service accepts up to codegen.MAX_ROWS)
+LATENCY_REQUESTS = 100  # one-row /predict requests timed (after WARMUP_REQUESTS untimed ones)
+WARMUP_REQUESTS = 5
+TOLERANCE = 1e-9  # served numbers vs in-process numbers (JSON round trip of float64 is exact; this is slack)
+
+
+def result_path(store: RunStore, run_id: str) -> Path:
+    return store.run_dir(run_id) / RESULT_FILE
+
+
+def read_result(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The servability result of run ``run_id``, or None when the check did not run (or left garbage)."""
+    path = result_path(store, run_id)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("verdict") in ("pass", "fail") else None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation between order statistics."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _same(served: Any, expected: Any) -> bool:
+    if isinstance(expected, list):
+        return isinstance(served, list) and len(served) == len(expected) and all(
+            _same(a, b) for a, b in zip(served, expected))
+    if isinstance(expected, bool) or isinstance(served, bool):
+        return served == expected
+    if isinstance(expected, (int, float)) and isinstance(served, (int, float)):
+        if isinstance(expected, float) and math.isnan(expected):
+            return isinstance(served, float) and math.isnan(served)
+        return abs(float(served) - float(expected)) <= TOLERANCE * max(1.0, abs(float(expected)))
+    return served == expected
+
+
+def _plain(values: Any) -> list[Any]:
+    """numpy output as JSON-like Python values (what the service's `.tolist()` answers)."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    """Rows as JSON-ready objects with Python scalars (float64 values round-trip exactly through JSON)."""
+    return [{key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+            for row in frame.to_dict("records")]
+
+
+def _wait_ready(session: Any, url: str, child: subprocess.Popen[bytes], log: Path) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < READY_TIMEOUT_SECONDS:
+        if child.poll() is not None:
+            tail = "\n".join(log.read_text("utf-8", errors="replace").splitlines()[-15:])
+            raise ServeError(f"the service exited with code {child.returncode} before it was ready:\n{tail}",
+                             hint=f"the whole server log is {log}; `mlspec serve` starts it the same way")
+        try:
+            if session.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        except Exception:  # noqa: BLE001 - requests' connection errors while the server starts
+            pass
+        time.sleep(0.25)
+    raise ServeError(f"the service did not answer {url}/readyz within {READY_TIMEOUT_SECONDS:.0f} s",
+                     hint=f"see the server log {log}")
+
+
+def _post(session: Any, url: str, rows: list[dict[str, Any]]) -> tuple[int, Any, str]:
+    import requests
+
+    try:
+        response = session.post(url, data=json.dumps({"rows": rows}, allow_nan=True),
+                                headers={"content-type": "application/json"}, timeout=120)
+    except requests.RequestException as exc:
+        return 0, None, f"no answer ({type(exc).__name__})"
+    try:
+        return response.status_code, response.json(), response.text[:300]
+    except ValueError:
+        return response.status_code, None, response.text[:300]
+
+
+def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subprocess.Popen[bytes],
+             log: Path) -> dict[str, Any]:
+    """Send ``frame`` through the running service at ``url``; compare and time. Returns the figures."""
+    import requests
+
+    with requests.Session() as session:
+        ready = _wait_ready(session, url, child, log)
+        rows = _rows(frame)
+        mismatches: list[str] = []
+        for api in apis:
+            expected_all = _plain(getattr(model, api)(frame))
+            for start in range(0, len(rows), BATCH_ROWS):
+                status, body, text = _post(session, f"{url}/{api}", rows[start:start + BATCH_ROWS])
+                expected = expected_all[start:start + BATCH_ROWS]
+                if status != 200:
+                    mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: HTTP {status} {text}")
+                    continue
+                if not isinstance(body, list) or len(body) != len(expected):
+                    mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: "
+                                      f"{len(body) if isinstance(body, list) else 'no'} answers for {len(expected)} rows")
+                    continue
+                for offset, (got, want) in enumerate(zip(body, expected)):
+                    if not _same(got, want):
+                        mismatches.append(f"/{api} row {start + offset}: served {got!r}, in process {want!r}")
+        timings: list[float] = []
+        failures = 0
+        count = min(len(rows), LATENCY_REQUESTS)
+        for i in range(WARMUP_REQUESTS + count):
+            row = rows[i % len(rows)]
+            started = time.perf_counter()
+            status, _body, _text = _post(session, f"{url}/predict", [row])
+            elapsed = (time.perf_counter() - started) * 1000.0
+            if i >= WARMUP_REQUESTS:
+                timings.append(elapsed)
+                failures += status != 200
+    return {"rows": len(rows), "apis": apis, "mismatches": len(mismatches), "examples": mismatches[:5],
+            "ready_seconds": round(ready, 2), "latency_ms": {
+                "requests": len(timings), "failed": failures,
+                "p50": round(percentile(timings, 50), 2), "p95": round(percentile(timings, 95), 2),
+                "max": round(max(timings), 2) if timings else None}}
+
+
+def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str]:
+    """("pass"|"fail", reason) from the figures of `exercise` and the spec's SLO."""
+    latency = figures["latency_ms"]
+    problems = []
+    if figures["mismatches"]:
+        problems.append(f"{figures['mismatches']} served answers differ from the in-process predictions "
+                        f"(first: {figures['examples'][0]})")
+    if latency["failed"]:
+        problems.append(f"{latency['failed']} of {latency['requests']} one-row requests failed")
+    p95 = latency["p95"]
+    if slo_p95_ms is not None and not (isinstance(p95, (int, float)) and p95 <= slo_p95_ms):
+        problems.append(f"p95 latency {p95} ms exceeds serve.slo.p95_ms {slo_p95_ms:g} ms")
+    summary = (f"{figures['rows']} test rows served equal to the in-process predictions"
+               if not figures["mismatches"] else f"{figures['rows']} test rows sent")
+    summary += f"; one-row /predict p50 {latency['p50']} ms, p95 {latency['p95']} ms ({latency['requests']} requests)"
+    if slo_p95_ms is not None:
+        summary += f", SLO p95 <= {slo_p95_ms:g} ms"
+    return ("fail", "; ".join(problems) + f" ({summary})") if problems else ("pass", summary)
+
+
+def _check_run(loaded: Any, store: RunStore, record: RunRecord) -> dict[str, Any]:
+    from mlspec.model_store import load_stored
+    from mlspec.pipeline.data import load_tables
+    from mlspec.proc import stop_group
+    from mlspec.serve import bento, modelref
+    from mlspec.serve.commands import build_command
+
+    assert record.model is not None
+    build_command(str(loaded.path), model_version=record.model.tag)
+    folder = bento.service_dir(loaded.root, loaded.spec.service_name)
+    bento_tag = bento.last_built(folder)
+    if bento_tag is None:
+        raise ServeError(f"`mlspec build` left no Bento record in {folder}", hint="run `mlspec build` and look at its output")
+    model_ref = modelref.ensure_in_store(modelref.choose_model(loaded, record.model.tag, None))
+    info = modelref.model_info(model_ref, loaded.spec.evaluate.task)
+    from mlspec.serve.codegen import choose_apis
+
+    apis = choose_apis(loaded.spec, info)
+    model = load_stored(model_ref)
+    tables = load_tables(loaded)
+    frame = tables.test[list(info.features)]
+    port = _free_port()
+    log = store.run_dir(record.run_id) / "servability-server.log"
+    argv = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
+    print(f"servability: starting {bento_tag} on 127.0.0.1:{port} (log: {log})", flush=True)
+    with open(log, "wb") as handle:
+        child = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        try:
+            figures = exercise(f"http://127.0.0.1:{port}", frame, model, apis, child, log)
+        finally:
+            stop_group(child, 10)
+    figures["bento"] = bento_tag
+    return figures
+
+
+def servability_command(spec: str = "mlproject.yaml") -> int:
+    from mlspec.ownership import check_record
+    from mlspec.spec import load_spec
+
+    loaded = load_spec(spec)
+    store = RunStore(loaded.root)
+    if store.latest_id() is None:
+        raise MlspecError(f"no runs under {store.runs}: nothing to check", hint="run `mlspec run` first")
+    record = store.latest()
+    check_record(record, loaded)
+    if record.model is None:
+        raise StageFailed(f"run {record.run_id} has no model: the servability check cannot run",
+                          hint="run `mlspec run` until training succeeds")
+    slo = loaded.spec.serve.slo.p95_ms if loaded.spec.serve.slo else None
+    started = time.monotonic()
+    try:
+        figures = _check_run(loaded, store, record)
+        outcome, reason = verdict(figures, slo)
+    except ServeError as exc:
+        figures = {"error": exc.message}
+        outcome, reason = "fail", f"the service could not be built or started: {exc.message}"
+    result = {"verdict": outcome, "reason": reason, "model": record.model.tag, "slo_p95_ms": slo,
+              "checked": utc_now(), "seconds": round(time.monotonic() - started, 1), **figures}
+    path = atomic_write_text(result_path(store, record.run_id), json.dumps(result, indent=2) + "\n")
+    print(f"servability of {record.model.tag}: {outcome} - {reason}")
+    print(f"figures: {path}")
+    if outcome != "pass":
+        raise StageFailed(f"the servability check of run {record.run_id} failed: {reason}",
+                          hint="the gate fails with it, so no promotion pull request is opened; "
+                               "fix the service or the model (or serve.slo) and rerun")
+    return EXIT_OK

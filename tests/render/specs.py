@@ -44,7 +44,8 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     "self-hosted": {"mlproject.yaml": merged(BASE, {"ci": {"runs_on": ["self-hosted", "linux", "gpu", "a100-80gb"]}})},
     "environments": {"mlproject.yaml": merged(BASE, {"environments": [
         {"name": "dev"}, {"name": "staging", "requires": "dev"},
-        {"name": "production", "requires": "staging", "reviewers": ["octocat"], "labels": ["promotion"]}]})},
+        {"name": "production", "requires": "staging", "reviewers": ["octocat"], "labels": ["promotion"],
+         "soak_hours": 24}]})},
     "source-split": {"ml/mlproject.yaml": merged(BASE, {"data": {"train": None, "test": None, "source": "raw/all.parquet",
                                                              "split": {"test_size": 0.25}}})},
     "drift-on": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"current": "incoming/", "schedule": "15 */6 * * *"}}})},

@@ -14,6 +14,7 @@ from typing import Any
 from mlspec import __version__, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
 from mlspec.record import CheckOutcome, RunRecord, RunStore, TestOutcome
+from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
 
 PLOT_FILE = "report.png"
@@ -33,12 +34,14 @@ class Detail:
     passed_checks: bool = True
     conditions: bool = True
     max_failed_checks: int | None = None
+    charts: bool = True
 
 
 TRIM_STEPS: list[tuple[str, Detail]] = [
     ("lineage details", Detail(lineage=False)),
     ("passed checks", Detail(lineage=False, passed_checks=False)),
     ("condition details", Detail(lineage=False, passed_checks=False, conditions=False)),
+    ("charts", Detail(lineage=False, passed_checks=False, conditions=False, charts=False)),
 ]
 
 
@@ -192,10 +195,16 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
                 lines += _condition_lines(check)
     if quiet and detail.passed_checks:
         lines += ["", f"<details><summary>{len(quiet)} passed checks</summary>", ""]
-        lines += [_check_line(c, outcome.fail_on) for c in quiet]
+        for check in quiet:  # with their conditions, whose names carry the thresholds
+            lines.append(_check_line(check, outcome.fail_on))
+            if detail.conditions:
+                lines += _condition_lines(check)
         lines += ["", "</details>"]
     elif (quiet or attention) and not detail.passed_checks:
         lines.append(f"- {len(quiet) + len(attention)} other checks (passed, warned or skipped) are in the full report")
+    skipped = getattr(outcome, "skipped", None) or []
+    if skipped:
+        lines.append(f"- ⏭️ not run (tests.{outcome.kind}.skip): " + ", ".join(plain(n, 100) for n in skipped))
     return lines, left_out
 
 
@@ -238,6 +247,32 @@ def _why(record: RunRecord) -> list[str]:
     return lines
 
 
+def split_text(split: dict[str, Any]) -> str:
+    """`time` by `sold_at`: train until 2024-05-31, test from 2024-06-01 (1,600 / 400 rows), as Markdown."""
+    method = str(split.get("method", "random"))
+    parts = [code(method)]
+    if split.get("column"):
+        parts.append(f"by {code(split['column'])}")
+    if split.get("cutoff"):
+        parts.append(f"at cut-off {code(split['cutoff'])}")
+    elif split.get("test_size") is not None:
+        unit = "groups" if method == "group" else "rows"
+        parts.append(f"test {plain(split['test_size'], 20)} of the {unit}")
+    if split.get("seed") is not None and method != "time":
+        parts.append(f"seed {plain(split['seed'], 30)}")
+    if split.get("train_until"):
+        parts.append(f"train until {code(split['train_until'])}, test from {code(split.get('test_from'))}")
+    groups = split.get("groups") or {}
+    if groups:
+        parts.append(f"groups {plain(groups.get('train'), 20)} train / {plain(groups.get('test'), 20)} test")
+    rows = split.get("rows") or {}
+    if rows:
+        parts.append(f"rows {plain(rows.get('train'), 20)} train / {plain(rows.get('test'), 20)} test")
+    if split.get("test_rows"):
+        parts.append(f"test rows {code(split['test_rows'])}")
+    return ", ".join(parts)
+
+
 def _lineage(loaded: Any, record: RunRecord) -> list[str]:
     commit = record.git.commit or "unknown"
     dirty = " (uncommitted changes)" if record.git.dirty else ""
@@ -249,6 +284,9 @@ def _lineage(loaded: Any, record: RunRecord) -> list[str]:
         lines.append(f"- seed {record.seed}")
     if record.params:
         lines.append(f"- params {code(json.dumps(record.params, sort_keys=True, default=str), 1000)}")
+    split = getattr(record, "split", None)
+    if split:
+        lines.append(f"- split {split_text(split)}")
     if record.data:
         lines += ["", "| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
         for item in sorted(record.data, key=lambda d: d.role):
@@ -271,8 +309,7 @@ def _links(run_url: str | None, artifact_url: str | None, embed: str | None, men
         lines.append(f"- [artifacts]({artifact_url}): record.json, report.md, {PLOT_FILE}, test reports")
     if mention and not embed:
         where = f"in the [artifacts]({artifact_url})" if artifact_url else f"at {code(mention)}"
-        lines.append(f"- 📈 plot (challenger vs champion, history) {where}; GitHub comments cannot show images "
-                     "stored on the runner")
+        lines.append(f"- 📈 the same charts as a PNG (challenger vs champion, history) {where}")
     out = ["#### Links", "", *lines] if lines else []
     if embed:
         out += (["", ""] if out else []) + [f"![metrics: challenger vs champion]({embed})"]
@@ -281,10 +318,11 @@ def _links(run_url: str | None, artifact_url: str | None, embed: str | None, men
 
 def _compose(loaded: Any, record: RunRecord, gate: GateReport, detail: Detail, run_url: str | None,
              artifact_url: str | None, plot: str | None, mention: str | None, trimmed: list[str],
-             full_report: str) -> str:
-    parts: list[list[str]] = [
-        _verdict(record, gate), _metrics(loaded, record, gate), _gates(gate), _tests(record, detail), _why(record),
-    ]
+             full_report: str, charts: list[str] | None = None) -> str:
+    parts: list[list[str]] = [_verdict(record, gate), _metrics(loaded, record, gate)]
+    if charts and detail.charts:  # Mermaid: GitHub draws it in comments, PR bodies and job summaries
+        parts.append(charts)
+    parts += [_gates(gate), _tests(record, detail), _why(record)]
     if detail.lineage:
         parts.append(_lineage(loaded, record))
     links = _links(run_url, artifact_url, plot, mention)
@@ -338,7 +376,9 @@ def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run
         mention = f".mlspec/runs/{record.run_id}/{PLOT_FILE}"
     full_report = (f"in the [run's artifacts]({artifact_url}) (report.md)" if artifact_url
                    else f"`.mlspec/runs/{record.run_id}/report.md`")
-    text = _compose(loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report)
+    charts = charts_section(record, gate_report.champion_metrics(), _ordered_metrics(loaded, record),
+                            RunStore(loaded.root).history(loaded.spec.name))
+    text = _compose(loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report, charts)
     if len(text) <= max_chars:
         return text
     dropped: list[str] = []
@@ -346,7 +386,8 @@ def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run
     for name, step in TRIM_STEPS:
         dropped.append(name)
         detail = step
-        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention, dropped, full_report)
+        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention, dropped, full_report,
+                        charts)
         if len(text) <= max_chars:
             return text
     # Last resort: fewer failed checks, halving until it fits.

@@ -110,4 +110,4 @@ def mermaid_label(value: object, limit: int = 60) -> str:
     value = value.translate(_MERMAID)
     value = _PERCENTS.sub("%" + ZWSP, value)
     value = _ENTITY.sub("#" + ZWSP, value)
-    return f'"{value}"'
+    return f'"{_defuse_links(value)}"'  # no URL, mention or issue reference either, should the text be copied

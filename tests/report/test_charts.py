@@ -80,7 +80,7 @@ def test_history_bars_with_the_champion_as_a_line_and_hostile_metric_names(tmp_p
     _assert_parseable(text)
     roc, other = _charts(text)
     assert roc[1] == '    title "roc_auc (higher is better): last 4 runs (bars), champion 0.96 (line)"'
-    assert roc[2].startswith('    x-axis ["#1 ') and roc[2].endswith(' this run"]')
+    assert roc[2].startswith('    x-axis ["#\u200b1 ') and roc[2].endswith(' this run"]')
     assert roc[4:] == ["    bar [0.9, 0.93, 0.95, 0.97]", "    line [0.96, 0.96, 0.96, 0.96]"]
     assert other[1].startswith("    title \"evil') %\u200b%{init}%\u200b%")
 

@@ -174,6 +174,8 @@ def stage_train(ctx: Context) -> tuple[str, str]:
     training.check_model(model, task, where)
     classes = training.model_classes(model, tables.y_train) if task != "regression" else None
     record = ctx.record
+    from mlspec.serve.codegen import example_row, missing_columns, nonfinite_kinds
+
     metadata = {
         "project": spec.name,
         "run_id": record.run_id,
@@ -181,6 +183,9 @@ def stage_train(ctx: Context) -> tuple[str, str]:
         "label": tables.label,
         "features": list(tables.features),
         "dtypes": column_dtypes(tables.train, tables.features),
+        # what the service accepts: null where training had missing values, NaN/inf as trained, an example row
+        "missing": missing_columns(tables.train, list(tables.features)),
+        "nonfinite": nonfinite_kinds(tables.train, list(tables.features)),
         "categorical": list(tables.categorical),
         "classes": classes,
         "data": {d.role: d.digest for d in record.data},
@@ -188,6 +193,7 @@ def stage_train(ctx: Context) -> tuple[str, str]:
         "git_commit": record.git.commit,
         "spec_digest": record.spec_digest,
     }
+    metadata["example"] = example_row(tables.train, list(tables.features), metadata["dtypes"])
     labels = {
         "project": spec.name,
         "run_id": record.run_id,

@@ -63,6 +63,9 @@ def _free_port() -> int:
 
 
 def _same(served: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(served, dict) and served.keys() == expected.keys() and all(
+            _same(served[key], value) for key, value in expected.items())
     if isinstance(expected, list):
         return isinstance(served, list) and len(served) == len(expected) and all(
             _same(a, b) for a, b in zip(served, expected))
@@ -130,6 +133,10 @@ def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subproces
         mismatches: list[str] = []
         for api in apis:
             expected_all = _plain(getattr(model, api)(frame))
+            if api == "predict_proba":  # the service answers [{"label", "probability"}] per row (issue 14.4)
+                labels = _plain(getattr(model, "classes_", range(len(expected_all[0]) if expected_all else 0)))
+                expected_all = [[{"label": label, "probability": p} for label, p in zip(labels, row)]
+                                for row in expected_all]
             for start in range(0, len(rows), BATCH_ROWS):
                 status, body, text = _post(session, f"{url}/{api}", rows[start:start + BATCH_ROWS])
                 expected = expected_all[start:start + BATCH_ROWS]

@@ -99,6 +99,78 @@ def nonfinite_kinds(frame: Any, features: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def missing_columns(frame: Any, features: list[str]) -> list[str]:
+    """Features whose training data had missing values (NaN, None, NaT): the service's optional fields,
+    where `null` is allowed (record it as the model metadata's `missing`)."""
+    return [column for column in features if bool(frame[column].isna().any())]
+
+
+def _json_value(value: Any, dtype: str) -> Any:
+    """``value`` of a training row as the JSON the service accepts for ``dtype``; None when missing
+    or not representable (NaN, infinity)."""
+    import math
+
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value))):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if dtype == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
+    if dtype == "int":
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if dtype == "bool":
+        return bool(value) if isinstance(value, bool) else None
+    return value if isinstance(value, str) else str(value)
+
+
+def example_row(frame: Any, features: list[str], dtypes: dict[str, str]) -> dict[str, Any]:
+    """A real row of the training data as JSON for the service's OpenAPI examples (record it as the
+    model metadata's `example`): the first row with every feature present and finite, else the first
+    row without its missing values. Empty for an empty frame."""
+    if len(frame) == 0:
+        return {}
+    subset = frame[features]
+    complete = subset.notna().all(axis=1)
+    for column in features:
+        if dtypes.get(column) == "float":
+            complete &= ~subset[column].isin([float("inf"), float("-inf")])
+    position = int(complete.to_numpy().argmax()) if bool(complete.any()) else 0
+    row = subset.iloc[position]
+    values = {column: _json_value(row[column], dtypes.get(column, "str")) for column in features}
+    return {column: value for column, value in values.items() if value is not None}
+
+
+def _optional(info: ModelInfo) -> set[str]:
+    """Features that had missing values in training (metadata `missing`); none without a record."""
+    recorded = info.metadata.get("missing")
+    return {str(column) for column in recorded} if isinstance(recorded, (list, tuple)) else set()
+
+
+def _example(info: ModelInfo) -> dict[str, Any]:
+    """The recorded training row, only its features with JSON values of their dtypes."""
+    recorded = info.metadata.get("example")
+    if not isinstance(recorded, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for column in info.features:
+        value = recorded.get(column)
+        dtype = info.dtypes.get(column)
+        if value is None or dtype not in DTYPES:
+            continue
+        ok = {"float": isinstance(value, (int, float)) and not isinstance(value, bool),
+              "int": isinstance(value, int) and not isinstance(value, bool),
+              "bool": isinstance(value, bool), "str": isinstance(value, str)}[dtype]
+        if ok and not (dtype == "float" and value != value or dtype == "float" and abs(value) == float("inf")):
+            out[column] = float(value) if dtype == "float" else value
+    return out
+
+
 def _allowed_nonfinite(info: ModelInfo, column: str) -> set[str]:
     """Non-finite values the model saw in training for ``column``. Without a record (`nonfinite` in the
     metadata), NaN stays accepted as "missing" as before and infinities are refused."""
@@ -194,6 +266,8 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
     bento_name = spec.service_name.lower()
     cls = class_name_of(spec.service_name)
     out_type = _output_type(info)
+    optional = [column for column in features if column in _optional(info)]
+    example = _example(info)  # OpenAPI 3.0 `example` (BentoML's schema model has no `examples`)
     lines: list[str] = [
         f'"""BentoML service for model {info.tag} of project {spec.name!r}.',
         "",
@@ -208,6 +282,7 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         "import bentoml",
         "from pydantic import AfterValidator as _AfterValidator, BaseModel, ConfigDict, Field",
         "from pydantic import Field as _Field",
+        "from typing_extensions import TypedDict as _TypedDict  # pydantic needs it on Python < 3.12",
         "",
         "_int, _float, _str, _bool = _builtins.int, _builtins.float, _builtins.str, _builtins.bool",
         "",
@@ -229,26 +304,60 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         lines.append(f"CLASSES = {list(info.classes or [])!r}")
     lines += [
         f"MAX_ROWS = {MAX_ROWS}",
+        f"OPTIONAL = {optional!r}  # features with missing values in the training data: null allowed",
+        f"EXAMPLE = {example!r}  # a row of the training data (OpenAPI example)",
         "",
         "",
         "class Row(BaseModel):",
-        '    """One row of features. Unknown columns are rejected and types are not coerced."""',
+        '    """One row of features. Unknown columns are rejected and types are not coerced. Features whose',
+        '    training data had missing values (OPTIONAL) may be null or left out; the others are required."""',
         "",
-        '    model_config = ConfigDict(extra="forbid", strict=True)',
+        '    model_config = ConfigDict(extra="forbid", strict=True'
+        + (', json_schema_extra={"example": EXAMPLE})' if example else ")"),
         "",
     ]
     for name, column in zip(names, features):
-        lines.append(f"    {name}: {_field_type(info, column)} = _Field(alias={column!r})")
+        extra = f", json_schema_extra={{'example': {example[column]!r}}}" if column in example else ""
+        if column in optional:
+            lines.append(f"    {name}: t.Optional[{_field_type(info, column)}] = _Field(None, alias={column!r}{extra})")
+        else:
+            lines.append(f"    {name}: {_field_type(info, column)} = _Field(alias={column!r}{extra})")
     lines += [
         "",
         "",
-        "Rows = t.Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]",
+        "Rows = t.Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS"
+        + (", json_schema_extra={'example': [EXAMPLE]})]" if example else ")]"),
         "",
         "",
         "def _frame(rows: list[Row]) -> t.Any:",
         "    import pandas as pd",
         "",
-        "    return pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=FEATURES)",
+    ]
+    if not optional:
+        lines.append("    return pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=FEATURES)")
+    else:
+        numeric = [column for column in optional if info.dtypes[column] == "float"]
+        lines += [
+            "    frame = pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=FEATURES)",
+            "    # null -> NaN, as pandas read the missing values of the training data",
+        ]
+        if numeric:
+            lines.append(f"    frame[{numeric!r}] = frame[{numeric!r}].astype('float64')")
+        for column in optional:
+            if column not in numeric:
+                lines.append(f"    frame[{column!r}] = frame[{column!r}].astype(object).where(frame[{column!r}].notna(), _math.nan)")
+        lines.append("    return frame")
+    if info.is_classifier and "predict_proba" in apis:
+        lines += [
+            "",
+            "",
+            "class ClassProbability(_TypedDict):",
+            '    """One class of CLASSES and the probability the model gives it."""',
+            "",
+            f"    label: {out_type}",
+            "    probability: _float",
+        ]
+    lines += [
         "",
         "",
         "@bentoml.service(",
@@ -283,9 +392,13 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         lines += [
             "",
             "    @bentoml.api",
-            "    def predict_proba(self, rows: Rows) -> list[list[float]]:",
-            '        """Class probabilities per row; column j is the probability of CLASSES[j]."""',
-            "        return self.model.predict_proba(_frame(rows)).tolist()",
+            "    def predict_proba(self, rows: Rows) -> list[list[ClassProbability]]:",
+            '        """Per row, each class with its probability, in the order of CLASSES (the model\'s class order):',
+            '        [{"label": <class>, "probability": <float>}, ...]."""',
+            "        proba = self.model.predict_proba(_frame(rows))",
+            "        if len(proba[0]) != len(CLASSES):",
+            "            raise RuntimeError(f'the model returned {len(proba[0])} probabilities per row for {len(CLASSES)} classes')",
+            "        return [[{'label': label, 'probability': p} for label, p in zip(CLASSES, row)] for row in proba.tolist()]",
         ]
     return "\n".join(lines) + "\n"
 

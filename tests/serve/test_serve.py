@@ -33,8 +33,10 @@ def test_predictions_equal_in_process_model(project: Project, server: Server) ->
     response = requests.post(f"{server.url}/predict_proba", json={"rows": rows}, timeout=30)
     assert response.status_code == 200, response.text
     expected_proba = project.model.predict_proba(project.X_test.head(ROWS))
-    np.testing.assert_allclose(np.array(response.json()), expected_proba, rtol=0, atol=1e-12)
-    assert len(response.json()[0]) == 2
+    answer = response.json()  # per row: [{"label": class, "probability": p}, ...] in the model's class order
+    assert [[c["label"] for c in row] for row in answer] == [[0, 1]] * ROWS
+    probabilities = np.array([[c["probability"] for c in row] for row in answer])
+    np.testing.assert_allclose(probabilities, expected_proba, rtol=0, atol=1e-12)
 
 
 def _bad(project: Project) -> dict[str, tuple[object, str]]:

@@ -41,7 +41,7 @@ def test_build_from_the_model_mlspec_train_saved(tmp_path: Path) -> None:
 
     source = (root / ".mlspec" / "service" / "breast_cancer" / "service.py").read_text()
     module = types.ModuleType("generated_from_train")
-    exec(compile(source, "service.py", "exec"), module.__dict__)
+    exec(compile(source, "service.py", "exec", dont_inherit=True), module.__dict__)
     test = pd.read_csv(root / "data" / "test.csv").drop(columns=["benign"]).head(10)
     service = module.BreastCancer.inner()
     rows = [module.Row.model_validate(r) for r in test.to_dict("records")]

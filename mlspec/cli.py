@@ -38,6 +38,7 @@ HANDLERS = {
     "drift": "mlspec.monitor.commands:drift_command",
     "pull": "mlspec.pipeline.pull:pull_command",
     "gc": "mlspec.retention:gc_command",
+    "show": "mlspec.show:show_command",
 }
 
 
@@ -86,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_arg(p)
     p.add_argument("--keep", type=int, default=None, help="runs to keep (default: state.keep_runs of the spec)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+
+    p = sub.add_parser("show", help="where a run's reports are; rebuilds the test reports' HTML when it was not kept")
+    p.add_argument("run", nargs="?", default=None, help="run id under .mlspec/runs/ (default: latest)")
+    _spec_arg(p)
+    p.add_argument("--open", dest="open_", action="store_true", help="open the HTML reports in a browser")
 
     p = sub.add_parser("test", help="deepchecks data or model tests")
     p.add_argument("kind", choices=["data", "model", "serving"],

@@ -10,9 +10,8 @@ they are:
 3. joblib runs in threads, not in freshly started worker processes (sklearn's permutation importance in
    MultivariateDrift spent seconds starting them for a few hundred rows).
 
-MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 runs everything
-in this process; by default the second process is used when a
-core is idle (load average), since on a busy machine it only adds overhead.
+MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 (the default) runs
+everything in this process, 2 adds the forked second process (opt-in: see `workers`).
 """
 
 from __future__ import annotations
@@ -35,22 +34,13 @@ Key = tuple[int, str]
 
 
 def workers() -> int:
-    """Processes for the checks: MLSPEC_CHECK_WORKERS (1 = this process only, 2 = two), else 2 when
-    2+ cores and at least one of them idle (1-minute load average)."""
+    """Processes for the checks: MLSPEC_CHECK_WORKERS=2 opts into a forked second process; the
+    default is this process only. Forking a process that already runs threads (joblib, BentoML,
+    matplotlib) deadlocked a child once in testing, and a hung CI job is worse than a slower one."""
     raw = os.environ.get("MLSPEC_CHECK_WORKERS", "").strip()
-    if raw.isdigit() and int(raw) >= 1:
-        return min(int(raw), 2)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if cores < 2 or not hasattr(os, "fork"):
-        return 1
-    try:  # a second process only helps when a core is free: on a busy machine it only adds overhead
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return 2 if busy <= cores - 1 else 1
+    if raw.isdigit() and int(raw) >= 2 and hasattr(os, "fork"):
+        return 2
+    return 1
 
 
 @contextlib.contextmanager

@@ -73,6 +73,8 @@ def test_child_results_come_back(monkeypatch):
 def test_workers_setting(monkeypatch):
     from mlspec.pipeline import suite_run
 
+    monkeypatch.delenv("MLSPEC_CHECK_WORKERS", raising=False)
+    assert suite_run.workers() == 1  # one process unless asked: a forked child once deadlocked
     monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "1")
     assert suite_run.workers() == 1
     monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "2")

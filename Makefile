@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 EXAMPLE ?= examples/breast-cancer
 
-.PHONY: demo test test-newest bench schema golden setup clean
+.PHONY: demo test test-fast test-newest bench schema golden setup clean
 
 # The locked dependency set (requirements/dev.txt, hash-checked), through the same script the
 # setup action runs on a runner. scripts/lock.sh regenerates the locks from pyproject.toml.
@@ -26,6 +26,10 @@ demo: $(STAMP)
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Everything but the tests marked slow (deepchecks, training, BentoML, act): for a quick loop.
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not docker"
 
 # The weekly dependency-drift job: the same tests, with the newest versions pyproject.toml allows
 # instead of the lock (the act tests still install the lock through the setup action).

@@ -29,12 +29,15 @@ class Step:
 
 
 def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    from mlspec.git import run
+
+    run(*args, cwd=cwd)
 
 
 def _commit_if_changed(project: Path, message: str) -> None:
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True)
-    if status.stdout.strip():
+    from mlspec.git import run
+
+    if run("status", "--porcelain", cwd=project).stdout.strip():
         _git("add", "-A", cwd=project)
         _git("commit", "-q", "-m", message, cwd=project)
 
@@ -45,7 +48,7 @@ def _prepare(example: Path, workspace: Path) -> tuple[Path, dict[str, str]]:
     project = workspace / example.name
     shutil.copytree(example, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
     remote = workspace / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    _git("init", "-q", "--bare", "-b", "main", str(remote), cwd=workspace)
     _git("init", "-q", "-b", "main", cwd=project)
     _git("config", "user.email", "demo@mlspec.invalid", cwd=project)
     _git("config", "user.name", "mlspec demo", cwd=project)

@@ -61,3 +61,27 @@ def run_in_group(
             raise
         _signal_group(child.pid, signal.SIGKILL)
     return GroupResult(int(child.returncode), timed_out=False)
+
+
+def run_captured(
+    argv: Sequence[str], *, cwd: Path, env: dict[str, str], input_text: str | None, timeout_seconds: float,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in its own process group with stdout and stderr captured as text (undecodable bytes kept
+    as surrogates); past ``timeout_seconds`` the whole group is killed (helpers the child started too, which
+    would otherwise hold the pipes open) and ``subprocess.TimeoutExpired`` is raised."""
+    child = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL if input_text is None else subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="surrogateescape",
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = child.communicate(input_text, timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        _signal_group(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise
+    except BaseException:
+        _signal_group(child.pid, signal.SIGKILL)
+        child.wait()
+        raise
+    return subprocess.CompletedProcess(list(argv), int(child.returncode), stdout, stderr)

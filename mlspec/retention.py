@@ -17,7 +17,6 @@ import gzip
 import html
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -63,12 +62,9 @@ def shrink_html(run_dir: Path, name: str) -> str:
 
 def _ignored_by_git(root: Path) -> bool | None:
     """True/False when git answers whether `.mlspec/` is ignored, None outside a repository."""
-    try:
-        done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", ".mlspec/runs/latest"],
-                              capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {0: True, 1: False}.get(done.returncode)
+    from mlspec.git import is_ignored
+
+    return is_ignored(root, ".mlspec/runs/latest")
 
 
 def ensure_gitignored(root: Path) -> str | None:

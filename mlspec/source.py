@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,11 +45,7 @@ def _checkout_head() -> str | None:
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists() or not (root / "actions" / "setup" / "action.yml").is_file():
         return None
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and is_commit(value) else None
+    from mlspec.git import fact
+
+    value = fact("rev-parse", "HEAD", cwd=root)
+    return value if is_commit(value) else None

@@ -7,13 +7,12 @@ git repository (or when neither ref exists) the working-tree file is used, and t
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlspec.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
 from mlspec.fsio import display_path
+from mlspec.git import GitError, rev, show, toplevel
 from mlspec.ownership import check_deployment
 
 
@@ -23,21 +22,11 @@ class ChampionLookup:
     source: str  # "origin/main:projects/x/deploy/staging.yaml" or a working-tree path
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
-
-
 def _toplevel(path: Path) -> Path | None:
     try:
-        result = _git(["rev-parse", "--show-toplevel"], path)
-    except (FileNotFoundError, NotADirectoryError):  # no git binary, or the folder is gone
+        return toplevel(path)
+    except GitError:  # no git binary, or the folder is gone: the working-tree file
         return None
-    return Path(result.stdout.strip()).resolve() if result.returncode == 0 else None
-
-
-def _ref_exists(ref: str, cwd: Path) -> bool:
-    return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode == 0
 
 
 def base_ref(spec_root: Path, branch: str) -> str | None:
@@ -45,7 +34,7 @@ def base_ref(spec_root: Path, branch: str) -> str | None:
     if _toplevel(spec_root) is None:
         return None
     for ref in (f"origin/{branch}", branch):
-        if _ref_exists(ref, spec_root):
+        if rev(ref, spec_root) is not None:
             return ref
     return None
 
@@ -72,7 +61,7 @@ def _find(spec_root: Path, environment: str, branch: str) -> ChampionLookup:
     relative = spec_root.resolve().relative_to(top).as_posix()
     repo_path = f"{DEPLOY_DIR}/{environment}.yaml" if relative == "." else f"{relative}/{DEPLOY_DIR}/{environment}.yaml"
     where = f"{ref}:{repo_path}"
-    result = _git(["show", where], top)
-    if result.returncode != 0:
+    text = show(ref, repo_path, top)
+    if text is None:
         return ChampionLookup(None, where)
-    return ChampionLookup(parse_deployment(result.stdout, where), where)
+    return ChampionLookup(parse_deployment(text, where), where)

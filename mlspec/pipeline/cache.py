@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from mlspec import __version__
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
+from mlspec.git import listed_files
 from mlspec.inputs import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache, hash_bytes
@@ -79,16 +79,7 @@ def _skipped(path: str) -> bool:
 
 def _listed_by_git(base: Path) -> list[str] | None:
     """Tracked and untracked, not ignored files under ``base`` (what a commit would carry), or None."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(base), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True, check=False, timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if result.returncode != 0:
-        return None
-    return [p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    return listed_files(base)
 
 
 def _walked(base: Path) -> list[str]:

@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
+from mlspec.git import fact
 from mlspec.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 
 def _git(root: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    """git's answer, or None whatever went wrong: these are facts for the record, never required."""
+    return fact(*args, cwd=root)
 
 
 def git_info(root: Path) -> GitInfo:

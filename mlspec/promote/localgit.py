@@ -1,62 +1,40 @@
 """Local git for promotion without a token: commit one file on a branch without touching the
 user's working tree, index or current branch (plumbing with a temporary index), then push.
 
-Every git call uses an argument list (never a shell); branch names come from validated spec names.
+Every git call goes through `mlspec.git` (its deadline, its GitError); branch names come from validated
+spec names. `run_git`, `rev`, `show`, `current_branch` and `is_ancestor` are `mlspec.git`'s, named here
+for the promotion modules that import them from this module.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from pathlib import Path
 
 from mlspec.errors import MlspecError
+from mlspec.git import current_branch, is_ancestor, rev, show
+from mlspec.git import run as run_git
+
+__all__ = ["commit_file", "current_branch", "has_remote", "is_ancestor", "push", "repo_relative", "rev",
+           "run_git", "show", "toplevel"]
 
 _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "mlspec", "GIT_AUTHOR_EMAIL": "mlspec@localhost",
                       "GIT_COMMITTER_NAME": "mlspec", "GIT_COMMITTER_EMAIL": "mlspec@localhost"}
 
 
-def run_git(*args: str, cwd: Path, env: dict[str, str] | None = None, input_text: str | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
-    result = subprocess.run(["git", *args], cwd=cwd, env=full_env, input=input_text, capture_output=True,
-                            text=True, check=False)
-    if check and result.returncode != 0:
-        raise MlspecError(f"git {args[0]} failed in {cwd}: {result.stderr.strip() or result.stdout.strip()}")
-    return result
-
-
 def toplevel(path: Path) -> Path:
-    result = run_git("rev-parse", "--show-toplevel", cwd=path, check=False)
-    if result.returncode != 0:
+    from mlspec.git import toplevel as git_toplevel
+
+    top = git_toplevel(path)
+    if top is None:
         raise MlspecError(f"{path} is not inside a git repository",
                           hint="promotion commits deploy/<env>.yaml on a branch: run `git init` and commit the project")
-    return Path(result.stdout.strip()).resolve()
+    return top
 
 
 def repo_relative(path: Path, top: Path) -> str:
     """`path` as a repository path (posix, relative to the git top-level)."""
     return path.resolve().relative_to(top).as_posix()
-
-
-def rev(ref: str, cwd: Path) -> str | None:
-    result = run_git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=cwd, check=False)
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def show(ref: str, path: str, cwd: Path) -> str | None:
-    result = run_git("show", f"{ref}:{path}", cwd=cwd, check=False)
-    return result.stdout if result.returncode == 0 else None
-
-
-def current_branch(cwd: Path) -> str | None:
-    result = run_git("symbolic-ref", "--quiet", "--short", "HEAD", cwd=cwd, check=False)
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def is_ancestor(ancestor: str, descendant: str, cwd: Path) -> bool:
-    return run_git("merge-base", "--is-ancestor", ancestor, descendant, cwd=cwd, check=False).returncode == 0
 
 
 def _identity_env(cwd: Path) -> dict[str, str]:

@@ -2,14 +2,15 @@
 
 The repository root is the git top-level of a spec (found by looking for `.git` upwards, without
 starting a git process per spec), or the spec's own folder outside git. Discovery lists files with
-`git ls-files --cached --others --exclude-standard`, so .gitignore is respected.
+`git ls-files --cached --others --exclude-standard` (`mlspec.git`), so .gitignore is respected.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+
+from mlspec.git import find_root, listed_files
 
 SPEC_NAME = "mlproject.yaml"
 SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__"}
@@ -17,11 +18,7 @@ SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__"}
 
 def git_root(start: Path) -> Path | None:
     """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file)."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
+    return find_root(start)
 
 
 def repository_root(spec_path: Path) -> Path:
@@ -30,16 +27,9 @@ def repository_root(spec_path: Path) -> Path:
 
 
 def _git_listed_specs(root: Path) -> list[Path] | None:
-    try:
-        result = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", f"*{SPEC_NAME}"],
-            cwd=root, capture_output=True, check=False, timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    names = listed_files(root, f"*{SPEC_NAME}")
+    if names is None:
         return None
-    if result.returncode != 0:
-        return None
-    names = [n for n in result.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
     found = {root / name for name in names if name.rsplit("/", 1)[-1] == SPEC_NAME}
     return sorted(p for p in found if p.is_file())
 

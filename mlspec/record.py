@@ -74,6 +74,10 @@ class TestOutcome(_Model):
     fail_on: Literal["fail", "warn"] = "fail"
     checks: list[CheckOutcome] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)  # suite checks the spec's `skip` left out
+    # wide data: {"features": N, "seen": M, "checks": [names]} when those checks saw only M of N features
+    columns: dict[str, Any] | None = None
+    columns_note: str = ""  # the same in words
+    timed_out: list[str] = Field(default_factory=list)  # "Check (dataset)" stopped at check_timeout_seconds
     html: str | None = None  # relative to the run folder
     summary_json: str | None = None  # relative to the run folder
     seconds: float = 0.0

@@ -15,11 +15,15 @@ from typing import Any, Iterator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text
-from mlspec.pipeline.suite_run import run_suite
+from mlspec.pipeline.suite_run import CheckTimedOut, run_suite
 from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
 
 CONFIGURED = "configured"
 FAILING = {"fail": ("FAIL", "ERROR"), "warn": ("WARN", "FAIL", "ERROR")}
+# checks whose time grows fast with the number of columns (a model per column, or pairs of columns):
+# on a table wider than tests.data.max_columns they see only the first max_columns features
+WIDE_CHECKS = ("FeatureLabelCorrelation", "FeatureLabelCorrelationChange", "FeatureFeatureCorrelation",
+               "FeatureDrift", "MultivariateDrift")
 
 
 @contextlib.contextmanager
@@ -139,6 +143,7 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
     from deepchecks.core.check_result import CheckFailure
 
     outcomes: list[CheckOutcome] = []
+    timed_out: list[str] = []
     failing = FAILING[fail_on]
     passed = True
     for result in suite_result.results:
@@ -150,6 +155,8 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
         if isinstance(result, CheckFailure):
             reason = str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else type(result.exception).__name__
             outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header, dataset=dataset))
+            if isinstance(result.exception, CheckTimedOut):
+                timed_out.append(f"{name} ({dataset})" if dataset else name)
             if suite == CONFIGURED:  # a check the spec asked for by name must run
                 passed = False
             continue
@@ -161,19 +168,54 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
         if any(c.category in failing for c in conditions):
             passed = False
         outcomes.append(outcome)
-    return TestOutcome(kind=kind, passed=passed, fail_on=fail_on, checks=outcomes)
+    return TestOutcome(kind=kind, passed=passed, fail_on=fail_on, checks=outcomes, timed_out=timed_out)
+
+
+def narrowed(dataset: Any, features: list[str]) -> Any:
+    """The dataset with only these features (label, index and datetime columns kept)."""
+    keep = set(features)
+    all_features = set(dataset.features)
+    return dataset.copy(dataset.data[[c for c in dataset.data.columns if c not in all_features or c in keep]])
+
+
+def column_cap(kind: str, tests: Any, suite: Any, train_ds: Any, test_ds: Any,
+               model: Any) -> tuple[tuple[set[str], Any, Any] | None, dict[str, Any] | None, str]:
+    """For a table with more features than tests.data.max_columns: (names of the WIDE_CHECKS in the suite,
+    train and test with the first max_columns features), what the record keeps, and a note."""
+    limit = getattr(tests, "max_columns", None)
+    features = list(train_ds.features)
+    if not limit or model is not None or len(features) <= limit:
+        return None, None, ""
+    names = {type(c).__name__ for c in suite.checks.values()} & set(WIDE_CHECKS)
+    if not names:
+        return None, None, ""
+    kept = features[:limit]
+    checks = sorted(names)
+    note = (f"{', '.join(checks)} saw {limit:,} of {len(features):,} features (the first {limit:,} in table order; "
+            f"tests.{kind}.max_columns); the other checks saw all of them")
+    info = {"features": len(features), "seen": limit, "checks": checks, "rule": "first in table order"}
+    return (names, narrowed(train_ds, kept), narrowed(test_ds, kept)), info, note
 
 
 def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int,
               task: str | None = None) -> TestOutcome:
-    """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``."""
+    """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``.
+    Each check has tests.<kind>.check_timeout_seconds per dataset; on wide data the WIDE_CHECKS see at
+    most tests.data.max_columns features (see column_cap)."""
     start = time.perf_counter()
     with quiet_deepchecks():
         suite, origin = build_suite(kind, tests, seed, task)
         train_ds, test_ds = datasets
-        result = run_suite(suite, train_ds, test_ds, model)  # suite.run(train_ds, test_ds, model), on 2 cores
+        narrow, columns, note = column_cap(kind, tests, suite, train_ds, test_ds, model)
+        timeout = getattr(tests, "check_timeout_seconds", None)
+        # suite.run(train_ds, test_ds, model), with deadlines and the column cap
+        result = run_suite(suite, train_ds, test_ds, model, timeout=timeout, narrow=narrow,
+                           timeout_key=f"tests.{kind}.check_timeout_seconds")
         outcome = summarize(kind, result, origin, tests.fail_on)
         outcome.skipped = list(getattr(tests, "skip", None) or [])
+        if os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() != "0":  # deepchecks' own loop: no cap
+            outcome.columns, outcome.columns_note = columns, note
+
         outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -12,12 +12,18 @@ they are:
 
 MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 (the default) runs
 everything in this process, 2 adds the forked second process (opt-in: see `workers`).
+
+Two additions of mlspec's own: each check on each dataset has a deadline (``timeout``: a check past it
+is stopped and becomes a CheckFailure saying so, and the next check runs), and checks can be given a
+context of their own (``narrow``: e.g. datasets with fewer columns).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 from typing import Any, Iterator
 
@@ -31,6 +37,35 @@ COST = {
 PPS_CHECKS = ("FeatureLabelCorrelation", "FeatureLabelCorrelationChange")
 
 Key = tuple[int, str]
+
+
+class CheckDeadline(BaseException):
+    """A check ran past its deadline. A BaseException, so that deepchecks' own `except Exception`
+    around a column does not swallow it."""
+
+
+class CheckTimedOut(Exception):
+    """What a timed-out check's CheckFailure holds: the message says which deadline it missed."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None, what: str = "the check") -> Iterator[None]:
+    """Raise CheckDeadline in this (main) thread after ``seconds``; no deadline without SIGALRM or
+    off the main thread (the check then runs to its end)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CheckDeadline(what)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def workers() -> int:
@@ -101,13 +136,29 @@ def units(checks: list[Any], both: bool) -> list[list[tuple[int, Any]]]:
     return [unit for _, unit in found]
 
 
-def run_one(check: Any, kind: Any, context: Any, both: bool) -> Any:
-    """One check on one dataset (or a train-test check on both), exactly as Suite.run does it."""
+def run_one(check: Any, kind: Any, context: Any, both: bool, timeout: float | None = None,
+            timeout_key: str = "check_timeout_seconds") -> Any:
+    """One check on one dataset (or a train-test check on both), exactly as Suite.run does it; past
+    ``timeout`` seconds, a CheckFailure that says it did not finish."""
+    from deepchecks.core.check_result import CheckFailure
+
+    start = time.time()
+    try:
+        with deadline(timeout):
+            result = _run_one(check, kind, context, both)
+    except CheckDeadline:
+        suffix = (" - Train Dataset" if kind.value == "Train" else " - Test Dataset") if kind is not None and both else ""
+        result = CheckFailure(check, CheckTimedOut(
+            f"did not finish within {timeout:g} s ({timeout_key}); stopped, the other checks ran"), suffix)
+    result.run_time = int(round(time.time() - start, 0))
+    return result
+
+
+def _run_one(check: Any, kind: Any, context: Any, both: bool) -> Any:
     from deepchecks.core.check_result import CheckFailure
     from deepchecks.tabular import Suite
     from deepchecks.tabular.base_checks import ModelOnlyCheck, SingleDatasetCheck, TrainTestCheck
 
-    start = time.time()
     try:
         if isinstance(check, TrainTestCheck):
             if both:
@@ -135,7 +186,6 @@ def run_one(check: Any, kind: Any, context: Any, both: bool) -> Any:
             raise TypeError(f"Don't know how to handle type {check.__class__.__name__} in suite.")
     except Exception as exc:  # noqa: BLE001
         result = CheckFailure(check, exc)
-    result.run_time = int(round(time.time() - start, 0))
     return result
 
 
@@ -153,7 +203,7 @@ def _portable(result: Any) -> bytes | None:
         result.check = check
 
 
-def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], context: Any, both: bool) -> dict[Key, Any]:
+def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], run: Any) -> dict[Key, Any]:
     """Units run here and on a forked child, both taking the next unit from a shared counter; returns
     both processes' results (the child's unpickled with their checks reattached)."""
     import multiprocessing
@@ -175,7 +225,7 @@ def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], context: A
             out: list[tuple[Key, bytes | None]] = []
             while (n := take()) < len(todo):
                 for index, kind in todo[n]:
-                    out.append((_key(index, kind), _portable(run_one(checks[index], kind, context, both))))
+                    out.append((_key(index, kind), _portable(run(index, kind))))
             writer.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
             os._exit(0)
@@ -191,7 +241,7 @@ def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], context: A
     done: dict[Key, Any] = {}
     while (n := take()) < len(todo):
         for index, kind in todo[n]:
-            done[_key(index, kind)] = run_one(checks[index], kind, context, both)
+            done[_key(index, kind)] = run(index, kind)
     try:
         payload = pickle.loads(reader.recv_bytes())
     except Exception:  # noqa: BLE001 - the child died or sent nothing usable: its units run here
@@ -214,10 +264,17 @@ def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], context: A
     return done
 
 
-def run_checks(checks: list[Any], context: Any, both: bool, processes: int) -> list[Any]:
-    """Every check's results in the order Suite.run produces them."""
+def run_checks(checks: list[Any], context: Any, both: bool, processes: int, timeout: float | None = None,
+               contexts: dict[int, Any] | None = None, timeout_key: str = "check_timeout_seconds") -> list[Any]:
+    """Every check's results in the order Suite.run produces them; check i runs on ``contexts[i]`` when
+    given, else on ``context``, each for at most ``timeout`` seconds per dataset."""
     from deepchecks.core import DatasetKind
     from deepchecks.tabular.base_checks import SingleDatasetCheck
+
+    contexts = contexts or {}
+
+    def run(index: int, kind: Any) -> Any:
+        return run_one(checks[index], kind, contexts.get(index, context), both, timeout, timeout_key)
 
     todo = units(checks, both)
     done: dict[Key, Any] = {}
@@ -226,11 +283,11 @@ def run_checks(checks: list[Any], context: Any, both: bool, processes: int) -> l
 
         # one thread each for OpenMP/BLAS: two processes of spinning OpenMP teams on two cores crawl
         with threadpool_limits(limits=1):
-            done.update(_run_forked(todo, checks, context, both))
+            done.update(_run_forked(todo, checks, run))
     for unit in todo:  # whatever the child did not bring back (everything, in one process)
         for index, kind in unit:
             if _key(index, kind) not in done:
-                done[_key(index, kind)] = run_one(checks[index], kind, context, both)
+                done[_key(index, kind)] = run(index, kind)
     ordered = []
     for index, check in enumerate(checks):
         if isinstance(check, SingleDatasetCheck) and both:
@@ -242,8 +299,12 @@ def run_checks(checks: list[Any], context: Any, both: bool, processes: int) -> l
     return ordered
 
 
-def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, processes: int | None = None) -> Any:
-    """``suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)``, faster; a SuiteResult."""
+def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, processes: int | None = None,
+              timeout: float | None = None, narrow: tuple[set[str], Any, Any] | None = None,
+              timeout_key: str = "check_timeout_seconds") -> Any:
+    """``suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)``, faster; a SuiteResult.
+    ``timeout``: seconds per check and dataset; ``narrow``: (check class names, train, test) - those
+    checks run on these datasets (without the model) instead."""
     from deepchecks.core.suite import SuiteResult
     from deepchecks.tabular.context import Context
 
@@ -258,6 +319,12 @@ def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, proces
         with contextlib.suppress(Exception):  # computed once, before the fork; errors surface in the checks
             context.feature_importance  # noqa: B018
     checks = list(suite.checks.values())
+    contexts: dict[int, Any] = {}
+    if narrow is not None:
+        names, narrow_train, narrow_test = narrow
+        narrow_context = Context(narrow_train, narrow_test, None)
+        contexts = {i: narrow_context for i, check in enumerate(checks) if type(check).__name__ in names}
     with parallel_config(backend="threading"), pps_once():
-        results = run_checks(checks, context, True, workers() if processes is None else processes)
+        results = run_checks(checks, context, True, workers() if processes is None else processes, timeout,
+                             contexts, timeout_key)
     return SuiteResult(suite.name, results)

@@ -205,6 +205,12 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
     skipped = getattr(outcome, "skipped", None) or []
     if skipped:
         lines.append(f"- ⏭️ not run (tests.{outcome.kind}.skip): " + ", ".join(plain(n, 100) for n in skipped))
+    timed_out = getattr(outcome, "timed_out", None) or []
+    if timed_out:
+        lines.append(f"- ⏱️ stopped at the deadline (tests.{outcome.kind}.check_timeout_seconds), not passed: "
+                     + ", ".join(plain(n, 100) for n in timed_out))
+    if getattr(outcome, "columns_note", ""):
+        lines.append(f"- ✂️ columns: {plain(outcome.columns_note, 500)}")
     return lines, left_out
 
 

@@ -334,6 +334,12 @@ class _Tests(StrictModel):
     n_samples: int = Field(
         10_000, ge=100, description="Rows sampled (seeded) from each table so large tables stay fast."
     )
+    check_timeout_seconds: int = Field(
+        300, ge=1, le=86_400,
+        description="Deadline of each check on each dataset, in seconds: a check still running then is stopped "
+        "and reported as not run (with this reason, never as passed), and the other checks still run. A check "
+        "the spec configures under `checks` that does not finish fails the tests.",
+    )
 
 
 class DataTests(_Tests):
@@ -341,6 +347,14 @@ class DataTests(_Tests):
 
     suites: list[Literal["data_integrity", "train_test_validation"]] = Field(
         default_factory=lambda: list(DATA_SUITES), description="deepchecks suites to run on the data."
+    )
+    max_columns: int = Field(
+        100, ge=1, le=100_000,
+        description="Most features the checks whose time grows with the number of columns (FeatureLabelCorrelation, "
+        "FeatureLabelCorrelationChange, FeatureFeatureCorrelation, FeatureDrift, MultivariateDrift) see: on a wider "
+        "table they get the label, index and datetime columns and the first `max_columns` features in table "
+        "order; every other check sees all columns. The record and the report say how many columns were left out "
+        "and for which checks.",
     )
 
 

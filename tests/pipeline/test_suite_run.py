@@ -59,8 +59,8 @@ def test_child_results_come_back(monkeypatch):
     ran_in = []
     original = suite_run.run_one
 
-    def spy(check, kind, context, both):
-        result = original(check, kind, context, both)
+    def spy(check, kind, context, both, *deadline):
+        result = original(check, kind, context, both, *deadline)
         result.pid = os.getpid()
         return result
 

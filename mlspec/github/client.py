@@ -356,11 +356,7 @@ class Repo:
         missing = [label for label in labels if label not in have]
         if missing:
             # github3's Issue.add_labels posts a bare JSON array; the documented body is {"labels": [...]}.
-            def post() -> None:
-                url = issue._build_url("labels", base_url=issue._api)
-                issue._json(issue._post(url, data={"labels": missing}), 200)
-
-            self._run(action, post)
+            self._run(action, lambda: self._post(["issues", str(number), "labels"], {"labels": missing}, ok=(200,)))
 
     def request_reviewers(self, number: int, reviewers: Sequence[str]) -> None:
         action = f"request reviewers on pull request #{number}"
@@ -417,15 +413,28 @@ class Repo:
         return int(found.id), False
 
     # dispatch ---------------------------------------------------------------------------------------
-    def _post_no_content(self, action: str, url_parts: Sequence[str], payload: dict[str, Any]) -> None:
-        def post() -> bool:
-            url = self._repo._build_url(*url_parts, base_url=self._repo._api)
-            response = self._repo._post(url, data=payload)
-            if response.status_code == 200:
-                return True
-            return bool(self._repo._boolean(response, 204, 404))
+    def _post(self, url_parts: Sequence[str], payload: dict[str, Any], *, ok: tuple[int, ...]) -> bool:
+        """POST a JSON body to the repository's URL + ``url_parts``: the one adapter for REST calls github3.py
+        has no fitting method for. It uses only github3's public surface: the session (``GitHub.session``:
+        token, base URL, the retrying adapter), the repository's ``url``, and ``github3.exceptions``
+        (``TransportError`` for a failed request, ``error_for`` for an error status), so ``_run`` translates
+        failures as for any github3 call. True for a status in ``ok``, False for 404."""
+        import github3.exceptions as gex
+        import requests
 
-        if not self._run(action, post):
+        url = "/".join([str(self._repo.url).rstrip("/"), *(part.strip("/") for part in url_parts)])
+        try:
+            response = self._gh.session.post(url, json=payload)
+        except requests.exceptions.RequestException as exc:
+            raise gex.TransportError(exc) from exc
+        if response.status_code in ok:
+            return True
+        if response.status_code == 404:
+            return False
+        raise gex.error_for(response)
+
+    def _post_no_content(self, action: str, url_parts: Sequence[str], payload: dict[str, Any]) -> None:
+        if not self._run(action, lambda: self._post(url_parts, payload, ok=(200, 204))):
             raise self._missing(f"repository {self.full_name} (or the target)", action)
 
     def repository_dispatch(self, event_type: str, client_payload: Mapping[str, Any] | None = None) -> None:

@@ -1,5 +1,10 @@
-"""Retries for GitHub requests: a requests HTTPAdapter that re-sends on 5xx, connection errors
-and secondary rate limits, with exponential backoff and full jitter, bounded in count and time.
+"""Retries for GitHub requests: a requests HTTPAdapter that re-sends on 5xx, connection errors and
+rate limits, bounded in count and time.
+
+The policy is urllib3's ``Retry`` (which statuses, how many attempts, exponential backoff with jitter,
+Retry-After in seconds or as a date); this module adds only what urllib3 does not know: GitHub's primary
+rate limit (403/429 with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset``), a time budget per
+request, and a deadline for the whole answer.
 
 Why an adapter: github3.py sends every request through one requests.Session, so mounting this
 adapter retries every call (including POSTs, whose replays GitHub answers idempotently or with a
@@ -13,7 +18,6 @@ deadline, whichever comes first, then closes the connection and raises DeadlineE
 
 from __future__ import annotations
 
-import email.utils
 import random
 import threading
 import time
@@ -22,8 +26,10 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader, MaxRetryError
+from urllib3.util.retry import Retry
 
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,13 @@ class RetryPolicy:
     max_seconds: float = 60.0  # total time budget of one request including waits
     max_wait_seconds: float = 30.0  # no single wait is longer
 
-    def backoff(self, retry: int) -> float:
-        """Full jitter: uniform in [0, base * 2**retry], at most max_wait."""
-        return random.uniform(0, min(self.max_wait_seconds, self.base_seconds * (2**retry)))
+    def retry(self) -> Retry:
+        """urllib3's Retry for one request: every method, the statuses above, backoff
+        ``base * 2**(retry - 1)`` capped at ``max_wait`` plus up to ``base`` of jitter."""
+        return Retry(total=self.attempts, allowed_methods=None, status_forcelist=RETRY_STATUSES,
+                     backoff_factor=self.base_seconds, backoff_max=self.max_wait_seconds,
+                     backoff_jitter=self.base_seconds, respect_retry_after_header=True,
+                     raise_on_status=False, redirect=False)
 
 
 class RetryExhausted(requests.exceptions.RequestException):
@@ -61,11 +71,13 @@ def rate_limit_wait(response: requests.Response, now: float | None = None) -> fl
     retry_after = response.headers.get("Retry-After")
     if retry_after is not None:
         try:
-            return max(0.0, float(retry_after))
+            return max(0.0, float(retry_after))  # seconds (fractions too: urllib3 takes whole seconds only)
         except ValueError:
-            parsed = email.utils.parsedate_to_datetime(retry_after) if retry_after else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - (now or time.time()))
+            pass
+        try:
+            return Retry().parse_retry_after(retry_after)  # an HTTP date
+        except InvalidHeader:
+            pass
     if response.headers.get("x-ratelimit-remaining") == "0" and response.headers.get("x-ratelimit-reset"):
         try:
             return max(0.0, float(response.headers["x-ratelimit-reset"]) - (now or time.time()))
@@ -127,34 +139,39 @@ class RetryingAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         policy = self.policy
+        retry = policy.retry()
         started = time.monotonic()
         stop = self._stop(started)
-        retry = 0
+        method = str(request.method or "GET")
         while True:
             try:
                 response = self._attempt(request, started, stop, **kwargs)
                 error: Exception | None = None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 response, error = None, exc
+            limit = None
             if response is not None:
                 limit = rate_limit_wait(response)
-                if response.status_code not in RETRY_STATUSES and limit is None:
+                if limit is None and not retry.is_retry(method, response.status_code):
                     return response
-                wait = policy.backoff(retry) if limit is None or limit == 0 else limit + random.uniform(0, policy.base_seconds)
-            else:
-                wait = policy.backoff(retry)
+            attempts = len(retry.history) + 1
+            try:
+                retry = retry.increment(method, request.url, response=response.raw if response is not None else None)
+                exhausted = False
+            except MaxRetryError:
+                exhausted = True
+            wait = 0.0 if exhausted else retry.get_backoff_time() if not limit else limit + random.uniform(0, policy.base_seconds)
             elapsed = time.monotonic() - started
-            if retry >= policy.attempts or elapsed + wait > policy.max_seconds or started + elapsed + wait > stop:
+            if exhausted or elapsed + wait > policy.max_seconds or started + elapsed + wait > stop:
                 what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
-                if response is not None and limit is not None and elapsed + wait > policy.max_seconds:
+                if response is not None and limit and elapsed + wait > policy.max_seconds:
                     reason = f"rate limited ({what}); GitHub asks to wait {limit:.0f} s, more than the {policy.max_seconds:.0f} s budget"
                 else:
-                    reason = f"{what} after {retry + 1} attempts in {elapsed:.1f} s"
-                raise RetryExhausted(reason, response=response, attempts=retry + 1)
+                    reason = f"{what} after {attempts} attempts in {elapsed:.1f} s"
+                raise RetryExhausted(reason, response=response, attempts=attempts)
             if response is not None:
                 response.close()
             time.sleep(wait)
-            retry += 1
 
 
 def _bounded_timeout(timeout: Any, remaining: float) -> tuple[float, float]:

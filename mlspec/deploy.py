@@ -42,7 +42,8 @@ class DeployedModel(BaseModel):
     tag: str = Field(description="BentoML model tag `name:version`.")
     version: str = Field(description="Model version (the tag's version part).")
     artifact: str | None = Field(
-        None, description="Where CD gets the model without retraining: a path relative to the project folder, or `gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`."
+        None, description=("Where CD gets the model without retraining: a path relative to the project folder, or "
+                           "`gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`.")
     )
 
     @field_validator("tag")

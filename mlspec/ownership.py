@@ -40,7 +40,7 @@ def check_deployment(deployment: Any, project: str, environment: str, where: str
     if deployment.environment != environment:
         raise ForeignStateError(
             f"{where} is read as the deployment of {environment!r} but names the environment "
-            f"{deployment.environment!r}", hint=f"fix `environment:` in that file through a pull request")
+            f"{deployment.environment!r}", hint="fix `environment:` in that file through a pull request")
 
 
 def check_separate_state(paths: list[Path]) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 STOP_GRACE_SECONDS = 5.0
 

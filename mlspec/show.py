@@ -153,7 +153,7 @@ def show_command(run: str | None = None, spec: str = "mlproject.yaml", open_: bo
     for what, path, how in found:
         print(f"  {what}: {display_path(path)} ({how})")
     if open_:
-        for what, path, _how in found:
+        for _what, path, _how in found:
             if path.suffix == ".html":
                 webbrowser.open(path.resolve().as_uri())
     return 0

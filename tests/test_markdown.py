@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 import pytest
 from markdown_it import MarkdownIt
 

@@ -150,7 +150,7 @@ def _test_file(record: RunRecord) -> str:
     return f"the current test set ({item.path}{', split' if item.role == 'source' else ''}, {digest})"
 
 
-def _rescore(ctx: "_Context", env: str) -> tuple[dict[str, float], str]:
+def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
     from mlspec.gate.bootstrap import point_metrics
     from mlspec.gate.predictions import PredictionsUnavailable, champion_predictions
 

@@ -178,7 +178,7 @@ class GateReport:
         if not self.results:
             return header + "\n| _no gates declared_ | — | — | — | — | ✅ pass |\n\n" + NO_GATES
         rows = []
-        for result, cells in zip(self.results, self._rows()):
+        for result, cells in zip(self.results, self._rows(), strict=True):
             icon = "✅ pass" if result.passed else "❌ **fail**"
             text = [_md_cell(c) for c in cells[:-1]] + [icon]
             rows.append("| " + " | ".join(text) + " |")
@@ -195,9 +195,9 @@ class GateReport:
         headers = ["gate", "value", "baseline", "delta", "interval", "verdict"]
         rows = self._rows() if self.results else [["(no gates declared)", "—", "—", "—", "—", "pass"]]
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-        out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+        out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
                "  ".join("-" * w for w in widths)]
-        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         details = [f"  {r.threshold}: {r.reason}" for r in self.results if r.reason]
         if not self.results:
             details.append(f"  {NO_GATES}")

@@ -80,7 +80,7 @@ class GitHubSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
-                 token_variables: Sequence[str] = TOKEN_VARIABLES) -> "GitHubSettings":
+                 token_variables: Sequence[str] = TOKEN_VARIABLES) -> GitHubSettings:
         env = os.environ if environ is None else environ
         token, source = None, token_variables[0]
         for name in token_variables:
@@ -168,7 +168,7 @@ class Repo:
 
         try:
             yield
-        except (gex.GitHubException,) as exc:
+        except gex.GitHubException as exc:
             raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
                             token=self.settings.token, token_source=self.settings.token_source,
                             not_found=not_found) from None

@@ -13,9 +13,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import DataError, EXIT_FAILED, EXIT_OK, UsageError
+from mlspec.errors import EXIT_FAILED, EXIT_OK, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
-from mlspec.monitor.reference import Reference, ServedModel, code_paths, drift_environment, load_served_model, resolve_reference
+from mlspec.monitor.reference import (
+    Reference,
+    ServedModel,
+    code_paths,
+    drift_environment,
+    load_served_model,
+    resolve_reference,
+)
 from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
 from mlspec.monitor.tables import Table, read_table
 from mlspec.record import new_run_id, utc_now

@@ -99,7 +99,7 @@ def read_table(path: Path, fmt: str = "auto") -> Table:
     files = table_files(path)
     frames = [read_file(file, fmt) for file in files]
     first = list(frames[0].columns)
-    for file, frame in zip(files[1:], frames[1:]):
+    for file, frame in zip(files[1:], frames[1:], strict=True):
         columns = list(frame.columns)
         if set(columns) != set(first):
             missing = [c for c in first if c not in columns]

@@ -10,11 +10,10 @@ import json
 import os
 import posixpath
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mlspec import __version__
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
 from mlspec.git import listed_files
@@ -38,7 +37,7 @@ _SKIP_DIRS = {"__pycache__", ".git", ".mlspec", ".venv", "venv", "node_modules",
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 

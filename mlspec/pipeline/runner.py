@@ -9,16 +9,17 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.retention import shrink_html
 from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
+from mlspec.retention import shrink_html
 
 OK = ("passed", "cached")
 ARTIFACTS = {
@@ -644,7 +645,7 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
                        for r in reasons]
             rows.append((stage, "stale", reasons))
             stale.add(stage)
-    for i, (stage, state, reasons) in enumerate(rows):
+    for i, (stage, state, _reasons) in enumerate(rows):
         if state == "up to date" and any(u in stale for u in UPSTREAM[stage]):
             rows[i] = (stage, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[stage] if u in stale])
     cache.save()

@@ -67,7 +67,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
     check_separate_state(paths)
     targets: dict[Path, Target] = {}
     projects: dict[tuple[Path, str], str] = {}
-    for path, loaded in _load(paths):
+    for _path, loaded in _load(paths):
         repo = Path(root).resolve() if root else repository_root(loaded.path)
         plan = plan_project(loaded.spec, loaded.path, repo)
         out = (Path(output_dir) if output_dir else repo / ".github" / "workflows").resolve()

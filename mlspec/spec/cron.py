@@ -31,7 +31,7 @@ def parse_cron(expression: str) -> list[set[int]]:
             f"cron expression needs 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}"
         )
     result: list[set[int]] = []
-    for part, (field, low, high, names) in zip(parts, _FIELDS):
+    for part, (field, low, high, names) in zip(parts, _FIELDS, strict=True):
         allowed: set[int] = set()
         for item in part.split(","):
             rng, _, step_text = item.partition("/")

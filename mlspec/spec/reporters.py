@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from mlspec.spec.validate import FileResult

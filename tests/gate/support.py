@@ -8,8 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.deploy import DeployedModel, Deployment, write_deployment
-from mlspec.record import (Change, CheckOutcome, ConditionOutcome, DataFile, GitInfo,
-                           ModelRef, RunRecord, RunStore, StageResult, TestOutcome)
+from mlspec.record import (
+    Change,
+    CheckOutcome,
+    ConditionOutcome,
+    DataFile,
+    GitInfo,
+    ModelRef,
+    RunRecord,
+    RunStore,
+    StageResult,
+    TestOutcome,
+)
 from mlspec.spec import load_spec
 from tests.helpers import EXAMPLES, git, init_repo
 

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
+from mlspec.record import RunStore
 from mlspec.spec import load_spec
 from tests.gate.support import make_record
 from tests.gate.test_bootstrap import BOOT, _bootstrap_project, models  # noqa: F401 - the session fixture
 from tests.helpers import git
-from mlspec.record import RunStore
 
 pytestmark = pytest.mark.xdist_group("gate-bootstrap")
 RUN = "20250102T000000000000Z-00001"

@@ -22,9 +22,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.github_standin.openapi import description, rebase_urls
@@ -141,7 +142,7 @@ class State:
         """The login GitHub records as the author of what the token writes."""
         return "github-actions[bot]" if self.installation_token else self.login
 
-    def add_comment(self, number: int, body: str, author: str) -> "Comment":
+    def add_comment(self, number: int, body: str, author: str) -> Comment:
         """A comment by someone else (test setup), e.g. one that copies mlspec's marker."""
         with self.lock:
             comment = Comment(self.next_comment_id, number, body, author=author)
@@ -186,7 +187,7 @@ class GitHubStandIn:
         self.web_url = ""
 
     # lifecycle ----------------------------------------------------------------------------
-    def start(self) -> "GitHubStandIn":
+    def start(self) -> GitHubStandIn:
         standin = self
 
         class _Handler(_RequestHandler):
@@ -207,7 +208,7 @@ class GitHubStandIn:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "GitHubStandIn":
+    def __enter__(self) -> GitHubStandIn:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

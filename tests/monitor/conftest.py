@@ -78,7 +78,7 @@ class ChurnProject:
     def spec(self) -> str:
         return str(self.root / "mlproject.yaml")
 
-    def copy(self, destination: Path) -> "ChurnProject":
+    def copy(self, destination: Path) -> ChurnProject:
         target = destination / "churn"
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns(".mlspec"))
         return ChurnProject(target, self.holdout, self.model_tag)

@@ -18,7 +18,6 @@ import pytest
 import yaml
 
 from tests.helpers import git, run_mlspec
-from tests.pipeline.conftest import TRAIN_PY
 
 DVC = Path(sys.executable).with_name("dvc")
 

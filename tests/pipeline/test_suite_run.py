@@ -23,7 +23,12 @@ def datasets():
 
 def suite():
     from deepchecks.tabular import Suite
-    from deepchecks.tabular.checks import FeatureLabelCorrelation, FeatureLabelCorrelationChange, IsSingleValue, MultivariateDrift
+    from deepchecks.tabular.checks import (
+        FeatureLabelCorrelation,
+        FeatureLabelCorrelationChange,
+        IsSingleValue,
+        MultivariateDrift,
+    )
 
     change = FeatureLabelCorrelationChange(random_state=1).add_condition_feature_pps_difference_less_than(0.9)
     return Suite("t", IsSingleValue().add_condition_not_single_value(), FeatureLabelCorrelation(random_state=1),

@@ -235,7 +235,8 @@ def test_unknown_check_and_condition_names_suggest_close_ones() -> None:
 
     with pytest.raises(MlspecError) as info:
         build_check("data", 0, Check(name="FeatureDrfit"))
-    assert str(info.value) == "tests.data.checks[0].name: deepchecks has no tabular check 'FeatureDrfit'\n  hint: did you mean FeatureDrift, TrainTestFeatureDrift, LabelDrift?"
+    assert str(info.value) == ("tests.data.checks[0].name: deepchecks has no tabular check 'FeatureDrfit'\n"
+                               "  hint: did you mean FeatureDrift, TrainTestFeatureDrift, LabelDrift?")
     with pytest.raises(MlspecError) as info:
         build_check("model", 1, Check(name="SingleDatasetPerformance", conditions=[{"name": "greater"}]))
     assert str(info.value).startswith("tests.model.checks[1].conditions[0].name: SingleDatasetPerformance has no condition 'greater'")

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from mlspec import __version__
-from tests.path_filters import ci_filters, ci_relevant, triggers
 from tests.helpers import EXAMPLES, git, run_mlspec
+from tests.path_filters import ci_filters, ci_relevant, triggers
 from tests.render.specs import BASE, VARIANTS, merged, write_repo
 
 WORKFLOWS = Path(".github") / "workflows"

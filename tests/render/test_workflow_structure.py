@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 import yaml
 
 from mlspec import __version__
 from mlspec.render.pins import PINS
-from tests.helpers import SOURCE_COMMIT, ROOT
+from tests.helpers import ROOT, SOURCE_COMMIT
 from tests.render.conftest import example_workflows
 from tests.render.specs import EVERYTHING_ACTIONS_REF
 

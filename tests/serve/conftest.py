@@ -9,9 +9,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -147,7 +148,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def built(project: Project) -> Built:
     result = run_mlspec("build", str(project.spec), "--version", project.tag)
     assert result.returncode == 0, result.stderr
-    line = next(l for l in result.stdout.splitlines() if l.startswith("Bento "))
+    line = next(text for text in result.stdout.splitlines() if text.startswith("Bento "))
     return Built(bento_tag=line.split()[1], service_file=project.root / ".mlspec/service/breast_cancer/service.py",
                  stdout=result.stdout)
 

@@ -67,7 +67,7 @@ def test_generated_service_handles_any_column_names_and_dtypes(tmp_path: Path) -
     rows = [module.Row.model_validate(r) for r in frame.to_dict("records")]
     service = module.BreastCancer.inner()
     assert service.predict(rows) == model.predict(frame).tolist()
-    assert service.predict_proba(rows) == [[{"label": label, "probability": p} for label, p in zip(model.classes_.tolist(), row)]
+    assert service.predict_proba(rows) == [[{"label": label, "probability": p} for label, p in zip(model.classes_.tolist(), row, strict=True)]
                                            for row in model.predict_proba(frame).tolist()]
 
     good = frame.to_dict("records")[0]

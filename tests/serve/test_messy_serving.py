@@ -6,7 +6,6 @@ predict_proba answers labelled probabilities, and the OpenAPI document shows the
 from __future__ import annotations
 
 import json
-import textwrap
 import types
 from pathlib import Path
 
@@ -165,7 +164,7 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
         expected = model.predict_proba(test.head(3))
         answer = response.json()
         assert [[c["label"] for c in row] for row in answer] == [["high", "low", "mid"]] * 3
-        for row, probabilities in zip(answer, expected):
+        for row, probabilities in zip(answer, expected, strict=True):
             assert [c["probability"] for c in row] == pytest.approx(list(probabilities), abs=1e-12)
 
         # the OpenAPI document shows the training row as the example, and which fields may be null

@@ -10,7 +10,7 @@ from mlspec.pipeline import training
 from mlspec.spec.models import Train
 from tests.helpers import ROOT, run_mlspec
 
-_takes_three = getattr(training, "takes_three", None) or getattr(training, "_takes_three")  # renamed upstream
+_takes_three = getattr(training, "takes_three", None) or training._takes_three  # renamed upstream
 THREE = "function(X, y, params)"
 TWO = "function(train_df, params)"
 

@@ -76,8 +76,8 @@ def test_examples_start_with_schema_comment() -> None:
 def test_fast_commands_import_no_heavy_library(argv: list[str]) -> None:
     code = (
         "import sys\nfrom mlspec.cli import main\n"
-        "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY=' + ','.join(sorted(m for m in %r if m in sys.modules)))\n" % (argv, HEAVY)
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY=' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="

@@ -10,8 +10,9 @@ import logging
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text

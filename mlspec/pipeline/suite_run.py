@@ -25,7 +25,8 @@ import os
 import signal
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # relative cost of a check on one dataset, measured on the bundled example and a 16k-row project
 COST = {

@@ -20,8 +20,8 @@ from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.ownership import check_deployment, check_record
 from mlspec.promote import localgit
 from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
-from mlspec.report.card import model_card
 from mlspec.record import RunRecord, RunStore, code_digests, utc_now
+from mlspec.report.card import model_card
 
 
 @dataclass

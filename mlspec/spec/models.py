@@ -139,7 +139,7 @@ class Split(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _method_fields(self) -> "Split":
+    def _method_fields(self) -> Split:
         if self.method == "random" and (self.column is not None or self.cutoff is not None):
             given = "`column`" if self.column is not None else "`cutoff`"
             raise ValueError(f"{given} needs `method: time` or `method: group`; a random split uses neither")
@@ -244,7 +244,7 @@ class Data(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _one_source(self) -> "Data":
+    def _one_source(self) -> Data:
         if self.train and self.source:
             raise ValueError("give either `train` (with optional `test`) or `source`, not both")
         if not self.train and not self.source:
@@ -278,7 +278,7 @@ class Train(StrictModel):
     timeout_minutes: int = Field(60, ge=1, le=1440, description="Training is stopped after this many minutes.")
 
     @model_validator(mode="after")
-    def _one_way(self) -> "Train":
+    def _one_way(self) -> Train:
         if bool(self.entrypoint) == bool(self.command):
             raise ValueError("give exactly one of `entrypoint` (a Python callable) or `command` (a shell command)")
         return self
@@ -429,7 +429,7 @@ class Gate(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _has_bound(self) -> "Gate":
+    def _has_bound(self) -> Gate:
         if all(v is None for v in (self.min, self.max, self.min_delta, self.max_delta)):
             raise ValueError("a gate needs at least one of `min`, `max`, `min_delta`, `max_delta`")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -598,7 +598,7 @@ class Drift(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _where(self) -> "Drift":
+    def _where(self) -> Drift:
         if self.enabled and not self.current and not self.command:
             raise ValueError("drift monitoring needs `current` (a path) or `command` (which writes the data)")
         return self

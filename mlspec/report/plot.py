@@ -99,10 +99,9 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
         return None
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # matplotlib.figure with the Agg canvas, not pyplot: no backend selection or GUI modules to import
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
     runs = runs[-(MAX_HISTORY_RUNS - 1):] + [record]
@@ -110,7 +109,9 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
     columns = min(3, len(shown))
     rows = math.ceil(len(shown) / columns)
     width = 3.9 * columns if with_history else 2.8 * columns
-    fig, axes = plt.subplots(rows, columns, figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90, squeeze=False)
+    fig = Figure(figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, squeeze=False)
     for index, metric in enumerate(shown):
         ax = axes[index // columns][index % columns]
         champion = _finite(champion_metrics.get(metric))
@@ -129,5 +130,4 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
     return atomic_write_bytes(path, buffer.getvalue())

@@ -24,25 +24,21 @@ def _record(i: int, metrics: dict[str, float]) -> RunRecord:
 
 
 def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     runs = [_record(i, {"mse": 2.0e9 + i * 1e7, "r2": 0.9 - i * 0.001, "mae": 33_000.0 + i}) for i in range(1, 5)]
     seen: list[object] = []
-    original = plt.subplots
+    original = Figure.subplots
 
-    def spy(*args, **kwargs):  # the figure make_plot draws, kept for a look at its axes
-        fig, axes = original(*args, **kwargs)
-        seen.append(fig)
-        return fig, axes
+    def spy(self, *args, **kwargs):  # the figure make_plot draws, kept for a look at its axes
+        seen.append(self)
+        return original(self, *args, **kwargs)
 
-    plt.subplots = spy
+    Figure.subplots = spy
     try:
         path = make_plot(runs[-1], {"r2": 0.91}, ["mse", "r2", "mae"], runs[:-1], tmp_path / "plot.png")
     finally:
-        plt.subplots = original
+        Figure.subplots = original
     assert path is not None and path.read_bytes().startswith(b"\x89PNG")
     axes = [ax for ax in seen[0].axes if ax.has_data()]
     assert [ax.get_title() for ax in axes] == ["mse (lower is better)", "r2 (higher is better)",

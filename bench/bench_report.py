@@ -16,8 +16,17 @@ EXAMPLE = ROOT / "examples" / "breast-cancer"
 
 
 def make_project(folder: Path) -> Path:
-    from mlspec.record import (Change, CheckOutcome, ConditionOutcome, DataFile, GitInfo, ModelRef, RunRecord,
-                               RunStore, TestOutcome)
+    from mlspec.record import (
+        Change,
+        CheckOutcome,
+        ConditionOutcome,
+        DataFile,
+        GitInfo,
+        ModelRef,
+        RunRecord,
+        RunStore,
+        TestOutcome,
+    )
 
     project = folder / "breast-cancer"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))

@@ -45,7 +45,7 @@ def quiet_deepchecks() -> Iterator[None]:
                 yield
     finally:
         set_verbosity(old)
-        for lg, level in zip(noisy, levels):
+        for lg, level in zip(noisy, levels, strict=True):
             lg.setLevel(level)
 
 

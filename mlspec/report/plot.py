@@ -59,7 +59,7 @@ def _bars(ax: Any, metric: str, challenger: float, champion: float | None) -> No
     values = [challenger] + ([champion] if champion is not None else [])
     colors = [CHALLENGER, CHAMPION][: len(values)]
     bars = ax.bar(names, values, color=colors, width=0.6)
-    for bar, value in zip(bars, values):
+    for bar, value in zip(bars, values, strict=True):
         ax.annotate(value_label(value), (bar.get_x() + bar.get_width() / 2, value), ha="center",
                     va="bottom" if value >= 0 else "top", fontsize="small", xytext=(0, 2 if value >= 0 else -2),
                     textcoords="offset points")

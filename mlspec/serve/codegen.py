@@ -316,7 +316,7 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         + (', json_schema_extra={"example": EXAMPLE})' if example else ")"),
         "",
     ]
-    for name, column in zip(names, features):
+    for name, column in zip(names, features, strict=True):
         extra = f", json_schema_extra={{'example': {example[column]!r}}}" if column in example else ""
         if column in optional:
             lines.append(f"    {name}: t.Optional[{_field_type(info, column)}] = _Field(None, alias={column!r}{extra})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -46,8 +46,8 @@ COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
 DATA_SUITES = ("data_integrity", "train_test_validation")
 MODEL_SUITES = ("model_evaluation",)
 
-JsonScalar = Union[str, int, float, bool, None]
-JsonValue = Union[JsonScalar, list[Any], dict[str, Any]]
+JsonScalar = str | int | float | bool | None
+JsonValue = JsonScalar | list[Any] | dict[str, Any]
 
 
 class StrictModel(BaseModel):
@@ -187,7 +187,8 @@ class Data(StrictModel):
         "DVC), or an fsspec URL (`s3://`, `gs://`, `https://`) fingerprinted by its object version or ETag.",
     )
     test: str | None = Field(
-        None, pattern=DATA_LOCATION_PATTERN, description="Test table (path or URL, like `train`); when absent, `split` holds out rows of `train`/`source`."
+        None, pattern=DATA_LOCATION_PATTERN,
+        description="Test table (path or URL, like `train`); when absent, `split` holds out rows of `train`/`source`."
     )
     source: str | None = Field(
         None, pattern=DATA_LOCATION_PATTERN, description="One table (path or URL) split into train and test by `split` (instead of `train`)."
@@ -640,7 +641,9 @@ class CI(StrictModel):
         "ubuntu-latest", description="Runner label or labels, e.g. `[self-hosted, linux, gpu]`."
     )
     install: str | None = Field(
-        None, max_length=2000, description="Extra install command, run after mlspec is installed and inside its virtual environment, e.g. `pip install -r requirements.txt`."
+        None, max_length=2000,
+        description="Extra install command, run after mlspec is installed and inside its virtual environment, "
+        "e.g. `pip install -r requirements.txt`."
     )
     timeout_minutes: int = Field(60, ge=5, le=360, description="Timeout of each job.")
     actions: Literal["remote", "local"] = Field(
@@ -652,12 +655,15 @@ class CI(StrictModel):
         "mlspec/mlspec", pattern=REPOSITORY_PATTERN, description="Repository that hosts the mlspec actions."
     )
     actions_ref: str | None = Field(
-        None, pattern=GIT_REF_PATTERN, description="Ref of mlspec's actions (a 40-hex commit keeps zizmor's default policy clean); default: the commit the installed mlspec was built from, else its release tag."
+        None, pattern=GIT_REF_PATTERN,
+        description="Ref of mlspec's actions (a 40-hex commit keeps zizmor's default policy clean); default: the "
+        "commit the installed mlspec was built from, else its release tag."
     )
     mlspec_package: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_.\-\[\],=<>~!@+/:]{1,200}$",
-        description="A requirement the setup action installs instead of its own checkout (for package mirrors), e.g. `mlspec-gitops==0.1.0`; default: the commit of the action itself, with its locked dependencies.",
+        description="A requirement the setup action installs instead of its own checkout (for package mirrors), e.g. "
+        "`mlspec-gitops==0.1.0`; default: the commit of the action itself, with its locked dependencies.",
     )
     code_scanning: bool = Field(
         False,

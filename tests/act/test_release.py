@@ -83,6 +83,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
         assert gh.violations == []
 
 
+@pytest.mark.timeout(1800)  # three workflow runs on a shared machine
 def test_ct_checks_servability_then_cd_promotes_to_production_then_rollback(release: Release) -> None:
     gh = release.gh
     head = git("rev-parse", "HEAD", cwd=release.work)

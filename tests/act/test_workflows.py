@@ -153,6 +153,7 @@ def test_ci_skips_the_pipeline_for_a_pull_request_elsewhere(loop: Loop) -> None:
     git("checkout", "-q", "main", cwd=loop.work)
 
 
+@pytest.mark.timeout(1800)  # four workflow runs; CT's servability check and CD's promote-production job add minutes
 def test_ct_then_cd_then_monitor(loop: Loop) -> None:
     gh = loop.gh
     head = git("rev-parse", "HEAD", cwd=loop.work)

@@ -68,7 +68,7 @@ def _same(served: Any, expected: Any) -> bool:
             _same(served[key], value) for key, value in expected.items())
     if isinstance(expected, list):
         return isinstance(served, list) and len(served) == len(expected) and all(
-            _same(a, b) for a, b in zip(served, expected))
+            _same(a, b) for a, b in zip(served, expected, strict=True))
     if isinstance(expected, bool) or isinstance(served, bool):
         return served == expected
     if isinstance(expected, (int, float)) and isinstance(served, (int, float)):
@@ -135,7 +135,7 @@ def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subproces
             expected_all = _plain(getattr(model, api)(frame))
             if api == "predict_proba":  # the service answers [{"label", "probability"}] per row (issue 14.4)
                 labels = _plain(getattr(model, "classes_", range(len(expected_all[0]) if expected_all else 0)))
-                expected_all = [[{"label": label, "probability": p} for label, p in zip(labels, row)]
+                expected_all = [[{"label": label, "probability": p} for label, p in zip(labels, row, strict=False)]
                                 for row in expected_all]
             for start in range(0, len(rows), BATCH_ROWS):
                 status, body, text = _post(session, f"{url}/{api}", rows[start:start + BATCH_ROWS])
@@ -147,7 +147,7 @@ def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subproces
                     mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: "
                                       f"{len(body) if isinstance(body, list) else 'no'} answers for {len(expected)} rows")
                     continue
-                for offset, (got, want) in enumerate(zip(body, expected)):
+                for offset, (got, want) in enumerate(zip(body, expected, strict=True)):
                     if not _same(got, want):
                         mismatches.append(f"/{api} row {start + offset}: served {got!r}, in process {want!r}")
         timings: list[float] = []

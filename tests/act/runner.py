@@ -18,11 +18,17 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from mlspec.render.pins import PINS
-from tests.helpers import ROOT, SHARED, SOURCE_COMMIT, git
+from tests.github_standin import GitHubStandIn
+from tests.github_standin.artifacts import attach
+from tests.helpers import ROOT, SHARED, SOURCE_COMMIT, copy_example, git, init_repo, run_mlspec
 
 ACT = Path(sys.executable).parent / "act"
 GHA_ACTIONS = SHARED / "gha-actions" / "actions"
@@ -163,3 +169,34 @@ def pull_request_merge(repo: Path, branch: str, message: str = "pull request") -
     git("checkout", "-q", "--detach", "main", cwd=repo)
     git("merge", "-q", "--no-ff", "-m", message, branch, cwd=repo)
     return git("rev-parse", "HEAD", cwd=repo)
+
+
+@contextmanager
+def example_on_standin(base: Path, project: str, edit: Callable[[Path, dict], None] | None = None,
+                       ) -> Iterator[tuple[Path, GitHubStandIn, Act]]:
+    """The bundled example as a git repository (local bare remote) whose `origin` names the GitHub
+    stand-in's repository, rendered and committed, with the stand-in's main holding the same files and
+    serving the Actions artifact endpoints from act's storage. ``edit(work, spec)`` changes the spec
+    (written back) and may add files before the render and the first commit."""
+    work = copy_example(project, base / "work")
+    spec_path = work / "mlproject.yaml"
+    spec = yaml.safe_load(spec_path.read_text())
+    if edit is not None:
+        edit(work, spec)
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
+    rendered = run_mlspec("render", "--root", str(work), cwd=work)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    init_repo(work, remote=base / "remote.git")
+    with GitHubStandIn() as gh:
+        git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
+        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
+        gh.token = TOKEN
+        store = attach(gh, act.artifacts)
+        for path in git("ls-files", cwd=work).splitlines():
+            gh.state.put_file("main", path, (work / path).read_text(errors="replace"))
+        try:
+            yield work, gh, act
+        finally:
+            store.stop()
+        assert gh.violations == []

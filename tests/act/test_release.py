@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from mlspec.deploy import dump_deployment, parse_deployment
-from tests.act.runner import TOKEN, Act, ActResult
+from tests.act.runner import Act, ActResult, example_on_standin
 from tests.github_standin import GitHubStandIn
-from tests.github_standin.artifacts import attach
-from tests.helpers import copy_example, git, init_repo, run_mlspec
+from tests.helpers import git
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act-release")]
 
@@ -61,26 +59,11 @@ def _tail(result: ActResult) -> str:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
-    base = tmp_path_factory.mktemp("act-release")
-    work = copy_example(PROJECT, base / "work")
-    spec_path = work / "mlproject.yaml"
-    spec = yaml.safe_load(spec_path.read_text())
-    spec["serve"] = {**(spec.get("serve") or {}), "slo": {"p95_ms": 5000}}
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
-    rendered = run_mlspec("render", "--root", str(work), cwd=work)
-    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
-    init_repo(work, remote=base / "remote.git")
-    with GitHubStandIn() as gh:
-        git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
-        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
-        gh.token = TOKEN
-        store = attach(gh, act.artifacts)
-        for path in git("ls-files", cwd=work).splitlines():
-            gh.state.put_file("main", path, (work / path).read_text(errors="replace"))
+    def with_slo(work: Path, spec: dict) -> None:
+        spec["serve"] = {**(spec.get("serve") or {}), "slo": {"p95_ms": 5000}}
+
+    with example_on_standin(tmp_path_factory.mktemp("act-release"), PROJECT, with_slo) as (work, gh, act):
         yield Release(work, gh, act)
-        store.stop()
-        assert gh.violations == []
 
 
 @pytest.mark.timeout(1800)  # three workflow runs on a shared machine

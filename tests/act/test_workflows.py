@@ -21,16 +21,28 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.act.runner import TOKEN, Act, ActResult, pull_request_merge
+from tests.act.runner import Act, ActResult, example_on_standin, pull_request_merge
 from tests.github_standin import GitHubStandIn
-from tests.github_standin.artifacts import attach
 from tests.github_standin.server import Pull
-from tests.helpers import SOURCE_COMMIT, copy_example, git, init_repo, run_mlspec
+from tests.helpers import SOURCE_COMMIT, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
 
 PROJECT = "breast-cancer"
 WORKFLOWS = Path(".github/workflows")
+REUSABLE_CALLER = f"""name: pipeline via mlspec's reusable workflow
+on: workflow_dispatch
+permissions: {{}}
+jobs:
+  pipeline:
+    uses: mlspec/mlspec/.github/workflows/mlspec-pipeline.yml@{SOURCE_COMMIT} # v0.1.0
+    with:
+      spec: mlproject.yaml
+      comment: "false"
+    permissions:
+      contents: read
+      pull-requests: write
+"""
 
 
 @dataclass
@@ -82,41 +94,16 @@ def _tail(result: ActResult) -> str:
 
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
-    base = tmp_path_factory.mktemp("act-loop")
-    work = copy_example(PROJECT, base / "work")
-    spec_path = work / "mlproject.yaml"
-    spec = yaml.safe_load(spec_path.read_text())
-    spec["triggers"]["drift"] = {"schedule": "0 6 * * *", "current": "data/current.csv", "environment": "staging"}
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    pd.read_csv(work / "data" / "test.csv").drop(columns=[spec["data"]["label"]]).to_csv(work / "data" / "current.csv", index=False)
-    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
-    rendered = run_mlspec("render", "--root", str(work), cwd=work)
-    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
-    caller = work / WORKFLOWS / "pipeline.yml"  # another repository's workflow calling ours
-    caller.write_text(f"""name: pipeline via mlspec's reusable workflow
-on: workflow_dispatch
-permissions: {{}}
-jobs:
-  pipeline:
-    uses: mlspec/mlspec/.github/workflows/mlspec-pipeline.yml@{SOURCE_COMMIT} # v0.1.0
-    with:
-      spec: mlproject.yaml
-      comment: "false"
-    permissions:
-      contents: read
-      pull-requests: write
-""")
-    init_repo(work, remote=base / "remote.git")
-    with GitHubStandIn() as gh:
-        git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
-        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
-        gh.token = TOKEN
-        store = attach(gh, act.artifacts)
-        for path in git("ls-files", cwd=work).splitlines():  # the stand-in's main is the repository's
-            gh.state.put_file("main", path, (work / path).read_text(errors="replace"))
+    def with_drift_and_a_caller(work: Path, spec: dict) -> None:
+        spec["triggers"]["drift"] = {"schedule": "0 6 * * *", "current": "data/current.csv", "environment": "staging"}
+        current = pd.read_csv(work / "data" / "test.csv").drop(columns=[spec["data"]["label"]])
+        current.to_csv(work / "data" / "current.csv", index=False)
+        caller = work / WORKFLOWS / "pipeline.yml"  # another repository's workflow calling ours
+        caller.parent.mkdir(parents=True, exist_ok=True)
+        caller.write_text(REUSABLE_CALLER)
+
+    with example_on_standin(tmp_path_factory.mktemp("act-loop"), PROJECT, with_drift_and_a_caller) as (work, gh, act):
         yield Loop(work, gh, act)
-        store.stop()
-        assert gh.violations == []
 
 
 def test_ci_on_a_pull_request_touching_the_project(loop: Loop) -> None:

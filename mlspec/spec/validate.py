@@ -27,6 +27,8 @@ _PATTERN_WORDS = {
     models.ENV_NAME_PATTERN: "lowercase letters, digits and '-', starting with a letter",
     models.IDENTIFIER_PATTERN: "a Python identifier (letters, digits, '_')",
     models.PATH_PATTERN: "a relative path of letters, digits and _ . - / @ +",
+    models.DATA_LOCATION_PATTERN: "a relative path of letters, digits and _ . - / @ +, or an s3://, gs://, gcs:// or "
+    "http(s):// URL",
     models.ENTRYPOINT_PATTERN: "`path/to/file.py:function` or `package.module:function`",
     models.PYTHON_VERSION_PATTERN: "a Python version such as 3.11",
     models.GIT_REF_PATTERN: "a git ref of letters, digits and _ . - /",

@@ -324,8 +324,9 @@ def test_a_drift_dispatch_is_recorded_as_the_reason_and_reported(clean_run, tmp_
     report = run_mlspec("report", "--output", str(tmp_path / "report.md"), cwd=root, env=env)
     assert report.returncode == 0, report.stderr
     text = (tmp_path / "report.md").read_text()
-    assert ("- retrained because the drift monitor found drift in `production`: feature `x1` drifted "
-            "(score 0.31 > 0.2) &lt;img src=x onerror=alert(1)>") in text
+    # the payload is data: escaped by the one Markdown escaper (no live HTML, no code span breakout)
+    assert ("- retrained because the drift monitor found drift in `production`: feature \\`x1\\` drifted "
+            "(score 0.31 > 0.2) \\<img src=x onerror=alert(1)>") in text
 
     other = tmp_path / "other.json"  # a dispatch of another kind is no drift
     other.write_text(json.dumps({"action": "deploy", "client_payload": {"summary": "not drift"}}))

@@ -23,7 +23,7 @@ REJECTED = [
      "$, backslashes or control characters [invalid-value]"),
     ("data-path", {"data": {"train": f"data/{INJECT}.csv"}},
      "data.train: 'data/${{ github.event.pull_request.title }}.csv' is not valid here: expected a relative path of "
-     "letters, digits and _ . - / @ + [invalid-value]"),
+     "letters, digits and _ . - / @ +, or an s3://, gs://, gcs:// or http(s):// URL [invalid-value]"),
     ("path-glob", {"triggers": {"paths": {"data": [f"data/{INJECT}/**"]}}},
      "triggers.paths.data: path glob 'data/${{ github.event.pull_request.title }}/**' may only use letters, digits "
      "and _ . - / @ + * ? [ ] { } , (with an optional leading !) [invalid-value]"),

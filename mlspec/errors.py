@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the thing checked is not OK
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_UNDECIDED = 4  # `mlspec drift`: the checks errored, so neither "drift" nor "no drift" can be said
 SHOWN_LIMIT = 100
 
 

@@ -56,6 +56,11 @@ class DriftResult:
     def drifted(self) -> bool:
         return self.too_many_features or any(c.drifted for c in self.checks.values())
 
+    @property
+    def undecided(self) -> bool:
+        """No drift found, but a drift check errored (or no feature got a score): that is not "no drift"."""
+        return not self.drifted and (bool(self.errors) or not self.features)
+
 
 def _score(value: Any) -> float | None:
     """A drift score from a check value: a number, or the largest of a per-class dict."""

@@ -1,6 +1,7 @@
 """`mlspec drift [SPEC] --current PATH [--reference PATH] [--env ENV] [--dispatch]`.
 
-Exit 0: no drift beyond the thresholds; 1: drift found (or a user error, e.g. the schema guard)."""
+Exit 0: no drift beyond the thresholds; 1: drift found (or a user error, e.g. the schema guard);
+4: a drift check errored and no drift was found, so the verdict is unknown (never reported as "no drift")."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import EXIT_FAILED, EXIT_OK, DataError, UsageError
+from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
 from mlspec.monitor.reference import (
     Reference,
@@ -153,11 +154,20 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
 
     from mlspec.monitor.summary import stdout_table, summary_line
 
-    verdict = "DRIFT" if result.drifted else "no drift"
+    verdict = "DRIFT" if result.drifted else "could not decide" if result.undecided else "no drift"
     print(f"drift of {display_path(cur.path)} ({cur.rows:,} rows) against {display_path(ref.table.path)} "
           f"({ref.table.rows:,} rows), {project} in {environment}: {verdict}")
     print(stdout_table(result))
-    print(summary_line(result))
+    if result.undecided:
+        problems = result.errors or ["no feature drift score was computed"]
+        print(f"error: drift could not be decided: {len(problems)} drift check problem(s), so this is not "
+              f"'no drift':", file=sys.stderr)
+        for problem in problems[:10]:
+            print(f"  - {problem[:500]}", file=sys.stderr)
+        print("  hint: check the current data (enough rows, finite numbers); details in "
+              f"{display_path(folder / 'drift.json')}", file=sys.stderr)
+    else:
+        print(summary_line(result))
     print(f"report: {display_path(folder / 'drift.html')}, summary: {display_path(folder / 'drift.json')}")
 
     if result.drifted and dispatch:
@@ -170,6 +180,8 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
             outcome = send(result, project=project, environment=environment, drift_id=drift_id, folder=folder,
                            settings=GitHubSettings.from_env())
             print(outcome.message)
+    if result.undecided:
+        return EXIT_UNDECIDED
     return EXIT_FAILED if result.drifted else EXIT_OK
 
 

@@ -64,7 +64,9 @@ def stdout_table(result: DriftResult) -> str:
 
 def markdown(result: DriftResult, *, project: str, environment: str, reference: dict[str, Any],
              current: dict[str, Any], notes: list[str], plot: str | None) -> str:
-    verdict = "**drift found**" if result.drifted else "no drift beyond the thresholds"
+    verdict = ("**drift found**" if result.drifted else
+               "**could not decide**: drift checks errored (see below)" if result.undecided else
+               "no drift beyond the thresholds")
     lines = [
         f"## Drift: {text(project, 200)} ({text(environment, 200)})",
         "",
@@ -110,7 +112,7 @@ def as_json(result: DriftResult, *, drift_id: str, project: str, environment: st
         "project": project,
         "environment": environment,
         "model": model,
-        "verdict": "drift" if result.drifted else "ok",
+        "verdict": "drift" if result.drifted else "error" if result.undecided else "ok",
         "drifted": result.drifted,
         "summary": summary_line(result),
         "thresholds": result.thresholds.model_dump(),

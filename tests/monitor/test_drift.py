@@ -136,6 +136,33 @@ def test_renamed_column_gets_the_schema_guard_error(churn_project, tmp_path) -> 
     assert "Traceback" not in result.stderr and not (project.root / ".mlspec" / "drift").exists()
 
 
+@pytest.mark.parametrize("kind", ["one-row", "infinite"])
+def test_drift_checks_that_error_are_not_no_drift(churn_project, tmp_path, kind) -> None:
+    """Fails closed: errored drift checks give exit 4 and verdict "error", never "no drift" (exit 0)."""
+    import numpy as np
+    import pandas as pd
+
+    project = churn_project.copy(tmp_path)
+    frame = pd.read_csv(project.holdout)
+    if kind == "one-row":
+        frame = frame.head(1)
+    else:
+        frame["income"] = np.inf
+        frame["age"] = -np.inf
+    current = tmp_path / f"{kind}.csv"
+    frame.to_csv(current, index=False)
+    result = run_mlspec("drift", "--current", str(current), cwd=project.root)
+    assert "no drift" not in result.stdout and "Traceback" not in result.stderr
+    verdict = json.loads((_latest(project.root) / "drift.json").read_text())["verdict"]
+    if kind == "infinite":  # the domain classifier still tells the tables apart: drift, or undecided
+        assert (result.returncode, verdict) in ((1, "drift"), (4, "error")), result.stdout + result.stderr
+        return
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "churn in production: could not decide" in result.stdout
+    assert result.stderr.startswith("error: drift could not be decided: ")
+    assert verdict == "error"
+
+
 def test_a_folder_of_csv_and_parquet_files(churn_project, tmp_path) -> None:
     import pandas as pd
 

@@ -5,6 +5,7 @@ sent the test rows, compared with the in-process predictions and timed; the gate
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -69,6 +70,8 @@ def test_servability_check_passes_and_the_slo_gates_the_latency(project: Project
                               "cannot be checked (run `mlspec test serving`)")
     finally:
         project.spec.write_text(original)
+        # the session's project never ran (tests/serve/test_serve.py relies on it): leave no run behind
+        shutil.rmtree(project.root / ".mlspec" / "runs", ignore_errors=True)
 
 
 def test_verdict_names_mismatches_failures_and_the_slo() -> None:

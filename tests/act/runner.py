@@ -89,11 +89,6 @@ class ActResult:
     log: str
     artifacts: Path
 
-    def job_succeeded(self, job_name: str) -> bool:
-        return f"[{job_name}] 🏁  Job succeeded" in self.log or any(
-            line.endswith("🏁  Job succeeded") and job_name in line for line in self.log.splitlines()
-        )
-
 
 @dataclass
 class Act:

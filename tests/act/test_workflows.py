@@ -50,7 +50,6 @@ class Loop:
     work: Path
     gh: GitHubStandIn
     act: Act
-    ct_run_id: int = 0
 
     def workflow(self, kind: str) -> Path:
         return self.work / WORKFLOWS / f"mlspec-{PROJECT}-{kind}.yml"

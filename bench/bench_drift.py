@@ -110,8 +110,8 @@ def measure(argv: list[str], env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> None:
-    from mlspec.deploy import DeployedModel, Deployment, write_deployment
     from mlspec.monitor.tables import file_digest
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 
     with tempfile.TemporaryDirectory(prefix="mlspec-bench-drift-") as tmp:
         root = Path(tmp) / "bench"

@@ -16,7 +16,7 @@ EXAMPLE = ROOT / "examples" / "breast-cancer"
 
 
 def make_project(folder: Path) -> Path:
-    from mlspec.record import (
+    from mlspec.state.record import (
         Change,
         CheckOutcome,
         ConditionOutcome,

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             failed = True
             break
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     run_id = RunStore(project).latest_id() or "<run-id>"
     print("| step | result | time | output |\n|---|---|---|---|")

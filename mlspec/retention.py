@@ -93,8 +93,8 @@ def ensure_gitignored(root: Path) -> str | None:
 
 def protected_runs(loaded: Any, runs: Path) -> dict[str, str]:
     """Run id -> why it must stay: the latest pointer and every deploy file's run."""
-    from mlspec.deploy import read_deployment
-    from mlspec.record import RunStore
+    from mlspec.state.deploy import read_deployment
+    from mlspec.state.record import RunStore
 
     found: dict[str, str] = {}
     latest = RunStore(loaded.root).latest_id()

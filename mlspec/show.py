@@ -103,7 +103,7 @@ def _run_id(store: Any, run: str | None) -> str:
 
 def show_reports(root: Path, project: str, run: str | None) -> tuple[str, list[tuple[str, Path, str]]]:
     """The run's id and, per report, (what, path to open, how it was obtained)."""
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     store = RunStore(root)
     run_id = _run_id(store, run)

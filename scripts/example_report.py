@@ -45,9 +45,9 @@ def main() -> int:
     _mlspec(project, env, "run")
     _mlspec(project, env, "report", "--env", "staging", "--comment")
     from mlspec.gate.evaluate import evaluate_gates
-    from mlspec.record import RunStore
     from mlspec.report.card import model_card
     from mlspec.spec import load_spec
+    from mlspec.state.record import RunStore
 
     loaded = load_spec(spec)
     record = RunStore(project).latest()

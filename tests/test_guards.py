@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from mlspec.cli import build_parser, parse_arguments
-from mlspec.deploy import parse_deployment
 from mlspec.envvars import env_number
 from mlspec.errors import UsageError, shown
 from mlspec.fsio import WriteError, atomic_write_text, ensure_dir
-from mlspec.model_store import UnpicklableModelError, check_tag, pickle_model
-from mlspec.record import CorruptRecordError, RunStore
 from mlspec.safepath import PathEscapeError
+from mlspec.state.deploy import parse_deployment
+from mlspec.state.model_store import UnpicklableModelError, check_tag, pickle_model
+from mlspec.state.record import CorruptRecordError, RunStore
 
 
 def test_writing_onto_a_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -93,9 +93,9 @@ def test_text_keeps_ordinary_words_readable() -> None:
 
 def _report(tmp_path: Path, hostile: str) -> str:
     from mlspec.gate.evaluate import evaluate_gates
-    from mlspec.record import Change, CheckOutcome, ConditionOutcome, DataFile, TestOutcome
     from mlspec.report.markdown import build_report
     from mlspec.spec import load_spec
+    from mlspec.state.record import Change, CheckOutcome, ConditionOutcome, DataFile, TestOutcome
     from tests.gate.support import make_record, project_with_gates
 
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
@@ -121,9 +121,9 @@ def _gate_table(tmp_path: Path, hostile: str) -> str:
 
 
 def _promotion_body(tmp_path: Path, hostile: str) -> str:
-    from mlspec.deploy import DeployedModel, Deployment
     from mlspec.promote.body import fallback_report, pr_body
-    from mlspec.record import RunRecord
+    from mlspec.state.deploy import DeployedModel, Deployment
+    from mlspec.state.record import RunRecord
 
     # model_construct: deploy files now refuse such tags, but the body must not rely on every caller checking
     model = DeployedModel.model_construct(tag=hostile, version="v")

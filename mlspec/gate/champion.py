@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlspec.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
 from mlspec.fsio import display_path
 from mlspec.git import GitError, rev, show, toplevel
 from mlspec.ownership import check_deployment
+from mlspec.state.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from mlspec.errors import EXIT_FAILED, EXIT_OK
 from mlspec.fsio import atomic_write_json
 from mlspec.gate.evaluate import evaluate_gates
 from mlspec.gate.results import GateReport
-from mlspec.record import RunStore
+from mlspec.state.record import RunStore
 
 GATE_FILE = "gate.json"
 

@@ -17,13 +17,13 @@ import math
 from typing import Any
 
 from mlspec import metrics_catalog
-from mlspec.deploy import Deployment
 from mlspec.errors import UsageError
 from mlspec.gate.champion import ChampionLookup, find_champion
 from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
 from mlspec.ownership import check_record
-from mlspec.record import RunRecord, RunStore, TestOutcome
 from mlspec.spec.models import Gate
+from mlspec.state.deploy import Deployment
+from mlspec.state.record import RunRecord, RunStore, TestOutcome
 
 TOLERANCE = 1e-9
 ALLOWED_FIRST = "no champion yet: first model allowed by allow_missing_champion"

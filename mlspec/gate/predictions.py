@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from mlspec.deploy import Deployment
 from mlspec.errors import MlspecError
 from mlspec.gate.bootstrap import Predictions
-from mlspec.record import RunRecord, RunStore
+from mlspec.state.deploy import Deployment
+from mlspec.state.record import RunRecord, RunStore
 
 PROBA_PREFIX = "proba_"
 
@@ -146,7 +146,7 @@ def _search_paths(loaded: Any) -> None:
 
 
 def _from_model(loaded: Any, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
-    from mlspec import model_store
+    from mlspec.state import model_store
 
     tag = champion.model.tag
     try:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlspec.deploy import Deployment
+from mlspec.state.deploy import Deployment
 
 Verdict = Literal["pass", "fail"]
 Kind = Literal["absolute", "delta", "record", "tests", "serving"]

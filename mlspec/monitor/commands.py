@@ -26,8 +26,8 @@ from mlspec.monitor.reference import (
 )
 from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
 from mlspec.monitor.tables import Table, read_table
-from mlspec.record import new_run_id, utc_now
 from mlspec.spec.models import Drift, DriftThresholds
+from mlspec.state.record import new_run_id, utc_now
 
 
 def drift_dir(spec_root: Path) -> Path:

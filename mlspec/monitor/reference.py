@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import DEPLOY_DIR, Deployment, read_deployment
 from mlspec.errors import MlspecError, UsageError
 from mlspec.fsio import display_path
 from mlspec.monitor.tables import Table, read_table
+from mlspec.state.deploy import DEPLOY_DIR, Deployment, read_deployment
 
 
 @dataclass
@@ -106,8 +106,8 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     except NotFound:
         if root is None or not deployment.model.artifact:
             raise
-    from mlspec.model_store import import_model
     from mlspec.serve.modelref import artifact_path
+    from mlspec.state.model_store import import_model
 
     try:
         archive = artifact_path(root, deployment.model.artifact)
@@ -135,7 +135,7 @@ def load_served_model(deployment: Deployment | None, search_paths: list[Path] | 
     except ImportError as exc:  # pragma: no cover - bentoml is a dependency
         return None, f"bentoml is not importable ({exc})"
     try:
-        from mlspec.model_store import load_stored
+        from mlspec.state.model_store import load_stored
 
         stored = _get_or_import(tag, deployment, root)
         model = load_stored(stored)  # mlspec's model.pkl, or a bentoml.picklable_model model

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.git import fact
-from mlspec.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
+from mlspec.state.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -215,7 +215,7 @@ def compute_changes(
     code: dict[str, str],
 ) -> tuple[list[Change], dict[str, Any]]:
     """The record's changes and a description of the baseline they are relative to."""
-    from mlspec.deploy import read_deployment
+    from mlspec.state.deploy import read_deployment
 
     sections = getattr(record, "spec_sections", None) or {}
     env = loaded.spec.environments[0].name

@@ -17,7 +17,7 @@ from typing import Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.pipeline.suite_run import CheckTimedOut, run_suite
-from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
+from mlspec.state.record import CheckOutcome, ConditionOutcome, TestOutcome
 
 CONFIGURED = "configured"
 FAILING = {"fail": ("FAIL", "ERROR"), "warn": ("WARN", "FAIL", "ERROR")}

@@ -36,7 +36,7 @@ def _summary(outcome: Any, root: Path) -> None:
         more = f"; and {len(changes) - 8} more" if len(changes) > 8 else ""
         out.write("changes: " + "; ".join(shown) + more + "\n")
     from mlspec.fsio import display_path
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     out.write(f"record: {display_path(RunStore(root).run_dir(record.run_id) / 'record.json')}\n")
     out.flush()
@@ -110,7 +110,7 @@ def status_command(spec: str = "mlproject.yaml") -> int:
 def _latest_problem(spec: str) -> str | None:
     """Why the latest run record cannot be used (corrupt, or an unsafe run id), or None."""
     from mlspec.errors import MlspecError
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     store = RunStore(Path(spec).resolve().parent)
     if store.latest_id() is None:

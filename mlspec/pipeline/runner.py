@@ -18,8 +18,8 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
 from mlspec.retention import shrink_html
+from mlspec.state.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
 
 OK = ("passed", "cached")
 ARTIFACTS = {
@@ -152,9 +152,9 @@ def stage_data_tests(ctx: Context) -> tuple[str, str]:
 
 
 def stage_train(ctx: Context) -> tuple[str, str]:
-    from mlspec import model_store
     from mlspec.pipeline import training
     from mlspec.pipeline.data import column_dtypes
+    from mlspec.state import model_store
 
     spec, tables = ctx.spec, ctx.tables()
     params = training.train_params(spec)
@@ -225,7 +225,7 @@ def _command_paths(ctx: Context, tables: Any) -> tuple[Path, Path]:
 
 
 def _load_model(ctx: Context) -> Any:
-    from mlspec import model_store
+    from mlspec.state import model_store
 
     if ctx.record.model is None:
         raise MlspecError("no trained model in this run", hint="run `mlspec train` first")

@@ -6,9 +6,9 @@ import math
 import re
 from typing import Any
 
-from mlspec.deploy import Deployment
 from mlspec.markdown import code, text
-from mlspec.record import RunRecord
+from mlspec.state.deploy import Deployment
+from mlspec.state.record import RunRecord
 
 SAFE_TAG = re.compile(r"^[A-Za-z0-9_.\-]{1,100}:[A-Za-z0-9_.\-]{1,100}$")
 

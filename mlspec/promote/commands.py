@@ -14,14 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import DEPLOY_DIR, DeployedModel, Deployment, dump_deployment, model_artifact_ref, parse_deployment
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.ownership import check_deployment, check_record
 from mlspec.promote import localgit
 from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
-from mlspec.record import RunRecord, RunStore, code_digests, utc_now
 from mlspec.report.card import model_card
+from mlspec.state.deploy import (
+    DEPLOY_DIR,
+    DeployedModel,
+    Deployment,
+    dump_deployment,
+    model_artifact_ref,
+    parse_deployment,
+)
+from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 
 @dataclass

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.errors import EXIT_OK, MlspecError, UsageError
 from mlspec.markdown import code, text
 from mlspec.ownership import check_deployment
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
 from mlspec.promote.commands import Plan, _who, promote_locally, promote_with_api
-from mlspec.record import utc_now
+from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
+from mlspec.state.record import utc_now
 
 
 @dataclass

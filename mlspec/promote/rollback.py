@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlspec.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
 from mlspec.errors import MlspecError
 from mlspec.markdown import code, text
 from mlspec.promote import localgit
 from mlspec.promote.commands import Plan
 from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
-from mlspec.record import utc_now
+from mlspec.state.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
+from mlspec.state.record import utc_now
 
 
 @dataclass

@@ -8,13 +8,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlspec import __version__
-from mlspec.deploy import ct_state_artifact
 from mlspec.errors import SpecError
 from mlspec.inputs import deploy_file, input_patterns, repo_path
 from mlspec.paths import filter_lines, literal
 from mlspec.render.pins import PINS, Pin
 from mlspec.source import is_commit, source_commit
 from mlspec.spec.models import Spec
+from mlspec.state.deploy import ct_state_artifact
 
 WORKFLOW_KINDS = ("ci", "ct", "cd", "monitor")
 SOAK_CRON = "17 * * * *"  # hourly, off the full hour: CD checks whether a model has soaked long enough

@@ -17,7 +17,7 @@ from typing import Any
 
 from mlspec import __version__, metrics_catalog
 from mlspec.markdown import code, text
-from mlspec.record import CheckOutcome, RunRecord
+from mlspec.state.record import CheckOutcome, RunRecord
 
 MAX_CHARS = 16_000
 MAX_FEATURES = 60

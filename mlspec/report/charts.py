@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from mlspec.markdown import mermaid_label
-from mlspec.record import RunRecord
+from mlspec.state.record import RunRecord
 
 MAX_METRICS = 6  # as many panels as the PNG
 MAX_RUNS = 20

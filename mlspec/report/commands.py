@@ -16,8 +16,8 @@ from mlspec import markdown
 from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import RunRecord, RunStore
 from mlspec.report.markdown import COMMENT_MARKER, PLOT_FILE, UNLIMITED, actions_run_url, build_report
+from mlspec.state.record import RunRecord, RunStore
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects job summaries above 1 MiB
 COMMENT_LIMIT = 65_536

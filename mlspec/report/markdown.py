@@ -13,9 +13,9 @@ from typing import Any
 
 from mlspec import __version__, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
-from mlspec.record import CheckOutcome, RunRecord, RunStore, TestOutcome
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
+from mlspec.state.record import CheckOutcome, RunRecord, RunStore, TestOutcome
 
 PLOT_FILE = "report.png"
 UNLIMITED = 1 << 40

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.fsio import atomic_write_bytes
-from mlspec.record import RunRecord
+from mlspec.state.record import RunRecord
 
 MAX_HISTORY_METRICS = 6
 MAX_HISTORY_RUNS = 20

@@ -21,7 +21,7 @@ from typing import Any
 
 from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
 from mlspec.fsio import atomic_write_text
-from mlspec.record import RunRecord, RunStore, utc_now
+from mlspec.state.record import RunRecord, RunStore, utc_now
 
 RESULT_FILE = "servability.json"
 READY_TIMEOUT_SECONDS = 180.0
@@ -189,11 +189,11 @@ def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str
 
 
 def _check_run(loaded: Any, store: RunStore, record: RunRecord) -> dict[str, Any]:
-    from mlspec.model_store import load_stored
     from mlspec.pipeline.data import load_tables
     from mlspec.proc import stop_group
     from mlspec.serve import bento, modelref
     from mlspec.serve.commands import build_command
+    from mlspec.state.model_store import load_stored
 
     assert record.model is not None
     build_command(str(loaded.path), model_version=record.model.tag)

@@ -23,7 +23,7 @@ CLASSIFIER_TASKS = ("binary", "multiclass")
 MAX_ROWS = 10_000
 # How the model was saved -> how the service loads it.
 LOADER_PICKLABLE = "picklable_model"  # bentoml.picklable_model.save_model (the model contract)
-LOADER_CLOUDPICKLE = "cloudpickle"  # bentoml.models.create + model.pkl (mlspec.model_store)
+LOADER_CLOUDPICKLE = "cloudpickle"  # bentoml.models.create + model.pkl (mlspec.state.model_store)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ def build_command(spec: str, model_version: str | None = None, env: str | None =
         for key, value in modelref.locate(loaded, env).items():
             print(f"{key}={value}")
         return 0
-    from mlspec.model_store import load_stored
     from mlspec.serve import bento, codegen
+    from mlspec.state.model_store import load_stored
 
     choice = modelref.choose_model(loaded, model_version, env)
     client = None

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
 from mlspec.errors import ServeError, UsageError
-from mlspec.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE, check_tag
 from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
+from mlspec.state.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
+from mlspec.state.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE, check_tag
 
 ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
 
@@ -123,7 +123,7 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
         commit = deployment.lineage.get("commit")
         tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     store = RunStore(loaded.root)
     if store.latest_id() is None:
@@ -178,7 +178,7 @@ def ensure_in_store(choice: Choice) -> Any:
     except (bentoml.exceptions.NotFound, ValueError):
         pass
     if choice.artifact is not None and choice.artifact.is_file():
-        from mlspec.model_store import import_model
+        from mlspec.state.model_store import import_model
 
         imported = import_model(choice.artifact)
         print(f"imported model {imported} from {choice.artifact}")

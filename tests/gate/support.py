@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mlspec.deploy import DeployedModel, Deployment, write_deployment
-from mlspec.record import (
+from mlspec.spec import load_spec
+from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+from mlspec.state.record import (
     Change,
     CheckOutcome,
     ConditionOutcome,
@@ -20,7 +21,6 @@ from mlspec.record import (
     StageResult,
     TestOutcome,
 )
-from mlspec.spec import load_spec
 from tests.helpers import EXAMPLES, git, init_repo
 
 TEST_DIGEST = "xxh3_128:" + "b" * 32

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlspec import model_store
 from mlspec.gate.bootstrap import Predictions, _Classification, _Regression, paired_bootstrap
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import RunStore
 from mlspec.spec import load_spec
+from mlspec.state import model_store
+from mlspec.state.record import RunStore
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.helpers import EXAMPLES
 

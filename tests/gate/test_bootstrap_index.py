@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import RunStore
 from mlspec.spec import load_spec
+from mlspec.state.record import RunStore
 from tests.gate.support import make_record
 from tests.gate.test_bootstrap import BOOT, _bootstrap_project, models  # noqa: F401 - the session fixture
 from tests.helpers import git

@@ -7,11 +7,11 @@ import math
 
 import pytest
 
-from mlspec.deploy import DeployedModel, Deployment, write_deployment
 from mlspec.gate.evaluate import ALLOWED_FIRST, evaluate_gates
 from mlspec.gate.results import NO_GATES
-from mlspec.record import RunStore, StageResult
 from mlspec.spec import load_spec
+from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+from mlspec.state.record import RunStore, StageResult
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.helpers import git, run_mlspec
 

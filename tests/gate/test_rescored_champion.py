@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import RunStore
 from mlspec.report.markdown import build_report
 from mlspec.spec import load_spec
+from mlspec.state.record import RunStore
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.gate.test_bootstrap import BOOT, models  # noqa: F401 - the session fixture
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlspec.deploy import parse_deployment
 from mlspec.errors import MlspecError
+from mlspec.state.deploy import parse_deployment
 from tests.gate.support import make_record, project_with_gates
 from tests.helpers import git, run_mlspec
 

@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from mlspec.errors import MlspecError
-from mlspec.record import RunStore
 from mlspec.serve.modelref import choose_model
 from mlspec.spec import load_spec
+from mlspec.state.record import RunStore
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.helpers import git, run_mlspec
 

@@ -87,14 +87,14 @@ class ChurnProject:
 def _save_model(train_file: Path, train_frame, train_digest: str) -> str:
     import importlib.util
 
-    from mlspec.model_store import save_model
+    from mlspec.state.model_store import save_model
 
     spec = importlib.util.spec_from_file_location("churn_train", train_file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     model = module.train(train_frame[FEATURES], train_frame["churned"], {})
-    # Saved as `mlspec train` saves it (mlspec.model_store), so prediction drift loads what CT produces.
+    # Saved as `mlspec train` saves it (mlspec.state.model_store), so prediction drift loads what CT produces.
     return save_model(
         "churn", model,
         labels={"project": "churn"},
@@ -107,8 +107,8 @@ def _save_model(train_file: Path, train_frame, train_digest: str) -> str:
 
 @pytest.fixture(scope="session")
 def churn_project(tmp_path_factory: pytest.TempPathFactory) -> ChurnProject:
-    from mlspec.deploy import DeployedModel, Deployment, write_deployment
     from mlspec.monitor.tables import file_digest
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 
     root = tmp_path_factory.mktemp("monitor") / "churn"
     (root / "data").mkdir(parents=True)

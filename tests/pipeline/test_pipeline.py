@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from mlspec.record import RunStore
+from mlspec.state.record import RunStore
 from tests.helpers import run_mlspec
 from tests.pipeline.conftest import SPEC, clone_project, make_frame
 
@@ -55,7 +55,7 @@ def test_clean_project_passes_every_stage(clean_run) -> None:
 
 
 def test_record_contents_match_independent_computation(clean_run) -> None:
-    from mlspec.model_store import load_model, model_metadata
+    from mlspec.state.model_store import load_model, model_metadata
 
     root, _ = clean_run
     record = latest(root)
@@ -208,7 +208,7 @@ def test_weak_model_fails_a_model_test_condition(trained, tmp_path: Path) -> Non
 
 
 def test_entrypoint_raising_keeps_the_previous_model(trained, tmp_path: Path) -> None:
-    from mlspec.model_store import load_model
+    from mlspec.state.model_store import load_model
 
     root = clone_project(trained, tmp_path / "p")
     before = latest(root).model.tag
@@ -280,7 +280,7 @@ def test_shell_command_training(trained, tmp_path: Path) -> None:
 
 
 def test_changes_relative_to_the_champion_and_ci_trigger(clean_run, tmp_path: Path) -> None:
-    from mlspec.deploy import DeployedModel, Deployment, write_deployment
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 
     root = clone_project(clean_run[0], tmp_path / "p")
     champion = latest(root)

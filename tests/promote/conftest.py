@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.record import DataFile, GitInfo, ModelRef, RunRecord, RunStore, utc_now
 from mlspec.spec import load_spec
+from mlspec.state.record import DataFile, GitInfo, ModelRef, RunRecord, RunStore, utc_now
 from tests.github_standin.fixtures import github_standin  # noqa: F401
 from tests.helpers import EXAMPLES, git, init_repo
 

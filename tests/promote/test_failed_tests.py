@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from mlspec.deploy import parse_deployment
-from mlspec.record import RunStore
+from mlspec.state.deploy import parse_deployment
+from mlspec.state.record import RunStore
 from tests.helpers import git, run_mlspec
 from tests.promote.conftest import PROJECT_DIR
 

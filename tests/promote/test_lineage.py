@@ -10,8 +10,8 @@ import pytest
 from mlspec.errors import StageFailed
 from mlspec.pipeline.changes import git_info
 from mlspec.promote.commands import promote_loaded
-from mlspec.record import GitInfo, RunRecord
 from mlspec.spec import load_spec
+from mlspec.state.record import GitInfo, RunRecord
 from tests.helpers import EXAMPLES, git
 from tests.promote.conftest import GateVerdict, make_record
 

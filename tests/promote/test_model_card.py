@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from mlspec.deploy import DeployedModel, Deployment
 from mlspec.gate.results import GateReport, GateResult
 from mlspec.promote.commands import promote_loaded
-from mlspec.record import CheckOutcome, ConditionOutcome
-from mlspec.record import TestOutcome as Outcome
 from mlspec.report.card import card_path, model_card
 from mlspec.spec import load_spec
+from mlspec.state.deploy import DeployedModel, Deployment
+from mlspec.state.record import CheckOutcome, ConditionOutcome
+from mlspec.state.record import TestOutcome as Outcome
 from tests.github_standin import GitHubStandIn
 from tests.helpers import git
 from tests.promote.conftest import PROJECT_DIR, make_record
@@ -56,7 +56,7 @@ def _record(project, tag: str = "breast-cancer:v1aaaa"):
         "model": Outcome(kind="model", passed=False, checks=[
             CheckOutcome(name="WeakSegmentsPerformance", conditions=[
                 ConditionOutcome(name="accuracy ratio above 0.8", category="FAIL")])])}
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     RunStore(project).save(record)
     return record

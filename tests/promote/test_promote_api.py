@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlspec.deploy import parse_deployment
 from mlspec.errors import GitHubError, StageFailed
 from mlspec.promote.commands import promote_loaded
 from mlspec.spec import load_spec
+from mlspec.state.deploy import parse_deployment
 from tests.github_standin import GitHubStandIn
 from tests.promote.conftest import PROJECT_DIR, GateVerdict, make_record
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from mlspec.deploy import parse_deployment
 from mlspec.promote.commands import promote_loaded
-from mlspec.record import RunStore
 from mlspec.spec import load_spec
+from mlspec.state.deploy import parse_deployment
+from mlspec.state.record import RunStore
 from tests.github_standin import GitHubStandIn
 from tests.helpers import git, run_mlspec
 from tests.promote.conftest import PROJECT_DIR, GateVerdict, make_record

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from mlspec.deploy import DeployedModel, Deployment, dump_deployment, parse_deployment
 from mlspec.errors import MlspecError, UsageError
 from mlspec.promote.release import release_command
 from mlspec.promote.rollback import rollback_command
+from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment, parse_deployment
 from tests.github_standin import GitHubStandIn
 from tests.helpers import git, run_mlspec
 from tests.promote.conftest import PROJECT_DIR

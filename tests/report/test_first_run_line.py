@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlspec.record import Change
 from mlspec.report.markdown import _change_line
+from mlspec.state.record import Change
 
 
 def test_first_run_is_not_said_twice() -> None:

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import Change, RunStore
 from mlspec.report.markdown import COMMENT_MARKER, build_report
 from mlspec.spec import load_spec
+from mlspec.state.record import Change, RunStore
 from tests.gate.support import commit_champion, make_record, outcome_of, project_with_gates
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.fixtures import github_standin  # noqa: F401
@@ -128,7 +128,7 @@ def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitH
 
 
 def test_a_check_run_on_train_and_test_names_each_dataset(project) -> None:
-    from mlspec.record import CheckOutcome, ConditionOutcome, TestOutcome
+    from mlspec.state.record import CheckOutcome, ConditionOutcome, TestOutcome
 
     def duplicates(dataset: str, category: str) -> CheckOutcome:
         return CheckOutcome(name="DataDuplicates", suite="data_integrity", dataset=dataset,

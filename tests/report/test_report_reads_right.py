@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlspec.pipeline.cache import key_changes
-from mlspec.record import RunRecord
 from mlspec.report.plot import make_plot, run_label, value_label
+from mlspec.state.record import RunRecord
 
 
 def test_empty_and_unset_are_no_change() -> None:

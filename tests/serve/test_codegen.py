@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from mlspec.deploy import DeployedModel, Deployment, write_deployment
 from mlspec.spec import load_spec
+from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 from tests.helpers import copy_example, run_mlspec
 from tests.serve.conftest import Project
 
@@ -27,7 +27,7 @@ def _weird_model(tmp_path: Path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    from mlspec.model_store import save_model
+    from mlspec.state.model_store import save_model
 
     frame = pd.DataFrame({
         "mean radius": [1.0, 2.5, 3.1, 0.4, 2.2, 1.9, 3.3, 0.1],
@@ -92,7 +92,7 @@ def test_predict_proba_for_a_regressor_is_a_spec_error(project: Project) -> None
 
 
 def test_build_env_imports_the_exported_model_named_in_deploy_file(project: Project, tmp_path: Path) -> None:
-    from mlspec.model_store import export_model
+    from mlspec.state.model_store import export_model
 
     root = copy_example("breast-cancer", tmp_path / "cd")
     archive = export_model(project.tag, root / "artifacts" / "model")
@@ -133,7 +133,7 @@ def test_bentoml_home_inside_the_build_context_is_refused(tmp_path: Path, monkey
 def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(project: Project, tmp_path: Path) -> None:
     """CD's first step: `build --env ENV --locate` says which CT run artifact to download and where;
     after the download, build imports the archive from that folder into an empty store."""
-    from mlspec.model_store import export_model
+    from mlspec.state.model_store import export_model
 
     root = copy_example("breast-cancer", tmp_path / "cd")
     inner = "runs/20260101T000000000000Z-00001/model.bentomodel"

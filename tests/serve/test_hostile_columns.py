@@ -26,8 +26,8 @@ def _hostile_model():
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from mlspec.model_store import save_model
     from mlspec.serve.codegen import nonfinite_kinds
+    from mlspec.state.model_store import save_model
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({name: rng.normal(size=40) for name in HOSTILE})

@@ -90,7 +90,7 @@ def _project(root: Path) -> Path:
 def _metadata(root: Path) -> dict:
     import bentoml
 
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     record = RunStore(root).latest()
     assert record.model is not None
@@ -139,8 +139,8 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
         assert any(r["lot sqft"] is None for r in records) and any(r["plan"] is None for r in records)
         response = requests.post(f"{url}/predict", json={"rows": records}, timeout=30)
         assert response.status_code == 200, response.text
-        from mlspec.model_store import load_model
-        from mlspec.record import RunStore
+        from mlspec.state.model_store import load_model
+        from mlspec.state.record import RunStore
 
         model = load_model(RunStore(spec.parent).latest().model.tag)
         assert response.json() == model.predict(test).tolist()

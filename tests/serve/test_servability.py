@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.record import GitInfo, ModelRef, RunRecord, RunStore, utc_now
 from mlspec.serve.check import percentile, verdict
 from mlspec.spec import load_spec
+from mlspec.state.record import GitInfo, ModelRef, RunRecord, RunStore, utc_now
 from tests.helpers import run_mlspec
 from tests.serve.conftest import Project
 

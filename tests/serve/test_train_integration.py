@@ -28,7 +28,7 @@ def test_build_from_the_model_mlspec_train_saved(tmp_path: Path) -> None:
         pytest.skip(reason)
     import pandas as pd
 
-    from mlspec.record import RunStore
+    from mlspec.state.record import RunStore
 
     root = copy_example("breast-cancer", tmp_path)
     trained = run_mlspec("train", str(root / "mlproject.yaml"))

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
-from mlspec.model_store import valid_tag
+from mlspec.state.model_store import valid_tag
 
 DEPLOY_DIR = "deploy"
 GH_ARTIFACT_PREFIX = "gh-artifact:"

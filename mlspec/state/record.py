@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
-from mlspec.model_store import valid_tag
 from mlspec.safepath import safe_name
+from mlspec.state.model_store import valid_tag
 
 RECORD_VERSION = 1
 StageName = Literal["data_tests", "train", "evaluate", "model_tests"]

@@ -106,6 +106,7 @@ def bench_noop(tmp: Path, quick: bool, env: dict[str, str]) -> dict:
 def bench_fingerprint(tmp: Path, size: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from mlspec.pipeline.fingerprint import StatCache, hash_file
+    from mlspec.state.layout import StateLayout
 
     path = tmp / "big.bin"
     block = os.urandom(16 * 1024 * 1024)
@@ -124,12 +125,12 @@ def bench_fingerprint(tmp: Path, size: int) -> dict:
         hash_file(path)
         cold_times.append(time.perf_counter() - start)
     cold = min(cold_times)
-    cache = StatCache(tmp / ".mlspec")
+    cache = StatCache(StateLayout(tmp).stat_cache)
     cache.digest(path)
     cache.save()
     warm_times = []
     for _ in range(5):
-        fresh = StatCache(tmp / ".mlspec")  # includes reading stat.json, as a new process would
+        fresh = StatCache(StateLayout(tmp).stat_cache)  # includes reading stat.json, as a new process would
         start = time.perf_counter()
         fresh.digest(path)
         warm_times.append(time.perf_counter() - start)

@@ -37,7 +37,7 @@ HANDLERS = {
     "serve": "mlspec.serve.commands:serve_command",
     "drift": "mlspec.monitor.commands:drift_command",
     "pull": "mlspec.pipeline.pull:pull_command",
-    "gc": "mlspec.retention:gc_command",
+    "gc": "mlspec.state.retention:gc_command",
     "show": "mlspec.show:show_command",
 }
 

@@ -25,7 +25,6 @@ from mlspec.errors import DataError
 URL_SCHEMES = ("s3", "gs", "gcs", "http", "https")
 URL_RE = re.compile(r"^(s3|gs|gcs|https?)://", re.IGNORECASE)
 BACKENDS = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "http": "aiohttp", "https": "aiohttp"}
-REMOTE_DIR = ("cache", "remote")
 
 
 def is_url(value: str | None) -> bool:
@@ -199,12 +198,13 @@ def url_fingerprint(url: str, key: str) -> Fingerprint:
     return found
 
 
-def cache_path(state_dir: Path, url: str, fingerprint: Fingerprint) -> Path:
-    """Where the object of that version is kept locally: `.mlspec/cache/remote/<key>/<name>`."""
+def cache_path(remote_cache: Path, url: str, fingerprint: Fingerprint) -> Path:
+    """Where the object of that version is kept locally: `<remote_cache>/<key>/<name>`
+    (``remote_cache`` is `StateLayout.remote_cache`, `.mlspec/cache/remote`)."""
     key = hashlib.sha256(f"{url}\n{fingerprint.digest}".encode()).hexdigest()[:24]
     name = posixpath.basename(url.split("?", 1)[0].rstrip("/")) or "data"
     name = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)[:100]
-    return state_dir.joinpath(*REMOTE_DIR, key, name)
+    return remote_cache / key / name
 
 
 def download(url: str, target: Path, key: str) -> Path:

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlspec.state.layout import STATE_DIR, StateLayout
+
 DEFAULT_EXAMPLE = "examples/breast-cancer"
 
 
@@ -46,7 +48,7 @@ def _prepare(example: Path, workspace: Path) -> tuple[Path, dict[str, str]]:
     if workspace.exists():
         shutil.rmtree(workspace)
     project = workspace / example.name
-    shutil.copytree(example, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+    shutil.copytree(example, project, ignore=shutil.ignore_patterns(STATE_DIR, "__pycache__"))
     remote = workspace / "remote.git"
     _git("init", "-q", "--bare", "-b", "main", str(remote), cwd=workspace)
     _git("init", "-q", "-b", "main", cwd=project)
@@ -67,7 +69,8 @@ def _prepare(example: Path, workspace: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _steps(project: Path) -> list[Step]:
-    runs = project / ".mlspec" / "runs"
+    state = StateLayout(project)
+    runs = state.runs
     return [
         Step("validate the spec", ["validate"]),
         Step("render the GitHub Actions workflows", ["render"], str(project / ".github" / "workflows")),
@@ -75,8 +78,8 @@ def _steps(project: Path) -> list[Step]:
         Step("gate against the staging champion", ["gate", "--env", "staging"], f"{runs}/<run-id>/gate.json"),
         Step("write the report", ["report", "--env", "staging"], f"{runs}/<run-id>/report.md"),
         Step("promote to staging (local: branch + PR files)", ["promote", "--env", "staging"],
-             str(project / ".mlspec" / "promotions" / "staging")),
-        Step("build the BentoML service", ["build"], str(project / ".mlspec" / "service")),
+             str(state.promotions("staging"))),
+        Step("build the BentoML service", ["build"], str(state.services)),
     ]
 
 

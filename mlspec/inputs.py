@@ -12,9 +12,9 @@ from typing import Any
 
 from mlspec.errors import SpecError
 from mlspec.paths import literal
+from mlspec.state.layout import STATE_DIR
 
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".r", ".jl", ".rb", ".pl", ".js", ".ts", ".ipynb")
-STATE_DIR = ".mlspec"
 CODE_UNKNOWN = (
     "train.command names no script mlspec can watch (such as `python src/train.py`), so CT would not know "
     "which files are the training code"

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlspec.errors import MlspecError, SpecError
 from mlspec.fsio import display_path
+from mlspec.state.layout import StateLayout
 
 OWN_FOLDER_HINT = ("give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments "
                    "(deploy/) next to its spec")
@@ -26,7 +27,7 @@ def check_record(record: Any, loaded: Any) -> None:
     name = loaded.spec.name
     if record.project != name:
         raise ForeignStateError(
-            f"run {record.run_id} in {display_path(loaded.root / '.mlspec')} belongs to project {record.project!r}, "
+            f"run {record.run_id} in {display_path(StateLayout(loaded.root).root)} belongs to project {record.project!r}, "
             f"not to {name!r} ({display_path(loaded.path)}): another spec in the same folder shares its state",
             hint=f"{OWN_FOLDER_HINT}; then run `mlspec run {display_path(loaded.path)}`")
 
@@ -52,7 +53,7 @@ def check_separate_state(paths: list[Path]) -> None:
     if not clashes:
         return
     lines = [f"{', '.join(display_path(p) for p in specs)} are in the same folder {display_path(specs[0].parent)}: "
-             f"they would share its run state ({display_path(specs[0].parent / '.mlspec')}) and deployment files "
+             f"they would share its run state ({display_path(StateLayout(specs[0].parent).root)}) and deployment files "
              f"({display_path(specs[0].parent / 'deploy')}), so one project's runs and deployments would be "
              "read as another's" for specs in clashes]
     raise SpecError("\n".join(lines), hint=OWN_FOLDER_HINT)

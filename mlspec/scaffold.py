@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mlspec.errors import EXIT_OK, MlspecError
 from mlspec.fsio import atomic_write_text, ensure_dir
+from mlspec.state.layout import STATE_DIR
 
 SPEC_TEMPLATE = """\
 # yaml-language-server: $schema={schema_url}
@@ -69,7 +70,7 @@ def train(X: pd.DataFrame, y: pd.Series, params: dict[str, Any]) -> RandomForest
     return model.fit(X, y)
 '''
 
-GITIGNORE = ".mlspec/\n__pycache__/\n"
+GITIGNORE = f"{STATE_DIR}/\n__pycache__/\n"
 
 
 def _project_name(directory: Path, name: str | None) -> str:

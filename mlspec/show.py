@@ -1,7 +1,7 @@
 """`mlspec show [RUN]`: where a run's reports are, regenerating the deepchecks test reports on demand.
 
 A run keeps its deepchecks HTML as written when small, gzip-compressed when larger, or a note page when
-even that was over the budget (mlspec.retention). The verdict and every check and condition stay in
+even that was over the budget (mlspec.state.retention). The verdict and every check and condition stay in
 `<kind>_tests.json`; `show` turns a compressed report back into HTML, and a note page into a report
 rebuilt from that JSON, both written outside the run folder (the system's temporary folder,
 `mlspec-show/<project>/<run>/`), so the state stays as small as it was.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from mlspec.retention import HTML_BUDGET, shrink_html
+from mlspec.state.retention import HTML_BUDGET, shrink_html
 from tests.helpers import git, run_mlspec
 from tests.pipeline.conftest import SPEC
 

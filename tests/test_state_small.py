@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from mlspec.retention import shrink_html
+from mlspec.state.retention import shrink_html
 from tests.helpers import ROOT, run_mlspec
 from tests.pipeline.conftest import SPEC
 

@@ -27,11 +27,12 @@ from mlspec.monitor.reference import (
 from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
 from mlspec.monitor.tables import Table, read_table
 from mlspec.spec.models import Drift, DriftThresholds
+from mlspec.state.layout import LATEST, StateLayout
 from mlspec.state.record import new_run_id, utc_now
 
 
 def drift_dir(spec_root: Path) -> Path:
-    return spec_root / ".mlspec" / "drift"
+    return StateLayout(spec_root).drift
 
 
 def _feature_columns(loaded: Any, reference: Table, served: ServedModel | None) -> list[str]:
@@ -149,7 +150,7 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
     folder = drift_dir(loaded.root) / drift_id
     outputs = write_outputs(result, folder=folder, drift_id=drift_id, project=project, environment=environment,
                             ref=ref, cur=cur, model=served.tag if served else None)
-    atomic_write_text(drift_dir(loaded.root) / "latest", drift_id + "\n")
+    atomic_write_text(drift_dir(loaded.root) / LATEST, drift_id + "\n")
     _append_step_summary(outputs["markdown"])
 
     from mlspec.monitor.summary import stdout_table, summary_line

@@ -20,6 +20,7 @@ from mlspec.git import listed_files
 from mlspec.inputs import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache, hash_bytes
+from mlspec.state.layout import STATE_DIR
 
 STAGES = ("data_tests", "train", "evaluate", "model_tests")
 TITLES = {"data_tests": "data tests", "train": "train", "evaluate": "evaluate", "model_tests": "model tests"}
@@ -32,7 +33,7 @@ LIBRARIES = {
 }
 MAX_INPUT_FILES = 20000
 # Never inputs, whatever the patterns say: caches, environments, version control, mlspec's state.
-_SKIP_DIRS = {"__pycache__", ".git", ".mlspec", ".venv", "venv", "node_modules", ".tox", ".ipynb_checkpoints",
+_SKIP_DIRS = {"__pycache__", ".git", STATE_DIR, ".venv", "venv", "node_modules", ".tox", ".ipynb_checkpoints",
               ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 

@@ -62,7 +62,7 @@ def _execute(spec: str, targets: list[str], force: bool, whole: bool) -> int:
 def run_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
     """data tests -> train -> evaluate -> model tests; a new run record unless everything is cached.
     On a project's first run `.mlspec/` goes into the spec folder's `.gitignore` (as `mlspec init` does)."""
-    from mlspec.retention import ensure_gitignored
+    from mlspec.state.retention import ensure_gitignored
 
     if Path(spec).is_file():
         note = ensure_gitignored(Path(spec).resolve().parent)

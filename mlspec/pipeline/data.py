@@ -66,7 +66,7 @@ def data_files(loaded: Any) -> list[DataFileRef]:
         relative = getattr(data, role)
         if relative and sources.is_url(relative):
             found = sources.url_fingerprint(relative, f"data.{role}")
-            local = sources.cache_path(loaded.state_dir(), relative, found)
+            local = sources.cache_path(loaded.state.remote_cache, relative, found)
             refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
         elif relative:
             path = loaded.resolve(relative, key=f"data.{role}")

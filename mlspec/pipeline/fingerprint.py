@@ -1,6 +1,6 @@
 """Content fingerprints of files: xxh3_128 with a stat cache, so unchanged large files are not re-read.
 
-The cache (`.mlspec/cache/stat.json`) maps a path to (size, mtime_ns, inode, ctime_ns) and the digest
+The cache (`StateLayout.stat_cache`, `.mlspec/cache/stat.json`) maps a path to (size, mtime_ns, inode, ctime_ns) and the digest
 seen then. ctime is in the key because a write that restores size and mtime (`touch -r`, a byte flip
 with the old timestamp put back) cannot restore it.
 A file whose mtime is within a couple of seconds of the moment it was hashed is not cached ("racily
@@ -52,8 +52,8 @@ def _stamp(st: os.stat_result) -> list[int]:
 class StatCache:
     """Digests of files keyed by absolute path, valid while (size, mtime_ns, inode, ctime_ns) are unchanged."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "cache" / "stat.json"
+    def __init__(self, path: Path) -> None:
+        self.path = path  # the cache file: StateLayout.stat_cache
         self._entries: dict[str, dict[str, Any]] | None = None
         self._dirty = False
 

@@ -18,8 +18,8 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.retention import shrink_html
 from mlspec.state.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
+from mlspec.state.retention import shrink_html
 
 OK = ("passed", "cached")
 ARTIFACTS = {
@@ -300,7 +300,7 @@ def reusable(result: StageResult | None, digest: str) -> bool:
 
 def outputs(stage: str) -> tuple[str, ...]:
     """The files a stage must leave in its run folder (its log and the deepchecks HTML, kept plain or
-    gzip-compressed within the run's HTML budget (mlspec.retention), are no outputs)."""
+    gzip-compressed within the run's HTML budget (mlspec.state.retention), are no outputs)."""
     return tuple(a for a in ARTIFACTS[stage] if a != "train.log" and not a.endswith((".html", ".html.gz")))
 
 
@@ -460,7 +460,7 @@ def prepare(spec_path: str) -> tuple[Any, RunStore, StatCache, Inputs]:
 
     loaded = load_spec(spec_path)
     store = RunStore(loaded.root)
-    cache = StatCache(loaded.state_dir())
+    cache = StatCache(loaded.state.stat_cache)
     inputs = compute_inputs(loaded, cache)
     return loaded, store, cache, inputs
 

@@ -28,6 +28,7 @@ from mlspec.state.deploy import (
     model_artifact_ref,
     parse_deployment,
 )
+from mlspec.state.layout import StateLayout
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 
@@ -280,7 +281,7 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
     previous_card = localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None
     supersedes = _local_supersedes(plan, top, base_sha, branch_sha)
     text = plan.text(previous)
-    folder = spec_root / ".mlspec" / plan.folder / plan.env
+    folder = StateLayout(spec_root).promotions(plan.env, plan.folder)
     if dry_run:
         _print_plan(plan, text, f"in the local repository {top}", "commit and write the pull request files")
         return EXIT_OK

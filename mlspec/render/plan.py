@@ -15,6 +15,7 @@ from mlspec.render.pins import PINS, Pin
 from mlspec.source import is_commit, source_commit
 from mlspec.spec.models import Spec
 from mlspec.state.deploy import ct_state_artifact
+from mlspec.state.layout import STATE_DIR
 
 WORKFLOW_KINDS = ("ci", "ct", "cd", "monitor")
 SOAK_CRON = "17 * * * *"  # hourly, off the full hour: CD checks whether a model has soaked long enough
@@ -184,6 +185,6 @@ def plan_project(spec: Spec, spec_file: Path, root: Path) -> ProjectPlan:
         ci_paths=ci_paths,
         ct_paths=ct_paths,
         deploy_files=deploy,
-        state_dir=repo_path(spec_dir, ".mlspec", key="(state)", spec_path=spec_path),
+        state_dir=repo_path(spec_dir, STATE_DIR, key="(state)", spec_path=spec_path),
         drift_current=current,
     )

@@ -15,6 +15,7 @@ from mlspec import __version__, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
+from mlspec.state.layout import run_file_text
 from mlspec.state.record import CheckOutcome, RunRecord, RunStore, TestOutcome
 
 PLOT_FILE = "report.png"
@@ -379,9 +380,9 @@ def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run
         artifact_url = f"{run_url}#artifacts"
     mention = None
     if (RunStore(loaded.root).run_dir(record.run_id) / PLOT_FILE).is_file():
-        mention = f".mlspec/runs/{record.run_id}/{PLOT_FILE}"
+        mention = run_file_text(record.run_id, PLOT_FILE)
     full_report = (f"in the [run's artifacts]({artifact_url}) (report.md)" if artifact_url
-                   else f"`.mlspec/runs/{record.run_id}/report.md`")
+                   else f"`{run_file_text(record.run_id, 'report.md')}`")
     charts = charts_section(record, gate_report.champion_metrics(), _ordered_metrics(loaded, record),
                             RunStore(loaded.root).history(loaded.spec.name))
     text = _compose(loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report, charts)

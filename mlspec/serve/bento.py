@@ -20,6 +20,7 @@ from mlspec.errors import ServeError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, ModelInfo, ServiceFiles
 from mlspec.serve.modelref import bentoml_home
+from mlspec.state.layout import StateLayout
 
 BASE_PACKAGES = ("numpy", "pandas", "scikit-learn")
 BUILD_RECORD = "build.json"
@@ -33,7 +34,7 @@ class BuildResult:
 
 
 def service_dir(spec_root: Path, service: str) -> Path:
-    return spec_root / ".mlspec" / "service" / service
+    return StateLayout(spec_root).service_dir(service)
 
 
 def _pinned(distribution: str) -> str | None:

@@ -18,6 +18,7 @@ from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
+from mlspec.state.layout import StateLayout
 from mlspec.state.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE, check_tag
 
 ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
@@ -74,7 +75,7 @@ class GhArtifact:
     def download_dir(self, root: Path) -> Path:
         """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
         ``root`` is the spec's folder."""
-        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or root / ".mlspec" / "artifacts")
+        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or StateLayout(root).artifacts)
         return folder / self.run_id / self.name
 
 

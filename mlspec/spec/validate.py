@@ -20,6 +20,7 @@ from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
 from mlspec.spec.models import Spec
 from mlspec.spec.semantic import semantic_findings
+from mlspec.state.layout import StateLayout
 
 # Human wording of the regular expressions in models.py.
 _PATTERN_WORDS = {
@@ -245,8 +246,10 @@ class LoadedSpec:
         return inside(self.root, relative, key=key, boundary=repository_root(self.root),
                       boundary_name="the repository", where=display_path(self.path))
 
-    def state_dir(self) -> Path:
-        return self.root / ".mlspec"
+    @property
+    def state(self) -> StateLayout:
+        """Where this spec's local state lives (`.mlspec/`: mlspec/state/layout.py)."""
+        return StateLayout(self.root)
 
 
 def load_spec(path: str | Path = "mlproject.yaml", *, check_files: bool = True) -> LoadedSpec:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.safepath import safe_name
+from mlspec.state.layout import RECORD_FILE, StateLayout
 from mlspec.state.model_store import valid_tag
 
 RECORD_VERSION = 1
@@ -173,29 +174,29 @@ class RunStore:
     """`.mlspec/` next to the spec: `runs/<run-id>/record.json` and `runs/latest` (a file naming the id)."""
 
     def __init__(self, spec_root: Path) -> None:
-        self.root = spec_root / ".mlspec"
-        self.runs = self.root / "runs"
+        self.layout = StateLayout(spec_root)
+        self.root = self.layout.root
+        self.runs = self.layout.runs
 
     def run_dir(self, run_id: str) -> Path:
         """The run's folder; a run id that is not one plain name (`../../x`) is refused (safepath)."""
-        safe_name(run_id, key="run_id", where=display_path(self.runs))
-        return self.runs / run_id
+        return self.layout.run_dir(run_id)
 
     def save(self, record: RunRecord, *, latest: bool = True) -> Path:
-        path = self.run_dir(record.run_id) / "record.json"
+        path = self.layout.record_file(record.run_id)
         atomic_write_text(path, record.model_dump_json(indent=2) + "\n")
         if latest:
-            atomic_write_text(self.runs / "latest", record.run_id + "\n")
+            atomic_write_text(self.layout.latest_file, record.run_id + "\n")
         return path
 
     def latest_id(self) -> str | None:
         try:
-            return (self.runs / "latest").read_text().strip() or None
+            return self.layout.latest_file.read_text().strip() or None
         except FileNotFoundError:
             return None
 
     def load(self, run_id: str) -> RunRecord:
-        path = self.run_dir(run_id) / "record.json"
+        path = self.layout.record_file(run_id)
         try:
             record = RunRecord.model_validate_json(path.read_bytes())
         except FileNotFoundError:
@@ -221,7 +222,7 @@ class RunStore:
         records = []
         for folder in sorted(p for p in self.runs.iterdir() if p.is_dir())[-limit:]:
             try:
-                record = RunRecord.model_validate_json((folder / "record.json").read_bytes())
+                record = RunRecord.model_validate_json((folder / RECORD_FILE).read_bytes())
             except (OSError, ValueError):
                 continue
             if project is None or record.project == project:

@@ -118,6 +118,7 @@ def test_dvc_pull_fingerprint_and_a_new_hash_retrains(dvc_project: Path, monkeyp
     from mlspec.pipeline.cache import compute_inputs
     from mlspec.pipeline.fingerprint import StatCache
     from mlspec.spec.validate import load_spec
+    from mlspec.state.layout import StateLayout
 
     real_hash = fingerprint.hash_file
 
@@ -127,7 +128,7 @@ def test_dvc_pull_fingerprint_and_a_new_hash_retrains(dvc_project: Path, monkeyp
 
     monkeypatch.setattr(fingerprint, "hash_file", no_reading)
     loaded = load_spec(root / "mlproject.yaml")
-    inputs = compute_inputs(loaded, StatCache(root / ".mlspec"))
+    inputs = compute_inputs(loaded, StatCache(StateLayout(root).stat_cache))
     md5 = dvc_md5(root / "data" / "train.csv.dvc")
     assert inputs.files["data/train.csv"][0] == f"dvc-md5:{md5}"
     monkeypatch.undo()

@@ -16,6 +16,7 @@ from mlspec.pipeline import metrics
 from mlspec.pipeline.data import DataFileRef, check_task_labels, read_table
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.spec import load_spec
+from mlspec.state.layout import StateLayout
 
 SPEC = """\
 apiVersion: mlspec/v1
@@ -86,7 +87,7 @@ def test_the_stat_cache_sees_a_byte_flip_that_keeps_size_mtime_and_inode(tmp_pat
     data.write_bytes(b"a,b\n1,2\n")
     old = 1_000_000_000
     os.utime(data, ns=(old * 10**9, old * 10**9))
-    cache = StatCache(tmp_path / ".mlspec")
+    cache = StatCache(StateLayout(tmp_path).stat_cache)
     first, _ = cache.digest(data)
     inode = data.stat().st_ino
     with open(data, "r+b") as handle:  # same inode, same size

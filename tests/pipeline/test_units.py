@@ -14,6 +14,7 @@ from mlspec.pipeline import fingerprint
 from mlspec.pipeline.data import load_tables
 from mlspec.pipeline.metrics import Predictions, compute_metrics
 from mlspec.spec import load_spec
+from mlspec.state.layout import StateLayout
 from tests.pipeline.conftest import SPEC, make_frame, write_project
 
 
@@ -115,13 +116,13 @@ def test_stat_cache_skips_rereading_unchanged_files(tmp_path: Path, monkeypatch:
     calls: list[Path] = []
     real = fingerprint.hash_file
     monkeypatch.setattr(fingerprint, "hash_file", lambda p, chunk=fingerprint.CHUNK: calls.append(p) or real(p, chunk))
-    cache = fingerprint.StatCache(tmp_path / ".mlspec")
+    cache = fingerprint.StatCache(StateLayout(tmp_path).stat_cache)
     first, size = cache.digest(data)
     cache.save()
     import xxhash
 
     assert first == "xxh3_128:" + xxhash.xxh3_128_hexdigest(data.read_bytes()) and size == 3_000_000
-    again = fingerprint.StatCache(tmp_path / ".mlspec")
+    again = fingerprint.StatCache(StateLayout(tmp_path).stat_cache)
     assert again.digest(data)[0] == first and len(calls) == 1  # answered from stat.json
     with open(data, "r+b") as handle:  # same size, new content, mtime moved back: the inode/mtime stamp differs
         handle.write(b"x")

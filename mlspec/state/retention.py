@@ -23,6 +23,7 @@ from typing import Any
 
 from mlspec.errors import UsageError
 from mlspec.fsio import atomic_write_text, display_path
+from mlspec.state.layout import LATEST, STATE_DIR, StateLayout, gitignore_lines
 
 RUN_HTML_BUDGET = 5 * 1024 * 1024  # bytes of HTML per run, both test reports together
 HTML_BUDGET = RUN_HTML_BUDGET // 2  # per report (data tests, model tests)
@@ -64,13 +65,14 @@ def _ignored_by_git(root: Path) -> bool | None:
     """True/False when git answers whether `.mlspec/` is ignored, None outside a repository."""
     from mlspec.git import is_ignored
 
-    return is_ignored(root, ".mlspec/runs/latest")
+    layout = StateLayout(root)
+    return is_ignored(root, layout.latest_file.relative_to(layout.spec_root).as_posix())
 
 
 def ensure_gitignored(root: Path) -> str | None:
     """On a project's first run, add `.mlspec/` to the spec folder's `.gitignore` unless something
     already ignores it; returns the line to print, or None when nothing was done."""
-    if (root / ".mlspec" / "runs").exists():
+    if StateLayout(root).runs.exists():
         return None
     ignored = _ignored_by_git(root)
     gitignore = root / ".gitignore"
@@ -80,11 +82,11 @@ def ensure_gitignored(root: Path) -> str | None:
         text = ""
     except (OSError, UnicodeDecodeError):
         return None
-    if ignored or (ignored is None and any(line.strip() in (".mlspec", ".mlspec/", "/.mlspec/") for line in text.splitlines())):
+    if ignored or (ignored is None and any(line.strip() in gitignore_lines() for line in text.splitlines())):
         return None
     prefix = "" if not text or text.endswith("\n") else "\n"
-    atomic_write_text(gitignore, text + prefix + "# mlspec's local state (runs, caches): never committed\n.mlspec/\n")
-    return (f"added .mlspec/ to {display_path(gitignore)}: mlspec keeps its runs and caches there, "
+    atomic_write_text(gitignore, text + prefix + f"# mlspec's local state (runs, caches): never committed\n{STATE_DIR}/\n")
+    return (f"added {STATE_DIR}/ to {display_path(gitignore)}: mlspec keeps its runs and caches there, "
             "and they are not to be committed")
 
 
@@ -99,7 +101,7 @@ def protected_runs(loaded: Any, runs: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     latest = RunStore(loaded.root).latest_id()
     if latest:
-        found[latest] = "runs/latest"
+        found[latest] = f"runs/{LATEST}"
     for env in loaded.spec.environments:
         try:
             deployment = read_deployment(loaded.root, env.name)
@@ -123,7 +125,7 @@ def _size(folder: Path) -> int:
 
 def gc(loaded: Any, keep: int, *, dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
     """(deleted run ids, kept-because-protected ids with why, bytes freed)."""
-    runs = loaded.state_dir() / "runs"
+    runs = StateLayout(loaded.root).runs
     if not runs.is_dir():
         return [], {}, 0
     folders = sorted((p for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)

@@ -3,7 +3,8 @@
 Nothing of mlspec is on the runner's PATH: the PATH act sees is this machine's without the test
 virtual environment, and the runner tool cache holds only a CPython (as a self-hosted runner's
 does), which `actions/setup-python` picks up without a download. The four GitHub actions we pin
-come from ../shared/gha-actions (their committed or rebuilt `dist/`), mlspec's own actions from a
+come from ../shared/gha-actions (their committed or rebuilt `dist/`), the opt-in upload-sarif from a
+checking stand-in (standin_actions/, no offline copy exists), mlspec's own actions from a
 clean export of this working tree, mapped to the commit the rendered workflows pin
 (`--local-repository`, `--action-offline-mode`). Jobs install mlspec and its locked dependencies
 themselves through the setup action, from the uv cache `make setup` filled (UV_OFFLINE=1: nothing
@@ -32,6 +33,8 @@ from tests.helpers import ROOT, SHARED, SOURCE_COMMIT, copy_example, git, init_r
 
 ACT = Path(sys.executable).parent / "act"
 GHA_ACTIONS = SHARED / "gha-actions" / "actions"
+# Test stand-ins for pinned actions with no offline copy (named by repository: codeql-action/upload-sarif).
+STANDIN_ACTIONS = Path(__file__).with_name("standin_actions")
 TOKEN = "ghs_act_test_token"
 
 
@@ -122,7 +125,10 @@ class Act:
     def local_repositories(self) -> list[str]:
         args = []
         for pin in PINS.values():
-            if not pin.offline_copy:  # opt-in steps (e.g. upload-sarif) that the act tests do not render
+            if not pin.offline_copy:  # opt-in steps (e.g. upload-sarif): a stand-in, mapped to the pinned commit
+                standin = STANDIN_ACTIONS / pin.repository.split("/", 1)[1]
+                if standin.is_dir():
+                    args += ["--local-repository", f"{pin.repository}@{pin.sha}={standin}"]
                 continue
             folder = GHA_ACTIONS / f"{pin.repository.split('/', 1)[1]}@{pin.sha}"
             args += ["--local-repository", f"{pin.repository}@{pin.sha}={folder}"]

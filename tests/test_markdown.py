@@ -121,17 +121,15 @@ def _gate_table(tmp_path: Path, hostile: str) -> str:
 
 
 def _promotion_body(tmp_path: Path, hostile: str) -> str:
-    from mlspec.promote.body import fallback_report, pr_body
+    from mlspec.promote.body import pr_body
     from mlspec.state.deploy import DeployedModel, Deployment
-    from mlspec.state.record import RunRecord
 
     # model_construct: deploy files now refuse such tags, but the body must not rely on every caller checking
     model = DeployedModel.model_construct(tag=hostile, version="v")
     deployment = Deployment.model_construct(project="p", environment="staging", model=model, metrics={},
                                             lineage={"run_id": hostile}, promoted={"from_environment": hostile})
-    record = RunRecord.model_construct(metrics={hostile: 0.5})
-    report = fallback_report(record, type("G", (), {"markdown_table": lambda self: "| gate |\n|---|\n| x |"})())
-    return pr_body(deployment=deployment, deploy_file=hostile, report=report, supersedes=hostile, run_url=None)
+    # the report is build_report's output (the "report" writer above); here the body's own fields
+    return pr_body(deployment=deployment, deploy_file=hostile, report="### report", supersedes=hostile, run_url=None)
 
 
 def _drift_summary(tmp_path: Path, hostile: str) -> str:

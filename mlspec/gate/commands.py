@@ -1,4 +1,5 @@
-"""`mlspec gate [SPEC] [--env ENV] [--format text|json]`."""
+"""`mlspec gate [SPEC] [--env ENV] [--format text|json]`: decides the gate and writes the decision
+(`.mlspec/runs/<id>/gate.json`, see mlspec.gate.decision) that `mlspec report` and `mlspec promote` read."""
 
 from __future__ import annotations
 
@@ -7,31 +8,22 @@ import sys
 from pathlib import Path
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK
-from mlspec.fsio import atomic_write_json
-from mlspec.gate.evaluate import evaluate_gates
-from mlspec.gate.results import GateReport
+from mlspec.fsio import display_path
+from mlspec.gate.decision import GATE_FILE, decide
 from mlspec.state.record import RunStore
 
-GATE_FILE = "gate.json"
-
-
-def save_gate_report(store: RunStore, report: GateReport) -> Path:
-    return atomic_write_json(store.run_dir(report.run_id) / GATE_FILE, report.to_dict())
+__all__ = ["GATE_FILE", "gate_command"]
 
 
 def gate_command(spec: str, env: str | None = None, format: str = "text") -> int:  # noqa: A002 - CLI dest
     from mlspec.spec import load_spec
 
     loaded = load_spec(Path(spec))
-    store = RunStore(loaded.root)
-    record = store.latest()
-    report = evaluate_gates(loaded, record, env)
-    path = save_gate_report(store, report)
+    record = RunStore(loaded.root).latest()
+    report, path = decide(loaded, record, env)
     if format == "json":
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
         print(report.text_table())
-        from mlspec.fsio import display_path
-
         print(f"wrote {display_path(path)}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_FAILED

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mlspec.markdown import code, text
+from mlspec.gate.results import GateReport
+from mlspec.markdown import code
+from mlspec.report.markdown import build_report
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 SAFE_TAG = re.compile(r"^[A-Za-z0-9_.\-]{1,100}:[A-Za-z0-9_.\-]{1,100}$")
 
@@ -23,41 +27,13 @@ def pr_title(project: str, env: str, tag: str) -> str:
     return f"{title}: {tag}" if SAFE_TAG.match(tag) else title
 
 
-def gate_markdown(gate_report: Any) -> str:
-    """The gate report's Markdown table, whatever the gate module calls it."""
-    for name in ("markdown", "to_markdown", "markdown_table", "table"):
-        value = getattr(gate_report, name, None)
-        if callable(value):
-            value = value()
-        if isinstance(value, str) and value.strip():
-            return value
-    return str(gate_report)
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.4f}"
-
-
-def fallback_report(record: RunRecord, gate_report: Any) -> str:
-    """FALLBACK until mlspec.report.markdown.build_report lands: metrics and gate tables only."""
-    lines = ["### Metrics (test set)", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {text(name, 100)} | {_fmt(value)} |" for name, value in sorted(record.metrics.items())]
-    lines += ["", "### Gates", "", gate_markdown(gate_report), ""]
-    return "\n".join(lines)
-
-
 # GitHub rejects pull request bodies above 65,536 characters: what the card and the report may use together,
 # leaving room for the header, the supersedes and override notes.
 BODY_BUDGET = 65_536 - 3_000
 
 
-def report_markdown(loaded: Any, record: RunRecord, gate_report: Any, max_chars: int = 65_000) -> str:
-    try:
-        from mlspec.report.markdown import build_report
-    except ImportError:
-        return fallback_report(record, gate_report)  # FALLBACK: the report module has not landed yet
+def report_markdown(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, max_chars: int = 65_000) -> str:
+    """The run report for the pull request body, at least 2,000 characters of room."""
     return build_report(loaded, record, gate_report, max_chars=max(2_000, max_chars))
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.gate.decision import load_or_decide
+from mlspec.gate.results import GateReport
 from mlspec.ownership import check_deployment, check_record
 from mlspec.promote import localgit
 from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
@@ -30,6 +33,10 @@ from mlspec.state.deploy import (
 )
 from mlspec.state.layout import StateLayout
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
+
+if TYPE_CHECKING:
+    from mlspec.github.client import GitHubSettings, Repo
+    from mlspec.spec import LoadedSpec
 
 
 @dataclass
@@ -72,17 +79,7 @@ class Plan:
                        card=self.card, card_file=self.card_file if self.card is not None else None)
 
 
-def _evaluate_gate(loaded: Any, record: RunRecord, env: str) -> Any:
-    try:
-        from mlspec.gate.evaluate import evaluate_gates
-    except ImportError as exc:
-        raise MlspecError(
-            f"cannot check the gate for {env}: the gate module mlspec.gate.evaluate is not available ({exc})",
-            hint="promotion needs a passed gate; install an mlspec version that includes `mlspec gate`") from None
-    return evaluate_gates(loaded, record, env)
-
-
-def _who(settings: Any, top: Path) -> str:
+def _who(settings: GitHubSettings, top: Path) -> str:
     if settings.actor:
         return str(settings.actor)
     name = localgit.run_git("config", "user.name", cwd=top, check=False).stdout.strip()
@@ -94,7 +91,7 @@ def _who(settings: Any, top: Path) -> str:
         return "unknown"
 
 
-def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, settings: Any, top: Path) -> Deployment:
+def _deployment(loaded: LoadedSpec, record: RunRecord, env: str, required: str | None, settings: GitHubSettings, top: Path) -> Deployment:
     assert record.model is not None
     tag = record.model.tag
     version = tag.split(":", 1)[1] if ":" in tag else tag
@@ -121,7 +118,7 @@ def _deployment(loaded: Any, record: RunRecord, env: str, required: str | None, 
     )
 
 
-def _serving(loaded: Any, record: RunRecord) -> dict[str, Any]:
+def _serving(loaded: LoadedSpec, record: RunRecord) -> dict[str, Any]:
     """The run's servability check (verdict and figures) for the deploy file; empty when it did not run."""
     from mlspec.serve.check import read_result
 
@@ -148,7 +145,7 @@ def _check_lineage(record: RunRecord) -> None:
             hint="commit the project (`git add` and `git commit`), rerun `mlspec run`, then promote that run")
 
 
-def build_plan(loaded: Any, record: RunRecord, env: str, gate_report: Any, settings: Any) -> tuple[Plan, Path]:
+def build_plan(loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings) -> tuple[Plan, Path]:
     spec = loaded.spec
     try:
         environment = spec.environment(env)
@@ -183,7 +180,7 @@ def _required_path(plan: Plan, required: str) -> str:
     return plan.deploy_file.rsplit("/", 1)[0] + f"/{required}.yaml"
 
 
-def _check_requires(plan: Plan, read_base: Any) -> None:
+def _check_requires(plan: Plan, read_base: Callable[[str], str | None]) -> None:
     required = plan.required_env
     if not required:
         return
@@ -211,7 +208,7 @@ def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
     print("dry run: nothing was changed")
 
 
-def promote_with_api(plan: Plan, repo: Any, *, dry_run: bool) -> int:
+def promote_with_api(plan: Plan, repo: Repo, *, dry_run: bool) -> int:
     base_sha = repo.branch_sha(plan.base)
     if base_sha is None:
         raise MlspecError(f"base branch {plan.base} not found in {repo.full_name}",
@@ -311,17 +308,17 @@ def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) ->
     return EXIT_OK
 
 
-def failed_tests(gate_report: Any) -> list[str]:
+def failed_tests(gate_report: GateReport) -> list[str]:
     """The kinds of test ("data", "model") whose failure is among the gate's failures."""
-    return list(getattr(gate_report, "failed_tests", []) or [])
+    return gate_report.failed_tests
 
 
-def check_gate(gate_report: Any, env: str, run_id: str, allow_failed_tests: bool) -> None:
+def check_gate(gate_report: GateReport, env: str, run_id: str, allow_failed_tests: bool) -> None:
     """Refuse promotion unless the gate passed, or its only failures are tests and the override was given."""
     if gate_report.passed:
         return
     tests = failed_tests(gate_report)
-    others = [r for r in getattr(gate_report, "failed", []) if getattr(r, "kind", None) != "tests"]
+    others = [r for r in gate_report.failed if r.kind != "tests"]
     if allow_failed_tests and tests and not others:
         print(f"warning: promoting run {run_id} although its {' and '.join(tests)} tests failed "
               "(--allow-failed-tests; the deploy file and the pull request record it)", file=sys.stderr)
@@ -343,7 +340,6 @@ def override_note(tests: list[str]) -> str:
 
 def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tests: bool = False,
                     from_env: str | None = None, soak: bool = False) -> int:
-    from mlspec.promote.body import gate_markdown
     from mlspec.spec import load_spec
 
     if from_env is not None or soak:
@@ -360,20 +356,20 @@ def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tes
         names = ", ".join(e.name for e in loaded.spec.environments)
         raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})")
     record = RunStore(loaded.root).latest()
-    gate_report = _evaluate_gate(loaded, record, env)
+    gate_report = load_or_decide(loaded, record, env).report  # gate.json when current; else decided again, saying so
     if not gate_report.passed:
-        print(gate_markdown(gate_report))
+        print(gate_report.markdown_table())
     check_gate(gate_report, env, record.run_id, allow_failed_tests)
     return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run, allow_failed_tests=allow_failed_tests)
 
 
-def promote_loaded(loaded: Any, record: RunRecord, env: str, gate_report: Any, *, dry_run: bool = False,
+def promote_loaded(loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, *, dry_run: bool = False,
                    environ: dict[str, str] | None = None, allow_failed_tests: bool = False) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
     if not gate_report.passed and not (allow_failed_tests and failed_tests(gate_report)
-                                       and all(getattr(r, "kind", None) == "tests" for r in gate_report.failed)):
+                                       and all(r.kind == "tests" for r in gate_report.failed)):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
     settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
                                        token_variables=PROMOTION_TOKEN_VARIABLES)

@@ -9,21 +9,26 @@ comment body to `.mlspec/runs/<id>/comment.md`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlspec import markdown
 from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
-from mlspec.gate.evaluate import evaluate_gates
-from mlspec.report.markdown import COMMENT_MARKER, PLOT_FILE, UNLIMITED, actions_run_url, build_report
+from mlspec.gate.decision import load_or_decide
+from mlspec.gate.results import GateReport
+from mlspec.report.markdown import PLOT_FILE, UNLIMITED, actions_run_url, build_report, comment_marker
 from mlspec.state.record import RunRecord, RunStore
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects job summaries above 1 MiB
 COMMENT_LIMIT = 65_536
 
 
-def _fit_bytes(make: Any, budget: int) -> str:
+def _fit_bytes(make: Callable[[int], str], budget: int) -> str:
     """The longest report whose UTF-8 encoding fits ``budget`` bytes (characters can take 4 bytes)."""
     chars = budget
     while True:
@@ -33,7 +38,7 @@ def _fit_bytes(make: Any, budget: int) -> str:
         chars = int(chars * budget / len(text.encode("utf-8"))) - 100
 
 
-def write_step_summary(path: Path, make: Any) -> bool:
+def write_step_summary(path: Path, make: Callable[[int], str]) -> bool:
     """Append to the job summary, keeping the whole file under 1 MiB; False when there is no room."""
     used = path.stat().st_size if path.exists() else 0
     budget = SUMMARY_LIMIT - used - 2
@@ -45,8 +50,8 @@ def write_step_summary(path: Path, make: Any) -> bool:
     return True
 
 
-def comment_body(loaded: Any, record: RunRecord, gate_report: Any, run_url: str | None) -> str:
-    marker = COMMENT_MARKER(loaded.spec.name)
+def comment_body(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, run_url: str | None) -> str:
+    marker = comment_marker(loaded.spec.name)
     limit = COMMENT_LIMIT - 536 - len(marker) - 1  # headroom below GitHub's 65,536
     return f"{marker}\n" + build_report(loaded, record, gate_report, run_url=run_url, max_chars=limit)
 
@@ -69,7 +74,7 @@ def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
             handle.write(f"\n> ⚠️ {markdown.text(reason)}\n")
 
 
-def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> None:
+def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: str) -> None:
     from mlspec.github.client import GitHubSettings, connect  # lazily: github3 is heavy
     from mlspec.github.errors import GitHubPermissionError
 
@@ -84,7 +89,7 @@ def post_comment(loaded: Any, store: RunStore, record: RunRecord, body: str) -> 
         print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
         return
     try:
-        comment_id, created = connect(settings).upsert_comment(settings.pr_number, COMMENT_MARKER(loaded.spec.name), body)
+        comment_id, created = connect(settings).upsert_comment(settings.pr_number, comment_marker(loaded.spec.name), body)
     except GitHubPermissionError as error:
         atomic_write_text(local, body)
         _cannot_comment(error, local, settings.pr_number)
@@ -99,7 +104,7 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     loaded = load_spec(Path(spec))
     store = RunStore(loaded.root)
     record = store.latest()
-    gate_report = evaluate_gates(loaded, record, env)
+    gate_report = load_or_decide(loaded, record, env).report  # gate.json when current; else decided again, saying so
     run_dir = store.run_dir(record.run_id)
     champion = gate_report.champion_metrics()  # re-scored on the current test set where possible
     metrics = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]

@@ -22,7 +22,7 @@ PLOT_FILE = "report.png"
 UNLIMITED = 1 << 40
 
 
-def COMMENT_MARKER(project: str) -> str:  # noqa: N802 - named as the shared contract says
+def comment_marker(project: str) -> str:
     """Hidden HTML marker identifying the sticky report comment of one project on a pull request."""
     return f"<!-- mlspec-report:{project} -->"
 
@@ -59,9 +59,7 @@ def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
 
 def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
     icon = "✅" if gate.passed else "❌"
-    if not gate.results and type(gate) is not GateReport:
-        state = f"gate {'passed' if gate.passed else 'not passed'} for `{gate.environment}`"
-    elif not gate.results:
+    if not gate.results:
         state = f"no gates declared for `{gate.environment}`"
     elif gate.passed:
         state = f"gate passed for `{gate.environment}`"
@@ -341,40 +339,11 @@ def _compose(loaded: Any, record: RunRecord, gate: GateReport, detail: Detail, r
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-class _ForeignGateReport(GateReport):
-    """A gate verdict from elsewhere (e.g. a caller's own object with `passed` and a Markdown table)."""
-
-    def __init__(self, other: Any, record: RunRecord) -> None:
-        super().__init__(project=record.project, run_id=record.run_id,
-                         environment=str(getattr(other, "environment", "?")),
-                         model_tag=record.model.tag if record.model else None,
-                         champion=getattr(other, "champion", None), champion_source="",
-                         results=list(getattr(other, "results", []) or []))
-        self._other = other
-
-    @property
-    def passed(self) -> bool:  # type: ignore[override]
-        return bool(self._other.passed)
-
-    def markdown_table(self) -> str:
-        for name in ("markdown_table", "markdown", "to_markdown"):
-            value = getattr(self._other, name, None)
-            value = value() if callable(value) else value
-            if isinstance(value, str) and value.strip():
-                return value
-        return "_gate verdict: " + ("passed_" if self.passed else "not passed_")
-
-
-def _as_gate_report(gate: Any, record: RunRecord) -> GateReport:
-    return gate if isinstance(gate, GateReport) else _ForeignGateReport(gate, record)
-
-
 def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run_url: str | None = None,
                  artifact_url: str | None = None, max_chars: int = 65_000, plot: str | None = None) -> str:
     """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
     the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.
     Links default to GitHub Actions' run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID)."""
-    gate_report = _as_gate_report(gate_report, record)
     run_url = run_url or actions_run_url()
     if artifact_url is None and run_url:
         artifact_url = f"{run_url}#artifacts"

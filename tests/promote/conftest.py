@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from mlspec.gate.results import GateReport, GateResult
 from mlspec.spec import load_spec
 from mlspec.state.record import DataFile, GitInfo, ModelRef, RunRecord, RunStore, utc_now
 from tests.github_standin.fixtures import github_standin  # noqa: F401
@@ -14,12 +14,13 @@ from tests.helpers import EXAMPLES, git, init_repo
 PROJECT_DIR = "projects/breast-cancer"
 
 
-@dataclass
-class GateVerdict:
+def gate_report(passed: bool, env: str = "staging") -> GateReport:
     """A gate verdict handed to promotion (the input promotion acts on; the gate logic lives in mlspec.gate)."""
-
-    passed: bool
-    markdown: str = "| gate | value | verdict |\n|---|---|---|\n| roc_auc >= 0.95 | 0.9900 | pass |"
+    result = GateResult(index=0, metric="roc_auc", kind="absolute", direction="higher", threshold="roc_auc >= 0.95",
+                        verdict="pass" if passed else "fail", reason="" if passed else "0.5000 is below the minimum 0.95",
+                        value=0.99 if passed else 0.5)
+    return GateReport(project="breast-cancer", run_id="-", environment=env, model_tag=None, champion=None,
+                      champion_source="", results=[result])
 
 
 @pytest.fixture

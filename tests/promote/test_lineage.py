@@ -13,7 +13,7 @@ from mlspec.promote.commands import promote_loaded
 from mlspec.spec import load_spec
 from mlspec.state.record import GitInfo, RunRecord
 from tests.helpers import EXAMPLES, git
-from tests.promote.conftest import GateVerdict, make_record
+from tests.promote.conftest import gate_report, make_record
 
 
 def test_a_repository_before_its_first_commit_is_dirty_with_no_commit(tmp_path) -> None:
@@ -56,7 +56,7 @@ def test_promote_refuses_a_run_without_a_commit(project) -> None:
     assert record.git.commit is None and record.git.dirty is True
     branches = git("branch", "--list", cwd=work)
     with pytest.raises(StageFailed) as caught:
-        promote_loaded(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True), environ={})
+        promote_loaded(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True), environ={})
     assert caught.value.message == (
         f"run {record.run_id} records no git commit (it was made outside a git repository or before the first "
         "commit), so the code and spec its model came from cannot be traced: nothing was promoted")

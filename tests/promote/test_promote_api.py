@@ -9,14 +9,14 @@ from mlspec.promote.commands import promote_loaded
 from mlspec.spec import load_spec
 from mlspec.state.deploy import parse_deployment
 from tests.github_standin import GitHubStandIn
-from tests.promote.conftest import PROJECT_DIR, GateVerdict, make_record
+from tests.promote.conftest import PROJECT_DIR, gate_report, make_record
 
 STAGING_FILE = f"{PROJECT_DIR}/deploy/staging.yaml"
 BRANCH = "mlspec/promote/breast-cancer/staging"
 
 
 def _promote(project, standin: GitHubStandIn, record, env: str = "staging", **kw) -> int:
-    return promote_loaded(load_spec(project / "mlproject.yaml"), record, env, GateVerdict(True),
+    return promote_loaded(load_spec(project / "mlproject.yaml"), record, env, gate_report(True),
                           environ=standin.env(GITHUB_ACTOR="ci-bot", GITHUB_RUN_ID="77"), **kw)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -13,22 +12,14 @@ from mlspec.state.deploy import parse_deployment
 from mlspec.state.record import RunStore
 from tests.github_standin import GitHubStandIn
 from tests.helpers import git, run_mlspec
-from tests.promote.conftest import PROJECT_DIR, GateVerdict, make_record
+from tests.promote.conftest import PROJECT_DIR, gate_report, make_record
 
 BRANCH = "mlspec/promote/breast-cancer/staging"
 STAGING_FILE = f"{PROJECT_DIR}/deploy/staging.yaml"
-GATE_MODULE = "mlspec.gate.evaluate"
-
-
-def _gate_missing() -> bool:
-    try:
-        return importlib.util.find_spec(GATE_MODULE) is None
-    except ModuleNotFoundError:
-        return True
 
 
 def _local(project, record, **kw) -> int:
-    return promote_loaded(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True), environ={}, **kw)
+    return promote_loaded(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True), environ={}, **kw)
 
 
 def test_local_mode_creates_the_branch_and_writes_the_pr_files(project, capsys) -> None:
@@ -68,7 +59,6 @@ def test_local_dry_run_changes_nothing(project, capsys) -> None:
     assert "dry run: nothing was changed" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(_gate_missing(), reason=f"{GATE_MODULE} (the gate module) has not landed yet")
 def test_gate_failure_opens_nothing(project, github_standin: GitHubStandIn) -> None:
     make_record(project, roc_auc=0.5)  # the example's gate needs roc_auc >= 0.95
     for env in ({}, github_standin.env()):
@@ -81,7 +71,6 @@ def test_gate_failure_opens_nothing(project, github_standin: GitHubStandIn) -> N
     assert not (project / ".mlspec" / "promotions").exists()
 
 
-@pytest.mark.skipif(_gate_missing(), reason=f"{GATE_MODULE} (the gate module) has not landed yet")
 def test_cli_promotes_through_the_api_when_the_gate_passes(project, github_standin: GitHubStandIn) -> None:
     make_record(project, roc_auc=0.99)
     result = run_mlspec("promote", str(project / "mlproject.yaml"), "--env", "staging", env=github_standin.env())
@@ -108,10 +97,10 @@ def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflo
 
     record = make_record(project)
     record.model.path = "model.bentomodel"
-    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True),
+    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True),
                             GitHubSettings.from_env(workflow_run))
     assert plan.deployment.model.artifact == expected.format(run=record.run_id)
     record.model.path = None  # no archive exported: nothing to name
-    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", GateVerdict(True),
+    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True),
                             GitHubSettings.from_env(workflow_run))
     assert plan.deployment.model.artifact is None

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.report.markdown import COMMENT_MARKER, build_report
+from mlspec.report.markdown import build_report, comment_marker
 from mlspec.spec import load_spec
 from mlspec.state.record import Change, RunStore
 from tests.gate.support import commit_champion, make_record, outcome_of, project_with_gates
@@ -96,7 +96,7 @@ def test_cli_writes_report_plot_summary_and_local_comment(project, tmp_path) -> 
     assert written.startswith("earlier step\n### ❌ breast-cancer") and len(written.encode()) < 1024 * 1024
     assert "![" not in written  # nothing binary or local embedded in the summary
     comment = (folder / "comment.md").read_text()
-    assert comment.startswith(COMMENT_MARKER("breast-cancer") + "\n") and len(comment) < 65_536
+    assert comment.startswith(comment_marker("breast-cancer") + "\n") and len(comment) < 65_536
     assert "no GitHub token: wrote the comment to" in result.stdout
     out = tmp_path / "out" / "r.md"
     assert run_mlspec("report", spec, "--output", str(out)).returncode == 0
@@ -122,7 +122,7 @@ def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitH
     _record(project, failed=0)
     second = run_mlspec("report", spec, "--comment", env=env)
     assert second.returncode == 0 and "updated comment" in second.stdout
-    ours = [c for c in github_standin.state.comments_on(info.number) if COMMENT_MARKER("breast-cancer") in c.body]
+    ours = [c for c in github_standin.state.comments_on(info.number) if comment_marker("breast-cancer") in c.body]
     assert len(ours) == 1 and "Data tests: passed" in ours[0].body
     assert github_standin.token not in first.stdout + second.stdout + first.stderr + second.stderr
 

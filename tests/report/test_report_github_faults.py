@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.report.markdown import COMMENT_MARKER
+from mlspec.report.markdown import comment_marker
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.fixtures import github_standin  # noqa: F401
@@ -56,7 +56,7 @@ def test_fork_pull_request_read_only_token_reports_in_the_job_summary(project: P
     assert "gate passed for `staging`" in text and "Pull requests from forks get a read-only GITHUB_TOKEN" in text
     assert github_standin.state.comments_on(info.number) == []
     local = project / ".mlspec" / "runs" / "20250102T000000000000Z-00001" / "comment.md"
-    assert COMMENT_MARKER("breast-cancer") in local.read_text()
+    assert comment_marker("breast-cancer") in local.read_text()
     assert github_standin.token not in result.stdout + result.stderr
 
 

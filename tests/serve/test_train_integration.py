@@ -1,9 +1,8 @@
 """`mlspec train` then `mlspec build` with no --version: the Bento is built from the model the latest
-run saved (the model contract end to end). Skipped until the pipeline's train command exists."""
+run saved (the model contract end to end)."""
 
 from __future__ import annotations
 
-import importlib
 import types
 from pathlib import Path
 
@@ -14,18 +13,7 @@ from tests.helpers import copy_example, run_mlspec
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
 
-def _train_available() -> str | None:
-    try:
-        module = importlib.import_module("mlspec.pipeline.commands")
-    except ImportError as exc:
-        return f"mlspec train is not implemented yet (mlspec.pipeline.commands: {exc})"
-    return None if hasattr(module, "train_command") else "mlspec.pipeline.commands has no train_command yet"
-
-
 def test_build_from_the_model_mlspec_train_saved(tmp_path: Path) -> None:
-    reason = _train_available()
-    if reason:
-        pytest.skip(reason)
     import pandas as pd
 
     from mlspec.state.record import RunStore

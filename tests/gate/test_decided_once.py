@@ -1,0 +1,174 @@
+"""The gate is decided once (issue 16 item 3): `mlspec gate` writes gate.json with a fingerprint of its
+inputs; `mlspec report` and `mlspec promote` read it, and decide again only when it is missing, unreadable,
+of another run or environment, or an input changed, saying so in one line. Never "passed" by default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlspec.gate.decision import decide, load_or_decide
+from mlspec.spec import load_spec
+from mlspec.state.record import RunStore
+from tests.gate.support import commit_champion, make_record, project_with_gates
+from tests.helpers import run_mlspec
+
+GATES = "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: f1, min_delta: -0.01, allow_missing_champion: true}\n"
+RUN = "20250102T000000000000Z-00001"
+MARK = "read from gate.json, not re-evaluated"
+
+
+def _project(tmp_path: Path, roc_auc: float = 0.97) -> Path:
+    project = project_with_gates(tmp_path, GATES)
+    make_record(project, {"roc_auc": roc_auc, "f1": 0.97})
+    return project
+
+
+def _gate_file(project: Path) -> Path:
+    return RunStore(project).run_dir(RUN) / "gate.json"
+
+
+def _mark_reasons(project: Path) -> None:
+    """Change what only a reader of gate.json can show: the reasons (not part of the fingerprint)."""
+    path = _gate_file(project)
+    data = json.loads(path.read_text())
+    for result in data["results"]:
+        result["reason"] = MARK
+    path.write_text(json.dumps(data))
+
+
+def _raise_threshold(project: Path, minimum: str = "0.99") -> None:
+    spec = project / "mlproject.yaml"
+    spec.write_text(spec.read_text().replace("{metric: roc_auc, min: 0.95}", f"{{metric: roc_auc, min: {minimum}}}"))
+
+
+def _decision(project: Path, env: str | None = "staging"):
+    loaded = load_spec(project / "mlproject.yaml")
+    return load_or_decide(loaded, RunStore(project).latest(), env, say=False)
+
+
+def test_report_reads_the_decision_of_mlspec_gate(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    spec = str(project / "mlproject.yaml")
+    assert run_mlspec("gate", spec, "--env", "staging").returncode == 0
+    _mark_reasons(project)
+    result = run_mlspec("report", spec, "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert "re-decided" not in result.stdout + result.stderr
+    report = (RunStore(project).run_dir(RUN) / "report.md").read_text()
+    assert MARK in report  # the report shows gate.json's decision: it did not evaluate the gate again
+    assert "gate passed for `staging`" in report
+
+
+def test_report_decides_again_when_the_spec_gates_changed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    spec = str(project / "mlproject.yaml")
+    assert run_mlspec("gate", spec, "--env", "staging").returncode == 0
+    _mark_reasons(project)
+    _raise_threshold(project)
+    result = run_mlspec("report", spec, "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert "gate re-decided: the spec's gates changed since `mlspec gate`" in result.stderr
+    report = (RunStore(project).run_dir(RUN) / "report.md").read_text()
+    assert MARK not in report
+    assert "gate not passed for `staging`" in report and "0.9700 is below the minimum 0.99" in report
+    saved = json.loads(_gate_file(project).read_text())  # the new decision replaces the stale one
+    assert saved["passed"] is False
+    assert "re-decided" not in run_mlspec("report", spec, "--env", "staging").stderr  # decided once more, then read
+
+
+def test_promote_reads_the_decision_and_decides_again_when_the_spec_changed(tmp_path: Path) -> None:
+    project = _project(tmp_path, roc_auc=0.9)  # fails roc_auc >= 0.95
+    spec = str(project / "mlproject.yaml")
+    assert run_mlspec("gate", spec, "--env", "staging").returncode == 1
+    _mark_reasons(project)
+    refused = run_mlspec("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
+    assert refused.returncode == 1
+    assert "re-decided" not in refused.stderr and MARK in refused.stdout  # gate.json's table, read not re-evaluated
+    assert "the gate for staging did not pass" in refused.stderr
+
+    _raise_threshold(project, "0.85")  # now 0.9 clears it
+    promoted = run_mlspec("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
+    assert promoted.returncode == 0, promoted.stderr
+    assert "gate re-decided: the spec's gates changed since `mlspec gate`" in promoted.stderr
+    assert "dry run: nothing was changed" in promoted.stdout
+
+
+def test_a_missing_gate_file_is_decided_and_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path)
+    loaded = load_spec(project / "mlproject.yaml")
+    decision = load_or_decide(loaded, RunStore(project).latest(), "staging")
+    assert decision.report.passed
+    assert decision.redecided == f"gate re-decided: no gate.json for run {RUN} (`mlspec gate` did not run for it)"
+    assert capsys.readouterr().err == decision.redecided + "\n"
+    assert _decision(project).redecided is None  # written: the next reader uses it
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda text: text[: len(text) // 2], "is unreadable (JSONDecodeError"),
+    (lambda text: "[1, 2]", "is not a gate decision (not a JSON object)"),
+    (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "inputs"}),
+     "has no fingerprint of its inputs (written by an older mlspec)"),
+    (lambda text: json.dumps({**json.loads(text), "results": "all good"}), "is unreadable (results, notes or"),
+])
+def test_a_damaged_gate_file_is_decided_again(tmp_path: Path, damage, said: str) -> None:
+    project = _project(tmp_path)
+    decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
+    path = _gate_file(project)
+    path.write_text(damage(path.read_text()))
+    decision = _decision(project)
+    assert decision.redecided is not None and said in decision.redecided
+    assert decision.report.passed and [r.metric for r in decision.report.results] == ["roc_auc", "f1"]
+
+
+def test_a_stored_pass_that_its_results_do_not_support_fails_closed(tmp_path: Path) -> None:
+    project = _project(tmp_path, roc_auc=0.9)
+    decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
+    path = _gate_file(project)
+    data = json.loads(path.read_text())
+    data["passed"] = True  # a hand-edited verdict: the results still say roc_auc failed
+    path.write_text(json.dumps(data))
+    decision = _decision(project)
+    assert decision.redecided is not None and "does not follow from its results" in decision.redecided
+    assert not decision.report.passed
+
+
+def test_a_decision_of_another_environment_or_run_is_not_used(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
+    other_env = _decision(project, "production")
+    assert other_env.redecided == (f"gate re-decided: {_shown(project)} is for environment 'staging', not 'production'")
+    assert other_env.report.environment == "production"
+
+    make_record(project, {"roc_auc": 0.97, "f1": 0.97}, run_id="20250103T000000000000Z-00002")
+    (RunStore(project).run_dir("20250103T000000000000Z-00002") / "gate.json").write_text(_gate_file(project).read_text())
+    other_run = _decision(project, "production")
+    assert other_run.redecided is not None
+    assert "is for run id '20250102T000000000000Z-00001', not '20250103T000000000000Z-00002'" in other_run.redecided
+
+
+def _shown(project: Path) -> str:
+    from mlspec.fsio import display_path
+
+    return display_path(_gate_file(project))
+
+
+def test_changed_inputs_are_named(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
+    make_record(project, {"roc_auc": 0.94, "f1": 0.97})  # the same run, its metrics rewritten
+    changed = _decision(project)
+    assert changed.redecided == ("gate re-decided: the run record (metrics, tests, model or stages) changed since "
+                                 "`mlspec gate`")
+    assert not changed.report.passed
+
+    commit_champion(project, "staging", {"roc_auc": 0.9, "f1": 0.99})  # a promotion merged since
+    champion = _decision(project)
+    assert champion.redecided == "gate re-decided: the champion's deploy file changed since `mlspec gate`"
+    assert champion.report.champion is not None and champion.report.champion.model.tag == "breast-cancer:champion"
+    assert [r.verdict for r in champion.report.results] == ["fail", "fail"]  # f1 0.97 vs champion 0.99
+    current = _decision(project)
+    assert current.redecided is None and current.report.champion is not None  # the champion comes with a read decision
+    assert current.report.champion_metrics()["f1"] == 0.99

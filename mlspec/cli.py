@@ -7,9 +7,7 @@ import argparse
 import importlib
 import os
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -159,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _write_traceback() -> str:
+    import tempfile  # only on an internal error: every command's start-up pays for module-level imports
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix=f"mlspec-traceback-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt")
     with os.fdopen(fd, "w") as handle:
         handle.write(traceback.format_exc())

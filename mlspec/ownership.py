@@ -8,11 +8,16 @@ files of another project, and validate/render refuse specs whose state would col
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlspec.errors import MlspecError, SpecError
 from mlspec.fsio import display_path
 from mlspec.state.layout import StateLayout
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
+    from mlspec.state.deploy import Deployment
+    from mlspec.state.record import RunRecord
 
 OWN_FOLDER_HINT = ("give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments "
                    "(deploy/) next to its spec")
@@ -22,7 +27,7 @@ class ForeignStateError(MlspecError):
     """A run record or deploy file next to the spec belongs to another project (or environment)."""
 
 
-def check_record(record: Any, loaded: Any) -> None:
+def check_record(record: RunRecord, loaded: LoadedSpec) -> None:
     """Refuse a run record of another project (two specs sharing one folder's `.mlspec/`)."""
     name = loaded.spec.name
     if record.project != name:
@@ -32,7 +37,7 @@ def check_record(record: Any, loaded: Any) -> None:
             hint=f"{OWN_FOLDER_HINT}; then run `mlspec run {display_path(loaded.path)}`")
 
 
-def check_deployment(deployment: Any, project: str, environment: str, where: str) -> None:
+def check_deployment(deployment: Deployment, project: str, environment: str, where: str) -> None:
     """Refuse a deploy file that names another project or environment than the one it is read for."""
     if deployment.project != project:
         raise ForeignStateError(

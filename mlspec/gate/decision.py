@@ -125,6 +125,13 @@ def _number(value: Any, key: str) -> float | None:
     return float(value)
 
 
+def _rescored(value: Any, metric: str) -> float:
+    number = _number(value, f"champion_rescored.{metric}")
+    if number is None:
+        raise Unreadable(f"champion_rescored.{metric} is null")
+    return number
+
+
 _NUMBERS = ("value", "baseline", "delta", "confidence")
 
 
@@ -167,7 +174,7 @@ def read_report(data: Any, champion: ChampionLookup) -> GateReport:
                         champion=champion.deployment, champion_source=champion.source,
                         results=[_result(r, f"results[{i}]") for i, r in enumerate(results)],
                         notes=[str(n) for n in notes],
-                        champion_rescored={str(k): _number(v, f"champion_rescored.{k}") for k, v in rescored.items()},
+                        champion_rescored={str(k): _rescored(v, str(k)) for k, v in rescored.items()},
                         test_data=str(data.get("test_data") or ""))
     if data.get("passed") is not report.passed:
         raise Unreadable(f"its verdict passed={data.get('passed')!r} does not follow from its results")

@@ -14,7 +14,7 @@ Decisions (documented in docs and tested):
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec import metrics_catalog
 from mlspec.errors import UsageError
@@ -24,6 +24,9 @@ from mlspec.ownership import check_record
 from mlspec.spec.models import Gate
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord, RunStore, TestOutcome
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 TOLERANCE = 1e-9
 ALLOWED_FIRST = "no champion yet: first model allowed by allow_missing_champion"
@@ -107,7 +110,7 @@ def _check_bounds(result: GateResult, gate: Gate, low: float, high: float, what:
 
 
 class _Context:
-    def __init__(self, loaded: Any, record: RunRecord, env: str) -> None:
+    def __init__(self, loaded: LoadedSpec, record: RunRecord, env: str) -> None:
         self.loaded = loaded
         self.record = record
         self.env = env
@@ -334,7 +337,7 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
     return results
 
 
-def _serving_checks(loaded: Any, record: RunRecord) -> list[GateResult]:
+def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
     """The servability check of the run (`mlspec test serving`) as a gate row: its verdict when it ran; a
     failure when it did not run but `serve.slo` asks for a latency gate (fail closed); else nothing."""
     from mlspec.serve.check import read_result
@@ -360,7 +363,7 @@ def _serving_checks(loaded: Any, record: RunRecord) -> list[GateResult]:
                        value=float(p95) if isinstance(p95, (int, float)) else None)]
 
 
-def evaluate_gates(loaded: Any, record: RunRecord, env: str | None = None) -> GateReport:
+def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> GateReport:
     """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
     spec = loaded.spec
     names = [e.name for e in spec.environments]

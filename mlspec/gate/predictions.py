@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from mlspec.errors import MlspecError
 from mlspec.gate.bootstrap import Predictions
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord, RunStore
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 PROBA_PREFIX = "proba_"
 
@@ -103,7 +106,7 @@ def csv_keys(values: Any) -> np.ndarray:
     return pd.read_csv(io.StringIO(text), dtype={"row": str})["row"].to_numpy(dtype=object)
 
 
-def _current_test_table(loaded: Any) -> tuple[Any, np.ndarray]:
+def _current_test_table(loaded: LoadedSpec) -> tuple[Any, np.ndarray]:
     """The current test table as the pipeline builds it (split included) and each row's key."""
     from mlspec.errors import DataError
     from mlspec.pipeline.data import load_tables
@@ -116,7 +119,7 @@ def _current_test_table(loaded: Any) -> tuple[Any, np.ndarray]:
     return test, csv_keys(test[tables.index] if tables.index else test.index)
 
 
-def _test_frame(loaded: Any, rows: np.ndarray) -> Any:
+def _test_frame(loaded: LoadedSpec, rows: np.ndarray) -> Any:
     """The current test table's rows named by the predictions' keys (`data.index` values, else row labels),
     in the predictions' order: matched by key, never by position."""
     frame, keys = _current_test_table(loaded)
@@ -136,7 +139,7 @@ def _test_frame(loaded: Any, rows: np.ndarray) -> Any:
     return frame.iloc[[positions[key] for key in rows]].reset_index(drop=True)
 
 
-def _search_paths(loaded: Any) -> None:
+def _search_paths(loaded: LoadedSpec) -> None:
     """The pickled model may import the training code's module: make its folder importable."""
     module = (loaded.spec.train.entrypoint or "").split(":", 1)[0]
     folders = [loaded.root] + ([loaded.resolve(module).parent] if module.endswith(".py") else [])
@@ -145,7 +148,7 @@ def _search_paths(loaded: Any) -> None:
             sys.path.append(str(folder))
 
 
-def _from_model(loaded: Any, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
+def _from_model(loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
     from mlspec.state import model_store
 
     tag = champion.model.tag
@@ -204,7 +207,7 @@ def _same_truth(a: RowPredictions, b: RowPredictions, task: str) -> bool:
     return bool(np.array_equal(a.y_true, b.y_true))
 
 
-def champion_predictions(loaded: Any, store: RunStore, record: RunRecord, champion: Deployment,
+def champion_predictions(loaded: LoadedSpec, store: RunStore, record: RunRecord, champion: Deployment,
                          challenger: RowPredictions, task: str) -> RowPredictions:
     """The champion's predictions on exactly the challenger's rows."""
     old = _from_champion_run(store, champion, record, task)

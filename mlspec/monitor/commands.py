@@ -12,7 +12,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
@@ -30,12 +30,15 @@ from mlspec.spec.models import Drift, DriftThresholds
 from mlspec.state.layout import LATEST, StateLayout
 from mlspec.state.record import new_run_id, utc_now
 
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
+
 
 def drift_dir(spec_root: Path) -> Path:
     return StateLayout(spec_root).drift
 
 
-def _feature_columns(loaded: Any, reference: Table, served: ServedModel | None) -> list[str]:
+def _feature_columns(loaded: LoadedSpec, reference: Table, served: ServedModel | None) -> list[str]:
     """The model's features (metadata), else data.features, else every reference column except
     the label, index and datetime columns."""
     data = loaded.spec.data
@@ -47,7 +50,7 @@ def _feature_columns(loaded: Any, reference: Table, served: ServedModel | None) 
     return [str(c) for c in reference.frame.columns if c not in skip]
 
 
-def _categorical(loaded: Any, reference: Table, features: list[str], served: ServedModel | None) -> list[str]:
+def _categorical(loaded: LoadedSpec, reference: Table, features: list[str], served: ServedModel | None) -> list[str]:
     declared = set(loaded.spec.data.categorical)
     if served is not None and isinstance(served.metadata.get("categorical"), list):
         declared |= {str(c) for c in served.metadata["categorical"]}
@@ -96,7 +99,7 @@ def _append_step_summary(markdown: str) -> None:
         handle.write(text)
 
 
-def current_path(loaded: Any, current: str | None) -> Path:
+def current_path(loaded: LoadedSpec, current: str | None) -> Path:
     """`--current` when given, else the spec's `triggers.drift.current` (relative to the spec's folder)."""
     if current:
         return Path(current)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError, UsageError
 from mlspec.fsio import display_path
 from mlspec.monitor.tables import Table, read_table
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, read_deployment
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 
 @dataclass
@@ -39,7 +42,7 @@ class Reference:
     notes: list[str] = field(default_factory=list)  # shown to the user and kept in drift.json
 
 
-def drift_environment(loaded: Any, env: str | None) -> str:
+def drift_environment(loaded: LoadedSpec, env: str | None) -> str:
     """--env, else triggers.drift.environment, else the last environment."""
     spec = loaded.spec
     drift = spec.triggers.drift
@@ -53,7 +56,7 @@ def drift_environment(loaded: Any, env: str | None) -> str:
     return name
 
 
-def resolve_reference(loaded: Any, environment: str, given: str | None) -> Reference:
+def resolve_reference(loaded: LoadedSpec, environment: str, given: str | None) -> Reference:
     """--reference PATH when given; else the spec's training data (train, or source), checked against the
     data digests in deploy/<env>.yaml's lineage when there is one."""
     spec = loaded.spec
@@ -85,7 +88,7 @@ def resolve_reference(loaded: Any, environment: str, given: str | None) -> Refer
     return Reference(table, environment, deployment, role, notes)
 
 
-def code_paths(loaded: Any) -> list[Path]:
+def code_paths(loaded: LoadedSpec) -> list[Path]:
     """Folders the pickled model may import from: the training entrypoint's folder and the spec folder."""
     paths = [loaded.root]
     entry = loaded.spec.train.entrypoint or ""

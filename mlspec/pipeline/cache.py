@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
@@ -21,6 +21,9 @@ from mlspec.inputs import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache, hash_bytes
 from mlspec.state.layout import STATE_DIR
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 STAGES = ("data_tests", "train", "evaluate", "model_tests")
 TITLES = {"data_tests": "data tests", "train": "train", "evaluate": "evaluate", "model_tests": "model tests"}
@@ -98,7 +101,7 @@ def _category(path: str, per_category: dict[str, list[str]]) -> str:
     return "data"
 
 
-def input_files(loaded: Any) -> dict[str, tuple[Path, str]]:
+def input_files(loaded: LoadedSpec) -> dict[str, tuple[Path, str]]:
     """The files that start CT (`mlspec.inputs`, GitHub's matching): display path (relative to the spec's
     folder) -> (path, "code" | "config" | "data"). The spec file and the declared data files are left out:
     they enter the stages as spec sections and as data files with a role."""
@@ -160,7 +163,7 @@ def _train_roles(spec: Any) -> tuple[str, ...]:
     return ("train", "source") if spec.train.entrypoint else ("train", "test", "source")
 
 
-def compute_inputs(loaded: Any, cache: StatCache) -> Inputs:
+def compute_inputs(loaded: LoadedSpec, cache: StatCache) -> Inputs:
     from mlspec.pipeline.data import data_files
 
     spec = loaded.spec

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.git import fact
 from mlspec.state.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -211,7 +214,7 @@ def changes_since_lineage(
 
 
 def compute_changes(
-    loaded: Any, store: RunStore, record: RunRecord, previous: RunRecord | None,
+    loaded: LoadedSpec, store: RunStore, record: RunRecord, previous: RunRecord | None,
     code: dict[str, str],
 ) -> tuple[list[Change], dict[str, Any]]:
     """The record's changes and a description of the baseline they are relative to."""

@@ -6,10 +6,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import DataError
 from mlspec.fsio import display_path
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Tables:
         return self.test[self.label]
 
 
-def data_files(loaded: Any) -> list[DataFileRef]:
+def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     """The files the spec names, in role order (no reading of tables: a DVC file's hash or a URL's
     version is looked up, see mlspec.datasource)."""
     from mlspec import datasource as sources
@@ -142,7 +145,7 @@ def _check_unique_header(ref: DataFileRef) -> None:
         )
 
 
-def check_task_labels(loaded: Any, train: Any, ref: DataFileRef) -> None:
+def check_task_labels(loaded: LoadedSpec, train: Any, ref: DataFileRef) -> None:
     """A binary task needs exactly 2 label classes in the training rows, a multiclass task at least 2."""
     task = loaded.spec.evaluate.task
     if task == "regression":
@@ -173,7 +176,7 @@ def _missing_column(key: str, column: str, frame: Any, ref: DataFileRef) -> Data
     )
 
 
-def _check_columns(loaded: Any, frame: Any, ref: DataFileRef, *, need_label: bool = True) -> None:
+def _check_columns(loaded: LoadedSpec, frame: Any, ref: DataFileRef, *, need_label: bool = True) -> None:
     data = loaded.spec.data
     columns = set(map(str, frame.columns))
     wanted: list[tuple[str, str]] = []
@@ -190,7 +193,7 @@ def _check_columns(loaded: Any, frame: Any, ref: DataFileRef, *, need_label: boo
             raise _missing_column(key, column, frame, ref)
 
 
-def feature_columns(loaded: Any, frame: Any) -> list[str]:
+def feature_columns(loaded: LoadedSpec, frame: Any) -> list[str]:
     data = loaded.spec.data
     if data.features:
         return list(data.features)
@@ -198,7 +201,7 @@ def feature_columns(loaded: Any, frame: Any) -> list[str]:
     return [str(c) for c in frame.columns if str(c) not in skip]
 
 
-def load_tables(loaded: Any) -> Tables:
+def load_tables(loaded: LoadedSpec) -> Tables:
     """Both tables, split when the spec gives one source; columns checked against the spec."""
     spec = loaded.spec
     data = spec.data
@@ -239,14 +242,14 @@ def load_tables(loaded: Any) -> Tables:
     )
 
 
-def split_table(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any]:
+def split_table(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, Any]:
     """Train and test rows of one table by `data.split` (random, time or group); the split used is kept
     in ``frame.attrs``-free form by :func:`split_details` for the run record."""
     train, test, _ = split_with_details(loaded, frame, ref)
     return train, test
 
 
-def split_with_details(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+def split_with_details(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
     split = loaded.spec.data.split
     if split.method == "time":
         train, test, details = _time_split(loaded, frame, ref)
@@ -274,7 +277,7 @@ def _rows_digest(test: Any) -> str:
     return "sha256:" + hashlib.sha256(positions.encode()).hexdigest()[:16]
 
 
-def _random_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+def _random_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
     from sklearn.model_selection import train_test_split
 
     spec = loaded.spec
@@ -291,7 +294,7 @@ def _random_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, 
     return train, test, {"test_size": split.test_size, "seed": split.seed, "stratified": stratify is not None}
 
 
-def _split_column(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[str, str]:
+def _split_column(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[str, str]:
     data = loaded.spec.data
     key = "data.split.column" if data.split.column else "data.datetime"
     column = data.split.column or data.datetime
@@ -317,7 +320,7 @@ def _times(series: Any) -> Any:
             return pd.to_datetime(series.astype(str), errors="coerce", utc=True, format="mixed")
 
 
-def _time_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+def _time_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
     import pandas as pd
 
     from mlspec.spec.models import parse_cutoff
@@ -357,7 +360,7 @@ def _time_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, di
     return train, test, details
 
 
-def _group_split(loaded: Any, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
+def _group_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, Any, dict[str, Any]]:
     import numpy as np
     from sklearn.model_selection import GroupShuffleSplit
 

@@ -7,19 +7,22 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlspec.errors import MlspecError
 
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
-def dvc_targets(loaded: Any) -> list[str]:
+
+def dvc_targets(loaded: LoadedSpec) -> list[str]:
     """The data files of the spec that DVC tracks, relative to the spec's folder (what `dvc pull` needs)."""
     from mlspec.pipeline.data import data_files
 
     return [ref.relative for ref in data_files(loaded) if not ref.url and ref.fingerprint is not None]
 
 
-def pull(loaded: Any) -> list[str]:
+def pull(loaded: LoadedSpec) -> list[str]:
     """`dvc pull` exactly the DVC-tracked data files of the spec; returns them. Runs `dvc` from the PATH
     (or mlspec's own environment)."""
     targets = dvc_targets(loaded)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
@@ -20,6 +20,9 @@ from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inpu
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.state.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
 from mlspec.state.retention import shrink_html
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
 ARTIFACTS = {
@@ -51,7 +54,7 @@ class Progress:
 
 @dataclass
 class Context:
-    loaded: Any
+    loaded: LoadedSpec
     store: RunStore
     cache: StatCache
     inputs: Inputs
@@ -388,7 +391,7 @@ def latest_record(store: RunStore, project: str) -> RunRecord | None:
     return record if record is not None and record.project == project else None
 
 
-def new_record(loaded: Any, store: RunStore, cache: StatCache, inputs: Inputs) -> RunRecord:
+def new_record(loaded: LoadedSpec, store: RunStore, cache: StatCache, inputs: Inputs) -> RunRecord:
     from mlspec.pipeline.changes import git_info, git_toplevel, trigger
 
     root = loaded.root
@@ -591,7 +594,7 @@ def _record_crash(ctx: Context, stage: str, started: str, exc: BaseException) ->
         pass
 
 
-def _refs(loaded: Any) -> list[Any]:
+def _refs(loaded: LoadedSpec) -> list[Any]:
     from mlspec.pipeline.data import data_files
 
     return data_files(loaded)

@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_OK, MlspecError, UsageError
 from mlspec.markdown import code, text
@@ -24,12 +24,15 @@ from mlspec.promote.commands import Plan, _who, promote_locally, promote_with_ap
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
+
 
 @dataclass
 class Context:
     """What every deploy-file-to-deploy-file promotion (release, rollback) needs."""
 
-    loaded: Any
+    loaded: LoadedSpec
     settings: Any
     top: Path
     base: str

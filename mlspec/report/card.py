@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, metrics_catalog
 from mlspec.markdown import code, text
 from mlspec.state.record import CheckOutcome, RunRecord
+
+if TYPE_CHECKING:
+    from mlspec.gate.results import GateReport, GateResult
+    from mlspec.spec import LoadedSpec
 
 MAX_CHARS = 16_000
 MAX_FEATURES = 60
@@ -38,7 +42,7 @@ def _num(value: Any) -> str:
     return f"{value:.4f}"
 
 
-def _features(loaded: Any, record: RunRecord) -> list[tuple[str, str, str]]:
+def _features(loaded: LoadedSpec, record: RunRecord) -> list[tuple[str, str, str]]:
     """(feature, dtype, treated as) in the model's order; dtypes from the run record (what training saw), else
     from the spec alone ("?")."""
     data = loaded.spec.data
@@ -60,7 +64,7 @@ def _features(loaded: Any, record: RunRecord) -> list[tuple[str, str, str]]:
     return [(name, (recorded or {}).get(name, "?"), treated(name)) for name in names]
 
 
-def _what(loaded: Any, record: RunRecord) -> list[str]:
+def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     spec = loaded.spec
     task = record.task or spec.evaluate.task
     lines = ["### What the model is", "",
@@ -85,7 +89,7 @@ def _what(loaded: Any, record: RunRecord) -> list[str]:
     return lines
 
 
-def _own_words(loaded: Any) -> list[str]:
+def _own_words(loaded: LoadedSpec) -> list[str]:
     card = loaded.spec.card
     missing = "_not stated (set `card.{}` in the spec)_"
     owners = ", ".join(code(o, 100) for o in card.owners) if card.owners else missing.format("owners")
@@ -108,28 +112,24 @@ def _data(record: RunRecord) -> list[str]:
     return lines
 
 
-def _champion(gate_report: Any) -> tuple[str | None, dict[str, Any]]:
-    champion = getattr(gate_report, "champion", None)
-    tag = getattr(getattr(champion, "model", None), "tag", None)
-    metrics_of = getattr(gate_report, "champion_metrics", None)
-    metrics = metrics_of() if callable(metrics_of) else {}
-    return tag, metrics if isinstance(metrics, dict) else {}
+def _champion(gate_report: GateReport) -> tuple[str | None, dict[str, Any]]:
+    tag = gate_report.champion.model.tag if gate_report.champion is not None else None
+    return tag, gate_report.champion_metrics()
 
 
-def _interval(results: list[Any], metric: str) -> str:
+def _interval(results: list[GateResult], metric: str) -> str:
     for result in results:
-        interval = getattr(result, "interval", None)
-        if getattr(result, "metric", None) == metric and interval:
-            low, high = interval
-            level = getattr(result, "confidence", None)
-            unit = " (relative)" if getattr(result, "relative", False) else ""
+        if result.metric == metric and result.interval:
+            low, high = result.interval
+            level = result.confidence
+            unit = " (relative)" if result.relative else ""
             at = f"{level:.0%} " if isinstance(level, float) else ""
             return f"{at}[{low:+.4f}, {high:+.4f}]{unit}"
     return "—"
 
 
-def _metrics(loaded: Any, record: RunRecord, gate_report: Any) -> list[str]:
-    env = getattr(gate_report, "environment", None)
+def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> list[str]:
+    env = gate_report.environment
     tag, champion = _champion(gate_report)
     where = f" in {code(env)}" if env else ""
     lines = ["### Metrics vs the champion", "",
@@ -137,7 +137,7 @@ def _metrics(loaded: Any, record: RunRecord, gate_report: Any) -> list[str]:
              "over the champion, where a gate declares `bootstrap`.", "",
              "| metric | better | this model | champion | change | interval |", "|---|:-:|---:|---:|---:|---|"]
     declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
-    results = list(getattr(gate_report, "results", []) or [])
+    results = gate_report.results
     for metric in declared + sorted(m for m in record.metrics if m not in declared):
         value, base = record.metrics.get(metric), champion.get(metric)
         try:
@@ -155,7 +155,7 @@ def _failed(check: CheckOutcome, fail_on: str) -> bool:
     return check.worst in ("FAIL", "ERROR") or (fail_on == "warn" and check.worst == "WARN")
 
 
-def _checks(loaded: Any, record: RunRecord) -> list[str]:
+def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     lines = ["### Checks that failed or did not run", ""]
     entries: list[str] = []
     for kind in ("data", "model"):
@@ -196,10 +196,10 @@ def _lineage(record: RunRecord) -> list[str]:
     return lines
 
 
-def model_card(loaded: Any, record: RunRecord, gate_report: Any) -> str:
+def model_card(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> str:
     """The card as Markdown (at most MAX_CHARS characters)."""
     tag = record.model.tag if record.model else "no model"
-    env = getattr(gate_report, "environment", None)
+    env = gate_report.environment
     head = [f"## Model card: {code(tag)}", "",
             f"Project {code(loaded.spec.name)}" + (f", promoted to {code(env)}" if env else "") + ". "
             "Written by `mlspec promote` from the run record and the spec's `card:`."]

@@ -9,7 +9,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
@@ -17,6 +17,9 @@ from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
 from mlspec.state.layout import run_file_text
 from mlspec.state.record import CheckOutcome, RunRecord, RunStore, TestOutcome
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 PLOT_FILE = "report.png"
 UNLIMITED = 1 << 40
@@ -74,7 +77,7 @@ def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
             f"`{gate.environment}`: {champion}"]
 
 
-def _ordered_metrics(loaded: Any, record: RunRecord) -> list[str]:
+def _ordered_metrics(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
     return declared + sorted(m for m in record.metrics if m not in declared)
 
@@ -97,7 +100,7 @@ def _as_float(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _metrics(loaded: Any, record: RunRecord, gate: GateReport) -> list[str]:
+def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[str]:
     champion = gate.champion_metrics()
     lines = ["#### Metrics (test set)", "",
              "| metric | better | challenger | champion | change | gate |", "|---|:-:|---:|---:|---|:-:|"]
@@ -278,7 +281,7 @@ def split_text(split: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _lineage(loaded: Any, record: RunRecord) -> list[str]:
+def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     commit = record.git.commit or "unknown"
     dirty = " (uncommitted changes)" if record.git.dirty else ""
     branch = f" on {code(record.git.branch)}" if record.git.branch else ""
@@ -321,7 +324,7 @@ def _links(run_url: str | None, artifact_url: str | None, embed: str | None, men
     return out
 
 
-def _compose(loaded: Any, record: RunRecord, gate: GateReport, detail: Detail, run_url: str | None,
+def _compose(loaded: LoadedSpec, record: RunRecord, gate: GateReport, detail: Detail, run_url: str | None,
              artifact_url: str | None, plot: str | None, mention: str | None, trimmed: list[str],
              full_report: str, charts: list[str] | None = None) -> str:
     parts: list[list[str]] = [_verdict(record, gate), _metrics(loaded, record, gate)]
@@ -339,7 +342,7 @@ def _compose(loaded: Any, record: RunRecord, gate: GateReport, detail: Detail, r
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-def build_report(loaded: Any, record: RunRecord, gate_report: GateReport, *, run_url: str | None = None,
+def build_report(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, *, run_url: str | None = None,
                  artifact_url: str | None = None, max_chars: int = 65_000, plot: str | None = None) -> str:
     """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
     the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.

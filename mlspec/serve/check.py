@@ -17,11 +17,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
 from mlspec.fsio import atomic_write_text
 from mlspec.state.record import RunRecord, RunStore, utc_now
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 RESULT_FILE = "servability.json"
 READY_TIMEOUT_SECONDS = 180.0
@@ -188,7 +191,7 @@ def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str
     return ("fail", "; ".join(problems) + f" ({summary})") if problems else ("pass", summary)
 
 
-def _check_run(loaded: Any, store: RunStore, record: RunRecord) -> dict[str, Any]:
+def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[str, Any]:
     from mlspec.pipeline.data import load_tables
     from mlspec.proc import stop_group
     from mlspec.serve import bento, modelref

@@ -19,11 +19,14 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlspec.errors import UsageError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.state.layout import LATEST, STATE_DIR, StateLayout, gitignore_lines
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 RUN_HTML_BUDGET = 5 * 1024 * 1024  # bytes of HTML per run, both test reports together
 HTML_BUDGET = RUN_HTML_BUDGET // 2  # per report (data tests, model tests)
@@ -93,7 +96,7 @@ def ensure_gitignored(root: Path) -> str | None:
 # ----------------------------------------------------------------------------- gc
 
 
-def protected_runs(loaded: Any, runs: Path) -> dict[str, str]:
+def protected_runs(loaded: LoadedSpec, runs: Path) -> dict[str, str]:
     """Run id -> why it must stay: the latest pointer and every deploy file's run."""
     from mlspec.state.deploy import read_deployment
     from mlspec.state.record import RunStore
@@ -123,7 +126,7 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def gc(loaded: Any, keep: int, *, dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
+def gc(loaded: LoadedSpec, keep: int, *, dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
     """(deleted run ids, kept-because-protected ids with why, bytes freed)."""
     runs = StateLayout(loaded.root).runs
     if not runs.is_dir():

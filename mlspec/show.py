@@ -43,7 +43,7 @@ def _cell(text: Any) -> str:
 
 def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
     """A self-contained HTML page of ``outcome`` (a `<kind>_tests.json`): verdict, every check with its
-    conditions' categories and details, skipped checks and checks that did not run."""
+    conditions' categories and details, skipped checks, errored and not-applicable checks."""
     kind = str(outcome.get("kind") or "")
     passed = bool(outcome.get("passed"))
     rows = []
@@ -53,7 +53,9 @@ def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
         suite = check.get("suite") or ""
         conditions = check.get("conditions") or []
         if not check.get("ran", True):
-            rows.append((name + where, suite, "NOT RUN", "", check.get("reason", "")))
+            state = "NOT APPLICABLE" if check.get("status") == "not_applicable" else "ERRORED"
+            error = f"{check['error']}: " if check.get("error") else ""
+            rows.append((name + where, suite, state, "", error + str(check.get("reason", ""))))
         if not conditions and check.get("ran", True):
             rows.append((name + where, suite, "", "(no condition)", ""))
         for condition in conditions:
@@ -74,7 +76,8 @@ def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
         f"<title>{_cell(title)}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
         "text-align:left}.PASS td:nth-child(3){color:#1a7f37}.WARN td:nth-child(3){color:#9a6700}"
-        ".FAIL td:nth-child(3),.ERROR td:nth-child(3),.NOT-RUN td:nth-child(3){color:#cf222e}</style>"
+        ".FAIL td:nth-child(3),.ERROR td:nth-child(3),.ERRORED td:nth-child(3){color:#cf222e}"
+        ".NOT-APPLICABLE td:nth-child(3){color:#57606a}</style>"
         "</head><body>\n"
         f"<h1>{_cell(title)}</h1>\n"
         f"<p><strong>{'passed' if passed else 'failed'}</strong> (fail_on: {_cell(outcome.get('fail_on', 'fail'))}). "

@@ -306,8 +306,8 @@ OVERRIDE_HINT = ("promotion needs passing tests: fix the data or model and rerun
 
 
 def _failed_checks(outcome: TestOutcome) -> list[str]:
-    worst = ("FAIL", "ERROR", "WARN") if outcome.fail_on == "warn" else ("FAIL", "ERROR")
-    return [c.name + (f" ({c.dataset})" if c.dataset else "") for c in outcome.checks if c.worst in worst]
+    """The checks that fail the tests: failed conditions, errors under `errored: fail`, configured checks not run."""
+    return [c.name + (f" ({c.dataset})" if c.dataset else "") for c in outcome.checks if outcome.fails(c)]
 
 
 def _tests_problem(kind: str, record: RunRecord) -> str | None:

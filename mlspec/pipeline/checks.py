@@ -16,6 +16,7 @@ from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text
+from mlspec.pipeline import dc_compat
 from mlspec.pipeline.suite_run import CheckTimedOut, run_suite
 from mlspec.state.record import CheckOutcome, ConditionOutcome, TestOutcome
 
@@ -110,6 +111,7 @@ def build_suite(kind: str, tests: Any, seed: int, task: str | None = None) -> tu
     from deepchecks.tabular import Suite
     from deepchecks.tabular import suites as suite_functions
 
+    dc_compat.apply()  # deepchecks' regression checks under this scikit-learn
     members: list[Any] = []
     origin: dict[int, str] = {}
     overridden = {c.name for c in tests.checks}  # a configured check replaces the suite's default one
@@ -140,13 +142,30 @@ def _header(result: Any) -> str:
         return type(result.check).__name__
 
 
-def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str) -> TestOutcome:
+def not_applicable_errors() -> tuple[type[BaseException], ...]:
+    """The exception types by which deepchecks says a check does not fit this task, model or data (a
+    classification check on a regressor, a date-leakage check without a datetime column, a boosting check
+    on another model, too few rows): such a check is *not applicable*. Any other exception is an error."""
+    from deepchecks.core.errors import (
+        DatasetValidationError,
+        DeepchecksNotSupportedError,
+        ModelValidationError,
+        NotEnoughSamplesError,
+    )
+
+    return DeepchecksNotSupportedError, ModelValidationError, DatasetValidationError, NotEnoughSamplesError
+
+
+def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str, errored: str = "warn") -> TestOutcome:
+    """Each check's status (passed, warning, failed, errored, not_applicable) and the verdict: failed
+    conditions fail the tests, errored checks too under `errored: fail`, and a configured check that did
+    not run always does."""
     from deepchecks.core.check_result import CheckFailure
 
     outcomes: list[CheckOutcome] = []
     timed_out: list[str] = []
     failing = FAILING[fail_on]
-    passed = True
+    inapplicable = not_applicable_errors()
     for result in suite_result.results:
         check = getattr(result, "check", None)
         name = type(check).__name__ if check is not None else "unknown"
@@ -154,22 +173,30 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
         header = _header(result)
         dataset = "train" if "Train Dataset" in header else "test" if "Test Dataset" in header else None
         if isinstance(result, CheckFailure):
-            reason = str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else type(result.exception).__name__
-            outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header, dataset=dataset))
-            if isinstance(result.exception, CheckTimedOut):
+            exc = result.exception
+            text = str(exc).strip()
+            reason = text.splitlines()[0] if text else type(exc).__name__
+            if isinstance(exc, inapplicable):
+                outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header,
+                                             dataset=dataset, status="not_applicable"))
+                continue
+            outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header,
+                                         dataset=dataset, status="errored", error=type(exc).__name__))
+            if isinstance(exc, CheckTimedOut):
                 timed_out.append(f"{name} ({dataset})" if dataset else name)
-            if suite == CONFIGURED:  # a check the spec asked for by name must run
-                passed = False
             continue
         conditions = [
             ConditionOutcome(name=str(c.name), category=c.category.value, details=str(c.details or ""))
             for c in result.conditions_results
         ]
-        outcome = CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset)
-        if any(c.category in failing for c in conditions):
-            passed = False
-        outcomes.append(outcome)
-    return TestOutcome(kind=kind, passed=passed, fail_on=fail_on, checks=outcomes, timed_out=timed_out)
+        categories = {c.category for c in conditions}
+        status = "failed" if categories & set(failing) else "warning" if "WARN" in categories else "passed"
+        outcomes.append(CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset,
+                                     status=status))
+    outcome = TestOutcome(kind=kind, passed=True, fail_on=fail_on, errored=errored, checks=outcomes,
+                          timed_out=timed_out)
+    outcome.passed = not any(outcome.fails(c) for c in outcome.checks)
+    return outcome
 
 
 def narrowed(dataset: Any, features: list[str]) -> Any:
@@ -212,7 +239,7 @@ def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_
         # suite.run(train_ds, test_ds, model), with deadlines and the column cap
         result = run_suite(suite, train_ds, test_ds, model, timeout=timeout, narrow=narrow,
                            timeout_key=f"tests.{kind}.check_timeout_seconds")
-        outcome = summarize(kind, result, origin, tests.fail_on)
+        outcome = summarize(kind, result, origin, tests.fail_on, getattr(tests, "errored", "warn"))
         outcome.skipped = list(getattr(tests, "skip", None) or [])
         if os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() != "0":  # deepchecks' own loop: no cap
             outcome.columns, outcome.columns_note = columns, note
@@ -235,13 +262,19 @@ def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_
 
 
 def failing_checks(outcome: TestOutcome) -> list[str]:
-    """'Name (train): condition' lines for the conditions that made the tests fail."""
+    """'Name (train): condition' lines for the checks that made the tests fail."""
     failing = FAILING[outcome.fail_on]
     lines = []
     for check in outcome.checks:
+        if not outcome.fails(check):
+            continue
         where = f" ({check.dataset})" if getattr(check, "dataset", None) else ""
-        if not check.ran and check.suite == CONFIGURED:
-            lines.append(f"{check.name}{where}: did not run: {check.reason}")
+        status = outcome.status(check)
+        if status == "errored":
+            error = f"{check.error}: " if check.error else ""
+            lines.append(f"{check.name}{where}: errored: {error}{check.reason}")
+        elif status == "not_applicable":
+            lines.append(f"{check.name}{where}: not applicable: {check.reason}")
         for cond in check.conditions:
             if cond.category in failing:
                 flat = " ".join(cond.details.split())
@@ -254,5 +287,6 @@ def failing_checks(outcome: TestOutcome) -> list[str]:
 def failure_message(outcome: TestOutcome) -> str:
     lines = failing_checks(outcome)
     names = sorted({line.split(":")[0].split(" (")[0] for line in lines})
-    head = f"{outcome.kind} tests failed ({len(lines)} failing condition{'s' if len(lines) != 1 else ''}: {', '.join(names)})"
+    head = (f"{outcome.kind} tests failed ({outcome.counts_text()}; {len(lines)} failing result{'s' if len(lines) != 1 else ''}: "
+            f"{', '.join(names)})")
     return head + "\n" + "\n".join("  - " + line for line in lines)

@@ -1,6 +1,6 @@
 """The model card of a promotion: what the model is (task, label, classes, features with their types), the data
 it learnt from (fingerprints and sizes), its metrics next to the champion's with the bootstrap intervals of the
-gates, the checks that failed or did not run, its lineage (commit, params, library versions) and the spec's own
+gates, the checks that failed, errored or did not apply, its lineage (commit, params, library versions) and the spec's own
 `card:` fields (intended use, limitations, owners).
 
 `mlspec promote` writes it into the promotion pull request and commits it beside the deploy file as
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, metrics_catalog
 from mlspec.markdown import code, text
-from mlspec.state.record import CheckOutcome, RunRecord
+from mlspec.state.record import RunRecord
 
 if TYPE_CHECKING:
     from mlspec.gate.results import GateReport, GateResult
@@ -151,12 +151,8 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
     return lines
 
 
-def _failed(check: CheckOutcome, fail_on: str) -> bool:
-    return check.worst in ("FAIL", "ERROR") or (fail_on == "warn" and check.worst == "WARN")
-
-
 def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
-    lines = ["### Checks that failed or did not run", ""]
+    lines = ["### Checks that failed, errored or did not apply", ""]
     entries: list[str] = []
     for kind in ("data", "model"):
         outcome = record.tests.get(kind)
@@ -164,14 +160,21 @@ def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
         if outcome is None:
             entries.append(f"- {kind} tests: {'not run in this run' if enabled else 'disabled in the spec'}")
             continue
-        for check in sorted(outcome.checks, key=lambda c: (c.name, c.dataset or "")):
+        rank = {"failed": 0, "errored": 1, "not_applicable": 2}
+        for check in sorted(outcome.checks, key=lambda c: (rank.get(outcome.status(c), 3), c.name, c.dataset or "")):
             where = f" ({text(check.dataset, 20)})" if check.dataset else ""
-            if _failed(check, outcome.fail_on):
+            status = outcome.status(check)
+            if status == "failed":
                 worst = next((c for c in check.conditions if c.category == check.worst), None)
                 why = f": {text(worst.name, 200)}" if worst else ""
                 entries.append(f"- ❌ {kind}: **{text(check.name, 100)}**{where} {check.worst}{why}")
-            elif not check.ran:
-                entries.append(f"- ⏭️ {kind}: **{text(check.name, 100)}**{where} did not run"
+            elif status == "errored":
+                icon = "❌" if outcome.fails(check) else "❗"
+                error = f"{check.error}: " if check.error else ""
+                entries.append(f"- {icon} {kind}: **{text(check.name, 100)}**{where} errored: {text(error + check.reason, 200)}")
+            elif status == "not_applicable":
+                icon = "❌" if outcome.fails(check) else "➖"
+                entries.append(f"- {icon} {kind}: **{text(check.name, 100)}**{where} not applicable"
                                + (f": {text(check.reason, 200)}" if check.reason else ""))
         entries += [f"- ⏭️ {kind}: **{text(name, 100)}** skipped by `tests.{kind}.skip`" for name in outcome.skipped]
     if not entries:

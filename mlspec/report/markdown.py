@@ -129,38 +129,31 @@ def _gates(gate: GateReport) -> list[str]:
 
 
 _RANK = {"ERROR": 0, "FAIL": 1, "WARN": 2}
+# how the report shows each status: icon and words; failed checks first, then errored, warnings, passed and,
+# last, the checks that do not apply to this task or data
+STATUS_ICON = {"failed": "❌", "errored": "❗", "warning": "⚠️", "passed": "✅", "not_applicable": "➖"}
 
 
-def _check_failed(check: CheckOutcome, fail_on: str) -> bool:
-    worst = check.worst
-    return worst in ("FAIL", "ERROR") or (fail_on == "warn" and worst == "WARN")
-
-
-def _check_rank(check: CheckOutcome, fail_on: str) -> tuple[int, str, str]:
-    if _check_failed(check, fail_on):
+def _check_rank(check: CheckOutcome, outcome: TestOutcome) -> tuple[int, str, str]:
+    if outcome.fails(check):
         rank = _RANK.get(check.worst or "", 1)
-    elif check.worst == "WARN":
-        rank = 3
-    elif not check.ran:
-        rank = 4
     else:
-        rank = 5
+        rank = {"errored": 3, "warning": 4, "passed": 5}.get(outcome.status(check), 6)
     return (rank, check.name, check.dataset or "")
 
 
-def _check_line(check: CheckOutcome, fail_on: str) -> str:
-    if _check_failed(check, fail_on):
-        icon = "❌"
-    elif check.worst == "WARN":
-        icon = "⚠️"
-    elif not check.ran:
-        icon = "⏭️"
-    else:
-        icon = "✅"
+def _check_line(check: CheckOutcome, outcome: TestOutcome) -> str:
+    status = outcome.status(check)
+    icon = "❌" if outcome.fails(check) else STATUS_ICON[status]
     where = " · ".join(plain(part, 100) for part in (check.suite, check.dataset) if part)
     suite = f" ({where})" if where else ""
-    state = check.worst or ("did not run" if not check.ran else "no conditions")
-    why = f": {plain(check.reason, 300)}" if not check.ran and check.reason else ""
+    if status == "errored":
+        error = f"{check.error}: " if check.error else ""
+        state, why = "errored", f": {plain(error + check.reason, 300)}"
+    elif status == "not_applicable":
+        state, why = "not applicable", f": {plain(check.reason, 300)}" if check.reason else ""
+    else:
+        state, why = check.worst or "no conditions", ""
     return f"- {icon} **{plain(check.name, 200)}**{suite}: {state}{why}"
 
 
@@ -171,39 +164,54 @@ def _condition_lines(check: CheckOutcome) -> list[str]:
             for c in conditions]
 
 
+def _collapsed(title: str, checks: list[CheckOutcome], outcome: TestOutcome, detail: Detail) -> list[str]:
+    lines = ["", f"<details><summary>{title}</summary>", ""]
+    for check in checks:  # with their conditions, whose names carry the thresholds
+        lines.append(_check_line(check, outcome))
+        if detail.conditions:
+            lines += _condition_lines(check)
+    return [*lines, "", "</details>"]
+
+
 def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int]:
-    """Lines of one test kind, and how many failed checks were left out by max_failed_checks."""
-    checks = sorted(outcome.checks, key=lambda c: _check_rank(c, outcome.fail_on))
-    failed = [c for c in checks if _check_failed(c, outcome.fail_on)]
-    others = [c for c in checks if not _check_failed(c, outcome.fail_on)]
+    """Lines of one test kind, and how many failed checks were left out by max_failed_checks. The heading
+    counts every status ("18 checks: 7 passed, 2 errored, 9 not applicable"); failed checks come first, then
+    errored ones with their error, warnings, and collapsed at the end the passed and not-applicable checks."""
+    checks = sorted(outcome.checks, key=lambda c: _check_rank(c, outcome))
+    failed = [c for c in checks if outcome.fails(c)]
+    others = [c for c in checks if not outcome.fails(c)]
     icon = "✅" if outcome.passed else "❌"
     title = "Data tests" if outcome.kind == "data" else "Model tests"
-    summary = (f"{len(failed)} of {len(checks)} checks failed" if failed else f"{len(checks)} checks, none failed")
-    lines = [f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({summary}, fail_on: {outcome.fail_on})", ""]
+    lines = [f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({outcome.counts_text()}; "
+             f"fail_on: {outcome.fail_on}, errored: {outcome.errored})", ""]
     shown = failed if detail.max_failed_checks is None else failed[: detail.max_failed_checks]
     for check in shown:
-        lines.append(_check_line(check, outcome.fail_on))
+        lines.append(_check_line(check, outcome))
         if detail.conditions:
             lines += _condition_lines(check)
     left_out = len(failed) - len(shown)
     if left_out:
         lines.append(f"- … and {left_out} more failed checks (see the full report)")
-    attention = [c for c in others if c.worst == "WARN" or not c.ran]
-    quiet = [c for c in others if c not in attention]
-    for check in attention:  # warnings and checks that did not run stay visible while there is room
+    errored = [c for c in others if outcome.status(c) == "errored"]
+    for check in errored:  # errors are never hidden: a check that errored is not a pass
+        lines.append(_check_line(check, outcome))
+    attention = [c for c in others if outcome.status(c) == "warning"]
+    quiet = [c for c in others if outcome.status(c) == "passed"]
+    inapplicable = [c for c in others if outcome.status(c) == "not_applicable"]
+    for check in attention:  # warnings stay visible while there is room
         if detail.passed_checks:
-            lines.append(_check_line(check, outcome.fail_on))
+            lines.append(_check_line(check, outcome))
             if detail.conditions:
                 lines += _condition_lines(check)
-    if quiet and detail.passed_checks:
-        lines += ["", f"<details><summary>{len(quiet)} passed checks</summary>", ""]
-        for check in quiet:  # with their conditions, whose names carry the thresholds
-            lines.append(_check_line(check, outcome.fail_on))
-            if detail.conditions:
-                lines += _condition_lines(check)
-        lines += ["", "</details>"]
-    elif (quiet or attention) and not detail.passed_checks:
-        lines.append(f"- {len(quiet) + len(attention)} other checks (passed, warned or skipped) are in the full report")
+    if detail.passed_checks:
+        if quiet:
+            lines += _collapsed(f"{len(quiet)} passed checks", quiet, outcome, detail)
+        if inapplicable:
+            lines += _collapsed(f"{len(inapplicable)} checks not applicable to this task or data", inapplicable,
+                                outcome, detail)
+    elif quiet or attention or inapplicable:
+        lines.append(f"- {len(quiet) + len(attention) + len(inapplicable)} other checks (passed, warned or not "
+                     "applicable) are in the full report")
     skipped = getattr(outcome, "skipped", None) or []
     if skipped:
         lines.append(f"- ⏭️ not run (tests.{outcome.kind}.skip): " + ", ".join(plain(n, 100) for n in skipped))

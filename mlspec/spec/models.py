@@ -342,8 +342,17 @@ class _Tests(StrictModel):
     check_timeout_seconds: int = Field(
         300, ge=1, le=86_400,
         description="Deadline of each check on each dataset, in seconds: a check still running then is stopped "
-        "and reported as not run (with this reason, never as passed), and the other checks still run. A check "
+        "and reported as errored (with this reason, never as passed), and the other checks still run. A check "
         "the spec configures under `checks` that does not finish fails the tests.",
+    )
+    errored: Literal["warn", "fail"] = Field(
+        "warn",
+        description="What a check that errored (raised an exception inside deepchecks, or ran past "
+        "`check_timeout_seconds`) does to the tests: `warn` (default) counts and lists it first in the report "
+        "without failing the tests; `fail` fails them (and so the gate). A check deepchecks reports as not "
+        "applicable to the task, model or data (e.g. RocReport on a regressor, date-leakage checks without a "
+        "datetime column) is neither: it is counted and listed as not applicable. A check configured by name "
+        "under `checks` that does not run fails the tests either way.",
     )
 
 

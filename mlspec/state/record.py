@@ -23,6 +23,7 @@ RECORD_VERSION = 1
 StageName = Literal["data_tests", "train", "evaluate", "model_tests"]
 StageStatus = Literal["passed", "failed", "skipped", "cached"]
 Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
+CheckStatus = Literal["passed", "warning", "failed", "errored", "not_applicable"]
 
 
 class _Model(BaseModel):
@@ -60,6 +61,10 @@ class CheckOutcome(_Model):
     dataset: str | None = None  # "train" / "test" for a single-dataset check run on each
     ran: bool = True
     reason: str = ""  # why it did not run
+    # what happened: ran (passed / warning / failed, by its conditions), "errored" (an exception, a deadline) or
+    # "not_applicable" (deepchecks says the check does not fit this task, model or data); None in old records
+    status: CheckStatus | None = None
+    error: str = ""  # the exception's type of an errored check, e.g. "TypeError"
     conditions: list[ConditionOutcome] = Field(default_factory=list)
 
     @property
@@ -73,6 +78,7 @@ class TestOutcome(_Model):
     kind: Literal["data", "model"]
     passed: bool
     fail_on: Literal["fail", "warn"] = "fail"
+    errored: Literal["warn", "fail"] = "warn"  # tests.<kind>.errored: does a check that errored fail the tests
     checks: list[CheckOutcome] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)  # suite checks the spec's `skip` left out
     # wide data: {"features": N, "seen": M, "checks": [names]} when those checks saw only M of N features
@@ -82,6 +88,41 @@ class TestOutcome(_Model):
     html: str | None = None  # relative to the run folder
     summary_json: str | None = None  # relative to the run folder
     seconds: float = 0.0
+
+    def status(self, check: CheckOutcome) -> CheckStatus:
+        """The check's status; for records written before statuses, from its conditions (a check that did not
+        run then counts as errored: nothing says it did not apply)."""
+        if check.status is not None:
+            return check.status
+        if not check.ran:
+            return "errored"
+        worst = check.worst
+        if worst in ("FAIL", "ERROR") or (worst == "WARN" and self.fail_on == "warn"):
+            return "failed"
+        return "warning" if worst == "WARN" else "passed"
+
+    def fails(self, check: CheckOutcome) -> bool:
+        """True when this check fails the tests: failed conditions, an error under `errored: fail`, or a check
+        the spec configured by name (`checks`) that did not run, whatever the reason."""
+        status = self.status(check)
+        if status == "failed":
+            return True
+        if status in ("errored", "not_applicable") and check.suite == "configured":
+            return True
+        return status == "errored" and self.errored == "fail"
+
+    def counts(self) -> dict[str, int]:
+        """Checks per status (statuses with no check left out), in the order the report lists them."""
+        found = [self.status(c) for c in self.checks]
+        return {s: found.count(s) for s in ("failed", "errored", "warning", "passed", "not_applicable") if s in found}
+
+    def counts_text(self) -> str:
+        """'18 checks: 7 passed, 2 errored, 9 not applicable'."""
+        words = {"failed": "failed", "errored": "errored", "warning": "with warnings", "passed": "passed",
+                 "not_applicable": "not applicable"}
+        parts = [f"{n} {words[s]}" for s, n in self.counts().items()]
+        total = len(self.checks)
+        return f"{total} check{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts else "")
 
 
 class ModelRef(_Model):

@@ -52,7 +52,9 @@ def _record(project, tag: str = "breast-cancer:v1aaaa"):
     record.tests = {"data": Outcome(kind="data", passed=True, skipped=["OutlierSampleDetection"], checks=[
         CheckOutcome(name="FeatureDrift", suite="train_test_validation", conditions=[
             ConditionOutcome(name="drift score < 0.2", category="PASS")]),
-        CheckOutcome(name="MixedNulls", ran=False, reason="no object columns")]),
+        CheckOutcome(name="MixedNulls", ran=False, reason="no object columns", status="not_applicable"),
+        CheckOutcome(name="RegressionErrorDistribution", ran=False, reason="unexpected keyword", status="errored",
+                     error="TypeError")]),
         "model": Outcome(kind="model", passed=False, checks=[
             CheckOutcome(name="WeakSegmentsPerformance", conditions=[
                 ConditionOutcome(name="accuracy ratio above 0.8", category="FAIL")])])}
@@ -75,7 +77,9 @@ def test_card_says_what_the_model_is_and_escapes_the_spec_text(carded) -> None:
     assert "Champion in `staging`: `breast-cancer:v0zzzz`" in card
     assert "| roc_auc | ↑ | 0.9900 | 0.9700 | +0.0200 | 95% [+0.0040, +0.0310] |" in card
     assert "- ❌ model: **WeakSegmentsPerformance** FAIL: accuracy ratio above 0.8" in card
-    assert "- ⏭️ data: **MixedNulls** did not run: no object columns" in card
+    assert "- ➖ data: **MixedNulls** not applicable: no object columns" in card
+    assert "- ❗ data: **RegressionErrorDistribution** errored: TypeError: unexpected keyword" in card
+    assert card.index("RegressionErrorDistribution") < card.index("MixedNulls")  # errored before not applicable
     assert "- ⏭️ data: **OutlierSampleDetection** skipped by `tests.data.skip`" in card
     assert "FeatureDrift" not in card  # passed checks are in the report, not the card
     assert "scikit-learn `1.7.2`" in card and '"max_depth": 6' in card

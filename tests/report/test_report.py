@@ -45,7 +45,7 @@ def test_report_has_verdict_metrics_failed_checks_first_and_why(project) -> None
     assert "| roc_auc | ↑ | 0.9800 | 0.9600 | ▲ +0.0200 (better) | ✅ |" in text
     assert "| log_loss | ↓ | 0.2500 | 0.2000 | ▲ +0.0500 (worse) | ❌ |" in text
     assert "the improvement -0.0500 is below min_delta +0" in text
-    assert "#### ❌ Data tests: failed (2 of 5 checks failed, fail_on: fail)" in text
+    assert "#### ❌ Data tests: failed (5 checks: 2 failed, 3 passed; fail_on: fail, errored: warn)" in text
     section = text[text.index("#### ❌ Data tests"):text.index("#### ✅ Model tests")]
     assert section.index("FeatureDrift000") < section.index("FeatureDrift001") < section.index("PassingCheck000")
     assert "  - FAIL: drift score &lt; 0.2 for feature f0 — Found 1 out of 30 features" not in section  # '< 0' is no tag

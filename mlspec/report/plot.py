@@ -128,6 +128,9 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
              else "test-set metrics: challenger vs champion")
     fig.suptitle(title, fontsize="medium")
     fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine behind, and savefig draws the whole figure once more
+    # for any engine before it renders; the layout is final here, so drop the engine: one draw, not two.
+    fig.set_layout_engine(None)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return atomic_write_bytes(path, buffer.getvalue())

@@ -43,6 +43,8 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/mlspec schema --output schemas/mlproject.schema.json
+	$(BIN)/mlspec schema record --output schemas/record.schema.json
+	$(BIN)/mlspec schema deploy --output schemas/deploy.schema.json
 	$(BIN)/python -m mlspec.spec.reference docs/spec-reference.md
 
 golden: $(STAMP)

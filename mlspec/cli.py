@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
     p.add_argument("--no-file-checks", action="store_true", help="do not check that referenced files exist")
 
-    p = sub.add_parser("schema", help="print or write the JSON Schema of mlproject.yaml")
+    p = sub.add_parser("schema", help="print or write the JSON Schema of mlproject.yaml (or of a run record or deploy file)")
+    p.add_argument("of", nargs="?", choices=["spec", "record", "deploy"], default="spec",
+                   help="spec: mlproject.yaml (default); record: .mlspec/runs/<id>/record.json; deploy: deploy/<env>.yaml")
     p.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
 
     p = sub.add_parser("render", help="write or check the GitHub Actions workflows of one or more projects")

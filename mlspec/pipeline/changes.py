@@ -139,10 +139,10 @@ def changes_since_record(
             changes.append(Change(kind="data", what=d.path, detail="new data file" if old is None else f"was {old.path}"))
         elif old.digest != d.digest:
             detail = _rows_detail(old.rows, d.rows)
-            if getattr(d, "origin", None):  # DVC hash or object version: say which
+            if d.origin:  # DVC hash or object version: say which
                 detail += f"; {d.origin}: {_short_id(old.digest)} -> {_short_id(d.digest)}"
             changes.append(Change(kind="data", what=d.path, detail=detail))
-    old_sections = getattr(base, "spec_sections", None) or {}
+    old_sections = base.spec_sections
     if old_sections:
         changes += _config_changes(old_sections, sections)
     elif base.spec_digest and sections:
@@ -220,7 +220,7 @@ def compute_changes(
     """The record's changes and a description of the baseline they are relative to."""
     from mlspec.state.deploy import read_deployment
 
-    sections = getattr(record, "spec_sections", None) or {}
+    sections = record.spec_sections
     env = loaded.spec.environments[0].name
     try:
         champion = read_deployment(loaded.root, env)

@@ -326,7 +326,7 @@ def intact(store: RunStore, record: RunRecord, stage: str, cache: StatCache) -> 
     result = record.stage(stage)
     if result is None or result.status == "skipped":
         return result is not None
-    recorded = getattr(result, "outputs", None) or {}
+    recorded = result.outputs
     folder = store.run_dir(record.run_id)
     for name in outputs(stage):
         try:
@@ -412,7 +412,7 @@ def new_record(loaded: LoadedSpec, store: RunStore, cache: StatCache, inputs: In
         trigger=trigger(),
         versions=versions(),
     )
-    record.spec_sections = inputs.sections  # type: ignore[attr-defined]
+    record.spec_sections = inputs.sections
     return record
 
 
@@ -425,12 +425,12 @@ def finish_record(ctx: Context, previous: RunRecord | None) -> None:
     code = code_digests(ctx.inputs.components["train"])
     changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
     record.changes = drift_change(record) + changes
-    record.changes_baseline = baseline  # type: ignore[attr-defined]
+    record.changes_baseline = baseline
     statuses = [s.status for s in record.stages]
     record.status = "failed" if "failed" in statuses else "passed"
     record.finished = utc_now()
     if ctx.warnings:
-        record.warnings = list(ctx.warnings)  # type: ignore[attr-defined]
+        record.warnings = list(ctx.warnings)
 
 
 def set_stage(record: RunRecord, result: StageResult) -> None:
@@ -493,7 +493,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
         if same_data:
             record, continuing = latest, True
             record.spec_digest = loaded.digest
-            record.spec_sections = inputs.sections  # type: ignore[attr-defined]
+            record.spec_sections = inputs.sections
             record.versions = versions()
         else:
             record = new_record(loaded, store, cache, inputs)
@@ -538,9 +538,9 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
                 assert previous_result is not None
                 result = StageResult(name=stage, status="cached" if previous_result.status != "skipped" else "skipped",
                                      message=previous_result.message, inputs_digest=digest)
-                result.cached_from = source.run_id  # type: ignore[attr-defined]
-                result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
-                result.outputs = getattr(previous_result, "outputs", None) or {}  # type: ignore[attr-defined]
+                result.cached_from = source.run_id
+                result.inputs = inputs.components[stage]
+                result.outputs = dict(previous_result.outputs)
                 set_stage(record, result)
                 progress.end(f"cached (run {source.run_id})" if result.status == "cached" else "skipped (disabled)")
                 continue
@@ -560,9 +560,9 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
         seconds = round(time.perf_counter() - t0, 3)
         result = StageResult(name=stage, status=status, started=started, seconds=seconds, message=message,
                              inputs_digest=digest if status != "failed" else "")
-        result.inputs = inputs.components[stage]  # type: ignore[attr-defined]
-        result.outputs = produced  # type: ignore[attr-defined]
-        result.reasons = reasons  # type: ignore[attr-defined]
+        result.inputs = inputs.components[stage]
+        result.outputs = produced
+        result.reasons = reasons
         set_stage(record, result)
         reran.add(stage)
         ctx.save()  # a "running" record; `latest` moves only when the record is complete
@@ -613,13 +613,13 @@ def _why(stage: str, inputs: Inputs, record: RunRecord, latest: RunRecord | None
     if upstream:
         return [f"{TITLES[u]} reran" for u in UPSTREAM[stage]]
     before = (record.stage(stage) if record.stage(stage) else None) or (latest.stage(stage) if latest else None)
-    if before is None or not getattr(before, "inputs", None):
+    if before is None or not before.inputs:
         return ["never ran"]
     if before.status == "failed":
         return ["failed last time"]
     if reusable(before, inputs.digests[stage]):  # same inputs, yet not reusable: its outputs are gone
         return ["its outputs (model, predictions, reports) are missing or changed"]
-    return stale_reasons(stage, inputs, before.inputs, getattr(latest, "spec_sections", None) or {})
+    return stale_reasons(stage, inputs, before.inputs, (latest.spec_sections if latest else {}))
 
 
 def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
@@ -642,8 +642,8 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
         elif reusable(result, inputs.digests[stage]):
             rows.append((stage, "up to date", []))
         else:
-            previous_components = getattr(result, "inputs", None) or {}
-            reasons = stale_reasons(stage, inputs, previous_components, getattr(latest, "spec_sections", None) or {})
+            previous_components = result.inputs
+            reasons = stale_reasons(stage, inputs, previous_components, latest.spec_sections if latest else {})
             reasons = [f"{r.split(' inputs changed')[0]} is stale" if r.endswith("(the model will be retrained)") else r
                        for r in reasons]
             rows.append((stage, "stale", reasons))

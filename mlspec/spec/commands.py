@@ -20,10 +20,16 @@ def validate_command(specs: list[str], format: str = "text", no_file_checks: boo
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
-def schema_command(output: str | None = None) -> int:
-    from mlspec.spec.schema import schema_text
+def schema_command(output: str | None = None, of: str = "spec") -> int:
+    """The JSON Schema of a spec (mlspec/spec/schema.py), or of a run record or deploy file (mlspec/state/schema.py)."""
+    if of == "spec":
+        from mlspec.spec.schema import schema_text
 
-    text = schema_text()
+        text = schema_text()
+    else:
+        from mlspec.state import schema
+
+        text = schema.schema_text(of)
     if output:
         atomic_write_text(output, text)
         print(f"wrote {output}")

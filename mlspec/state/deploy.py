@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
+from mlspec.state.layout import STATE_DIR
 from mlspec.state.model_store import valid_tag
 
 DEPLOY_DIR = "deploy"
@@ -33,7 +34,7 @@ def model_artifact_ref(project: str, run_id: str, model_path: str | None, workfl
     inner = f"runs/{run_id}/{model_path}"
     if workflow_run_id:
         return f"{GH_ARTIFACT_PREFIX}{workflow_run_id}/{ct_state_artifact(project)}/{inner}"
-    return f".mlspec/{inner}"
+    return f"{STATE_DIR}/{inner}"
 
 
 class DeployedModel(BaseModel):

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
@@ -26,8 +26,23 @@ Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
 CheckStatus = Literal["passed", "warning", "failed", "errored", "not_applicable"]
 
 
+STORED = "stored"  # validation context of a record read from disk (`parse_record`)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """Strict when mlspec builds a record: a field that is not declared here is an error, never a key kept on
+    the side. Lenient when it reads one (`parse_record`): keys this version does not know (written by an
+    older or newer mlspec) are dropped, so old runs keep loading for history, caching, gc and the champion.
+    What this version writes always round-trips exactly (schemas/record.schema.json publishes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and isinstance(info.context, dict) and info.context.get(STORED):
+            return {key: value for key, value in data.items() if key in cls.model_fields}
+        return data
 
 
 class DataFile(_Model):
@@ -47,6 +62,12 @@ class StageResult(_Model):
     seconds: float = 0.0
     message: str = ""
     inputs_digest: str = ""  # cache key: the stage reruns when this changes
+    # component -> digest ("spec:train", "file:data/train.csv", "code:src/train.py", "version:mlspec", "stage:train"):
+    # what `inputs_digest` is made of, so `mlspec status` and the next run can say which input changed
+    inputs: dict[str, str] = Field(default_factory=dict)
+    outputs: dict[str, str] = Field(default_factory=dict)  # output file (relative to the run folder) -> digest
+    reasons: list[str] = Field(default_factory=list)  # why the stage ran: "--force", "never ran", "data/train.csv changed"
+    cached_from: str | None = None  # the run whose outputs a cached stage reuses
 
 
 class ConditionOutcome(_Model):
@@ -61,6 +82,7 @@ class CheckOutcome(_Model):
     dataset: str | None = None  # "train" / "test" for a single-dataset check run on each
     ran: bool = True
     reason: str = ""  # why it did not run
+    header: str = ""  # deepchecks' header of the result, e.g. "Single Value in Column - Train Dataset"
     # what happened: ran (passed / warning / failed, by its conditions), "errored" (an exception, a deadline) or
     # "not_applicable" (deepchecks says the check does not fit this task, model or data); None in old records
     status: CheckStatus | None = None
@@ -78,6 +100,7 @@ class TestOutcome(_Model):
     kind: Literal["data", "model"]
     passed: bool
     fail_on: Literal["fail", "warn"] = "fail"
+    rows: dict[str, int] | None = None  # rows the checks saw, per dataset ("train", "test"), after sampling
     errored: Literal["warn", "fail"] = "warn"  # tests.<kind>.errored: does a check that errored fail the tests
     checks: list[CheckOutcome] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)  # suite checks the spec's `skip` left out
@@ -175,6 +198,12 @@ class RunRecord(_Model):
     trigger: dict[str, Any] = Field(default_factory=dict)  # event, actor, ref (from GITHUB_* when set)
     versions: dict[str, str] = Field(default_factory=dict)
     status: Literal["running", "passed", "failed"] = "running"
+    # the spec's sections (JSON) as the run saw them: which key changed is said against these
+    spec_sections: dict[str, Any] = Field(default_factory=dict)
+    # what `changes` are relative to: {"kind": "none"} (first run), {"kind": "champion", "environment", "model", ...}
+    # or {"kind": "previous-run", "run_id"}; None while the run has not finished
+    changes_baseline: dict[str, Any] | None = None
+    warnings: list[str] = Field(default_factory=list)  # problems the run noticed but did not fail on
 
     def stage(self, name: str) -> StageResult | None:
         return next((s for s in self.stages if s.name == name), None)
@@ -186,6 +215,11 @@ CODE_INPUT = "code:"  # a stage input key naming a code file: "code:src/train.py
 def code_digests(inputs: dict[str, str] | None) -> dict[str, str]:
     """The code files among a stage's inputs and their digests, by path."""
     return {key[len(CODE_INPUT):]: value for key, value in sorted((inputs or {}).items()) if key.startswith(CODE_INPUT)}
+
+
+def parse_record(raw: bytes | str) -> RunRecord:
+    """A stored record.json as a RunRecord, keys of other mlspec versions dropped (see `_Model`)."""
+    return RunRecord.model_validate_json(raw, context={STORED: True})
 
 
 class CorruptRecordError(MlspecError):
@@ -239,7 +273,7 @@ class RunStore:
     def load(self, run_id: str) -> RunRecord:
         path = self.layout.record_file(run_id)
         try:
-            record = RunRecord.model_validate_json(path.read_bytes())
+            record = parse_record(path.read_bytes())
         except FileNotFoundError:
             raise MlspecError(f"run record {path} not found", hint="run `mlspec run` first") from None
         except (OSError, ValueError) as exc:
@@ -263,7 +297,7 @@ class RunStore:
         records = []
         for folder in sorted(p for p in self.runs.iterdir() if p.is_dir())[-limit:]:
             try:
-                record = RunRecord.model_validate_json((folder / RECORD_FILE).read_bytes())
+                record = parse_record((folder / RECORD_FILE).read_bytes())
             except (OSError, ValueError):
                 continue
             if project is None or record.project == project:

@@ -150,20 +150,28 @@ def _search_paths(loaded: LoadedSpec) -> None:
 
 def _from_model(loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
     from mlspec.state import model_store
+    from mlspec.state.artifacts import artifact_path
 
-    tag = champion.model.tag
-    try:
-        metadata = model_store.model_metadata(tag)
-        _search_paths(loaded)
-        model = model_store.load_model(tag)
+    tag, named = champion.model.tag, champion.model.artifact
+    try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
+        archive = artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})") if named else None
     except MlspecError as exc:
+        raise PredictionsUnavailable(exc.message, hint=exc.hint) from None
+    try:
+        stored = model_store.get_or_import(tag, archive, "the champion's deploy file", hint="", say=sys.stderr)
+        metadata = dict(stored.info.metadata)
+        _search_paths(loaded)
+        model = model_store.load_stored(stored)
+    except model_store.ModelNotInStore as exc:
         raise ChampionModelMissing(
-            f"the champion model {tag} is not in the local BentoML store ({model_store.bentoml_home()}), "
-            "so its per-row test predictions cannot be computed",
-            hint=("import the exported model (`bentoml models import <file>.bentomodel`, see the champion's "
-                  f"artifact {champion.model.artifact})" if champion.model.artifact else
-                  "import the champion's exported .bentomodel with `bentoml models import`")
+            f"the champion model {tag} is not in the local BentoML store ({model_store.bentoml_home()})"
+            + (f" and its exported model {archive} is not here" if archive else "")
+            + ", so its per-row test predictions cannot be computed",
+            hint=(f"download the champion's model artifact ({named}) as CD does, so that {archive} exists"
+                  if archive else "import the champion's exported .bentomodel with `bentoml models import`")
             + ", or set allow_missing_champion on the gate") from exc
+    except MlspecError as exc:
+        raise PredictionsUnavailable(f"the champion model {tag} could not be loaded: {exc.message}", hint=exc.hint) from None
     except Exception as exc:  # noqa: BLE001 - unpickling user models can raise anything
         raise PredictionsUnavailable(f"the champion model {tag} could not be loaded: {type(exc).__name__}: {exc}") from None
     frame = _test_frame(loaded, challenger.rows)

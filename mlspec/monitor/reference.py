@@ -101,25 +101,18 @@ def code_paths(loaded: LoadedSpec) -> list[Path]:
 def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     """The model from the store; on a fresh runner, imported first from the exported archive the
     deploy file names (downloaded from its CT run, as CD does)."""
-    import bentoml
-    from bentoml.exceptions import NotFound
+    import sys
 
-    try:
-        return bentoml.models.get(tag)
-    except NotFound:
-        if root is None or not deployment.model.artifact:
-            raise
-    from mlspec.serve.modelref import artifact_path
-    from mlspec.state.model_store import import_model
+    from mlspec.state.artifacts import artifact_path
+    from mlspec.state.model_store import get_or_import
 
-    try:
-        archive = artifact_path(root, deployment.model.artifact)
-    except MlspecError:
-        raise NotFound(tag) from None
-    if not archive.is_file():
-        raise NotFound(tag)
-    import_model(archive)
-    return bentoml.models.get(tag)
+    archive = None
+    if root is not None and deployment.model.artifact:
+        try:
+            archive = artifact_path(root, deployment.model.artifact)
+        except MlspecError:
+            archive = None
+    return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)
 
 
 def load_served_model(deployment: Deployment | None, search_paths: list[Path] | None = None,
@@ -138,11 +131,11 @@ def load_served_model(deployment: Deployment | None, search_paths: list[Path] | 
     except ImportError as exc:  # pragma: no cover - bentoml is a dependency
         return None, f"bentoml is not importable ({exc})"
     try:
-        from mlspec.state.model_store import load_stored
+        from mlspec.state.model_store import ModelNotInStore, load_stored
 
         stored = _get_or_import(tag, deployment, root)
         model = load_stored(stored)  # mlspec's model.pkl, or a bentoml.picklable_model model
-    except NotFound:
+    except (NotFound, ModelNotInStore):
         return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
                       "or train it here to get prediction drift")
     except (BentoMLException, MlspecError, OSError, ValueError, AttributeError, ImportError) as exc:

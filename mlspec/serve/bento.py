@@ -19,8 +19,8 @@ from typing import Any
 from mlspec.errors import ServeError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, ModelInfo, ServiceFiles
-from mlspec.serve.modelref import bentoml_home
 from mlspec.state.layout import StateLayout
+from mlspec.state.model_store import bentoml_home
 
 BASE_PACKAGES = ("numpy", "pandas", "scikit-learn")
 BUILD_RECORD = "build.json"
@@ -67,7 +67,7 @@ def write_context(folder: Path, service: ServiceFiles) -> None:
 
 
 def check_home_outside(folder: Path) -> None:
-    home = bentoml_home().resolve()
+    home = Path(bentoml_home()).resolve()
     context = folder.resolve()
     if home == context or context in home.parents:
         raise ServeError(
@@ -78,7 +78,7 @@ def check_home_outside(folder: Path) -> None:
 
 def bento_exists(tag: str) -> bool:
     name, _, version = tag.partition(":")
-    return (bentoml_home() / "bentos" / name / version / "bento.yaml").is_file()
+    return (Path(bentoml_home()) / "bentos" / name / version / "bento.yaml").is_file()
 
 
 def build_bento(folder: Path, service: ServiceFiles, version: str) -> BuildResult:

@@ -7,8 +7,6 @@ A model missing from the store is imported from its exported `.bentomodel` when 
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +15,9 @@ from mlspec.errors import ServeError, UsageError
 from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
 from mlspec.spec import LoadedSpec
+from mlspec.state.artifacts import GhArtifact, artifact_path
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
-from mlspec.state.layout import StateLayout
-from mlspec.state.model_store import ARCHIVE_EXTENSION, PICKLABLE_MODULE, check_tag
-
-ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
+from mlspec.state.model_store import PICKLABLE_MODULE, check_tag
 
 
 @dataclass(frozen=True)
@@ -33,63 +29,8 @@ class Choice:
     remote: GhArtifact | None = None  # the CT run artifact that holds ``artifact``, when the deploy file names one
 
 
-def bentoml_home() -> Path:
-    return Path(os.environ.get("BENTOML_HOME", str(Path.home() / "bentoml")))
-
-
 def _full_tag(name: str, version: str) -> str:
     return version if ":" in version else f"{name}:{version}"
-
-
-@dataclass(frozen=True)
-class GhArtifact:
-    """`gh-artifact:<workflow-run-id>/<artifact-name>[/<path inside the artifact>]`: a file of an
-    artifact uploaded by a GitHub Actions run (the CT run's state, `mlspec-<project>-ct-state`)."""
-
-    run_id: str
-    name: str
-    inner: str  # posix path inside the artifact, "" when the reference names the artifact only
-
-    @classmethod
-    def parse(cls, value: str, where: str) -> GhArtifact:
-        parts = value[len(GH_ARTIFACT_PREFIX):].split("/")
-        run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
-        if not _RUN_ID.fullmatch(run_id) or any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part)
-                                                for part in [name, *inner]):
-            raise ServeError(
-                f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
-                "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
-                hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
-        return cls(run_id, name, "/".join(inner))
-
-    def local_path(self, root: Path) -> Path:
-        """The downloaded file (or, for a reference to the whole artifact, its one archive)."""
-        folder = self.download_dir(root)
-        if self.inner:
-            return inside(folder, self.inner, key="model.artifact", boundary_name="the downloaded artifact")
-        archives = sorted(folder.rglob("*" + ARCHIVE_EXTENSION)) if folder.is_dir() else []
-        if len(archives) != 1:
-            return folder
-        return inside(folder, archives[0], key="model.artifact", boundary_name="the downloaded artifact")
-
-    def download_dir(self, root: Path) -> Path:
-        """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
-        ``root`` is the spec's folder."""
-        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or StateLayout(root).artifacts)
-        return folder / self.run_id / self.name
-
-
-_RUN_ID = re.compile(r"[0-9]{1,20}")
-_ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
-
-
-def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> Path:
-    """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
-    or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
-    ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
-    if artifact.startswith(GH_ARTIFACT_PREFIX):
-        return GhArtifact.parse(artifact, where).local_path(root)
-    return inside(root, artifact, key="model.artifact", where=where)
 
 
 def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Choice:
@@ -172,29 +113,14 @@ def _relative(path: Path) -> str:
 
 def ensure_in_store(choice: Choice) -> Any:
     """The bentoml Model for ``choice``, importing its exported archive when the store lacks it."""
-    import bentoml
+    from mlspec.state.model_store import ModelNotInStore, get_or_import
 
     try:
-        return bentoml.models.get(choice.tag)
-    except (bentoml.exceptions.NotFound, ValueError):
-        pass
-    if choice.artifact is not None and choice.artifact.is_file():
-        from mlspec.state.model_store import import_model
-
-        imported = import_model(choice.artifact)
-        print(f"imported model {imported} from {choice.artifact}")
-        if imported != choice.tag:
-            raise ServeError(
-                f"{choice.artifact} holds model {imported}, but {choice.source} names {choice.tag}",
-                hint="point model.artifact at the archive exported from the promoted run",
-            )
-        return bentoml.models.get(choice.tag)
-    where = f" and the exported model {choice.artifact} does not exist" if choice.artifact else ""
-    raise ServeError(
-        f"model {choice.tag} (from {choice.source}) is not in the BentoML store at {bentoml_home()}{where}",
-        hint="train it with `mlspec run`, or import its exported archive with "
-        "`bentoml models import <file>.bentomodel` (CD: download the CT run's model artifact; see docs/serving.md)",
-    )
+        return get_or_import(choice.tag, choice.artifact, choice.source, hint=(
+            "train it with `mlspec run`, or import its exported archive with `bentoml models import <file>.bentomodel` "
+            "(CD: download the CT run's model artifact; see docs/serving.md)"))
+    except ModelNotInStore as exc:
+        raise ServeError(exc.message, hint=exc.hint) from None
 
 
 def model_info(model: Any, spec_task: str) -> ModelInfo:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from mlspec.errors import MlspecError, shown
 
@@ -126,6 +127,31 @@ def load_stored(model: Any) -> Any:
 def load_model(tag: str) -> Any:
     """The fitted object saved under ``tag``."""
     return load_stored(get_model(tag))
+
+
+class ModelNotInStore(MlspecError):
+    """The model is not in the BentoML store and no exported archive to import it from exists."""
+
+
+def get_or_import(tag: str, archive: Path | None, source: str, *, hint: str, say: TextIO | None = None) -> Any:
+    """The bentoml Model ``tag``; when the store lacks it, imported first from ``archive`` (the exported
+    .bentomodel a deploy file or run record names). How serve, monitor and the gate get a deployed model on a
+    fresh runner. ``source`` names who asked for ``tag``; ``say`` gets the "imported" line (stdout by default)."""
+    import bentoml
+
+    try:
+        return bentoml.models.get(tag)
+    except (bentoml.exceptions.NotFound, ValueError):
+        pass
+    if archive is not None and archive.is_file():
+        imported = import_model(archive)
+        print(f"imported model {imported} from {archive}", file=say or sys.stdout)
+        if imported != tag:
+            raise MlspecError(f"{archive} holds model {imported}, but {source} names {tag}",
+                              hint="point model.artifact at the archive exported from the promoted run")
+        return bentoml.models.get(tag)
+    where = f" and the exported model {archive} does not exist" if archive else ""
+    raise ModelNotInStore(f"model {tag} (from {source}) is not in the BentoML store at {bentoml_home()}{where}", hint=hint)
 
 
 def model_metadata(tag: str) -> dict[str, Any]:

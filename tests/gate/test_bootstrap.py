@@ -114,6 +114,42 @@ def test_missing_champion_model_fails_with_how_to_get_it_unless_allowed(tmp_path
     assert allowed.verdict == "pass" and allowed.reason.endswith("passed because allow_missing_champion is set")
 
 
+def test_champion_model_is_imported_from_the_archive_its_deploy_file_names(tmp_path, models, capsys) -> None:
+    """As serve and the monitor do: a champion missing from the store comes from its exported model."""
+    import bentoml
+    from sklearn.linear_model import LogisticRegression
+
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+    from tests.helpers import git
+
+    train = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "train.csv")
+    weak = LogisticRegression(max_iter=500).fit(train[WEAK_FEATURES], train["benign"])
+    tag = model_store.save_model("breast-cancer", weak, labels={"project": "breast-cancer"},
+                                 metadata={"features": WEAK_FEATURES, "classes": [int(c) for c in weak.classes_]})
+    project = project_with_gates(tmp_path, f"gates:\n  - {{metric: accuracy, min_delta: 0.0, {BOOT}}}\n")
+    model_store.export_model(tag, project / "models" / "champion.bentomodel")
+    bentoml.models.delete(tag)  # a fresh runner: the store does not have it
+    write_deployment(project, Deployment(project="breast-cancer", environment="staging",
+                                         model=DeployedModel(tag=tag, version=tag.split(":")[1],
+                                                             artifact="models/champion.bentomodel"),
+                                         metrics={"accuracy": models["weak_acc"]}))
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "promote", cwd=project)
+    git("push", "-q", "origin", "main", cwd=project)
+    record = _run(project, models["strong"], models["strong_acc"])
+    result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
+    assert result.passed, result.reason
+    assert result.baseline == pytest.approx(models["weak_acc"])  # re-scored by the imported model
+    assert f"imported model {tag} from {project / 'models' / 'champion.bentomodel'}" in capsys.readouterr().err
+
+    bentoml.models.delete(tag)
+    (project / "models" / "champion.bentomodel").unlink()
+    result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
+    assert result.verdict == "fail"
+    assert f"and its exported model {project / 'models' / 'champion.bentomodel'} is not here" in result.reason
+    assert "download the champion's model artifact (models/champion.bentomodel) as CD does" in result.reason
+
+
 def test_champion_predictions_from_its_own_run_on_the_same_test_data(tmp_path, models) -> None:
     champion_run = "20250101T000000000000Z-00000"
     project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0", champion_tag="breast-cancer:gone")

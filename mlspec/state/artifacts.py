@@ -1,0 +1,69 @@
+"""Where a deploy file's `model.artifact` (the exported `.bentomodel` of the promoted run) is on this
+machine: a path relative to the spec folder, or `gh-artifact:<run-id>/<name>/<inner>`, a file of the CT
+run's artifact that CD and the monitor download. Serve, monitor and the gate all resolve it here."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlspec.errors import ServeError
+from mlspec.safepath import inside
+from mlspec.state.deploy import GH_ARTIFACT_PREFIX
+from mlspec.state.layout import StateLayout
+from mlspec.state.model_store import ARCHIVE_EXTENSION
+
+ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
+
+
+@dataclass(frozen=True)
+class GhArtifact:
+    """`gh-artifact:<workflow-run-id>/<artifact-name>[/<path inside the artifact>]`: a file of an
+    artifact uploaded by a GitHub Actions run (the CT run's state, `mlspec-<project>-ct-state`)."""
+
+    run_id: str
+    name: str
+    inner: str  # posix path inside the artifact, "" when the reference names the artifact only
+
+    @classmethod
+    def parse(cls, value: str, where: str) -> GhArtifact:
+        parts = value[len(GH_ARTIFACT_PREFIX):].split("/")
+        run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
+        if not _RUN_ID.fullmatch(run_id) or any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part)
+                                                for part in [name, *inner]):
+            raise ServeError(
+                f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
+                "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
+                hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
+        return cls(run_id, name, "/".join(inner))
+
+    def local_path(self, root: Path) -> Path:
+        """The downloaded file (or, for a reference to the whole artifact, its one archive)."""
+        folder = self.download_dir(root)
+        if self.inner:
+            return inside(folder, self.inner, key="model.artifact", boundary_name="the downloaded artifact")
+        archives = sorted(folder.rglob("*" + ARCHIVE_EXTENSION)) if folder.is_dir() else []
+        if len(archives) != 1:
+            return folder
+        return inside(folder, archives[0], key="model.artifact", boundary_name="the downloaded artifact")
+
+    def download_dir(self, root: Path) -> Path:
+        """Where CD (or the monitor) downloads the artifact, its files keeping their paths inside it;
+        ``root`` is the spec's folder."""
+        folder = Path(os.environ.get(ARTIFACT_DIR_ENV) or StateLayout(root).artifacts)
+        return folder / self.run_id / self.name
+
+
+_RUN_ID = re.compile(r"[0-9]{1,20}")
+_ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
+
+
+def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> Path:
+    """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
+    or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
+    ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
+    if artifact.startswith(GH_ARTIFACT_PREFIX):
+        return GhArtifact.parse(artifact, where).local_path(root)
+    return inside(root, artifact, key="model.artifact", where=where)

@@ -6,14 +6,17 @@ Used by `mlspec init`, the examples and the tests, so everyone trains on the sam
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Kind = Literal["breast_cancer", "wine", "diabetes"]
 
 LABELS: dict[str, str] = {"breast_cancer": "benign", "wine": "cultivar", "diabetes": "progression"}
 
 
-def load_frame(kind: Kind):  # -> pandas.DataFrame
+def load_frame(kind: Kind) -> pd.DataFrame:
     import pandas as pd
     from sklearn import datasets
 

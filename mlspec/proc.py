@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 STOP_GRACE_SECONDS = 5.0
 
@@ -20,7 +21,7 @@ def _signal_group(pgid: int, signum: int) -> None:
         pass
 
 
-def stop_group(child: subprocess.Popen, grace_seconds: float = 20) -> int:
+def stop_group(child: subprocess.Popen[Any], grace_seconds: float = 20) -> int:
     """Stop ``child`` and its process group: SIGTERM, then SIGKILL after ``grace_seconds``."""
     if child.poll() is None:
         _signal_group(child.pid, signal.SIGTERM)

@@ -119,7 +119,8 @@ class RetryingAdapter(HTTPAdapter):
             raise DeadlineExceeded(stop - started)
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["response"]
+        answer: requests.Response = outcome["response"]
+        return answer
 
     def _fetch(self, request: requests.PreparedRequest, kwargs: dict[str, Any], outcome: dict[str, Any]) -> None:
         try:
@@ -132,7 +133,7 @@ class RetryingAdapter(HTTPAdapter):
                     break
                 chunks.append(chunk)
             response._content = b"".join(chunks)
-            response._content_consumed = True
+            response._content_consumed = True  # type: ignore[attr-defined]  # requests' private flag, absent from types-requests
             response.raw.release_conn()
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc

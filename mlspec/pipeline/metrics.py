@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,7 @@ def _compute(name: str, task: str, p: Predictions) -> float:
     from sklearn import metrics as m
 
     y, yp = p.y_true, p.y_pred
+    table: dict[str, Callable[[], Any]]
     if task == "regression":
         table = {
             "mae": lambda: m.mean_absolute_error(y, yp),
@@ -89,11 +91,11 @@ def _compute(name: str, task: str, p: Predictions) -> float:
 
             def auc() -> float:
                 both_classes()
-                return m.roc_auc_score(y == positive, need_proba()[:, -1])
+                return float(m.roc_auc_score(y == positive, need_proba()[:, -1]))
 
             def ap() -> float:
                 both_classes()
-                return m.average_precision_score(y == positive, need_proba()[:, -1])
+                return float(m.average_precision_score(y == positive, need_proba()[:, -1]))
 
             table = {
                 "precision": lambda: m.precision_score(y, yp, pos_label=positive, zero_division=0),
@@ -107,7 +109,7 @@ def _compute(name: str, task: str, p: Predictions) -> float:
                 present = set(np.unique(y).tolist())
                 if present != set(classes):
                     raise ValueError(f"the test set lacks classes {sorted(set(classes) - present)}")
-                return m.roc_auc_score(y, need_proba(), multi_class="ovr", labels=classes)
+                return float(m.roc_auc_score(y, need_proba(), multi_class="ovr", labels=classes))
 
             table = {
                 "precision_macro": lambda: m.precision_score(y, yp, average="macro", zero_division=0),

@@ -19,7 +19,8 @@ CONDITION_PREFIX = "add_condition_"
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, Any]:
-    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 def suite_checks(suite: str) -> list[str]:
@@ -31,7 +32,8 @@ def check_names() -> list[str]:
 
 
 def check_info(name: str) -> dict[str, Any] | None:
-    return catalog()["checks"].get(name)
+    info: dict[str, Any] | None = catalog()["checks"].get(name)
+    return info
 
 
 def _parameters(function: Any, skip_first: bool) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def generate() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in sorted(n for n in dir(checks) if n[:1].isupper()):
         cls = getattr(checks, name)
-        if not isinstance(cls, type):
+        if not inspect.isclass(cls):
             continue
         conditions = {
             method[len(CONDITION_PREFIX):]: _parameters(getattr(cls, method), skip_first=True)

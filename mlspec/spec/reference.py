@@ -18,7 +18,7 @@ def _type(info: dict[str, Any], defs: dict[str, Any]) -> str:
     if "anyOf" in info:
         parts = [_type(p, defs) for p in info["anyOf"] if p.get("type") != "null"]
         return " or ".join(parts) + (" (optional)" if any(p.get("type") == "null" for p in info["anyOf"]) else "")
-    kind = info.get("type", "any")
+    kind: str = info.get("type", "any")
     if kind == "array":
         return f"list of {_type(info.get('items', {}), defs)}"
     if kind == "object":

@@ -46,7 +46,8 @@ def _environment_findings(spec: Spec) -> list[Finding]:
                 )
             )
             continue
-        chain, current = [env.name], env.requires
+        chain: list[str] = [env.name]
+        current: str | None = env.requires
         while current is not None and current not in chain:
             chain.append(current)
             current = requires.get(current)

@@ -9,7 +9,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,6 +21,9 @@ from mlspec.spec.loader import Document, Position, YamlProblem, load_document, s
 from mlspec.spec.models import Spec
 from mlspec.spec.semantic import semantic_findings
 from mlspec.state.layout import StateLayout
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 # Human wording of the regular expressions in models.py.
 _PATTERN_WORDS = {
@@ -125,7 +128,7 @@ def _real_loc(loc: tuple[Any, ...], doc: Document) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _from_pydantic(error: dict[str, Any], doc: Document) -> tuple[tuple[Any, ...], str, str, str | None]:
+def _from_pydantic(error: ErrorDetails, doc: Document) -> tuple[tuple[Any, ...], str, str, str | None]:
     loc = _real_loc(tuple(error["loc"]), doc)
     kind = error["type"]
     ctx = error.get("ctx") or {}

@@ -26,6 +26,7 @@ from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord, RunStore, TestOutcome
 
 if TYPE_CHECKING:
+    from mlspec.gate.predictions import RowPredictions
     from mlspec.spec import LoadedSpec
 
 TOLERANCE = 1e-9
@@ -117,7 +118,7 @@ class _Context:
         self.store = RunStore(loaded.root)
         self.branch = loaded.spec.triggers.branches[0]
         self._champions: dict[str, ChampionLookup] = {}
-        self._challenger: Any = None
+        self._challenger: RowPredictions | None = None
         self._rescored: dict[str, tuple[dict[str, float], str]] = {}
 
     def rescored(self, env: str) -> tuple[dict[str, float], str]:
@@ -132,7 +133,7 @@ class _Context:
             self._champions[env] = find_champion(self.loaded.root, env, self.branch, self.loaded.spec.name)
         return self._champions[env]
 
-    def challenger_rows(self) -> Any:
+    def challenger_rows(self) -> RowPredictions:
         from mlspec.gate.predictions import challenger_predictions
 
         if self._challenger is None:

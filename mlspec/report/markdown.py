@@ -16,7 +16,7 @@ from mlspec.gate.results import GateReport, fmt
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
 from mlspec.state.layout import run_file_text
-from mlspec.state.record import CheckOutcome, RunRecord, RunStore, TestOutcome
+from mlspec.state.record import Change, CheckOutcome, RunRecord, RunStore, TestOutcome
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -235,7 +235,7 @@ def _tests(record: RunRecord, detail: Detail) -> list[str]:
     return lines[1:] if lines else ["#### Tests", "", "No data or model tests were recorded for this run."]
 
 
-def _change_line(change: Any) -> str:
+def _change_line(change: Change) -> str:
     detail = f" ({plain(change.detail, 200)})" if change.detail else ""
     what = code(change.what)
     if change.kind == "first-run":  # the detail says the same ("first run of this project") unless it adds to it

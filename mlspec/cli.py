@@ -25,6 +25,7 @@ HANDLERS = {
     "run": "mlspec.pipeline.commands:run_command",
     "status": "mlspec.pipeline.commands:status_command",
     "test": "mlspec.pipeline.commands:test_command",
+    "test serving": "mlspec.serve.check:servability_command",  # `mlspec test serving`: see main()
     "train": "mlspec.pipeline.commands:train_command",
     "evaluate": "mlspec.pipeline.commands:evaluate_command",
     "gate": "mlspec.gate.commands:gate_command",
@@ -35,7 +36,7 @@ HANDLERS = {
     "serve": "mlspec.serve.commands:serve_command",
     "drift": "mlspec.monitor.commands:drift_command",
     "pull": "mlspec.pipeline.pull:pull_command",
-    "gc": "mlspec.state.retention:gc_command",
+    "gc": "mlspec.pipeline.commands:gc_command",
     "show": "mlspec.show:show_command",
 }
 
@@ -199,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_arguments(parser, argv)
     command = args.pop("command")
+    if command == "test" and args["kind"] == "serving":  # the servability check belongs to serve, not the pipeline
+        command, args = "test serving", {"spec": args["spec"]}  # it always runs: --force changes nothing
     try:
         return call(command, args)
     except MlspecError as error:

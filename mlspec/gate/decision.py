@@ -54,7 +54,7 @@ def champion_environments(loaded: LoadedSpec, env: str) -> list[str]:
 
 def gate_inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> dict[str, str]:
     """A digest of each input of `evaluate_gates(loaded, record, env)`, by name (see INPUT_NAMES)."""
-    from mlspec.serve.check import read_result
+    from mlspec.state.servability import read_result
 
     spec = loaded.spec
     branch = spec.triggers.branches[0]

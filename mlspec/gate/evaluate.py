@@ -341,7 +341,7 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
 def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
     """The servability check of the run (`mlspec test serving`) as a gate row: its verdict when it ran; a
     failure when it did not run but `serve.slo` asks for a latency gate (fail closed); else nothing."""
-    from mlspec.serve.check import read_result
+    from mlspec.state.servability import read_result
 
     slo = loaded.spec.serve.slo
     threshold = "served = in-process" + (f", p95 <= {slo.p95_ms:g} ms" if slo else "")

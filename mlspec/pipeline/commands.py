@@ -1,4 +1,4 @@
-"""`mlspec run|status|test|train|evaluate`: thin wrappers printing what the runner did."""
+"""`mlspec run|status|test|train|evaluate|gc`: thin wrappers printing what the runner did."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlspec.errors import EXIT_FAILED, EXIT_OK, StageFailed
+from mlspec.errors import EXIT_FAILED, EXIT_OK, StageFailed, UsageError
 from mlspec.pipeline.cache import STAGES, TITLES
 
 
@@ -80,10 +80,6 @@ def evaluate_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
 
 
 def test_command(kind: str, spec: str = "mlproject.yaml", force: bool = False) -> int:
-    if kind == "serving":  # the servability check of the latest run's model (mlspec.serve.check)
-        from mlspec.serve.check import servability_command
-
-        return servability_command(spec)
     return _execute(spec, ["data_tests" if kind == "data" else "model_tests"], force, whole=False)
 
 
@@ -120,3 +116,22 @@ def _latest_problem(spec: str) -> str | None:
     except MlspecError as error:
         return f"the latest run cannot be used: {error}"
     return None
+
+
+def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: bool = False) -> int:
+    """`mlspec gc`: delete the oldest runs (mlspec/state/retention.py decides which)."""
+    from mlspec.spec.validate import load_spec
+    from mlspec.state.retention import gc
+
+    if keep is not None and keep < 1:
+        raise UsageError(f"--keep {keep}: keep at least 1 run", hint="e.g. `mlspec gc --keep 10`")
+    loaded = load_spec(spec, check_files=False)
+    count = keep if keep is not None else loaded.spec.state.keep_runs
+    start = time.perf_counter()
+    deleted, kept, freed = gc(loaded.root, [env.name for env in loaded.spec.environments], count, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
+          f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)")
+    for run_id, why in sorted(kept.items()):
+        print(f"  kept {run_id}: referenced by {why}")
+    return 0

@@ -178,7 +178,7 @@ def stage_train(ctx: Context) -> tuple[str, str]:
     training.check_model(model, task, where)
     classes = training.model_classes(model, tables.y_train) if task != "regression" else None
     record = ctx.record
-    from mlspec.serve.codegen import example_row, missing_columns, nonfinite_kinds
+    from mlspec.pipeline.signature import example_row, missing_columns, nonfinite_kinds
 
     metadata = {
         "project": spec.name,

@@ -120,7 +120,7 @@ def _deployment(loaded: LoadedSpec, record: RunRecord, env: str, required: str |
 
 def _serving(loaded: LoadedSpec, record: RunRecord) -> dict[str, Any]:
     """The run's servability check (verdict and figures) for the deploy file; empty when it did not run."""
-    from mlspec.serve.check import read_result
+    from mlspec.state.servability import read_result
 
     result = read_result(RunStore(loaded.root), record.run_id) or {}
     keep = ("verdict", "reason", "rows", "mismatches", "latency_ms", "slo_p95_ms", "bento", "checked")

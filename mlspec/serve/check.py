@@ -22,30 +22,16 @@ from typing import TYPE_CHECKING, Any
 from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
 from mlspec.fsio import atomic_write_text
 from mlspec.state.record import RunRecord, RunStore, utc_now
+from mlspec.state.servability import result_path
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
 
-RESULT_FILE = "servability.json"
 READY_TIMEOUT_SECONDS = 180.0
 BATCH_ROWS = 500  # rows per equality request (the service accepts up to codegen.MAX_ROWS)
 LATENCY_REQUESTS = 100  # one-row /predict requests timed (after WARMUP_REQUESTS untimed ones)
 WARMUP_REQUESTS = 5
 TOLERANCE = 1e-9  # served numbers vs in-process numbers (JSON round trip of float64 is exact; this is slack)
-
-
-def result_path(store: RunStore, run_id: str) -> Path:
-    return store.run_dir(run_id) / RESULT_FILE
-
-
-def read_result(store: RunStore, run_id: str) -> dict[str, Any] | None:
-    """The servability result of run ``run_id``, or None when the check did not run (or left garbage)."""
-    path = result_path(store, run_id)
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("verdict") in ("pass", "fail") else None
 
 
 def percentile(values: list[float], q: float) -> float:

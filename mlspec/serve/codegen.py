@@ -84,68 +84,6 @@ def field_names(features: list[str]) -> list[str]:
     return names
 
 
-def nonfinite_kinds(frame: Any, features: list[str]) -> dict[str, list[str]]:
-    """Float feature -> which non-finite values (`nan`, `inf`) its training data held: what the service
-    accepts (record it as the model metadata's `nonfinite`)."""
-    import numpy as np
-
-    out: dict[str, list[str]] = {}
-    for column in features:
-        values = frame[column]
-        if values.dtype.kind != "f":
-            continue
-        kinds = [name for name, mask in (("nan", np.isnan(values)), ("inf", np.isinf(values))) if bool(mask.any())]
-        out[column] = kinds
-    return out
-
-
-def missing_columns(frame: Any, features: list[str]) -> list[str]:
-    """Features whose training data had missing values (NaN, None, NaT): the service's optional fields,
-    where `null` is allowed (record it as the model metadata's `missing`)."""
-    return [column for column in features if bool(frame[column].isna().any())]
-
-
-def _json_value(value: Any, dtype: str) -> Any:
-    """``value`` of a training row as the JSON the service accepts for ``dtype``; None when missing
-    or not representable (NaN, infinity)."""
-    import math
-
-    import pandas as pd
-
-    if value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value))):
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if dtype == "float":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return None
-        return number if math.isfinite(number) else None
-    if dtype == "int":
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if dtype == "bool":
-        return bool(value) if isinstance(value, bool) else None
-    return value if isinstance(value, str) else str(value)
-
-
-def example_row(frame: Any, features: list[str], dtypes: dict[str, str]) -> dict[str, Any]:
-    """A real row of the training data as JSON for the service's OpenAPI examples (record it as the
-    model metadata's `example`): the first row with every feature present and finite, else the first
-    row without its missing values. Empty for an empty frame."""
-    if len(frame) == 0:
-        return {}
-    subset = frame[features]
-    complete = subset.notna().all(axis=1)
-    for column in features:
-        if dtypes.get(column) == "float":
-            complete &= ~subset[column].isin([float("inf"), float("-inf")])
-    position = int(complete.to_numpy().argmax()) if bool(complete.any()) else 0
-    row = subset.iloc[position]
-    values = {column: _json_value(row[column], dtypes.get(column, "str")) for column in features}
-    return {column: value for column, value in values.items() if value is not None}
-
-
 def _optional(info: ModelInfo) -> set[str]:
     """Features that had missing values in training (metadata `missing`); none without a record."""
     recorded = info.metadata.get("missing")

@@ -17,16 +17,11 @@ import gzip
 import html
 import os
 import shutil
-import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mlspec.errors import UsageError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.state.layout import LATEST, STATE_DIR, StateLayout, gitignore_lines
-
-if TYPE_CHECKING:
-    from mlspec.spec import LoadedSpec
 
 RUN_HTML_BUDGET = 5 * 1024 * 1024  # bytes of HTML per run, both test reports together
 HTML_BUDGET = RUN_HTML_BUDGET // 2  # per report (data tests, model tests)
@@ -96,29 +91,29 @@ def ensure_gitignored(root: Path) -> str | None:
 # ----------------------------------------------------------------------------- gc
 
 
-def protected_runs(loaded: LoadedSpec, runs: Path) -> dict[str, str]:
-    """Run id -> why it must stay: the latest pointer and every deploy file's run."""
+def protected_runs(root: Path, environments: Iterable[str]) -> dict[str, str]:
+    """Run id -> why it must stay: the latest pointer and every deploy file's run (``root``: the spec's folder)."""
     from mlspec.state.deploy import read_deployment
     from mlspec.state.record import RunStore
 
     found: dict[str, str] = {}
-    latest = RunStore(loaded.root).latest_id()
+    latest = RunStore(root).latest_id()
     if latest:
         found[latest] = f"runs/{LATEST}"
-    for env in loaded.spec.environments:
+    for env in environments:
         try:
-            deployment = read_deployment(loaded.root, env.name)
+            deployment = read_deployment(root, env)
         except Exception:  # noqa: BLE001 - an unreadable deploy file protects nothing but must not stop gc
             deployment = None
         if deployment is None:
             continue
         run_id = (deployment.lineage or {}).get("run_id")
         if isinstance(run_id, str) and run_id:
-            found.setdefault(run_id, f"deploy/{env.name}.yaml")
+            found.setdefault(run_id, f"deploy/{env}.yaml")
         artifact = getattr(deployment.model, "artifact", None) or ""
         parts = artifact.replace("\\", "/").split("/")
         if "runs" in parts and parts.index("runs") + 1 < len(parts):
-            found.setdefault(parts[parts.index("runs") + 1], f"deploy/{env.name}.yaml")
+            found.setdefault(parts[parts.index("runs") + 1], f"deploy/{env}.yaml")
     return found
 
 
@@ -126,13 +121,15 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def gc(loaded: LoadedSpec, keep: int, *, dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
-    """(deleted run ids, kept-because-protected ids with why, bytes freed)."""
-    runs = StateLayout(loaded.root).runs
+def gc(root: Path, environments: Iterable[str], keep: int, *,
+       dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
+    """Keep the newest ``keep`` runs of the spec in ``root`` and every run the deploy files of ``environments``
+    name: (deleted run ids, kept-because-protected ids with why, bytes freed)."""
+    runs = StateLayout(root).runs
     if not runs.is_dir():
         return [], {}, 0
     folders = sorted((p for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-    protected = protected_runs(loaded, runs)
+    protected = protected_runs(root, environments)
     old = folders[: max(len(folders) - keep, 0)]
     deleted, kept, freed = [], {}, 0
     for folder in old:
@@ -144,20 +141,3 @@ def gc(loaded: LoadedSpec, keep: int, *, dry_run: bool = False) -> tuple[list[st
             shutil.rmtree(folder)
         deleted.append(folder.name)
     return deleted, kept, freed
-
-
-def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: bool = False) -> int:
-    from mlspec.spec.validate import load_spec
-
-    if keep is not None and keep < 1:
-        raise UsageError(f"--keep {keep}: keep at least 1 run", hint="e.g. `mlspec gc --keep 10`")
-    loaded = load_spec(spec, check_files=False)
-    count = keep if keep is not None else loaded.spec.state.keep_runs
-    start = time.perf_counter()
-    deleted, kept, freed = gc(loaded, count, dry_run=dry_run)
-    verb = "would delete" if dry_run else "deleted"
-    print(f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
-          f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)")
-    for run_id, why in sorted(kept.items()):
-        print(f"  kept {run_id}: referenced by {why}")
-    return 0

@@ -26,7 +26,7 @@ def _hostile_model():
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from mlspec.serve.codegen import nonfinite_kinds
+    from mlspec.pipeline.signature import nonfinite_kinds
     from mlspec.state.model_store import save_model
 
     rng = np.random.default_rng(0)

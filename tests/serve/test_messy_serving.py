@@ -184,7 +184,7 @@ def test_metadata_helpers_on_messy_frames() -> None:
     import numpy as np
     import pandas as pd
 
-    from mlspec.serve.codegen import example_row, missing_columns
+    from mlspec.pipeline.signature import example_row, missing_columns
 
     frame = pd.DataFrame({"x": [np.nan, 1.5, 2.0, np.inf], "n": [1, 2, 3, 4], "s": ["a", None, "c", "d"],
                           "when": pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"])})

@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "mlspec")], capture_output=True, check=False)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import PYTHON, ROOT, table, time_command, write_results
+from common import PYTHON, ROOT, table, time_interleaved, write_results
 
 sys.path.insert(0, str(ROOT))
 EXAMPLE = ROOT / "examples" / "breast-cancer"
@@ -55,14 +56,18 @@ def make_project(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    repeat = 3 if parser.parse_args().quick else 7
+    repeat = 3 if parser.parse_args().quick else 11
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "mlspec")], capture_output=True, check=False)
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp))
         spec = str(project / "mlproject.yaml")
         env = {"MPLBACKEND": "Agg"}
-        matplotlib = time_command([PYTHON, "-c", "import matplotlib.pyplot"], repeat=repeat, env=env)
-        version = time_command([PYTHON, "-m", "mlspec", "--version"], repeat=repeat, env=env)
-        report = time_command([PYTHON, "-m", "mlspec", "report", spec], repeat=repeat, env=env)
+        timed = time_interleaved({  # in turn, so the load of a shared machine falls on all three alike
+            "matplotlib": ([PYTHON, "-c", "import matplotlib.pyplot"], None, env),
+            "version": ([PYTHON, "-m", "mlspec", "--version"], None, env),
+            "report": ([PYTHON, "-m", "mlspec", "report", spec], None, env),
+        }, repeat=repeat)
+        matplotlib, version, report = timed["matplotlib"], timed["version"], timed["report"]
         assert (project / ".mlspec" / "runs" / "20250104T000000000000Z-00004" / "report.png").is_file()
     results = {
         "baseline_import_matplotlib_pyplot_s": matplotlib["median"],
@@ -70,6 +75,8 @@ def main() -> None:
         "report_s": report["median"],
         "report_ratio_vs_matplotlib_import": report["median"] / matplotlib["median"],
         "report_ratio_vs_mlspec_version": report["median"] / version["median"],
+        "report_cpu_s": report["cpu_median"],
+        "baseline_import_matplotlib_pyplot_cpu_s": matplotlib["cpu_median"],
         "target_s": 1.0,
     }
     path = write_results("report", results)
@@ -77,7 +84,8 @@ def main() -> None:
         ("`python -c 'import matplotlib.pyplot'` (baseline)", f"{matplotlib['median']*1000:.0f} ms", "1.00x"),
         ("`mlspec --version` (baseline)", f"{version['median']*1000:.0f} ms",
          f"{version['median']/matplotlib['median']:.2f}x"),
-        ("`mlspec report` (50 checks, 20 metrics, plot with history)", f"{report['median']*1000:.0f} ms",
+        ("`mlspec report` (50 checks, 20 metrics, plot with history)",
+         f"{report['median']*1000:.0f} ms (CPU {report['cpu_median']*1000:.0f} ms)",
          f"{results['report_ratio_vs_matplotlib_import']:.2f}x of matplotlib import; target < 1 s"),
     ]))
     print(f"\nwrote {path}")

@@ -1,6 +1,8 @@
 """Spec validation cases as data folders: tests/cases/{valid,invalid}/<case>/mlproject.yaml.
 
-An invalid case's expected.txt is the exact output of `mlspec validate mlproject.yaml` run in its folder.
+An invalid case's expected.txt is the exact output of `mlspec validate mlproject.yaml` run in its folder. The
+training script and data files most cases need are shared (tests/cases/_shared, put in place by the `cases`
+fixture: tests/spec/cases.py).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlspec.cli import main
+from tests.spec.cases import CASES, SHARED, case_folders, shared_files, shared_source
 
-CASES = Path(__file__).resolve().parents[1] / "cases"
 VALID = sorted(p.name for p in (CASES / "valid").iterdir())
 INVALID = sorted(p.name for p in (CASES / "invalid").iterdir())
 
@@ -25,14 +27,14 @@ def _validate(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 
 @pytest.mark.parametrize("case", VALID)
-def test_valid_case(case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = _validate(CASES / "valid" / case, monkeypatch, capsys)
+def test_valid_case(case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _validate(cases / "valid" / case, monkeypatch, capsys)
     assert (code, out) == (0, "ok: 1 spec valid\n")
 
 
 @pytest.mark.parametrize("case", INVALID)
-def test_invalid_case(case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = CASES / "invalid" / case
+def test_invalid_case(case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = cases / "invalid" / case
     code, out = _validate(folder, monkeypatch, capsys)
     assert code == 1
     assert out == (folder / "expected.txt").read_text("utf-8")
@@ -43,3 +45,17 @@ def test_cases_cover_every_yaml_problem() -> None:
     wanted = {"yaml-syntax", "yaml-tabs", "yaml-duplicate-key", "yaml-not-mapping", "yaml-empty",
               "yaml-binary", "yaml-alias-bomb"}
     assert wanted <= set(INVALID)
+
+
+def test_cases_share_one_training_script_and_one_table(cases: Path) -> None:
+    """No case carries a copy of a shared file (but valid/minimal, a checkout for tests/act); each case gets them."""
+    shared = {path.read_bytes() for path in SHARED.iterdir()}
+    copies = sorted(str(path.relative_to(CASES)) for path in CASES.rglob("*")
+                    if path.is_file() and SHARED not in path.parents and path.read_bytes() in shared)
+    assert copies == ["valid/minimal/data/test.csv", "valid/minimal/data/train.csv", "valid/minimal/src/train.py"]
+    for case in case_folders():
+        for relative in shared_files(case):
+            given = cases / case.relative_to(CASES) / relative
+            assert given.read_bytes() == shared_source(relative).read_bytes(), given
+    assert not (cases / "invalid" / "missing-files" / "src").exists()
+    assert not list(cases.rglob("shared.txt")) and not (cases / "_shared").exists()

@@ -12,7 +12,6 @@ import pytest
 
 from mlspec.cli import main
 
-CASES = Path(__file__).resolve().parents[1] / "cases"
 SCHEMA = json.loads((Path(__file__).with_name("sarif-schema-2.1.0.json")).read_text("utf-8"))
 
 
@@ -25,9 +24,9 @@ def _sarif(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
     return code, log
 
 
-def test_one_result_per_error_with_file_line_column_rule(monkeypatch: pytest.MonkeyPatch,
+def test_one_result_per_error_with_file_line_column_rule(cases: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    code, log = _sarif(monkeypatch, capsys, CASES / "invalid" / "unknown-key", "mlproject.yaml")
+    code, log = _sarif(monkeypatch, capsys, cases / "invalid" / "unknown-key", "mlproject.yaml")
     assert code == 1
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
@@ -43,9 +42,9 @@ def test_one_result_per_error_with_file_line_column_rule(monkeypatch: pytest.Mon
     assert got[1][5].endswith("(did you mean 'label'?)")
 
 
-def test_many_files_and_repository_relative_uris(monkeypatch: pytest.MonkeyPatch,
+def test_many_files_and_repository_relative_uris(cases: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    code, log = _sarif(monkeypatch, capsys, CASES, "valid/minimal/mlproject.yaml", "invalid/bad-cron/mlproject.yaml",
+    code, log = _sarif(monkeypatch, capsys, cases, "valid/minimal/mlproject.yaml", "invalid/bad-cron/mlproject.yaml",
                        "invalid/many-errors/mlproject.yaml")
     assert code == 1
     results = log["runs"][0]["results"]
@@ -57,8 +56,8 @@ def test_many_files_and_repository_relative_uris(monkeypatch: pytest.MonkeyPatch
     assert len(results) > 2
 
 
-def test_valid_spec_is_an_empty_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    code, log = _sarif(monkeypatch, capsys, CASES / "valid" / "minimal", "mlproject.yaml")
+def test_valid_spec_is_an_empty_run(cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, log = _sarif(monkeypatch, capsys, cases / "valid" / "minimal", "mlproject.yaml")
     assert code == 0
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
 
@@ -81,7 +80,7 @@ def test_schema_rejects_what_code_scanning_would_reject() -> None:
         jsonschema.Draft202012Validator(SCHEMA).validate(broken)
 
 
-def test_validate_action_writes_sarif_and_leaves_the_verdict_to_the_alerts(tmp_path: Path) -> None:
+def test_validate_action_writes_sarif_and_leaves_the_verdict_to_the_alerts(cases: Path, tmp_path: Path) -> None:
     """The step of actions/validate with `sarif-file` set, run by bash as the runner does (`bash -e`)."""
     import os
     import subprocess
@@ -97,7 +96,7 @@ def test_validate_action_writes_sarif_and_leaves_the_verdict_to_the_alerts(tmp_p
         output, sarif = tmp_path / f"{status}{valid}.out", tmp_path / f"{valid}.sarif"
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                "MLSPEC_SPEC": "mlproject.yaml", "MLSPEC_SARIF_FILE": str(sarif), "GITHUB_OUTPUT": str(output)}
-        done = subprocess.run(["bash", "-e", "-c", script], cwd=CASES / case, env=env, capture_output=True, text=True)
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=cases / case, env=env, capture_output=True, text=True)
         assert done.returncode == status, done.stderr
         assert output.read_text() == f"valid={valid}\n"
         log = json.loads(sarif.read_text("utf-8"))

@@ -11,12 +11,12 @@ import pytest
 from mlspec.cli import main
 from tests.helpers import EXAMPLES, ROOT, run_mlspec
 
-CASES = Path(__file__).resolve().parents[1] / "cases"
 HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "matplotlib")
 
 
-def test_json_format_lists_every_issue(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(CASES / "invalid" / "unknown-key")
+def test_json_format_lists_every_issue(cases: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(cases / "invalid" / "unknown-key")
     assert main(["validate", "--format", "json", "mlproject.yaml"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["valid"] is False
@@ -28,8 +28,9 @@ def test_json_format_lists_every_issue(monkeypatch: pytest.MonkeyPatch, capsys: 
     assert issues[1]["hint"] == "did you mean 'label'?"
 
 
-def test_github_format_is_workflow_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(CASES / "invalid" / "enum-typo")
+def test_github_format_is_workflow_commands(cases: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(cases / "invalid" / "enum-typo")
     assert main(["validate", "--format", "github", "mlproject.yaml"]) == 1
     assert capsys.readouterr().out == (
         "::error file=mlproject.yaml,line=10,col=3,title=mlspec invalid-value::evaluate.task: "
@@ -37,8 +38,9 @@ def test_github_format_is_workflow_commands(monkeypatch: pytest.MonkeyPatch, cap
     ).replace("one of%3A", "one of:")
 
 
-def test_many_files_in_one_call_report_each(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(CASES)
+def test_many_files_in_one_call_report_each(cases: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(cases)
     code = main(["validate", "valid/minimal/mlproject.yaml", "invalid/bad-cron/mlproject.yaml"])
     out = capsys.readouterr().out
     assert code == 1
@@ -97,9 +99,9 @@ def test_internal_error_exits_3_with_traceback_file(monkeypatch: pytest.MonkeyPa
     assert "RuntimeError: kaboom" in path.read_text()
 
 
-def test_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+def test_alias_bomb_is_rejected_quickly(cases: Path) -> None:
     start = time.perf_counter()
-    result = run_mlspec("validate", str(CASES / "invalid" / "yaml-alias-bomb" / "mlproject.yaml"))
+    result = run_mlspec("validate", str(cases / "invalid" / "yaml-alias-bomb" / "mlproject.yaml"))
     assert result.returncode == 1
     assert "alias bomb" in result.stdout
     assert time.perf_counter() - start < 10

@@ -142,9 +142,9 @@ def _filesystem(url: str) -> tuple[Any, str]:
     try:
         import fsspec
 
-        if scheme == "s3":
-            return fsspec.core.url_to_fs(url, version_aware=True)
-        return fsspec.core.url_to_fs(url)
+        found: tuple[Any, str] = (fsspec.core.url_to_fs(url, version_aware=True) if scheme == "s3"
+                                  else fsspec.core.url_to_fs(url))
+        return found
     except ImportError:
         raise DataError(
             f"{url}: reading {scheme}:// URLs needs the Python package {BACKENDS.get(scheme, 'for it')}",

@@ -73,8 +73,8 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
             refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
         elif relative:
             path = loaded.resolve(relative, key=f"data.{role}")
-            found = sources.dvc_fingerprint(path, repository_root(loaded.root))
-            refs.append(DataFileRef(role, f"data.{role}", relative, path, fingerprint=found))
+            tracked = sources.dvc_fingerprint(path, repository_root(loaded.root))
+            refs.append(DataFileRef(role, f"data.{role}", relative, path, fingerprint=tracked))
     return refs
 
 
@@ -298,6 +298,8 @@ def _split_column(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[str
     data = loaded.spec.data
     key = "data.split.column" if data.split.column else "data.datetime"
     column = data.split.column or data.datetime
+    if column is None:  # unreachable after validation: the spec requires a column for time and group splits
+        raise DataError(f"data.split: a {data.split.method} split needs data.split.column or data.datetime")
     if column not in frame.columns:
         raise _missing_column(key, column, frame, ref)
     return key, column
@@ -346,7 +348,7 @@ def _time_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, 
             cut = cut.tz_localize(tz)
         elif tz is None and cut.tzinfo is not None:
             cut = cut.tz_convert("UTC").tz_localize(None)
-        how = {"cutoff": split.cutoff}
+        how: dict[str, Any] = {"cutoff": split.cutoff}
     else:
         ordered = times.sort_values(kind="mergesort")
         n_test = max(1, int(round(len(frame) * split.test_size)))

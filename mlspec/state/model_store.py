@@ -12,9 +12,12 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mlspec.errors import MlspecError, shown
+
+if TYPE_CHECKING:
+    import bentoml
 
 MODEL_FILE = "model.pkl"
 ARCHIVE_EXTENSION = ".bentomodel"
@@ -83,7 +86,7 @@ def check_tag(tag: object, *, key: str, where: str = "", error: type[MlspecError
     return text
 
 
-def get_model(tag: str):  # -> bentoml.Model
+def get_model(tag: str) -> bentoml.Model:
     import bentoml
 
     check_tag(tag, key="model tag")

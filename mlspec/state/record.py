@@ -91,8 +91,8 @@ class CheckOutcome(_Model):
 
     @property
     def worst(self) -> Category | None:
-        order = ["PASS", "WARN", "FAIL", "ERROR"]
-        cats = [c.category for c in self.conditions]
+        order: list[Category | None] = ["PASS", "WARN", "FAIL", "ERROR"]
+        cats: list[Category | None] = [c.category for c in self.conditions]
         return max(cats, key=order.index) if cats else None
 
 

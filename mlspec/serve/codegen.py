@@ -21,6 +21,10 @@ DTYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
 _T = {"int": "_int", "float": "_float", "str": "_str", "bool": "_bool"}  # builtins under names no column gets
 CLASSIFIER_TASKS = ("binary", "multiclass")
 MAX_ROWS = 10_000
+# Requests of up to this many rows predict on the server's event loop (no thread hop: a one-row predict
+# costs a few ms, and a hop to the worker thread added GIL hand-offs that doubled the latency under 4
+# concurrent clients); larger ones predict in a worker thread so /readyz, /livez and /metrics answer meanwhile.
+INLINE_ROWS = 100
 # How the model was saved -> how the service loads it.
 LOADER_PICKLABLE = "picklable_model"  # bentoml.picklable_model.save_model (the model contract)
 LOADER_CLOUDPICKLE = "cloudpickle"  # bentoml.models.create + model.pkl (mlspec.state.model_store)
@@ -217,7 +221,9 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         "import math as _math",
         "import typing as t",
         "",
+        "import anyio as _anyio",
         "import bentoml",
+        "from bentoml.validators import ContentType as _ContentType",
         "from pydantic import AfterValidator as _AfterValidator, BaseModel, ConfigDict, Field",
         "from pydantic import Field as _Field",
         "from typing_extensions import TypedDict as _TypedDict  # pydantic needs it on Python < 3.12",
@@ -242,6 +248,7 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         lines.append(f"CLASSES = {list(info.classes or [])!r}")
     lines += [
         f"MAX_ROWS = {MAX_ROWS}",
+        f"INLINE_ROWS = {INLINE_ROWS}  # up to this many rows predict on the event loop, more in a worker thread",
         f"OPTIONAL = {optional!r}  # features with missing values in the training data: null allowed",
         f"EXAMPLE = {example!r}  # a row of the training data (OpenAPI example)",
         "",
@@ -271,7 +278,22 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         "    import pandas as pd",
         "",
     ]
-    if not optional:
+    if all(info.dtypes[column] == "float" for column in features):
+        # One conversion: the validated rows straight into one float64 block (null -> NaN, as pandas
+        # read the missing values of the training data); 4x faster than a frame from dicts.
+        values = "_values(row)" if len(names) > 1 else "(_values(row),)"
+        lines = lines[:-3] + [
+            f"_values = _operator.attrgetter(*{names!r})  # a row's fields in FEATURES order",
+            "",
+            "",
+            "def _frame(rows: list[Row]) -> t.Any:",
+            "    import numpy as np",
+            "    import pandas as pd",
+            "",
+            f"    return pd.DataFrame(np.array([{values} for row in rows], dtype=np.float64), columns=FEATURES)",
+        ]
+        lines.insert(lines.index("import math as _math") + 1, "import operator as _operator")
+    elif not optional:
         lines.append("    return pd.DataFrame([row.model_dump(by_alias=True) for row in rows], columns=FEATURES)")
     else:
         numeric = [column for column in optional if info.dtypes[column] == "float"]
@@ -302,12 +324,16 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
         f"    name={bento_name!r},",
         f"    resources={_resources(spec)!r},",
         f"    traffic={{'timeout': {spec.serve.timeout}}},",
+        "    # No tracing exporter is configured, so the spans of the prediction routes were made and dropped on",
+        "    # every request (a tenth of its time); a BentoML config file that sets an exporter can set this too.",
+        f"    tracing={{'excluded_urls': {[f'/{api}' for api in apis]!r}}},",
         f"    workers={spec.serve.workers},",
         ")",
         f"class {cls}:",
         "    model_ref = bentoml.models.BentoModel(MODEL_TAG)",
         "",
         "    def __init__(self) -> None:",
+        "        self._limiter: t.Any = None  # one prediction thread at a time (BentoML's default), made on first use",
     ]
     if info.loader == LOADER_PICKLABLE:
         lines.append("        self.model = bentoml.picklable_model.load_model(self.model_ref)")
@@ -318,21 +344,38 @@ def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
             f"        with open(self.model_ref.path_of({info.model_file!r}), 'rb') as handle:",
             "            self.model = cloudpickle.load(handle)",
         ]
+    lines += [
+        "",
+        "    async def _run(self, func: t.Callable[[list[Row]], t.Any], rows: list[Row]) -> t.Any:",
+        '        """``func(rows)`` on the event loop for up to INLINE_ROWS rows, else in a worker thread."""',
+        "        if len(rows) <= INLINE_ROWS:",
+        "            return func(rows)",
+        "        if self._limiter is None:",
+        "            self._limiter = _anyio.CapacityLimiter(1)",
+        "        return await _anyio.to_thread.run_sync(func, rows, limiter=self._limiter)",
+    ]
+    # The answers are JSON: saying so (ContentType) spares BentoML a JSON Schema of the output per response.
     if "predict" in apis:
         lines += [
             "",
             "    @bentoml.api",
-            f"    def predict(self, rows: Rows) -> list[{out_type}]:",
+            f"    async def predict(self, rows: Rows) -> t.Annotated[list[{out_type}], _ContentType('application/json')]:",
             f'        """Predicted {"class" if info.is_classifier else "value"} per row, in the order of the rows."""',
+            "        return await self._run(self._predict, rows)",
+            "",
+            "    def _predict(self, rows: list[Row]) -> list[t.Any]:",
             "        return self.model.predict(_frame(rows)).tolist()",
         ]
     if "predict_proba" in apis:
         lines += [
             "",
             "    @bentoml.api",
-            "    def predict_proba(self, rows: Rows) -> list[list[ClassProbability]]:",
+            "    async def predict_proba(self, rows: Rows) -> t.Annotated[list[list[ClassProbability]], _ContentType('application/json')]:",
             '        """Per row, each class with its probability, in the order of CLASSES (the model\'s class order):',
             '        [{"label": <class>, "probability": <float>}, ...]."""',
+            "        return await self._run(self._predict_proba, rows)",
+            "",
+            "    def _predict_proba(self, rows: list[Row]) -> list[list[t.Any]]:",
             "        proba = self.model.predict_proba(_frame(rows))",
             "        if len(proba[0]) != len(CLASSES):",
             "            raise RuntimeError(f'the model returned {len(proba[0])} probabilities per row for {len(CLASSES)} classes')",

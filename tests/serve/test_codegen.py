@@ -4,6 +4,7 @@ and CD's path: `mlspec build --env ENV` importing the exported model named in de
 
 from __future__ import annotations
 
+import asyncio
 import types
 from pathlib import Path
 
@@ -66,9 +67,10 @@ def test_generated_service_handles_any_column_names_and_dtypes(tmp_path: Path) -
     exec(compile(files.files["service.py"], "service.py", "exec", dont_inherit=True), module.__dict__)
     rows = [module.Row.model_validate(r) for r in frame.to_dict("records")]
     service = module.BreastCancer.inner()
-    assert service.predict(rows) == model.predict(frame).tolist()
-    assert service.predict_proba(rows) == [[{"label": label, "probability": p} for label, p in zip(model.classes_.tolist(), row, strict=True)]
-                                           for row in model.predict_proba(frame).tolist()]
+    assert asyncio.run(service.predict(rows)) == model.predict(frame).tolist()
+    classes = model.classes_.tolist()
+    assert asyncio.run(service.predict_proba(rows)) == [[{"label": label, "probability": p} for label, p in zip(classes, row, strict=True)]
+                                                        for row in model.predict_proba(frame).tolist()]
 
     good = frame.to_dict("records")[0]
     for bad, where in (({**good, "class": "1"}, "class"), ({**good, "flag": 1}, "flag"),
@@ -77,6 +79,45 @@ def test_generated_service_handles_any_column_names_and_dtypes(tmp_path: Path) -
             module.Row.model_validate(bad)
         assert where in str(caught.value)
     assert "list[str]" in files.files["service.py"]  # predict's output type follows the classes
+
+
+def test_all_float_rows_go_into_one_float_frame_and_large_requests_predict_off_the_event_loop(tmp_path: Path) -> None:
+    """The float-only fast path converts the validated rows once (null -> NaN); a request above INLINE_ROWS
+    predicts in a worker thread and gets the same answers as one on the event loop."""
+    import bentoml
+    import numpy as np
+    import pandas as pd
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from mlspec.serve import codegen, modelref
+    from mlspec.state.model_store import save_model
+
+    train = pd.DataFrame({"a b": [1.0, np.nan, 3.0, 0.5, 2.5, np.nan], "c": [0.1, 0.9, 0.3, 0.8, 0.2, 0.7]})
+    model = make_pipeline(SimpleImputer(), LogisticRegression()).fit(train, [0, 1, 0, 1, 0, 1])
+    metadata = {"project": "floaty", "task": "binary", "label": "y", "features": ["a b", "c"],
+                "dtypes": {"a b": "float", "c": "float"}, "missing": ["a b"], "nonfinite": {"a b": ["nan"], "c": []},
+                "classes": [0, 1], "data": {"train": "xxh3_128:aa"}, "git_commit": None}
+    tag = save_model("floaty", model, labels={"project": "floaty"}, metadata=metadata)
+    root = copy_example("breast-cancer", tmp_path)
+    loaded = load_spec(root / "mlproject.yaml", check_files=False)
+    files = codegen.generate(loaded.spec, modelref.model_info(bentoml.models.get(tag), "binary"), ["scikit-learn"])
+    module = types.ModuleType("generated_floaty")
+    exec(compile(files.files["service.py"], "service.py", "exec", dont_inherit=True), module.__dict__)
+
+    rows = [module.Row.model_validate({"a b": None, "c": 0.25}), module.Row.model_validate({"c": 0.75}),
+            module.Row.model_validate({"a b": 2.0, "c": 0.5})]
+    frame = module._frame(rows)
+    assert list(frame.columns) == ["a b", "c"] and frame.dtypes.tolist() == ["float64", "float64"]
+    assert frame["a b"].isna().tolist() == [True, True, False] and frame["c"].tolist() == [0.25, 0.75, 0.5]
+    expected = model.predict(pd.DataFrame({"a b": [np.nan, np.nan, 2.0], "c": [0.25, 0.75, 0.5]})).tolist()
+    service = module.BreastCancer.inner()
+    assert asyncio.run(service.predict(rows)) == expected
+    many = rows * (codegen.INLINE_ROWS // 3 + 1)
+    assert len(many) > module.INLINE_ROWS == codegen.INLINE_ROWS
+    assert asyncio.run(service.predict(many)) == expected * (len(many) // 3)
+    assert asyncio.run(service.predict_proba(many)) == asyncio.run(service.predict_proba(rows)) * (len(many) // 3)
 
 
 def test_predict_proba_for_a_regressor_is_a_spec_error(project: Project) -> None:

@@ -5,6 +5,7 @@ get 400, not 500; `mlspec serve --port 99999` is a usage error (issue 13.6)."""
 
 from __future__ import annotations
 
+import asyncio
 import types
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_generated_service_survives_hostile_column_names(tmp_path: Path) -> None
 
     records = frame.head(5).to_dict("records")
     rows = [module.Row.model_validate(r) for r in records]
-    assert module.BreastCancer.inner().predict(rows) == model.predict(frame.head(5)).tolist()
+    assert asyncio.run(module.BreastCancer.inner().predict(rows)) == model.predict(frame.head(5)).tolist()
     for value in (float("inf"), float("-inf"), float("nan")):  # the training data held none of them
         with pytest.raises(ValidationError) as caught:
             module.Row.model_validate({**records[0], "Field": value})

@@ -3,6 +3,7 @@ run saved (the model contract end to end)."""
 
 from __future__ import annotations
 
+import asyncio
 import types
 from pathlib import Path
 
@@ -33,5 +34,5 @@ def test_build_from_the_model_mlspec_train_saved(tmp_path: Path) -> None:
     test = pd.read_csv(root / "data" / "test.csv").drop(columns=["benign"]).head(10)
     service = module.BreastCancer.inner()
     rows = [module.Row.model_validate(r) for r in test.to_dict("records")]
-    assert service.predict(rows) == service.model.predict(test).tolist()
-    assert len(service.predict_proba(rows)) == 10
+    assert asyncio.run(service.predict(rows)) == service.model.predict(test).tolist()
+    assert len(asyncio.run(service.predict_proba(rows))) == 10

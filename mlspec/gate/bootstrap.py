@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]  # numpy arrays of any dtype: labels (object), counts and scores (float)
 
 _CELLS_PER_CHUNK = 4_000_000  # resamples x rows held at once (32 MB of float64)
 
@@ -24,8 +27,8 @@ class Predictions:
     """One model's predictions on the test rows. Classification: labels as strings and, when known,
     class probabilities aligned to `classes`; regression: floats."""
 
-    y_pred: np.ndarray
-    proba: np.ndarray | None = None
+    y_pred: Array
+    proba: Array | None = None
     classes: list[str] | None = None
 
 
@@ -46,19 +49,19 @@ class MetricUnsupported(ValueError):
 
 # --- weighted metrics: W is (B, n) counts; every function returns (B,) ---------------------------------
 
-def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _safe_div(num: Array, den: Array) -> Array:
     out = np.zeros_like(num, dtype=float)
     np.divide(num, den, out=out, where=den != 0)
     return out
 
 
-def _onehot(codes: np.ndarray, k: int) -> np.ndarray:
+def _onehot(codes: Array, k: int) -> Array:
     matrix = np.zeros((codes.shape[0], k))
     matrix[np.arange(codes.shape[0]), codes] = 1.0
     return matrix
 
 
-def _weighted_auc(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _weighted_auc(W: Array, positive: Array, score: Array) -> Array:
     """Weighted ROC AUC (Mann-Whitney with ties as 1/2) per resample."""
     order = np.argsort(score, kind="mergesort")
     sorted_score = score[order]
@@ -75,7 +78,7 @@ def _weighted_auc(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.
 
 
 class _Classification:
-    def __init__(self, y_true: np.ndarray, preds: Predictions, classes: list[str]) -> None:
+    def __init__(self, y_true: Array, preds: Predictions, classes: list[str]) -> None:
         self.classes = classes
         index = {c: i for i, c in enumerate(classes)}
         self.k = len(classes)
@@ -92,25 +95,27 @@ class _Classification:
         # labels scored by macro averages: those present in y_true or y_pred of the full sample
         self.present = np.flatnonzero(self.T.sum(0) + self.P.sum(0) > 0)
 
-    def need_proba(self, metric: str) -> np.ndarray:
+    def need_proba(self, metric: str) -> Array:
         if self.proba is None:
             raise MetricUnsupported(f"{metric} needs class probabilities (proba_<class> columns / predict_proba)")
         return self.proba
 
-    def counts(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def counts(self, W: Array) -> tuple[Array, Array, Array]:
         tp = W @ (self.T * self.P)
         return tp, W @ self.P, W @ self.T  # true positives, predicted, actual per class
 
-    def metric(self, name: str, W: np.ndarray) -> np.ndarray:
-        total = W.sum(axis=1)
+    def metric(self, name: str, W: Array) -> Array:
+        total: Array = W.sum(axis=1)
         pos = self.k - 1  # binary: the positive class is the last of the sorted classes (1, True, "yes")
         if name == "accuracy":
-            return (W @ (self.t == self.p).astype(float)) / total
+            accuracy: Array = (W @ (self.t == self.p).astype(float)) / total
+            return accuracy
         tp, predicted, actual = self.counts(W)
         if name == "balanced_accuracy":
             recall = _safe_div(tp, actual)
             present = actual > 0
-            return (recall * present).sum(1) / np.maximum(present.sum(1), 1)
+            balanced: Array = (recall * present).sum(1) / np.maximum(present.sum(1), 1)
+            return balanced
         if name in ("precision", "recall", "f1"):
             if name == "precision":
                 return _safe_div(tp[:, pos], predicted[:, pos])
@@ -127,11 +132,13 @@ class _Classification:
                 per = _safe_div(2 * tp, predicted + actual)
             if name == "f1_weighted":
                 return _safe_div((per * actual)[:, cols].sum(1), actual[:, cols].sum(1))
-            return per[:, cols].mean(1)
+            mean: Array = per[:, cols].mean(1)
+            return mean
         if name == "log_loss":
             proba = self.need_proba(name)
             p_true = np.clip(proba[np.arange(len(self.t)), self.t], np.finfo(float).eps, 1 - np.finfo(float).eps)
-            return (W @ -np.log(p_true)) / total
+            loss: Array = (W @ -np.log(p_true)) / total
+            return loss
         if name == "roc_auc":
             proba = self.need_proba(name)
             if self.k != 2:
@@ -139,7 +146,8 @@ class _Classification:
             return _weighted_auc(W, self.t == pos, proba[:, pos])
         if name == "roc_auc_ovr":
             proba = self.need_proba(name)
-            return np.mean([_weighted_auc(W, self.t == c, proba[:, c]) for c in range(self.k)], axis=0)
+            per_class: Array = np.mean([_weighted_auc(W, self.t == c, proba[:, c]) for c in range(self.k)], axis=0)
+            return per_class
         if name == "average_precision":
             proba = self.need_proba(name)
             return _fallback(W, lambda w: _sk("average_precision_score")(self.t == pos, proba[:, pos], sample_weight=w))
@@ -147,16 +155,17 @@ class _Classification:
 
 
 class _Regression:
-    def __init__(self, y_true: np.ndarray, preds: Predictions) -> None:
+    def __init__(self, y_true: Array, preds: Predictions) -> None:
         self.y = y_true.astype(float)
         self.e = preds.y_pred.astype(float) - self.y
 
-    def metric(self, name: str, W: np.ndarray) -> np.ndarray:
-        total = W.sum(axis=1)
+    def metric(self, name: str, W: Array) -> Array:
+        total: Array = W.sum(axis=1)
         if name == "mae":
-            return (W @ np.abs(self.e)) / total
+            mae: Array = (W @ np.abs(self.e)) / total
+            return mae
         if name in ("mse", "rmse"):
-            mse = (W @ self.e**2) / total
+            mse: Array = (W @ self.e**2) / total
             return np.sqrt(mse) if name == "rmse" else mse
         if name == "r2":
             sse = W @ self.e**2
@@ -164,13 +173,14 @@ class _Regression:
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.where(sst > 0, 1 - sse / np.where(sst > 0, sst, 1), np.nan)
         if name == "mape":
-            return (W @ (np.abs(self.e) / np.maximum(np.abs(self.y), np.finfo(float).eps))) / total
+            mape: Array = (W @ (np.abs(self.e) / np.maximum(np.abs(self.y), np.finfo(float).eps))) / total
+            return mape
         if name == "median_ae":
             return _weighted_median(W, np.abs(self.e))
         raise MetricUnsupported(f"the bootstrap does not know the metric {name!r}")
 
 
-def _weighted_median(W: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _weighted_median(W: Array, values: Array) -> Array:
     """Median of the expanded resample (mean of the two middle values for an even count)."""
     order = np.argsort(values, kind="mergesort")
     sorted_values = values[order]
@@ -180,16 +190,18 @@ def _weighted_median(W: np.ndarray, values: np.ndarray) -> np.ndarray:
     upper_k = np.floor(total / 2)
     lower = sorted_values[np.argmax(cumulative > lower_k[:, None], axis=1)]
     upper = sorted_values[np.argmax(cumulative > upper_k[:, None], axis=1)]
-    return (lower + upper) / 2
+    median: Array = (lower + upper) / 2
+    return median
 
 
 def _sk(name: str) -> Callable[..., float]:
     import sklearn.metrics
 
-    return getattr(sklearn.metrics, name)
+    score: Callable[..., float] = getattr(sklearn.metrics, name)
+    return score
 
 
-def _fallback(W: np.ndarray, score: Callable[[np.ndarray], float]) -> np.ndarray:
+def _fallback(W: Array, score: Callable[[Array], float]) -> Array:
     out = np.empty(W.shape[0])
     for b in range(W.shape[0]):
         try:
@@ -201,14 +213,14 @@ def _fallback(W: np.ndarray, score: Callable[[np.ndarray], float]) -> np.ndarray
 
 # --- the bootstrap ------------------------------------------------------------------------------------
 
-def _scorer(task: str, y_true: np.ndarray, preds: Predictions, classes: list[str] | None) -> Any:
+def _scorer(task: str, y_true: Array, preds: Predictions, classes: list[str] | None) -> _Regression | _Classification:
     if task == "regression":
         return _Regression(y_true, preds)
     assert classes is not None
     return _Classification(y_true, preds, classes)
 
 
-def improvement(challenger: np.ndarray, champion: np.ndarray, direction: str, relative: bool) -> np.ndarray:
+def improvement(challenger: Array, champion: Array, direction: str, relative: bool) -> Array:
     diff = challenger - champion if direction == "higher" else champion - challenger
     if relative:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -220,7 +232,7 @@ def _as_text(preds: Predictions) -> Predictions:
     return Predictions(np.asarray([str(v) for v in preds.y_pred], dtype=object), preds.proba, preds.classes)
 
 
-def point_metrics(*, task: str, y_true: np.ndarray, preds: Predictions, names: list[str]) -> dict[str, float]:
+def point_metrics(*, task: str, y_true: Array, preds: Predictions, names: list[str]) -> dict[str, float]:
     """One model's metrics on the full test rows (the bootstrap's own formulas); metrics it does not know,
     or that are undefined here, are left out."""
     classes = None
@@ -240,7 +252,7 @@ def point_metrics(*, task: str, y_true: np.ndarray, preds: Predictions, names: l
     return out
 
 
-def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, y_true: np.ndarray,
+def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, y_true: Array,
                      challenger: Predictions, champion: Predictions, resamples: int, confidence: float,
                      seed: int) -> BootstrapOutcome:
     """Percentile interval of the improvement (challenger over champion) on resampled test rows."""

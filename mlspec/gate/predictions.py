@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlspec.errors import MlspecError
-from mlspec.gate.bootstrap import Predictions
+from mlspec.gate.bootstrap import Array, Predictions
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord, RunStore
 
@@ -32,8 +32,8 @@ class ChampionModelMissing(PredictionsUnavailable):
 
 @dataclass
 class RowPredictions:
-    rows: np.ndarray  # the `row` column as text: the row's key (data.index value, else its index label)
-    y_true: np.ndarray
+    rows: Array  # the `row` column as text: the row's key (data.index value, else its index label)
+    y_true: Array
     predictions: Predictions
     source: str
 
@@ -95,7 +95,7 @@ def _from_champion_run(store: RunStore, champion: Deployment, record: RunRecord,
     return read_predictions_csv(path, task) if path.is_file() else None
 
 
-def csv_keys(values: Any) -> np.ndarray:
+def csv_keys(values: Any) -> Array:
     """Row keys as the predictions CSV spells them (written and read back the same way), so keys of any
     type (string IDs, integers, the index labels of a split) compare equal to the CSV's `row` column."""
     import io
@@ -106,7 +106,7 @@ def csv_keys(values: Any) -> np.ndarray:
     return pd.read_csv(io.StringIO(text), dtype={"row": str})["row"].to_numpy(dtype=object)
 
 
-def _current_test_table(loaded: LoadedSpec) -> tuple[Any, np.ndarray]:
+def _current_test_table(loaded: LoadedSpec) -> tuple[Any, Array]:
     """The current test table as the pipeline builds it (split included) and each row's key."""
     from mlspec.errors import DataError
     from mlspec.pipeline.data import load_tables
@@ -119,7 +119,7 @@ def _current_test_table(loaded: LoadedSpec) -> tuple[Any, np.ndarray]:
     return test, csv_keys(test[tables.index] if tables.index else test.index)
 
 
-def _test_frame(loaded: LoadedSpec, rows: np.ndarray) -> Any:
+def _test_frame(loaded: LoadedSpec, rows: Array) -> Any:
     """The current test table's rows named by the predictions' keys (`data.index` values, else row labels),
     in the predictions' order: matched by key, never by position."""
     frame, keys = _current_test_table(loaded)

@@ -54,14 +54,20 @@ def champion_environments(loaded: LoadedSpec, env: str) -> list[str]:
 
 def gate_inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> dict[str, str]:
     """A digest of each input of `evaluate_gates(loaded, record, env)`, by name (see INPUT_NAMES)."""
+    return _inputs(loaded, record, env)[0]
+
+
+def _inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> tuple[dict[str, str], ChampionLookup | None]:
+    """gate_inputs, and the champion of ``env`` as read for them (None when its deploy file is refused)."""
     from mlspec.state.servability import read_result
 
     spec = loaded.spec
     branch = spec.triggers.branches[0]
     champions: dict[str, Any] = {}
+    lookups: dict[str, ChampionLookup] = {}
     for name in champion_environments(loaded, env):
         try:
-            lookup = find_champion(loaded.root, name, branch, spec.name)
+            lookup = lookups[name] = find_champion(loaded.root, name, branch, spec.name)
         except MlspecError as exc:  # a foreign or broken deploy file: evaluating fails the same way
             champions[name] = {"error": exc.message}
             continue
@@ -78,7 +84,7 @@ def gate_inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> dict[str, st
                          "train": spec.train.model_dump(mode="json")}),
         "champions": _digest(champions),
         "servability": _digest(read_result(RunStore(loaded.root), record.run_id)),
-    }
+    }, lookups.get(env)
 
 
 def gate_path(store: RunStore, run_id: str) -> Path:
@@ -214,7 +220,7 @@ def load_or_decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None
     env_name = environment_name(loaded, env)
     store = RunStore(loaded.root)
     path = gate_path(store, record.run_id)
-    inputs = gate_inputs(loaded, record, env_name)
+    inputs, lookup = _inputs(loaded, record, env_name)
     why: str | None
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -224,12 +230,12 @@ def load_or_decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None
         why = f"{display_path(path)} is unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
     else:
         why = _stale(loaded, record, env_name, data, inputs, path)
-        if why is None:
+        if why is None and lookup is not None:
             try:
-                lookup = find_champion(loaded.root, env_name, loaded.spec.triggers.branches[0], loaded.spec.name)
                 return Decision(read_report(data, lookup), None)
             except Unreadable as exc:
                 why = f"{display_path(path)} is unreadable ({exc})"
+        why = why or f"the {env_name} champion's deploy file cannot be read"  # evaluating says why, as an error
     report = evaluate_gates(loaded, record, env_name)
     save_decision(store, report, inputs)
     line = f"gate re-decided: {why}"

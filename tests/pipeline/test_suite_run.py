@@ -87,3 +87,56 @@ def test_workers_setting(monkeypatch):
     monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "0")  # deepchecks' own Suite.run: the same results
     train, test = datasets()
     assert summary(suite_run.run_suite(suite(), train, test, None)) == summary(suite().run(train_dataset=train, test_dataset=test))
+
+
+@pytest.mark.parametrize("sort_by", ["drift score", "feature importance"])
+def test_feature_drift_draws_only_the_shown_figures_with_the_same_result(sort_by, monkeypatch):
+    """drift_plots_shown_only: the same scores, conditions and display (headnote and the top figures, as
+    plotly JSON) as deepchecks' own FeatureDrift, which draws every column's figure."""
+    from deepchecks.core import CheckResult
+    from deepchecks.tabular import Dataset
+    from deepchecks.tabular.checks import FeatureDrift
+    from deepchecks.tabular.context import Context
+
+    from mlspec.pipeline.suite_run import drift_plots_shown_only
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({f"x{i}": rng.normal(i % 3 * 0.2, 1, 300) for i in range(9)})
+    frame["c"] = rng.choice(["a", "b", "c"], 300)
+    frame["y"] = (frame["x0"] > 0).astype(int)
+    train = Dataset(frame.iloc[:200], label="y", cat_features=["c"])
+    shifted = frame.iloc[200:].copy()
+    shifted[["x1", "x4", "x7"]] += [0.3, 1.0, 0.6]
+    test = Dataset(shifted, label="y", cat_features=["c"])
+    importance = pd.Series(np.linspace(1, 0.1, 10), index=[*[f"x{i}" for i in range(9)], "c"])
+
+    def run() -> CheckResult:
+        check = FeatureDrift(sort_feature_by=sort_by, n_top_columns=3).add_condition_drift_score_less_than(0.2)
+        context = Context(train, test, feature_importance=importance / importance.sum())
+        result = check.run_logic(context)
+        context.finalize_check_result(result, check)
+        return result
+
+    def shape(result: CheckResult) -> tuple:
+        shown = [d.to_json() if hasattr(d, "to_json") else str(d) for d in result.display]
+        return result.value, [(c.category, c.details) for c in result.conditions_results], shown
+
+    from deepchecks.utils.abstracts import feature_drift
+
+    drawn: list[str] = []
+    draw = feature_drift.calc_drift_and_plot
+
+    def counting(**kwargs):
+        if kwargs.get("with_display"):
+            drawn.append(kwargs["value_name"])
+        return draw(**kwargs)
+
+    monkeypatch.setattr(feature_drift, "calc_drift_and_plot", counting)
+    expected = run()
+    assert len(drawn) == 10  # deepchecks draws every column
+    drawn.clear()
+    with drift_plots_shown_only():
+        fast = run()
+    assert len(drawn) == 3  # only the shown ones
+    assert len([d for d in fast.display if hasattr(d, "to_json")]) == 3
+    assert shape(fast) == shape(expected)

@@ -175,7 +175,6 @@ def _free_port() -> int:
 
 @pytest.fixture
 def s3_server():
-    pytest.importorskip("moto")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

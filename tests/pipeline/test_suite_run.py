@@ -7,8 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("deepchecks")
-
 
 def datasets():
     from deepchecks.tabular import Dataset

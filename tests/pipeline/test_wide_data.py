@@ -6,14 +6,11 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
-pytest.importorskip("deepchecks")
-
-from mlspec.pipeline.checks import WIDE_CHECKS, quiet_deepchecks, run_tests  # noqa: E402
-from mlspec.pipeline.suite_run import run_suite  # noqa: E402
-from mlspec.report.markdown import Detail, _tests_section  # noqa: E402
-from mlspec.spec.models import DataTests  # noqa: E402
+from mlspec.pipeline.checks import WIDE_CHECKS, quiet_deepchecks, run_tests
+from mlspec.pipeline.suite_run import run_suite
+from mlspec.report.markdown import Detail, _tests_section
+from mlspec.spec.models import DataTests
 
 
 def wide(rows: int, columns: int, seed: int = 0) -> tuple[object, object]:

@@ -16,10 +16,13 @@ import shutil
 import tempfile
 import webbrowser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
+
+if TYPE_CHECKING:
+    from mlspec.state.record import RunStore
 
 KINDS = ("data", "model")
 NOTE_MARKERS = ("deepchecks report not kept", "deepchecks could not render this report")
@@ -88,8 +91,8 @@ def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
         f"</tr></thead><tbody>\n{body}\n</tbody></table>\n</body></html>\n")
 
 
-def _run_id(store: Any, run: str | None) -> str:
-    if run in (None, "", "latest"):
+def _run_id(store: RunStore, run: str | None) -> str:
+    if run is None or run in ("", "latest"):
         latest = store.latest_id()
         if latest is None:
             raise ShowError(f"no runs yet under {display_path(store.runs)}",
@@ -149,7 +152,7 @@ def show_command(run: str | None = None, spec: str = "mlproject.yaml", open_: bo
     from mlspec.spec.validate import load_spec
 
     if run and run.endswith((".yaml", ".yml")) and Path(run).is_file() and spec == "mlproject.yaml":
-        run, spec = None, run  # `mlspec show path/mlproject.yaml`: the latest run of that spec
+        spec, run = run, None  # `mlspec show path/mlproject.yaml`: the latest run of that spec
     loaded = load_spec(spec, check_files=False)
     run_id, found = show_reports(loaded.root, loaded.spec.name, run)
     print(f"run {run_id} of {loaded.spec.name}:")

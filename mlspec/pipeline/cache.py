@@ -24,10 +24,11 @@ from mlspec.state.layout import STATE_DIR
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
+    from mlspec.state.record import StageName
 
-STAGES = ("data_tests", "train", "evaluate", "model_tests")
-TITLES = {"data_tests": "data tests", "train": "train", "evaluate": "evaluate", "model_tests": "model tests"}
-UPSTREAM = {"data_tests": (), "train": (), "evaluate": ("train",), "model_tests": ("train",)}
+STAGES: tuple[StageName, ...] = ("data_tests", "train", "evaluate", "model_tests")
+TITLES: dict[str, str] = {"data_tests": "data tests", "train": "train", "evaluate": "evaluate", "model_tests": "model tests"}
+UPSTREAM: dict[str, tuple[StageName, ...]] = {"data_tests": (), "train": (), "evaluate": ("train",), "model_tests": ("train",)}
 LIBRARIES = {
     "data_tests": ("deepchecks", "pandas", "numpy", "scikit-learn"),
     "train": ("pandas", "numpy", "scikit-learn"),

@@ -18,7 +18,7 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.pipeline import dc_compat
 from mlspec.pipeline.suite_run import CheckTimedOut, run_suite
-from mlspec.state.record import CheckOutcome, ConditionOutcome, TestOutcome
+from mlspec.state.record import CheckOutcome, CheckStatus, ConditionOutcome, FailOn, OnErrored, TestKind, TestOutcome
 
 CONFIGURED = "configured"
 FAILING = {"fail": ("FAIL", "ERROR"), "warn": ("WARN", "FAIL", "ERROR")}
@@ -156,7 +156,8 @@ def not_applicable_errors() -> tuple[type[BaseException], ...]:
     return DeepchecksNotSupportedError, ModelValidationError, DatasetValidationError, NotEnoughSamplesError
 
 
-def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str, errored: str = "warn") -> TestOutcome:
+def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on: FailOn,
+              errored: OnErrored = "warn") -> TestOutcome:
     """Each check's status (passed, warning, failed, errored, not_applicable) and the verdict: failed
     conditions fail the tests, errored checks too under `errored: fail`, and a configured check that did
     not run always does."""
@@ -190,7 +191,7 @@ def summarize(kind: str, suite_result: Any, origin: dict[int, str], fail_on: str
             for c in result.conditions_results
         ]
         categories = {c.category for c in conditions}
-        status = "failed" if categories & set(failing) else "warning" if "WARN" in categories else "passed"
+        status: CheckStatus = "failed" if categories & set(failing) else "warning" if "WARN" in categories else "passed"
         outcomes.append(CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset,
                                      status=status))
     outcome = TestOutcome(kind=kind, passed=True, fail_on=fail_on, errored=errored, checks=outcomes,
@@ -225,7 +226,7 @@ def column_cap(kind: str, tests: Any, suite: Any, train_ds: Any, test_ds: Any,
     return (names, narrowed(train_ds, kept), narrowed(test_ds, kept)), info, note
 
 
-def run_tests(kind: str, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int,
+def run_tests(kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int,
               task: str | None = None) -> TestOutcome:
     """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``.
     Each check has tests.<kind>.check_timeout_seconds per dataset; on wide data the WIDE_CHECKS see at

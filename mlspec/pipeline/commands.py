@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK, StageFailed, UsageError
 from mlspec.pipeline.cache import STAGES, TITLES
+
+if TYPE_CHECKING:
+    from mlspec.state.record import StageName
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -42,7 +45,7 @@ def _summary(outcome: Any, root: Path) -> None:
     out.flush()
 
 
-def _execute(spec: str, targets: list[str], force: bool, whole: bool) -> int:
+def _execute(spec: str, targets: list[StageName], force: bool, whole: bool) -> int:
     from mlspec.pipeline.runner import execute
 
     start = time.perf_counter()

@@ -13,11 +13,12 @@ from mlspec.fsio import display_path
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
+    from mlspec.state.record import DataRole
 
 
 @dataclass
 class DataFileRef:
-    role: str  # "train", "test" or "source"
+    role: DataRole
     key: str  # spec key, e.g. "data.train"
     relative: str  # as written in the spec
     path: Path  # a URL's local copy (`.mlspec/cache/remote/<key>/<name>`) for a URL
@@ -65,7 +66,8 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
 
     data = loaded.spec.data
     refs = []
-    for role in ("train", "test", "source"):
+    roles: tuple[DataRole, ...] = ("train", "test", "source")
+    for role in roles:
         relative = getattr(data, role)
         if relative and sources.is_url(relative):
             found = sources.url_fingerprint(relative, f"data.{role}")

@@ -18,10 +18,22 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.state.record import DataFile, ModelRef, RunRecord, RunStore, StageResult, code_digests, new_run_id, utc_now
+from mlspec.state.record import (
+    DataFile,
+    ModelRef,
+    RunRecord,
+    RunStore,
+    StageName,
+    StageResult,
+    StageStatus,
+    code_digests,
+    new_run_id,
+    utc_now,
+)
 from mlspec.state.retention import shrink_html
 
 if TYPE_CHECKING:
+    from mlspec.pipeline.data import Tables
     from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
@@ -60,7 +72,7 @@ class Context:
     inputs: Inputs
     record: RunRecord
     force: bool
-    _tables: Any = None
+    _tables: Tables | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -108,7 +120,8 @@ def split_record(ctx: Context) -> dict[str, Any] | None:
 
     for ref in data_files(ctx.loaded):
         if ref.role == "source" or (ref.role == "train" and not ctx.spec.data.test):
-            return ctx.cache.extra(ref.path, split_key(ctx.spec))
+            remembered: dict[str, Any] | None = ctx.cache.extra(ref.path, split_key(ctx.spec))
+            return remembered
     return None
 
 
@@ -137,7 +150,7 @@ def versions() -> dict[str, str]:
 # ----------------------------------------------------------------------------- stages
 
 
-def stage_data_tests(ctx: Context) -> tuple[str, str]:
+def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
     from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
 
@@ -154,7 +167,7 @@ def stage_data_tests(ctx: Context) -> tuple[str, str]:
     return "failed", failure_message(outcome)
 
 
-def stage_train(ctx: Context) -> tuple[str, str]:
+def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     from mlspec.pipeline import training
     from mlspec.pipeline.data import column_dtypes
     from mlspec.state import model_store
@@ -235,7 +248,7 @@ def _load_model(ctx: Context) -> Any:
     return model_store.load_model(ctx.record.model.tag)
 
 
-def stage_evaluate(ctx: Context) -> tuple[str, str]:
+def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
     import numpy as np
 
     from mlspec.pipeline import metrics as m
@@ -266,7 +279,7 @@ def stage_evaluate(ctx: Context) -> tuple[str, str]:
     return "passed", shown
 
 
-def stage_model_tests(ctx: Context) -> tuple[str, str]:
+def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
     from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
 
@@ -284,7 +297,7 @@ def stage_model_tests(ctx: Context) -> tuple[str, str]:
     return "failed", failure_message(outcome)
 
 
-RUNNERS: dict[str, Callable[[Context], tuple[str, str]]] = {
+RUNNERS: dict[StageName, Callable[[Context], tuple[StageStatus, str]]] = {
     "data_tests": stage_data_tests,
     "train": stage_train,
     "evaluate": stage_evaluate,
@@ -468,7 +481,7 @@ def prepare(spec_path: str) -> tuple[Any, RunStore, StatCache, Inputs]:
     return loaded, store, cache, inputs
 
 
-def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
+def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
     """Run ``targets`` (and, for stage commands, the stale upstream stages they need)."""
     loaded, store, cache, inputs = prepare(spec_path)
     stream = stream or sys.stderr
@@ -503,7 +516,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
     previous = latest if not continuing else _previous(store, record)
     pool = candidates(store, latest, loaded.spec.name)
 
-    plan: list[str] = []
+    plan: list[StageName] = []
     if whole:
         plan = list(STAGES)
     else:
@@ -583,7 +596,7 @@ def execute(spec_path: str, targets: list[str], force: bool, *, whole: bool, str
     return outcome
 
 
-def _record_crash(ctx: Context, stage: str, started: str, exc: BaseException) -> None:
+def _record_crash(ctx: Context, stage: StageName, started: str, exc: BaseException) -> None:
     """Mark the stage and its record failed (saved, not made `latest`) before an unexpected error escapes."""
     message = f"internal error: {type(exc).__name__}: {str(exc).strip()[:300]}"
     set_stage(ctx.record, StageResult(name=stage, status="failed", started=started, message=message))
@@ -630,7 +643,7 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
     stale: set[str] = set()
     for stage in STAGES:
         result = latest.stage(stage) if latest else None
-        if result is None or (not result.inputs_digest and result.status == "skipped"):
+        if latest is None or result is None or (not result.inputs_digest and result.status == "skipped"):
             rows.append((stage, "never run", [] if latest is None else [f"not run in run {latest.run_id}"]))
             stale.add(stage)
         elif result.status == "failed":
@@ -643,14 +656,14 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
             rows.append((stage, "up to date", []))
         else:
             previous_components = result.inputs
-            reasons = stale_reasons(stage, inputs, previous_components, latest.spec_sections if latest else {})
+            reasons = stale_reasons(stage, inputs, previous_components, latest.spec_sections)
             reasons = [f"{r.split(' inputs changed')[0]} is stale" if r.endswith("(the model will be retrained)") else r
                        for r in reasons]
             rows.append((stage, "stale", reasons))
             stale.add(stage)
-    for i, (stage, state, _reasons) in enumerate(rows):
-        if state == "up to date" and any(u in stale for u in UPSTREAM[stage]):
-            rows[i] = (stage, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[stage] if u in stale])
+    for i, (name, state, _reasons) in enumerate(rows):
+        if state == "up to date" and any(u in stale for u in UPSTREAM[name]):
+            rows[i] = (name, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[name] if u in stale])
     cache.save()
     return rows, latest
 

@@ -46,8 +46,8 @@ GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9\-/]{0,60}[A-Za-z0-9])?$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:\-/]{0,49}$"
 COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
 
-DATA_SUITES = ("data_integrity", "train_test_validation")
-MODEL_SUITES = ("model_evaluation",)
+DATA_SUITES: tuple[Literal["data_integrity", "train_test_validation"], ...] = ("data_integrity", "train_test_validation")
+MODEL_SUITES: tuple[Literal["model_evaluation"], ...] = ("model_evaluation",)
 
 JsonScalar = str | int | float | bool | None
 JsonValue = JsonScalar | list[Any] | dict[str, Any]

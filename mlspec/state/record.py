@@ -24,6 +24,10 @@ StageName = Literal["data_tests", "train", "evaluate", "model_tests"]
 StageStatus = Literal["passed", "failed", "skipped", "cached"]
 Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
 CheckStatus = Literal["passed", "warning", "failed", "errored", "not_applicable"]
+TestKind = Literal["data", "model"]
+DataRole = Literal["train", "test", "source"]
+FailOn = Literal["fail", "warn"]  # tests.<kind>.fail_on
+OnErrored = Literal["warn", "fail"]  # tests.<kind>.errored
 
 
 STORED = "stored"  # validation context of a record read from disk (`parse_record`)
@@ -46,7 +50,7 @@ class _Model(BaseModel):
 
 
 class DataFile(_Model):
-    role: Literal["train", "test", "source"]
+    role: DataRole
     path: str  # relative to the spec folder
     digest: str  # "xxh3_128:<hex>"; "dvc-md5:<hex>" (DVC-tracked), "version:<id>" / "etag:<tag>" (URLs)
     bytes: int
@@ -97,11 +101,11 @@ class CheckOutcome(_Model):
 
 
 class TestOutcome(_Model):
-    kind: Literal["data", "model"]
+    kind: TestKind
     passed: bool
-    fail_on: Literal["fail", "warn"] = "fail"
+    fail_on: FailOn = "fail"
     rows: dict[str, int] | None = None  # rows the checks saw, per dataset ("train", "test"), after sampling
-    errored: Literal["warn", "fail"] = "warn"  # tests.<kind>.errored: does a check that errored fail the tests
+    errored: OnErrored = "warn"  # tests.<kind>.errored: does a check that errored fail the tests
     checks: list[CheckOutcome] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)  # suite checks the spec's `skip` left out
     # wide data: {"features": N, "seen": M, "checks": [names]} when those checks saw only M of N features

@@ -25,6 +25,7 @@ from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
 if TYPE_CHECKING:
+    from mlspec.github.client import GitHubSettings, Repo
     from mlspec.spec import LoadedSpec
 
 
@@ -33,11 +34,11 @@ class Context:
     """What every deploy-file-to-deploy-file promotion (release, rollback) needs."""
 
     loaded: LoadedSpec
-    settings: Any
+    settings: GitHubSettings
     top: Path
     base: str
     project_dir: str
-    repo: Any | None  # the GitHub repository (API mode), or None (local mode)
+    repo: Repo | None  # the GitHub repository (API mode), or None (local mode)
 
     def deploy_file(self, env: str) -> str:
         return f"{DEPLOY_DIR}/{env}.yaml" if self.project_dir == "." else f"{self.project_dir}/{DEPLOY_DIR}/{env}.yaml"

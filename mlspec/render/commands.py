@@ -6,6 +6,7 @@ import difflib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlspec import __version__
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
@@ -14,6 +15,9 @@ from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, render_project, spec_of_generated
 from mlspec.render.plan import plan_project
 from mlspec.render.repo import discover_specs, git_root, repository_root
+
+if TYPE_CHECKING:
+    from mlspec.spec import LoadedSpec
 
 WORKFLOW_GLOB = "mlspec-*.yml"
 
@@ -34,7 +38,7 @@ TAG_PIN_NOTE = (
 )
 
 
-def _load(paths: list[Path]) -> list[tuple[Path, object]]:
+def _load(paths: list[Path]) -> list[tuple[Path, LoadedSpec]]:
     from mlspec.spec import load_spec
 
     loaded = []

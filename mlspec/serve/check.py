@@ -59,12 +59,12 @@ def _same(served: Any, expected: Any) -> bool:
         return isinstance(served, list) and len(served) == len(expected) and all(
             _same(a, b) for a, b in zip(served, expected, strict=True))
     if isinstance(expected, bool) or isinstance(served, bool):
-        return served == expected
+        return bool(served == expected)
     if isinstance(expected, (int, float)) and isinstance(served, (int, float)):
         if isinstance(expected, float) and math.isnan(expected):
             return isinstance(served, float) and math.isnan(served)
         return abs(float(served) - float(expected)) <= TOLERANCE * max(1.0, abs(float(expected)))
-    return served == expected
+    return bool(served == expected)
 
 
 def _plain(values: Any) -> list[Any]:

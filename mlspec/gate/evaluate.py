@@ -14,6 +14,7 @@ Decisions (documented in docs and tested):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mlspec import metrics_catalog
@@ -23,7 +24,7 @@ from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
 from mlspec.ownership import check_record
 from mlspec.spec.models import Gate
 from mlspec.state.deploy import Deployment
-from mlspec.state.record import RunRecord, RunStore, TestOutcome
+from mlspec.state.record import DataRole, RunRecord, RunStore, TestOutcome
 
 if TYPE_CHECKING:
     from mlspec.gate.predictions import RowPredictions
@@ -101,7 +102,7 @@ def _absolute(index: int, gate: Gate, direction: str, record: RunRecord) -> Gate
 
 def _check_bounds(result: GateResult, gate: Gate, low: float, high: float, what: str) -> None:
     """Pass when [low, high] lies within [min_delta, max_delta]."""
-    shown = (lambda v: f"{v:+.2%}") if gate.relative else (lambda v: fmt(v, signed=True))
+    shown: Callable[[float], str] = (lambda v: f"{v:+.2%}") if gate.relative else (lambda v: fmt(v, signed=True))
     if gate.min_delta is not None and not low >= gate.min_delta - TOLERANCE:
         result.reason = f"{what} {shown(low)} is below min_delta {_bound(gate.min_delta, gate.relative)}"
     elif gate.max_delta is not None and not high <= gate.max_delta + TOLERANCE:
@@ -184,9 +185,10 @@ def _champion_test_digest(champion: Deployment) -> str | None:
 
 
 def _other_test_data(champion: Deployment, record: RunRecord) -> bool:
-    theirs = champion.lineage.get("data") if isinstance(champion.lineage.get("data"), dict) else {}
+    data = champion.lineage.get("data")
+    theirs: dict[str, Any] = data if isinstance(data, dict) else {}
     ours = {d.role: d.digest for d in record.data}
-    role = "test" if "test" in ours else "source"
+    role: DataRole = "test" if "test" in ours else "source"
     return bool(theirs.get(role)) and bool(ours.get(role)) and theirs.get(role) != ours.get(role)
 
 
@@ -352,7 +354,8 @@ def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
         return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
                            verdict="fail", reason=f"run {record.run_id} has no servability result, so the latency "
                            "objective serve.slo cannot be checked (run `mlspec test serving`)")]
-    latency = result.get("latency_ms") if isinstance(result.get("latency_ms"), dict) else {}
+    measured = result.get("latency_ms")
+    latency: dict[str, Any] = measured if isinstance(measured, dict) else {}
     p95 = latency.get("p95")
     if result.get("model") != (record.model.tag if record.model else None):
         return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,

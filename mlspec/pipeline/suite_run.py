@@ -259,7 +259,7 @@ def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], run: Any) 
 
     def take() -> int:
         with counter.get_lock():
-            value = counter.value
+            value: int = counter.value
             counter.value += 1
         return value
 

@@ -75,6 +75,7 @@ def _delta_text(gate: Gate, env: str) -> str:
     elif gate.min_delta is not None:
         text = f"{subject} >= {_bound(gate.min_delta, gate.relative)}"
     else:
+        # the Gate model requires min_delta or max_delta on a delta gate, so max_delta is set here
         text = f"{subject} <= {_bound(gate.max_delta, gate.relative)}"  # type: ignore[arg-type]
     text += f" vs {env} champion"
     if gate.bootstrap is not None:
@@ -90,7 +91,7 @@ def _absolute(index: int, gate: Gate, direction: str, record: RunRecord) -> Gate
     if problem:
         result.reason = problem
         return result
-    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]
+    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem: a finite number
     if gate.min is not None and value < gate.min - TOLERANCE:
         result.reason = f"{fmt(value)} is below the minimum {gate.min:g}"
     elif gate.max is not None and value > gate.max + TOLERANCE:
@@ -224,8 +225,8 @@ def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
         if problem:
             result.reason = problem
             return result
-        baseline = float(champion.metrics[gate.metric])  # type: ignore[arg-type]
-    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]
+        baseline = float(champion.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem: a finite number
+    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem above: a finite number
     result.baseline = baseline
     diff = value - baseline if direction == "higher" else baseline - value
     if gate.relative:

@@ -138,6 +138,7 @@ class RetryingAdapter(HTTPAdapter):
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
+    # HTTPAdapter.send names stream, timeout, verify, cert and proxies; this takes them as **kwargs and passes them on
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         policy = self.policy
         retry = policy.retry()

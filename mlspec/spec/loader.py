@@ -16,7 +16,7 @@ import yaml
 try:  # libyaml is ~10x faster; fall back when PyYAML was built without it
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # same interface, another class
 
 MAX_BYTES = 1_048_576
 MAX_NODES = 50_000

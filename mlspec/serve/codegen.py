@@ -262,7 +262,10 @@ def service_context(spec: Spec, info: ModelInfo, apis: list[str]) -> dict[str, A
 
 def render_service(spec: Spec, info: ModelInfo, apis: list[str]) -> str:
     """service.py from templates/service.py.j2 (mlspec's sandboxed jinja environment)."""
-    return _environment().get_template("service.py.j2").render(service_context(spec, info, apis))
+    try:
+        return _environment().get_template("service.py.j2").render(service_context(spec, info, apis))
+    except ValueError as exc:  # a filter refused a value: metadata no Python literal can carry (NaN class, object)
+        raise ServeError(f"model {info.tag} (metadata): {exc}", hint="retrain with `mlspec train` to record it again") from None
 
 
 def render_bentofile(

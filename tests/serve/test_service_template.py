@@ -78,3 +78,14 @@ def test_doc_keeps_a_docstring_closed_and_identifier_refuses_what_is_not_a_name(
         with pytest.raises(ValueError) as caught:
             identifier(bad)
         assert str(caught.value) == f"identifier: {bad!r} is not a Python name"
+
+
+def test_metadata_without_a_python_literal_is_a_serve_error(tmp_path: Path) -> None:
+    from mlspec.errors import ServeError
+
+    loaded = load_spec(copy_example("breast-cancer", tmp_path) / "mlproject.yaml", check_files=False)
+    info = codegen.ModelInfo(tag="proj:v1", loader=codegen.LOADER_PICKLABLE, features=["a"], dtypes={"a": "float"},
+                             task="binary", classes=[0.0, float("nan")])
+    with pytest.raises(ServeError) as caught:
+        codegen.generate(loaded.spec, info, [])
+    assert caught.value.message == "model proj:v1 (metadata): py: nan has no Python literal"

@@ -245,9 +245,11 @@ def _empty(value: Any) -> bool:
 
 
 def stale_reasons(
-    stage: str, current: Inputs, previous_components: dict[str, str], previous_sections: dict[str, Any]
+    stage: str, current: Inputs, previous_components: dict[str, str], previous_sections: dict[str, Any], *,
+    upstream: bool = True,
 ) -> list[str]:
-    """Why ``stage``'s inputs differ from the previous ones, one line per change."""
+    """Why ``stage``'s inputs differ from the previous ones, one line per change (``upstream=False``: without
+    the upstream stages' digests, which the planner reports itself)."""
     now = current.components[stage]
     reasons: list[str] = []
     for key in sorted(set(now) | set(previous_components)):
@@ -273,6 +275,6 @@ def stale_reasons(
                 reasons.append(f"{label} {name} changed")
         elif kind == "version":
             reasons.append(f"{name} {old or '(none)'} -> {new or '(none)'}")
-        elif kind == "stage":
+        elif kind == "stage" and upstream:
             reasons.append(f"{TITLES.get(name, name)} inputs changed (the model will be retrained)")
     return reasons or ["inputs changed"]

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
-from mlspec.pipeline.cache import STAGES, TITLES, UPSTREAM, Inputs, compute_inputs, package_version, stale_reasons
+from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
+from mlspec.pipeline.plan import Prior, Step, plan_stages, reusable
 from mlspec.state.record import (
     DataFile,
     ModelRef,
@@ -308,12 +309,6 @@ RUNNERS: dict[StageName, Callable[[Context], tuple[StageStatus, str]]] = {
 # ----------------------------------------------------------------------------- caching
 
 
-def reusable(result: StageResult | None, digest: str) -> bool:
-    return result is not None and result.inputs_digest == digest and (
-        result.status in OK or (result.status == "skipped" and bool(result.inputs_digest))
-    )
-
-
 def outputs(stage: str) -> tuple[str, ...]:
     """The files a stage must leave in its run folder (its log and the deepchecks HTML, kept plain or
     gzip-compressed within the run's HTML budget (mlspec.state.retention), are no outputs)."""
@@ -514,76 +509,36 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
     if not continuing:
         record.data = data_records(ctx)
     previous = latest if not continuing else _previous(store, record)
-    pool = candidates(store, latest, loaded.spec.name)
-
-    plan: list[StageName] = []
-    if whole:
-        plan = list(STAGES)
-    else:
-        for target in targets:
-            for up in UPSTREAM[target]:
-                if up not in plan and not usable(store, record, up, inputs.digests[up], cache):
-                    plan.append(up)
-            plan.append(target)
+    pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != record.run_id]
+    priors = gather_priors(store, cache, inputs, record, latest, pool, here=continuing)
+    plan = [step for step in plan_stages(inputs, priors, targets=targets, whole=whole, force=force,
+                                         sections=latest.spec_sections if latest else {}) if step.action != "skip"]
+    by_id = {r.run_id: r for r in pool}
     progress = Progress(len(plan), stream)
-    reran: set[str] = set()
     outcome = Outcome(record)
     shown = 0
     up_to_date: list[str] = []
-    for stage in plan:
+    for step in plan:
+        stage = step.stage
         progress.start(stage)
-        digest = inputs.digests[stage]
-        upstream_reran = any(u in reran for u in UPSTREAM[stage])
-        explicit = whole or stage in targets
         if outcome.failed_stage is not None:
             set_stage(record, StageResult(name=stage, status="skipped", message=f"not run: {TITLES[outcome.failed_stage]} failed"))
             progress.end("skipped")
             continue
-        if not (force and explicit) and not upstream_reran:
-            if continuing and usable(store, record, stage, digest, cache):
-                progress.end("up to date")
-                up_to_date.append(stage)
-                continue
-            source = find_cached(store, stage, digest, [r for r in pool if r.run_id != record.run_id], cache)
-            if source is not None:
-                copy_stage(ctx, stage, source)
-                previous_result = source.stage(stage)
-                assert previous_result is not None
-                result = StageResult(name=stage, status="cached" if previous_result.status != "skipped" else "skipped",
-                                     message=previous_result.message, inputs_digest=digest)
-                result.cached_from = source.run_id
-                result.inputs = inputs.components[stage]
-                result.outputs = dict(previous_result.outputs)
-                set_stage(record, result)
-                progress.end(f"cached (run {source.run_id})" if result.status == "cached" else "skipped (disabled)")
-                continue
-        reasons = _why(stage, inputs, record, latest, force and explicit, upstream_reran)
-        started, t0 = utc_now(), time.perf_counter()
-        invalidate_downstream(record, stage)
-        produced: dict[str, str] = {}
-        try:
-            status, message = RUNNERS[stage](ctx)
-            if status == "passed":
-                produced = output_digests(ctx.run_dir, stage, cache)
-        except MlspecError as exc:
-            status, message = "failed", str(exc)
-        except Exception as exc:  # an internal error still ends the run: the record says failed, not running
-            _record_crash(ctx, stage, started, exc)
-            raise
-        seconds = round(time.perf_counter() - t0, 3)
-        result = StageResult(name=stage, status=status, started=started, seconds=seconds, message=message,
-                             inputs_digest=digest if status != "failed" else "")
-        result.inputs = inputs.components[stage]
-        result.outputs = produced
-        result.reasons = reasons
-        set_stage(record, result)
-        reran.add(stage)
-        ctx.save()  # a "running" record; `latest` moves only when the record is complete
-        if status == "failed":
-            outcome.failed_stage, outcome.failure = stage, message
-            progress.end(f"FAILED in {seconds:.1f}s")
+        if step.action == "reuse" and step.source is None:
+            progress.end("up to date")
+            up_to_date.append(stage)
+            continue
+        if step.action == "reuse":
+            result = take_cached(ctx, stage, by_id[str(step.source)])
+            progress.end(f"cached (run {result.cached_from})" if result.status == "cached" else "skipped (disabled)")
+            continue
+        result = run_stage(ctx, step)
+        if result.status == "failed":
+            outcome.failed_stage, outcome.failure = stage, result.message
+            progress.end(f"FAILED in {result.seconds:.1f}s")
         else:
-            progress.end(f"{status} in {seconds:.1f}s" if status == "passed" else f"{status}: {message}")
+            progress.end(f"{result.status} in {result.seconds:.1f}s" if result.status == "passed" else f"{result.status}: {result.message}")
         for warning in ctx.warnings[shown:]:
             stream.write(f"  warning: {warning}\n")
         shown = len(ctx.warnings)
@@ -594,6 +549,45 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
     ctx.save(latest=True)
     cache.save()
     return outcome
+
+
+def take_cached(ctx: Context, stage: StageName, source: RunRecord) -> StageResult:
+    """Reuse ``source``'s result of ``stage`` in this record (its files copied), as `cached` (or `skipped`)."""
+    copy_stage(ctx, stage, source)
+    previous_result = source.stage(stage)
+    assert previous_result is not None
+    result = StageResult(name=stage, status="cached" if previous_result.status != "skipped" else "skipped",
+                         message=previous_result.message, inputs_digest=ctx.inputs.digests[stage])
+    result.cached_from = source.run_id
+    result.inputs = ctx.inputs.components[stage]
+    result.outputs = dict(previous_result.outputs)
+    set_stage(ctx.record, result)
+    return result
+
+
+def run_stage(ctx: Context, step: Step) -> StageResult:
+    """Run one planned stage and record its result (saved: the record is `running` until the run ends)."""
+    stage = step.stage
+    started, t0 = utc_now(), time.perf_counter()
+    invalidate_downstream(ctx.record, stage)
+    produced: dict[str, str] = {}
+    try:
+        status, message = RUNNERS[stage](ctx)
+        if status == "passed":
+            produced = output_digests(ctx.run_dir, stage, ctx.cache)
+    except MlspecError as exc:
+        status, message = "failed", str(exc)
+    except Exception as exc:  # an internal error still ends the run: the record says failed, not running
+        _record_crash(ctx, stage, started, exc)
+        raise
+    result = StageResult(name=stage, status=status, started=started, seconds=round(time.perf_counter() - t0, 3),
+                         message=message, inputs_digest=ctx.inputs.digests[stage] if status != "failed" else "")
+    result.inputs = ctx.inputs.components[stage]
+    result.outputs = produced
+    result.reasons = [reason.run_text() for reason in step.reasons]
+    set_stage(ctx.record, result)
+    ctx.save()  # a "running" record; `latest` moves only when the record is complete
+    return result
 
 
 def _record_crash(ctx: Context, stage: StageName, started: str, exc: BaseException) -> None:
@@ -620,52 +614,55 @@ def _previous(store: RunStore, record: RunRecord) -> RunRecord | None:
     return None
 
 
-def _why(stage: str, inputs: Inputs, record: RunRecord, latest: RunRecord | None, forced: bool, upstream: bool) -> list[str]:
-    if forced:
-        return ["--force"]
-    if upstream:
-        return [f"{TITLES[u]} reran" for u in UPSTREAM[stage]]
-    before = (record.stage(stage) if record.stage(stage) else None) or (latest.stage(stage) if latest else None)
-    if before is None or not before.inputs:
-        return ["never ran"]
-    if before.status == "failed":
-        return ["failed last time"]
-    if reusable(before, inputs.digests[stage]):  # same inputs, yet not reusable: its outputs are gone
-        return ["its outputs (model, predictions, reports) are missing or changed"]
-    return stale_reasons(stage, inputs, before.inputs, (latest.spec_sections if latest else {}))
+def gather_priors(store: RunStore, cache: StatCache, inputs: Inputs, record: RunRecord, latest: RunRecord | None,
+                  pool: list[RunRecord], *, here: bool) -> dict[StageName, Prior]:
+    """What the records say about each stage (the part of planning that reads files). ``record`` is the one
+    being continued or started (``here``: it is continued, so its own results may stand); ``pool`` the
+    earlier records whose results may be reused, newest first."""
+    priors: dict[StageName, Prior] = {}
+    for stage in STAGES:
+        digest = inputs.digests[stage]
+        before = record.stage(stage) or (latest.stage(stage) if latest else None)
+        owner = record if record.stage(stage) else latest
+        source = find_cached(store, stage, digest, pool, cache)
+        priors[stage] = Prior(
+            before=before,
+            here=here and usable(store, record, stage, digest, cache),
+            intact=owner is None or before is None or intact(store, owner, stage, cache),
+            cached_from=source.run_id if source is not None else None,
+        )
+    return priors
 
 
 def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
-    """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage."""
+    """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage: what `mlspec run`
+    would do (plan_stages), against the latest run."""
     loaded, store, cache, inputs = prepare(spec_path)
     latest = latest_record(store, loaded.spec.name)
     rows: list[tuple[str, str, list[str]]] = []
-    stale: set[str] = set()
-    for stage in STAGES:
-        result = latest.stage(stage) if latest else None
-        if latest is None or result is None or (not result.inputs_digest and result.status == "skipped"):
-            rows.append((stage, "never run", [] if latest is None else [f"not run in run {latest.run_id}"]))
-            stale.add(stage)
-        elif result.status == "failed":
-            rows.append((stage, "failed", [f"failed in run {latest.run_id}: {result.message.splitlines()[0]}"]))
-            stale.add(stage)
-        elif reusable(result, inputs.digests[stage]) and not intact(store, latest, stage, cache):
-            rows.append((stage, "stale", [f"its outputs in run {latest.run_id} are missing or changed"]))
-            stale.add(stage)
-        elif reusable(result, inputs.digests[stage]):
-            rows.append((stage, "up to date", []))
-        else:
-            previous_components = result.inputs
-            reasons = stale_reasons(stage, inputs, previous_components, latest.spec_sections)
-            reasons = [f"{r.split(' inputs changed')[0]} is stale" if r.endswith("(the model will be retrained)") else r
-                       for r in reasons]
-            rows.append((stage, "stale", reasons))
-            stale.add(stage)
-    for i, (name, state, _reasons) in enumerate(rows):
-        if state == "up to date" and any(u in stale for u in UPSTREAM[name]):
-            rows[i] = (name, "stale", [f"{TITLES[u]} is stale" for u in UPSTREAM[name] if u in stale])
+    if latest is None:
+        rows = [(stage, "never run", []) for stage in STAGES]
+    else:
+        pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != latest.run_id]
+        priors = gather_priors(store, cache, inputs, latest, latest, pool, here=True)
+        for step in plan_stages(inputs, priors, sections=latest.spec_sections):
+            rows.append((step.stage, _state(step), _status_reasons(step, latest.run_id)))
     cache.save()
     return rows, latest
+
+
+def _state(step: Step) -> str:
+    if step.action == "reuse":
+        return "up to date"
+    kind = step.reasons[0].kind if step.reasons else "changed"
+    return {"never": "never run", "failed": "failed"}.get(kind, "stale")
+
+
+def _status_reasons(step: Step, run_id: str) -> list[str]:
+    if step.action == "reuse":
+        return [f"its inputs match run {step.source}: that result is reused"] if step.source else []
+    texts = [reason.status_text(run_id) for reason in step.reasons]
+    return [text for text in texts if text is not None]
 
 
 def display(path: Path) -> str:

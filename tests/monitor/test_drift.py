@@ -13,7 +13,7 @@ from mlspec.monitor.commands import drift_command
 from mlspec.monitor.summary import fmt
 from tests.helpers import EXAMPLES, run_mlspec
 
-pytestmark = pytest.mark.xdist_group("monitor")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("monitor")]  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def _latest(root: Path) -> Path:

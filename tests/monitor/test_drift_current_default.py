@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from tests.helpers import run_mlspec
+
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def test_drift_uses_the_spec_current_without_the_flag(churn_project, tmp_path) -> None:

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tests.helpers import run_mlspec
+
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 
 MODEL_CLASS = '''
 class Model:

@@ -19,6 +19,8 @@ import yaml
 
 from tests.helpers import git, run_mlspec
 
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
+
 DVC = Path(sys.executable).with_name("dvc")
 
 SPEC = """\

@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from mlspec.spec.models import DEGRADATION_LIMITS
 from tests.helpers import run_mlspec
 from tests.pipeline.test_splits import project
+
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def test_healthy_regressor_passes_the_default_conditions_and_the_report_shows_thresholds(tmp_path: Path) -> None:

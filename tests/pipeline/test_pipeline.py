@@ -18,7 +18,7 @@ from mlspec.state.record import RunStore
 from tests.helpers import run_mlspec
 from tests.pipeline.conftest import SPEC, clone_project, make_frame
 
-pytestmark = pytest.mark.xdist_group("pipeline")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def latest(root: Path):

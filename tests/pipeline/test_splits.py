@@ -114,6 +114,7 @@ def test_group_split_never_shares_a_customer_and_is_reproducible(tmp_path: Path)
     assert load_tables(load_spec(other)).split["test_rows"] != first.split["test_rows"]
 
 
+@pytest.mark.slow  # runs deepchecks' default data suites: `make test-fast` skips it
 def test_time_split_passes_the_default_data_tests_and_lands_in_the_record(tmp_path: Path) -> None:
     """A datetime dataset split by time passes DateTrainTestLeakageOverlap/Duplicates with their default
     thresholds; the run record and the report say how the data was split."""

@@ -13,6 +13,8 @@ from mlspec.state.record import RunStore
 from tests.helpers import git, run_mlspec
 from tests.promote.conftest import PROJECT_DIR
 
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
+
 BRANCH = "mlspec/promote/breast-cancer/staging"
 STRICT_MODEL_TESTS = """tests:
   data: {enabled: false}

@@ -23,6 +23,8 @@ from mlspec.state.record import TestOutcome as Outcome
 from tests.helpers import run_mlspec
 from tests.pipeline.test_splits import TRAIN_PY, messy_sales
 
+pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
+
 SPEC = """apiVersion: mlspec/v1
 name: sales
 data:

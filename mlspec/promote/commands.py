@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
@@ -35,7 +35,7 @@ from mlspec.state.layout import StateLayout
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings, Repo
+    from mlspec.github.client import GitHubSettings, PullInfo, Repo
     from mlspec.spec import LoadedSpec
 
 
@@ -208,104 +208,182 @@ def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
     print("dry run: nothing was changed")
 
 
-def promote_with_api(plan: Plan, repo: Repo, *, dry_run: bool) -> int:
-    base_sha = repo.branch_sha(plan.base)
-    if base_sha is None:
-        raise MlspecError(f"base branch {plan.base} not found in {repo.full_name}",
-                          hint="set triggers.branches in the spec to the repository's default branch")
-    _check_requires(plan, lambda path: repo.read_file(path, plan.base))
-    on_base = repo.read_file(plan.deploy_file, plan.base)
-    if _deployed_tag(on_base, plan.deploy_file, plan.project, plan.env) == plan.deployment.model.tag:
+@dataclass
+class Proposal:
+    """The promotion branch as it stands, as far as this promotion needs it."""
+
+    previous: str | None  # the branch's deploy file this promotion builds on (None: the branch starts from the base)
+    previous_card: str | None  # likewise the model card
+    supersedes: str | None  # the candidate the branch proposed before, which this promotion replaces
+    action: str  # what a dry run says it would do
+
+
+class Target(Protocol):
+    """Where a promotion goes: a pull request through GitHub's API (GitHubTarget), or a local branch and the pull
+    request's title and body files (LocalTarget). ``submit`` is the one algorithm over both."""
+
+    base: str
+    where: str  # the repository, for the dry run
+
+    def check_base(self) -> None:
+        """Raise MlspecError when the base branch does not exist."""
+
+    def read_base(self, path: str) -> str | None:
+        """A file on the base branch (None: no such file)."""
+
+    def proposal(self, plan: Plan) -> Proposal:
+        """Read the promotion branch (and its pull request)."""
+
+    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+        """Put ``text`` (and the card) on the branch, open or describe the pull request, and say what was done."""
+
+
+def submit(plan: Plan, target: Target, *, dry_run: bool) -> int:
+    """Promote ``plan`` through ``target``: the base branch must exist and satisfy ``requires``; nothing happens when
+    the base already names the model; else the deploy file (and card) go on the promotion branch and the pull
+    request names the earlier candidate it supersedes."""
+    target.check_base()
+    _check_requires(plan, target.read_base)
+    if _deployed_tag(target.read_base(plan.deploy_file), plan.deploy_file, plan.project, plan.env) == plan.deployment.model.tag:
         print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
         return EXIT_OK
-    pr = repo.find_pr(plan.branch, plan.base)
-    branch_sha = repo.branch_sha(plan.branch)
-    previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
-    previous_card = repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
-    supersedes = _deployed_tag(previous, plan.deploy_file, plan.project, plan.env)
-    supersedes = supersedes if supersedes != plan.deployment.model.tag else None
-    text = plan.text(previous)
-    body = plan.body(supersedes)
+    proposal = target.proposal(plan)
+    text = plan.text(proposal.previous)
     if dry_run:
-        verb = f"update pull request #{pr.number}" if pr else "open a pull request"
-        _print_plan(plan, text, f"in {repo.full_name}", verb)
+        _print_plan(plan, text, target.where, proposal.action)
         return EXIT_OK
-    if branch_sha is None:
-        repo.create_branch(plan.branch, base_sha)
-    elif pr is None:
-        repo.move_branch(plan.branch, base_sha, force=True)  # stale branch of a merged/closed PR: start over
-    if text != previous:
-        repo.write_file(plan.deploy_file, text, branch=plan.branch,
-                        message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}")
-    if plan.card is not None and plan.card != previous_card:
-        repo.write_file(plan.card_file, plan.card, branch=plan.branch,
-                        message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}")
-    info, created = repo.open_or_update_pr(head=plan.branch, base=plan.base, title=plan.title, body=body,
-                                           labels=plan.labels, reviewers=plan.reviewers)
-    if supersedes:
-        repo.comment(info.number, f"Superseded `{supersedes}`: this pull request now promotes "
-                                  f"`{plan.deployment.model.tag}` (run `{plan.deployment.lineage.get('run_id')}`).")
-    print(f"{'opened' if created else 'updated'} pull request #{info.number}: {info.html_url}")
+    target.publish(plan, proposal, text)
     return EXIT_OK
 
 
-def _local_supersedes(plan: Plan, top: Path, base_sha: str, branch_sha: str | None) -> str | None:
-    """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
-    base moved on and the branch is rebuilt from the base)."""
-    if branch_sha is None or localgit.is_ancestor(branch_sha, base_sha, top):
-        return None  # no branch, or its candidate was merged
-    proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
-    on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
-    return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
+class GitHubTarget:
+    """A pull request through the GitHub API (mlspec.github.client): a commit per changed file on the branch, and a
+    comment when the pull request now proposes another model."""
+
+    def __init__(self, repo: Repo, base: str) -> None:
+        self.repo, self.base = repo, base
+        self.where = f"in {repo.full_name}"
+        self._base_sha = ""
+        self._branch_sha: str | None = None
+        self._pr: PullInfo | None = None
+
+    def check_base(self) -> None:
+        base_sha = self.repo.branch_sha(self.base)
+        if base_sha is None:
+            raise MlspecError(f"base branch {self.base} not found in {self.repo.full_name}",
+                              hint="set triggers.branches in the spec to the repository's default branch")
+        self._base_sha = base_sha
+
+    def read_base(self, path: str) -> str | None:
+        return self.repo.read_file(path, self.base)
+
+    def proposal(self, plan: Plan) -> Proposal:
+        repo = self.repo
+        self._pr = pr = repo.find_pr(plan.branch, self.base)
+        self._branch_sha = branch_sha = repo.branch_sha(plan.branch)
+        previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
+        previous_card = repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
+        supersedes = _deployed_tag(previous, plan.deploy_file, plan.project, plan.env)
+        return Proposal(previous=previous, previous_card=previous_card,
+                        supersedes=supersedes if supersedes != plan.deployment.model.tag else None,
+                        action=f"update pull request #{pr.number}" if pr else "open a pull request")
+
+    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+        repo = self.repo
+        if self._branch_sha is None:
+            repo.create_branch(plan.branch, self._base_sha)
+        elif self._pr is None:
+            repo.move_branch(plan.branch, self._base_sha, force=True)  # stale branch of a merged/closed PR: start over
+        if text != proposal.previous:
+            repo.write_file(plan.deploy_file, text, branch=plan.branch,
+                            message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}")
+        if plan.card is not None and plan.card != proposal.previous_card:
+            repo.write_file(plan.card_file, plan.card, branch=plan.branch,
+                            message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}")
+        info, created = repo.open_or_update_pr(head=plan.branch, base=self.base, title=plan.title,
+                                               body=plan.body(proposal.supersedes), labels=plan.labels,
+                                               reviewers=plan.reviewers)
+        if proposal.supersedes:
+            repo.comment(info.number, f"Superseded `{proposal.supersedes}`: this pull request now promotes "
+                                      f"`{plan.deployment.model.tag}` (run `{plan.deployment.lineage.get('run_id')}`).")
+        print(f"{'opened' if created else 'updated'} pull request #{info.number}: {info.html_url}")
 
 
-def promote_locally(plan: Plan, top: Path, spec_root: Path, *, dry_run: bool) -> int:
-    base_sha = localgit.rev(f"refs/heads/{plan.base}", top)
-    if base_sha is None:
-        raise MlspecError(f"base branch {plan.base} does not exist in {top}",
-                          hint="set triggers.branches in the spec to your default branch")
-    _check_requires(plan, lambda path: localgit.show(base_sha, path, top))
-    if _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project,
-                     plan.env) == plan.deployment.model.tag:
-        print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
-        return EXIT_OK
-    if localgit.current_branch(top) == plan.branch:
-        raise MlspecError(f"{plan.branch} is checked out in {top}", hint=f"switch to {plan.base} and run again")
-    branch_sha = localgit.rev(f"refs/heads/{plan.branch}", top)
-    keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
-    parent = branch_sha if keep and branch_sha else base_sha
-    previous = localgit.show(parent, plan.deploy_file, top) if keep else None
-    previous_card = localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None
-    supersedes = _local_supersedes(plan, top, base_sha, branch_sha)
-    text = plan.text(previous)
-    folder = StateLayout(spec_root).promotions(plan.env, plan.folder)
-    if dry_run:
-        _print_plan(plan, text, f"in the local repository {top}", "commit and write the pull request files")
-        return EXIT_OK
-    card = {plan.card_file: plan.card} if plan.card is not None else {}
-    changed = text != previous or (plan.card is not None and plan.card != previous_card)
-    if changed:
-        localgit.commit_file(top, branch=plan.branch, parent=parent, path=plan.deploy_file, text=text,
-                             message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
-                             old=branch_sha, extra=card)
-    pushed = False
-    if localgit.has_remote(top):
-        localgit.push(top, plan.branch, force=branch_sha is not None and not keep)
-        pushed = True
-    title_file = atomic_write_text(folder / "pr-title.txt", plan.title + "\n")
-    body_file = atomic_write_text(folder / "pr-body.md", plan.body(supersedes))
-    atomic_write_json(folder / "pr.json", {"head": plan.branch, "base": plan.base, "title": plan.title,
-                                           "labels": plan.labels, "reviewers": plan.reviewers,
-                                           "deploy_file": plan.deploy_file, "model": plan.deployment.model.tag,
-                                           "supersedes": supersedes})
-    state = "committed" if changed else "unchanged"
-    files = plan.deploy_file + (f" and {plan.card_file}" if card else "")
-    print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
-    if supersedes:
-        print(f"supersedes {supersedes} on {plan.branch}")
-    print(f"no GitHub token: wrote the pull request title to {title_file} and its body to {body_file}")
-    print(f"open it on GitHub from branch {plan.branch} into {plan.base}, or set GITHUB_TOKEN to let mlspec open it")
-    return EXIT_OK
+class LocalTarget:
+    """Without a token: one commit on the local branch (mlspec.promote.localgit, never touching the working tree),
+    pushed when there is an origin, and the pull request's title and body written under .mlspec/<folder>/<env>/."""
+
+    def __init__(self, top: Path, spec_root: Path, base: str) -> None:
+        self.top, self.spec_root, self.base = top, spec_root, base
+        self.where = f"in the local repository {top}"
+        self._base_sha: str | None = None
+        self._branch_sha: str | None = None
+        self._keep = False
+        self._parent = ""
+
+    def check_base(self) -> None:
+        self._base()
+
+    def _base(self) -> str:
+        if self._base_sha is None:
+            self._base_sha = localgit.rev(f"refs/heads/{self.base}", self.top)
+            if self._base_sha is None:
+                raise MlspecError(f"base branch {self.base} does not exist in {self.top}",
+                                  hint="set triggers.branches in the spec to your default branch")
+        return self._base_sha
+
+    def read_base(self, path: str) -> str | None:
+        return localgit.show(self._base(), path, self.top)
+
+    def proposal(self, plan: Plan) -> Proposal:
+        top, base_sha = self.top, self._base()
+        if localgit.current_branch(top) == plan.branch:
+            raise MlspecError(f"{plan.branch} is checked out in {top}", hint=f"switch to {self.base} and run again")
+        self._branch_sha = branch_sha = localgit.rev(f"refs/heads/{plan.branch}", top)
+        # The branch is built on when it holds the base; else (the base moved on) it is rebuilt from the base.
+        self._keep = keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
+        self._parent = parent = branch_sha if keep and branch_sha else base_sha
+        return Proposal(previous=localgit.show(parent, plan.deploy_file, top) if keep else None,
+                        previous_card=localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None,
+                        supersedes=self._supersedes(plan, base_sha, branch_sha),
+                        action="commit and write the pull request files")
+
+    def _supersedes(self, plan: Plan, base_sha: str, branch_sha: str | None) -> str | None:
+        """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
+        base moved on and the branch is rebuilt from the base)."""
+        top = self.top
+        if branch_sha is None or localgit.is_ancestor(branch_sha, base_sha, top):
+            return None  # no branch, or its candidate was merged
+        proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
+        on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
+        return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
+
+    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+        top, branch_sha, supersedes = self.top, self._branch_sha, proposal.supersedes
+        folder = StateLayout(self.spec_root).promotions(plan.env, plan.folder)
+        card = {plan.card_file: plan.card} if plan.card is not None else {}
+        changed = text != proposal.previous or (plan.card is not None and plan.card != proposal.previous_card)
+        if changed:
+            localgit.commit_file(top, branch=plan.branch, parent=self._parent, path=plan.deploy_file, text=text,
+                                 message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+                                 old=branch_sha, extra=card)
+        pushed = False
+        if localgit.has_remote(top):
+            localgit.push(top, plan.branch, force=branch_sha is not None and not self._keep)
+            pushed = True
+        title_file = atomic_write_text(folder / "pr-title.txt", plan.title + "\n")
+        body_file = atomic_write_text(folder / "pr-body.md", plan.body(supersedes))
+        atomic_write_json(folder / "pr.json", {"head": plan.branch, "base": self.base, "title": plan.title,
+                                               "labels": plan.labels, "reviewers": plan.reviewers,
+                                               "deploy_file": plan.deploy_file, "model": plan.deployment.model.tag,
+                                               "supersedes": supersedes})
+        state = "committed" if changed else "unchanged"
+        files = plan.deploy_file + (f" and {plan.card_file}" if card else "")
+        print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
+        if supersedes:
+            print(f"supersedes {supersedes} on {plan.branch}")
+        print(f"no GitHub token: wrote the pull request title to {title_file} and its body to {body_file}")
+        print(f"open it on GitHub from branch {plan.branch} into {self.base}, or set GITHUB_TOKEN to let mlspec open it")
 
 
 def failed_tests(gate_report: GateReport) -> list[str]:
@@ -374,6 +452,5 @@ def promote_loaded(loaded: LoadedSpec, record: RunRecord, env: str, gate_report:
     settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
                                        token_variables=PROMOTION_TOKEN_VARIABLES)
     plan, top = build_plan(loaded, record, env, gate_report, settings)
-    if settings.has_token:
-        return promote_with_api(plan, connect(settings), dry_run=dry_run)
-    return promote_locally(plan, top, loaded.root, dry_run=dry_run)
+    target: Target = GitHubTarget(connect(settings), plan.base) if settings.has_token else LocalTarget(top, loaded.root, plan.base)
+    return submit(plan, target, dry_run=dry_run)

@@ -20,12 +20,12 @@ from mlspec.markdown import code, text
 from mlspec.ownership import check_deployment
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
-from mlspec.promote.commands import Plan, _who, promote_locally, promote_with_api
+from mlspec.promote.commands import GitHubTarget, LocalTarget, Plan, Target, _who, submit
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings, Repo
+    from mlspec.github.client import GitHubSettings
     from mlspec.spec import LoadedSpec
 
 
@@ -38,20 +38,14 @@ class Context:
     top: Path
     base: str
     project_dir: str
-    repo: Repo | None  # the GitHub repository (API mode), or None (local mode)
+    target: Target  # where its pull request goes: GitHub's API with a token, else the local repository
 
     def deploy_file(self, env: str) -> str:
         return f"{DEPLOY_DIR}/{env}.yaml" if self.project_dir == "." else f"{self.project_dir}/{DEPLOY_DIR}/{env}.yaml"
 
     def read_base(self, path: str) -> str | None:
         """A file on the base branch: through the API with a token, else from the local repository."""
-        if self.repo is not None:
-            return self.repo.read_file(path, self.base)
-        sha = localgit.rev(f"refs/heads/{self.base}", self.top)
-        if sha is None:
-            raise MlspecError(f"base branch {self.base} does not exist in {self.top}",
-                              hint="set triggers.branches in the spec to your default branch")
-        return localgit.show(sha, path, self.top)
+        return self.target.read_base(path)
 
     def history_ref(self) -> str:
         """The local ref whose history stands for the base branch (the checkout in a workflow)."""
@@ -73,9 +67,7 @@ class Context:
         return _who(self.settings, self.top)
 
     def submit(self, plan: Plan, *, dry_run: bool) -> int:
-        if self.repo is not None:
-            return promote_with_api(plan, self.repo, dry_run=dry_run)
-        return promote_locally(plan, self.top, self.loaded.root, dry_run=dry_run)
+        return submit(plan, self.target, dry_run=dry_run)
 
 
 def context(spec: str, env: str, environ: dict[str, str] | None = None) -> Context:
@@ -89,8 +81,9 @@ def context(spec: str, env: str, environ: dict[str, str] | None = None) -> Conte
     settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
                                        token_variables=PROMOTION_TOKEN_VARIABLES)
     top = localgit.toplevel(loaded.root)
-    repo = connect(settings) if settings.has_token else None
-    return Context(loaded, settings, top, loaded.spec.triggers.branches[0], localgit.repo_relative(loaded.root, top), repo)
+    base = loaded.spec.triggers.branches[0]
+    target: Target = GitHubTarget(connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
+    return Context(loaded, settings, top, base, localgit.repo_relative(loaded.root, top), target)
 
 
 def read_deployment_on_base(ctx: Context, env: str) -> tuple[Deployment | None, str]:

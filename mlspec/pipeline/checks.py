@@ -31,6 +31,7 @@ WIDE_CHECKS = ("FeatureLabelCorrelation", "FeatureLabelCorrelationChange", "Feat
 @contextlib.contextmanager
 def quiet_deepchecks() -> Iterator[None]:
     """No progress bars, warnings or log chatter from deepchecks and its dependencies."""
+    dc_compat.import_deepchecks()
     from deepchecks.utils.logger import get_verbosity, set_verbosity
 
     old = get_verbosity()
@@ -250,6 +251,7 @@ def run_tests(kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any,
         run_dir.mkdir(parents=True, exist_ok=True)
         tmp = run_dir / f".{html_name}.{os.getpid()}.tmp"
         try:
+            dc_compat.apply_html()  # plotly.js once per report, not once per figure
             result.save_as_html(str(tmp), as_widget=False)
             os.replace(tmp, run_dir / html_name)
         except Exception as exc:  # noqa: BLE001 - the report is a convenience; the verdict stands

@@ -392,6 +392,9 @@ def _group_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any,
 def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> tuple[Any, Any]:
     """deepchecks Datasets of the train and test tables with the spec's column roles; a table longer
     than ``n_samples`` is sampled (seeded) first, so the tests' time and memory stay bounded."""
+    from mlspec.pipeline.dc_compat import import_deepchecks
+
+    import_deepchecks()  # the first import of deepchecks in a run: without the grammar it does not need
     from deepchecks.tabular import Dataset
 
     def wrap(frame: Any) -> Any:

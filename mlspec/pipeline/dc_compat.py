@@ -1,4 +1,5 @@
-"""deepchecks 0.19.1 under scikit-learn >= 1.6: three small repairs so that its regression checks run.
+"""deepchecks 0.19.1 under scikit-learn >= 1.6 and plotly >= 6: small repairs so that its regression checks run
+and its HTML reports hold plotly.js once.
 
 deepchecks 0.19.1 (the last release) was written against scikit-learn < 1.6. With the scikit-learn mlspec pins
 (1.7), three of its code paths raise instead of computing:
@@ -12,7 +13,14 @@ deepchecks 0.19.1 (the last release) was written against scikit-learn < 1.6. Wit
    ``__name__`` and refuse ``_predict`` on a regressor. The functions are renamed ``predict`` /
    ``predict_proba``: same code, the name scikit-learn expects.
 
-Each repair is applied only when the installed scikit-learn needs it, once per process. The numbers are the
+4. each figure of a report is written with ``plotly.io.to_html(include_plotlyjs='require')``: plotly 6 dropped the
+   ``'require'`` mode and now embeds all of plotly.js (4.8 MB) in every figure, on top of the copy the report
+   already defines as a requirejs module once (the example's model-test report: 82 MB, 17 copies, over the
+   per-run budget and so dropped, and seconds of CPU to write). The figure is written without plotly.js and its
+   script wrapped in ``require(["plotly"], function(Plotly) {...})``, as plotly 5 wrote it (falling back to
+   ``window.Plotly`` where no requirejs is loaded).
+
+Each repair is applied only when the installed scikit-learn or plotly needs it, once per process. The numbers are the
 ones deepchecks computes with the scikit-learn it was written for; tests/pipeline/test_check_status.py runs
 both checks on a real regressor.
 """
@@ -25,6 +33,7 @@ from typing import Any
 
 _LOCK = threading.Lock()
 _APPLIED = False
+_HTML_APPLIED = False
 
 
 def _needs_squared_shim() -> bool:
@@ -38,6 +47,46 @@ def _mean_squared_error(y_true: Any, y_pred: Any, *args: Any, squared: bool = Tr
     from sklearn.metrics import mean_squared_error, root_mean_squared_error
 
     return (mean_squared_error if squared else root_mean_squared_error)(y_true, y_pred, *args, **kwargs)
+
+
+_REQUIRE_START = ('(typeof require !== "undefined" ? require : function(names, body) { body(window.Plotly); })'
+                  '(["plotly"], function(Plotly) {')
+
+
+def _plotly_embeds_on_require() -> bool:
+    """True when plotly's to_html no longer knows include_plotlyjs='require' (plotly >= 6 embeds plotly.js)."""
+    import plotly.graph_objects as go
+    from plotly.io import to_html
+
+    return len(to_html(go.Figure(), include_plotlyjs="require", full_html=False, validate=False)) > 100_000
+
+
+def _figure_html(fig: Any, *args: Any, include_plotlyjs: Any = True, **kwargs: Any) -> str:
+    """plotly.io.to_html, with include_plotlyjs='require' as plotly 5 wrote it: no plotly.js, the figure's
+    script run by requirejs once the report's one copy of plotly is defined."""
+    from plotly.io import to_html
+
+    if include_plotlyjs != "require":
+        return str(to_html(fig, *args, include_plotlyjs=include_plotlyjs, **kwargs))
+    text = str(to_html(fig, *args, include_plotlyjs=False, **kwargs))
+    start, end = text.find("<script>"), text.rfind("</script>")
+    if start < 0 or end < start:
+        return text
+    body = text[start + len("<script>"):end]
+    return f'{text[:start]}<script type="text/javascript">{_REQUIRE_START}{body}}});{text[end:]}'
+
+
+def apply_html() -> None:
+    """Repair 4 (plotly.js once per report), when this plotly needs it (idempotent)."""
+    global _HTML_APPLIED
+    with _LOCK:
+        if _HTML_APPLIED:
+            return
+        _HTML_APPLIED = True
+        from deepchecks.core.serialization.check_result import html
+
+        if _plotly_embeds_on_require():
+            html.to_html = _figure_html
 
 
 def apply() -> None:
@@ -68,3 +117,22 @@ def apply() -> None:
             function = getattr(_DummyModel, private, None)
             if function is not None and getattr(function, "__name__", public) == private:
                 function.__name__ = public
+
+
+def import_deepchecks() -> None:
+    """``import deepchecks.tabular``, without rfc3987_syntax: deepchecks imports nbformat, nbformat jsonschema, and
+    jsonschema builds rfc3987_syntax's Lark grammar at import when it is installed (1.3 s of CPU, a third of
+    importing deepchecks) for its optional 'iri' format checks, which neither deepchecks nor mlspec uses. The module
+    is hidden only while deepchecks is imported: importing it later still works."""
+    import sys
+
+    if "deepchecks.tabular" in sys.modules:
+        return
+    hide = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None in sys.modules: ImportError
+    try:
+        import deepchecks.tabular  # noqa: F401
+    finally:
+        if hide and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]

@@ -30,6 +30,33 @@ def run_mlspec(*args: str, cwd: Path | None = None, env: dict[str, str] | None =
     )
 
 
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI's ``main`` in this process: what `run_mlspec` returns, without a Python start-up and the
+    imports of pandas and matplotlib per call. For tests of a command's behaviour; tests of what a user sees
+    of the process itself (exit status of ``python -m mlspec``, no traceback, files written) keep run_mlspec."""
+    import contextlib
+    import io
+
+    from mlspec.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["mlspec", *args], code, out.getvalue(), err.getvalue())
+
+
 def git(*args: str, cwd: Path) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return result.stdout.strip()

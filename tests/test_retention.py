@@ -8,7 +8,7 @@ import gzip
 from pathlib import Path
 
 from mlspec.state.retention import HTML_BUDGET, shrink_html
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli
 from tests.pipeline.conftest import SPEC
 
 DEPLOY = """\
@@ -36,17 +36,17 @@ def test_gc_keeps_newest_latest_and_deployed(tmp_path: Path) -> None:
     (tmp_path / ".mlspec" / "runs" / "latest").write_text(ids[1] + "\n")  # e.g. a stage command continued it
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "staging.yaml").write_text(DEPLOY.format(run=ids[0]))
-    dry = run_mlspec("gc", "--keep", "3", "--dry-run", cwd=tmp_path)
+    dry = run_cli("gc", "--keep", "3", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.startswith("would delete 3 runs (0.0 MB), keeping the newest 3 (")
     assert len(list((tmp_path / ".mlspec" / "runs").iterdir())) == 9
-    done = run_mlspec("gc", "--keep", "3", cwd=tmp_path)
+    done = run_cli("gc", "--keep", "3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:] == [f"  kept {ids[0]}: referenced by deploy/staging.yaml",
                                             f"  kept {ids[1]}: referenced by runs/latest"]
     left = sorted(p.name for p in (tmp_path / ".mlspec" / "runs").iterdir() if p.is_dir())
     assert left == [ids[0], ids[1], *ids[5:]]
-    bad = run_mlspec("gc", "--keep", "0", cwd=tmp_path)
+    bad = run_cli("gc", "--keep", "0", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: --keep 0: keep at least 1 run")
 
@@ -54,7 +54,7 @@ def test_gc_keeps_newest_latest_and_deployed(tmp_path: Path) -> None:
 def test_gc_default_comes_from_the_spec(tmp_path: Path) -> None:
     ids = _project(tmp_path, 5)
     (tmp_path / "mlproject.yaml").write_text(SPEC + "state: {keep_runs: 2}\n")
-    done = run_mlspec("gc", cwd=tmp_path)
+    done = run_cli("gc", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("deleted 3 runs (0.0 MB), keeping the newest 2 (")
     assert sorted(p.name for p in (tmp_path / ".mlspec" / "runs").iterdir()) == ids[3:]
@@ -81,15 +81,15 @@ def test_first_run_adds_mlspec_to_gitignore(tmp_path: Path) -> None:
     (tmp_path / "mlproject.yaml").write_text("apiVersion: mlspec/v1\nname: x\n")  # invalid: the run stops early
     git("init", "-q", "-b", "main", cwd=tmp_path)
     (tmp_path / ".gitignore").write_text("*.pyc")
-    done = run_mlspec("run", cwd=tmp_path)
+    done = run_cli("run", cwd=tmp_path)
     assert done.stdout.startswith(
         "added .mlspec/ to .gitignore: mlspec keeps its runs and caches there, and they are not to be committed\n")
     assert (tmp_path / ".gitignore").read_text() == (
         "*.pyc\n# mlspec's local state (runs, caches): never committed\n.mlspec/\n")
     (tmp_path / ".mlspec" / "runs").mkdir(parents=True)
-    again = run_mlspec("run", cwd=tmp_path)
+    again = run_cli("run", cwd=tmp_path)
     assert "added .mlspec/" not in again.stdout
     other = tmp_path / "sub"
     other.mkdir()
     (other / "mlproject.yaml").write_text("apiVersion: mlspec/v1\nname: y\n")
-    assert "added .mlspec/" not in run_mlspec("run", cwd=other).stdout  # the parent's .gitignore covers it
+    assert "added .mlspec/" not in run_cli("run", cwd=other).stdout  # the parent's .gitignore covers it

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from mlspec.state.retention import shrink_html
-from tests.helpers import ROOT, run_mlspec
+from tests.helpers import ROOT, run_cli
 from tests.pipeline.conftest import SPEC
 
 RUN_IDS = ["20260101T000001000000Z-00001", "20260101T000002000000Z-00001", "20260101T000003000000Z-00001"]
@@ -89,7 +89,7 @@ def test_show_regenerates_a_note_page_from_the_stored_json(tmp_path: Path) -> No
     assert shrink_html(folder, "model_tests.html") == "model_tests.html.gz"
     (folder / "report.md").write_text("# report\n")
 
-    result = run_mlspec("show", RUN_IDS[1], cwd=root)
+    result = run_cli("show", RUN_IDS[1], cwd=root)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"run {RUN_IDS[1]} of synth:"
@@ -114,19 +114,19 @@ def test_show_latest_by_default_and_errors_say_what_to_do(tmp_path: Path) -> Non
     root = tmp_path / "proj"
     runs = _runs(root)
     (runs / RUN_IDS[-1] / "data_tests.html").write_text("<html>small</html>")
-    result = run_mlspec("show", cwd=root)
+    result = run_cli("show", cwd=root)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (f"run {RUN_IDS[-1]} of synth:\n"
                              f"  data tests: .mlspec/runs/{RUN_IDS[-1]}/data_tests.html (deepchecks' report)\n")
-    same = run_mlspec("show", "mlproject.yaml", cwd=root)
+    same = run_cli("show", "mlproject.yaml", cwd=root)
     assert same.stdout == result.stdout
 
-    missing = run_mlspec("show", "20250101T000000000000Z-00001", cwd=root)
+    missing = run_cli("show", "20250101T000000000000Z-00001", cwd=root)
     assert missing.returncode == 1
     assert missing.stderr == (
         "error: no run '20250101T000000000000Z-00001' under .mlspec/runs (newest runs: "
         + ", ".join(RUN_IDS) + ")\n  hint: give a run id from `.mlspec/runs/`, or `latest` "
         "(`mlspec gc` may have deleted old runs)\n")
-    empty = run_mlspec("show", RUN_IDS[0], cwd=root)
+    empty = run_cli("show", RUN_IDS[0], cwd=root)
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
     assert empty.stderr.startswith(f"error: run {RUN_IDS[0]} has no reports in .mlspec/runs/{RUN_IDS[0]}\n")

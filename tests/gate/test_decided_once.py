@@ -13,7 +13,7 @@ from mlspec.gate.decision import decide, load_or_decide
 from mlspec.spec import load_spec
 from mlspec.state.record import RunStore
 from tests.gate.support import commit_champion, make_record, project_with_gates
-from tests.helpers import run_mlspec
+from tests.helpers import run_cli
 
 GATES = "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: f1, min_delta: -0.01, allow_missing_champion: true}\n"
 RUN = "20250102T000000000000Z-00001"
@@ -52,9 +52,9 @@ def _decision(project: Path, env: str | None = "staging"):
 def test_report_reads_the_decision_of_mlspec_gate(tmp_path: Path) -> None:
     project = _project(tmp_path)
     spec = str(project / "mlproject.yaml")
-    assert run_mlspec("gate", spec, "--env", "staging").returncode == 0
+    assert run_cli("gate", spec, "--env", "staging").returncode == 0
     _mark_reasons(project)
-    result = run_mlspec("report", spec, "--env", "staging")
+    result = run_cli("report", spec, "--env", "staging")
     assert result.returncode == 0, result.stderr
     assert "re-decided" not in result.stdout + result.stderr
     report = (RunStore(project).run_dir(RUN) / "report.md").read_text()
@@ -65,10 +65,10 @@ def test_report_reads_the_decision_of_mlspec_gate(tmp_path: Path) -> None:
 def test_report_decides_again_when_the_spec_gates_changed(tmp_path: Path) -> None:
     project = _project(tmp_path)
     spec = str(project / "mlproject.yaml")
-    assert run_mlspec("gate", spec, "--env", "staging").returncode == 0
+    assert run_cli("gate", spec, "--env", "staging").returncode == 0
     _mark_reasons(project)
     _raise_threshold(project)
-    result = run_mlspec("report", spec, "--env", "staging")
+    result = run_cli("report", spec, "--env", "staging")
     assert result.returncode == 0, result.stderr
     assert "gate re-decided: the spec's gates changed since `mlspec gate`" in result.stderr
     report = (RunStore(project).run_dir(RUN) / "report.md").read_text()
@@ -76,21 +76,21 @@ def test_report_decides_again_when_the_spec_gates_changed(tmp_path: Path) -> Non
     assert "gate not passed for `staging`" in report and "0.9700 is below the minimum 0.99" in report
     saved = json.loads(_gate_file(project).read_text())  # the new decision replaces the stale one
     assert saved["passed"] is False
-    assert "re-decided" not in run_mlspec("report", spec, "--env", "staging").stderr  # decided once more, then read
+    assert "re-decided" not in run_cli("report", spec, "--env", "staging").stderr  # decided once more, then read
 
 
 def test_promote_reads_the_decision_and_decides_again_when_the_spec_changed(tmp_path: Path) -> None:
     project = _project(tmp_path, roc_auc=0.9)  # fails roc_auc >= 0.95
     spec = str(project / "mlproject.yaml")
-    assert run_mlspec("gate", spec, "--env", "staging").returncode == 1
+    assert run_cli("gate", spec, "--env", "staging").returncode == 1
     _mark_reasons(project)
-    refused = run_mlspec("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
+    refused = run_cli("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
     assert refused.returncode == 1
     assert "re-decided" not in refused.stderr and MARK in refused.stdout  # gate.json's table, read not re-evaluated
     assert "the gate for staging did not pass" in refused.stderr
 
     _raise_threshold(project, "0.85")  # now 0.9 clears it
-    promoted = run_mlspec("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
+    promoted = run_cli("promote", spec, "--env", "staging", "--dry-run", env={"GITHUB_TOKEN": ""})
     assert promoted.returncode == 0, promoted.stderr
     assert "gate re-decided: the spec's gates changed since `mlspec gate`" in promoted.stderr
     assert "dry run: nothing was changed" in promoted.stdout

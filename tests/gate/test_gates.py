@@ -13,7 +13,7 @@ from mlspec.spec import load_spec
 from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 from mlspec.state.record import RunStore, StageResult
 from tests.gate.support import commit_champion, make_record, project_with_gates
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli
 
 RUN = "20250102T000000000000Z-00001"
 
@@ -136,10 +136,10 @@ def test_no_gates_and_failed_evaluate_stage(tmp_path) -> None:
 
 def test_unknown_environment_is_a_usage_error(tmp_path) -> None:
     project = project_with_gates(tmp_path, "")
-    result = run_mlspec("gate", str(project / "mlproject.yaml"), "--env", "prod")
+    result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "prod")
     assert result.returncode == 1 and "no runs yet" in result.stderr
     make_record(project, {"roc_auc": 0.97})
-    result = run_mlspec("gate", str(project / "mlproject.yaml"), "--env", "prod")
+    result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "prod")
     assert result.returncode == 2 and "no environment named 'prod' (known: staging, production)" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -149,7 +149,7 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
                                            "  - {metric: f1, min_delta: -0.01, allow_missing_champion: true}\n")
     make_record(project, {"roc_auc": 0.93, "f1": 0.97})
     spec = str(project / "mlproject.yaml")
-    text = run_mlspec("gate", spec, "--env", "production")
+    text = run_cli("gate", spec, "--env", "production")
     assert text.returncode == 1, text.stderr
     lines = text.stdout.splitlines()
     assert lines[0].split() == ["gate", "value", "baseline", "delta", "interval", "verdict"]
@@ -157,7 +157,7 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
     assert "roc_auc >= 0.95: 0.9300 is below the minimum 0.95" in text.stdout
     assert lines[-1] == ("gate NOT passed for breast-cancer (production), model breast-cancer:challenger: "
                          "1 of 2 checks failed")
-    as_json = run_mlspec("gate", spec, "--env", "production", "--format", "json")
+    as_json = run_cli("gate", spec, "--env", "production", "--format", "json")
     assert as_json.returncode == 1
     data = json.loads(as_json.stdout)
     assert data["passed"] is False and data["environment"] == "production" and data["champion"] is None
@@ -170,4 +170,4 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
     assert set(saved.pop("inputs")) == {"mlspec", "record", "gates", "spec", "champions", "servability"}
     assert saved == data  # gate.json: the decision as printed, plus the fingerprint of its inputs
     make_record(project, {"roc_auc": 0.99, "f1": 0.97})
-    assert run_mlspec("gate", spec).returncode == 0
+    assert run_cli("gate", spec).returncode == 0

@@ -12,7 +12,7 @@ from mlspec.serve.modelref import choose_model
 from mlspec.spec import load_spec
 from mlspec.state.record import RunStore
 from tests.gate.support import commit_champion, make_record, project_with_gates
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli
 
 RUN = "20250102T000000000000Z-00001"
 HINT = ("  hint: give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments (deploy/) "
@@ -40,7 +40,7 @@ def _foreign_run(project) -> str:
 
 @pytest.mark.parametrize("command", [["gate", "--env", "staging"], ["report"], ["promote", "--env", "staging"]])
 def test_commands_refuse_the_run_of_another_project(two_specs, command) -> None:
-    result = run_mlspec(command[0], str(two_specs / "mlproject.yaml"), *command[1:])
+    result = run_cli(command[0], str(two_specs / "mlproject.yaml"), *command[1:])
     assert result.returncode == 1
     assert result.stderr == _foreign_run(two_specs)
     assert "gate passed" not in result.stdout
@@ -62,7 +62,7 @@ def test_a_deploy_file_of_another_project_is_refused(tmp_path) -> None:
     git("commit", "-q", "-am", "other's deployment", cwd=project)
     git("push", "-q", "origin", "main", cwd=project)
     make_record(project, {"roc_auc": 0.99})
-    result = run_mlspec("gate", str(project / "mlproject.yaml"), "--env", "staging")
+    result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "staging")
     assert result.returncode == 1
     assert result.stderr == ("error: origin/main:deploy/staging.yaml belongs to project 'other', not to "
                              "'breast-cancer': another spec in the same folder shares its deploy/ folder\n"
@@ -81,7 +81,7 @@ def test_a_deploy_file_of_another_environment_is_refused(tmp_path) -> None:
     git("commit", "-q", "-m", "copied", cwd=project)
     git("push", "-q", "origin", "main", cwd=project)
     make_record(project, {"roc_auc": 0.99})
-    result = run_mlspec("gate", str(project / "mlproject.yaml"), "--env", "staging")
+    result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "staging")
     assert result.returncode == 1
     assert result.stderr.startswith("error: origin/main:deploy/staging.yaml is read as the deployment of 'staging' "
                                     "but names the environment 'production'\n")
@@ -91,12 +91,12 @@ def test_a_deploy_file_of_another_environment_is_refused(tmp_path) -> None:
 def test_validate_and_render_refuse_specs_sharing_a_folder(two_specs, command) -> None:
     a, b = two_specs / "mlproject.yaml", two_specs / "other.yaml"
     before = git("status", "--porcelain", cwd=two_specs)
-    result = run_mlspec(command, str(a), str(b), cwd=two_specs)
+    result = run_cli(command, str(a), str(b), cwd=two_specs)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr == (
         f"error: mlproject.yaml, other.yaml are in the same folder .: they would share its run state (.mlspec) and "
         "deployment files (deploy), so one project's runs and deployments would be read as another's\n"
         f"{HINT}\n")
     assert git("status", "--porcelain", cwd=two_specs) == before  # nothing was rendered
-    alone = run_mlspec(command, str(a), str(a), cwd=two_specs)  # the same spec twice is no collision
+    alone = run_cli(command, str(a), str(a), cwd=two_specs)  # the same spec twice is no collision
     assert "same folder" not in alone.stderr

@@ -11,7 +11,7 @@ from mlspec.spec import load_spec
 from mlspec.state.deploy import parse_deployment
 from mlspec.state.record import RunStore
 from tests.github_standin import GitHubStandIn
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli
 from tests.promote.conftest import PROJECT_DIR, gate_report, make_record
 
 BRANCH = "mlspec/promote/breast-cancer/staging"
@@ -62,7 +62,7 @@ def test_local_dry_run_changes_nothing(project, capsys) -> None:
 def test_gate_failure_opens_nothing(project, github_standin: GitHubStandIn) -> None:
     make_record(project, roc_auc=0.5)  # the example's gate needs roc_auc >= 0.95
     for env in ({}, github_standin.env()):
-        result = run_mlspec("promote", str(project / "mlproject.yaml"), "--env", "staging", env=env)
+        result = run_cli("promote", str(project / "mlproject.yaml"), "--env", "staging", env=env)
         assert result.returncode == 1, result.stderr
         assert "did not pass" in result.stderr and "nothing was promoted" in result.stderr
         assert "roc_auc" in result.stdout  # the gate table
@@ -73,14 +73,14 @@ def test_gate_failure_opens_nothing(project, github_standin: GitHubStandIn) -> N
 
 def test_cli_promotes_through_the_api_when_the_gate_passes(project, github_standin: GitHubStandIn) -> None:
     make_record(project, roc_auc=0.99)
-    result = run_mlspec("promote", str(project / "mlproject.yaml"), "--env", "staging", env=github_standin.env())
+    result = run_cli("promote", str(project / "mlproject.yaml"), "--env", "staging", env=github_standin.env())
     assert result.returncode == 0, result.stderr
     assert "opened pull request #1" in result.stdout
     assert github_standin.token not in result.stdout + result.stderr
 
 
 def test_cli_without_runs_says_what_to_do(project) -> None:
-    result = run_mlspec("promote", str(project / "mlproject.yaml"), "--env", "staging")
+    result = run_cli("promote", str(project / "mlproject.yaml"), "--env", "staging")
     assert result.returncode == 1
     assert "no runs yet" in result.stderr and "Traceback" not in result.stderr
     assert RunStore(project).latest_id() is None

@@ -14,7 +14,7 @@ from mlspec.promote.release import release_command
 from mlspec.promote.rollback import rollback_command
 from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment, parse_deployment
 from tests.github_standin import GitHubStandIn
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli
 from tests.promote.conftest import PROJECT_DIR
 
 STAGING = f"{PROJECT_DIR}/deploy/staging.yaml"
@@ -121,7 +121,7 @@ def test_release_refusals_say_what_to_do(project) -> None:
 def test_soak_hours_needs_requires(project) -> None:
     spec = project / "mlproject.yaml"
     spec.write_text(spec.read_text().replace("  - name: staging\n", "  - name: staging\n    soak_hours: 3\n", 1))
-    result = run_mlspec("validate", str(spec))
+    result = run_cli("validate", str(spec))
     assert result.returncode == 1
     assert ("soak_hours: environment 'staging' has no `requires`, so there is no environment for its model to soak "
             "in first; add `requires: <environment>` or remove soak_hours") in result.stdout + result.stderr
@@ -213,11 +213,11 @@ def test_rollback_cli_dry_run_and_error_without_traceback(project) -> None:
     _merge(project, _deployment("staging", "v1aaaa", 0.97))
     _merge(project, _deployment("staging", "v2bbbb", 0.98))
     env = {"GITHUB_TOKEN": "", "MLSPEC_PROMOTION_TOKEN": ""}
-    result = run_mlspec("rollback", spec, "--env", "staging", "--dry-run", env=env)
+    result = run_cli("rollback", spec, "--env", "staging", "--dry-run", env=env)
     assert result.returncode == 0, result.stderr
     assert "dry run: would commit and write the pull request files" in result.stdout
     assert "branch:    mlspec/rollback/breast-cancer/staging (base main)" in result.stdout
-    result = run_mlspec("rollback", spec, "--env", "staging", "--to", "nope", env=env)
+    result = run_cli("rollback", spec, "--env", "staging", "--to", "nope", env=env)
     assert result.returncode == 1
     assert "error: " in result.stderr and "never named model version 'nope'" in result.stderr
     assert "Traceback" not in result.stderr

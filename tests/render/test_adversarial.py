@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import run_mlspec
+from tests.helpers import run_cli
 from tests.render.specs import BASE, merged, write_repo
 from tests.tools import linters
 
@@ -64,7 +64,7 @@ RENDERED = [
 @pytest.mark.parametrize("case, change, expected", REJECTED, ids=[c[0] for c in REJECTED])
 def test_rejected(tmp_path: Path, case: str, change: dict, expected: str) -> None:
     write_repo(tmp_path, {"mlproject.yaml": merged(BASE, change)})
-    result = run_mlspec("render", cwd=tmp_path)
+    result = run_cli("render", cwd=tmp_path)
     assert result.returncode == 1
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +75,7 @@ def test_rejected(tmp_path: Path, case: str, change: dict, expected: str) -> Non
 def test_rendered_safely(tmp_path: Path, case: str, change: dict) -> None:
     spec = merged(BASE, change)
     write_repo(tmp_path, {"mlproject.yaml": spec})
-    result = run_mlspec("render", cwd=tmp_path)
+    result = run_cli("render", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     files = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
     findings = linters.zizmor(files)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mlspec.paths import PatternError, check_pattern, filter_lines, lines_match, matches
-from tests.helpers import run_mlspec
+from tests.helpers import run_cli
 from tests.path_filters import ci_filters
 from tests.render.specs import BASE, merged, write_repo
 
@@ -55,7 +55,7 @@ def test_syntax_github_does_not_have_is_rejected(pattern: str, message: str) -> 
 
 def test_braces_in_the_spec_are_a_validation_error(tmp_path: Path) -> None:
     write_repo(tmp_path, {"mlproject.yaml": merged(BASE, {"triggers": {"paths": {"code": ["src/{a,b}/**"]}}})})
-    result = run_mlspec("validate", "--format", "json", cwd=tmp_path)
+    result = run_cli("validate", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1
     assert ("path pattern 'src/{a,b}/**' uses braces, which GitHub's path filters do not support; "
             "write one pattern per alternative") in result.stdout
@@ -79,7 +79,7 @@ def test_promotion_files_state_and_other_workflows_never_start_ct(tmp_path: Path
     """Even a code filter of everything (`**`) leaves out what a merged promotion PR or a re-render changes."""
     spec = merged(BASE, {"triggers": {"paths": {"code": ["**"]}}, "environments": [{"name": "production"}]})
     write_repo(tmp_path, {"ml/mlproject.yaml": spec})
-    assert run_mlspec("render", cwd=tmp_path).returncode == 0
+    assert run_cli("render", cwd=tmp_path).returncode == 0
     ct_paths, ci_lines = _workflows(tmp_path)
     files = NEVER + ["ml/src/train.py", "ml/notes.md", ".github/workflows/mlspec-churn-ci.yml"]
     bash = _bash_lines(ci_lines, files)
@@ -114,7 +114,7 @@ def test_a_training_command_names_its_code(tmp_path: Path) -> None:
     spec = merged(BASE, {"train": {"entrypoint": None, "command": "python src/fit.py --fast"},
                          "environments": [{"name": "production"}]})
     write_repo(tmp_path, {"ml/mlproject.yaml": spec})
-    result = run_mlspec("render", cwd=tmp_path)
+    result = run_cli("render", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     ct_paths, ci_lines = _workflows(tmp_path)
     assert ct_paths[:3] == ["ml/data/**", "ml/mlproject.yaml", "ml/src/**"]
@@ -129,11 +129,11 @@ def test_a_training_command_without_a_script_needs_code_paths(tmp_path: Path) ->
     message = ("train.command names no script mlspec can watch (such as `python src/train.py`), so CT would not "
                "know which files are the training code")
     hint = "list the training code under triggers.paths.code, e.g. `code: [src/**]`"
-    result = run_mlspec("validate", "--format", "json", cwd=tmp_path)
+    result = run_cli("validate", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1 and message in result.stdout and hint in result.stdout
-    rendered = run_mlspec("render", cwd=tmp_path)
+    rendered = run_cli("render", cwd=tmp_path)
     assert rendered.returncode == 1 and message in rendered.stderr
     assert not (tmp_path / WORKFLOWS).exists()
     fixed = merged(spec, {"triggers": {"paths": {"code": ["Makefile", "lib/**"]}}})
     write_repo(tmp_path, {"mlproject.yaml": fixed})
-    assert run_mlspec("render", cwd=tmp_path).returncode == 0
+    assert run_cli("render", cwd=tmp_path).returncode == 0

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mlspec import __version__
-from tests.helpers import EXAMPLES, git, run_mlspec
+from tests.helpers import EXAMPLES, git, run_cli
 from tests.path_filters import ci_filters, ci_relevant, triggers
 from tests.render.specs import BASE, VARIANTS, merged, write_repo
 
@@ -19,7 +19,7 @@ WORKFLOWS = Path(".github") / "workflows"
 
 
 def _render(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_mlspec("render", *args, cwd=root)
+    return run_cli("render", *args, cwd=root)
 
 
 def _texts(root: Path) -> dict[str, bytes]:
@@ -189,7 +189,7 @@ def test_discovery_respects_gitignore(tmp_path: Path) -> None:
 def test_discovery_outside_git_walks_and_skips_hidden_and_venv(tmp_path: Path) -> None:
     write_repo(tmp_path, {"p/mlproject.yaml": BASE, ".hidden/mlproject.yaml": merged(BASE, {"name": "hidden"}),
                           "node_modules/x/mlproject.yaml": merged(BASE, {"name": "nodes"})}, git_init=False)
-    result = run_mlspec("render", "--root", str(tmp_path), cwd=tmp_path)
+    result = run_cli("render", "--root", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert set(_texts(tmp_path)) == {"mlspec-churn-ci.yml", "mlspec-churn-ct.yml", "mlspec-churn-cd.yml"}
 
@@ -206,7 +206,7 @@ def test_output_dir_option(tmp_path: Path) -> None:
 def test_committed_example_workflows_are_in_sync(example: str) -> None:
     """Each example is its own repository root (the demo and tests copy it into a fresh repo)."""
     root = EXAMPLES / example
-    result = run_mlspec("render", "--check", "--root", str(root), cwd=root)
+    result = run_cli("render", "--check", "--root", str(root), cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -13,7 +13,7 @@ from mlspec.state.record import Change, RunStore
 from tests.gate.support import commit_champion, make_record, outcome_of, project_with_gates
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.fixtures import github_standin  # noqa: F401
-from tests.helpers import run_mlspec
+from tests.helpers import run_cli
 
 GATES = "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: log_loss, min_delta: 0.0}\n"
 
@@ -86,7 +86,7 @@ def test_cli_writes_report_plot_summary_and_local_comment(project, tmp_path) -> 
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     spec = str(project / "mlproject.yaml")
-    result = run_mlspec("report", spec, "--comment", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    result = run_cli("report", spec, "--comment", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.returncode == 0, result.stderr
     folder = RunStore(project).run_dir("20250102T000000000000Z-00001")
     report = (folder / "report.md").read_text()
@@ -99,7 +99,7 @@ def test_cli_writes_report_plot_summary_and_local_comment(project, tmp_path) -> 
     assert comment.startswith(comment_marker("breast-cancer") + "\n") and len(comment) < 65_536
     assert "no GitHub token: wrote the comment to" in result.stdout
     out = tmp_path / "out" / "r.md"
-    assert run_mlspec("report", spec, "--output", str(out)).returncode == 0
+    assert run_cli("report", spec, "--output", str(out)).returncode == 0
     assert "![metrics: challenger vs champion](../work/.mlspec/runs/20250102T000000000000Z-00001/report.png)" \
         in out.read_text()  # relative to where the report was written
 
@@ -116,11 +116,11 @@ def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitH
     env = github_standin.env(GITHUB_EVENT_PATH=str(event))
     spec = str(project / "mlproject.yaml")
     _record(project)
-    first = run_mlspec("report", spec, "--comment", env=env)
+    first = run_cli("report", spec, "--comment", env=env)
     assert first.returncode == 0, first.stderr
     assert "created comment" in first.stdout
     _record(project, failed=0)
-    second = run_mlspec("report", spec, "--comment", env=env)
+    second = run_cli("report", spec, "--comment", env=env)
     assert second.returncode == 0 and "updated comment" in second.stdout
     ours = [c for c in github_standin.state.comments_on(info.number) if comment_marker("breast-cancer") in c.body]
     assert len(ours) == 1 and "Data tests: passed" in ours[0].body

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mlspec.pipeline import training
 from mlspec.spec.models import Train
-from tests.helpers import ROOT, run_mlspec
+from tests.helpers import ROOT, run_cli
 
 _takes_three = getattr(training, "takes_three", None) or training._takes_three  # renamed upstream
 THREE = "function(X, y, params)"
@@ -25,7 +25,7 @@ def test_the_reference_names_both_forms_the_code_supports() -> None:
 
 
 def test_init_scaffolds_the_three_argument_form_the_code_calls(tmp_path: Path) -> None:
-    assert run_mlspec("init", str(tmp_path / "p")).returncode == 0
+    assert run_cli("init", str(tmp_path / "p")).returncode == 0
     train_file = tmp_path / "p" / "src" / "train.py"
     assert "train(X, y, params)" in train_file.read_text()
     spec = importlib.util.spec_from_file_location("scaffold_train", train_file)

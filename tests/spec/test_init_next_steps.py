@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from mlspec.scaffold import next_steps
-from tests.helpers import ROOT, run_mlspec
+from tests.helpers import ROOT, run_cli
 
 
 def _commands(text: str) -> list[str]:
@@ -15,14 +15,14 @@ def _commands(text: str) -> list[str]:
 
 
 def test_init_prints_the_next_steps_of_the_whole_loop(tmp_path: Path) -> None:
-    result = run_mlspec("init", "churn", cwd=tmp_path)
+    result = run_cli("init", "churn", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("\n" + next_steps("churn") + "\n")
     assert _commands(next_steps("churn")) == [
         "cd churn", "git init -b main", "git add -A", 'git commit -m "mlspec project"', "mlspec run",
         "mlspec render", "git add .github", 'git commit -m "mlspec workflows"', "mlspec gate --env staging",
         "mlspec report --output report.md", "mlspec promote --env staging --dry-run"]
-    here = run_mlspec("init", cwd=tmp_path / "churn2" if (tmp_path / "churn2").mkdir() is None else None)
+    here = run_cli("init", cwd=tmp_path / "churn2" if (tmp_path / "churn2").mkdir() is None else None)
     assert "cd " not in here.stdout  # initialised in the current folder: nothing to change into
 
 

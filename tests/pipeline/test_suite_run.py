@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # runs deepchecks for real: `make test-fast` skips it
+
 
 def datasets():
     from deepchecks.tabular import Dataset

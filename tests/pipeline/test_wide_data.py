@@ -6,11 +6,14 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mlspec.pipeline.checks import WIDE_CHECKS, quiet_deepchecks, run_tests
 from mlspec.pipeline.suite_run import run_suite
 from mlspec.report.markdown import Detail, _tests_section
 from mlspec.spec.models import DataTests
+
+pytestmark = pytest.mark.slow  # runs deepchecks for real: `make test-fast` skips it
 
 
 def wide(rows: int, columns: int, seed: int = 0) -> tuple[object, object]:

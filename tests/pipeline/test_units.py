@@ -188,11 +188,11 @@ def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_pat
     (project / "src" / "slow.py").write_text(STUBBORN)
     start = time.perf_counter()
     with pytest.raises(TrainingError) as info:
-        call_entrypoint(project, "src/slow.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=0.1)
+        call_entrypoint(project, "src/slow.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=0.04)
     assert time.perf_counter() - start < 20  # the code would run 30 s
     assert str(info.value).startswith(
-        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.1)")
-    assert "mlspec: stopped after train.timeout_minutes (0.1)" in (tmp_path / "train.log").read_text()
+        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.04)")
+    assert "mlspec: stopped after train.timeout_minutes (0.04)" in (tmp_path / "train.log").read_text()
     time.sleep(0.2)
     assert not _alive(int((tmp_path / "helper.pid").read_text()))
 
@@ -209,9 +209,9 @@ def test_command_past_train_timeout_minutes_stops_its_whole_group(project: Path,
     start = time.perf_counter()
     with pytest.raises(TrainingError) as info:
         run_command(project, f"{sys.executable} slow_cmd.py; echo after", tmp_path / "a.csv", tmp_path / "b.csv", {},
-                    7, tmp_path, tmp_path / "train.log", timeout_minutes=0.1)  # type: ignore[arg-type]
+                    7, tmp_path, tmp_path / "train.log", timeout_minutes=0.04)  # type: ignore[arg-type]
     assert time.perf_counter() - start < 20  # the code would run 30 s
-    assert str(info.value) == "train.command timed out after 0.1 minutes (train.timeout_minutes); it was stopped"
+    assert str(info.value) == "train.command timed out after 0.04 minutes (train.timeout_minutes); it was stopped"
     time.sleep(0.2)
     assert not _alive(int((tmp_path / "helper.pid").read_text()))
 

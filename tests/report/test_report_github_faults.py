@@ -113,7 +113,7 @@ def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers
     server = TrickleServer(slow_headers=slow_headers)
     try:
         env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
-               "GITHUB_API_URL": f"http://127.0.0.1:{server.port}", "MLSPEC_GITHUB_DEADLINE_SECONDS": "2"}
+               "GITHUB_API_URL": f"http://127.0.0.1:{server.port}", "MLSPEC_GITHUB_DEADLINE_SECONDS": "1"}
         started = time.monotonic()
         with pytest.raises(GitHubError) as caught:
             connect(GitHubSettings.from_env(env))
@@ -121,7 +121,7 @@ def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers
     finally:
         server.stop()
     assert elapsed < 6, elapsed
-    assert caught.value.message == (f"GitHub at http://127.0.0.1:{server.port} did not answer completely within 2 s "
+    assert caught.value.message == (f"GitHub at http://127.0.0.1:{server.port} did not answer completely within 1 s "
                                     "while trying to open the repository in o/r; gave up")
     assert "MLSPEC_GITHUB_DEADLINE_SECONDS" in str(caught.value.hint)
 
@@ -130,11 +130,11 @@ def test_report_comment_against_a_trickling_server_ends_with_a_message(project: 
                                                                       trickle: TrickleServer) -> None:
     env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
            "GITHUB_API_URL": f"http://127.0.0.1:{trickle.port}", "GITHUB_EVENT_PATH": _event(tmp_path, 7),
-           "MLSPEC_GITHUB_DEADLINE_SECONDS": "3"}
+           "MLSPEC_GITHUB_DEADLINE_SECONDS": "1"}
     started = time.monotonic()
     result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env, timeout=60)
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "did not answer completely within 3 s while trying to open the repository in o/r; gave up" in result.stderr
+    assert "did not answer completely within 1 s while trying to open the repository in o/r; gave up" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert elapsed < 30, elapsed

@@ -15,6 +15,7 @@ from mlspec.errors import MlspecError
 from mlspec.gate.bootstrap import Array, Predictions
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord, RunStore
+from mlspec.usercode import code_folders, user_code_path
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -139,16 +140,14 @@ def _test_frame(loaded: LoadedSpec, rows: Array) -> Any:
     return frame.iloc[[positions[key] for key in rows]].reset_index(drop=True)
 
 
-def _search_paths(loaded: LoadedSpec) -> None:
-    """The pickled model may import the training code's module: make its folder importable."""
-    module = (loaded.spec.train.entrypoint or "").split(":", 1)[0]
-    folders = [loaded.root] + ([loaded.resolve(module).parent] if module.endswith(".py") else [])
-    for folder in folders:
-        if str(folder) not in sys.path:
-            sys.path.append(str(folder))
-
-
 def _from_model(loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
+    """The pickled model may import the training code's modules, when loaded and when predicting: both run with
+    the project's code importable."""
+    with user_code_path(*code_folders(loaded)):
+        return _champion_predictions(loaded, champion, challenger, task)
+
+
+def _champion_predictions(loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
     from mlspec.state import model_store
     from mlspec.state.artifacts import artifact_path
 
@@ -160,7 +159,6 @@ def _from_model(loaded: LoadedSpec, champion: Deployment, challenger: RowPredict
     try:
         stored = model_store.get_or_import(tag, archive, "the champion's deploy file", hint="", say=sys.stderr)
         metadata = dict(stored.info.metadata)
-        _search_paths(loaded)
         model = model_store.load_stored(stored)
     except model_store.ModelNotInStore as exc:
         raise ChampionModelMissing(

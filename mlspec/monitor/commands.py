@@ -19,7 +19,6 @@ from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
 from mlspec.monitor.reference import (
     Reference,
     ServedModel,
-    code_paths,
     drift_environment,
     load_served_model,
     resolve_reference,
@@ -29,6 +28,7 @@ from mlspec.monitor.tables import Table, read_table
 from mlspec.spec.models import Drift, DriftThresholds
 from mlspec.state.layout import LATEST, StateLayout
 from mlspec.state.record import new_run_id, utc_now
+from mlspec.usercode import code_folders, user_code_path
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -130,24 +130,25 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
         raise DataError(f"the current data {display_path(cur.path)} has no rows")
     served: ServedModel | None = None
     no_model_reason = "no model is deployed in this environment yet"
-    if ref.deployment is not None:
-        served, no_model_reason = load_served_model(ref.deployment, code_paths(loaded), loaded.root)
-    label = loaded.spec.data.label
-    features = _feature_columns(loaded, ref.table, served)
-    _check_reference_has(ref, features, label)
-    check_schema(ref.table.frame, cur.frame, features, label=label, current_name=display_path(cur.path),
-                 reference_name=display_path(ref.table.path))
-    categorical = _categorical(loaded, ref.table, features, served)
+    with user_code_path(*code_folders(loaded)):  # the served model may import the project's code, loaded and predicting
+        if ref.deployment is not None:
+            served, no_model_reason = load_served_model(ref.deployment, loaded.root)
+        label = loaded.spec.data.label
+        features = _feature_columns(loaded, ref.table, served)
+        _check_reference_has(ref, features, label)
+        check_schema(ref.table.frame, cur.frame, features, label=label, current_name=display_path(cur.path),
+                     reference_name=display_path(ref.table.path))
+        categorical = _categorical(loaded, ref.table, features, served)
 
-    for note in ref.notes:
-        print(f"note: {note}", file=sys.stderr)
+        for note in ref.notes:
+            print(f"note: {note}", file=sys.stderr)
 
-    from mlspec.monitor.checks import run_drift
+        from mlspec.monitor.checks import run_drift
 
-    with _quiet():
-        result = run_drift(ref.table.frame, cur.frame, features=features, categorical=categorical, label=label,
-                           task=loaded.spec.evaluate.task, thresholds=thresholds, n_samples=n_samples,
-                           served=served, no_model_reason=no_model_reason)
+        with _quiet():
+            result = run_drift(ref.table.frame, cur.frame, features=features, categorical=categorical, label=label,
+                               task=loaded.spec.evaluate.task, thresholds=thresholds, n_samples=n_samples,
+                               served=served, no_model_reason=no_model_reason)
 
     drift_id = new_run_id()
     folder = drift_dir(loaded.root) / drift_id

@@ -88,16 +88,6 @@ def resolve_reference(loaded: LoadedSpec, environment: str, given: str | None) -
     return Reference(table, environment, deployment, role, notes)
 
 
-def code_paths(loaded: LoadedSpec) -> list[Path]:
-    """Folders the pickled model may import from: the training entrypoint's folder and the spec folder."""
-    paths = [loaded.root]
-    entry = loaded.spec.train.entrypoint or ""
-    module = entry.split(":", 1)[0]
-    if module.endswith(".py"):
-        paths.insert(0, loaded.resolve(module).parent)
-    return paths
-
-
 def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     """The model from the store; on a fresh runner, imported first from the exported archive the
     deploy file names (downloaded from its CT run, as CD does)."""
@@ -115,14 +105,9 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)
 
 
-def load_served_model(deployment: Deployment | None, search_paths: list[Path] | None = None,
-                      root: Path | None = None) -> tuple[ServedModel | None, str]:
-    """The serving model from the local BentoML store, or (None, why not)."""
-    import sys
-
-    for folder in search_paths or []:
-        if str(folder) not in sys.path:
-            sys.path.append(str(folder))
+def load_served_model(deployment: Deployment | None, root: Path | None = None) -> tuple[ServedModel | None, str]:
+    """The serving model from the local BentoML store, or (None, why not). The caller makes the project's code
+    importable around loading and predicting (mlspec.usercode)."""
     if deployment is None:
         return None, "no model is deployed in this environment yet"
     tag = deployment.model.tag

@@ -17,6 +17,7 @@ from typing import Any
 
 from mlspec.fsio import atomic_write_bytes, atomic_write_text
 from mlspec.pipeline.training import TrainingError, last_traceback_line, load_entrypoint, takes_three
+from mlspec.usercode import user_code_path
 
 
 def _fail(job: dict[str, Any], message: str, hint: str | None = None) -> int:
@@ -48,12 +49,12 @@ def run(job: dict[str, Any]) -> int:
     with open(job["data"], "rb") as handle:
         data = pickle.load(handle)
     train, features, label, params = data["train"], data["features"], data["label"], data["params"]
-    sys.path.insert(0, str(root))
     try:
-        if takes_three(fn):
-            model = fn(train[features].copy(), train[label].copy(), dict(params))
-        else:
-            model = fn(train.copy(), dict(params))
+        with user_code_path(root):  # the training function may import the project's modules as it runs
+            if takes_three(fn):
+                model = fn(train[features].copy(), train[label].copy(), dict(params))
+            else:
+                model = fn(train.copy(), dict(params))
     except Exception as exc:  # noqa: BLE001 - user code; the traceback goes to the log
         traceback.print_exc()
         return _fail(job, f"raised {last_traceback_line(exc)}")

@@ -16,6 +16,7 @@ from typing import Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.proc import run_in_group
+from mlspec.usercode import user_code_path
 
 TAIL_LINES = 15
 
@@ -41,10 +42,23 @@ def last_traceback_line(exc: BaseException) -> str:
     return lines[-1].strip() if lines else type(exc).__name__
 
 
+def _import(target: str, path: Path | None) -> Any:
+    """The module of an entrypoint: the file ``path`` (under a name of its own), else the module named ``target``."""
+    if path is None:
+        return importlib.import_module(target)
+    name = "mlspec_entrypoint_" + str(abs(hash(str(path))))
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
 def load_entrypoint(root: Path, entrypoint: str) -> Any:
     """The callable named by `path/file.py:function` (relative to the spec folder) or `module:function`."""
     target, _, function = entrypoint.rpartition(":")
-    added = [str(root)]
+    folders = [root]
     if target.endswith(".py"):
         path = (root / target).resolve()
         if not path.is_file():
@@ -52,27 +66,16 @@ def load_entrypoint(root: Path, entrypoint: str) -> Any:
                 f"train.entrypoint: {display_path(path)} does not exist",
                 hint="paths in `train.entrypoint` are relative to the spec's folder",
             )
-        added.insert(0, str(path.parent))
-    saved = list(sys.path)
-    sys.path[:0] = [p for p in added if p not in sys.path]
+        folders.insert(0, path.parent)
     try:
-        if target.endswith(".py"):
-            name = "mlspec_entrypoint_" + str(abs(hash(str(path))))
-            module_spec = importlib.util.spec_from_file_location(name, path)
-            assert module_spec is not None and module_spec.loader is not None
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules[name] = module
-            module_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(target)
+        with user_code_path(*folders):
+            module = _import(target, path if target.endswith(".py") else None)
     except MlspecError:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's module failed to import
         raise TrainingError(
             f"train.entrypoint {entrypoint}: importing {target} failed: {last_traceback_line(exc)}"
         ) from None
-    finally:
-        sys.path[:] = saved
     fn = getattr(module, function, None)
     if fn is None or not callable(fn):
         available = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
@@ -181,11 +184,10 @@ def _load_pickle(path: Path, root: Path, where: str, folders: list[Path] | None 
     by value, so the saved model loads where the project's code is not importable (serving)."""
     import cloudpickle
 
-    saved = list(sys.path)
     before = set(sys.modules)
-    sys.path[:0] = [str(f) for f in (folders or [])] + [str(root)]
     try:
-        model = cloudpickle.loads(path.read_bytes())
+        with user_code_path(*(folders or []), root):
+            model = cloudpickle.loads(path.read_bytes())
         for name in set(sys.modules) - before:
             origin = getattr(sys.modules[name], "__file__", None)
             if origin and Path(origin).resolve().is_relative_to(root.resolve()):
@@ -202,8 +204,6 @@ def _load_pickle(path: Path, root: Path, where: str, folders: list[Path] | None 
                 "__main__ classes by value",
             ) from None
         raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}") from None
-    finally:
-        sys.path[:] = saved
 
 
 def python_env(folder: Path) -> dict[str, str]:

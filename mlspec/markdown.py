@@ -103,6 +103,12 @@ _PERCENTS = re.compile(r"%(?=%)")  # %% (comments and directives) -> % %
 _ENTITY = re.compile(r"#(?=\w+;)")  # #quot; #60; -> #\u200bquot;
 
 
+def hidden_marker(kind: str, *names: str) -> str:
+    """The hidden HTML comment by which mlspec finds its own text again (the sticky report comment, a promotion
+    pull request's body, the model card in it): ``<!-- mlspec:KIND[:NAME…] -->``, from validated spec names."""
+    return f"<!-- mlspec:{':'.join((kind, *names))} -->"
+
+
 def mermaid_label(value: object, limit: int = 60) -> str:
     """A double-quoted Mermaid string holding ``value`` as plain text, on one line: no `"`, brackets, backticks,
     tags, `%%`, entity codes or line breaks get through as syntax (they become look-alikes or are split)."""

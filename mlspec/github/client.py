@@ -22,6 +22,7 @@ from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
+from mlspec.markdown import hidden_marker
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -36,7 +37,7 @@ T = TypeVar("T")
 
 def comment_marker(project: str, kind: str = "report") -> str:
     """Hidden HTML marker that identifies mlspec's sticky comment of one project on a PR."""
-    return f"<!-- mlspec:{kind}:{project} -->"
+    return hidden_marker(kind, project)
 
 
 def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -387,9 +388,10 @@ class Repo:
         created = self._run(action, lambda: issue.create_comment(limit_body(body)))
         return int(created.id)
 
-    def upsert_comment(self, pr_number: int, marker: str, body: str) -> tuple[int, bool]:
-        """Keep exactly one comment of ours carrying `marker` on the PR: edit it in place, or create it.
-        A comment by anyone else is never edited, even when it copies the marker. Returns (comment_id, created)."""
+    def upsert_comment(self, pr_number: int, marker: str, body: str, legacy: Sequence[str] = ()) -> tuple[int, bool]:
+        """Keep exactly one comment of ours carrying `marker` (or one of the older `legacy` markers) on the PR: edit
+        it in place, or create it. A comment by anyone else is never edited, even when it copies the marker.
+        Returns (comment_id, created)."""
         action = f"update the mlspec comment on pull request #{pr_number}"
         if marker not in body:
             body = f"{marker}\n{body}"
@@ -400,7 +402,8 @@ class Repo:
 
         def existing() -> Any:  # ours: carries the marker AND was written by this token's account
             for comment in issue.comments():
-                if marker in (comment.body or "") and self._by_us(comment):
+                text = comment.body or ""
+                if any(known in text for known in (marker, *legacy)) and self._by_us(comment):
                     return comment
             return None
 

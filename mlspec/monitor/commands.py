@@ -8,12 +8,12 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlspec.actions import append_job_summary, job_summary
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
 from mlspec.monitor.reference import (
@@ -90,13 +90,12 @@ def _quiet() -> Any:
 
 
 def _append_step_summary(markdown: str) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
+    if job_summary() is None:
         return
     # The PNG is an artifact; a relative image link would be broken in the job summary.
     text = "\n".join(line for line in markdown.splitlines() if not line.startswith("![")) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
+    if not append_job_summary(text):
+        print("the job summary is full (1 MiB): the drift summary was not appended", file=sys.stderr)
 
 
 def current_path(loaded: LoadedSpec, current: str | None) -> Path:

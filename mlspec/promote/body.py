@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from mlspec.gate.results import GateReport
-from mlspec.markdown import code
+from mlspec.markdown import code, hidden_marker
 from mlspec.report.markdown import build_report
 from mlspec.state.deploy import Deployment
 from mlspec.state.record import RunRecord
@@ -18,7 +18,7 @@ SAFE_TAG = re.compile(r"^[A-Za-z0-9_.\-]{1,100}:[A-Za-z0-9_.\-]{1,100}$")
 
 
 def promotion_marker(project: str, env: str) -> str:
-    return f"<!-- mlspec:promotion:{project}:{env} -->"
+    return hidden_marker("promotion", project, env)
 
 
 def pr_title(project: str, env: str, tag: str) -> str:
@@ -58,6 +58,6 @@ def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes
     lines += ["", report.strip(), ""]
     if card:
         where = f" (committed as {code(card_file)})" if card_file else ""
-        lines += ["---", "", "<!-- mlspec:model-card -->", card.strip(), "",
+        lines += ["---", "", hidden_marker("model-card"), card.strip(), "",
                   f"_The model card above is also in this pull request{where}._", ""]
     return "\n".join(lines)

@@ -9,45 +9,29 @@ comment body to `.mlspec/runs/<id>/comment.md`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlspec import markdown
+from mlspec.actions import append_job_summary, job_summary
 from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
-from mlspec.report.markdown import PLOT_FILE, UNLIMITED, actions_run_url, build_report, comment_marker
+from mlspec.report.markdown import (
+    PLOT_FILE,
+    UNLIMITED,
+    actions_run_url,
+    build_report,
+    comment_marker,
+    legacy_comment_markers,
+)
 from mlspec.state.record import RunRecord, RunStore
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
 
-SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects job summaries above 1 MiB
 COMMENT_LIMIT = 65_536
-
-
-def _fit_bytes(make: Callable[[int], str], budget: int) -> str:
-    """The longest report whose UTF-8 encoding fits ``budget`` bytes (characters can take 4 bytes)."""
-    chars = budget
-    while True:
-        text = make(chars)
-        if len(text.encode("utf-8")) <= budget or chars < 1000:
-            return text
-        chars = int(chars * budget / len(text.encode("utf-8"))) - 100
-
-
-def write_step_summary(path: Path, make: Callable[[int], str]) -> bool:
-    """Append to the job summary, keeping the whole file under 1 MiB; False when there is no room."""
-    used = path.stat().st_size if path.exists() else 0
-    budget = SUMMARY_LIMIT - used - 2
-    if budget < 2000:
-        return False
-    text = _fit_bytes(make, budget)
-    with path.open("a", encoding="utf-8") as handle:  # GitHub's file: appended to, like `>> $GITHUB_STEP_SUMMARY`
-        handle.write(text if text.endswith("\n") else text + "\n")
-    return True
 
 
 def comment_body(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, run_url: str | None) -> str:
@@ -68,10 +52,7 @@ def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
               "Pull requests from forks get a read-only GITHUB_TOKEN, so GitHub refuses comments; the report is in "
               f"the job summary and in {display_path(local)} (see docs/github.md, \"Fork pull requests\")")
     print(f"::warning title=mlspec report::{_command_text(reason)}")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(f"\n> ⚠️ {markdown.text(reason)}\n")
+    append_job_summary(f"\n> ⚠️ {markdown.text(reason)}\n")
 
 
 def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: str) -> None:
@@ -89,7 +70,8 @@ def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: s
         print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
         return
     try:
-        comment_id, created = connect(settings).upsert_comment(settings.pr_number, comment_marker(loaded.spec.name), body)
+        comment_id, created = connect(settings).upsert_comment(settings.pr_number, comment_marker(loaded.spec.name), body,
+                                                              legacy=legacy_comment_markers(loaded.spec.name))
     except GitHubPermissionError as error:
         atomic_write_text(local, body)
         _cannot_comment(error, local, settings.pr_number)
@@ -120,10 +102,8 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     atomic_write_text(target, full)
     print(f"wrote the report to {display_path(target)}" + (f" and the plot to {display_path(plot)}" if plot else ""))
 
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        ok = write_step_summary(Path(summary), lambda chars: build_report(
-            loaded, record, gate_report, run_url=run_url, max_chars=chars))
+    if job_summary() is not None:
+        ok = append_job_summary(lambda chars: build_report(loaded, record, gate_report, run_url=run_url, max_chars=chars))
         print("appended the report to the job summary" if ok else "the job summary is full (1 MiB): not appended")
     if comment:
         post_comment(loaded, store, record, comment_body(loaded, record, gate_report, run_url))

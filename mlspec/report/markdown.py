@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mlspec import __version__, metrics_catalog
+from mlspec import __version__, markdown, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
@@ -27,7 +27,13 @@ UNLIMITED = 1 << 40
 
 def comment_marker(project: str) -> str:
     """Hidden HTML marker identifying the sticky report comment of one project on a pull request."""
-    return f"<!-- mlspec-report:{project} -->"
+    return markdown.hidden_marker("report", project)
+
+
+def legacy_comment_markers(project: str) -> list[str]:
+    """The report comment's marker before mlspec had one marker format: still recognised, so the comment already
+    on a pull request is edited, not doubled."""
+    return [f"<!-- mlspec-report:{project} -->"]
 
 
 @dataclass(frozen=True)

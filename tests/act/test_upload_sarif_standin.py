@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,8 @@ def sarif(checkout_and_sarif: tuple[Path, dict]) -> dict:
     return copy.deepcopy(checkout_and_sarif[1])
 
 
-def _upload(work: Path, sarif: dict | str | None, *, tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _upload(work: Path, sarif: dict | str | None, *, tmp_path: Path, process: bool = False,
+            **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     sarif_path = tmp_path / "in.sarif"
     if sarif is not None:
         sarif_path.write_text(sarif if isinstance(sarif, str) else json.dumps(sarif))
@@ -62,8 +64,38 @@ def _upload(work: Path, sarif: dict | str | None, *, tmp_path: Path, **inputs: s
              "wait_for_processing": "true", "matrix": "null", **inputs}
     env = {**os.environ, "MLSPEC_STANDIN_UPLOADS": str(uploads), "MLSPEC_STANDIN_SARIF_SCHEMA": str(SARIF_SCHEMA),
            "GITHUB_OUTPUT": str(tmp_path / "output"), **{f"INPUT_{k.upper()}": v for k, v in given.items()}}
-    done = subprocess.run([sys.executable, str(STANDIN / "upload_sarif.py")], cwd=work, env=env, capture_output=True, text=True)
+    if process:
+        done = subprocess.run([sys.executable, str(STANDIN / "upload_sarif.py")], cwd=work, env=env, capture_output=True, text=True)
+    else:
+        done = _in_process(work, env)
     return done, uploads
+
+
+def _in_process(work: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The stand-in's main() in this process, with the step's variables and working folder: the same checks
+    without a Python start-up and a jsonschema import per case (the process is run by the acceptance test)."""
+    import contextlib
+    import io
+    import runpy
+
+    global _STANDIN_MAIN
+    if _STANDIN_MAIN is None:
+        _STANDIN_MAIN = runpy.run_path(str(STANDIN / "upload_sarif.py"), run_name="upload_sarif")["main"]
+    out, saved_env, saved_cwd = io.StringIO(), dict(os.environ), os.getcwd()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(work)
+        with contextlib.redirect_stdout(out):
+            code = _STANDIN_MAIN()
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["upload_sarif.py"], code, out.getvalue(), "")
+
+
+_STANDIN_MAIN: Callable[[], int] | None = None
 
 
 def test_the_standin_declares_the_real_actions_inputs_and_outputs() -> None:
@@ -77,7 +109,7 @@ def test_the_standin_declares_the_real_actions_inputs_and_outputs() -> None:
 
 def test_accepts_mlspecs_sarif_and_records_it(checkout: Path, sarif: dict, tmp_path: Path) -> None:
     assert _location(sarif) == {"artifactLocation": {"uri": "mlproject.yaml"}, "region": {"startLine": 12, "startColumn": 3}}
-    done, uploads = _upload(checkout, sarif, tmp_path=tmp_path)
+    done, uploads = _upload(checkout, sarif, tmp_path=tmp_path, process=True)  # as the composite step runs it
     assert done.returncode == 0, done.stdout
     assert json.loads((uploads / "1.sarif").read_text()) == sarif
     record = json.loads((uploads / "1.json").read_text())

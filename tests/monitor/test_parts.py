@@ -79,6 +79,7 @@ def test_reference_digest_is_checked_against_the_lineage(churn_project, tmp_path
         drift_environment(loaded, "prod")
 
 
+@pytest.mark.slow  # runs deepchecks' drift checks for real: `make test-fast` skips it
 def test_retrain_false_does_not_dispatch(churn_project, income_only_shift, tmp_path, capsys) -> None:
     from mlspec.monitor.commands import drift_command
 

@@ -14,8 +14,13 @@ drift summary, job summary) routes data through here; texts the code writes itse
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 ZWSP = "\u200b"  # zero-width space: breaks autolinks and mentions without changing what people read
 ELLIPSIS = "…"
@@ -117,3 +122,35 @@ def mermaid_label(value: object, limit: int = 60) -> str:
     value = _PERCENTS.sub("%" + ZWSP, value)
     value = _ENTITY.sub("#" + ZWSP, value)
     return f'"{_defuse_links(value)}"'  # no URL, mention or issue reference either, should the text be copied
+
+
+# --- tables -----------------------------------------------------------------------------------------------
+# Every Markdown table mlspec writes (report, model card, gate, drift summary, release and rollback notes) is
+# a template in mlspec/templates/*.md.j2, rendered in the sandboxed environment of mlspec.templating. Values
+# from data reach a cell only through the template filter `md`; cells the code composes itself (formatted
+# numbers, icons, "—") are passed in as they are.
+
+
+_code_span = code  # `code` is also the name of md's flag
+
+
+def md(value: object, limit: int | None = None, code: bool = False) -> str:
+    """The `md` template filter, the one escaper of a table cell: ``text`` (default limit 2000), or with
+    ``code=True`` an inline code span that pipes cannot split (``code(…, table=True)``, default limit 300)."""
+    if code:
+        return _code_span(value, 300 if limit is None else limit, table=True)
+    return text(value, 2000 if limit is None else limit)
+
+
+@functools.cache
+def _environment() -> SandboxedEnvironment:
+    """Built once per process, on first use (jinja2 is imported only by commands that write Markdown), so
+    each template is compiled once."""
+    from mlspec.templating import sandboxed
+
+    return sandboxed("mlspec", {"md": md})
+
+
+def table(template: str, **context: object) -> list[str]:
+    """The lines of the table that ``templates/<template>.md.j2`` renders from ``context``."""
+    return _environment().get_template(f"{template}.md.j2").render(**context).rstrip("\n").split("\n")

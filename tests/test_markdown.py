@@ -155,3 +155,68 @@ def test_every_markdown_writer_escapes_data(tmp_path: Path, writer: str) -> None
     for index, hostile in enumerate(HOSTILE):
         md = WRITERS[writer](tmp_path / str(index), hostile)
         assert_safe(md)
+
+
+# --- the table templates and their `md` filter --------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "${{ secrets.TOKEN }}", "{{ 7 * 7 }}", "{% raw %}", ""])
+def test_md_filter_is_the_cell_escaper(value: str) -> None:
+    assert markdown.md(value) == markdown.text(value)
+    assert markdown.md(value, 60) == markdown.text(value, 60)
+    assert markdown.md(value, code=True) == markdown.code(value, table=True)
+    assert markdown.md(value, 100, code=True) == markdown.code(value, 100, table=True)
+
+
+def _contexts(hostile: str) -> dict[str, dict[str, object]]:
+    """A context for every template in mlspec/templates, with ``hostile`` in each field that comes from data."""
+    data = {"role": hostile, "path": hostile, "digest": hostile, "rows": "1", "bytes": "2"}
+    return {
+        "report_metrics": {"rows": [{"metric": hostile, "better": "↑", "value": "0.5000", "baseline": "n/a",
+                                     "change": "—", "mark": "✅"}]},
+        "data_files": {"rows": [data, data], "role_limit": 60, "digest_limit": 120},
+        "card_features": {"rows": [{"name": hostile, "dtype": hostile, "treated": "numeric"}], "total": 3, "more": 2},
+        "card_metrics": {"rows": [{"metric": hostile, "better": "?", "value": "—", "baseline": "—", "change": "—",
+                                   "interval": "—"}]},
+        "gate": {"rows": [{"gate": hostile, "value": hostile, "baseline": hostile, "delta": hostile,
+                           "interval": hostile, "passed": False}]},
+        "drift_features": {"rows": [{"rank": 1, "feature": hostile, "score": "0.9", "threshold": "0.2",
+                                     "method": hostile}]},
+        "drift_checks": {"rows": [{"key": hostile, "score": "—", "threshold": "0.2", "ran": False, "drifted": False,
+                                   "reason": hostile}]},
+        "release_metrics": {"rows": [{"name": hostile, "old": "n/a", "new": "0.5000", "change": "—"}],
+                            "now_label": hostile, "then_label": "candidate"},
+        "rollback_changes": {"rows": [(hostile, hostile, None), (hostile, "", hostile)]},
+    }
+
+
+def test_every_table_template_has_a_hostile_context() -> None:
+    folder = Path(markdown.__file__).parent / "templates"
+    assert sorted(p.name.removesuffix(".md.j2") for p in folder.glob("*.md.j2")) == sorted(_contexts("x"))
+
+
+@pytest.mark.parametrize("hostile", [*HOSTILE, "${{ secrets.TOKEN }}", "{{ 7 * 7 }}", "{% raw %}"])
+def test_table_templates_escape_every_data_cell(hostile: str) -> None:
+    for name, context in _contexts(hostile).items():
+        lines = markdown.table(name, **context)
+        table = "\n".join(lines) + "\n"
+        assert_safe(table)
+        rows = context["rows"]
+        assert isinstance(rows, list)
+        extra = 1 if name == "card_features" else 0  # the "… and 2 more" row
+        assert len(lines) == 2 + len(rows) + extra, (name, table)  # one line a row: no line break got through
+        if "{" in hostile:  # data is never read as a template: it shows as the escaped text or the code span
+            assert "49" not in table
+            assert markdown.text(hostile) in table or markdown.code(hostile, table=True) in table, (name, table)
+
+
+def test_table_templates_are_compiled_once() -> None:
+    env = markdown._environment()
+    assert markdown._environment() is env
+    assert env.get_template("gate.md.j2") is env.get_template("gate.md.j2")
+
+
+def test_empty_tables_say_so() -> None:
+    assert markdown.table("report_metrics", rows=[])[-1] == "| _no metrics recorded_ | | | | | |"
+    assert markdown.table("gate", rows=[])[-1] == "| _no gates declared_ | — | — | — | — | ✅ pass |"
+    assert markdown.table("card_features", rows=[], total=0, more=0) == ["| feature (0) | dtype | treated as |", "|---|---|---|"]

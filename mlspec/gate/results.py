@@ -174,15 +174,14 @@ class GateReport:
 
     def markdown_table(self) -> str:
         """The gate table in GitHub Markdown, reasons of failures under it."""
-        header = "| gate | value | baseline | delta | interval | verdict |\n|---|---:|---:|---:|---|---|"
+        from mlspec import markdown
+
+        keys = ("gate", "value", "baseline", "delta", "interval")
+        rows = [{**dict(zip(keys, cells[:-1], strict=True)), "passed": result.passed}
+                for result, cells in zip(self.results, self._rows(), strict=True)]
+        lines = markdown.table("gate", rows=rows)
         if not self.results:
-            return header + "\n| _no gates declared_ | — | — | — | — | ✅ pass |\n\n" + NO_GATES
-        rows = []
-        for result, cells in zip(self.results, self._rows(), strict=True):
-            icon = "✅ pass" if result.passed else "❌ **fail**"
-            text = [_md_cell(c) for c in cells[:-1]] + [icon]
-            rows.append("| " + " | ".join(text) + " |")
-        lines = [header, *rows]
+            return "\n".join([*lines, "", NO_GATES])
         reasons = [f"- {_md_code(r.threshold)}: {_md_cell(r.reason)}" for r in self.results if r.reason]
         if reasons:
             lines += ["", *reasons]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlspec.markdown import code, text
+from mlspec.markdown import code, table, text
 from mlspec.monitor.checks import DriftResult, FeatureScore
 
 STDOUT_ROWS = 10
@@ -78,11 +78,9 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
     ]
     drifted = result.drifted_features
     if drifted:
-        lines += [f"### Drifted features ({len(drifted)}, ranked by score)", "",
-                  "| # | feature | score | threshold | method |", "|---:|---|---:|---:|---|"]
-        for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1):
-            lines.append(f"| {rank} | {code(f.feature, 200, table=True)} | {fmt(f.score)} | {fmt(f.threshold)} | "
-                         f"{text(f.method, 100)} |")
+        rows = [{"rank": rank, "feature": f.feature, "score": fmt(f.score), "threshold": fmt(f.threshold), "method": f.method}
+                for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1)]
+        lines += [f"### Drifted features ({len(drifted)}, ranked by score)", "", *table("drift_features", rows=rows)]
         if len(drifted) > MARKDOWN_ROWS:
             lines.append(f"\n{len(drifted) - MARKDOWN_ROWS} more drifted features are listed in drift.json.")
         lines.append("")
@@ -92,10 +90,9 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
             lines += ["No feature drifted. Highest scores: "
                       + ", ".join(f"{code(f.feature, 100)} {fmt(f.score)}" for f in top)
                       + f" (threshold {fmt(result.thresholds.feature)}).", ""]
-    lines += ["| check | score | threshold | result |", "|---|---:|---:|---|"]
-    for key, check in result.checks.items():
-        outcome = ("**drift**" if check.drifted else "ok") if check.ran else f"skipped: {text(check.reason, 300)}"
-        lines.append(f"| {text(key, 50)} | {fmt(check.score)} | {fmt(check.threshold)} | {outcome} |")
+    checks = [{"key": key, "score": fmt(check.score), "threshold": fmt(check.threshold), "ran": check.ran,
+               "drifted": check.drifted, "reason": check.reason} for key, check in result.checks.items()]
+    lines += table("drift_checks", rows=checks)
     lines.append("")
     if plot:
         lines += [f"![drift scores per feature]({plot})", ""]

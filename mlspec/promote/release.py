@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_OK, MlspecError, UsageError
-from mlspec.markdown import code, text
+from mlspec.markdown import code, table, text
 from mlspec.ownership import check_deployment
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
@@ -114,14 +114,13 @@ def _number(value: Any) -> str:
 
 
 def metrics_table(now: Deployment | None, then: Deployment, now_label: str, then_label: str) -> list[str]:
-    lines = [f"| metric | {now_label} | {then_label} | change |", "|---|---|---|---|"]
-    names = sorted(set(then.metrics) | set(now.metrics if now else {}))
-    for name in names:
+    rows = []
+    for name in sorted(set(then.metrics) | set(now.metrics if now else {})):
         old = now.metrics.get(name) if now else None
         new = then.metrics.get(name)
         change = f"{new - old:+.4f}" if isinstance(old, (int, float)) and isinstance(new, (int, float)) else "—"
-        lines.append(f"| {text(name, 100)} | {_number(old)} | {_number(new)} | {change} |")
-    return lines
+        rows.append({"name": name, "old": _number(old), "new": _number(new), "change": change})
+    return table("release_metrics", rows=rows, now_label=now_label, then_label=then_label)
 
 
 def serving_line(deployment: Deployment) -> str:
@@ -151,7 +150,7 @@ def release_report(candidate: Deployment, champion: Deployment | None, from_env:
                      + (f" (soak time {soak_hours:g} h)" if soak_hours else ""))
     now = f"{env} now" + (f" ({champion.model.version})" if champion else " (nothing)")
     lines += ["", f"### Metrics (test set of the model's run) vs {code(env)}", ""]
-    lines += metrics_table(champion, candidate, text(now, 120), "candidate")
+    lines += metrics_table(champion, candidate, now, "candidate")
     lines += ["", "The metrics were measured when the model was trained; the gate of "
               f"{code(from_env)} passed then. Review them here: merging is the deployment to {code(env)}.", ""]
     return "\n".join(lines)

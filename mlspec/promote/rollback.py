@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlspec.errors import MlspecError
-from mlspec.markdown import code, text
+from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
 from mlspec.promote.commands import Plan
 from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
@@ -87,10 +87,7 @@ def _changes(current: Deployment, restored: Deployment) -> list[str]:
         for role in sorted(set(data_now) | set(data_then)):
             if data_now.get(role) != data_then.get(role):
                 rows.append((f"data {role}", str(data_now.get(role) or "")[:12], str(data_then.get(role) or "")[:12]))
-    lines = ["| | now | after the rollback |", "|---|---|---|"]
-    lines += [f"| {text(name, 100)} | {code(now, table=True) if now not in (None, '') else '—'} | "
-              f"{code(then, table=True) if then not in (None, '') else '—'} |" for name, now, then in rows]
-    return lines
+    return table("rollback_changes", rows=rows)
 
 
 def rollback_report(current: Deployment, version: Version, where: str) -> str:

@@ -15,8 +15,9 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from mlspec import __version__, metrics_catalog
+from mlspec import __version__, markdown, metrics_catalog
 from mlspec.markdown import code, text
+from mlspec.report.markdown import data_rows
 from mlspec.state.record import RunRecord
 
 if TYPE_CHECKING:
@@ -82,10 +83,9 @@ def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
         lines.append("- classes: not recorded by this run (runs of mlspec 0.1 record them from training on)")
     features = _features(loaded, record)
     if features:
-        lines += ["", f"| feature ({len(features)}) | dtype | treated as |", "|---|---|---|"]
-        lines += [f"| {code(n, 100, table=True)} | {text(t, 20)} | {c} |" for n, t, c in features[:MAX_FEATURES]]
-        if len(features) > MAX_FEATURES:
-            lines.append(f"| … and {len(features) - MAX_FEATURES} more | | |")
+        rows = [{"name": n, "dtype": t, "treated": c} for n, t, c in features[:MAX_FEATURES]]
+        lines += ["", *markdown.table("card_features", rows=rows, total=len(features),
+                                      more=max(0, len(features) - MAX_FEATURES))]
     return lines
 
 
@@ -102,11 +102,7 @@ def _data(record: RunRecord) -> list[str]:
     lines = ["### Data", ""]
     if not record.data:
         return [*lines, "No data files were recorded for this run."]
-    lines += ["| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
-    for item in sorted(record.data, key=lambda d: d.role):
-        rows = f"{item.rows:,}" if item.rows is not None else "—"
-        lines.append(f"| {text(item.role, 20)} | {code(item.path, table=True)} | {code(item.digest, 120, table=True)} "
-                     f"| {rows} | {item.bytes:,} |")
+    lines += markdown.table("data_files", rows=data_rows(record, short=False), role_limit=20, digest_limit=120)
     if record.split:
         lines += ["", f"Split: {code(json.dumps(record.split, sort_keys=True, default=str), 600)}"]
     return lines
@@ -134,8 +130,8 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
     where = f" in {code(env)}" if env else ""
     lines = ["### Metrics vs the champion", "",
              f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
-             "over the champion, where a gate declares `bootstrap`.", "",
-             "| metric | better | this model | champion | change | interval |", "|---|:-:|---:|---:|---:|---|"]
+             "over the champion, where a gate declares `bootstrap`.", ""]
+    rows = []
     declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
     results = gate_report.results
     for metric in declared + sorted(m for m in record.metrics if m not in declared):
@@ -146,9 +142,9 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
             better = "?"
         change = (f"{value - base:+.4f}" if isinstance(value, (int, float)) and isinstance(base, (int, float))
                   and math.isfinite(value) and math.isfinite(base) else "—")
-        lines.append(f"| {text(metric, 60)} | {better} | {_num(value)} | {_num(base)} | {change} | "
-                     f"{_interval(results, metric)} |")
-    return lines
+        rows.append({"metric": metric, "better": better, "value": _num(value), "baseline": _num(base), "change": change,
+                     "interval": _interval(results, metric)})
+    return lines + markdown.table("card_metrics", rows=rows)
 
 
 def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:

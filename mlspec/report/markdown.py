@@ -108,8 +108,7 @@ def _as_float(value: Any) -> float | None:
 
 def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[str]:
     champion = gate.champion_metrics()
-    lines = ["#### Metrics (test set)", "",
-             "| metric | better | challenger | champion | change | gate |", "|---|:-:|---:|---:|---|:-:|"]
+    rows = []
     for metric in _ordered_metrics(loaded, record):
         value, baseline = _as_float(record.metrics.get(metric)), _as_float(champion.get(metric))
         try:
@@ -118,10 +117,9 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[st
             better = "?"
         verdicts = [r for r in gate.results if r.metric == metric]
         mark = "—" if not verdicts else ("✅" if all(r.passed for r in verdicts) else "❌")
-        lines.append(f"| {plain(metric)} | {better} | {fmt(value)} | {fmt(baseline)} | "
-                     f"{_change_text(metric, value, baseline)} | {mark} |")
-    if len(lines) == 4:
-        lines.append("| _no metrics recorded_ | | | | | |")
+        rows.append({"metric": metric, "better": better, "value": fmt(value), "baseline": fmt(baseline),
+                     "change": _change_text(metric, value, baseline), "mark": mark})
+    lines = ["#### Metrics (test set)", "", *markdown.table("report_metrics", rows=rows)]
     if gate.test_data:
         lines += ["", f"Test data: {plain(gate.test_data)}."]
     return lines
@@ -295,6 +293,13 @@ def split_text(split: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def data_rows(record: RunRecord, short: bool) -> list[dict[str, str]]:
+    """The rows of the data_files table, by role: the digest shortened (``short``) or whole."""
+    return [{"role": item.role, "path": item.path, "digest": short_digest(item.digest) if short else item.digest,
+             "rows": f"{item.rows:,}" if item.rows is not None else "—", "bytes": f"{item.bytes:,}"}
+            for item in sorted(record.data, key=lambda d: d.role)]
+
+
 def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     commit = record.git.commit or "unknown"
     dirty = " (uncommitted changes)" if record.git.dirty else ""
@@ -310,11 +315,7 @@ def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     if split:
         lines.append(f"- split {split_text(split)}")
     if record.data:
-        lines += ["", "| data | path | fingerprint | rows | bytes |", "|---|---|---|---:|---:|"]
-        for item in sorted(record.data, key=lambda d: d.role):
-            rows = f"{item.rows:,}" if item.rows is not None else "—"
-            lines.append(f"| {plain(item.role, 60)} | {code(item.path, table=True)} | "
-                         f"{code(short_digest(item.digest), table=True)} | {rows} | {item.bytes:,} |")
+        lines += ["", *markdown.table("data_files", rows=data_rows(record, short=True), role_limit=60, digest_limit=300)]
     versions = {"mlspec": __version__, **record.versions}
     lines += ["", "- versions: " + ", ".join(f"{plain(k, 60)} {plain(v, 60)}" for k, v in sorted(versions.items()))]
     lines += ["", "</details>"]

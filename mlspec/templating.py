@@ -1,9 +1,10 @@
-"""The one way mlspec makes a jinja2 environment for the files it generates (workflows, service code).
+"""The one way mlspec makes a jinja2 environment for the files it generates (workflows, service code, Markdown tables).
 
 Every template runs in a SandboxedEnvironment with StrictUndefined (a misspelt name is an error, not an
 empty string), no HTML autoescaping and the same whitespace rules. Values reach generated text only
 through a filter of the target language: `q` for YAML (render/engine.py), `py` and `doc` for Python
-source (serve/codegen.py), so no value from a spec or a model can change the structure of the file.
+source (serve/codegen.py), `md` for Markdown table cells (mlspec/markdown.py), so no value from a spec or a
+model can change the structure of the file.
 """
 
 from __future__ import annotations

@@ -201,6 +201,20 @@ def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on
     return outcome
 
 
+def sampled_rows(suite: Any, rows: dict[str, int]) -> list[str]:
+    """'Check sampled N of M train rows' for each check whose own n_samples is below a dataset's rows (deepchecks
+    samples, seeded, inside the check: WeakSegmentsPerformance 10,000, OutlierSampleDetection 5,000, ...)."""
+    lines = []
+    for check in suite.checks.values():
+        n_samples = getattr(check, "n_samples", None)
+        if not isinstance(n_samples, int):
+            continue
+        parts = [f"{n_samples:,} of {total:,} {which}" for which, total in rows.items() if n_samples < total]
+        if parts:
+            lines.append(f"{type(check).__name__} sampled {' and '.join(parts)} rows (its n_samples)")
+    return lines
+
+
 def narrowed(dataset: Any, features: list[str]) -> Any:
     """The dataset with only these features (label, index and datetime columns kept)."""
     keep = set(features)
@@ -239,14 +253,16 @@ def run_tests(kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any,
         narrow, columns, note = column_cap(kind, tests, suite, train_ds, test_ds, model)
         timeout = getattr(tests, "check_timeout_seconds", None)
         # suite.run(train_ds, test_ds, model), with deadlines and the column cap
+        notes: list[str] = []
         result = run_suite(suite, train_ds, test_ds, model, timeout=timeout, narrow=narrow,
-                           timeout_key=f"tests.{kind}.check_timeout_seconds")
+                           timeout_key=f"tests.{kind}.check_timeout_seconds", notes=notes)
         outcome = summarize(kind, result, origin, tests.fail_on, getattr(tests, "errored", "warn"))
         outcome.skipped = list(getattr(tests, "skip", None) or [])
         if os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() != "0":  # deepchecks' own loop: no cap
             outcome.columns, outcome.columns_note = columns, note
 
         outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
+        outcome.sampling = notes + sampled_rows(suite, {"train": train_ds.n_samples, "test": test_ds.n_samples})
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
         run_dir.mkdir(parents=True, exist_ok=True)
         tmp = run_dir / f".{html_name}.{os.getpid()}.tmp"

@@ -225,6 +225,8 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
                      + ", ".join(plain(n, 100) for n in timed_out))
     if getattr(outcome, "columns_note", ""):
         lines.append(f"- ✂️ columns: {plain(outcome.columns_note, 500)}")
+    for note in getattr(outcome, "sampling", None) or []:
+        lines.append(f"- 🎲 sampled: {plain(note, 300)}")
     return lines, left_out
 
 

@@ -111,6 +111,8 @@ class TestOutcome(_Model):
     # wide data: {"features": N, "seen": M, "checks": [names]} when those checks saw only M of N features
     columns: dict[str, Any] | None = None
     columns_note: str = ""  # the same in words
+    # where sampling changed what checks saw: rows per check, how the feature importance was computed
+    sampling: list[str] = Field(default_factory=list)
     timed_out: list[str] = Field(default_factory=list)  # "Check (dataset)" stopped at check_timeout_seconds
     html: str | None = None  # relative to the run folder
     summary_json: str | None = None  # relative to the run folder

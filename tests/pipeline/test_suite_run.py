@@ -140,3 +140,30 @@ def test_feature_drift_draws_only_the_shown_figures_with_the_same_result(sort_by
     assert len(drawn) == 3  # only the shown ones
     assert len([d for d in fast.display if hasattr(d, "to_json")]) == 3
     assert shape(fast) == shape(expected)
+
+
+def test_importance_computed_once_with_fewer_shuffles_and_said_so():
+    """A Pipeline has no built-in importances: permutation importance, PERMUTATION_REPEATS shuffles on the test
+    set, and the note says so; the checks then use that importance; checks sampling below a dataset's rows
+    are named with the rows they saw."""
+    from deepchecks.tabular import Suite
+    from deepchecks.tabular.checks import UnusedFeatures, WeakSegmentsPerformance
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    from mlspec.pipeline.checks import sampled_rows
+    from mlspec.pipeline.suite_run import PERMUTATION_REPEATS, run_suite
+
+    train, test = datasets()
+    model = make_pipeline(make_column_transformer((OrdinalEncoder(), ["c"]), remainder="passthrough"),
+                          LogisticRegression()).fit(train.features_columns, train.label_col)
+    suite = Suite("t", UnusedFeatures(), WeakSegmentsPerformance(n_samples=100))
+    notes: list[str] = []
+    result = run_suite(suite, train, test, model, processes=1, notes=notes)
+    assert PERMUTATION_REPEATS == 10
+    assert notes == ["feature importance: permutation importance (10 shuffles per feature) on 60 of 60 test rows"]
+    assert [type(r).__name__ for r in result.results] == ["CheckResult"] * 4  # each on train and test
+    assert sampled_rows(suite, {"train": 180, "test": 60}) == [
+        "WeakSegmentsPerformance sampled 100 of 180 train rows (its n_samples)"]

@@ -387,6 +387,9 @@ class ModelTests(_Tests):
     regression 1.1-1.84 for tree ensembles on friedman1, diabetes and a house-price set, because their
     training RMSE/MAE is close to zero (R2 itself degraded 0.04-0.6). The report shows each condition
     with its threshold; configure `TrainTestPerformance` under `checks` for a tighter limit.
+    Likewise RegressionErrorDistribution's "systematic error ratio to RMSE less than" is 3/sqrt(n) on the n
+    rows it sees (never below deepchecks' 0.01, which only an unbiased model tested on 90,000+ rows meets
+    by chance: |mean error| / RMSE of an unbiased model is about |Z|/sqrt(n)).
     """
 
     suites: list[Literal["model_evaluation"]] = Field(

@@ -164,7 +164,7 @@ def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
     ctx.record.tests["data"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
-        return "passed", f"{len(outcome.checks)} checks"
+        return "passed", outcome.counts_text()
     return "failed", failure_message(outcome)
 
 
@@ -294,7 +294,7 @@ def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
     ctx.record.tests["model"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
-        return "passed", f"{len(outcome.checks)} checks"
+        return "passed", outcome.counts_text()
     return "failed", failure_message(outcome)
 
 

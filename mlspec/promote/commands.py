@@ -328,8 +328,13 @@ class LocalTarget:
         if self._base_sha is None:
             self._base_sha = localgit.rev(f"refs/heads/{self.base}", self.top)
             if self._base_sha is None:
-                raise MlspecError(f"base branch {self.base} does not exist in {self.top}",
-                                  hint="set triggers.branches in the spec to your default branch")
+                current = localgit.current_branch(self.top)
+                raise MlspecError(
+                    f"base branch {self.base} does not exist in {self.top}"
+                    + (f" (its current branch is {current})" if current and current != self.base else ""),
+                    hint=f"promotion PRs target the spec's first triggers.branches entry ({self.base}): set "
+                         f"triggers.branches to your default branch"
+                         + (f", e.g. `triggers: {{branches: [{current}]}}`" if current and current != self.base else ""))
         return self._base_sha
 
     def read_base(self, path: str) -> str | None:

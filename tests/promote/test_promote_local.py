@@ -104,3 +104,16 @@ def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflo
     plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True),
                             GitHubSettings.from_env(workflow_run))
     assert plan.deployment.model.artifact is None
+
+
+def test_a_repository_without_the_base_branch_names_its_current_branch(project) -> None:
+    """A newcomer's `git init` made `master` while the spec's promotions target `main`: the error says both."""
+    from mlspec.errors import MlspecError
+
+    work = project.parents[1]
+    git("branch", "-m", "main", "master", cwd=work)
+    with pytest.raises(MlspecError) as info:
+        _local(project, make_record(project), dry_run=True)
+    assert info.value.message == f"base branch main does not exist in {work} (its current branch is master)"
+    assert info.value.hint == ("promotion PRs target the spec's first triggers.branches entry (main): set triggers.branches "
+                               "to your default branch, e.g. `triggers: {branches: [master]}`")

@@ -40,6 +40,15 @@ class Tables:
     files: list[DataFileRef]
     rows: dict[str, int] = field(default_factory=dict)  # role -> rows of the file as read
     split: dict[str, Any] | None = None  # how one table was split (method, column, rows...), for the record
+    text_features: dict[str, int] = field(default_factory=dict)  # undeclared text features not categorical: distinct values
+
+    def text_note(self) -> list[str]:
+        """The report's note on text features the checks do not treat as categories (IDs, free text)."""
+        if not self.text_features:
+            return []
+        named = ", ".join(f"{c} ({n:,} distinct values)" for c, n in self.text_features.items())
+        return [f"text features with too many distinct values to be categories, left out of drift and category checks: "
+                f"{named}; list one under data.categorical to test it as a category"]
 
     @property
     def X_train(self) -> Any:
@@ -230,12 +239,14 @@ def load_tables(loaded: LoadedSpec) -> Tables:
     features = feature_columns(loaded, train)
     if not features:
         raise DataError(f"data: {display_path(refs[0].path)} has no feature columns besides the label {data.label!r}")
+    categorical, text_features = categorical_features(train, features, list(data.categorical))
     return Tables(
         train=train,
         test=test,
         label=data.label,
         features=features,
-        categorical=list(data.categorical),
+        categorical=categorical,
+        text_features=text_features,
         datetime=data.datetime,
         index=data.index,
         files=refs,
@@ -416,6 +427,36 @@ def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> 
         )
 
     return wrap(tables.train), wrap(tables.test)
+
+
+# A text feature is a category when it has at most 150 distinct values (deepchecks' own cap for text categories,
+# deepchecks.utils.type_inference.is_categorical) and each value repeats on average (distinct <= half the rows
+# with a value): IDs and free text are not categories.
+MAX_TEXT_CATEGORIES = 150
+
+
+def categorical_features(frame: Any, features: list[str], declared: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The declared categorical features plus every text feature with few enough distinct values to be a
+    category; and the text features left out (IDs, free text: name -> distinct values), for the report.
+
+    deepchecks given an explicit `cat_features` list treats every other feature as numeric and silently leaves
+    text columns out of drift and new-category checks ("passed for 2 columns out of 2"), so the list must
+    name the text categories even when the spec does not."""
+    from mlspec.columns import STRING, column_kind
+
+    chosen, left_out = set(declared), {}
+    categorical = []
+    for column in features:
+        if column in chosen:
+            categorical.append(column)
+        elif column_kind(frame[column]) == STRING:
+            values = frame[column].dropna()
+            distinct = int(values.nunique())
+            if distinct <= MAX_TEXT_CATEGORIES and 2 * distinct <= len(values):
+                categorical.append(column)
+            else:
+                left_out[column] = distinct
+    return categorical, left_out
 
 
 def column_dtypes(frame: Any, columns: list[str]) -> dict[str, str]:

@@ -161,6 +161,7 @@ def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
         return "skipped", "disabled (tests.data.enabled: false)"
     outcome = run_tests("data", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), None, ctx.run_dir, ctx.spec.train.seed,
                         task=ctx.spec.evaluate.task)
+    outcome.sampling += ctx.tables().text_note()
     ctx.record.tests["data"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
@@ -291,6 +292,7 @@ def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
     model = _load_model(ctx)
     outcome = run_tests("model", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), model, ctx.run_dir, ctx.spec.train.seed,
                         task=ctx.spec.evaluate.task)
+    outcome.sampling += ctx.tables().text_note()
     ctx.record.tests["model"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:

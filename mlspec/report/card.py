@@ -58,8 +58,8 @@ def _features(loaded: LoadedSpec, record: RunRecord) -> list[tuple[str, str, str
         skip = {data.label, data.index, data.datetime}
         names = [c for c in (train.columns if train else []) if c not in skip]
 
-    def treated(name: str) -> str:
-        if name in categorical:
+    def treated(name: str) -> str:  # as the data tests treat it (pipeline.data.categorical_features)
+        if name in categorical or (recorded or {}).get(name) == "str":
             return "categorical"
         return "datetime" if name == data.datetime else "numeric"
     return [(name, (recorded or {}).get(name, "?"), treated(name)) for name in names]

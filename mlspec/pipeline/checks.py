@@ -222,12 +222,15 @@ def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on
 def sampled_rows(suite: Any, rows: dict[str, int]) -> list[str]:
     """'Check sampled N of M train rows' for each check whose own n_samples is below a dataset's rows (deepchecks
     samples, seeded, inside the check: WeakSegmentsPerformance 10,000, OutlierSampleDetection 5,000, ...)."""
+    from mlspec.pipeline.suite_run import TEST_ONLY
+
     lines = []
     for check in suite.checks.values():
         n_samples = getattr(check, "n_samples", None)
         if not isinstance(n_samples, int):
             continue
-        parts = [f"{n_samples:,} of {total:,} {which}" for which, total in rows.items() if n_samples < total]
+        seen = {"test": rows["test"]} if type(check).__name__ in TEST_ONLY and "test" in rows else rows
+        parts = [f"{n_samples:,} of {total:,} {which}" for which, total in seen.items() if n_samples < total]
         if parts:
             lines.append(f"{type(check).__name__} sampled {' and '.join(parts)} rows (its n_samples)")
     return lines

@@ -1,7 +1,7 @@
 """Issue 12 item 6: a check that did not run is never shown as a pass. On a real regression project (real
 training, real deepchecks, one `mlspec run` for the module):
 
-- RegressionErrorDistribution and WeakSegmentsPerformance run on a regressor (deepchecks 0.19.1 raised under
+- RegressionErrorDistribution and WeakSegmentsPerformance (test set only) run on a regressor (deepchecks 0.19.1 raised under
   scikit-learn 1.7; mlspec/pipeline/dc_compat.py);
 - checks deepchecks says do not fit the task or data (RocReport on a regressor, date leakage without a
   datetime) are *not applicable*; checks that raise are *errored* (an `inf` in a feature makes FeatureDrift and
@@ -74,8 +74,13 @@ def test_regression_checks_run_and_the_others_are_errored_or_not_applicable(regr
     data, model = record.tests["data"], record.tests["model"]
     statuses = _by_status(model)
     ran = statuses.get("passed", set()) | statuses.get("warning", set()) | statuses.get("failed", set())
-    for name in ("RegressionErrorDistribution", "WeakSegmentsPerformance"):
-        assert {f"{name} (train)", f"{name} (test)"} <= ran, statuses
+    assert {"RegressionErrorDistribution (train)", "RegressionErrorDistribution (test)"} <= ran, statuses
+    # weak segments are looked for on the test set only (a model has none on its own training rows), and the
+    # record says so; the check runs and does not error
+    assert "WeakSegmentsPerformance (test)" in ran and not any(c.name == "WeakSegmentsPerformance" and c.dataset == "train"
+                                                                for c in model.checks), statuses
+    assert ("WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"
+            in model.sampling), model.sampling
     assert {"RocReport (train)", "ConfusionMatrixReport (test)", "CalibrationScore (train)",
             "BoostingOverfit"} <= statuses["not_applicable"]
     assert statuses["errored"] == {"UnusedFeatures (train)", "UnusedFeatures (test)"}

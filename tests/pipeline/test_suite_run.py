@@ -163,7 +163,11 @@ def test_importance_computed_once_with_fewer_shuffles_and_said_so():
     notes: list[str] = []
     result = run_suite(suite, train, test, model, processes=1, notes=notes)
     assert PERMUTATION_REPEATS == 10
-    assert notes == ["feature importance: permutation importance (10 shuffles per feature) on 60 of 60 test rows"]
-    assert [type(r).__name__ for r in result.results] == ["CheckResult"] * 4  # each on train and test
-    assert sampled_rows(suite, {"train": 180, "test": 60}) == [
-        "WeakSegmentsPerformance sampled 100 of 180 train rows (its n_samples)"]
+    assert notes == ["feature importance: permutation importance (10 shuffles per feature) on 60 of 60 test rows",
+                     "WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"]
+    # UnusedFeatures on train and test, WeakSegmentsPerformance on test only
+    assert [(type(r).__name__, r.header) for r in result.results][2:] == [("CheckResult", "Weak Segments Performance - Test Dataset")]
+    assert [type(r).__name__ for r in result.results] == ["CheckResult"] * 3
+    assert sampled_rows(suite, {"train": 180, "test": 600}) == [
+        "WeakSegmentsPerformance sampled 100 of 600 test rows (its n_samples)"]  # not of the train rows: it does not see them
+    assert sampled_rows(suite, {"train": 180, "test": 60}) == []

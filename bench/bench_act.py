@@ -40,8 +40,9 @@ def main() -> int:
     try:
         work = copy_example("breast-cancer", base / "work")
         shutil.rmtree(work / ".github", ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "mlspec", "render", "--root", str(work)], cwd=work, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "mlspec", "render", "--root", str(work)], cwd=work, check=True, capture_output=True
+        )
         init_repo(work)
         git("remote", "add", "origin", "https://github.com/octo-org/ml-repo.git", cwd=work)  # the stand-in's
         git("checkout", "-q", "-b", "tweak", cwd=work)
@@ -54,8 +55,12 @@ def main() -> int:
             gh.state.next_number = 2
             act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
             started = time.perf_counter()
-            result = act.run(work, "pull_request", {"number": 1, "pull_request": {"number": 1}},
-                             work / ".github/workflows/mlspec-breast-cancer-ci.yml")
+            result = act.run(
+                work,
+                "pull_request",
+                {"number": 1, "pull_request": {"number": 1}},
+                work / ".github/workflows/mlspec-breast-cancer-ci.yml",
+            )
             wall = time.perf_counter() - started
         steps = {}
         for line in result.log.splitlines():
@@ -69,11 +74,23 @@ def main() -> int:
         plain = time.perf_counter() - t0
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    keys = ["Set up Python and mlspec", "Validate the spec and check the rendered workflows", "Data tests",
-            "Train and evaluate", "Model tests", "Gate against the champion and report", "Upload the run reports"]
+    keys = [
+        "Set up Python and mlspec",
+        "Validate the spec and check the rendered workflows",
+        "Data tests",
+        "Train and evaluate",
+        "Model tests",
+        "Gate against the champion and report",
+        "Upload the run reports",
+    ]
     rows = [(name, f"{steps[name]:.1f} s", "") for name in keys if name in steps]
-    rows.append(("whole workflow (changes job + pipeline job, act)", f"{wall:.1f} s",
-                 f"`mlspec run --force` without a runner: {plain:.1f} s ({wall / plain:.2f}x)"))
+    rows.append(
+        (
+            "whole workflow (changes job + pipeline job, act)",
+            f"{wall:.1f} s",
+            f"`mlspec run --force` without a runner: {plain:.1f} s ({wall / plain:.2f}x)",
+        )
+    )
     print(table(rows))
     write_results("act", {"wall_s": wall, "steps_s": steps, "plain_run_s": plain, "returncode": result.returncode})
     return 0 if result.returncode in (0, 1) else 1

@@ -80,10 +80,18 @@ def bench_example(tmp: Path, env: dict[str, str], repeat: int) -> dict:
         runs.append(run["seconds"])
         cpus.append(run["cpu_seconds"])
         stages.append(stage_seconds(project))
-    return {"run_force_s": statistics.median(runs), "samples": runs, "import_deepchecks_s": statistics.median(baselines),
-            "suite_run_s": statistics.median(olds), "suite_run_samples": olds, "stages": stages,
-            "suite_run_stages": old_stages, "loadavg": os.getloadavg(), "run_force_cpu_s": statistics.median(cpus),
-            "suite_run_cpu_s": statistics.median(old_cpus)}
+    return {
+        "run_force_s": statistics.median(runs),
+        "samples": runs,
+        "import_deepchecks_s": statistics.median(baselines),
+        "suite_run_s": statistics.median(olds),
+        "suite_run_samples": olds,
+        "stages": stages,
+        "suite_run_stages": old_stages,
+        "loadavg": os.getloadavg(),
+        "run_force_cpu_s": statistics.median(cpus),
+        "suite_run_cpu_s": statistics.median(old_cpus),
+    }
 
 
 def three_class_project(tmp: Path, rows: int) -> Path:
@@ -120,9 +128,17 @@ def bench_model_tests(tmp: Path, env: dict[str, str], rows: int) -> dict:
     baseline = timed([PYTHON, "-c", "import deepchecks.tabular"], root, env)
     old = timed([PYTHON, "-m", "mlspec", "test", "model"], root, {**env, "MLSPEC_CHECK_WORKERS": "0"})
     measured = timed([PYTHON, "-m", "mlspec", "test", "model"], root, env)
-    return {"rows": rows, "classes": 3, "features": 20, "test_model": measured, "import_deepchecks_s": baseline["seconds"],
-            "suite_run": old, "loadavg": os.getloadavg(),
-            "first_run_s": prepared["seconds"], "first_run_stages": stage_seconds(root)}
+    return {
+        "rows": rows,
+        "classes": 3,
+        "features": 20,
+        "test_model": measured,
+        "import_deepchecks_s": baseline["seconds"],
+        "suite_run": old,
+        "loadavg": os.getloadavg(),
+        "first_run_s": prepared["seconds"],
+        "first_run_stages": stage_seconds(root),
+    }
 
 
 def columns_project(tmp: Path, columns: int) -> Path:
@@ -173,7 +189,12 @@ def main() -> None:
     results: dict = {"quick": args.quick, "loadavg_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="mlspec-bench-checks-") as name:
         tmp = Path(name)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(tmp / "bentoml")}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "BENTOML_DO_NOT_TRACK": "true",
+            "BENTOML_HOME": str(tmp / "bentoml"),
+        }
         if "example" in only:
             results["example"] = bench_example(tmp, env, 1 if args.quick else args.repeat)
             print("example done", file=sys.stderr, flush=True)
@@ -186,25 +207,43 @@ def main() -> None:
     rows = []
     if "example" in results:
         ex = results["example"]
-        rows.append(("`mlspec run --force`, bundled example (median)",
-                     f"{ex['run_force_s']:.1f} s, CPU {ex['run_force_cpu_s']:.1f} s",
-                     f"{ex['run_force_s'] / ex['suite_run_s']:.2f}x deepchecks' Suite.run ({ex['suite_run_s']:.1f} s, "
-                     f"CPU {ex['suite_run_cpu_s']:.1f} s); "
-                     f"`import deepchecks.tabular` {ex['import_deepchecks_s']:.1f} s; target <= 15 s"))
-        rows.append(("  per stage (last run)", ", ".join(f"{k} {v:.1f} s" for k, v in ex["stages"][-1].items()),
-                     "Suite.run: " + ", ".join(f"{k} {v:.1f} s" for k, v in ex["suite_run_stages"][-1].items())))
+        rows.append(
+            (
+                "`mlspec run --force`, bundled example (median)",
+                f"{ex['run_force_s']:.1f} s, CPU {ex['run_force_cpu_s']:.1f} s",
+                f"{ex['run_force_s'] / ex['suite_run_s']:.2f}x deepchecks' Suite.run ({ex['suite_run_s']:.1f} s, "
+                f"CPU {ex['suite_run_cpu_s']:.1f} s); "
+                f"`import deepchecks.tabular` {ex['import_deepchecks_s']:.1f} s; target <= 15 s",
+            )
+        )
+        rows.append(
+            (
+                "  per stage (last run)",
+                ", ".join(f"{k} {v:.1f} s" for k, v in ex["stages"][-1].items()),
+                "Suite.run: " + ", ".join(f"{k} {v:.1f} s" for k, v in ex["suite_run_stages"][-1].items()),
+            )
+        )
     if "model_tests" in results:
         mt = results["model_tests"]
-        rows.append((f"`mlspec test model`, {mt['rows']:,} rows, 3 classes", f"{mt['test_model']['seconds']:.1f} s, "
-                     f"CPU {mt['test_model']['cpu_seconds']:.1f} s (exit {mt['test_model']['exit']})",
-                     f"{mt['test_model']['seconds'] / mt['suite_run']['seconds']:.2f}x deepchecks' Suite.run "
-                     f"({mt['suite_run']['seconds']:.1f} s, CPU {mt['suite_run']['cpu_seconds']:.1f} s); "
-                     f"`import deepchecks.tabular` {mt['import_deepchecks_s']:.1f} s; "
-                     "target <= 20 s"))
+        rows.append(
+            (
+                f"`mlspec test model`, {mt['rows']:,} rows, 3 classes",
+                f"{mt['test_model']['seconds']:.1f} s, "
+                f"CPU {mt['test_model']['cpu_seconds']:.1f} s (exit {mt['test_model']['exit']})",
+                f"{mt['test_model']['seconds'] / mt['suite_run']['seconds']:.2f}x deepchecks' Suite.run "
+                f"({mt['suite_run']['seconds']:.1f} s, CPU {mt['suite_run']['cpu_seconds']:.1f} s); "
+                f"`import deepchecks.tabular` {mt['import_deepchecks_s']:.1f} s; "
+                "target <= 20 s",
+            )
+        )
     for width, item in results.get("columns", {}).items():
-        rows.append((f"`mlspec test data`, 200 rows x {int(width):,} columns",
-                     f"{item['seconds']:.1f} s, CPU {item.get('cpu_seconds', 0):.1f} s (exit {item['exit']})",
-                     f"{item['per_column_ms']:.0f} ms/column {item['note']}".strip()))
+        rows.append(
+            (
+                f"`mlspec test data`, 200 rows x {int(width):,} columns",
+                f"{item['seconds']:.1f} s, CPU {item.get('cpu_seconds', 0):.1f} s (exit {item['exit']})",
+                f"{item['per_column_ms']:.0f} ms/column {item['note']}".strip(),
+            )
+        )
     print(table(rows))
     print(f"results: {write_results('checks', results)}")
 

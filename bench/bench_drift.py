@@ -65,8 +65,12 @@ def make_frame(rows: int, seed: int, shift: bool):
     data = {name: rng.normal(i, 1 + i / 10, rows).astype("float32") for i, name in enumerate(NUMERIC)}
     if shift:
         data["x00"] = data["x00"] + 3.0
-    choices = {"region": ["north", "south", "east", "west"], "plan": ["basic", "plus", "pro"],
-               "channel": ["web", "app", "store"], "device": ["ios", "android", "desktop", "other"]}
+    choices = {
+        "region": ["north", "south", "east", "west"],
+        "plan": ["basic", "plus", "pro"],
+        "channel": ["web", "app", "store"],
+        "device": ["ios", "android", "desktop", "other"],
+    }
     for name, values in choices.items():
         p = np.linspace(1, 2, len(values))
         p = (p[::-1] if shift and name == "plan" else p) / p.sum()
@@ -91,15 +95,27 @@ def save_model(frame, bentoml_home: Path) -> str:
 
     features = NUMERIC + CATEGORICAL
     sample = frame.sample(20_000, random_state=0)
-    model = make_pipeline(ColumnTransformer([("num", StandardScaler(), NUMERIC),
-                                             ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)]),
-                          LogisticRegression(max_iter=300)).fit(sample[features], sample["y"])
+    model = make_pipeline(
+        ColumnTransformer(
+            [("num", StandardScaler(), NUMERIC), ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)]
+        ),
+        LogisticRegression(max_iter=300),
+    ).fit(sample[features], sample["y"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         saved = bentoml.picklable_model.save_model(
-            "bench", model, signatures={"predict": {"batchable": False}, "predict_proba": {"batchable": False}},
-            metadata={"project": "bench", "task": "binary", "label": "y", "features": features,
-                      "categorical": CATEGORICAL, "classes": [0, 1]})
+            "bench",
+            model,
+            signatures={"predict": {"batchable": False}, "predict_proba": {"batchable": False}},
+            metadata={
+                "project": "bench",
+                "task": "binary",
+                "label": "y",
+                "features": features,
+                "categorical": CATEGORICAL,
+                "classes": [0, 1],
+            },
+        )
     return str(saved.tag)
 
 
@@ -125,40 +141,68 @@ def main() -> None:
         current = Path(tmp) / "current.csv"
         make_frame(CURRENT_ROWS, seed=2, shift=True).to_csv(current, index=False)
         tag = save_model(reference, Path(tmp) / "bentoml")
-        write_deployment(root, Deployment(project="bench", environment="production",
-                                          model=DeployedModel(tag=tag, version=tag.split(":")[1]),
-                                          lineage={"data": {"train": file_digest(root / "data" / "train.csv")}}))
-        print(f"data written in {time.perf_counter() - start:.1f} s "
-              f"({current.stat().st_size / 1e6:.0f} MB current CSV)", file=sys.stderr)
+        write_deployment(
+            root,
+            Deployment(
+                project="bench",
+                environment="production",
+                model=DeployedModel(tag=tag, version=tag.split(":")[1]),
+                lineage={"data": {"train": file_digest(root / "data" / "train.csv")}},
+            ),
+        )
+        print(
+            f"data written in {time.perf_counter() - start:.1f} s ({current.stat().st_size / 1e6:.0f} MB current CSV)",
+            file=sys.stderr,
+        )
 
-        env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "2",
+            "OPENBLAS_NUM_THREADS": "2",
+            "MKL_NUM_THREADS": "2",
+            "PYTHONPATH": str(ROOT),
+        }
         baseline = measure([PYTHON, "-c", READ_ONLY, str(root / "data" / "train.csv"), str(current)], env)
         drift = measure([PYTHON, "-m", "mlspec", "drift", str(root / "mlproject.yaml"), "--current", str(current)], env)
         latest = (root / ".mlspec" / "drift" / "latest").read_text().strip()
         summary = json.loads((root / ".mlspec" / "drift" / latest / "drift.json").read_text())
 
     results = {
-        "reference_rows": REFERENCE_ROWS, "current_rows": CURRENT_ROWS, "columns": len(NUMERIC) + len(CATEGORICAL),
-        "n_samples": 100_000, "cores": 2,
-        "baseline_read_seconds": round(baseline["seconds"], 2), "baseline_peak_mib": round(baseline["peak_mib"]),
-        "drift_seconds": round(drift["seconds"], 2), "drift_peak_mib": round(drift["peak_mib"]),
+        "reference_rows": REFERENCE_ROWS,
+        "current_rows": CURRENT_ROWS,
+        "columns": len(NUMERIC) + len(CATEGORICAL),
+        "n_samples": 100_000,
+        "cores": 2,
+        "baseline_read_seconds": round(baseline["seconds"], 2),
+        "baseline_peak_mib": round(baseline["peak_mib"]),
+        "drift_seconds": round(drift["seconds"], 2),
+        "drift_peak_mib": round(drift["peak_mib"]),
         "drift_exit": drift["exit"],
         "time_ratio_vs_read": round(drift["seconds"] / baseline["seconds"], 2),
         "memory_ratio_vs_read": round(drift["peak_mib"] / baseline["peak_mib"], 2),
-        "target_seconds": TARGET_SECONDS, "under_target": drift["seconds"] < TARGET_SECONDS,
+        "target_seconds": TARGET_SECONDS,
+        "under_target": drift["seconds"] < TARGET_SECONDS,
         "drifted_features": summary["drifted_features"],
         "prediction_drift_ran": summary["prediction"]["ran"],
     }
     path = write_results("drift", results)
-    print(table([
-        ("read both tables (baseline)", f"{baseline['seconds']:.1f} s, {baseline['peak_mib']:.0f} MiB", "1.00"),
-        ("mlspec drift (1M vs 100k rows, 20 cols)", f"{drift['seconds']:.1f} s, {drift['peak_mib']:.0f} MiB",
-         f"{results['time_ratio_vs_read']}x time, {results['memory_ratio_vs_read']}x memory; "
-         f"target < {TARGET_SECONDS:.0f} s: {'met' if results['under_target'] else 'MISSED'}"),
-    ]))
-    print(f"exit {drift['exit']} (1 = drift found), drifted: {', '.join(summary['drifted_features'])}; "
-          f"prediction drift ran: {summary['prediction']['ran']}")
+    print(
+        table(
+            [
+                ("read both tables (baseline)", f"{baseline['seconds']:.1f} s, {baseline['peak_mib']:.0f} MiB", "1.00"),
+                (
+                    "mlspec drift (1M vs 100k rows, 20 cols)",
+                    f"{drift['seconds']:.1f} s, {drift['peak_mib']:.0f} MiB",
+                    f"{results['time_ratio_vs_read']}x time, {results['memory_ratio_vs_read']}x memory; "
+                    f"target < {TARGET_SECONDS:.0f} s: {'met' if results['under_target'] else 'MISSED'}",
+                ),
+            ]
+        )
+    )
+    print(
+        f"exit {drift['exit']} (1 = drift found), drifted: {', '.join(summary['drifted_features'])}; "
+        f"prediction drift ran: {summary['prediction']['ran']}"
+    )
     print(f"results: {path}")
 
 

@@ -84,7 +84,8 @@ def bench_noop(tmp: Path, quick: bool, env: dict[str, str]) -> dict:
     check = run([PYTHON, "-m", "mlspec", "run"], cwd=project, env=env)
     assert check.stdout.startswith("up to date"), check.stdout
     commands: dict[str, tuple[list[str], Path | None, dict[str, str] | None]] = {
-        "mlspec": ([PYTHON, "-m", "mlspec", "run"], project, env)}
+        "mlspec": ([PYTHON, "-m", "mlspec", "run"], project, env)
+    }
     result: dict = {"reported": check.stdout.strip()}
     dvc, note = ensure_dvc(quick)
     result["dvc"] = note
@@ -147,8 +148,13 @@ def bench_fingerprint(tmp: Path, size: int) -> dict:
         warm_times.append(time.perf_counter() - start)
     mib = size / 2**20
     return {
-        "file_mib": mib, "md5sum_s": md5, "md5sum_mib_s": mib / md5, "xxh3_cold_s": cold,
-        "xxh3_cold_mib_s": mib / cold, "ratio_cold_vs_md5sum": md5 / cold, "warm_hit_ms": min(warm_times) * 1000,
+        "file_mib": mib,
+        "md5sum_s": md5,
+        "md5sum_mib_s": mib / md5,
+        "xxh3_cold_s": cold,
+        "xxh3_cold_mib_s": mib / cold,
+        "ratio_cold_vs_md5sum": md5 / cold,
+        "warm_hit_ms": min(warm_times) * 1000,
         "note": "cold = no stat cache; both read the file from the page cache (dropping it needs privileges)",
     }
 
@@ -174,12 +180,26 @@ def bench_data_tests(tmp: Path, rows: int, env: dict[str, str]) -> dict:
         "  label: y\n  categorical: [c0, c1, c2]\ntrain:\n  entrypoint: src/train.py:train\nevaluate:\n  task: binary\n"
     )
     del frame
-    baseline = json.loads(run([PYTHON, "-c", MEASURE, PYTHON, "-c", READ_ONLY, str(root / "data" / "train.parquet")],
-                              env=env, check=True).stdout)
-    measured = json.loads(run([PYTHON, "-c", MEASURE, PYTHON, "-m", "mlspec", "test", "data", str(root / "mlproject.yaml")],
-                              env=env, check=True).stdout)
-    return {"rows": rows, "columns": 20, "n_samples": 10_000, "mlspec_test_data": measured, "read_only": baseline,
-            "ratio_vs_read_only": measured["seconds"] / baseline["seconds"]}
+    baseline = json.loads(
+        run(
+            [PYTHON, "-c", MEASURE, PYTHON, "-c", READ_ONLY, str(root / "data" / "train.parquet")], env=env, check=True
+        ).stdout
+    )
+    measured = json.loads(
+        run(
+            [PYTHON, "-c", MEASURE, PYTHON, "-m", "mlspec", "test", "data", str(root / "mlproject.yaml")],
+            env=env,
+            check=True,
+        ).stdout
+    )
+    return {
+        "rows": rows,
+        "columns": 20,
+        "n_samples": 10_000,
+        "mlspec_test_data": measured,
+        "read_only": baseline,
+        "ratio_vs_read_only": measured["seconds"] / baseline["seconds"],
+    }
 
 
 def main() -> None:
@@ -208,20 +228,35 @@ def main() -> None:
         ("python -c pass (median)", f"{noop['python_startup_s']['median']:.3f} s", "start-up floor"),
     ]
     if "dvc_noop_s" in noop:
-        rows.append(("no-op `dvc repro` (median, interleaved)", f"{noop['dvc_noop_s']['median']:.3f} s",
-                     f"mlspec / dvc = {noop['ratio_mlspec_over_dvc']:.2f}x (target <= 0.5x; median of per-round "
-                     f"ratios {noop['ratio_mlspec_over_dvc_paired']:.2f}x)"))
+        rows.append(
+            (
+                "no-op `dvc repro` (median, interleaved)",
+                f"{noop['dvc_noop_s']['median']:.3f} s",
+                f"mlspec / dvc = {noop['ratio_mlspec_over_dvc']:.2f}x (target <= 0.5x; median of per-round "
+                f"ratios {noop['ratio_mlspec_over_dvc_paired']:.2f}x)",
+            )
+        )
     else:
         rows.append(("no-op `dvc repro`", "not measured", noop["dvc"]))
     rows += [
         (f"md5sum {fp['file_mib']:.0f} MiB", f"{fp['md5sum_s']:.2f} s ({fp['md5sum_mib_s']:.0f} MiB/s)", "baseline"),
-        (f"xxh3_128 cold {fp['file_mib']:.0f} MiB", f"{fp['xxh3_cold_s']:.2f} s ({fp['xxh3_cold_mib_s']:.0f} MiB/s)",
-         f"{fp['ratio_cold_vs_md5sum']:.1f}x md5sum (target >= 5x)"),
+        (
+            f"xxh3_128 cold {fp['file_mib']:.0f} MiB",
+            f"{fp['xxh3_cold_s']:.2f} s ({fp['xxh3_cold_mib_s']:.0f} MiB/s)",
+            f"{fp['ratio_cold_vs_md5sum']:.1f}x md5sum (target >= 5x)",
+        ),
         ("stat-cache hit", f"{fp['warm_hit_ms']:.2f} ms", "target < 10 ms"),
-        (f"`mlspec test data` {dt['rows']:,} x 20", f"{dt['mlspec_test_data']['seconds']:.1f} s, "
-         f"peak {dt['mlspec_test_data']['peak_mib']:.0f} MiB, exit {dt['mlspec_test_data']['exit']}",
-         f"{dt['ratio_vs_read_only']:.1f}x read-only (target < 60 s)"),
-        ("read the train table only", f"{dt['read_only']['seconds']:.1f} s, peak {dt['read_only']['peak_mib']:.0f} MiB", "baseline"),
+        (
+            f"`mlspec test data` {dt['rows']:,} x 20",
+            f"{dt['mlspec_test_data']['seconds']:.1f} s, "
+            f"peak {dt['mlspec_test_data']['peak_mib']:.0f} MiB, exit {dt['mlspec_test_data']['exit']}",
+            f"{dt['ratio_vs_read_only']:.1f}x read-only (target < 60 s)",
+        ),
+        (
+            "read the train table only",
+            f"{dt['read_only']['seconds']:.1f} s, peak {dt['read_only']['peak_mib']:.0f} MiB",
+            "baseline",
+        ),
     ]
     print(table(rows))
     path = write_results("pipeline", results)

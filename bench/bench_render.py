@@ -32,8 +32,13 @@ def make_repo(root: Path, count: int) -> list[Path]:
 
 def yaml_load_command(paths: list[Path]) -> list[str]:
     listing = root_listing(paths)
-    return [PYTHON, "-c", "import sys, yaml\nL = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)\n"
-            "for p in open(sys.argv[1]).read().split():\n yaml.load(open(p), Loader=L)", listing]
+    return [
+        PYTHON,
+        "-c",
+        "import sys, yaml\nL = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)\n"
+        "for p in open(sys.argv[1]).read().split():\n yaml.load(open(p), Loader=L)",
+        listing,
+    ]
 
 
 def root_listing(paths: list[Path]) -> str:
@@ -52,13 +57,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big"
         specs = make_repo(big, 1000)
-        validate = time_command([PYTHON, "-m", "mlspec", "validate", "--no-file-checks", *map(str, specs)], repeat=repeat)
+        validate = time_command(
+            [PYTHON, "-m", "mlspec", "validate", "--no-file-checks", *map(str, specs)], repeat=repeat
+        )
         render = time_command([PYTHON, "-m", "mlspec", "render"], cwd=big, repeat=repeat)
         files = sorted((big / ".github" / "workflows").glob("*.yml"))
         assert len(files) == 3000, len(files)
-        results["render_1000"] = {"seconds": render, "baseline_validate_1000": validate,
-                                  "ratio": render["median"] / validate["median"], "target_seconds": 3.0,
-                                  "met": render["median"] < 3.0}
+        results["render_1000"] = {
+            "seconds": render,
+            "baseline_validate_1000": validate,
+            "ratio": render["median"] / validate["median"],
+            "target_seconds": 3.0,
+            "met": render["median"] < 3.0,
+        }
 
         small = Path(tmp) / "small"
         specs = make_repo(small, 100)
@@ -66,19 +77,33 @@ def main() -> None:
         check = time_command([PYTHON, "-m", "mlspec", "render", "--check"], cwd=small, repeat=repeat + 2)
         loaded = specs + sorted((small / ".github" / "workflows").glob("*.yml"))
         raw = time_command(yaml_load_command(loaded), repeat=repeat + 2)
-        results["check_100"] = {"seconds": check, "baseline_yaml_load_specs_and_workflows": raw,
-                                "ratio": check["median"] / raw["median"], "target_seconds": 1.0,
-                                "met": check["median"] < 1.0}
+        results["check_100"] = {
+            "seconds": check,
+            "baseline_yaml_load_specs_and_workflows": raw,
+            "ratio": check["median"] / raw["median"],
+            "target_seconds": 1.0,
+            "met": check["median"] < 1.0,
+        }
     r, c = results["render_1000"], results["check_100"]
-    print(table([
-        ("`mlspec render` of 1,000 specs (3,000 files)", f"{r['seconds']['median']:.2f} s",
-         f"{r['ratio']:.2f}x `mlspec validate` of the same specs ({r['baseline_validate_1000']['median']:.2f} s); "
-         f"target < 3 s: {'met' if r['met'] else 'NOT met'}"),
-        ("`mlspec render --check`, 100 unchanged projects", f"{c['seconds']['median']:.2f} s",
-         f"{c['ratio']:.2f}x a raw YAML load (libyaml) of the same 400 files "
-         f"({c['baseline_yaml_load_specs_and_workflows']['median']:.2f} s); target < 1 s: "
-         f"{'met' if c['met'] else 'NOT met'}"),
-    ]))
+    print(
+        table(
+            [
+                (
+                    "`mlspec render` of 1,000 specs (3,000 files)",
+                    f"{r['seconds']['median']:.2f} s",
+                    f"{r['ratio']:.2f}x `mlspec validate` of the same specs ({r['baseline_validate_1000']['median']:.2f} s); "
+                    f"target < 3 s: {'met' if r['met'] else 'NOT met'}",
+                ),
+                (
+                    "`mlspec render --check`, 100 unchanged projects",
+                    f"{c['seconds']['median']:.2f} s",
+                    f"{c['ratio']:.2f}x a raw YAML load (libyaml) of the same 400 files "
+                    f"({c['baseline_yaml_load_specs_and_workflows']['median']:.2f} s); target < 1 s: "
+                    f"{'met' if c['met'] else 'NOT met'}",
+                ),
+            ]
+        )
+    )
     print(f"wrote {write_results('render', results)}")
 
 

@@ -31,24 +31,53 @@ def make_project(folder: Path) -> Path:
 
     project = folder / "breast-cancer"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
-    metrics = {"roc_auc": 0.98, "f1": 0.96, "accuracy": 0.95, "log_loss": 0.12, "precision": 0.97,
-               "recall": 0.95, "balanced_accuracy": 0.95, "average_precision": 0.98}
+    metrics = {
+        "roc_auc": 0.98,
+        "f1": 0.96,
+        "accuracy": 0.95,
+        "log_loss": 0.12,
+        "precision": 0.97,
+        "recall": 0.95,
+        "balanced_accuracy": 0.95,
+        "average_precision": 0.98,
+    }
     metrics.update({f"slice_{i:02d}_accuracy": 0.9 + i / 200 for i in range(12)})
-    checks = [CheckOutcome(name=f"Check{i:02d}", suite="data_integrity" if i % 2 else "model_evaluation",
-                           conditions=[ConditionOutcome(name=f"condition {i}", category="FAIL" if i < 5 else "PASS",
-                                                        details=f"score {i / 50:.3f} against threshold 0.1")])
-              for i in range(50)]
+    checks = [
+        CheckOutcome(
+            name=f"Check{i:02d}",
+            suite="data_integrity" if i % 2 else "model_evaluation",
+            conditions=[
+                ConditionOutcome(
+                    name=f"condition {i}",
+                    category="FAIL" if i < 5 else "PASS",
+                    details=f"score {i / 50:.3f} against threshold 0.1",
+                )
+            ],
+        )
+        for i in range(50)
+    ]
     store = RunStore(project)
     for n in range(5):  # history for the second panel
         record = RunRecord(
-            run_id=f"2025010{n}T000000000000Z-0000{n}", project="breast-cancer", spec_path="mlproject.yaml",
-            spec_digest="sha256:" + "c" * 64, created=f"2025-01-0{n + 1}T00:00:00Z", git=GitInfo(commit="a" * 40),
+            run_id=f"2025010{n}T000000000000Z-0000{n}",
+            project="breast-cancer",
+            spec_path="mlproject.yaml",
+            spec_digest="sha256:" + "c" * 64,
+            created=f"2025-01-0{n + 1}T00:00:00Z",
+            git=GitInfo(commit="a" * 40),
             data=[DataFile(role="test", path="data/test.csv", digest="xxh3_128:" + "b" * 32, bytes=1, rows=143)],
-            params={"n_estimators": 100}, seed=42, task="binary", metrics={k: v - (4 - n) / 100 for k, v in metrics.items()},
-            tests={"data": TestOutcome(kind="data", passed=False, checks=checks[:25]),
-                   "model": TestOutcome(kind="model", passed=False, checks=checks[25:])},
+            params={"n_estimators": 100},
+            seed=42,
+            task="binary",
+            metrics={k: v - (4 - n) / 100 for k, v in metrics.items()},
+            tests={
+                "data": TestOutcome(kind="data", passed=False, checks=checks[:25]),
+                "model": TestOutcome(kind="model", passed=False, checks=checks[25:]),
+            },
             changes=[Change(kind="data", what="data/train.csv", detail="+1,204 rows")],
-            model=ModelRef(tag=f"breast-cancer:v{n}"), status="passed")
+            model=ModelRef(tag=f"breast-cancer:v{n}"),
+            status="passed",
+        )
         store.save(record)
     return project
 
@@ -62,11 +91,14 @@ def main() -> None:
         project = make_project(Path(tmp))
         spec = str(project / "mlproject.yaml")
         env = {"MPLBACKEND": "Agg"}
-        timed = time_interleaved({  # in turn, so the load of a shared machine falls on all three alike
-            "matplotlib": ([PYTHON, "-c", "import matplotlib.pyplot"], None, env),
-            "version": ([PYTHON, "-m", "mlspec", "--version"], None, env),
-            "report": ([PYTHON, "-m", "mlspec", "report", spec], None, env),
-        }, repeat=repeat)
+        timed = time_interleaved(
+            {  # in turn, so the load of a shared machine falls on all three alike
+                "matplotlib": ([PYTHON, "-c", "import matplotlib.pyplot"], None, env),
+                "version": ([PYTHON, "-m", "mlspec", "--version"], None, env),
+                "report": ([PYTHON, "-m", "mlspec", "report", spec], None, env),
+            },
+            repeat=repeat,
+        )
         matplotlib, version, report = timed["matplotlib"], timed["version"], timed["report"]
         assert (project / ".mlspec" / "runs" / "20250104T000000000000Z-00004" / "report.png").is_file()
     results = {
@@ -80,14 +112,23 @@ def main() -> None:
         "target_s": 1.0,
     }
     path = write_results("report", results)
-    print(table([
-        ("`python -c 'import matplotlib.pyplot'` (baseline)", f"{matplotlib['median']*1000:.0f} ms", "1.00x"),
-        ("`mlspec --version` (baseline)", f"{version['median']*1000:.0f} ms",
-         f"{version['median']/matplotlib['median']:.2f}x"),
-        ("`mlspec report` (50 checks, 20 metrics, plot with history)",
-         f"{report['median']*1000:.0f} ms (CPU {report['cpu_median']*1000:.0f} ms)",
-         f"{results['report_ratio_vs_matplotlib_import']:.2f}x of matplotlib import; target < 1 s"),
-    ]))
+    print(
+        table(
+            [
+                ("`python -c 'import matplotlib.pyplot'` (baseline)", f"{matplotlib['median'] * 1000:.0f} ms", "1.00x"),
+                (
+                    "`mlspec --version` (baseline)",
+                    f"{version['median'] * 1000:.0f} ms",
+                    f"{version['median'] / matplotlib['median']:.2f}x",
+                ),
+                (
+                    "`mlspec report` (50 checks, 20 metrics, plot with history)",
+                    f"{report['median'] * 1000:.0f} ms (CPU {report['cpu_median'] * 1000:.0f} ms)",
+                    f"{results['report_ratio_vs_matplotlib_import']:.2f}x of matplotlib import; target < 1 s",
+                ),
+            ]
+        )
+    )
     print(f"\nwrote {path}")
 
 

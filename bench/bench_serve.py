@@ -62,7 +62,11 @@ def start_minimal(work: Path, tag: str, port: int, log: Path) -> subprocess.Pope
     with open(log, "w") as handle:
         return subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "minimal_app:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=work, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            cwd=work,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
             env={**os.environ, "BENCH_MODEL_TAG": tag},
         )
 
@@ -90,8 +94,9 @@ def main() -> int:
         spec = root / "mlproject.yaml"
 
         start = time.perf_counter()
-        built = subprocess.run([sys.executable, "-m", "mlspec", "build", str(spec), "--version", tag],
-                               capture_output=True, text=True)
+        built = subprocess.run(
+            [sys.executable, "-m", "mlspec", "build", str(spec), "--version", tag], capture_output=True, text=True
+        )
         build_seconds = time.perf_counter() - start
         if built.returncode != 0:
             print(built.stderr, file=sys.stderr)
@@ -134,7 +139,10 @@ def main() -> int:
         def load(name: str, base: str, block: list[int]) -> None:
             """``block`` of requests from ``args.threads`` client threads, each on its own connection."""
             start = time.perf_counter()
-            threads = [threading.Thread(target=worker, args=(name, base, block[k::args.threads])) for k in range(args.threads)]
+            threads = [
+                threading.Thread(target=worker, args=(name, base, block[k :: args.threads]))
+                for k in range(args.threads)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -192,18 +200,34 @@ def main() -> int:
         "http_over_in_process_p50": round(http_p50 / local_p50, 2),
     }
     path = write_results("serve", results)
-    print(table([
-        ("mlspec build (fresh Bento)", f"{build_seconds:.2f} s", ""),
-        ("mlspec serve start -> /readyz", f"{ready_seconds:.2f} s", ""),
-        (f"mlspec serve: HTTP /predict, 1 row, {args.threads} threads", f"{results['requests_per_second']} req/s",
-         f"{results['errors']} errors in {2 * args.requests} (both servers)"),
-        ("mlspec serve: latency p50 / p95", f"{results['http_p50_ms']} / {results['http_p95_ms']} ms",
-         f"{results['http_over_minimal_p50']}x / {results['http_over_minimal_p95']}x the minimal app (target <= 1.25x)"),
-        ("minimal Starlette + uvicorn app (baseline), same load, interleaved",
-         f"{results['minimal_requests_per_second']} req/s, {results['minimal_p50_ms']} / {results['minimal_p95_ms']} ms", "1.0x"),
-        ("in-process predict p50 / p95", f"{results['in_process_p50_ms']} / {results['in_process_p95_ms']} ms",
-         f"mlspec serve p50 {results['http_over_in_process_p50']}x"),
-    ]))
+    print(
+        table(
+            [
+                ("mlspec build (fresh Bento)", f"{build_seconds:.2f} s", ""),
+                ("mlspec serve start -> /readyz", f"{ready_seconds:.2f} s", ""),
+                (
+                    f"mlspec serve: HTTP /predict, 1 row, {args.threads} threads",
+                    f"{results['requests_per_second']} req/s",
+                    f"{results['errors']} errors in {2 * args.requests} (both servers)",
+                ),
+                (
+                    "mlspec serve: latency p50 / p95",
+                    f"{results['http_p50_ms']} / {results['http_p95_ms']} ms",
+                    f"{results['http_over_minimal_p50']}x / {results['http_over_minimal_p95']}x the minimal app (target <= 1.25x)",
+                ),
+                (
+                    "minimal Starlette + uvicorn app (baseline), same load, interleaved",
+                    f"{results['minimal_requests_per_second']} req/s, {results['minimal_p50_ms']} / {results['minimal_p95_ms']} ms",
+                    "1.0x",
+                ),
+                (
+                    "in-process predict p50 / p95",
+                    f"{results['in_process_p50_ms']} / {results['in_process_p95_ms']} ms",
+                    f"mlspec serve p50 {results['http_over_in_process_p50']}x",
+                ),
+            ]
+        )
+    )
     print(f"results: {path}")
     for line in errors[:5]:
         print(line, file=sys.stderr)

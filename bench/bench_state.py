@@ -42,13 +42,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mlspec-bench-state-") as tmp:
         env["BENTOML_HOME"] = str(Path(tmp) / "bentoml")
         project = Path(tmp) / "breast-cancer"
-        shutil.copytree(ROOT / "examples" / "breast-cancer", project,
-                        ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+        shutil.copytree(
+            ROOT / "examples" / "breast-cancer", project, ignore=shutil.ignore_patterns(".mlspec", "__pycache__")
+        )
         seconds = []
         for index in range(args.runs):
             start = time.perf_counter()
-            proc = subprocess.run([PYTHON, "-m", "mlspec", "run", "--force"], cwd=project, env=env,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [PYTHON, "-m", "mlspec", "run", "--force"], cwd=project, env=env, capture_output=True, text=True
+            )
             seconds.append(time.perf_counter() - start)
             if proc.returncode not in (0, 1):  # 1: the gate may fail; the state is written either way
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
@@ -64,8 +66,9 @@ def main() -> int:
         copy = Path(tmp) / "runs-copy"
         shutil.copytree(runs, copy, symlinks=True)
         start = time.perf_counter()
-        gc = subprocess.run([PYTHON, "-m", "mlspec", "gc", "--keep", "3"], cwd=project, env=env,
-                            capture_output=True, text=True)
+        gc = subprocess.run(
+            [PYTHON, "-m", "mlspec", "gc", "--keep", "3"], cwd=project, env=env, capture_output=True, text=True
+        )
         gc_seconds = time.perf_counter() - start
         if gc.returncode != 0:
             print(gc.stdout, gc.stderr)
@@ -78,19 +81,36 @@ def main() -> int:
         rm_seconds = time.perf_counter() - start
 
     results = {
-        "runs": args.runs, "run_folders": run_count, "state_bytes": size, "html_bytes": html,
-        "state_bytes_with_html_as_written": as_written, "run_seconds_median": sorted(seconds)[len(seconds) // 2],
-        "gc_seconds": gc_seconds, "gc_kept_runs": kept, "state_bytes_after_gc": after_gc,
-        "rm_rf_seconds": rm_seconds, "gc_stdout": gc.stdout.strip(),
+        "runs": args.runs,
+        "run_folders": run_count,
+        "state_bytes": size,
+        "html_bytes": html,
+        "state_bytes_with_html_as_written": as_written,
+        "run_seconds_median": sorted(seconds)[len(seconds) // 2],
+        "gc_seconds": gc_seconds,
+        "gc_kept_runs": kept,
+        "state_bytes_after_gc": after_gc,
+        "rm_rf_seconds": rm_seconds,
+        "gc_stdout": gc.stdout.strip(),
     }
     write_results("state", results)
     mb = 1e6
-    print(table([
-        (f"`.mlspec/` after {args.runs} runs of the example", f"{size / mb:.1f} MB (HTML {html / mb:.1f} MB)",
-         f"HTML kept as written: {as_written / mb:.1f} MB (target < 50 MB)"),
-        (f"`mlspec gc --keep 3` ({run_count} -> {kept} runs)", f"{gc_seconds:.2f} s",
-         f"`rm -rf` of the same folders: {rm_seconds:.3f} s"),
-    ]))
+    print(
+        table(
+            [
+                (
+                    f"`.mlspec/` after {args.runs} runs of the example",
+                    f"{size / mb:.1f} MB (HTML {html / mb:.1f} MB)",
+                    f"HTML kept as written: {as_written / mb:.1f} MB (target < 50 MB)",
+                ),
+                (
+                    f"`mlspec gc --keep 3` ({run_count} -> {kept} runs)",
+                    f"{gc_seconds:.2f} s",
+                    f"`rm -rf` of the same folders: {rm_seconds:.3f} s",
+                ),
+            ]
+        )
+    )
     return 0
 
 

@@ -21,13 +21,24 @@ def main() -> None:
     repeat = 3 if args.quick else 11
     # An installed package has its bytecode; without it every run would compile mlspec's modules again.
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "mlspec")], capture_output=True, check=False)
-    timed = time_interleaved({
-        "baseline": ([PYTHON, "-c", "import yaml, pydantic"], None, None),
-        "basemodel": ([PYTHON, "-c", "from pydantic import BaseModel"], None, None),
-        "imports": ([PYTHON, "-c", "import yaml, argparse; from pydantic import BaseModel, ConfigDict, Field, "
-                     "field_validator, model_validator"], None, None),
-        "cold": ([PYTHON, "-m", "mlspec", "validate", str(EXAMPLE / "mlproject.yaml")], None, None),
-    }, repeat=repeat)
+    timed = time_interleaved(
+        {
+            "baseline": ([PYTHON, "-c", "import yaml, pydantic"], None, None),
+            "basemodel": ([PYTHON, "-c", "from pydantic import BaseModel"], None, None),
+            "imports": (
+                [
+                    PYTHON,
+                    "-c",
+                    "import yaml, argparse; from pydantic import BaseModel, ConfigDict, Field, "
+                    "field_validator, model_validator",
+                ],
+                None,
+                None,
+            ),
+            "cold": ([PYTHON, "-m", "mlspec", "validate", str(EXAMPLE / "mlproject.yaml")], None, None),
+        },
+        repeat=repeat,
+    )
     baseline, basemodel, imports, cold = timed["baseline"], timed["basemodel"], timed["imports"], timed["cold"]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,17 +72,31 @@ def main() -> None:
         "validate_1000_specs_in_process_s": in_process,
     }
     path = write_results("validate", results)
-    print(table([
-        ("`python -c 'import yaml, pydantic'` (baseline)", f"{baseline['median']*1000:.0f} ms", "1.00x"),
-        ("`python -c 'from pydantic import BaseModel'`", f"{basemodel['median']*1000:.0f} ms",
-         f"{basemodel['median']/baseline['median']:.2f}x"),
-        ("`python -c 'import yaml, argparse; from pydantic import BaseModel, ConfigDict, Field, field_validator, "
-         "model_validator'` (what the models need)", f"{imports['median']*1000:.0f} ms",
-         f"{imports['median']/baseline['median']:.2f}x"),
-        ("cold `mlspec validate` (example)", f"{cold['median']*1000:.0f} ms", f"{results['cold_validate_ratio']:.2f}x (target ≤ 1.5x)"),
-        ("`mlspec validate` of 1,000 specs, one call", f"{many['median']:.2f} s", "target < 2 s"),
-        ("  of which validation in process", f"{in_process:.2f} s", ""),
-    ]))
+    print(
+        table(
+            [
+                ("`python -c 'import yaml, pydantic'` (baseline)", f"{baseline['median'] * 1000:.0f} ms", "1.00x"),
+                (
+                    "`python -c 'from pydantic import BaseModel'`",
+                    f"{basemodel['median'] * 1000:.0f} ms",
+                    f"{basemodel['median'] / baseline['median']:.2f}x",
+                ),
+                (
+                    "`python -c 'import yaml, argparse; from pydantic import BaseModel, ConfigDict, Field, field_validator, "
+                    "model_validator'` (what the models need)",
+                    f"{imports['median'] * 1000:.0f} ms",
+                    f"{imports['median'] / baseline['median']:.2f}x",
+                ),
+                (
+                    "cold `mlspec validate` (example)",
+                    f"{cold['median'] * 1000:.0f} ms",
+                    f"{results['cold_validate_ratio']:.2f}x (target ≤ 1.5x)",
+                ),
+                ("`mlspec validate` of 1,000 specs, one call", f"{many['median']:.2f} s", "target < 2 s"),
+                ("  of which validation in process", f"{in_process:.2f} s", ""),
+            ]
+        )
+    )
     print(f"\nwrote {path}")
 
 

@@ -18,7 +18,9 @@ RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 
 
-def time_command(argv: list[str], *, repeat: int = 7, cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
+def time_command(
+    argv: list[str], *, repeat: int = 7, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> dict[str, float]:
     """Wall time of a whole command over ``repeat`` runs (after one warm-up): median, min, max in seconds."""
     full_env = {**os.environ, **(env or {})}
     subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, check=False)
@@ -30,12 +32,14 @@ def time_command(argv: list[str], *, repeat: int = 7, cwd: Path | None = None, e
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "runs": repeat}
 
 
-def time_interleaved(commands: dict[str, tuple[list[str], Path | None, dict[str, str] | None]], *,
-                     repeat: int = 11) -> dict[str, dict[str, float]]:
+def time_interleaved(
+    commands: dict[str, tuple[list[str], Path | None, dict[str, str] | None]], *, repeat: int = 11
+) -> dict[str, dict[str, float]]:
     """Several commands run in turn (A, B, A, B, ...) after one warm-up each, so the load of a shared machine
     falls on all of them alike: per command the median, min and max wall seconds and the median CPU seconds
     (user + system of the process and its children) over ``repeat`` rounds, and ``ratio_to_<first>``: the
     median of the per-round ratios to the first command."""
+
     def once(argv: list[str], cwd: Path | None, env: dict[str, str] | None) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -57,9 +61,14 @@ def time_interleaved(commands: dict[str, tuple[list[str], Path | None, dict[str,
     out = {}
     for name in commands:
         ratios = [w / f for w, f in zip(walls[name], walls[first], strict=True)]
-        out[name] = {"median": statistics.median(walls[name]), "min": min(walls[name]), "max": max(walls[name]),
-                     "cpu_median": statistics.median(cpus[name]), "runs": repeat,
-                     f"ratio_to_{first}": statistics.median(ratios)}
+        out[name] = {
+            "median": statistics.median(walls[name]),
+            "min": min(walls[name]),
+            "max": max(walls[name]),
+            "cpu_median": statistics.median(cpus[name]),
+            "runs": repeat,
+            f"ratio_to_{first}": statistics.median(ratios),
+        }
     return out
 
 

@@ -28,7 +28,9 @@ def _fit_bytes(make: Callable[[int], str], budget: int) -> str:
 
 
 def _cut(text: str) -> Callable[[int], str]:
-    return lambda chars: text if len(text) <= chars else text[: max(0, chars - 60)] + "\n\n_… cut to fit GitHub's job summary limit._\n"
+    return lambda chars: (
+        text if len(text) <= chars else text[: max(0, chars - 60)] + "\n\n_… cut to fit GitHub's job summary limit._\n"
+    )
 
 
 def append_job_summary(content: str | Callable[[int], str], path: Path | None = None) -> bool:

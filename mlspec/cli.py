@@ -59,17 +59,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate specs; errors point at file:line:col")
     p.add_argument("specs", nargs="*", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text",
-                   help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "github", "sarif"],
+        default="text",
+        help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)",
+    )
     p.add_argument("--no-file-checks", action="store_true", help="do not check that referenced files exist")
 
-    p = sub.add_parser("schema", help="print or write the JSON Schema of mlproject.yaml (or of a run record or deploy file)")
-    p.add_argument("of", nargs="?", choices=["spec", "record", "deploy"], default="spec",
-                   help="spec: mlproject.yaml (default); record: .mlspec/runs/<id>/record.json; deploy: deploy/<env>.yaml")
+    p = sub.add_parser(
+        "schema", help="print or write the JSON Schema of mlproject.yaml (or of a run record or deploy file)"
+    )
+    p.add_argument(
+        "of",
+        nargs="?",
+        choices=["spec", "record", "deploy"],
+        default="spec",
+        help="spec: mlproject.yaml (default); record: .mlspec/runs/<id>/record.json; deploy: deploy/<env>.yaml",
+    )
     p.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
 
     p = sub.add_parser("render", help="write or check the GitHub Actions workflows of one or more projects")
-    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files (default: every mlproject.yaml in the repository)")
+    p.add_argument(
+        "specs", nargs="*", metavar="SPEC", help="spec files (default: every mlproject.yaml in the repository)"
+    )
     p.add_argument("--output-dir", default=None, help="workflow folder (default: <repository>/.github/workflows)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff on drift")
     p.add_argument("--root", default=None, help="repository root (default: the git top-level of each spec)")
@@ -84,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pull", help="fetch the spec's DVC-tracked data files (`dvc pull` of exactly those)")
     _spec_arg(p)
 
-    p = sub.add_parser("gc", help="delete old runs from .mlspec/runs/, keeping the newest, the latest and deployed ones")
+    p = sub.add_parser(
+        "gc", help="delete old runs from .mlspec/runs/, keeping the newest, the latest and deployed ones"
+    )
     _spec_arg(p)
     p.add_argument("--keep", type=int, default=None, help="runs to keep (default: state.keep_runs of the spec)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
@@ -95,8 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", dest="open_", action="store_true", help="open the HTML reports in a browser")
 
     p = sub.add_parser("test", help="deepchecks data or model tests")
-    p.add_argument("kind", choices=["data", "model", "serving"],
-                   help="what to test (serving: build the Bento, serve it on 127.0.0.1 and compare its answers)")
+    p.add_argument(
+        "kind",
+        choices=["data", "model", "serving"],
+        help="what to test (serving: build the Bento, serve it on 127.0.0.1 and compare its answers)",
+    )
     _spec_arg(p)
     p.add_argument("--force", action="store_true", help="rerun even when nothing changed")
 
@@ -120,20 +138,37 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_arg(p)
     p.add_argument("--env", required=True, help="target environment")
     p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
-    p.add_argument("--allow-failed-tests", action="store_true",
-                   help="promote although the run's data or model tests failed (metric gates must pass); "
-                        "recorded in the deploy file and the pull request")
-    p.add_argument("--from-env", default=None, metavar="REQUIRED",
-                   help="promote the model serving in REQUIRED (the environment ENV requires), from its deploy "
-                        "file on the base branch; no run, no retraining")
-    p.add_argument("--soak", action="store_true",
-                   help="with --from-env: only when the model has served in REQUIRED for soak_hours of ENV")
+    p.add_argument(
+        "--allow-failed-tests",
+        action="store_true",
+        help="promote although the run's data or model tests failed (metric gates must pass); "
+        "recorded in the deploy file and the pull request",
+    )
+    p.add_argument(
+        "--from-env",
+        default=None,
+        metavar="REQUIRED",
+        help="promote the model serving in REQUIRED (the environment ENV requires), from its deploy "
+        "file on the base branch; no run, no retraining",
+    )
+    p.add_argument(
+        "--soak",
+        action="store_true",
+        help="with --from-env: only when the model has served in REQUIRED for soak_hours of ENV",
+    )
 
-    p = sub.add_parser("rollback", help="open a pull request restoring the previous (or a named) model of an environment")
+    p = sub.add_parser(
+        "rollback", help="open a pull request restoring the previous (or a named) model of an environment"
+    )
     _spec_arg(p)
     p.add_argument("--env", required=True, help="environment to roll back")
-    p.add_argument("--to", dest="to", default=None, metavar="MODEL_VERSION",
-                   help="model version (or tag) from the deploy file's history (default: the previous champion)")
+    p.add_argument(
+        "--to",
+        dest="to",
+        default=None,
+        metavar="MODEL_VERSION",
+        help="model version (or tag) from the deploy file's history (default: the previous champion)",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
 
     p = sub.add_parser("build", help="build the BentoML service")
@@ -141,8 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", dest="model_version", default=None, help="model tag (default: deployed or latest)")
     p.add_argument("--env", default=None, help="build the model recorded in deploy/<env>.yaml")
     p.add_argument("--containerize", action="store_true", help="also build the container image")
-    p.add_argument("--locate", action="store_true",
-                   help="with --env: only print (key=value) which CT run artifact holds the deployed model")
+    p.add_argument(
+        "--locate",
+        action="store_true",
+        help="with --env: only print (key=value) which CT run artifact holds the deployed model",
+    )
 
     p = sub.add_parser("serve", help="serve the built service locally")
     _spec_arg(p)
@@ -151,8 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("drift", help="drift of new data against the training reference")
     _spec_arg(p)
-    p.add_argument("--current", default=None,
-                   help="new data: a CSV/Parquet file or a folder of them (default: triggers.drift.current of the spec)")
+    p.add_argument(
+        "--current",
+        default=None,
+        help="new data: a CSV/Parquet file or a folder of them (default: triggers.drift.current of the spec)",
+    )
     p.add_argument("--reference", default=None, help="reference data (default: the serving model's training data)")
     p.add_argument("--env", default=None, help="environment whose serving model is the reference")
     p.add_argument("--dispatch", action="store_true", help="start CT through GitHub when drift is found")
@@ -191,7 +232,7 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
     if not extras:
         return vars(namespace)
     command = namespace.command
-    rest = words[words.index(command) + 1:]
+    rest = words[words.index(command) + 1 :]
     parsed = vars(_subcommands(parser)[command].parse_intermixed_args(rest))
     return {"command": command, **parsed}
 
@@ -215,8 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - last line of defence: no traceback for users
         path = _write_traceback()
         print(
-            f"internal error: {type(error).__name__}: {error}\n"
-            f"  the full traceback is in {path}; please report it",
+            f"internal error: {type(error).__name__}: {error}\n  the full traceback is in {path}; please report it",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

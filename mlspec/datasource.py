@@ -110,8 +110,11 @@ def dvc_fingerprint(path: Path, boundary: Path) -> Fingerprint | None:
             if isinstance(out, dict) and posixpath.normpath(str(out.get("path", ""))) == target.name:
                 found = _out_hash(out)
                 if found:
-                    return Fingerprint(found[0], _size(path, found[1] if target == path else 0),
-                                       f"DVC {dvc_file.relative_to(root).as_posix()}")
+                    return Fingerprint(
+                        found[0],
+                        _size(path, found[1] if target == path else 0),
+                        f"DVC {dvc_file.relative_to(root).as_posix()}",
+                    )
     chain = [path, *targets[1:], root]
     for folder in chain[1:]:
         lock = folder / "dvc.lock"
@@ -127,8 +130,11 @@ def dvc_fingerprint(path: Path, boundary: Path) -> Fingerprint | None:
                 if out_path == path or path.is_relative_to(out_path):
                     found = _out_hash(out)
                     if found:
-                        return Fingerprint(found[0], _size(path, found[1] if out_path == path else 0),
-                                           f"DVC {lock.relative_to(root).as_posix()}")
+                        return Fingerprint(
+                            found[0],
+                            _size(path, found[1] if out_path == path else 0),
+                            f"DVC {lock.relative_to(root).as_posix()}",
+                        )
     return None
 
 
@@ -142,8 +148,9 @@ def _filesystem(url: str) -> tuple[Any, str]:
     try:
         import fsspec
 
-        found: tuple[Any, str] = (fsspec.core.url_to_fs(url, version_aware=True) if scheme == "s3"
-                                  else fsspec.core.url_to_fs(url))
+        found: tuple[Any, str] = (
+            fsspec.core.url_to_fs(url, version_aware=True) if scheme == "s3" else fsspec.core.url_to_fs(url)
+        )
         return found
     except ImportError:
         raise DataError(
@@ -167,7 +174,9 @@ def url_fingerprint(url: str, key: str) -> Fingerprint:
     try:
         info = fs.info(path)
     except FileNotFoundError:
-        raise DataError(f"{key}: {url} does not exist", hint="check the URL (bucket, key) and the credentials") from None
+        raise DataError(
+            f"{key}: {url} does not exist", hint="check the URL (bucket, key) and the credentials"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any storage failure is a data problem the user acts on
         raise DataError(
             f"{key}: cannot reach {url}: {_describe(exc)}",
@@ -219,8 +228,9 @@ def download(url: str, target: Path, key: str) -> Path:
         partial.replace(target)
     except Exception as exc:  # noqa: BLE001
         partial.unlink(missing_ok=True)
-        raise DataError(f"{key}: cannot download {url}: {_describe(exc)}",
-                        hint="check the network and the credentials") from None
+        raise DataError(
+            f"{key}: cannot download {url}: {_describe(exc)}", hint="check the network and the credentials"
+        ) from None
     return target
 
 

@@ -77,8 +77,11 @@ def _steps(project: Path) -> list[Step]:
         Step("run the pipeline: data tests, train, evaluate, model tests", ["run"], f"{runs}/<run-id>/"),
         Step("gate against the staging champion", ["gate", "--env", "staging"], f"{runs}/<run-id>/gate.json"),
         Step("write the report", ["report", "--env", "staging"], f"{runs}/<run-id>/report.md"),
-        Step("promote to staging (local: branch + PR files)", ["promote", "--env", "staging"],
-             str(state.promotions("staging"))),
+        Step(
+            "promote to staging (local: branch + PR files)",
+            ["promote", "--env", "staging"],
+            str(state.promotions("staging")),
+        ),
         Step("build the BentoML service", ["build"], str(state.services)),
     ]
 

@@ -9,8 +9,15 @@ from collections.abc import Mapping
 from mlspec.errors import UsageError, shown
 
 
-def env_number(environ: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0,
-               maximum: float | None = None, integer: bool = False) -> float:
+def env_number(
+    environ: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float = 0.0,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> float:
     """The value of ``name`` (``default`` when unset or empty) as a finite number within the bounds."""
     raw = environ.get(name, "").strip()
     if not raw:
@@ -21,10 +28,16 @@ def env_number(environ: Mapping[str, str], name: str, default: float, *, minimum
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or (integer and not value.is_integer()) or value < minimum or \
-            (maximum is not None and value > maximum):
-        raise UsageError(f"{name}={shown(raw)} is not {kind} {bounds}",
-                         hint=f"set {name} to {kind} {bounds}, or unset it for the default ({_plain(default)})")
+    if (
+        not math.isfinite(value)
+        or (integer and not value.is_integer())
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        raise UsageError(
+            f"{name}={shown(raw)} is not {kind} {bounds}",
+            hint=f"set {name} to {kind} {bounds}, or unset it for the default ({_plain(default)})",
+        )
     return int(value) if integer else value
 
 

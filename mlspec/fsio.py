@@ -20,13 +20,17 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     folder = Path(path)
     blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise WriteError(f"cannot create folder {display_path(folder)}: {display_path(blocker)} is a file",
-                         hint="give a folder path, or move that file away")
+        raise WriteError(
+            f"cannot create folder {display_path(folder)}: {display_path(blocker)} is a file",
+            hint="give a folder path, or move that file away",
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteError(f"cannot create folder {display_path(folder)}: {exc.strerror or exc}",
-                         hint="check the path and its permissions") from None
+        raise WriteError(
+            f"cannot create folder {display_path(folder)}: {exc.strerror or exc}",
+            hint="check the path and its permissions",
+        ) from None
     return folder
 
 
@@ -35,14 +39,17 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     WriteError (not a traceback) when ``path`` is a folder or cannot be written."""
     target = Path(path)
     if target.is_dir():
-        raise WriteError(f"cannot write {display_path(target)}: it is a folder",
-                         hint="give a file path (for example inside that folder)")
+        raise WriteError(
+            f"cannot write {display_path(target)}: it is a folder",
+            hint="give a file path (for example inside that folder)",
+        )
     ensure_dir(target.parent)
     try:
         return _replace(target, data)
     except OSError as exc:
-        raise WriteError(f"cannot write {display_path(target)}: {exc.strerror or exc}",
-                         hint="check the path and its permissions") from None
+        raise WriteError(
+            f"cannot write {display_path(target)}: {exc.strerror or exc}", hint="check the path and its permissions"
+        ) from None
 
 
 def _replace(target: Path, data: bytes) -> Path:

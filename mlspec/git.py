@@ -30,22 +30,26 @@ def timeout_seconds() -> float:
     return env_number(os.environ, TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS, minimum=1)
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None, input_text: str | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, input_text: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """``git ARGS`` in ``cwd`` with stdout/stderr captured as text. ``env`` adds to the environment."""
     from mlspec.proc import run_captured
 
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
     seconds = timeout_seconds()
     try:
-        result = run_captured(["git", *args], cwd=cwd, env=full_env, input_text=input_text,
-                              timeout_seconds=seconds)
+        result = run_captured(["git", *args], cwd=cwd, env=full_env, input_text=input_text, timeout_seconds=seconds)
     except subprocess.TimeoutExpired:
-        raise GitError(f"git {args[0]} in {cwd} did not finish within {seconds:g} s",
-                       hint=f"set {TIMEOUT_VARIABLE} for a longer deadline") from None
+        raise GitError(
+            f"git {args[0]} in {cwd} did not finish within {seconds:g} s",
+            hint=f"set {TIMEOUT_VARIABLE} for a longer deadline",
+        ) from None
     except OSError as exc:
-        raise GitError(f"git {args[0]} could not run in {cwd}: {exc.strerror or exc}",
-                       hint="install git and run mlspec from an existing folder") from None
+        raise GitError(
+            f"git {args[0]} could not run in {cwd}: {exc.strerror or exc}",
+            hint="install git and run mlspec from an existing folder",
+        ) from None
     if check and result.returncode != 0:
         raise GitError(f"git {args[0]} failed in {cwd}: {result.stderr.strip() or result.stdout.strip()}")
     return result
@@ -104,8 +108,16 @@ def listed_files(base: Path, *patterns: str) -> list[str] | None:
     """Tracked and untracked, not ignored files under ``base`` (what a commit would carry), relative to it,
     optionally limited to pathspecs; None outside a repository or without git."""
     try:
-        result = run("ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                     *(("--", *patterns) if patterns else ()), cwd=base, check=False)
+        result = run(
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            *(("--", *patterns) if patterns else ()),
+            cwd=base,
+            check=False,
+        )
     except GitError:
         return None
     if result.returncode != 0:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from mlspec.state.deploy import Deployment
     from mlspec.state.record import RunRecord
 
-OWN_FOLDER_HINT = ("give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments "
-                   "(deploy/) next to its spec")
+OWN_FOLDER_HINT = (
+    "give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments (deploy/) next to its spec"
+)
 
 
 class ForeignStateError(MlspecError):
@@ -34,7 +35,8 @@ def check_record(record: RunRecord, loaded: LoadedSpec) -> None:
         raise ForeignStateError(
             f"run {record.run_id} in {display_path(StateLayout(loaded.root).root)} belongs to project {record.project!r}, "
             f"not to {name!r} ({display_path(loaded.path)}): another spec in the same folder shares its state",
-            hint=f"{OWN_FOLDER_HINT}; then run `mlspec run {display_path(loaded.path)}`")
+            hint=f"{OWN_FOLDER_HINT}; then run `mlspec run {display_path(loaded.path)}`",
+        )
 
 
 def check_deployment(deployment: Deployment, project: str, environment: str, where: str) -> None:
@@ -42,11 +44,15 @@ def check_deployment(deployment: Deployment, project: str, environment: str, whe
     if deployment.project != project:
         raise ForeignStateError(
             f"{where} belongs to project {deployment.project!r}, not to {project!r}: another spec in the same "
-            "folder shares its deploy/ folder", hint=OWN_FOLDER_HINT)
+            "folder shares its deploy/ folder",
+            hint=OWN_FOLDER_HINT,
+        )
     if deployment.environment != environment:
         raise ForeignStateError(
             f"{where} is read as the deployment of {environment!r} but names the environment "
-            f"{deployment.environment!r}", hint="fix `environment:` in that file through a pull request")
+            f"{deployment.environment!r}",
+            hint="fix `environment:` in that file through a pull request",
+        )
 
 
 def check_separate_state(paths: list[Path]) -> None:
@@ -57,8 +63,11 @@ def check_separate_state(paths: list[Path]) -> None:
     clashes = [specs for specs in by_folder.values() if len(specs) > 1]
     if not clashes:
         return
-    lines = [f"{', '.join(display_path(p) for p in specs)} are in the same folder {display_path(specs[0].parent)}: "
-             f"they would share its run state ({display_path(StateLayout(specs[0].parent).root)}) and deployment files "
-             f"({display_path(specs[0].parent / 'deploy')}), so one project's runs and deployments would be "
-             "read as another's" for specs in clashes]
+    lines = [
+        f"{', '.join(display_path(p) for p in specs)} are in the same folder {display_path(specs[0].parent)}: "
+        f"they would share its run state ({display_path(StateLayout(specs[0].parent).root)}) and deployment files "
+        f"({display_path(specs[0].parent / 'deploy')}), so one project's runs and deployments would be "
+        "read as another's"
+        for specs in clashes
+    ]
     raise SpecError("\n".join(lines), hint=OWN_FOLDER_HINT)

@@ -44,7 +44,7 @@ def _escape(char: str) -> str:
 
 def _class(pattern: str, start: int) -> tuple[str, int]:
     end = pattern.find("]", start + 1)
-    content = pattern[start + 1:end] if end > start else ""
+    content = pattern[start + 1 : end] if end > start else ""
     if end < 0 or not _CLASS.match(content):
         raise PatternError(
             f"path pattern {pattern!r}: '[...]' must list letters, digits or ranges such as a-z, A-Z, 0-9"

@@ -40,7 +40,12 @@ class GroupResult:
 
 
 def run_in_group(
-    argv: Sequence[str] | str, *, cwd: Path, env: dict[str, str], log_path: Path, timeout_seconds: float | None,
+    argv: Sequence[str] | str,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    timeout_seconds: float | None,
     shell: bool = False,
 ) -> GroupResult:
     """Run ``argv`` in a new session (its own process group) with stdout and stderr written to ``log_path``;
@@ -48,7 +53,13 @@ def run_in_group(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
-            argv, shell=shell, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            shell=shell,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:
@@ -65,14 +76,26 @@ def run_in_group(
 
 
 def run_captured(
-    argv: Sequence[str], *, cwd: Path, env: dict[str, str], input_text: str | None, timeout_seconds: float,
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    input_text: str | None,
+    timeout_seconds: float,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` in its own process group with stdout and stderr captured as text (undecodable bytes kept
     as surrogates); past ``timeout_seconds`` the whole group is killed (helpers the child started too, which
     would otherwise hold the pipes open) and ``subprocess.TimeoutExpired`` is raised."""
     child = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL if input_text is None else subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="surrogateescape",
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL if input_text is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
         start_new_session=True,
     )
     try:

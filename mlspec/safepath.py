@@ -33,8 +33,15 @@ def escapes(path: Path, boundary: Path) -> bool:
     return resolved != limit and not resolved.is_relative_to(limit)
 
 
-def inside(base: Path, value: str | os.PathLike[str], *, key: str, boundary: Path | None = None,
-           boundary_name: str = "the project folder", where: str = "") -> Path:
+def inside(
+    base: Path,
+    value: str | os.PathLike[str],
+    *,
+    key: str,
+    boundary: Path | None = None,
+    boundary_name: str = "the project folder",
+    where: str = "",
+) -> Path:
     """``value`` (relative to ``base``, or absolute) resolved, symlinks first; PathEscapeError naming
     ``key`` and the path when it is outside ``boundary`` (default ``base``)."""
     raw = Path(value)

@@ -135,20 +135,28 @@ def next_steps(folder: str | None = None) -> str:
 
     cd = [f"cd {shlex.quote(folder)}"] if folder else []
     steps = [
-        ("put the project under git and commit it", [*cd, "git init -b main", "git add -A",
-                                                   'git commit -m "mlspec project"']),
+        (
+            "put the project under git and commit it",
+            [*cd, "git init -b main", "git add -A", 'git commit -m "mlspec project"'],
+        ),
         ("run the pipeline: data tests, train, evaluate, model tests", ["mlspec run"]),
-        ("generate the GitHub workflows (CI, CT, CD) and commit them", ["mlspec render", "git add .github",
-                                                                        'git commit -m "mlspec workflows"']),
+        (
+            "generate the GitHub workflows (CI, CT, CD) and commit them",
+            ["mlspec render", "git add .github", 'git commit -m "mlspec workflows"'],
+        ),
         ("check the run against the gates of the first environment", ["mlspec gate --env staging"]),
         ("write the report a pull request shows", ["mlspec report --output report.md"]),
-        ("see the promotion PR (without --dry-run and with GITHUB_TOKEN it is opened)",
-         ["mlspec promote --env staging --dry-run"]),
+        (
+            "see the promotion PR (without --dry-run and with GITHUB_TOKEN it is opened)",
+            ["mlspec promote --env staging --dry-run"],
+        ),
     ]
     lines = ["next steps:"]
     for number, (what, commands) in enumerate(steps, 1):
         lines.append(f"  {number}. {what}:")
         lines += [f"       {command}" for command in commands]
-    lines.append("then push to GitHub: pull requests get the report as a comment, and a merge to main "
-                 "retrains (CT) and opens the promotion PR")
+    lines.append(
+        "then push to GitHub: pull requests get the report as a comment, and a merge to main "
+        "retrains (CT) and opens the promotion PR"
+    )
     return "\n".join(lines)

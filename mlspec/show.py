@@ -62,20 +62,31 @@ def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
         if not conditions and check.get("ran", True):
             rows.append((name + where, suite, "", "(no condition)", ""))
         for condition in conditions:
-            rows.append((name + where, suite, condition.get("category", ""), condition.get("name", ""),
-                         condition.get("details", "")))
+            rows.append(
+                (
+                    name + where,
+                    suite,
+                    condition.get("category", ""),
+                    condition.get("name", ""),
+                    condition.get("details", ""),
+                )
+            )
     body = "\n".join(
-        f"<tr class=\"{_cell(category).replace(' ', '-')}\"><td>{_cell(check)}</td><td>{_cell(suite)}</td>"
+        f'<tr class="{_cell(category).replace(" ", "-")}"><td>{_cell(check)}</td><td>{_cell(suite)}</td>'
         f"<td>{_cell(category)}</td><td>{_cell(condition)}</td><td>{_cell(details)}</td></tr>"
-        for check, suite, category, condition, details in rows)
+        for check, suite, category, condition, details in rows
+    )
     skipped = outcome.get("skipped") or []
-    skipped_line = (f"<p>Skipped by the spec: {_cell(', '.join(map(str, skipped)))}</p>\n" if skipped else "")
+    skipped_line = f"<p>Skipped by the spec: {_cell(', '.join(map(str, skipped)))}</p>\n" if skipped else ""
     sizes = outcome.get("rows") or {}
-    rows_line = (f"<p>Rows the checks saw: {_cell(', '.join(f'{k} {v}' for k, v in sizes.items()))}</p>\n"
-                 if isinstance(sizes, dict) and sizes else "")
+    rows_line = (
+        f"<p>Rows the checks saw: {_cell(', '.join(f'{k} {v}' for k, v in sizes.items()))}</p>\n"
+        if isinstance(sizes, dict) and sizes
+        else ""
+    )
     title = f"{project}: {kind} tests of run {run_id}"
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{_cell(title)}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;"
         "text-align:left}.PASS td:nth-child(3){color:#1a7f37}.WARN td:nth-child(3){color:#9a6700}"
@@ -88,22 +99,26 @@ def regenerate_html(outcome: dict[str, Any], run_id: str, project: str) -> str:
         "(plots, tables) was over mlspec's per-run budget and was not kept.</p>\n"
         f"{rows_line}{skipped_line}"
         "<table><thead><tr><th>check</th><th>suite</th><th>result</th><th>condition</th><th>details</th>"
-        f"</tr></thead><tbody>\n{body}\n</tbody></table>\n</body></html>\n")
+        f"</tr></thead><tbody>\n{body}\n</tbody></table>\n</body></html>\n"
+    )
 
 
 def _run_id(store: RunStore, run: str | None) -> str:
     if run is None or run in ("", "latest"):
         latest = store.latest_id()
         if latest is None:
-            raise ShowError(f"no runs yet under {display_path(store.runs)}",
-                            hint="run `mlspec run` first, then `mlspec show`")
+            raise ShowError(
+                f"no runs yet under {display_path(store.runs)}", hint="run `mlspec run` first, then `mlspec show`"
+            )
         return latest
     folder = store.run_dir(run)
     if not folder.is_dir():
         known = sorted(p.name for p in store.runs.iterdir() if p.is_dir()) if store.runs.is_dir() else []
         listed = ", ".join(known[-5:]) if known else "none"
-        raise ShowError(f"no run {run!r} under {display_path(store.runs)} (newest runs: {listed})",
-                        hint="give a run id from `.mlspec/runs/`, or `latest` (`mlspec gc` may have deleted old runs)")
+        raise ShowError(
+            f"no run {run!r} under {display_path(store.runs)} (newest runs: {listed})",
+            hint="give a run id from `.mlspec/runs/`, or `latest` (`mlspec gc` may have deleted old runs)",
+        )
     return run
 
 
@@ -119,8 +134,11 @@ def show_reports(root: Path, project: str, run: str | None) -> tuple[str, list[t
     if (folder / "report.md").is_file():
         found.append(("report", folder / "report.md", "the run's Markdown report"))
     for kind in KINDS:
-        page, packed, stored = (folder / f"{kind}_tests.html", folder / f"{kind}_tests.html.gz",
-                                folder / f"{kind}_tests.json")
+        page, packed, stored = (
+            folder / f"{kind}_tests.html",
+            folder / f"{kind}_tests.html.gz",
+            folder / f"{kind}_tests.json",
+        )
         what = f"{kind} tests"
         if page.is_file() and not _is_note(page):
             found.append((what, page, "deepchecks' report"))
@@ -134,17 +152,23 @@ def show_reports(root: Path, project: str, run: str | None) -> tuple[str, list[t
             try:
                 outcome = json.loads(stored.read_text("utf-8"))
             except (OSError, ValueError) as exc:
-                raise ShowError(f"{display_path(stored)} is not readable JSON ({type(exc).__name__})",
-                                hint=f"run the {kind} tests again: `mlspec test {kind} --force`") from None
+                raise ShowError(
+                    f"{display_path(stored)} is not readable JSON ({type(exc).__name__})",
+                    hint=f"run the {kind} tests again: `mlspec test {kind} --force`",
+                ) from None
             if not isinstance(outcome, dict):
-                raise ShowError(f"{display_path(stored)} does not hold a test outcome",
-                                hint=f"run the {kind} tests again: `mlspec test {kind} --force`")
+                raise ShowError(
+                    f"{display_path(stored)} does not hold a test outcome",
+                    hint=f"run the {kind} tests again: `mlspec test {kind} --force`",
+                )
             target = scratch / page.name
             atomic_write_text(target, regenerate_html(outcome, run_id, project))
             found.append((what, target, f"regenerated from {stored.name} (deepchecks' HTML was not kept)"))
     if not found:
-        raise ShowError(f"run {run_id} has no reports in {display_path(folder)}",
-                        hint="its tests did not run; run `mlspec run` to produce them")
+        raise ShowError(
+            f"run {run_id} has no reports in {display_path(folder)}",
+            hint="its tests did not run; run `mlspec run` to produce them",
+        )
     return run_id, found
 
 

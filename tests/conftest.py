@@ -7,9 +7,22 @@ import pytest
 
 from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
 
-_LEAKY = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_EVENT_PATH",
-          "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_SHA", "GITHUB_REF", "GITHUB_ACTIONS",
-          "GITHUB_EVENT_NAME", "GITHUB_RUN_ID", "GITHUB_SERVER_URL", "GITHUB_ACTOR")
+_LEAKY = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_REPOSITORY",
+    "GITHUB_API_URL",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITHUB_SHA",
+    "GITHUB_REF",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_RUN_ID",
+    "GITHUB_SERVER_URL",
+    "GITHUB_ACTOR",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,13 +33,13 @@ def test_a_git_past_the_deadline_is_stopped_with_its_helpers(tmp_path: Path, mon
     with pytest.raises(git.GitError) as caught:
         git.run("push", "origin", "main", cwd=tmp_path)
     assert time.monotonic() - started < 10
-    assert str(caught.value) == (f"git push in {tmp_path} did not finish within 1 s\n"
-                                 f"  hint: set {git.TIMEOUT_VARIABLE} for a longer deadline")
+    assert str(caught.value) == (
+        f"git push in {tmp_path} did not finish within 1 s\n  hint: set {git.TIMEOUT_VARIABLE} for a longer deadline"
+    )
     assert isinstance(caught.value, MlspecError)
 
 
-def test_facts_are_none_and_commands_raise_when_git_cannot_run(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_facts_are_none_and_commands_raise_when_git_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert git.fact("rev-parse", "HEAD", cwd=tmp_path) is None
     assert git.listed_files(tmp_path) is None
@@ -70,7 +70,11 @@ def test_a_bad_deadline_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch
 
 def test_no_module_but_mlspec_git_starts_git() -> None:
     starts = re.compile(r"""\[\s*["']git["']""")
-    found = [f"{path.relative_to(PACKAGE.parent)}:{number}"
-             for path in sorted(PACKAGE.rglob("*.py")) if path.name != "git.py" or path.parent != PACKAGE
-             for number, line in enumerate(path.read_text("utf-8").splitlines(), 1) if starts.search(line)]
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "git.py" or path.parent != PACKAGE
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if starts.search(line)
+    ]
     assert found == []

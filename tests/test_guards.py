@@ -23,7 +23,10 @@ def test_writing_onto_a_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pyt
     (tmp_path / "out").mkdir()
     with pytest.raises(WriteError) as caught:
         atomic_write_text(tmp_path / "out", "x")
-    assert str(caught.value) == "cannot write out: it is a folder\n  hint: give a file path (for example inside that folder)"
+    assert (
+        str(caught.value)
+        == "cannot write out: it is a folder\n  hint: give a file path (for example inside that folder)"
+    )
     assert list((tmp_path / "out").iterdir()) == []
 
 
@@ -37,18 +40,24 @@ def test_a_file_in_the_way_of_a_folder_is_a_clear_error(tmp_path: Path, monkeypa
     assert (tmp_path / "f").read_text() == "keep"
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("nan", "MLSPEC_GITHUB_RETRIES='nan' is not a whole number from 0 to 100"),
-    ("inf", "MLSPEC_GITHUB_RETRIES='inf' is not a whole number from 0 to 100"),
-    ("-1", "MLSPEC_GITHUB_RETRIES='-1' is not a whole number from 0 to 100"),
-    ("2.5", "MLSPEC_GITHUB_RETRIES='2.5' is not a whole number from 0 to 100"),
-    ("many", "MLSPEC_GITHUB_RETRIES='many' is not a whole number from 0 to 100"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("nan", "MLSPEC_GITHUB_RETRIES='nan' is not a whole number from 0 to 100"),
+        ("inf", "MLSPEC_GITHUB_RETRIES='inf' is not a whole number from 0 to 100"),
+        ("-1", "MLSPEC_GITHUB_RETRIES='-1' is not a whole number from 0 to 100"),
+        ("2.5", "MLSPEC_GITHUB_RETRIES='2.5' is not a whole number from 0 to 100"),
+        ("many", "MLSPEC_GITHUB_RETRIES='many' is not a whole number from 0 to 100"),
+    ],
+)
 def test_env_numbers_are_checked(raw: str, message: str) -> None:
     with pytest.raises(UsageError) as caught:
         env_number({"MLSPEC_GITHUB_RETRIES": raw}, "MLSPEC_GITHUB_RETRIES", 5, maximum=100, integer=True)
     assert caught.value.message == message
-    assert caught.value.hint == "set MLSPEC_GITHUB_RETRIES to a whole number from 0 to 100, or unset it for the default (5)"
+    assert (
+        caught.value.hint
+        == "set MLSPEC_GITHUB_RETRIES to a whole number from 0 to 100, or unset it for the default (5)"
+    )
 
 
 def test_env_numbers_default_and_parse() -> None:
@@ -71,12 +80,15 @@ def test_long_values_are_cut_in_messages() -> None:
     assert shown("short") == "'short'"
 
 
-@pytest.mark.parametrize("argv, spec, force", [
-    (["test", "data", "--force", "spec.yaml"], "spec.yaml", True),
-    (["test", "data", "spec.yaml", "--force"], "spec.yaml", True),
-    (["train", "--force", "a/mlproject.yaml"], "a/mlproject.yaml", True),
-    (["test", "model"], "mlproject.yaml", False),
-])
+@pytest.mark.parametrize(
+    "argv, spec, force",
+    [
+        (["test", "data", "--force", "spec.yaml"], "spec.yaml", True),
+        (["test", "data", "spec.yaml", "--force"], "spec.yaml", True),
+        (["train", "--force", "a/mlproject.yaml"], "a/mlproject.yaml", True),
+        (["test", "model"], "mlproject.yaml", False),
+    ],
+)
 def test_options_may_follow_the_positionals(argv: list[str], spec: str, force: bool) -> None:
     args = parse_arguments(build_parser(), argv)
     assert (args["spec"], args["force"]) == (spec, force)
@@ -105,22 +117,30 @@ def _record(tmp_path: Path, text: str) -> RunStore:
 
 def test_a_record_with_an_escaping_run_id_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    store = _record(tmp_path, '{"run_id": "../../../../tmp/x", "project": "p", "spec_path": "s", "spec_digest": "d", '
-                              '"created": "now"}')
+    store = _record(
+        tmp_path,
+        '{"run_id": "../../../../tmp/x", "project": "p", "spec_path": "s", "spec_digest": "d", "created": "now"}',
+    )
     with pytest.raises(PathEscapeError) as caught:
         store.latest()
-    assert caught.value.message == (".mlspec/runs/r1/record.json: run_id: '../../../../tmp/x' is not a plain name "
-                                    "(no '/', '\\', '.' or '..')")
+    assert caught.value.message == (
+        ".mlspec/runs/r1/record.json: run_id: '../../../../tmp/x' is not a plain name (no '/', '\\', '.' or '..')"
+    )
 
 
 def test_a_record_with_an_invalid_tag_is_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    store = _record(tmp_path, '{"run_id": "r1", "project": "p", "spec_path": "s", "spec_digest": "d", "created": "now", '
-                              '"model": {"tag": "p:../../x"}}')
+    store = _record(
+        tmp_path,
+        '{"run_id": "r1", "project": "p", "spec_path": "s", "spec_digest": "d", "created": "now", '
+        '"model": {"tag": "p:../../x"}}',
+    )
     with pytest.raises(CorruptRecordError) as caught:
         store.latest()
-    assert caught.value.message == ("run record .mlspec/runs/r1/record.json is corrupt: model.tag: 'p:../../x' is not "
-                                    "a model tag `name:version` (letters, digits, '.', '_' and '-')")
+    assert caught.value.message == (
+        "run record .mlspec/runs/r1/record.json is corrupt: model.tag: 'p:../../x' is not "
+        "a model tag `name:version` (letters, digits, '.', '_' and '-')"
+    )
 
 
 def test_a_deploy_file_with_an_invalid_tag_is_refused() -> None:

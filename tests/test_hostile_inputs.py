@@ -125,6 +125,7 @@ def set_spec(old: str, new: str) -> Callable[[Path], None]:
         text = (root / "mlproject.yaml").read_text()
         assert old in text
         (root / "mlproject.yaml").write_text(text.replace(old, new))
+
     return change
 
 
@@ -132,6 +133,7 @@ def add_spec(text: str) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         with (root / "mlproject.yaml").open("a") as handle:
             handle.write(text)
+
     return change
 
 
@@ -140,6 +142,7 @@ def write(relative: str, text: str | bytes) -> Callable[[Path], None]:
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode() if isinstance(text, str) else text)
+
     return change
 
 
@@ -149,11 +152,13 @@ def symlink_out(relative: str) -> Callable[[Path], None]:
         secret.write_text("a,b,y\n" + _rows(0, 40))
         (root / relative).unlink()
         (root / relative).symlink_to(secret)
+
     return change
 
 
 def edit_record(**changes: object) -> Callable[[Path], None]:
     """Set keys of the latest record (`model.tag` for nested ones)."""
+
     def change(root: Path) -> None:
         run_id = (root / ".mlspec" / "runs" / "latest").read_text().strip()
         path = root / ".mlspec" / "runs" / run_id / "record.json"
@@ -165,6 +170,7 @@ def edit_record(**changes: object) -> Callable[[Path], None]:
                 target = target[part]
             target[last] = value
         path.write_text(json.dumps(record))
+
     return change
 
 
@@ -180,6 +186,7 @@ def deploy_artifact(value: str) -> Callable[[Path], None]:
         head, _, _ = lines[2].rpartition("artifact:")
         lines[2] = f"{head}artifact: '{value}'}}"
         path.write_text("\n".join(lines) + "\n")
+
     return change
 
 
@@ -194,6 +201,7 @@ def both(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         for one in changes:
             one(root)
+
     return change
 
 
@@ -213,97 +221,250 @@ class Case:
 
 CASES = [
     # paths that leave the repository, project or state folder (item 3)
-    Case("validate-data-outside", ["validate"], set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
-         f"data.train: '{OUTSIDE}' leads outside the repository"),
-    Case("run-data-outside", ["run"], set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
-         f"data.train: '{OUTSIDE}' leads outside the repository"),
-    Case("status-data-outside", ["status"], set_spec("test: data/test.csv", f"test: {OUTSIDE}"),
-         f"data.test: '{OUTSIDE}' leads outside the repository"),
-    Case("render-data-outside", ["render"], set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
-         "points outside the repository"),
-    Case("test-data-symlink-out", ["test", "data", "--force"], symlink_out("data/train.csv"),
-         "data.train: 'data/train.csv' leads outside the repository"),
-    Case("train-entrypoint-outside", ["train"], set_spec("src/train.py:train", "../../../../../../../../x.py:train"),
-         "train.entrypoint: '../../../../../../../../x.py' leads outside the repository"),
-    Case("validate-glob-outside", ["validate"], add_spec("triggers: {paths: {code: ['../../../../../../../../../x/**']}}\n"),
-         "triggers.paths.code[0]: path glob '../../../../../../../../../x/**' points outside the repository"),
-    Case("gate-run-id-escape", ["gate"], edit_record(run_id="../../../../tmp/x"),
-         "run_id: '../../../../tmp/x' is not a plain name"),
-    Case("report-run-id-escape", ["report"], edit_record(run_id="../../../../tmp/x"),
-         "run_id: '../../../../tmp/x' is not a plain name"),
-    Case("promote-latest-escape", ["promote", "--env", "staging", "--dry-run"],
-         write(".mlspec/runs/latest", "../../../../tmp/x\n"), "run_id: '../../../../tmp/x' is not a plain name"),
-    Case("build-model-path-escape", ["build"], edit_record(**{"model.path": OUTSIDE}),
-         f"model.path: '{OUTSIDE}' leads outside the state folder"),
-    Case("locate-artifact-absolute", ["build", "--env", "staging", "--locate"], deploy_artifact("/etc/passwd"),
-         "model.artifact: '/etc/passwd' leads outside the project folder"),
-    Case("build-artifact-dotdot", ["build", "--env", "staging"], deploy_artifact("../../../../../etc/passwd"),
-         "model.artifact: '../../../../../etc/passwd' leads outside the project folder"),
-    Case("locate-gh-artifact-dotdot", ["build", "--env", "staging", "--locate"], deploy_artifact("gh-artifact:1/../x"),
-         "model.artifact: 'gh-artifact:1/../x' is not `gh-artifact:"),
-    Case("drift-current-outside", ["drift", "--current", OUTSIDE + "-nothing"],
-         None, ""),
+    Case(
+        "validate-data-outside",
+        ["validate"],
+        set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
+        f"data.train: '{OUTSIDE}' leads outside the repository",
+    ),
+    Case(
+        "run-data-outside",
+        ["run"],
+        set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
+        f"data.train: '{OUTSIDE}' leads outside the repository",
+    ),
+    Case(
+        "status-data-outside",
+        ["status"],
+        set_spec("test: data/test.csv", f"test: {OUTSIDE}"),
+        f"data.test: '{OUTSIDE}' leads outside the repository",
+    ),
+    Case(
+        "render-data-outside",
+        ["render"],
+        set_spec("train: data/train.csv", f"train: {OUTSIDE}"),
+        "points outside the repository",
+    ),
+    Case(
+        "test-data-symlink-out",
+        ["test", "data", "--force"],
+        symlink_out("data/train.csv"),
+        "data.train: 'data/train.csv' leads outside the repository",
+    ),
+    Case(
+        "train-entrypoint-outside",
+        ["train"],
+        set_spec("src/train.py:train", "../../../../../../../../x.py:train"),
+        "train.entrypoint: '../../../../../../../../x.py' leads outside the repository",
+    ),
+    Case(
+        "validate-glob-outside",
+        ["validate"],
+        add_spec("triggers: {paths: {code: ['../../../../../../../../../x/**']}}\n"),
+        "triggers.paths.code[0]: path glob '../../../../../../../../../x/**' points outside the repository",
+    ),
+    Case(
+        "gate-run-id-escape",
+        ["gate"],
+        edit_record(run_id="../../../../tmp/x"),
+        "run_id: '../../../../tmp/x' is not a plain name",
+    ),
+    Case(
+        "report-run-id-escape",
+        ["report"],
+        edit_record(run_id="../../../../tmp/x"),
+        "run_id: '../../../../tmp/x' is not a plain name",
+    ),
+    Case(
+        "promote-latest-escape",
+        ["promote", "--env", "staging", "--dry-run"],
+        write(".mlspec/runs/latest", "../../../../tmp/x\n"),
+        "run_id: '../../../../tmp/x' is not a plain name",
+    ),
+    Case(
+        "build-model-path-escape",
+        ["build"],
+        edit_record(**{"model.path": OUTSIDE}),
+        f"model.path: '{OUTSIDE}' leads outside the state folder",
+    ),
+    Case(
+        "locate-artifact-absolute",
+        ["build", "--env", "staging", "--locate"],
+        deploy_artifact("/etc/passwd"),
+        "model.artifact: '/etc/passwd' leads outside the project folder",
+    ),
+    Case(
+        "build-artifact-dotdot",
+        ["build", "--env", "staging"],
+        deploy_artifact("../../../../../etc/passwd"),
+        "model.artifact: '../../../../../etc/passwd' leads outside the project folder",
+    ),
+    Case(
+        "locate-gh-artifact-dotdot",
+        ["build", "--env", "staging", "--locate"],
+        deploy_artifact("gh-artifact:1/../x"),
+        "model.artifact: 'gh-artifact:1/../x' is not `gh-artifact:",
+    ),
+    Case("drift-current-outside", ["drift", "--current", OUTSIDE + "-nothing"], None, ""),
     # faults that ended in exit 3 (item 5)
     Case("run-unpicklable-model", ["run"], set_spec("kind: ok", "kind: lock"), "pickle", record_failed=True),
-    Case("run-predict-wrong-rows", ["run"], set_spec("kind: ok", "kind: short"),
-         "evaluate: the model's predict returned 19 rows for 20 input rows", record_failed=True),
-    Case("build-truncated-archive", ["build", "--env", "staging"], truncated_archive,
-         "it is not a complete model archive", fresh_store=True),
-    Case("build-not-an-archive", ["build", "--env", "staging"],
-         both(write("deploy/model.bentomodel", "not an archive\n"), deploy_artifact("deploy/model.bentomodel")),
-         "it is not a complete model archive", fresh_store=True),
-    Case("build-version-dotdot", ["build", "--version", "../../x"], None,
-         "--version: 'tiny:../../x' is not a model tag `name:version`"),
+    Case(
+        "run-predict-wrong-rows",
+        ["run"],
+        set_spec("kind: ok", "kind: short"),
+        "evaluate: the model's predict returned 19 rows for 20 input rows",
+        record_failed=True,
+    ),
+    Case(
+        "build-truncated-archive",
+        ["build", "--env", "staging"],
+        truncated_archive,
+        "it is not a complete model archive",
+        fresh_store=True,
+    ),
+    Case(
+        "build-not-an-archive",
+        ["build", "--env", "staging"],
+        both(write("deploy/model.bentomodel", "not an archive\n"), deploy_artifact("deploy/model.bentomodel")),
+        "it is not a complete model archive",
+        fresh_store=True,
+    ),
+    Case(
+        "build-version-dotdot",
+        ["build", "--version", "../../x"],
+        None,
+        "--version: 'tiny:../../x' is not a model tag `name:version`",
+    ),
     Case("build-version-blank", ["build", "--version", " "], None, "--version: the model tag is empty"),
     Case("build-version-colons", ["build", "--version", "a:b:c"], None, "--version: 'a:b:c' is not a model tag"),
     Case("report-output-folder", ["report", "-o", "data"], None, "cannot write data: it is a folder"),
     Case("schema-output-folder", ["schema", "-o", "data"], None, "cannot write data: it is a folder"),
-    Case("schema-output-below-file", ["schema", "-o", "mlproject.yaml/x.json"], None,
-         "cannot create folder mlproject.yaml: mlproject.yaml is a file"),
-    Case("init-onto-file", ["init", "mlproject.yaml"], None, "cannot create folder mlproject.yaml: mlproject.yaml is a file"),
-    Case("render-output-dir-file", ["render", "--output-dir", "mlproject.yaml"], None,
-         "cannot create folder mlproject.yaml: mlproject.yaml is a file"),
-    Case("retries-nan", ["report", "--comment"], None, "MLSPEC_GITHUB_RETRIES='nan' is not a whole number from 0 to 100",
-         env={"MLSPEC_GITHUB_RETRIES": "nan", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"}),
-    Case("retries-inf", ["promote", "--env", "staging"], None, "MLSPEC_GITHUB_RETRIES='inf' is not a whole number",
-         env={"MLSPEC_GITHUB_RETRIES": "inf", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"}),
-    Case("retry-base-negative", ["report", "--comment"], None,
-         "MLSPEC_GITHUB_RETRY_BASE_SECONDS='-1' is not a number from 0 up",
-         env={"MLSPEC_GITHUB_RETRY_BASE_SECONDS": "-1", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"}),
-    Case("record-invalid-tag", ["gate"], edit_record(**{"model.tag": "tiny:../../x"}),
-         "model.tag: 'tiny:../../x' is not a model tag"),
-    Case("build-record-invalid-tag", ["build"], edit_record(**{"model.tag": "a b"}), "model.tag: 'a b' is not a model tag"),
-    Case("deploy-invalid-tag", ["build", "--env", "staging"],
-         write("deploy/staging.yaml", "project: tiny\nenvironment: staging\nmodel: {tag: '../x', version: x}\n"),
-         "model.tag: '../x' is not a model tag"),
+    Case(
+        "schema-output-below-file",
+        ["schema", "-o", "mlproject.yaml/x.json"],
+        None,
+        "cannot create folder mlproject.yaml: mlproject.yaml is a file",
+    ),
+    Case(
+        "init-onto-file",
+        ["init", "mlproject.yaml"],
+        None,
+        "cannot create folder mlproject.yaml: mlproject.yaml is a file",
+    ),
+    Case(
+        "render-output-dir-file",
+        ["render", "--output-dir", "mlproject.yaml"],
+        None,
+        "cannot create folder mlproject.yaml: mlproject.yaml is a file",
+    ),
+    Case(
+        "retries-nan",
+        ["report", "--comment"],
+        None,
+        "MLSPEC_GITHUB_RETRIES='nan' is not a whole number from 0 to 100",
+        env={"MLSPEC_GITHUB_RETRIES": "nan", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"},
+    ),
+    Case(
+        "retries-inf",
+        ["promote", "--env", "staging"],
+        None,
+        "MLSPEC_GITHUB_RETRIES='inf' is not a whole number",
+        env={"MLSPEC_GITHUB_RETRIES": "inf", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"},
+    ),
+    Case(
+        "retry-base-negative",
+        ["report", "--comment"],
+        None,
+        "MLSPEC_GITHUB_RETRY_BASE_SECONDS='-1' is not a number from 0 up",
+        env={"MLSPEC_GITHUB_RETRY_BASE_SECONDS": "-1", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b"},
+    ),
+    Case(
+        "record-invalid-tag",
+        ["gate"],
+        edit_record(**{"model.tag": "tiny:../../x"}),
+        "model.tag: 'tiny:../../x' is not a model tag",
+    ),
+    Case(
+        "build-record-invalid-tag",
+        ["build"],
+        edit_record(**{"model.tag": "a b"}),
+        "model.tag: 'a b' is not a model tag",
+    ),
+    Case(
+        "deploy-invalid-tag",
+        ["build", "--env", "staging"],
+        write("deploy/staging.yaml", "project: tiny\nenvironment: staging\nmodel: {tag: '../x', version: x}\n"),
+        "model.tag: '../x' is not a model tag",
+    ),
     Case("report-corrupt-record", ["report"], corrupt_record, "is corrupt: the file: "),
     Case("gate-corrupt-record", ["gate"], corrupt_record, "is corrupt: the file: "),
     # validation gaps (item 7)
-    Case("validate-delta-bounds", ["validate"], add_spec("gates: [{metric: roc_auc, min_delta: 0.1, max_delta: 0.01}]\n"),
-         "`min_delta` (0.1) is greater than `max_delta` (0.01): no model can pass"),
-    Case("validate-install-expression", ["validate"], add_spec("ci: {install: 'echo ${{ github.token }}'}\n"),
-         "ci.install: contains '${{'"),
-    Case("render-drift-command-expression", ["render"],
-         add_spec("triggers: {drift: {command: 'echo ${{ secrets.X }} > x'}}\n"), "triggers.drift.command: contains '${{'"),
-    Case("validate-first-requires-later", ["validate"],
-         set_spec("[{name: staging}, {name: production, requires: staging}]",
-                  "[{name: staging, requires: production}, {name: production}]"),
-         "environment 'staging' requires 'production', which comes later in the promotion order"),
-    Case("validate-reversed-glob", ["validate"], add_spec("triggers: {paths: {data: ['data/]a[']}}\n"),
-         "path glob 'data/]a[' has unbalanced brackets"),
-    Case("run-binary-one-class", ["run"], write("data/train.csv", "a,b,y\n" + _rows(0, 40, lambda i, a: 1)),
-         "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but data/train.csv "
-         "(data.train) has 1: 1"),
-    Case("run-binary-three-classes", ["run"], write("data/train.csv", "a,b,y\n" + _rows(0, 40, lambda i, a: i % 3)),
-         "has 3: 0, 1, 2"),
-    Case("run-duplicate-header", ["run"], write("data/train.csv", "a,a,y\n" + _rows(0, 40)),
-         "data.train: data/train.csv has more than one column named 'a'"),
+    Case(
+        "validate-delta-bounds",
+        ["validate"],
+        add_spec("gates: [{metric: roc_auc, min_delta: 0.1, max_delta: 0.01}]\n"),
+        "`min_delta` (0.1) is greater than `max_delta` (0.01): no model can pass",
+    ),
+    Case(
+        "validate-install-expression",
+        ["validate"],
+        add_spec("ci: {install: 'echo ${{ github.token }}'}\n"),
+        "ci.install: contains '${{'",
+    ),
+    Case(
+        "render-drift-command-expression",
+        ["render"],
+        add_spec("triggers: {drift: {command: 'echo ${{ secrets.X }} > x'}}\n"),
+        "triggers.drift.command: contains '${{'",
+    ),
+    Case(
+        "validate-first-requires-later",
+        ["validate"],
+        set_spec(
+            "[{name: staging}, {name: production, requires: staging}]",
+            "[{name: staging, requires: production}, {name: production}]",
+        ),
+        "environment 'staging' requires 'production', which comes later in the promotion order",
+    ),
+    Case(
+        "validate-reversed-glob",
+        ["validate"],
+        add_spec("triggers: {paths: {data: ['data/]a[']}}\n"),
+        "path glob 'data/]a[' has unbalanced brackets",
+    ),
+    Case(
+        "run-binary-one-class",
+        ["run"],
+        write("data/train.csv", "a,b,y\n" + _rows(0, 40, lambda i, a: 1)),
+        "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but data/train.csv "
+        "(data.train) has 1: 1",
+    ),
+    Case(
+        "run-binary-three-classes",
+        ["run"],
+        write("data/train.csv", "a,b,y\n" + _rows(0, 40, lambda i, a: i % 3)),
+        "has 3: 0, 1, 2",
+    ),
+    Case(
+        "run-duplicate-header",
+        ["run"],
+        write("data/train.csv", "a,a,y\n" + _rows(0, 40)),
+        "data.train: data/train.csv has more than one column named 'a'",
+    ),
     # small ones (item 9)
     Case("validate-long-name", ["validate"], set_spec("name: tiny", "name: " + "X" * 5000), "... (5000 characters)"),
-    Case("report-comment-closed-port", ["report", "--comment"], None,
-         "check GITHUB_API_URL and the network: nothing accepted the connection",
-         env={"MLSPEC_GITHUB_RETRIES": "0", "GITHUB_TOKEN": "t0ken-x", "GITHUB_REPOSITORY": "a/b",
-              "GITHUB_REF": "refs/pull/1/merge"}),
+    Case(
+        "report-comment-closed-port",
+        ["report", "--comment"],
+        None,
+        "check GITHUB_API_URL and the network: nothing accepted the connection",
+        env={
+            "MLSPEC_GITHUB_RETRIES": "0",
+            "GITHUB_TOKEN": "t0ken-x",
+            "GITHUB_REPOSITORY": "a/b",
+            "GITHUB_REF": "refs/pull/1/merge",
+        },
+    ),
     # more of the same kinds
     Case("validate-yaml-garbage", ["validate"], write("mlproject.yaml", "\x00\x01: [\n"), ""),
     Case("run-spec-is-folder", ["run", "data"], None, ""),
@@ -345,8 +506,13 @@ def test_hostile_input_is_refused_cleanly(case: Case, base: Path, tmp_path: Path
     if case.change is not None:
         case.change(root)
     before_outside, before_kept = _snapshot(tmp_path, skip_state=True), _kept(root)
-    env = {**os.environ, "GITHUB_API_URL": f"http://127.0.0.1:{_closed_port()}",
-           "MLSPEC_GITHUB_RETRY_BASE_SECONDS": "0", "TMPDIR": str(tmp_path / "tmp"), **case.env}
+    env = {
+        **os.environ,
+        "GITHUB_API_URL": f"http://127.0.0.1:{_closed_port()}",
+        "MLSPEC_GITHUB_RETRY_BASE_SECONDS": "0",
+        "TMPDIR": str(tmp_path / "tmp"),
+        **case.env,
+    }
     (tmp_path / "tmp").mkdir()
     if case.fresh_store:
         env["BENTOML_HOME"] = str(tmp_path / "tmp" / "bentoml")

@@ -45,7 +45,8 @@ def unit(module: str) -> str:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _walk(node: ast.AST, typing_only: bool = False) -> Iterator[tuple[ast.AST, bool]]:
@@ -80,8 +81,11 @@ def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
             # `from mlspec import errors` and `from . import check` import modules; `from mlspec.x import name`, mlspec.x
             whole = origin == "mlspec" or node.module is None
             targets = [f"{origin}.{alias.name}" for alias in node.names] if whole else [origin]
-        found += [Import(module, target, node.lineno, typing_only) for target in targets
-                  if target == "mlspec" or target.startswith("mlspec.")]
+        found += [
+            Import(module, target, node.lineno, typing_only)
+            for target in targets
+            if target == "mlspec" or target.startswith("mlspec.")
+        ]
     return found
 
 
@@ -94,8 +98,13 @@ def git_starts(source: str) -> list[int]:
             first = node.elts[0]
             if isinstance(first, ast.Constant) and first.value == "git":
                 lines.append(node.lineno)
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SUBPROCESS_CALLS
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "subprocess"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SUBPROCESS_CALLS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "subprocess"
+        ):
             argv = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "args"), None)
             text = argv.values[0] if isinstance(argv, ast.JoinedStr) and argv.values else argv
             if isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value.split()[:1] == ["git"]:
@@ -151,15 +160,20 @@ def package_edges(imports: list[Import]) -> dict[str, set[str]]:
 
 def sideways(imports: list[Import]) -> list[str]:
     apart = {f"mlspec.{name}" for name in APART}
-    return [imp.where() for imp in imports
-            if unit(imp.module) in apart and unit(imp.target) in apart and unit(imp.module) != unit(imp.target)]
+    return [
+        imp.where()
+        for imp in imports
+        if unit(imp.module) in apart and unit(imp.target) in apart and unit(imp.module) != unit(imp.target)
+    ]
 
 
 @pytest.fixture(scope="module")
 def sources() -> dict[str, tuple[str, bool]]:
     """module name -> (source, is a package's __init__), for every module of mlspec/."""
-    return {module_name(path, PACKAGE): (path.read_text("utf-8"), path.name == "__init__.py")
-            for path in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        module_name(path, PACKAGE): (path.read_text("utf-8"), path.name == "__init__.py")
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +186,12 @@ def test_gate_monitor_and_serve_do_not_import_each_other(imports: list[Import]) 
 
 
 def test_only_mlspec_git_starts_git(sources: dict[str, tuple[str, bool]]) -> None:
-    found = [f"{module}:{line}" for module, (source, _) in sources.items() if module != GIT_MODULE
-             for line in git_starts(source)]
+    found = [
+        f"{module}:{line}"
+        for module, (source, _) in sources.items()
+        if module != GIT_MODULE
+        for line in git_starts(source)
+    ]
     assert found == []
     assert git_starts(sources[GIT_MODULE][0]) != []  # the one module that does is seen by the same check
 
@@ -188,23 +206,32 @@ def test_no_cycle_between_packages(imports: list[Import]) -> None:
 
 
 def test_the_checks_see_relative_lazy_and_typing_imports() -> None:
-    source = ("from __future__ import annotations\nfrom typing import TYPE_CHECKING\nfrom . import check\n"
-              "from ..state.record import RunStore\nfrom mlspec import errors\n"
-              "if TYPE_CHECKING:\n    from mlspec.spec import LoadedSpec\n"
-              "def f():\n    from mlspec.monitor import tables\n    import mlspec.pipeline.data\n")
+    source = (
+        "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nfrom . import check\n"
+        "from ..state.record import RunStore\nfrom mlspec import errors\n"
+        "if TYPE_CHECKING:\n    from mlspec.spec import LoadedSpec\n"
+        "def f():\n    from mlspec.monitor import tables\n    import mlspec.pipeline.data\n"
+    )
     found = imports_of(source, "mlspec.serve.bento", is_package=False)
     assert [(i.target, i.line, i.typing_only) for i in found] == [
-        ("mlspec.serve.check", 3, False), ("mlspec.state.record", 4, False), ("mlspec.errors", 5, False),
-        ("mlspec.spec", 7, True), ("mlspec.monitor", 9, False), ("mlspec.pipeline.data", 10, False)]
+        ("mlspec.serve.check", 3, False),
+        ("mlspec.state.record", 4, False),
+        ("mlspec.errors", 5, False),
+        ("mlspec.spec", 7, True),
+        ("mlspec.monitor", 9, False),
+        ("mlspec.pipeline.data", 10, False),
+    ]
     assert sideways(found) == ["mlspec.serve.bento:9 imports mlspec.monitor"]
     edges = package_edges(found)
     assert edges == {"mlspec.serve": {"mlspec.state", "mlspec.errors", "mlspec.monitor", "mlspec.pipeline"}}
 
 
 def test_the_git_check_sees_every_spelling() -> None:
-    source = ('import subprocess\nARGV = ["git", "status"]\nsubprocess.run(("git", "log"))\n'
-              'subprocess.check_output("git rev-parse HEAD", shell=True)\nsubprocess.run(args=f"git {x}", shell=True)\n'
-              'subprocess.run(["gitk"])\nsubprocess.run("github-cli")\nname = "git"\n')
+    source = (
+        'import subprocess\nARGV = ["git", "status"]\nsubprocess.run(("git", "log"))\n'
+        'subprocess.check_output("git rev-parse HEAD", shell=True)\nsubprocess.run(args=f"git {x}", shell=True)\n'
+        'subprocess.run(["gitk"])\nsubprocess.run("github-cli")\nname = "git"\n'
+    )
     assert git_starts(source) == [2, 3, 4, 5]
 
 

@@ -42,8 +42,32 @@ HOSTILE = [
     "x" * 5000,
 ]
 LINK_TEXT = re.compile(r"(?i)(https?|ftp)://|www\.|@[A-Za-z0-9]|#[0-9]")
-ALLOWED_TAGS = {"p", "code", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "h2", "h3", "h4",
-                "strong", "em", "blockquote", "details", "summary", "br", "hr", "pre", "a", "img"}
+ALLOWED_TAGS = {
+    "p",
+    "code",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "blockquote",
+    "details",
+    "summary",
+    "br",
+    "hr",
+    "pre",
+    "a",
+    "img",
+}
 
 
 def render(md: str) -> str:
@@ -99,13 +123,20 @@ def _report(tmp_path: Path, hostile: str) -> str:
     from tests.gate.support import make_record, project_with_gates
 
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
-    check = CheckOutcome(name=hostile, suite=hostile, dataset=hostile,
-                         conditions=[ConditionOutcome(name=hostile, category="FAIL", details=hostile)])
-    record = make_record(project, {"roc_auc": 0.9, hostile: 0.5},
-                         tests={"data": TestOutcome(kind="data", passed=False, checks=[check])},
-                         changes=[Change(kind="data", what=hostile, detail=hostile)],
-                         trigger={"event": "push", "actor": hostile},
-                         data=[DataFile(role="train", path=hostile, digest="xxh3_128:" + "a" * 32, bytes=1, rows=1)])
+    check = CheckOutcome(
+        name=hostile,
+        suite=hostile,
+        dataset=hostile,
+        conditions=[ConditionOutcome(name=hostile, category="FAIL", details=hostile)],
+    )
+    record = make_record(
+        project,
+        {"roc_auc": 0.9, hostile: 0.5},
+        tests={"data": TestOutcome(kind="data", passed=False, checks=[check])},
+        changes=[Change(kind="data", what=hostile, detail=hostile)],
+        trigger={"event": "push", "actor": hostile},
+        data=[DataFile(role="train", path=hostile, digest="xxh3_128:" + "a" * 32, bytes=1, rows=1)],
+    )
     loaded = load_spec(project / "mlproject.yaml")
     return build_report(loaded, record, evaluate_gates(loaded, record, "staging"))
 
@@ -113,10 +144,26 @@ def _report(tmp_path: Path, hostile: str) -> str:
 def _gate_table(tmp_path: Path, hostile: str) -> str:
     from mlspec.gate.results import GateReport, GateResult
 
-    result = GateResult(index=0, metric=hostile, kind="absolute", direction="higher", threshold=hostile,
-                        verdict="fail", reason=hostile, value=0.5)
-    report = GateReport(project="p", run_id="r", environment="staging", model_tag=None, champion=None,
-                        champion_source="", results=[result], notes=[hostile])
+    result = GateResult(
+        index=0,
+        metric=hostile,
+        kind="absolute",
+        direction="higher",
+        threshold=hostile,
+        verdict="fail",
+        reason=hostile,
+        value=0.5,
+    )
+    report = GateReport(
+        project="p",
+        run_id="r",
+        environment="staging",
+        model_tag=None,
+        champion=None,
+        champion_source="",
+        results=[result],
+        notes=[hostile],
+    )
     return report.markdown_table()
 
 
@@ -126,8 +173,14 @@ def _promotion_body(tmp_path: Path, hostile: str) -> str:
 
     # model_construct: deploy files now refuse such tags, but the body must not rely on every caller checking
     model = DeployedModel.model_construct(tag=hostile, version="v")
-    deployment = Deployment.model_construct(project="p", environment="staging", model=model, metrics={},
-                                            lineage={"run_id": hostile}, promoted={"from_environment": hostile})
+    deployment = Deployment.model_construct(
+        project="p",
+        environment="staging",
+        model=model,
+        metrics={},
+        lineage={"run_id": hostile},
+        promoted={"from_environment": hostile},
+    )
     # the report is build_report's output (the "report" writer above); here the body's own fields
     return pr_body(deployment=deployment, deploy_file=hostile, report="### report", supersedes=hostile, run_url=None)
 
@@ -137,17 +190,35 @@ def _drift_summary(tmp_path: Path, hostile: str) -> str:
     from mlspec.monitor.summary import markdown as drift_markdown
     from mlspec.spec.models import DriftThresholds
 
-    features = [FeatureScore(feature=hostile, score=0.9, method=hostile, threshold=0.2, drifted=True),
-                FeatureScore(feature="ok", score=0.1, method="psi", threshold=0.2, drifted=False)]
+    features = [
+        FeatureScore(feature=hostile, score=0.9, method=hostile, threshold=0.2, drifted=True),
+        FeatureScore(feature="ok", score=0.1, method="psi", threshold=0.2, drifted=False),
+    ]
     checks = {"label": CheckScore(name="label", threshold=0.2, ran=False, reason=hostile)}
-    result = DriftResult(features=features, checks=checks, thresholds=DriftThresholds(),
-                         sampled={"reference": 1, "current": 1}, errors=[hostile])
-    return drift_markdown(result, project="p", environment="staging", reference={"path": hostile, "rows": 1},
-                          current={"path": hostile, "rows": 1}, notes=[hostile], plot=None)
+    result = DriftResult(
+        features=features,
+        checks=checks,
+        thresholds=DriftThresholds(),
+        sampled={"reference": 1, "current": 1},
+        errors=[hostile],
+    )
+    return drift_markdown(
+        result,
+        project="p",
+        environment="staging",
+        reference={"path": hostile, "rows": 1},
+        current={"path": hostile, "rows": 1},
+        notes=[hostile],
+        plot=None,
+    )
 
 
-WRITERS = {"report": _report, "gate table": _gate_table, "promotion body": _promotion_body,
-           "drift summary": _drift_summary}
+WRITERS = {
+    "report": _report,
+    "gate table": _gate_table,
+    "promotion body": _promotion_body,
+    "drift summary": _drift_summary,
+}
 
 
 @pytest.mark.parametrize("writer", sorted(WRITERS))
@@ -172,20 +243,41 @@ def _contexts(hostile: str) -> dict[str, dict[str, object]]:
     """A context for every template in mlspec/templates, with ``hostile`` in each field that comes from data."""
     data = {"role": hostile, "path": hostile, "digest": hostile, "rows": "1", "bytes": "2"}
     return {
-        "report_metrics": {"rows": [{"metric": hostile, "better": "↑", "value": "0.5000", "baseline": "n/a",
-                                     "change": "—", "mark": "✅"}]},
+        "report_metrics": {
+            "rows": [
+                {"metric": hostile, "better": "↑", "value": "0.5000", "baseline": "n/a", "change": "—", "mark": "✅"}
+            ]
+        },
         "data_files": {"rows": [data, data], "role_limit": 60, "digest_limit": 120},
         "card_features": {"rows": [{"name": hostile, "dtype": hostile, "treated": "numeric"}], "total": 3, "more": 2},
-        "card_metrics": {"rows": [{"metric": hostile, "better": "?", "value": "—", "baseline": "—", "change": "—",
-                                   "interval": "—"}]},
-        "gate": {"rows": [{"gate": hostile, "value": hostile, "baseline": hostile, "delta": hostile,
-                           "interval": hostile, "passed": False}]},
-        "drift_features": {"rows": [{"rank": 1, "feature": hostile, "score": "0.9", "threshold": "0.2",
-                                     "method": hostile}]},
-        "drift_checks": {"rows": [{"key": hostile, "score": "—", "threshold": "0.2", "ran": False, "drifted": False,
-                                   "reason": hostile}]},
-        "release_metrics": {"rows": [{"name": hostile, "old": "n/a", "new": "0.5000", "change": "—"}],
-                            "now_label": hostile, "then_label": "candidate"},
+        "card_metrics": {
+            "rows": [{"metric": hostile, "better": "?", "value": "—", "baseline": "—", "change": "—", "interval": "—"}]
+        },
+        "gate": {
+            "rows": [
+                {
+                    "gate": hostile,
+                    "value": hostile,
+                    "baseline": hostile,
+                    "delta": hostile,
+                    "interval": hostile,
+                    "passed": False,
+                }
+            ]
+        },
+        "drift_features": {
+            "rows": [{"rank": 1, "feature": hostile, "score": "0.9", "threshold": "0.2", "method": hostile}]
+        },
+        "drift_checks": {
+            "rows": [
+                {"key": hostile, "score": "—", "threshold": "0.2", "ran": False, "drifted": False, "reason": hostile}
+            ]
+        },
+        "release_metrics": {
+            "rows": [{"name": hostile, "old": "n/a", "new": "0.5000", "change": "—"}],
+            "now_label": hostile,
+            "then_label": "candidate",
+        },
         "rollback_changes": {"rows": [(hostile, hostile, None), (hostile, "", hostile)]},
     }
 
@@ -219,4 +311,7 @@ def test_table_templates_are_compiled_once() -> None:
 def test_empty_tables_say_so() -> None:
     assert markdown.table("report_metrics", rows=[])[-1] == "| _no metrics recorded_ | | | | | |"
     assert markdown.table("gate", rows=[])[-1] == "| _no gates declared_ | — | — | — | — | ✅ pass |"
-    assert markdown.table("card_features", rows=[], total=0, more=0) == ["| feature (0) | dtype | treated as |", "|---|---|---|"]
+    assert markdown.table("card_features", rows=[], total=0, more=0) == [
+        "| feature (0) | dtype | treated as |",
+        "|---|---|---|",
+    ]

@@ -42,8 +42,10 @@ def test_gc_keeps_newest_latest_and_deployed(tmp_path: Path) -> None:
     assert len(list((tmp_path / ".mlspec" / "runs").iterdir())) == 9
     done = run_cli("gc", "--keep", "3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[1:] == [f"  kept {ids[0]}: referenced by deploy/staging.yaml",
-                                            f"  kept {ids[1]}: referenced by runs/latest"]
+    assert done.stdout.splitlines()[1:] == [
+        f"  kept {ids[0]}: referenced by deploy/staging.yaml",
+        f"  kept {ids[1]}: referenced by runs/latest",
+    ]
     left = sorted(p.name for p in (tmp_path / ".mlspec" / "runs").iterdir() if p.is_dir())
     assert left == [ids[0], ids[1], *ids[5:]]
     bad = run_cli("gc", "--keep", "0", cwd=tmp_path)
@@ -83,9 +85,11 @@ def test_first_run_adds_mlspec_to_gitignore(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("*.pyc")
     done = run_cli("run", cwd=tmp_path)
     assert done.stdout.startswith(
-        "added .mlspec/ to .gitignore: mlspec keeps its runs and caches there, and they are not to be committed\n")
+        "added .mlspec/ to .gitignore: mlspec keeps its runs and caches there, and they are not to be committed\n"
+    )
     assert (tmp_path / ".gitignore").read_text() == (
-        "*.pyc\n# mlspec's local state (runs, caches): never committed\n.mlspec/\n")
+        "*.pyc\n# mlspec's local state (runs, caches): never committed\n.mlspec/\n"
+    )
     (tmp_path / ".mlspec" / "runs").mkdir(parents=True)
     again = run_cli("run", cwd=tmp_path)
     assert "added .mlspec/" not in again.stdout

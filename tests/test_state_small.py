@@ -19,15 +19,36 @@ from tests.pipeline.conftest import SPEC
 RUN_IDS = ["20260101T000001000000Z-00001", "20260101T000002000000Z-00001", "20260101T000003000000Z-00001"]
 
 OUTCOME = {
-    "kind": "data", "passed": False, "fail_on": "fail", "skipped": ["StringMismatch"],
+    "kind": "data",
+    "passed": False,
+    "fail_on": "fail",
+    "skipped": ["StringMismatch"],
     "rows": {"train": 400, "test": 100},
     "checks": [
-        {"name": "FeatureDrift", "suite": "train_test_validation", "dataset": None, "ran": True, "reason": "",
-         "conditions": [{"name": "drift score < 0.2", "category": "FAIL", "details": "lot <b>sqft</b>: 0.41"}]},
-        {"name": "MixedNulls", "suite": "data_integrity", "dataset": "train", "ran": True, "reason": "",
-         "conditions": [{"name": "Not more than 1 null type", "category": "PASS", "details": ""}]},
-        {"name": "Custom", "suite": "(configured)", "dataset": None, "ran": False, "reason": "needs a model",
-         "conditions": []},
+        {
+            "name": "FeatureDrift",
+            "suite": "train_test_validation",
+            "dataset": None,
+            "ran": True,
+            "reason": "",
+            "conditions": [{"name": "drift score < 0.2", "category": "FAIL", "details": "lot <b>sqft</b>: 0.41"}],
+        },
+        {
+            "name": "MixedNulls",
+            "suite": "data_integrity",
+            "dataset": "train",
+            "ran": True,
+            "reason": "",
+            "conditions": [{"name": "Not more than 1 null type", "category": "PASS", "details": ""}],
+        },
+        {
+            "name": "Custom",
+            "suite": "(configured)",
+            "dataset": None,
+            "ran": False,
+            "reason": "needs a model",
+            "conditions": [],
+        },
     ],
 }
 
@@ -52,19 +73,29 @@ def test_report_action_names_the_current_run_folder(tmp_path: Path) -> None:
     runs = _runs(tmp_path / "ml")
     script = _report_action_step("Name the current run")
     output = tmp_path / "github_output"
-    for latest, expected in ((RUN_IDS[-1], f"run-dir=ml/.mlspec/runs/{RUN_IDS[-1]}\n"),
-                             ("../../etc", ""), ("no-such-run", "")):
+    for latest, expected in (
+        (RUN_IDS[-1], f"run-dir=ml/.mlspec/runs/{RUN_IDS[-1]}\n"),
+        ("../../etc", ""),
+        ("no-such-run", ""),
+    ):
         (runs / "latest").write_text(latest + "\n")
         output.write_text("")
-        subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, check=True,
-                       env={**os.environ, "MLSPEC_SPEC": "ml/mlproject.yaml", "GITHUB_OUTPUT": str(output)})
+        subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=tmp_path,
+            check=True,
+            env={**os.environ, "MLSPEC_SPEC": "ml/mlproject.yaml", "GITHUB_OUTPUT": str(output)},
+        )
         assert output.read_text() == expected, latest
     action = yaml.safe_load((ROOT / "actions" / "report" / "action.yml").read_text())
     assert action["outputs"]["run-dir"]["value"] == "${{ steps.run.outputs.run-dir }}"
 
 
 def test_rendered_ci_uploads_only_the_current_run() -> None:
-    workflows = [*(ROOT / "examples").glob("*/.github/workflows/*-ci.yml"), *(ROOT / "tests" / "golden").glob("*/*-ci.yml")]
+    workflows = [
+        *(ROOT / "examples").glob("*/.github/workflows/*-ci.yml"),
+        *(ROOT / "tests" / "golden").glob("*/*-ci.yml"),
+    ]
     assert len(workflows) >= 3
     for path in workflows:
         document = yaml.safe_load(path.read_text())
@@ -101,7 +132,9 @@ def test_show_regenerates_a_note_page_from_the_stored_json(tmp_path: Path) -> No
     assert "synth: data tests of run " + RUN_IDS[1] in text and "<strong>failed</strong>" in text
     assert "FeatureDrift" in text and "drift score &lt; 0.2" in text and "lot &lt;b&gt;sqft&lt;/b&gt;: 0.41" in text
     assert "<b>" not in text  # details are escaped
-    assert "MixedNulls (train)" in text and "ERRORED" in text and "needs a model" in text  # no status (older record): not a pass
+    assert (
+        "MixedNulls (train)" in text and "ERRORED" in text and "needs a model" in text
+    )  # no status (older record): not a pass
     assert "Skipped by the spec: StringMismatch" in text
     model_line = next(line for line in lines if line.startswith("  model tests: "))
     assert model_line.endswith("model_tests.html (deepchecks' report, decompressed from model_tests.html.gz)")
@@ -116,8 +149,9 @@ def test_show_latest_by_default_and_errors_say_what_to_do(tmp_path: Path) -> Non
     (runs / RUN_IDS[-1] / "data_tests.html").write_text("<html>small</html>")
     result = run_cli("show", cwd=root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (f"run {RUN_IDS[-1]} of synth:\n"
-                             f"  data tests: .mlspec/runs/{RUN_IDS[-1]}/data_tests.html (deepchecks' report)\n")
+    assert result.stdout == (
+        f"run {RUN_IDS[-1]} of synth:\n  data tests: .mlspec/runs/{RUN_IDS[-1]}/data_tests.html (deepchecks' report)\n"
+    )
     same = run_cli("show", "mlproject.yaml", cwd=root)
     assert same.stdout == result.stdout
 
@@ -125,8 +159,10 @@ def test_show_latest_by_default_and_errors_say_what_to_do(tmp_path: Path) -> Non
     assert missing.returncode == 1
     assert missing.stderr == (
         "error: no run '20250101T000000000000Z-00001' under .mlspec/runs (newest runs: "
-        + ", ".join(RUN_IDS) + ")\n  hint: give a run id from `.mlspec/runs/`, or `latest` "
-        "(`mlspec gc` may have deleted old runs)\n")
+        + ", ".join(RUN_IDS)
+        + ")\n  hint: give a run id from `.mlspec/runs/`, or `latest` "
+        "(`mlspec gc` may have deleted old runs)\n"
+    )
     empty = run_cli("show", RUN_IDS[0], cwd=root)
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
     assert empty.stderr.startswith(f"error: run {RUN_IDS[0]} has no reports in .mlspec/runs/{RUN_IDS[0]}\n")

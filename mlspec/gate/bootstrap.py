@@ -49,6 +49,7 @@ class MetricUnsupported(ValueError):
 
 # --- weighted metrics: W is (B, n) counts; every function returns (B,) ---------------------------------
 
+
 def _safe_div(num: Array, den: Array) -> Array:
     out = np.zeros_like(num, dtype=float)
     np.divide(num, den, out=out, where=den != 0)
@@ -213,6 +214,7 @@ def _fallback(W: Array, score: Callable[[Array], float]) -> Array:
 
 # --- the bootstrap ------------------------------------------------------------------------------------
 
+
 def _scorer(task: str, y_true: Array, preds: Predictions, classes: list[str] | None) -> _Regression | _Classification:
     if task == "regression":
         return _Regression(y_true, preds)
@@ -252,9 +254,19 @@ def point_metrics(*, task: str, y_true: Array, preds: Predictions, names: list[s
     return out
 
 
-def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, y_true: Array,
-                     challenger: Predictions, champion: Predictions, resamples: int, confidence: float,
-                     seed: int) -> BootstrapOutcome:
+def paired_bootstrap(
+    *,
+    metric: str,
+    task: str,
+    direction: str,
+    relative: bool,
+    y_true: Array,
+    challenger: Predictions,
+    champion: Predictions,
+    resamples: int,
+    confidence: float,
+    seed: int,
+) -> BootstrapOutcome:
     """Percentile interval of the improvement (challenger over champion) on resampled test rows."""
     n = len(y_true)
     if n == 0:
@@ -262,10 +274,12 @@ def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, 
     classes = None
     if task != "regression":
         y_true = np.asarray([str(v) for v in y_true], dtype=object)
-        challenger = Predictions(np.asarray([str(v) for v in challenger.y_pred], dtype=object),
-                                 challenger.proba, challenger.classes)
-        champion = Predictions(np.asarray([str(v) for v in champion.y_pred], dtype=object),
-                               champion.proba, champion.classes)
+        challenger = Predictions(
+            np.asarray([str(v) for v in challenger.y_pred], dtype=object), challenger.proba, challenger.classes
+        )
+        champion = Predictions(
+            np.asarray([str(v) for v in champion.y_pred], dtype=object), champion.proba, champion.classes
+        )
         labels = set(y_true) | set(challenger.y_pred) | set(champion.y_pred)
         labels |= set(challenger.classes or []) | set(champion.classes or [])
         classes = sorted(labels, key=_label_key)
@@ -295,8 +309,15 @@ def paired_bootstrap(*, metric: str, task: str, direction: str, relative: bool, 
         low = high = math.nan
     else:
         low, high = (float(v) for v in np.percentile(finite, [100 * alpha / 2, 100 * (1 - alpha / 2)]))
-    return BootstrapOutcome(challenger=point_a, champion=point_b, improvement=point, low=low, high=high,
-                            resamples=resamples, dropped=int(values.size - finite.size))
+    return BootstrapOutcome(
+        challenger=point_a,
+        champion=point_b,
+        improvement=point,
+        low=low,
+        high=high,
+        resamples=resamples,
+        dropped=int(values.size - finite.size),
+    )
 
 
 def _label_key(label: str) -> tuple[int, float, str]:

@@ -53,8 +53,11 @@ def _find(spec_root: Path, environment: str, branch: str) -> ChampionLookup:
     ref = base_ref(spec_root, branch) if top is not None else None
     if top is None or ref is None:
         path = deploy_path(spec_root, environment)
-        where = display_path(path) + (" (working tree: not in a git repository)" if top is None
-                                      else f" (working tree: no branch {branch!r} or origin/{branch})")
+        where = display_path(path) + (
+            " (working tree: not in a git repository)"
+            if top is None
+            else f" (working tree: no branch {branch!r} or origin/{branch})"
+        )
         if not path.is_file():
             return ChampionLookup(None, where)
         return ChampionLookup(parse_deployment(path.read_text("utf-8"), str(path)), where)

@@ -71,17 +71,31 @@ def _inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> tuple[dict[str, 
         except MlspecError as exc:  # a foreign or broken deploy file: evaluating fails the same way
             champions[name] = {"error": exc.message}
             continue
-        champions[name] = {"source": lookup.source,
-                           "deployment": lookup.deployment.model_dump(mode="json") if lookup.deployment else None}
+        champions[name] = {
+            "source": lookup.source,
+            "deployment": lookup.deployment.model_dump(mode="json") if lookup.deployment else None,
+        }
     used = ("run_id", "project", "task", "metrics", "tests", "model", "stages", "data", "predictions")
     return {
         "mlspec": __version__,
         "record": _digest(record.model_dump(mode="json", include=set(used))),
-        "gates": _digest({"project": spec.name, "environment": env, "environments": [e.name for e in spec.environments],
-                          "branch": branch, "gates": [g.model_dump(mode="json") for g in spec.gates],
-                          "slo": spec.serve.slo.model_dump(mode="json") if spec.serve.slo else None}),
-        "spec": _digest({"data": spec.data.model_dump(mode="json"), "evaluate": spec.evaluate.model_dump(mode="json"),
-                         "train": spec.train.model_dump(mode="json")}),
+        "gates": _digest(
+            {
+                "project": spec.name,
+                "environment": env,
+                "environments": [e.name for e in spec.environments],
+                "branch": branch,
+                "gates": [g.model_dump(mode="json") for g in spec.gates],
+                "slo": spec.serve.slo.model_dump(mode="json") if spec.serve.slo else None,
+            }
+        ),
+        "spec": _digest(
+            {
+                "data": spec.data.model_dump(mode="json"),
+                "evaluate": spec.evaluate.model_dump(mode="json"),
+                "train": spec.train.model_dump(mode="json"),
+            }
+        ),
         "champions": _digest(champions),
         "servability": _digest(read_result(RunStore(loaded.root), record.run_id)),
     }, lookups.get(env)
@@ -174,14 +188,18 @@ def read_report(data: Any, champion: ChampionLookup) -> GateReport:
     results, notes, rescored = data.get("results"), data.get("notes"), data.get("champion_rescored")
     if not isinstance(results, list) or not isinstance(notes, list) or not isinstance(rescored, dict):
         raise Unreadable("results, notes or champion_rescored is missing")
-    report = GateReport(project=str(data.get("project")), run_id=str(data.get("run_id")),
-                        environment=str(data.get("environment")),
-                        model_tag=data.get("model") if isinstance(data.get("model"), str) else None,
-                        champion=champion.deployment, champion_source=champion.source,
-                        results=[_result(r, f"results[{i}]") for i, r in enumerate(results)],
-                        notes=[str(n) for n in notes],
-                        champion_rescored={str(k): _rescored(v, str(k)) for k, v in rescored.items()},
-                        test_data=str(data.get("test_data") or ""))
+    report = GateReport(
+        project=str(data.get("project")),
+        run_id=str(data.get("run_id")),
+        environment=str(data.get("environment")),
+        model_tag=data.get("model") if isinstance(data.get("model"), str) else None,
+        champion=champion.deployment,
+        champion_source=champion.source,
+        results=[_result(r, f"results[{i}]") for i, r in enumerate(results)],
+        notes=[str(n) for n in notes],
+        champion_rescored={str(k): _rescored(v, str(k)) for k, v in rescored.items()},
+        test_data=str(data.get("test_data") or ""),
+    )
     if data.get("passed") is not report.passed:
         raise Unreadable(f"its verdict passed={data.get('passed')!r} does not follow from its results")
     if data.get("champion_source") != champion.source:
@@ -195,7 +213,9 @@ class Decision:
     redecided: str | None  # the "gate re-decided: ..." line, None when gate.json was current
 
 
-def _stale(loaded: LoadedSpec, record: RunRecord, env: str, data: Any, inputs: dict[str, str], path: Path) -> str | None:
+def _stale(
+    loaded: LoadedSpec, record: RunRecord, env: str, data: Any, inputs: dict[str, str], path: Path
+) -> str | None:
     """Why the stored decision cannot be used, or None when it is current."""
     where = display_path(path)
     if not isinstance(data, dict):
@@ -227,7 +247,9 @@ def load_or_decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None
     except FileNotFoundError:
         why = f"no {GATE_FILE} for run {record.run_id} (`mlspec gate` did not run for it)"
     except (OSError, ValueError) as exc:
-        why = f"{display_path(path)} is unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        why = (
+            f"{display_path(path)} is unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        )
     else:
         why = _stale(loaded, record, env_name, data, inputs, path)
         if why is None and lookup is not None:

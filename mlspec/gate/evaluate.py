@@ -85,8 +85,16 @@ def _delta_text(gate: Gate, env: str) -> str:
 
 def _absolute(index: int, gate: Gate, direction: str, record: RunRecord) -> GateResult:
     text = _absolute_text(gate)
-    result = GateResult(index=index, metric=gate.metric, kind="absolute", direction=direction, threshold=text,
-                        verdict="fail", reason="", value=_number(record.metrics, gate.metric))
+    result = GateResult(
+        index=index,
+        metric=gate.metric,
+        kind="absolute",
+        direction=direction,
+        threshold=text,
+        verdict="fail",
+        reason="",
+        value=_number(record.metrics, gate.metric),
+    )
     problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
     if problem:
         result.reason = problem
@@ -170,9 +178,11 @@ def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
         mine = ctx.challenger_rows()
         theirs = champion_predictions(ctx.loaded, ctx.store, ctx.record, champion, mine, ctx.task)
     except PredictionsUnavailable as exc:
-        return {}, (f"challenger: {current}; {env} champion {champion.model.tag}: as its deploy file recorded them, "
-                    f"on {'other' if _other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
-                    f"be re-scored: {exc.message})")
+        return {}, (
+            f"challenger: {current}; {env} champion {champion.model.tag}: as its deploy file recorded them, "
+            f"on {'other' if _other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
+            f"be re-scored: {exc.message})"
+        )
     values = point_metrics(task=ctx.task, y_true=mine.y_true, preds=theirs.predictions, names=list(ctx.record.metrics))
     return values, f"challenger and {env} champion {champion.model.tag}: both scored on {current} (champion re-scored)"
 
@@ -196,9 +206,18 @@ def _other_test_data(champion: Deployment, record: RunRecord) -> bool:
 def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
     env = gate.environment or ctx.env
     record = ctx.record
-    result = GateResult(index=index, metric=gate.metric, kind="delta", direction=direction,
-                        threshold=_delta_text(gate, env), verdict="fail", reason="",
-                        value=_number(record.metrics, gate.metric), relative=gate.relative, environment=env)
+    result = GateResult(
+        index=index,
+        metric=gate.metric,
+        kind="delta",
+        direction=direction,
+        threshold=_delta_text(gate, env),
+        verdict="fail",
+        reason="",
+        value=_number(record.metrics, gate.metric),
+        relative=gate.relative,
+        environment=env,
+    )
     if gate.bootstrap is not None:
         result.confidence, result.resamples = gate.bootstrap.confidence, gate.bootstrap.resamples
     problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
@@ -211,8 +230,10 @@ def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
         if gate.allow_missing_champion:
             result.verdict, result.reason = "pass", ALLOWED_FIRST
         else:
-            result.reason = (f"no champion in {env}: {lookup.source} does not exist, and this delta gate needs one "
-                             "(set allow_missing_champion: true on the gate to let the first model pass)")
+            result.reason = (
+                f"no champion in {env}: {lookup.source} does not exist, and this delta gate needs one "
+                "(set allow_missing_champion: true on the gate to let the first model pass)"
+            )
         return result
     whose = f"the {env} champion {champion.model.tag}"
     if gate.bootstrap is not None:
@@ -255,10 +276,18 @@ def _bootstrap(result: GateResult, gate: Gate, direction: str, ctx: _Context, ch
     try:
         mine = ctx.challenger_rows()
         theirs = champion_predictions(ctx.loaded, ctx.store, ctx.record, champion, mine, ctx.task)
-        outcome = paired_bootstrap(metric=gate.metric, task=ctx.task, direction=direction, relative=gate.relative,
-                                   y_true=mine.y_true, challenger=mine.predictions, champion=theirs.predictions,
-                                   resamples=gate.bootstrap.resamples, confidence=gate.bootstrap.confidence,
-                                   seed=gate.bootstrap.seed)
+        outcome = paired_bootstrap(
+            metric=gate.metric,
+            task=ctx.task,
+            direction=direction,
+            relative=gate.relative,
+            y_true=mine.y_true,
+            challenger=mine.predictions,
+            champion=theirs.predictions,
+            resamples=gate.bootstrap.resamples,
+            confidence=gate.bootstrap.confidence,
+            seed=gate.bootstrap.seed,
+        )
     except ChampionModelMissing as exc:
         if gate.allow_missing_champion:
             result.verdict = "pass"
@@ -298,15 +327,25 @@ def _record_checks(record: RunRecord) -> list[GateResult]:
     if stage is None or stage.status in ("passed", "cached"):
         return []
     why = f": {stage.message}" if stage.message else ""
-    return [GateResult(index=-1, metric="-", kind="record", direction="-", threshold="evaluate stage passed",
-                       verdict="fail",
-                       reason=f"the evaluate stage of run {record.run_id} is {stage.status}{why}; its metrics "
-                              "cannot be trusted (rerun `mlspec evaluate`)")]
+    return [
+        GateResult(
+            index=-1,
+            metric="-",
+            kind="record",
+            direction="-",
+            threshold="evaluate stage passed",
+            verdict="fail",
+            reason=f"the evaluate stage of run {record.run_id} is {stage.status}{why}; its metrics "
+            "cannot be trusted (rerun `mlspec evaluate`)",
+        )
+    ]
 
 
 TEST_STAGES = {"data": "data_tests", "model": "model_tests"}
-OVERRIDE_HINT = ("promotion needs passing tests: fix the data or model and rerun, or promote anyway with "
-                 "`mlspec promote --allow-failed-tests` (the deploy file and the pull request record it)")
+OVERRIDE_HINT = (
+    "promotion needs passing tests: fix the data or model and rerun, or promote anyway with "
+    "`mlspec promote --allow-failed-tests` (the deploy file and the pull request record it)"
+)
 
 
 def _failed_checks(outcome: TestOutcome) -> list[str]:
@@ -320,11 +359,18 @@ def _tests_problem(kind: str, record: RunRecord) -> str | None:
     if outcome is not None and not outcome.passed:
         failed = _failed_checks(outcome)
         names = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
-        return (f"the {kind} tests of run {record.run_id} failed: {len(failed)} of {len(outcome.checks)} checks "
-                f"failed (fail_on: {outcome.fail_on})" + (f": {names}" if names else ""))
+        return (
+            f"the {kind} tests of run {record.run_id} failed: {len(failed)} of {len(outcome.checks)} checks "
+            f"failed (fail_on: {outcome.fail_on})" + (f": {names}" if names else "")
+        )
     if stage is not None and stage.status == "failed":
         return f"the {kind} tests of run {record.run_id} failed: {stage.message or 'no details recorded'}"
-    if stage is not None and stage.status == "skipped" and not stage.inputs_digest and stage.message.startswith("not run"):
+    if (
+        stage is not None
+        and stage.status == "skipped"
+        and not stage.inputs_digest
+        and stage.message.startswith("not run")
+    ):
         return f"the {kind} tests of run {record.run_id} did not run ({stage.message})"
     return None
 
@@ -335,9 +381,17 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
     for kind in TEST_STAGES:
         problem = _tests_problem(kind, record)
         if problem:
-            results.append(GateResult(index=-1, metric="-", kind="tests", direction="-",
-                                      threshold=f"{kind} tests passed", verdict="fail",
-                                      reason=f"{problem}; {OVERRIDE_HINT}"))
+            results.append(
+                GateResult(
+                    index=-1,
+                    metric="-",
+                    kind="tests",
+                    direction="-",
+                    threshold=f"{kind} tests passed",
+                    verdict="fail",
+                    reason=f"{problem}; {OVERRIDE_HINT}",
+                )
+            )
     return results
 
 
@@ -352,20 +406,46 @@ def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
     if result is None:
         if slo is None:
             return []
-        return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
-                           verdict="fail", reason=f"run {record.run_id} has no servability result, so the latency "
-                           "objective serve.slo cannot be checked (run `mlspec test serving`)")]
+        return [
+            GateResult(
+                index=-1,
+                metric="p95_ms",
+                kind="serving",
+                direction="lower",
+                threshold=threshold,
+                verdict="fail",
+                reason=f"run {record.run_id} has no servability result, so the latency "
+                "objective serve.slo cannot be checked (run `mlspec test serving`)",
+            )
+        ]
     measured = result.get("latency_ms")
     latency: dict[str, Any] = measured if isinstance(measured, dict) else {}
     p95 = latency.get("p95")
     if result.get("model") != (record.model.tag if record.model else None):
-        return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
-                           verdict="fail", reason=f"the servability result of run {record.run_id} is for model "
-                           f"{result.get('model')}, not this run's (rerun `mlspec test serving`)")]
-    return [GateResult(index=-1, metric="p95_ms", kind="serving", direction="lower", threshold=threshold,
-                       verdict="pass" if result["verdict"] == "pass" else "fail",
-                       reason=f"servability: {result.get('reason', '')}",
-                       value=float(p95) if isinstance(p95, (int, float)) else None)]
+        return [
+            GateResult(
+                index=-1,
+                metric="p95_ms",
+                kind="serving",
+                direction="lower",
+                threshold=threshold,
+                verdict="fail",
+                reason=f"the servability result of run {record.run_id} is for model "
+                f"{result.get('model')}, not this run's (rerun `mlspec test serving`)",
+            )
+        ]
+    return [
+        GateResult(
+            index=-1,
+            metric="p95_ms",
+            kind="serving",
+            direction="lower",
+            threshold=threshold,
+            verdict="pass" if result["verdict"] == "pass" else "fail",
+            reason=f"servability: {result.get('reason', '')}",
+            value=float(p95) if isinstance(p95, (int, float)) else None,
+        )
+    ]
 
 
 def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> GateReport:
@@ -378,9 +458,14 @@ def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None
     check_record(record, loaded)
     ctx = _Context(loaded, record, env_name)
     lookup = ctx.champion(env_name)
-    report = GateReport(project=spec.name, run_id=record.run_id, environment=env_name,
-                        model_tag=record.model.tag if record.model else None,
-                        champion=lookup.deployment, champion_source=lookup.source)
+    report = GateReport(
+        project=spec.name,
+        run_id=record.run_id,
+        environment=env_name,
+        model_tag=record.model.tag if record.model else None,
+        champion=lookup.deployment,
+        champion_source=lookup.source,
+    )
     report.champion_rescored, report.test_data = ctx.rescored(env_name)
     if report.test_data:
         report.notes.append(f"test data: {report.test_data}")
@@ -393,10 +478,18 @@ def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None
         try:
             direction = metrics_catalog.direction(gate.metric)
         except KeyError:
-            report.results.append(GateResult(
-                index=index, metric=gate.metric, kind="absolute", direction="?", threshold=gate.metric,
-                verdict="fail", reason=f"gates[{index}].metric: {gate.metric!r} is not a known metric, so its "
-                                       "direction (higher or lower is better) is unknown"))
+            report.results.append(
+                GateResult(
+                    index=index,
+                    metric=gate.metric,
+                    kind="absolute",
+                    direction="?",
+                    threshold=gate.metric,
+                    verdict="fail",
+                    reason=f"gates[{index}].metric: {gate.metric!r} is not a known metric, so its "
+                    "direction (higher or lower is better) is unknown",
+                )
+            )
             continue
         if gate.min is not None or gate.max is not None:
             report.results.append(_absolute(index, gate, direction, record))

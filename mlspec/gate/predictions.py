@@ -48,17 +48,21 @@ def read_predictions_csv(path: Path, task: str) -> RowPredictions:
         raise PredictionsUnavailable(f"cannot read the predictions {path}: {exc}") from None
     missing = [c for c in ("row", "y_true", "y_pred") if c not in frame.columns]
     if missing:
-        raise PredictionsUnavailable(f"{path}: the predictions have no column {', '.join(missing)} "
-                                     "(expected row, y_true, y_pred, proba_<class>...)")
+        raise PredictionsUnavailable(
+            f"{path}: the predictions have no column {', '.join(missing)} "
+            "(expected row, y_true, y_pred, proba_<class>...)"
+        )
     frame = frame.sort_values("row", kind="mergesort")
     proba_cols = [c for c in frame.columns if c.startswith(PROBA_PREFIX)]
     if task == "regression":
         preds = Predictions(frame["y_pred"].to_numpy(dtype=float))
         y_true = frame["y_true"].to_numpy(dtype=float)
     else:
-        preds = Predictions(frame["y_pred"].astype(str).to_numpy(dtype=object),
-                            frame[proba_cols].to_numpy(dtype=float) if proba_cols else None,
-                            [c[len(PROBA_PREFIX):] for c in proba_cols] or None)
+        preds = Predictions(
+            frame["y_pred"].astype(str).to_numpy(dtype=object),
+            frame[proba_cols].to_numpy(dtype=float) if proba_cols else None,
+            [c[len(PROBA_PREFIX) :] for c in proba_cols] or None,
+        )
         y_true = frame["y_true"].astype(str).to_numpy(dtype=object)
     return RowPredictions(frame["row"].to_numpy(dtype=object), y_true, preds, str(path))
 
@@ -67,11 +71,13 @@ def challenger_predictions(store: RunStore, record: RunRecord, task: str) -> Row
     if not record.predictions:
         raise PredictionsUnavailable(
             f"run {record.run_id} recorded no per-row test predictions (record.predictions is empty)",
-            hint="rerun evaluation with an mlspec that writes predictions.csv (`mlspec evaluate --force`)")
+            hint="rerun evaluation with an mlspec that writes predictions.csv (`mlspec evaluate --force`)",
+        )
     path = store.run_dir(record.run_id) / record.predictions
     if not path.is_file():
-        raise PredictionsUnavailable(f"the run's predictions {path} are missing",
-                                     hint="rerun `mlspec evaluate --force` to write them again")
+        raise PredictionsUnavailable(
+            f"the run's predictions {path} are missing", hint="rerun `mlspec evaluate --force` to write them again"
+        )
     return read_predictions_csv(path, task)
 
 
@@ -128,15 +134,18 @@ def _test_frame(loaded: LoadedSpec, rows: Array) -> Any:
     positions: dict[Any, int] = {}
     for position, key in enumerate(keys):
         if key in positions:
-            raise PredictionsUnavailable(f"the {where or 'test table index'} has the duplicate key {key!r}: "
-                                         "rows cannot be matched by key", hint="make data.index a unique row id")
+            raise PredictionsUnavailable(
+                f"the {where or 'test table index'} has the duplicate key {key!r}: rows cannot be matched by key",
+                hint="make data.index a unique row id",
+            )
         positions[key] = position
     missing = [key for key in rows if key not in positions]
     if missing:
         raise PredictionsUnavailable(
             f"{len(missing)} of the run's {len(rows)} prediction rows (e.g. key {missing[0]!r}) are not in the current "
             f"test table ({len(frame)} rows" + (f", keyed by the {where})" if where else ")"),
-            hint="the test data changed after the run: rerun `mlspec evaluate --force` and gate again")
+            hint="the test data changed after the run: rerun `mlspec evaluate --force` and gate again",
+        )
     return frame.iloc[[positions[key] for key in rows]].reset_index(drop=True)
 
 
@@ -147,7 +156,9 @@ def _from_model(loaded: LoadedSpec, champion: Deployment, challenger: RowPredict
         return _champion_predictions(loaded, champion, challenger, task)
 
 
-def _champion_predictions(loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str) -> RowPredictions:
+def _champion_predictions(
+    loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str
+) -> RowPredictions:
     from mlspec.state import model_store
     from mlspec.state.artifacts import artifact_path
 
@@ -165,29 +176,43 @@ def _champion_predictions(loaded: LoadedSpec, champion: Deployment, challenger: 
             f"the champion model {tag} is not in the local BentoML store ({model_store.bentoml_home()})"
             + (f" and its exported model {archive} is not here" if archive else "")
             + ", so its per-row test predictions cannot be computed",
-            hint=(f"download the champion's model artifact ({named}) as CD does, so that {archive} exists"
-                  if archive else "import the champion's exported .bentomodel with `bentoml models import`")
-            + ", or set allow_missing_champion on the gate") from exc
+            hint=(
+                f"download the champion's model artifact ({named}) as CD does, so that {archive} exists"
+                if archive
+                else "import the champion's exported .bentomodel with `bentoml models import`"
+            )
+            + ", or set allow_missing_champion on the gate",
+        ) from exc
     except MlspecError as exc:
-        raise PredictionsUnavailable(f"the champion model {tag} could not be loaded: {exc.message}", hint=exc.hint) from None
+        raise PredictionsUnavailable(
+            f"the champion model {tag} could not be loaded: {exc.message}", hint=exc.hint
+        ) from None
     except Exception as exc:  # noqa: BLE001 - unpickling user models can raise anything
-        raise PredictionsUnavailable(f"the champion model {tag} could not be loaded: {type(exc).__name__}: {exc}") from None
+        raise PredictionsUnavailable(
+            f"the champion model {tag} could not be loaded: {type(exc).__name__}: {exc}"
+        ) from None
     frame = _test_frame(loaded, challenger.rows)
     label = loaded.spec.data.label
     features = metadata.get("features") or [c for c in frame.columns if c != label]
     absent = [f for f in features if f not in frame.columns]
     if absent:
-        raise PredictionsUnavailable(f"the champion {tag} needs the feature(s) {', '.join(absent[:5])}, "
-                                     "which the current test table does not have")
+        raise PredictionsUnavailable(
+            f"the champion {tag} needs the feature(s) {', '.join(absent[:5])}, "
+            "which the current test table does not have"
+        )
     if label in frame.columns:
         truth = frame[label].to_numpy()
         expected = truth.astype(float) if task == "regression" else truth.astype(str)
-        same = (np.allclose(expected, challenger.y_true.astype(float)) if task == "regression"
-                else np.array_equal(expected, challenger.y_true))
+        same = (
+            np.allclose(expected, challenger.y_true.astype(float))
+            if task == "regression"
+            else np.array_equal(expected, challenger.y_true)
+        )
         if not same:
             raise PredictionsUnavailable(
                 "the test rows of the run's predictions do not match the current test table (labels differ)",
-                hint="the test data changed after the run: rerun `mlspec run` and gate again")
+                hint="the test data changed after the run: rerun `mlspec run` and gate again",
+            )
     X = frame[list(features)]
     try:
         y_pred = np.asarray(model.predict(X))
@@ -198,8 +223,9 @@ def _champion_predictions(loaded: LoadedSpec, champion: Deployment, challenger: 
             classes = [str(c) for c in raw] if len(raw) == proba.shape[1] else None
             proba = proba if classes else None
     except Exception as exc:  # noqa: BLE001 - user model code
-        raise PredictionsUnavailable(f"the champion model {tag} failed to predict the test set: "
-                                     f"{type(exc).__name__}: {exc}") from None
+        raise PredictionsUnavailable(
+            f"the champion model {tag} failed to predict the test set: {type(exc).__name__}: {exc}"
+        ) from None
     if task == "regression":
         preds = Predictions(y_pred.astype(float))
     else:
@@ -213,8 +239,9 @@ def _same_truth(a: RowPredictions, b: RowPredictions, task: str) -> bool:
     return bool(np.array_equal(a.y_true, b.y_true))
 
 
-def champion_predictions(loaded: LoadedSpec, store: RunStore, record: RunRecord, champion: Deployment,
-                         challenger: RowPredictions, task: str) -> RowPredictions:
+def champion_predictions(
+    loaded: LoadedSpec, store: RunStore, record: RunRecord, champion: Deployment, challenger: RowPredictions, task: str
+) -> RowPredictions:
     """The champion's predictions on exactly the challenger's rows."""
     old = _from_champion_run(store, champion, record, task)
     if old is not None and np.array_equal(old.rows, challenger.rows) and _same_truth(old, challenger, task):

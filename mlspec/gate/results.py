@@ -142,17 +142,25 @@ class GateReport:
         if not self.results:
             return f"gate passed for {self.project} ({self.environment}), model {model}: no gates declared"
         if self.passed:
-            return (f"gate passed for {self.project} ({self.environment}), model {model}: "
-                    f"{len(self.results)} of {len(self.results)} checks passed")
+            return (
+                f"gate passed for {self.project} ({self.environment}), model {model}: "
+                f"{len(self.results)} of {len(self.results)} checks passed"
+            )
         cause = self.failure_cause()
-        return (f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
-                f"{len(self.failed)} of {len(self.results)} checks failed" + (f" ({cause})" if cause else ""))
+        return (
+            f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
+            f"{len(self.failed)} of {len(self.results)} checks failed" + (f" ({cause})" if cause else "")
+        )
 
     def to_dict(self) -> dict[str, Any]:
         champion = None
         if self.champion is not None:
-            champion = {"tag": self.champion.model.tag, "environment": self.champion.environment,
-                        "run_id": self.champion.lineage.get("run_id"), "source": self.champion_source}
+            champion = {
+                "tag": self.champion.model.tag,
+                "environment": self.champion.environment,
+                "run_id": self.champion.lineage.get("run_id"),
+                "source": self.champion_source,
+            }
         return {
             "passed": self.passed,
             "project": self.project,
@@ -169,16 +177,27 @@ class GateReport:
         }
 
     def _rows(self) -> list[list[str]]:
-        return [[r.threshold, fmt(r.value), fmt(r.baseline), r.delta_text(), r.interval_text(),
-                 r.verdict.upper() if not r.passed else r.verdict] for r in self.results]
+        return [
+            [
+                r.threshold,
+                fmt(r.value),
+                fmt(r.baseline),
+                r.delta_text(),
+                r.interval_text(),
+                r.verdict.upper() if not r.passed else r.verdict,
+            ]
+            for r in self.results
+        ]
 
     def markdown_table(self) -> str:
         """The gate table in GitHub Markdown, reasons of failures under it."""
         from mlspec import markdown
 
         keys = ("gate", "value", "baseline", "delta", "interval")
-        rows = [{**dict(zip(keys, cells[:-1], strict=True)), "passed": result.passed}
-                for result, cells in zip(self.results, self._rows(), strict=True)]
+        rows = [
+            {**dict(zip(keys, cells[:-1], strict=True)), "passed": result.passed}
+            for result, cells in zip(self.results, self._rows(), strict=True)
+        ]
         lines = markdown.table("gate", rows=rows)
         if not self.results:
             return "\n".join([*lines, "", NO_GATES])
@@ -194,8 +213,10 @@ class GateReport:
         headers = ["gate", "value", "baseline", "delta", "interval", "verdict"]
         rows = self._rows() if self.results else [["(no gates declared)", "—", "—", "—", "—", "pass"]]
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-        out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-               "  ".join("-" * w for w in widths)]
+        out = [
+            "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
         out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         details = [f"  {r.threshold}: {r.reason}" for r in self.results if r.reason]
         if not self.results:

@@ -52,9 +52,11 @@ def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int 
             event = json.loads(Path(event_path).read_text("utf-8"))
         except (OSError, ValueError):
             event = {}
-        for candidate in ((event.get("pull_request") or {}).get("number"),
-                          event.get("number") if "pull_request" in event else None,
-                          (event.get("issue") or {}).get("number") if (event.get("issue") or {}).get("pull_request") else None):
+        for candidate in (
+            (event.get("pull_request") or {}).get("number"),
+            event.get("number") if "pull_request" in event else None,
+            (event.get("issue") or {}).get("number") if (event.get("issue") or {}).get("pull_request") else None,
+        ):
             if isinstance(candidate, int) and candidate > 0:
                 return candidate
     match = re.match(r"^refs/pull/([0-9]+)/(?:merge|head)$", ref or "")
@@ -80,8 +82,9 @@ class GitHubSettings:
     login: str | None = None  # MLSPEC_GITHUB_LOGIN: who the token writes as, when GET /user cannot tell
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None,
-                 token_variables: Sequence[str] = TOKEN_VARIABLES) -> GitHubSettings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, token_variables: Sequence[str] = TOKEN_VARIABLES
+    ) -> GitHubSettings:
         env = os.environ if environ is None else environ
         token, source = None, token_variables[0]
         for name in token_variables:
@@ -95,7 +98,8 @@ class GitHubSettings:
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
         )
         return cls(
-            token=token, token_source=source,
+            token=token,
+            token_source=source,
             repository=env.get("GITHUB_REPOSITORY") or None,
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
             server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
@@ -107,8 +111,9 @@ class GitHubSettings:
             event_name=env.get("GITHUB_EVENT_NAME") or None,
             pr_number=pr_number_from_event(env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REF")),
             retry=retry,
-            deadline_seconds=env_number(env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS,
-                                        minimum=1, maximum=3600),
+            deadline_seconds=env_number(
+                env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, minimum=1, maximum=3600
+            ),
             login=(env.get("MLSPEC_GITHUB_LOGIN") or "").strip() or None,
         )
 
@@ -139,10 +144,20 @@ class PullInfo:
 
 
 def _pull_info(pr: Any) -> PullInfo:
-    labels = tuple(label["name"] if isinstance(label, dict) else getattr(label, "name", str(label))
-                   for label in (getattr(pr, "labels", None) or []))
-    return PullInfo(number=pr.number, title=pr.title or "", body=pr.body or "", head=pr.head.ref,
-                    base=pr.base.ref, state=pr.state, html_url=pr.html_url, labels=labels)
+    labels = tuple(
+        label["name"] if isinstance(label, dict) else getattr(label, "name", str(label))
+        for label in (getattr(pr, "labels", None) or [])
+    )
+    return PullInfo(
+        number=pr.number,
+        title=pr.title or "",
+        body=pr.body or "",
+        head=pr.head.ref,
+        base=pr.base.ref,
+        state=pr.state,
+        html_url=pr.html_url,
+        labels=labels,
+    )
 
 
 class Repo:
@@ -170,13 +185,25 @@ class Repo:
         try:
             yield
         except gex.GitHubException as exc:
-            raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
-                            token=self.settings.token, token_source=self.settings.token_source,
-                            not_found=not_found) from None
+            raise translate(
+                exc,
+                action=action,
+                repository=self.full_name,
+                api_url=self.settings.api_url,
+                token=self.settings.token,
+                token_source=self.settings.token_source,
+                not_found=not_found,
+            ) from None
 
     def _translate(self, exc: BaseException, action: str) -> GitHubError:
-        return translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
-                         token=self.settings.token, token_source=self.settings.token_source)
+        return translate(
+            exc,
+            action=action,
+            repository=self.full_name,
+            api_url=self.settings.api_url,
+            token=self.settings.token,
+            token_source=self.settings.token_source,
+        )
 
     # identity: what counts as ours ------------------------------------------------------------------
     def identity(self) -> str:
@@ -200,7 +227,8 @@ class Repo:
                 f"cannot tell which account {self.settings.token_source} writes as: GitHub refused GET /user (403), "
                 "as it does for GitHub App tokens",
                 hint="set MLSPEC_GITHUB_LOGIN to the app's bot login (e.g. my-app[bot]) so mlspec recognises "
-                     "its own comments and pull requests") from None
+                "its own comments and pull requests",
+            ) from None
         except gex.GitHubException as exc:
             raise self._translate(exc, action) from None
         if me is None or not getattr(me, "login", None):
@@ -222,8 +250,10 @@ class Repo:
         return getattr(side, "ref", None) == head and same_repo and self._by_us(pr)
 
     def _missing(self, what: str, action: str) -> GitHubError:
-        return GitHubError(self.settings.scrub(f"{what} not found (404) at {self.settings.api_url} while trying to {action}"),
-                           hint=f"check GITHUB_REPOSITORY ({self.full_name}) and that {self.settings.token_source} can access it")
+        return GitHubError(
+            self.settings.scrub(f"{what} not found (404) at {self.settings.api_url} while trying to {action}"),
+            hint=f"check GITHUB_REPOSITORY ({self.full_name}) and that {self.settings.token_source} can access it",
+        )
 
     def _run(self, action: str, fn: Callable[[], T], not_found: str | None = None) -> T:
         with self._call(action, not_found):
@@ -309,8 +339,9 @@ class Repo:
     def get_pr(self, number: int) -> PullInfo:
         return _pull_info(self._pull(number, f"read pull request #{number}"))
 
-    def open_or_update_pr(self, *, head: str, base: str, title: str, body: str,
-                          labels: Sequence[str] = (), reviewers: Sequence[str] = ()) -> tuple[PullInfo, bool]:
+    def open_or_update_pr(
+        self, *, head: str, base: str, title: str, body: str, labels: Sequence[str] = (), reviewers: Sequence[str] = ()
+    ) -> tuple[PullInfo, bool]:
         """Open the PR from `head` into `base`, or update the open one (title/body). Returns (pr, created)."""
         import github3.exceptions as gex
 
@@ -326,17 +357,30 @@ class Repo:
                     raise self._missing(f"repository {self.full_name}", action)
             except gex.UnprocessableEntity as exc:
                 if "already exists" not in str(exc.errors) + str(exc.msg):
-                    raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
-                                    token=self.settings.token, token_source=self.settings.token_source) from None
+                    raise translate(
+                        exc,
+                        action=action,
+                        repository=self.full_name,
+                        api_url=self.settings.api_url,
+                        token=self.settings.token,
+                        token_source=self.settings.token_source,
+                    ) from None
                 pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
                 if pr is None:
                     raise GitHubError(
                         f"cannot {action} in {self.full_name}: an open pull request from {head} exists that "
                         f"{self.identity()} did not open, and mlspec only updates its own",
-                        hint=f"close that pull request; mlspec then opens its own from {head}") from None
+                        hint=f"close that pull request; mlspec then opens its own from {head}",
+                    ) from None
             except gex.GitHubException as exc:
-                raise translate(exc, action=action, repository=self.full_name, api_url=self.settings.api_url,
-                                token=self.settings.token, token_source=self.settings.token_source) from None
+                raise translate(
+                    exc,
+                    action=action,
+                    repository=self.full_name,
+                    api_url=self.settings.api_url,
+                    token=self.settings.token,
+                    token_source=self.settings.token_source,
+                ) from None
         if not created and ((pr.title or "") != title or (pr.body or "") != body):
             full = self._pull(pr.number, f"update pull request #{pr.number}")
             self._run(f"update pull request #{pr.number}", lambda: full.update(title=title, body=body))
@@ -451,10 +495,15 @@ class Repo:
         """POST /repos/{owner}/{repo}/actions/workflows/{file}/dispatches (needs `actions: write`)."""
         payload: dict[str, Any] = {"ref": ref}
         if inputs:
-            payload["inputs"] = {key: str(value) if not isinstance(value, (str, bool, int, float)) else value
-                                 for key, value in inputs.items()}
-        self._post_no_content(f"dispatch workflow {workflow_file} on {ref}",
-                              ["actions", "workflows", workflow_file, "dispatches"], payload)
+            payload["inputs"] = {
+                key: str(value) if not isinstance(value, (str, bool, int, float)) else value
+                for key, value in inputs.items()
+            }
+        self._post_no_content(
+            f"dispatch workflow {workflow_file} on {ref}",
+            ["actions", "workflows", workflow_file, "dispatches"],
+            payload,
+        )
 
 
 def limit_body(body: str, limit: int = COMMENT_LIMIT) -> str:
@@ -474,8 +523,10 @@ def connect(settings: GitHubSettings) -> Repo:
     from mlspec.github.retry import RetryingAdapter
 
     if not settings.has_token:
-        raise GitHubError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)",
-                          hint="in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`; see docs/github.md")
+        raise GitHubError(
+            "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)",
+            hint="in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`; see docs/github.md",
+        )
     if not settings.repository or not _REPOSITORY.match(settings.repository):
         raise GitHubError(f"GITHUB_REPOSITORY must be `owner/name`, got {settings.repository!r}")
     github = github3.GitHub(token=settings.token)
@@ -492,9 +543,17 @@ def connect(settings: GitHubSettings) -> Repo:
     try:
         repository = github.repository(owner, name)
     except gex.GitHubException as exc:
-        raise translate(exc, action=action, repository=settings.repository, api_url=settings.api_url,
-                        token=settings.token, token_source=settings.token_source) from None
+        raise translate(
+            exc,
+            action=action,
+            repository=settings.repository,
+            api_url=settings.api_url,
+            token=settings.token,
+            token_source=settings.token_source,
+        ) from None
     if repository is None:
-        raise GitHubError(f"repository {settings.repository} not found (404) at {settings.api_url}",
-                          hint=f"check GITHUB_REPOSITORY and that {settings.token_source} can access it")
+        raise GitHubError(
+            f"repository {settings.repository} not found (404) at {settings.api_url}",
+            hint=f"check GITHUB_REPOSITORY and that {settings.token_source} can access it",
+        )
     return Repo(settings, github, repository)

@@ -42,10 +42,17 @@ class RetryPolicy:
     def retry(self) -> Retry:
         """urllib3's Retry for one request: every method, the statuses above, backoff
         ``base * 2**(retry - 1)`` capped at ``max_wait`` plus up to ``base`` of jitter."""
-        return Retry(total=self.attempts, allowed_methods=None, status_forcelist=RETRY_STATUSES,
-                     backoff_factor=self.base_seconds, backoff_max=self.max_wait_seconds,
-                     backoff_jitter=self.base_seconds, respect_retry_after_header=True,
-                     raise_on_status=False, redirect=False)
+        return Retry(
+            total=self.attempts,
+            allowed_methods=None,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.base_seconds,
+            backoff_max=self.max_wait_seconds,
+            backoff_jitter=self.base_seconds,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            redirect=False,
+        )
 
 
 class RetryExhausted(requests.exceptions.RequestException):
@@ -99,8 +106,9 @@ class RetryingAdapter(HTTPAdapter):
         stop = started + self.policy.max_seconds
         return stop if self.deadline is None else min(stop, self.deadline)
 
-    def _attempt(self, request: requests.PreparedRequest, started: float, stop: float,
-                 **kwargs: Any) -> requests.Response:
+    def _attempt(
+        self, request: requests.PreparedRequest, started: float, stop: float, **kwargs: Any
+    ) -> requests.Response:
         """One request, its whole answer read, by ``stop`` at the latest."""
         remaining = stop - time.monotonic()
         if remaining <= 0:
@@ -108,8 +116,9 @@ class RetryingAdapter(HTTPAdapter):
         kwargs["timeout"] = _bounded_timeout(kwargs.get("timeout"), remaining)
         kwargs["stream"] = True
         outcome: dict[str, Any] = {}
-        worker = threading.Thread(target=self._fetch, args=(request, kwargs, outcome), daemon=True,
-                                  name="github-request")
+        worker = threading.Thread(
+            target=self._fetch, args=(request, kwargs, outcome), daemon=True, name="github-request"
+        )
         worker.start()
         worker.join(max(0.0, stop - time.monotonic()))
         if worker.is_alive():
@@ -162,7 +171,13 @@ class RetryingAdapter(HTTPAdapter):
                 exhausted = False
             except MaxRetryError:
                 exhausted = True
-            wait = 0.0 if exhausted else retry.get_backoff_time() if not limit else limit + random.uniform(0, policy.base_seconds)
+            wait = (
+                0.0
+                if exhausted
+                else retry.get_backoff_time()
+                if not limit
+                else limit + random.uniform(0, policy.base_seconds)
+            )
             elapsed = time.monotonic() - started
             if exhausted or elapsed + wait > policy.max_seconds or started + elapsed + wait > stop:
                 what = f"HTTP {response.status_code}" if response is not None else type(error).__name__

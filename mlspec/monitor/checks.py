@@ -85,9 +85,20 @@ def _predictions(served: ServedModel, frame: Any, features: list[str], task: str
     return predicted, proba
 
 
-def run_drift(reference: Any, current: Any, *, features: list[str], categorical: list[str], label: str,
-              task: str, thresholds: DriftThresholds, n_samples: int, served: ServedModel | None,
-              no_model_reason: str, random_state: int = RANDOM_STATE) -> DriftResult:
+def run_drift(
+    reference: Any,
+    current: Any,
+    *,
+    features: list[str],
+    categorical: list[str],
+    label: str,
+    task: str,
+    thresholds: DriftThresholds,
+    n_samples: int,
+    served: ServedModel | None,
+    no_model_reason: str,
+    random_state: int = RANDOM_STATE,
+) -> DriftResult:
     """Sample both tables (seeded), run the deepchecks suite once and score it against the thresholds."""
     from deepchecks.tabular import Dataset, Suite
     from deepchecks.tabular.checks import FeatureDrift, LabelDrift, MultivariateDrift, PredictionDrift
@@ -100,8 +111,14 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
     cat = [c for c in features if c in set(categorical)]
 
     def dataset(frame: Any, name: str) -> Any:
-        return Dataset(frame[columns], label=label if has_label else None, features=features, cat_features=cat,
-                       label_type=label_type if has_label else None, dataset_name=name)
+        return Dataset(
+            frame[columns],
+            label=label if has_label else None,
+            features=features,
+            cat_features=cat,
+            label_type=label_type if has_label else None,
+            dataset_name=name,
+        )
 
     checks: dict[str, CheckScore] = {
         "label": CheckScore("label", thresholds.label, ran=False),
@@ -109,16 +126,23 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
         "prediction": CheckScore("prediction", thresholds.prediction, ran=False),
     }
     suite_checks: list[Any] = [
-        FeatureDrift(n_samples=n_samples, random_state=random_state, n_top_columns=10)
-        .add_condition_drift_score_less_than(max_allowed_numeric_score=thresholds.feature,
-                                             max_allowed_categorical_score=thresholds.feature,
-                                             allowed_num_features_exceeding_threshold=thresholds.max_drifted_features),
-        MultivariateDrift(n_samples=n_samples, random_state=random_state)
-        .add_condition_overall_drift_value_less_than(thresholds.multivariate),
+        FeatureDrift(
+            n_samples=n_samples, random_state=random_state, n_top_columns=10
+        ).add_condition_drift_score_less_than(
+            max_allowed_numeric_score=thresholds.feature,
+            max_allowed_categorical_score=thresholds.feature,
+            allowed_num_features_exceeding_threshold=thresholds.max_drifted_features,
+        ),
+        MultivariateDrift(n_samples=n_samples, random_state=random_state).add_condition_overall_drift_value_less_than(
+            thresholds.multivariate
+        ),
     ]
     if has_label:
-        suite_checks.append(LabelDrift(n_samples=n_samples, random_state=random_state)
-                            .add_condition_drift_score_less_than(thresholds.label))
+        suite_checks.append(
+            LabelDrift(n_samples=n_samples, random_state=random_state).add_condition_drift_score_less_than(
+                thresholds.label
+            )
+        )
     else:
         checks["label"].reason = f"the current data has no label column '{label}'"
 
@@ -140,12 +164,19 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
             if run_kwargs.get("y_proba_train") is None:
                 run_kwargs.pop("y_proba_train", None)
                 run_kwargs.pop("y_proba_test", None)
-            suite_checks.append(PredictionDrift(n_samples=n_samples, random_state=random_state)
-                                .add_condition_drift_score_less_than(thresholds.prediction))
+            suite_checks.append(
+                PredictionDrift(n_samples=n_samples, random_state=random_state).add_condition_drift_score_less_than(
+                    thresholds.prediction
+                )
+            )
 
     suite = Suite("mlspec drift: current data vs the training reference", *suite_checks)
-    result = suite.run(train_dataset=dataset(ref, "reference"), test_dataset=dataset(cur, "current"),
-                       feature_importance_timeout=0, **run_kwargs)
+    result = suite.run(
+        train_dataset=dataset(ref, "reference"),
+        test_dataset=dataset(cur, "current"),
+        feature_importance_timeout=0,
+        **run_kwargs,
+    )
 
     features_out: list[FeatureScore] = []
     for item in result.results:
@@ -154,7 +185,9 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
         if value is None:  # CheckFailure
             message = f"{check_name} failed: {getattr(item, 'exception', item)}"
             errors.append(message)
-            key = {"LabelDrift": "label", "MultivariateDrift": "multivariate", "PredictionDrift": "prediction"}.get(check_name)
+            key = {"LabelDrift": "label", "MultivariateDrift": "multivariate", "PredictionDrift": "prediction"}.get(
+                check_name
+            )
             if key:
                 checks[key].reason = message
             continue
@@ -163,8 +196,11 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
                 score = _score(info.get("Drift score"))
                 if score is None:
                     continue
-                features_out.append(FeatureScore(str(column), score, str(info.get("Method", "")), thresholds.feature,
-                                                 score > thresholds.feature))
+                features_out.append(
+                    FeatureScore(
+                        str(column), score, str(info.get("Method", "")), thresholds.feature, score > thresholds.feature
+                    )
+                )
         elif check_name in ("LabelDrift", "PredictionDrift"):
             key = "label" if check_name == "LabelDrift" else "prediction"
             score = _score(value.get("Drift score"))
@@ -177,5 +213,11 @@ def run_drift(reference: Any, current: Any, *, features: list[str], categorical:
             check.ran, check.score, check.method = score is not None, score, "domain classifier"
             check.drifted = score is not None and score > check.threshold
     features_out.sort(key=lambda f: (-f.score, f.feature))
-    return DriftResult(features=features_out, checks=checks, thresholds=thresholds,
-                       sampled={"reference": len(ref), "current": len(cur)}, suite_result=result, errors=errors)
+    return DriftResult(
+        features=features_out,
+        checks=checks,
+        thresholds=thresholds,
+        sampled={"reference": len(ref), "current": len(cur)},
+        suite_result=result,
+        errors=errors,
+    )

@@ -61,14 +61,20 @@ def _check_reference_has(reference: Reference, features: list[str], label: str) 
     missing = [c for c in features + [label] if c not in reference.table.frame.columns]
     if missing:
         names = ", ".join(f"'{c}'" for c in missing)
-        raise DataError(f"the reference data {display_path(reference.table.path)} has no column(s) {names}",
-                        hint="give a reference table with the model's features and label (--reference), "
-                             "or fix data.features / data.label in the spec")
+        raise DataError(
+            f"the reference data {display_path(reference.table.path)} has no column(s) {names}",
+            hint="give a reference table with the model's features and label (--reference), "
+            "or fix data.features / data.label in the spec",
+        )
 
 
 def _table_info(table: Table, role: str | None = None) -> dict[str, Any]:
-    info: dict[str, Any] = {"path": display_path(table.path), "rows": table.rows, "digest": table.digest,
-                            "files": len(table.files)}
+    info: dict[str, Any] = {
+        "path": display_path(table.path),
+        "rows": table.rows,
+        "digest": table.digest,
+        "files": len(table.files),
+    }
     if role:
         info["role"] = role
     return info
@@ -105,13 +111,20 @@ def current_path(loaded: LoadedSpec, current: str | None) -> Path:
     drift = loaded.spec.triggers.drift
     if drift is not None and drift.current:
         return loaded.resolve(drift.current)
-    raise UsageError(f"{loaded.path}: no current data to check: pass --current PATH, or set triggers.drift.current "
-                     "in the spec" + (" (triggers.drift.command writes the data: run it and pass its file)"
-                                      if drift is not None and drift.command else ""))
+    raise UsageError(
+        f"{loaded.path}: no current data to check: pass --current PATH, or set triggers.drift.current "
+        "in the spec"
+        + (
+            " (triggers.drift.command writes the data: run it and pass its file)"
+            if drift is not None and drift.command
+            else ""
+        )
+    )
 
 
-def drift_command(spec: str, current: str | None = None, reference: str | None = None, env: str | None = None,
-                  dispatch: bool = False) -> int:
+def drift_command(
+    spec: str, current: str | None = None, reference: str | None = None, env: str | None = None, dispatch: bool = False
+) -> int:
     from mlspec.spec import load_spec
 
     loaded = load_spec(spec)
@@ -135,8 +148,14 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
         label = loaded.spec.data.label
         features = _feature_columns(loaded, ref.table, served)
         _check_reference_has(ref, features, label)
-        check_schema(ref.table.frame, cur.frame, features, label=label, current_name=display_path(cur.path),
-                     reference_name=display_path(ref.table.path))
+        check_schema(
+            ref.table.frame,
+            cur.frame,
+            features,
+            label=label,
+            current_name=display_path(cur.path),
+            reference_name=display_path(ref.table.path),
+        )
         categorical = _categorical(loaded, ref.table, features, served)
 
         for note in ref.notes:
@@ -145,31 +164,55 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
         from mlspec.monitor.checks import run_drift
 
         with _quiet():
-            result = run_drift(ref.table.frame, cur.frame, features=features, categorical=categorical, label=label,
-                               task=loaded.spec.evaluate.task, thresholds=thresholds, n_samples=n_samples,
-                               served=served, no_model_reason=no_model_reason)
+            result = run_drift(
+                ref.table.frame,
+                cur.frame,
+                features=features,
+                categorical=categorical,
+                label=label,
+                task=loaded.spec.evaluate.task,
+                thresholds=thresholds,
+                n_samples=n_samples,
+                served=served,
+                no_model_reason=no_model_reason,
+            )
 
     drift_id = new_run_id()
     folder = drift_dir(loaded.root) / drift_id
-    outputs = write_outputs(result, folder=folder, drift_id=drift_id, project=project, environment=environment,
-                            ref=ref, cur=cur, model=served.tag if served else None)
+    outputs = write_outputs(
+        result,
+        folder=folder,
+        drift_id=drift_id,
+        project=project,
+        environment=environment,
+        ref=ref,
+        cur=cur,
+        model=served.tag if served else None,
+    )
     atomic_write_text(drift_dir(loaded.root) / LATEST, drift_id + "\n")
     _append_step_summary(outputs["markdown"])
 
     from mlspec.monitor.summary import stdout_table, summary_line
 
     verdict = "DRIFT" if result.drifted else "could not decide" if result.undecided else "no drift"
-    print(f"drift of {display_path(cur.path)} ({cur.rows:,} rows) against {display_path(ref.table.path)} "
-          f"({ref.table.rows:,} rows), {project} in {environment}: {verdict}")
+    print(
+        f"drift of {display_path(cur.path)} ({cur.rows:,} rows) against {display_path(ref.table.path)} "
+        f"({ref.table.rows:,} rows), {project} in {environment}: {verdict}"
+    )
     print(stdout_table(result))
     if result.undecided:
         problems = result.errors or ["no feature drift score was computed"]
-        print(f"error: drift could not be decided: {len(problems)} drift check problem(s), so this is not "
-              f"'no drift':", file=sys.stderr)
+        print(
+            f"error: drift could not be decided: {len(problems)} drift check problem(s), so this is not 'no drift':",
+            file=sys.stderr,
+        )
         for problem in problems[:10]:
             print(f"  - {problem[:500]}", file=sys.stderr)
-        print("  hint: check the current data (enough rows, finite numbers); details in "
-              f"{display_path(folder / 'drift.json')}", file=sys.stderr)
+        print(
+            "  hint: check the current data (enough rows, finite numbers); details in "
+            f"{display_path(folder / 'drift.json')}",
+            file=sys.stderr,
+        )
     else:
         print(summary_line(result))
     print(f"report: {display_path(folder / 'drift.html')}, summary: {display_path(folder / 'drift.json')}")
@@ -181,16 +224,31 @@ def drift_command(spec: str, current: str | None = None, reference: str | None =
             from mlspec.github.client import GitHubSettings
             from mlspec.monitor.trigger import dispatch as send
 
-            outcome = send(result, project=project, environment=environment, drift_id=drift_id, folder=folder,
-                           settings=GitHubSettings.from_env())
+            outcome = send(
+                result,
+                project=project,
+                environment=environment,
+                drift_id=drift_id,
+                folder=folder,
+                settings=GitHubSettings.from_env(),
+            )
             print(outcome.message)
     if result.undecided:
         return EXIT_UNDECIDED
     return EXIT_FAILED if result.drifted else EXIT_OK
 
 
-def write_outputs(result: Any, *, folder: Path, drift_id: str, project: str, environment: str, ref: Reference,
-                  cur: Table, model: str | None) -> dict[str, Any]:
+def write_outputs(
+    result: Any,
+    *,
+    folder: Path,
+    drift_id: str,
+    project: str,
+    environment: str,
+    ref: Reference,
+    cur: Table,
+    model: str | None,
+) -> dict[str, Any]:
     """drift.html (deepchecks), drift.json, drift.png and drift.md in ``folder``."""
     from mlspec.monitor.html_report import write_html
     from mlspec.monitor.plot import write_plot
@@ -201,11 +259,28 @@ def write_outputs(result: Any, *, folder: Path, drift_id: str, project: str, env
     with _quiet():
         write_html(result.suite_result, folder / "drift.html", f"mlspec drift: {project} ({environment})")
     plot = write_plot(result, folder / "drift.png")
-    md = markdown(result, project=project, environment=environment, reference=reference_info,
-                  current=current_info, notes=ref.notes, plot=plot.name if plot else None)
+    md = markdown(
+        result,
+        project=project,
+        environment=environment,
+        reference=reference_info,
+        current=current_info,
+        notes=ref.notes,
+        plot=plot.name if plot else None,
+    )
     atomic_write_text(folder / "drift.md", md)
-    atomic_write_json(folder / "drift.json", as_json(result, drift_id=drift_id, project=project,
-                                                     environment=environment, reference=reference_info,
-                                                     current=current_info, notes=ref.notes, model=model,
-                                                     created=utc_now()))
+    atomic_write_json(
+        folder / "drift.json",
+        as_json(
+            result,
+            drift_id=drift_id,
+            project=project,
+            environment=environment,
+            reference=reference_info,
+            current=current_info,
+            notes=ref.notes,
+            model=model,
+            created=utc_now(),
+        ),
+    )
     return {"markdown": md, "folder": folder}

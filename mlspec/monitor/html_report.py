@@ -31,12 +31,13 @@ def dedupe_plotly(html: str) -> str:
 
 
 def write_html(suite_result: Any, path: Path, title: str) -> Path:
-    body = suite_result.html_serializer.serialize(output_id="mlspec-drift", full_html=False,
-                                                  include_plotlyjs=False, include_requirejs=False, connected=False)
+    body = suite_result.html_serializer.serialize(
+        output_id="mlspec-drift", full_html=False, include_plotlyjs=False, include_requirejs=False, connected=False
+    )
     html = (
-        "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"/>"
+        '<!DOCTYPE html>\n<html>\n<head><meta charset="utf-8"/>'
         f"<title>{_escape(title)}</title></head>\n"
-        "<body style=\"background-color: white; padding: 1rem 1rem 0 1rem;\">\n"
+        '<body style="background-color: white; padding: 1rem 1rem 0 1rem;">\n'
         f"{dedupe_plotly(body)}\n</body>\n</html>\n"
     )
     return atomic_write_text(path, html)

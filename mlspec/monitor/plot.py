@@ -25,8 +25,13 @@ def write_plot(result: DriftResult, path: Path) -> Path | None:
     axes = figure.subplots()
     colors = ["#d62728" if f.drifted else "#1f77b4" for f in shown]
     axes.barh([f.feature for f in shown], [f.score for f in shown], color=colors)
-    axes.axvline(result.thresholds.feature, color="black", linestyle="--", linewidth=1,
-                 label=f"threshold {result.thresholds.feature:g}")
+    axes.axvline(
+        result.thresholds.feature,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"threshold {result.thresholds.feature:g}",
+    )
     axes.set_xlabel("drift score (deepchecks FeatureDrift)")
     title = "Feature drift, highest first"
     if len(result.features) > MAX_BARS:

@@ -52,7 +52,9 @@ def drift_environment(loaded: LoadedSpec, env: str | None) -> str:
     except KeyError:
         known = ", ".join(e.name for e in spec.environments)
         where = "--env" if env else "triggers.drift.environment"
-        raise UsageError(f"{display_path(loaded.path)}: {where}: no environment named {name!r} (known: {known})") from None
+        raise UsageError(
+            f"{display_path(loaded.path)}: {where}: no environment named {name!r} (known: {known})"
+        ) from None
     return name
 
 
@@ -121,8 +123,10 @@ def load_served_model(deployment: Deployment | None, root: Path | None = None) -
         stored = _get_or_import(tag, deployment, root)
         model = load_stored(stored)  # mlspec's model.pkl, or a bentoml.picklable_model model
     except (NotFound, ModelNotInStore):
-        return None, (f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
-                      "or train it here to get prediction drift")
+        return None, (
+            f"model {tag} is not in the local BentoML store; import it (`bentoml models import`) "
+            "or train it here to get prediction drift"
+        )
     except (BentoMLException, MlspecError, OSError, ValueError, AttributeError, ImportError) as exc:
         return None, f"model {tag} could not be loaded: {type(exc).__name__}: {exc}"
     metadata = dict(getattr(stored.info, "metadata", {}) or {})

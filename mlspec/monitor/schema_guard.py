@@ -22,8 +22,7 @@ def _did_you_mean(name: str, candidates: Sequence[str]) -> str | None:
     return matches[0]
 
 
-def schema_differences(reference: Any, current: Any, columns: Sequence[str],
-                       label: str | None = None) -> list[str]:
+def schema_differences(reference: Any, current: Any, columns: Sequence[str], label: str | None = None) -> list[str]:
     """Every difference between the reference and current tables on ``columns`` (the features, plus
     the label when the current data has it), as sentences. Empty when they match."""
     required = list(columns)
@@ -56,8 +55,9 @@ def schema_differences(reference: Any, current: Any, columns: Sequence[str],
     return problems
 
 
-def check_schema(reference: Any, current: Any, columns: Sequence[str], *, label: str | None,
-                 current_name: str, reference_name: str) -> None:
+def check_schema(
+    reference: Any, current: Any, columns: Sequence[str], *, label: str | None, current_name: str, reference_name: str
+) -> None:
     """Raise DataError listing every difference (exit 1)."""
     problems = schema_differences(reference, current, columns, label)
     if problems:

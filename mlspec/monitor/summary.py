@@ -39,8 +39,10 @@ def summary_line(result: DriftResult) -> str:
         return "; ".join(parts)
     drifted = result.drifted_features
     if drifted:
-        return (f"no drift beyond the thresholds ({len(drifted)} feature(s) above {fmt(result.thresholds.feature)}, "
-                f"{result.thresholds.max_drifted_features} allowed)")
+        return (
+            f"no drift beyond the thresholds ({len(drifted)} feature(s) above {fmt(result.thresholds.feature)}, "
+            f"{result.thresholds.max_drifted_features} allowed)"
+        )
     return "no drift beyond the thresholds"
 
 
@@ -62,11 +64,23 @@ def stdout_table(result: DriftResult) -> str:
     return "\n".join(lines)
 
 
-def markdown(result: DriftResult, *, project: str, environment: str, reference: dict[str, Any],
-             current: dict[str, Any], notes: list[str], plot: str | None) -> str:
-    verdict = ("**drift found**" if result.drifted else
-               "**could not decide**: drift checks errored (see below)" if result.undecided else
-               "no drift beyond the thresholds")
+def markdown(
+    result: DriftResult,
+    *,
+    project: str,
+    environment: str,
+    reference: dict[str, Any],
+    current: dict[str, Any],
+    notes: list[str],
+    plot: str | None,
+) -> str:
+    verdict = (
+        "**drift found**"
+        if result.drifted
+        else "**could not decide**: drift checks errored (see below)"
+        if result.undecided
+        else "no drift beyond the thresholds"
+    )
     lines = [
         f"## Drift: {text(project, 200)} ({text(environment, 200)})",
         "",
@@ -78,8 +92,16 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
     ]
     drifted = result.drifted_features
     if drifted:
-        rows = [{"rank": rank, "feature": f.feature, "score": fmt(f.score), "threshold": fmt(f.threshold), "method": f.method}
-                for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1)]
+        rows = [
+            {
+                "rank": rank,
+                "feature": f.feature,
+                "score": fmt(f.score),
+                "threshold": fmt(f.threshold),
+                "method": f.method,
+            }
+            for rank, f in enumerate(drifted[:MARKDOWN_ROWS], start=1)
+        ]
         lines += [f"### Drifted features ({len(drifted)}, ranked by score)", "", *table("drift_features", rows=rows)]
         if len(drifted) > MARKDOWN_ROWS:
             lines.append(f"\n{len(drifted) - MARKDOWN_ROWS} more drifted features are listed in drift.json.")
@@ -87,11 +109,23 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
     else:
         top = result.features[:5]
         if top:
-            lines += ["No feature drifted. Highest scores: "
-                      + ", ".join(f"{code(f.feature, 100)} {fmt(f.score)}" for f in top)
-                      + f" (threshold {fmt(result.thresholds.feature)}).", ""]
-    checks = [{"key": key, "score": fmt(check.score), "threshold": fmt(check.threshold), "ran": check.ran,
-               "drifted": check.drifted, "reason": check.reason} for key, check in result.checks.items()]
+            lines += [
+                "No feature drifted. Highest scores: "
+                + ", ".join(f"{code(f.feature, 100)} {fmt(f.score)}" for f in top)
+                + f" (threshold {fmt(result.thresholds.feature)}).",
+                "",
+            ]
+    checks = [
+        {
+            "key": key,
+            "score": fmt(check.score),
+            "threshold": fmt(check.threshold),
+            "ran": check.ran,
+            "drifted": check.drifted,
+            "reason": check.reason,
+        }
+        for key, check in result.checks.items()
+    ]
     lines += table("drift_checks", rows=checks)
     lines.append("")
     if plot:
@@ -101,8 +135,18 @@ def markdown(result: DriftResult, *, project: str, environment: str, reference: 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def as_json(result: DriftResult, *, drift_id: str, project: str, environment: str, reference: dict[str, Any],
-            current: dict[str, Any], notes: list[str], model: str | None, created: str) -> dict[str, Any]:
+def as_json(
+    result: DriftResult,
+    *,
+    drift_id: str,
+    project: str,
+    environment: str,
+    reference: dict[str, Any],
+    current: dict[str, Any],
+    notes: list[str],
+    model: str | None,
+    created: str,
+) -> dict[str, Any]:
     return {
         "drift_id": drift_id,
         "created": created,
@@ -121,8 +165,17 @@ def as_json(result: DriftResult, *, drift_id: str, project: str, environment: st
             for f in result.features
         ],
         "drifted_features": [f.feature for f in result.drifted_features],
-        **{key: {"score": c.score, "threshold": c.threshold, "drifted": c.drifted, "ran": c.ran,
-                 "method": c.method, "reason": c.reason} for key, c in result.checks.items()},
+        **{
+            key: {
+                "score": c.score,
+                "threshold": c.threshold,
+                "drifted": c.drifted,
+                "ran": c.ran,
+                "method": c.method,
+                "reason": c.reason,
+            }
+            for key, c in result.checks.items()
+        },
         "notes": notes,
         "errors": result.errors,
     }

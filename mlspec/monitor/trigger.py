@@ -23,10 +23,13 @@ def event_type(project: str) -> str:
     return f"mlspec-drift-{project}"
 
 
-def client_payload(result: DriftResult, *, project: str, environment: str, drift_id: str,
-                   run_url: str | None) -> dict[str, Any]:
-    drifted = [{"feature": f.feature, "score": round(f.score, 4), "threshold": f.threshold}
-               for f in result.drifted_features[:MAX_DRIFTED_IN_PAYLOAD]]
+def client_payload(
+    result: DriftResult, *, project: str, environment: str, drift_id: str, run_url: str | None
+) -> dict[str, Any]:
+    drifted = [
+        {"feature": f.feature, "score": round(f.score, 4), "threshold": f.threshold}
+        for f in result.drifted_features[:MAX_DRIFTED_IN_PAYLOAD]
+    ]
     checks = {key: round(c.score, 4) for key, c in result.checks.items() if c.drifted and c.score is not None}
     payload: dict[str, Any] = {
         "project": project,
@@ -49,25 +52,34 @@ class DispatchOutcome:
     message: str
 
 
-def dispatch(result: DriftResult, *, project: str, environment: str, drift_id: str, folder: Path,
-             settings: Any) -> DispatchOutcome:
+def dispatch(
+    result: DriftResult, *, project: str, environment: str, drift_id: str, folder: Path, settings: Any
+) -> DispatchOutcome:
     """Send the repository_dispatch when a token is set; always write dispatch.json (what was or would
     have been sent)."""
     kind = event_type(project)
-    payload = client_payload(result, project=project, environment=environment, drift_id=drift_id,
-                             run_url=settings.run_url)
+    payload = client_payload(
+        result, project=project, environment=environment, drift_id=drift_id, run_url=settings.run_url
+    )
     path = folder / "dispatch.json"
-    request = {"method": "POST", "endpoint": "/repos/{owner}/{repo}/dispatches",
-               "repository": settings.repository, "body": {"event_type": kind, "client_payload": payload}}
+    request = {
+        "method": "POST",
+        "endpoint": "/repos/{owner}/{repo}/dispatches",
+        "repository": settings.repository,
+        "body": {"event_type": kind, "client_payload": payload},
+    }
     if not settings.has_token:
-        atomic_write_json(path, {**request, "sent": False,
-                                 "reason": "no GITHUB_TOKEN (or GH_TOKEN): nothing was sent to GitHub"})
-        return DispatchOutcome(False, path, f"no GitHub token: the {kind} dispatch that would have started "
-                                            f"training is in {path}")
+        atomic_write_json(
+            path, {**request, "sent": False, "reason": "no GITHUB_TOKEN (or GH_TOKEN): nothing was sent to GitHub"}
+        )
+        return DispatchOutcome(
+            False, path, f"no GitHub token: the {kind} dispatch that would have started training is in {path}"
+        )
     from mlspec.github.client import connect
 
     repo = connect(settings)
     repo.repository_dispatch(kind, payload)
     atomic_write_json(path, {**request, "sent": True})
-    return DispatchOutcome(True, path, f"started continuous training: repository_dispatch {kind} "
-                                       f"sent to {repo.full_name}")
+    return DispatchOutcome(
+        True, path, f"started continuous training: repository_dispatch {kind} sent to {repo.full_name}"
+    )

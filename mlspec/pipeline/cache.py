@@ -27,8 +27,18 @@ if TYPE_CHECKING:
     from mlspec.state.record import StageName
 
 STAGES: tuple[StageName, ...] = ("data_tests", "train", "evaluate", "model_tests")
-TITLES: dict[str, str] = {"data_tests": "data tests", "train": "train", "evaluate": "evaluate", "model_tests": "model tests"}
-UPSTREAM: dict[str, tuple[StageName, ...]] = {"data_tests": (), "train": (), "evaluate": ("train",), "model_tests": ("train",)}
+TITLES: dict[str, str] = {
+    "data_tests": "data tests",
+    "train": "train",
+    "evaluate": "evaluate",
+    "model_tests": "model tests",
+}
+UPSTREAM: dict[str, tuple[StageName, ...]] = {
+    "data_tests": (),
+    "train": (),
+    "evaluate": ("train",),
+    "model_tests": ("train",),
+}
 LIBRARIES = {
     "data_tests": ("deepchecks", "pandas", "numpy", "scikit-learn"),
     "train": ("pandas", "numpy", "scikit-learn"),
@@ -37,8 +47,19 @@ LIBRARIES = {
 }
 MAX_INPUT_FILES = 20000
 # Never inputs, whatever the patterns say: caches, environments, version control, mlspec's state.
-_SKIP_DIRS = {"__pycache__", ".git", STATE_DIR, ".venv", "venv", "node_modules", ".tox", ".ipynb_checkpoints",
-              ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_SKIP_DIRS = {
+    "__pycache__",
+    ".git",
+    STATE_DIR,
+    ".venv",
+    "venv",
+    "node_modules",
+    ".tox",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
@@ -77,8 +98,11 @@ STAGE_SECTIONS = {
 
 def _skipped(path: str) -> bool:
     parts = path.split("/")
-    return path.endswith(_SKIP_SUFFIXES) or any(p in _SKIP_DIRS for p in parts[:-1]) or (
-        ".github/workflows/mlspec-" in path)
+    return (
+        path.endswith(_SKIP_SUFFIXES)
+        or any(p in _SKIP_DIRS for p in parts[:-1])
+        or (".github/workflows/mlspec-" in path)
+    )
 
 
 def _listed_by_git(base: Path) -> list[str] | None:
@@ -245,7 +269,11 @@ def _empty(value: Any) -> bool:
 
 
 def stale_reasons(
-    stage: str, current: Inputs, previous_components: dict[str, str], previous_sections: dict[str, Any], *,
+    stage: str,
+    current: Inputs,
+    previous_components: dict[str, str],
+    previous_sections: dict[str, Any],
+    *,
     upstream: bool = True,
 ) -> list[str]:
     """Why ``stage``'s inputs differ from the previous ones, one line per change (``upstream=False``: without

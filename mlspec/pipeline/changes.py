@@ -74,8 +74,14 @@ def _drift_trigger(event_path: str | None) -> dict[str, str]:
 
 
 def trigger() -> dict[str, Any]:
-    names = {"event": "GITHUB_EVENT_NAME", "actor": "GITHUB_ACTOR", "ref": "GITHUB_REF", "sha": "GITHUB_SHA",
-             "run_id": "GITHUB_RUN_ID", "repository": "GITHUB_REPOSITORY"}
+    names = {
+        "event": "GITHUB_EVENT_NAME",
+        "actor": "GITHUB_ACTOR",
+        "ref": "GITHUB_REF",
+        "sha": "GITHUB_SHA",
+        "run_id": "GITHUB_RUN_ID",
+        "repository": "GITHUB_REPOSITORY",
+    }
     found = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}
     if found.get("event") == "repository_dispatch":
         found.update(_drift_trigger(os.environ.get("GITHUB_EVENT_PATH")))
@@ -136,7 +142,9 @@ def changes_since_record(
     for d in data:
         old = old_files.get(d.role)
         if old is None or old.path != d.path and old.digest != d.digest:
-            changes.append(Change(kind="data", what=d.path, detail="new data file" if old is None else f"was {old.path}"))
+            changes.append(
+                Change(kind="data", what=d.path, detail="new data file" if old is None else f"was {old.path}")
+            )
         elif old.digest != d.digest:
             detail = _rows_detail(old.rows, d.rows)
             if d.origin:  # DVC hash or object version: say which
@@ -181,8 +189,13 @@ def _sections_at(root: Path, commit: str, spec_file: Path) -> dict[str, Any] | N
 
 
 def changes_since_lineage(
-    root: Path, lineage: dict[str, Any], data: list[DataFile], spec_digest: str, code: dict[str, str],
-    sections: dict[str, Any], spec_file: Path,
+    root: Path,
+    lineage: dict[str, Any],
+    data: list[DataFile],
+    spec_digest: str,
+    code: dict[str, str],
+    sections: dict[str, Any],
+    spec_file: Path,
 ) -> list[Change]:
     """Changes against the champion's lineage in deploy/<env>.yaml, for a runner that does not have
     the champion's run record (CI): data digests and row counts, code digests, and spec keys diffed
@@ -199,8 +212,11 @@ def changes_since_lineage(
         old_sections = _sections_at(root, str(commit), spec_file) if commit else None
         found = _config_changes(old_sections, sections) if old_sections else []
         if not found:
-            detail = ("spec changed since the champion's run" if old_sections is None
-                      else "spec text changed; no setting a stage uses did")
+            detail = (
+                "spec changed since the champion's run"
+                if old_sections is None
+                else "spec text changed; no setting a stage uses did"
+            )
             found = [Change(kind="config", what=spec_file.name, detail=detail)]
         changes += found
     old_code = lineage.get("code")
@@ -214,7 +230,10 @@ def changes_since_lineage(
 
 
 def compute_changes(
-    loaded: LoadedSpec, store: RunStore, record: RunRecord, previous: RunRecord | None,
+    loaded: LoadedSpec,
+    store: RunStore,
+    record: RunRecord,
+    previous: RunRecord | None,
     code: dict[str, str],
 ) -> tuple[list[Change], dict[str, Any]]:
     """The record's changes and a description of the baseline they are relative to."""
@@ -227,8 +246,12 @@ def compute_changes(
     except Exception:  # noqa: BLE001 - an unreadable deploy file is reported by gate/promote
         champion = None
     if champion is not None:
-        baseline = {"kind": "champion", "environment": env, "model": champion.model.tag,
-                    "run_id": champion.lineage.get("run_id")}
+        baseline = {
+            "kind": "champion",
+            "environment": env,
+            "model": champion.model.tag,
+            "run_id": champion.lineage.get("run_id"),
+        }
         run_id = champion.lineage.get("run_id")
         base = None
         if run_id and run_id != record.run_id:
@@ -239,8 +262,9 @@ def compute_changes(
         if base is not None:
             found = changes_since_record(base, record.data, sections, code, record.versions)
         else:
-            found = changes_since_lineage(loaded.root, champion.lineage, record.data, record.spec_digest, code,
-                                          sections, loaded.path)
+            found = changes_since_lineage(
+                loaded.root, champion.lineage, record.data, record.spec_digest, code, sections, loaded.path
+            )
         return found, baseline
     if previous is None:
         return [Change(kind="first-run", what="no earlier run", detail="first run of this project")], {"kind": "none"}

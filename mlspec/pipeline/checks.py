@@ -25,8 +25,13 @@ CONFIGURED = "configured"
 FAILING = {"fail": ("FAIL", "ERROR"), "warn": ("WARN", "FAIL", "ERROR")}
 # checks whose time grows fast with the number of columns (a model per column, or pairs of columns):
 # on a table wider than tests.data.max_columns they see only the first max_columns features
-WIDE_CHECKS = ("FeatureLabelCorrelation", "FeatureLabelCorrelationChange", "FeatureFeatureCorrelation",
-               "FeatureDrift", "MultivariateDrift")
+WIDE_CHECKS = (
+    "FeatureLabelCorrelation",
+    "FeatureLabelCorrelationChange",
+    "FeatureFeatureCorrelation",
+    "FeatureDrift",
+    "MultivariateDrift",
+)
 
 
 @contextlib.contextmanager
@@ -75,7 +80,7 @@ def build_check(kind: str, index: int, config: Any) -> Any:
     for j, cond in enumerate(config.conditions):
         method = getattr(check, "add_condition_" + cond.name, None)
         if method is None:
-            names = sorted(n[len("add_condition_"):] for n in dir(check) if n.startswith("add_condition_"))
+            names = sorted(n[len("add_condition_") :] for n in dir(check) if n.startswith("add_condition_"))
             close = difflib.get_close_matches(cond.name, names, n=3, cutoff=0.4)
             raise MlspecError(
                 f"{key}.conditions[{j}].name: {config.name} has no condition {cond.name!r}",
@@ -122,8 +127,9 @@ def systematic_ratio_limit(rows: int) -> float:
     return max(0.01, math.ceil(300 / math.sqrt(max(rows, 1))) / 100)
 
 
-def build_suite(kind: str, tests: Any, seed: int, task: str | None = None,
-                rows: int | None = None) -> tuple[Any, dict[int, str]]:
+def build_suite(
+    kind: str, tests: Any, seed: int, task: str | None = None, rows: int | None = None
+) -> tuple[Any, dict[int, str]]:
     """One deepchecks Suite with the named suites' checks (less `skip`, with mlspec's per-task defaults)
     and the configured checks; check id -> suite. ``rows``: the smaller dataset's rows, for conditions
     whose noise depends on it."""
@@ -175,8 +181,9 @@ def not_applicable_errors() -> tuple[type[BaseException], ...]:
     return DeepchecksNotSupportedError, ModelValidationError, DatasetValidationError, NotEnoughSamplesError
 
 
-def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on: FailOn,
-              errored: OnErrored = "warn") -> TestOutcome:
+def summarize(
+    kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on: FailOn, errored: OnErrored = "warn"
+) -> TestOutcome:
     """Each check's status (passed, warning, failed, errored, not_applicable) and the verdict: failed
     conditions fail the tests, errored checks too under `errored: fail`, and a configured check that did
     not run always does."""
@@ -197,11 +204,30 @@ def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on
             text = str(exc).strip()
             reason = text.splitlines()[0] if text else type(exc).__name__
             if isinstance(exc, inapplicable):
-                outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header,
-                                             dataset=dataset, status="not_applicable"))
+                outcomes.append(
+                    CheckOutcome(
+                        name=name,
+                        suite=suite,
+                        ran=False,
+                        reason=reason,
+                        header=header,
+                        dataset=dataset,
+                        status="not_applicable",
+                    )
+                )
                 continue
-            outcomes.append(CheckOutcome(name=name, suite=suite, ran=False, reason=reason, header=header,
-                                         dataset=dataset, status="errored", error=type(exc).__name__))
+            outcomes.append(
+                CheckOutcome(
+                    name=name,
+                    suite=suite,
+                    ran=False,
+                    reason=reason,
+                    header=header,
+                    dataset=dataset,
+                    status="errored",
+                    error=type(exc).__name__,
+                )
+            )
             if isinstance(exc, CheckTimedOut):
                 timed_out.append(f"{name} ({dataset})" if dataset else name)
             continue
@@ -211,10 +237,12 @@ def summarize(kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on
         ]
         categories = {c.category for c in conditions}
         status: CheckStatus = "failed" if categories & set(failing) else "warning" if "WARN" in categories else "passed"
-        outcomes.append(CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset,
-                                     status=status))
-    outcome = TestOutcome(kind=kind, passed=True, fail_on=fail_on, errored=errored, checks=outcomes,
-                          timed_out=timed_out)
+        outcomes.append(
+            CheckOutcome(name=name, suite=suite, conditions=conditions, header=header, dataset=dataset, status=status)
+        )
+    outcome = TestOutcome(
+        kind=kind, passed=True, fail_on=fail_on, errored=errored, checks=outcomes, timed_out=timed_out
+    )
     outcome.passed = not any(outcome.fails(c) for c in outcome.checks)
     return outcome
 
@@ -243,8 +271,9 @@ def narrowed(dataset: Any, features: list[str]) -> Any:
     return dataset.copy(dataset.data[[c for c in dataset.data.columns if c not in all_features or c in keep]])
 
 
-def column_cap(kind: str, tests: Any, suite: Any, train_ds: Any, test_ds: Any,
-               model: Any) -> tuple[tuple[set[str], Any, Any] | None, dict[str, Any] | None, str]:
+def column_cap(
+    kind: str, tests: Any, suite: Any, train_ds: Any, test_ds: Any, model: Any
+) -> tuple[tuple[set[str], Any, Any] | None, dict[str, Any] | None, str]:
     """For a table with more features than tests.data.max_columns: (names of the WIDE_CHECKS in the suite,
     train and test with the first max_columns features), what the record keeps, and a note."""
     limit = getattr(tests, "max_columns", None)
@@ -256,14 +285,17 @@ def column_cap(kind: str, tests: Any, suite: Any, train_ds: Any, test_ds: Any,
         return None, None, ""
     kept = features[:limit]
     checks = sorted(names)
-    note = (f"{', '.join(checks)} saw {limit:,} of {len(features):,} features (the first {limit:,} in table order; "
-            f"tests.{kind}.max_columns); the other checks saw all of them")
+    note = (
+        f"{', '.join(checks)} saw {limit:,} of {len(features):,} features (the first {limit:,} in table order; "
+        f"tests.{kind}.max_columns); the other checks saw all of them"
+    )
     info = {"features": len(features), "seen": limit, "checks": checks, "rule": "first in table order"}
     return (names, narrowed(train_ds, kept), narrowed(test_ds, kept)), info, note
 
 
-def run_tests(kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int,
-              task: str | None = None) -> TestOutcome:
+def run_tests(
+    kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int, task: str | None = None
+) -> TestOutcome:
     """Run the suites and checks; write `<kind>_tests.html` and `<kind>_tests.json` into ``run_dir``.
     Each check has tests.<kind>.check_timeout_seconds per dataset; on wide data the WIDE_CHECKS see at
     most tests.data.max_columns features (see column_cap)."""
@@ -275,8 +307,16 @@ def run_tests(kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any,
         timeout = getattr(tests, "check_timeout_seconds", None)
         # suite.run(train_ds, test_ds, model), with deadlines and the column cap
         notes: list[str] = []
-        result = run_suite(suite, train_ds, test_ds, model, timeout=timeout, narrow=narrow,
-                           timeout_key=f"tests.{kind}.check_timeout_seconds", notes=notes)
+        result = run_suite(
+            suite,
+            train_ds,
+            test_ds,
+            model,
+            timeout=timeout,
+            narrow=narrow,
+            timeout_key=f"tests.{kind}.check_timeout_seconds",
+            notes=notes,
+        )
         outcome = summarize(kind, result, origin, tests.fail_on, getattr(tests, "errored", "warn"))
         outcome.skipped = list(getattr(tests, "skip", None) or [])
         if os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() != "0":  # deepchecks' own loop: no cap
@@ -327,6 +367,8 @@ def failing_checks(outcome: TestOutcome) -> list[str]:
 def failure_message(outcome: TestOutcome) -> str:
     lines = failing_checks(outcome)
     names = sorted({line.split(":")[0].split(" (")[0] for line in lines})
-    head = (f"{outcome.kind} tests failed ({outcome.counts_text()}; {len(lines)} failing result{'s' if len(lines) != 1 else ''}: "
-            f"{', '.join(names)})")
+    head = (
+        f"{outcome.kind} tests failed ({outcome.counts_text()}; {len(lines)} failing result{'s' if len(lines) != 1 else ''}: "
+        f"{', '.join(names)})"
+    )
     return head + "\n" + "\n".join("  - " + line for line in lines)

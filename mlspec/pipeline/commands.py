@@ -52,7 +52,9 @@ def _execute(spec: str, targets: list[StageName], force: bool, whole: bool) -> i
     outcome = execute(spec, targets, force, whole=whole)
     if outcome.up_to_date:
         assert outcome.record is not None
-        print(f"up to date: every stage's inputs match run {outcome.record.run_id} ({time.perf_counter() - start:.2f}s)")
+        print(
+            f"up to date: every stage's inputs match run {outcome.record.run_id} ({time.perf_counter() - start:.2f}s)"
+        )
         return EXIT_OK
     assert outcome.record is not None
     if not whole and outcome.failed_stage:
@@ -133,8 +135,10 @@ def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: b
     start = time.perf_counter()
     deleted, kept, freed = gc(loaded.root, [env.name for env in loaded.spec.environments], count, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    print(f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
-          f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)")
+    print(
+        f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
+        f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)"
+    )
     for run_id, why in sorted(kept.items()):
         print(f"  kept {run_id}: referenced by {why}")
     return 0

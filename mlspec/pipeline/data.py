@@ -40,15 +40,19 @@ class Tables:
     files: list[DataFileRef]
     rows: dict[str, int] = field(default_factory=dict)  # role -> rows of the file as read
     split: dict[str, Any] | None = None  # how one table was split (method, column, rows...), for the record
-    text_features: dict[str, int] = field(default_factory=dict)  # undeclared text features not categorical: distinct values
+    text_features: dict[str, int] = field(
+        default_factory=dict
+    )  # undeclared text features not categorical: distinct values
 
     def text_note(self) -> list[str]:
         """The report's note on text features the checks do not treat as categories (IDs, free text)."""
         if not self.text_features:
             return []
         named = ", ".join(f"{c} ({n:,} distinct values)" for c, n in self.text_features.items())
-        return [f"text features with too many distinct values to be categories, left out of drift and category checks: "
-                f"{named}; list one under data.categorical to test it as a category"]
+        return [
+            f"text features with too many distinct values to be categories, left out of drift and category checks: "
+            f"{named}; list one under data.categorical to test it as a category"
+        ]
 
     @property
     def X_train(self) -> Any:
@@ -149,7 +153,9 @@ def _check_unique_header(ref: DataFileRef) -> None:
     header = [str(c) for c in pd.read_csv(ref.path, header=None, nrows=1, dtype=str).iloc[0].tolist()]
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        names = ", ".join(repr(c)[:60] for c in repeated[:5]) + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
+        names = ", ".join(repr(c)[:60] for c in repeated[:5]) + (
+            f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        )
         raise DataError(
             f"{ref.key}: {display_path(ref.path)} has more than one column named {names}",
             hint="give every column of the header a different name",
@@ -276,8 +282,12 @@ def split_with_details(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tupl
             f"data.split: the {split.method} split of {display_path(ref.path)} ({len(frame):,} rows) leaves no {side} rows",
             hint="change data.split.cutoff or data.split.test_size so both sides get rows",
         )
-    details = {"method": split.method, **details, "rows": {"train": len(train), "test": len(test)},
-               "test_rows": _rows_digest(test)}
+    details = {
+        "method": split.method,
+        **details,
+        "rows": {"train": len(train), "test": len(test)},
+        "test_rows": _rows_digest(test),
+    }
     return train.sort_index(), test.sort_index(), details
 
 
@@ -369,9 +379,12 @@ def _time_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any, 
         how = {"test_size": split.test_size}
     in_test = (times >= cut).to_numpy()
     train, test = frame[~in_test], frame[in_test]
-    details = {"column": column, **how,
-               "train_until": str(times[~in_test].max()) if (~in_test).any() else None,
-               "test_from": str(times[in_test].min()) if in_test.any() else None}
+    details = {
+        "column": column,
+        **how,
+        "train_until": str(times[~in_test].max()) if (~in_test).any() else None,
+        "test_from": str(times[in_test].min()) if in_test.any() else None,
+    }
     return train, test, details
 
 
@@ -394,9 +407,13 @@ def _group_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any,
     splitter = GroupShuffleSplit(n_splits=1, test_size=split.test_size, random_state=split.seed)
     train_pos, test_pos = next(splitter.split(frame, groups=groups))
     train, test = frame.iloc[train_pos], frame.iloc[test_pos]
-    details = {"column": column, "test_size": split.test_size, "seed": split.seed,
-               "groups": {"train": len(set(groups[train_pos])), "test": len(set(groups[test_pos]))},
-               "missing_group_rows": int(values.isna().sum())}
+    details = {
+        "column": column,
+        "test_size": split.test_size,
+        "seed": split.seed,
+        "groups": {"train": len(set(groups[train_pos])), "test": len(set(groups[test_pos]))},
+        "missing_group_rows": int(values.isna().sum()),
+    }
     return train, test, details
 
 

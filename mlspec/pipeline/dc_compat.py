@@ -49,8 +49,10 @@ def _mean_squared_error(y_true: Any, y_pred: Any, *args: Any, squared: bool = Tr
     return (mean_squared_error if squared else root_mean_squared_error)(y_true, y_pred, *args, **kwargs)
 
 
-_REQUIRE_START = ('(typeof require !== "undefined" ? require : function(names, body) { body(window.Plotly); })'
-                  '(["plotly"], function(Plotly) {')
+_REQUIRE_START = (
+    '(typeof require !== "undefined" ? require : function(names, body) { body(window.Plotly); })'
+    '(["plotly"], function(Plotly) {'
+)
 
 
 def _plotly_embeds_on_require() -> bool:
@@ -72,7 +74,7 @@ def _figure_html(fig: Any, *args: Any, include_plotlyjs: Any = True, **kwargs: A
     start, end = text.find("<script>"), text.rfind("</script>")
     if start < 0 or end < start:
         return text
-    body = text[start + len("<script>"):end]
+    body = text[start + len("<script>") : end]
     return f'{text[:start]}<script type="text/javascript">{_REQUIRE_START}{body}}});{text[end:]}'
 
 
@@ -106,9 +108,12 @@ def apply() -> None:
 
             for module in (regression_error_distribution, regression_systematic_error):
                 module.mean_squared_error = _mean_squared_error
-            fixed = {"mean_squared_error": make_scorer(mean_squared_error), "mse": make_scorer(mean_squared_error),
-                     "root_mean_squared_error": make_scorer(root_mean_squared_error),
-                     "rmse": make_scorer(root_mean_squared_error)}
+            fixed = {
+                "mean_squared_error": make_scorer(mean_squared_error),
+                "mse": make_scorer(mean_squared_error),
+                "root_mean_squared_error": make_scorer(root_mean_squared_error),
+                "rmse": make_scorer(root_mean_squared_error),
+            }
             for table in (scorers.regression_scorers_lower_is_better_dict, scorers._str_to_scorer_dict):
                 table.update(fixed)
         from deepchecks.tabular.context import _DummyModel

@@ -105,6 +105,7 @@ def _compute(name: str, task: str, p: Predictions) -> float:
                 "average_precision": ap,
             }
         else:
+
             def auc_ovr() -> float:
                 present = set(np.unique(y).tolist())
                 if present != set(classes):
@@ -118,11 +119,13 @@ def _compute(name: str, task: str, p: Predictions) -> float:
                 "f1_weighted": lambda: m.f1_score(y, yp, average="weighted", zero_division=0),
                 "roc_auc_ovr": auc_ovr,
             }
-        table.update({
-            "accuracy": lambda: m.accuracy_score(y, yp),
-            "balanced_accuracy": lambda: m.balanced_accuracy_score(y, yp),
-            "log_loss": lambda: m.log_loss(y, need_proba(), labels=classes),
-        })
+        table.update(
+            {
+                "accuracy": lambda: m.accuracy_score(y, yp),
+                "balanced_accuracy": lambda: m.balanced_accuracy_score(y, yp),
+                "log_loss": lambda: m.log_loss(y, need_proba(), labels=classes),
+            }
+        )
     if name not in table:
         raise ValueError(f"{name!r} is not a {task} metric")
     return float(table[name]())

@@ -28,10 +28,15 @@ class Reason:
 
     def run_text(self) -> str:
         """The wording of the run record (`reasons` of a stage that ran)."""
-        return {"force": "--force", "upstream": f"{TITLES.get(self.detail, self.detail)} reran", "never": "never ran",
-                "failed": "failed last time", "outputs": "its outputs (model, predictions, reports) are missing or changed",
-                "changed": self.detail,
-                "upstream_changed": f"{TITLES.get(self.detail, self.detail)} inputs changed (the model will be retrained)"}[self.kind]
+        return {
+            "force": "--force",
+            "upstream": f"{TITLES.get(self.detail, self.detail)} reran",
+            "never": "never ran",
+            "failed": "failed last time",
+            "outputs": "its outputs (model, predictions, reports) are missing or changed",
+            "changed": self.detail,
+            "upstream_changed": f"{TITLES.get(self.detail, self.detail)} inputs changed (the model will be retrained)",
+        }[self.kind]
 
     def status_text(self, run_id: str | None) -> str | None:
         """The wording of `mlspec status` against run ``run_id`` (None: nothing to say)."""
@@ -66,8 +71,10 @@ class Step:
 
 def reusable(result: StageResult | None, digest: str) -> bool:
     """A recorded result stands for these inputs: same digest, and it passed, was cached or was disabled."""
-    return result is not None and result.inputs_digest == digest and (
-        result.status in ("passed", "cached") or (result.status == "skipped" and bool(result.inputs_digest))
+    return (
+        result is not None
+        and result.inputs_digest == digest
+        and (result.status in ("passed", "cached") or (result.status == "skipped" and bool(result.inputs_digest)))
     )
 
 
@@ -101,8 +108,11 @@ def plan_stages(
     ``force`` reruns the stages asked for. A stage runs when forced, when an upstream stage runs or when no
     recorded result stands for its inputs; its reasons are its own, then the upstream stages that run."""
     wanted_targets = list(targets)
-    wanted = set(STAGES) if whole else set(wanted_targets) | {
-        up for target in wanted_targets for up in UPSTREAM[target] if not priors[up].here}
+    wanted = (
+        set(STAGES)
+        if whole
+        else set(wanted_targets) | {up for target in wanted_targets for up in UPSTREAM[target] if not priors[up].here}
+    )
     steps: list[Step] = []
     running: set[str] = set()
     for stage in STAGES:
@@ -122,7 +132,11 @@ def plan_stages(
             steps.append(Step(stage, "reuse", source=prior.cached_from))
             continue
         running_up = {reason.detail for reason in upstream}
-        own = [r for r in own_reasons(stage, inputs, prior, sections or {}) if not (r.kind == "upstream_changed" and r.detail in running_up)]
+        own = [
+            r
+            for r in own_reasons(stage, inputs, prior, sections or {})
+            if not (r.kind == "upstream_changed" and r.detail in running_up)
+        ]
         steps.append(Step(stage, "run", tuple(own) + upstream))
         running.add(stage)
     return steps

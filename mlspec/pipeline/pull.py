@@ -34,7 +34,12 @@ def pull(loaded: LoadedSpec) -> list[str]:
             "data: the spec's data is tracked by DVC, but the `dvc` command is not installed",
             hint="install DVC with the plugin of your remote, e.g. `pip install 'dvc[s3]'`",
         )
-    command = [dvc, "pull", *([f"--remote={loaded.spec.data.dvc.remote}"] if loaded.spec.data.dvc and loaded.spec.data.dvc.remote else []), *targets]
+    command = [
+        dvc,
+        "pull",
+        *([f"--remote={loaded.spec.data.dvc.remote}"] if loaded.spec.data.dvc and loaded.spec.data.dvc.remote else []),
+        *targets,
+    ]
     done = subprocess.run(command, cwd=loaded.root, capture_output=True, text=True, check=False, env=dict(os.environ))
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()

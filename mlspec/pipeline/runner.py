@@ -108,8 +108,12 @@ def split_key(spec: Any) -> str:
     import hashlib
     import json
 
-    settings = {"split": spec.data.split.model_dump(mode="json"), "label": spec.data.label,
-                "datetime": spec.data.datetime, "task": spec.evaluate.task}
+    settings = {
+        "split": spec.data.split.model_dump(mode="json"),
+        "label": spec.data.label,
+        "datetime": spec.data.datetime,
+        "task": spec.evaluate.task,
+    }
     return "split:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -137,8 +141,11 @@ def data_records(ctx: Context) -> list[DataFile]:
             rows = ctx._tables.rows.get(ref.role, rows)
         columns = ctx.cache.extra(ref.path, "columns") or []
         origin = ref.fingerprint.origin if ref.fingerprint else None
-        result.append(DataFile(role=ref.role, path=ref.relative, digest=digest, bytes=size, rows=rows, columns=columns,
-                               origin=origin))
+        result.append(
+            DataFile(
+                role=ref.role, path=ref.relative, digest=digest, bytes=size, rows=rows, columns=columns, origin=origin
+            )
+        )
     return result
 
 
@@ -159,8 +166,15 @@ def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
     if not tests.enabled:
         ctx.record.tests.pop("data", None)
         return "skipped", "disabled (tests.data.enabled: false)"
-    outcome = run_tests("data", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), None, ctx.run_dir, ctx.spec.train.seed,
-                        task=ctx.spec.evaluate.task)
+    outcome = run_tests(
+        "data",
+        tests,
+        to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed),
+        None,
+        ctx.run_dir,
+        ctx.spec.train.seed,
+        task=ctx.spec.evaluate.task,
+    )
     outcome.sampling += ctx.tables().text_note()
     ctx.record.tests["data"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
@@ -186,8 +200,15 @@ def stage_train(ctx: Context) -> tuple[StageStatus, str]:
         where = "train.command"
         train_path, test_path = _command_paths(ctx, tables)
         model = training.run_command(
-            ctx.loaded.root, spec.train.command, train_path, test_path, params, spec.train.seed,
-            ctx.run_dir, log_path, spec.train.timeout_minutes,
+            ctx.loaded.root,
+            spec.train.command,
+            train_path,
+            test_path,
+            params,
+            spec.train.seed,
+            ctx.run_dir,
+            log_path,
+            spec.train.timeout_minutes,
         )
     task = spec.evaluate.task
     training.check_model(model, task, where)
@@ -221,8 +242,13 @@ def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     }
     tag = model_store.save_model(spec.name, model, labels=labels, metadata=metadata)
     archive = model_store.export_model(tag, ctx.run_dir / "model.bentomodel")  # what CT hands to CD
-    record.model = ModelRef(tag=tag, path=archive.name, kind="regressor" if task == "regression" else "classifier",
-                            features=metadata["dtypes"], classes=classes)
+    record.model = ModelRef(
+        tag=tag,
+        path=archive.name,
+        kind="regressor" if task == "regression" else "classifier",
+        features=metadata["dtypes"],
+        classes=classes,
+    )
     record.params = params
     record.seed = spec.train.seed
     return "passed", f"model {tag}"
@@ -265,7 +291,9 @@ def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
     except MlspecError as exc:
         raise MlspecError(f"evaluate: {exc.message}", hint=exc.hint) from None
     except Exception as exc:  # noqa: BLE001 - user model
-        raise MlspecError(f"evaluate: the model failed to predict on the test set: {type(exc).__name__}: {exc}") from None
+        raise MlspecError(
+            f"evaluate: the model failed to predict on the test set: {type(exc).__name__}: {exc}"
+        ) from None
     row = tables.test[tables.index].to_numpy() if tables.index else tables.test.index.to_numpy()
     preds = m.Predictions(np.asarray(tables.y_test), y_pred, proba, classes, row)
     values, problems = m.compute_metrics(m.metric_names(spec), task, preds)
@@ -290,8 +318,15 @@ def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
         ctx.record.tests.pop("model", None)
         return "skipped", "disabled (tests.model.enabled: false)"
     model = _load_model(ctx)
-    outcome = run_tests("model", tests, to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed), model, ctx.run_dir, ctx.spec.train.seed,
-                        task=ctx.spec.evaluate.task)
+    outcome = run_tests(
+        "model",
+        tests,
+        to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed),
+        model,
+        ctx.run_dir,
+        ctx.spec.train.seed,
+        task=ctx.spec.evaluate.task,
+    )
     outcome.sampling += ctx.tables().text_note()
     ctx.record.tests["model"] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
@@ -513,8 +548,13 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
     previous = latest if not continuing else _previous(store, record)
     pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != record.run_id]
     priors = gather_priors(store, cache, inputs, record, latest, pool, here=continuing)
-    plan = [step for step in plan_stages(inputs, priors, targets=targets, whole=whole, force=force,
-                                         sections=latest.spec_sections if latest else {}) if step.action != "skip"]
+    plan = [
+        step
+        for step in plan_stages(
+            inputs, priors, targets=targets, whole=whole, force=force, sections=latest.spec_sections if latest else {}
+        )
+        if step.action != "skip"
+    ]
     by_id = {r.run_id: r for r in pool}
     progress = Progress(len(plan), stream)
     outcome = Outcome(record)
@@ -524,7 +564,10 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
         stage = step.stage
         progress.start(stage)
         if outcome.failed_stage is not None:
-            set_stage(record, StageResult(name=stage, status="skipped", message=f"not run: {TITLES[outcome.failed_stage]} failed"))
+            set_stage(
+                record,
+                StageResult(name=stage, status="skipped", message=f"not run: {TITLES[outcome.failed_stage]} failed"),
+            )
             progress.end("skipped")
             continue
         if step.action == "reuse" and step.source is None:
@@ -540,7 +583,11 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
             outcome.failed_stage, outcome.failure = stage, result.message
             progress.end(f"FAILED in {result.seconds:.1f}s")
         else:
-            progress.end(f"{result.status} in {result.seconds:.1f}s" if result.status == "passed" else f"{result.status}: {result.message}")
+            progress.end(
+                f"{result.status} in {result.seconds:.1f}s"
+                if result.status == "passed"
+                else f"{result.status}: {result.message}"
+            )
         for warning in ctx.warnings[shown:]:
             stream.write(f"  warning: {warning}\n")
         shown = len(ctx.warnings)
@@ -558,8 +605,12 @@ def take_cached(ctx: Context, stage: StageName, source: RunRecord) -> StageResul
     copy_stage(ctx, stage, source)
     previous_result = source.stage(stage)
     assert previous_result is not None
-    result = StageResult(name=stage, status="cached" if previous_result.status != "skipped" else "skipped",
-                         message=previous_result.message, inputs_digest=ctx.inputs.digests[stage])
+    result = StageResult(
+        name=stage,
+        status="cached" if previous_result.status != "skipped" else "skipped",
+        message=previous_result.message,
+        inputs_digest=ctx.inputs.digests[stage],
+    )
     result.cached_from = source.run_id
     result.inputs = ctx.inputs.components[stage]
     result.outputs = dict(previous_result.outputs)
@@ -582,8 +633,14 @@ def run_stage(ctx: Context, step: Step) -> StageResult:
     except Exception as exc:  # an internal error still ends the run: the record says failed, not running
         _record_crash(ctx, stage, started, exc)
         raise
-    result = StageResult(name=stage, status=status, started=started, seconds=round(time.perf_counter() - t0, 3),
-                         message=message, inputs_digest=ctx.inputs.digests[stage] if status != "failed" else "")
+    result = StageResult(
+        name=stage,
+        status=status,
+        started=started,
+        seconds=round(time.perf_counter() - t0, 3),
+        message=message,
+        inputs_digest=ctx.inputs.digests[stage] if status != "failed" else "",
+    )
     result.inputs = ctx.inputs.components[stage]
     result.outputs = produced
     result.reasons = [reason.run_text() for reason in step.reasons]
@@ -616,8 +673,16 @@ def _previous(store: RunStore, record: RunRecord) -> RunRecord | None:
     return None
 
 
-def gather_priors(store: RunStore, cache: StatCache, inputs: Inputs, record: RunRecord, latest: RunRecord | None,
-                  pool: list[RunRecord], *, here: bool) -> dict[StageName, Prior]:
+def gather_priors(
+    store: RunStore,
+    cache: StatCache,
+    inputs: Inputs,
+    record: RunRecord,
+    latest: RunRecord | None,
+    pool: list[RunRecord],
+    *,
+    here: bool,
+) -> dict[StageName, Prior]:
     """What the records say about each stage (the part of planning that reads files). ``record`` is the one
     being continued or started (``here``: it is continued, so its own results may stand); ``pool`` the
     earlier records whose results may be reused, newest first."""

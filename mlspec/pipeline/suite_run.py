@@ -30,10 +30,20 @@ from typing import Any
 
 # relative cost of a check on one dataset, measured on the bundled example and a 16k-row project
 COST = {
-    "WeakSegmentsPerformance": 50, "MultivariateDrift": 30, "FeatureDrift": 20, "FeatureLabelCorrelation": 12,
-    "FeatureLabelCorrelationChange": 12, "SimpleModelComparison": 8, "UnusedFeatures": 6, "CalibrationScore": 4,
-    "TrainTestPerformance": 4, "FeatureFeatureCorrelation": 3, "RocReport": 2, "ConfusionMatrixReport": 2,
-    "PredictionDrift": 2, "OutlierSampleDetection": 2,
+    "WeakSegmentsPerformance": 50,
+    "MultivariateDrift": 30,
+    "FeatureDrift": 20,
+    "FeatureLabelCorrelation": 12,
+    "FeatureLabelCorrelationChange": 12,
+    "SimpleModelComparison": 8,
+    "UnusedFeatures": 6,
+    "CalibrationScore": 4,
+    "TrainTestPerformance": 4,
+    "FeatureFeatureCorrelation": 3,
+    "RocReport": 2,
+    "ConfusionMatrixReport": 2,
+    "PredictionDrift": 2,
+    "OutlierSampleDetection": 2,
 }
 PPS_CHECKS = ("FeatureLabelCorrelation", "FeatureLabelCorrelationChange")
 # Single-dataset checks that run on the test set only (deepchecks' Suite.run runs them on both): on its own
@@ -96,8 +106,14 @@ def pps_once() -> Iterator[None]:
 
     def predictors(df: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            digest = (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), str(y), repr(args),
-                      repr(sorted(kwargs.items())), int(pd.util.hash_pandas_object(df, index=True).sum()))
+            digest = (
+                tuple(map(str, df.columns)),
+                tuple(map(str, df.dtypes)),
+                str(y),
+                repr(args),
+                repr(sorted(kwargs.items())),
+                int(pd.util.hash_pandas_object(df, index=True).sum()),
+            )
         except Exception:  # noqa: BLE001 - content that does not hash: compute as deepchecks would
             return original(df, y, *args, **kwargs)
         if digest not in memo:
@@ -115,12 +131,13 @@ def _top_drift_columns(check: Any, results: dict[str, Any], features_order: Any)
     """The columns FeatureDrift's display shows: its own three orderings (deepchecks 0.19.1,
     utils/abstracts/feature_drift.py), first n_top_columns."""
     if check.sort_feature_by == "feature importance" and features_order is not None:
-        return [f for f in features_order if f in results][:check.n_top_columns]
+        return [f for f in features_order if f in results][: check.n_top_columns]
     if check.sort_feature_by == "drift + importance" and features_order is not None:
         columns = [f for f in features_order if f in results]
-        return sorted(columns, key=lambda c: (results[c]["Drift score"] or 0) + results[c]["Importance"],
-                      reverse=True)[:check.n_top_columns]
-    return sorted(results, key=lambda c: results[c]["Drift score"] or 0, reverse=True)[:check.n_top_columns]
+        return sorted(columns, key=lambda c: (results[c]["Drift score"] or 0) + results[c]["Importance"], reverse=True)[
+            : check.n_top_columns
+        ]
+    return sorted(results, key=lambda c: results[c]["Drift score"] or 0, reverse=True)[: check.n_top_columns]
 
 
 @contextlib.contextmanager
@@ -133,10 +150,17 @@ def drift_plots_shown_only() -> Iterator[None]:
 
     original = FeatureDrift._calculate_feature_drift
 
-    def calculate(self: Any, drift_kind: Any, train: Any, test: Any, common_columns: dict[str, str], *args: Any,
-                  **kwargs: Any) -> Any:
-        names = ("train_dataframe_name", "test_dataframe_name", "with_display", "override_plot_titles",
-                 "feature_importance", "features_order")
+    def calculate(
+        self: Any, drift_kind: Any, train: Any, test: Any, common_columns: dict[str, str], *args: Any, **kwargs: Any
+    ) -> Any:
+        names = (
+            "train_dataframe_name",
+            "test_dataframe_name",
+            "with_display",
+            "override_plot_titles",
+            "feature_importance",
+            "features_order",
+        )
         bound = {**dict(zip(names, args, strict=False)), **kwargs}
         if not bound.get("with_display") or len(common_columns) <= self.n_top_columns:
             return original(self, drift_kind, train, test, common_columns, *args, **kwargs)
@@ -188,8 +212,14 @@ def units(checks: list[Any], both: bool) -> list[list[tuple[int, Any]]]:
     return [unit for _, unit in found]
 
 
-def run_one(check: Any, kind: Any, context: Any, both: bool, timeout: float | None = None,
-            timeout_key: str = "check_timeout_seconds") -> Any:
+def run_one(
+    check: Any,
+    kind: Any,
+    context: Any,
+    both: bool,
+    timeout: float | None = None,
+    timeout_key: str = "check_timeout_seconds",
+) -> Any:
     """One check on one dataset (or a train-test check on both), exactly as Suite.run does it; past
     ``timeout`` seconds, a CheckFailure that says it did not finish."""
     from deepchecks.core.check_result import CheckFailure
@@ -199,9 +229,14 @@ def run_one(check: Any, kind: Any, context: Any, both: bool, timeout: float | No
         with deadline(timeout):
             result = _run_one(check, kind, context, both)
     except CheckDeadline:
-        suffix = (" - Train Dataset" if kind.value == "Train" else " - Test Dataset") if kind is not None and both else ""
-        result = CheckFailure(check, CheckTimedOut(
-            f"did not finish within {timeout:g} s ({timeout_key}); stopped, the other checks ran"), suffix)
+        suffix = (
+            (" - Train Dataset" if kind.value == "Train" else " - Test Dataset") if kind is not None and both else ""
+        )
+        result = CheckFailure(
+            check,
+            CheckTimedOut(f"did not finish within {timeout:g} s ({timeout_key}); stopped, the other checks ran"),
+            suffix,
+        )
     result.run_time = int(round(time.time() - start, 0))
     return result
 
@@ -218,7 +253,8 @@ def _run_one(check: Any, kind: Any, context: Any, both: bool) -> Any:
                 context.finalize_check_result(result, check)
             else:
                 result = Suite._get_unsupported_failure(
-                    check, "Check is irrelevant if not supplied with both train and test datasets")
+                    check, "Check is irrelevant if not supplied with both train and test datasets"
+                )
         elif isinstance(check, SingleDatasetCheck):
             suffix = " - Train Dataset" if kind.value == "Train" else " - Test Dataset"
             try:
@@ -316,8 +352,15 @@ def _run_forked(todo: list[list[tuple[int, Any]]], checks: list[Any], run: Any) 
     return done
 
 
-def run_checks(checks: list[Any], context: Any, both: bool, processes: int, timeout: float | None = None,
-               contexts: dict[int, Any] | None = None, timeout_key: str = "check_timeout_seconds") -> list[Any]:
+def run_checks(
+    checks: list[Any],
+    context: Any,
+    both: bool,
+    processes: int,
+    timeout: float | None = None,
+    contexts: dict[int, Any] | None = None,
+    timeout_key: str = "check_timeout_seconds",
+) -> list[Any]:
     """Every check's results in the order Suite.run produces them; check i runs on ``contexts[i]`` when
     given, else on ``context``, each for at most ``timeout`` seconds per dataset."""
     from deepchecks.core import DatasetKind
@@ -369,22 +412,38 @@ def importance(context: Any) -> str:
     dataset = context.test if context.have_test() else context.train
     kwargs = {"timeout": context.feature_importance_timeout, "n_repeats": PERMUTATION_REPEATS}
     found, kind = calculate_feature_importance_or_none(
-        context._model, dataset, context.model_classes, context._observed_classes, context.task_type,
-        context._feature_importance_force_permutation, kwargs)
+        context._model,
+        dataset,
+        context.model_classes,
+        context._observed_classes,
+        context.task_type,
+        context._feature_importance_force_permutation,
+        kwargs,
+    )
     context._feature_importance, context._importance_type, context._calculated_importance = found, kind, True
     if found is None:
         return ""
     if kind == "permutation_importance":
         which = "test" if context.have_test() else "train"
         rows = min(dataset.n_samples, 10_000)
-        return (f"permutation importance ({PERMUTATION_REPEATS} shuffles per feature) on {rows:,} of "
-                f"{dataset.n_samples:,} {which} rows")
+        return (
+            f"permutation importance ({PERMUTATION_REPEATS} shuffles per feature) on {rows:,} of "
+            f"{dataset.n_samples:,} {which} rows"
+        )
     return f"the model's built-in importances ({kind})"
 
 
-def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, processes: int | None = None,
-              timeout: float | None = None, narrow: tuple[set[str], Any, Any] | None = None,
-              timeout_key: str = "check_timeout_seconds", notes: list[str] | None = None) -> Any:
+def run_suite(
+    suite: Any,
+    train_ds: Any,
+    test_ds: Any,
+    model: Any = None,
+    processes: int | None = None,
+    timeout: float | None = None,
+    narrow: tuple[set[str], Any, Any] | None = None,
+    timeout_key: str = "check_timeout_seconds",
+    notes: list[str] | None = None,
+) -> Any:
     """``suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)``, faster; a SuiteResult.
     ``notes``: gets how the feature importance was computed, when it was.
     ``timeout``: seconds per check and dataset; ``narrow``: (check class names, train, test) - those
@@ -413,6 +472,7 @@ def run_suite(suite: Any, train_ds: Any, test_ds: Any, model: Any = None, proces
         narrow_context = Context(narrow_train, narrow_test, None)
         contexts = {i: narrow_context for i, check in enumerate(checks) if type(check).__name__ in names}
     with parallel_config(backend="threading"), pps_once(), drift_plots_shown_only():
-        results = run_checks(checks, context, True, workers() if processes is None else processes, timeout,
-                             contexts, timeout_key)
+        results = run_checks(
+            checks, context, True, workers() if processes is None else processes, timeout, contexts, timeout_key
+        )
     return SuiteResult(suite.name, results)

@@ -93,8 +93,7 @@ def takes_three(fn: Any) -> bool:
     except (TypeError, ValueError):
         return False
     positional = [
-        p for p in parameters
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
     return len(positional) >= 3
 
@@ -129,7 +128,11 @@ def _no_model(where: str, returncode: int, log: str) -> TrainingError:
 
 
 def call_entrypoint(
-    root: Path, entrypoint: str, tables: Any, params: dict[str, Any], log_path: Path,
+    root: Path,
+    entrypoint: str,
+    tables: Any,
+    params: dict[str, Any],
+    log_path: Path,
     timeout_minutes: float | None = None,
 ) -> Any:
     """Call the entrypoint in its own process group (`mlspec.pipeline.train_child`), output into ``log_path``,
@@ -142,12 +145,18 @@ def call_entrypoint(
         work = Path(tmp)
         data = {"train": tables.train, "features": list(tables.features), "label": tables.label, "params": params}
         (work / "data.pkl").write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-        job = {"root": str(root), "entrypoint": entrypoint, "data": str(work / "data.pkl"),
-               "model_out": str(work / "model.pkl"), "failure": str(work / "failure.json")}
+        job = {
+            "root": str(root),
+            "entrypoint": entrypoint,
+            "data": str(work / "data.pkl"),
+            "model_out": str(work / "model.pkl"),
+            "failure": str(work / "failure.json"),
+        }
         (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
         argv = [sys.executable, "-m", "mlspec.pipeline.train_child", str(work / "job.json")]
-        result = run_in_group(argv, cwd=root, env=_child_env(), log_path=log_path,
-                              timeout_seconds=_seconds(timeout_minutes))
+        result = run_in_group(
+            argv, cwd=root, env=_child_env(), log_path=log_path, timeout_seconds=_seconds(timeout_minutes)
+        )
         log = _read_log(log_path)
         if result.timed_out:
             stopped = f"stopped after train.timeout_minutes ({timeout_minutes})"
@@ -230,29 +239,39 @@ def _main_attribute(exc: BaseException) -> str | None:
 
 
 def run_command(
-    root: Path, command: str, train_path: Path, test_path: Path, params: dict[str, Any], seed: int,
-    work_dir: Path, log_path: Path, timeout_minutes: int,
+    root: Path,
+    command: str,
+    train_path: Path,
+    test_path: Path,
+    params: dict[str, Any],
+    seed: int,
+    work_dir: Path,
+    log_path: Path,
+    timeout_minutes: int,
 ) -> Any:
     """Run the shell command in its own process group with explicit inputs/outputs in the environment
     (stopped as a group on the deadline); load the pickle it writes."""
     params_path = work_dir / "params.json"
     model_out = work_dir / "model.pkl"
     atomic_write_text(params_path, json.dumps(params, indent=2, sort_keys=True) + "\n")
-    env = _child_env({
-        "MLSPEC_TRAIN": str(train_path),
-        "MLSPEC_TEST": str(test_path),
-        "MLSPEC_PARAMS": str(params_path),
-        "MLSPEC_SEED": str(seed),
-        "MLSPEC_MODEL_OUT": str(model_out),
-        **python_env(work_dir / "python-bin"),
-    })
+    env = _child_env(
+        {
+            "MLSPEC_TRAIN": str(train_path),
+            "MLSPEC_TEST": str(test_path),
+            "MLSPEC_PARAMS": str(params_path),
+            "MLSPEC_SEED": str(seed),
+            "MLSPEC_MODEL_OUT": str(model_out),
+            **python_env(work_dir / "python-bin"),
+        }
+    )
     try:
         model_out.unlink()
     except FileNotFoundError:
         pass
     # The command is the project's own training code from its committed spec, run like `make`.
-    result = run_in_group(command, shell=True, cwd=root, env=env, log_path=log_path,
-                          timeout_seconds=_seconds(timeout_minutes))
+    result = run_in_group(
+        command, shell=True, cwd=root, env=env, log_path=log_path, timeout_seconds=_seconds(timeout_minutes)
+    )
     output = _read_log(log_path)
     if result.timed_out:
         raise TrainingError(
@@ -275,11 +294,16 @@ def run_command(
 
 
 def check_model(model: Any, task: str, where: str) -> None:
-    missing = [m for m in ("predict",) + (("predict_proba",) if task != "regression" else ()) if not callable(getattr(model, m, None))]
+    missing = [
+        m
+        for m in ("predict",) + (("predict_proba",) if task != "regression" else ())
+        if not callable(getattr(model, m, None))
+    ]
     if missing:
         raise TrainingError(
             f"{where} returned a {type(model).__name__}, which has no {' or '.join(missing)} method",
-            hint="return a fitted model with predict" + (" and predict_proba (a classifier)" if task != "regression" else ""),
+            hint="return a fitted model with predict"
+            + (" and predict_proba (a classifier)" if task != "regression" else ""),
         )
 
 

@@ -37,8 +37,16 @@ def report_markdown(loaded: LoadedSpec, record: RunRecord, gate_report: GateRepo
     return build_report(loaded, record, gate_report, max_chars=max(2_000, max_chars))
 
 
-def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes: str | None,
-            run_url: str | None, card: str | None = None, card_file: str | None = None) -> str:
+def pr_body(
+    *,
+    deployment: Deployment,
+    deploy_file: str,
+    report: str,
+    supersedes: str | None,
+    run_url: str | None,
+    card: str | None = None,
+    card_file: str | None = None,
+) -> str:
     project, env, tag = deployment.project, deployment.environment, deployment.model.tag
     lines = [
         promotion_marker(project, env),
@@ -51,13 +59,23 @@ def pr_body(*, deployment: Deployment, deploy_file: str, report: str, supersedes
     if deployment.promoted.get("from_environment"):
         lines.append(f"The model already serves in {code(deployment.promoted['from_environment'])}.")
     if supersedes:
-        lines += ["", f"> **Supersedes** {code(supersedes)}, which this pull request proposed before; "
-                      f"it now proposes the newer candidate {code(tag)}."]
+        lines += [
+            "",
+            f"> **Supersedes** {code(supersedes)}, which this pull request proposed before; "
+            f"it now proposes the newer candidate {code(tag)}.",
+        ]
     if run_url:
         lines += ["", f"Run: {run_url}"]  # built from GitHub's own environment, not from data
     lines += ["", report.strip(), ""]
     if card:
         where = f" (committed as {code(card_file)})" if card_file else ""
-        lines += ["---", "", hidden_marker("model-card"), card.strip(), "",
-                  f"_The model card above is also in this pull request{where}._", ""]
+        lines += [
+            "---",
+            "",
+            hidden_marker("model-card"),
+            card.strip(),
+            "",
+            f"_The model card above is also in this pull request{where}._",
+            "",
+        ]
     return "\n".join(lines)

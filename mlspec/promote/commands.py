@@ -69,14 +69,22 @@ class Plan:
                 old = parse_deployment(previous, self.deploy_file)
             except MlspecError:
                 old = None
-            if old is not None and old.model_dump(exclude={"promoted"}) == self.deployment.model_dump(exclude={"promoted"}):
+            if old is not None and old.model_dump(exclude={"promoted"}) == self.deployment.model_dump(
+                exclude={"promoted"}
+            ):
                 return previous
         return dump_deployment(self.deployment)
 
     def body(self, supersedes: str | None) -> str:
-        return pr_body(deployment=self.deployment, deploy_file=self.deploy_file, report=self.report,
-                       supersedes=supersedes, run_url=self.run_url,
-                       card=self.card, card_file=self.card_file if self.card is not None else None)
+        return pr_body(
+            deployment=self.deployment,
+            deploy_file=self.deploy_file,
+            report=self.report,
+            supersedes=supersedes,
+            run_url=self.run_url,
+            card=self.card,
+            card_file=self.card_file if self.card is not None else None,
+        )
 
 
 def _who(settings: GitHubSettings, top: Path) -> str:
@@ -91,7 +99,9 @@ def _who(settings: GitHubSettings, top: Path) -> str:
         return "unknown"
 
 
-def _deployment(loaded: LoadedSpec, record: RunRecord, env: str, required: str | None, settings: GitHubSettings, top: Path) -> Deployment:
+def _deployment(
+    loaded: LoadedSpec, record: RunRecord, env: str, required: str | None, settings: GitHubSettings, top: Path
+) -> Deployment:
     assert record.model is not None
     tag = record.model.tag
     version = tag.split(":", 1)[1] if ":" in tag else tag
@@ -105,14 +115,21 @@ def _deployment(loaded: LoadedSpec, record: RunRecord, env: str, required: str |
     if required:
         promoted["from_environment"] = required
     return Deployment(
-        project=loaded.spec.name, environment=env,
+        project=loaded.spec.name,
+        environment=env,
         model=DeployedModel(tag=tag, version=version, artifact=artifact),
         metrics=dict(record.metrics),
-        lineage={"run_id": record.run_id, "commit": record.git.commit, "dirty": record.git.dirty,
-                 "data": {d.role: d.digest for d in record.data},
-                 "rows": {d.role: d.rows for d in record.data if d.rows is not None},
-                 "code": code_digests(getattr(record.stage("train"), "inputs", None)), "params": record.params,
-                 "seed": record.seed, "spec_digest": record.spec_digest},
+        lineage={
+            "run_id": record.run_id,
+            "commit": record.git.commit,
+            "dirty": record.git.dirty,
+            "data": {d.role: d.digest for d in record.data},
+            "rows": {d.role: d.rows for d in record.data if d.rows is not None},
+            "code": code_digests(getattr(record.stage("train"), "inputs", None)),
+            "params": record.params,
+            "seed": record.seed,
+            "spec_digest": record.spec_digest,
+        },
         promoted=promoted,
         serving=_serving(loaded, record),
     )
@@ -142,10 +159,13 @@ def _check_lineage(record: RunRecord) -> None:
         raise StageFailed(
             f"run {record.run_id} records no git commit (it was made outside a git repository or before the first "
             "commit), so the code and spec its model came from cannot be traced: nothing was promoted",
-            hint="commit the project (`git add` and `git commit`), rerun `mlspec run`, then promote that run")
+            hint="commit the project (`git add` and `git commit`), rerun `mlspec run`, then promote that run",
+        )
 
 
-def build_plan(loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings) -> tuple[Plan, Path]:
+def build_plan(
+    loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings
+) -> tuple[Plan, Path]:
     spec = loaded.spec
     try:
         environment = spec.environment(env)
@@ -153,19 +173,28 @@ def build_plan(loaded: LoadedSpec, record: RunRecord, env: str, gate_report: Gat
         names = ", ".join(e.name for e in spec.environments)
         raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})") from None
     if record.model is None:
-        raise MlspecError(f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first")
+        raise MlspecError(
+            f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first"
+        )
     check_record(record, loaded)
     _check_lineage(record)
     top = localgit.toplevel(loaded.root)
     project_dir = localgit.repo_relative(loaded.root, top)
     deploy_file = f"{DEPLOY_DIR}/{env}.yaml" if project_dir == "." else f"{project_dir}/{DEPLOY_DIR}/{env}.yaml"
     plan = Plan(
-        project=spec.name, env=env, branch=f"mlspec/promote/{spec.name}/{env}", base=spec.triggers.branches[0],
+        project=spec.name,
+        env=env,
+        branch=f"mlspec/promote/{spec.name}/{env}",
+        base=spec.triggers.branches[0],
         deploy_file=deploy_file,
         deployment=_deployment(loaded, record, env, environment.requires, settings, top),
-        title=pr_title(spec.name, env, record.model.tag), labels=list(environment.labels),
-        reviewers=list(environment.reviewers), required_env=environment.requires,
-        report="", run_url=settings.run_url, card=model_card(loaded, record, gate_report),
+        title=pr_title(spec.name, env, record.model.tag),
+        labels=list(environment.labels),
+        reviewers=list(environment.reviewers),
+        required_env=environment.requires,
+        report="",
+        run_url=settings.run_url,
+        card=model_card(loaded, record, gate_report),
     )
     # The body holds the card and the report: the report gets what the card leaves of GitHub's 65,536 characters.
     plan.report = report_markdown(loaded, record, gate_report, max_chars=BODY_BUDGET - len(plan.card or ""))
@@ -191,7 +220,8 @@ def _check_requires(plan: Plan, read_base: Callable[[str], str | None]) -> None:
         now = f"names {deployed}" if deployed else "does not exist"
         raise StageFailed(
             f"{plan.env} requires {required}: {path} on {plan.base} {now}, not {tag}; nothing was promoted",
-            hint=f"promote to {required} first (`mlspec promote --env {required}`) and merge that pull request")
+            hint=f"promote to {required} first (`mlspec promote --env {required}`) and merge that pull request",
+        )
 
 
 def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
@@ -244,7 +274,10 @@ def submit(plan: Plan, target: Target, *, dry_run: bool) -> int:
     request names the earlier candidate it supersedes."""
     target.check_base()
     _check_requires(plan, target.read_base)
-    if _deployed_tag(target.read_base(plan.deploy_file), plan.deploy_file, plan.project, plan.env) == plan.deployment.model.tag:
+    if (
+        _deployed_tag(target.read_base(plan.deploy_file), plan.deploy_file, plan.project, plan.env)
+        == plan.deployment.model.tag
+    ):
         print(f"{plan.deploy_file} on {plan.base} already names {plan.deployment.model.tag}: nothing to promote")
         return EXIT_OK
     proposal = target.proposal(plan)
@@ -270,8 +303,10 @@ class GitHubTarget:
     def check_base(self) -> None:
         base_sha = self.repo.branch_sha(self.base)
         if base_sha is None:
-            raise MlspecError(f"base branch {self.base} not found in {self.repo.full_name}",
-                              hint="set triggers.branches in the spec to the repository's default branch")
+            raise MlspecError(
+                f"base branch {self.base} not found in {self.repo.full_name}",
+                hint="set triggers.branches in the spec to the repository's default branch",
+            )
         self._base_sha = base_sha
 
     def read_base(self, path: str) -> str | None:
@@ -282,11 +317,16 @@ class GitHubTarget:
         self._pr = pr = repo.find_pr(plan.branch, self.base)
         self._branch_sha = branch_sha = repo.branch_sha(plan.branch)
         previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
-        previous_card = repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
+        previous_card = (
+            repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
+        )
         supersedes = _deployed_tag(previous, plan.deploy_file, plan.project, plan.env)
-        return Proposal(previous=previous, previous_card=previous_card,
-                        supersedes=supersedes if supersedes != plan.deployment.model.tag else None,
-                        action=f"update pull request #{pr.number}" if pr else "open a pull request")
+        return Proposal(
+            previous=previous,
+            previous_card=previous_card,
+            supersedes=supersedes if supersedes != plan.deployment.model.tag else None,
+            action=f"update pull request #{pr.number}" if pr else "open a pull request",
+        )
 
     def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
         repo = self.repo
@@ -295,17 +335,33 @@ class GitHubTarget:
         elif self._pr is None:
             repo.move_branch(plan.branch, self._base_sha, force=True)  # stale branch of a merged/closed PR: start over
         if text != proposal.previous:
-            repo.write_file(plan.deploy_file, text, branch=plan.branch,
-                            message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}")
+            repo.write_file(
+                plan.deploy_file,
+                text,
+                branch=plan.branch,
+                message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+            )
         if plan.card is not None and plan.card != proposal.previous_card:
-            repo.write_file(plan.card_file, plan.card, branch=plan.branch,
-                            message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}")
-        info, created = repo.open_or_update_pr(head=plan.branch, base=self.base, title=plan.title,
-                                               body=plan.body(proposal.supersedes), labels=plan.labels,
-                                               reviewers=plan.reviewers)
+            repo.write_file(
+                plan.card_file,
+                plan.card,
+                branch=plan.branch,
+                message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}",
+            )
+        info, created = repo.open_or_update_pr(
+            head=plan.branch,
+            base=self.base,
+            title=plan.title,
+            body=plan.body(proposal.supersedes),
+            labels=plan.labels,
+            reviewers=plan.reviewers,
+        )
         if proposal.supersedes:
-            repo.comment(info.number, f"Superseded `{proposal.supersedes}`: this pull request now promotes "
-                                      f"`{plan.deployment.model.tag}` (run `{plan.deployment.lineage.get('run_id')}`).")
+            repo.comment(
+                info.number,
+                f"Superseded `{proposal.supersedes}`: this pull request now promotes "
+                f"`{plan.deployment.model.tag}` (run `{plan.deployment.lineage.get('run_id')}`).",
+            )
         print(f"{'opened' if created else 'updated'} pull request #{info.number}: {info.html_url}")
 
 
@@ -333,8 +389,9 @@ class LocalTarget:
                     f"base branch {self.base} does not exist in {self.top}"
                     + (f" (its current branch is {current})" if current and current != self.base else ""),
                     hint=f"promotion PRs target the spec's first triggers.branches entry ({self.base}): set "
-                         f"triggers.branches to your default branch"
-                         + (f", e.g. `triggers: {{branches: [{current}]}}`" if current and current != self.base else ""))
+                    f"triggers.branches to your default branch"
+                    + (f", e.g. `triggers: {{branches: [{current}]}}`" if current and current != self.base else ""),
+                )
         return self._base_sha
 
     def read_base(self, path: str) -> str | None:
@@ -348,10 +405,12 @@ class LocalTarget:
         # The branch is built on when it holds the base; else (the base moved on) it is rebuilt from the base.
         self._keep = keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
         self._parent = parent = branch_sha if keep and branch_sha else base_sha
-        return Proposal(previous=localgit.show(parent, plan.deploy_file, top) if keep else None,
-                        previous_card=localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None,
-                        supersedes=self._supersedes(plan, base_sha, branch_sha),
-                        action="commit and write the pull request files")
+        return Proposal(
+            previous=localgit.show(parent, plan.deploy_file, top) if keep else None,
+            previous_card=localgit.show(parent, plan.card_file, top) if keep and plan.card is not None else None,
+            supersedes=self._supersedes(plan, base_sha, branch_sha),
+            action="commit and write the pull request files",
+        )
 
     def _supersedes(self, plan: Plan, base_sha: str, branch_sha: str | None) -> str | None:
         """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
@@ -359,8 +418,12 @@ class LocalTarget:
         top = self.top
         if branch_sha is None or localgit.is_ancestor(branch_sha, base_sha, top):
             return None  # no branch, or its candidate was merged
-        proposed = _deployed_tag(localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
-        on_base = _deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
+        proposed = _deployed_tag(
+            localgit.show(branch_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env
+        )
+        on_base = _deployed_tag(
+            localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env
+        )
         return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
 
     def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
@@ -369,26 +432,44 @@ class LocalTarget:
         card = {plan.card_file: plan.card} if plan.card is not None else {}
         changed = text != proposal.previous or (plan.card is not None and plan.card != proposal.previous_card)
         if changed:
-            localgit.commit_file(top, branch=plan.branch, parent=self._parent, path=plan.deploy_file, text=text,
-                                 message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
-                                 old=branch_sha, extra=card)
+            localgit.commit_file(
+                top,
+                branch=plan.branch,
+                parent=self._parent,
+                path=plan.deploy_file,
+                text=text,
+                message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+                old=branch_sha,
+                extra=card,
+            )
         pushed = False
         if localgit.has_remote(top):
             localgit.push(top, plan.branch, force=branch_sha is not None and not self._keep)
             pushed = True
         title_file = atomic_write_text(folder / "pr-title.txt", plan.title + "\n")
         body_file = atomic_write_text(folder / "pr-body.md", plan.body(supersedes))
-        atomic_write_json(folder / "pr.json", {"head": plan.branch, "base": self.base, "title": plan.title,
-                                               "labels": plan.labels, "reviewers": plan.reviewers,
-                                               "deploy_file": plan.deploy_file, "model": plan.deployment.model.tag,
-                                               "supersedes": supersedes})
+        atomic_write_json(
+            folder / "pr.json",
+            {
+                "head": plan.branch,
+                "base": self.base,
+                "title": plan.title,
+                "labels": plan.labels,
+                "reviewers": plan.reviewers,
+                "deploy_file": plan.deploy_file,
+                "model": plan.deployment.model.tag,
+                "supersedes": supersedes,
+            },
+        )
         state = "committed" if changed else "unchanged"
         files = plan.deploy_file + (f" and {plan.card_file}" if card else "")
         print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
         if supersedes:
             print(f"supersedes {supersedes} on {plan.branch}")
         print(f"no GitHub token: wrote the pull request title to {title_file} and its body to {body_file}")
-        print(f"open it on GitHub from branch {plan.branch} into {self.base}, or set GITHUB_TOKEN to let mlspec open it")
+        print(
+            f"open it on GitHub from branch {plan.branch} into {self.base}, or set GITHUB_TOKEN to let mlspec open it"
+        )
 
 
 def failed_tests(gate_report: GateReport) -> list[str]:
@@ -403,33 +484,49 @@ def check_gate(gate_report: GateReport, env: str, run_id: str, allow_failed_test
     tests = failed_tests(gate_report)
     others = [r for r in gate_report.failed if r.kind != "tests"]
     if allow_failed_tests and tests and not others:
-        print(f"warning: promoting run {run_id} although its {' and '.join(tests)} tests failed "
-              "(--allow-failed-tests; the deploy file and the pull request record it)", file=sys.stderr)
+        print(
+            f"warning: promoting run {run_id} although its {' and '.join(tests)} tests failed "
+            "(--allow-failed-tests; the deploy file and the pull request record it)",
+            file=sys.stderr,
+        )
         return
     if tests and not others:
-        raise StageFailed(f"the gate for {env} did not pass for run {run_id}: its {' and '.join(tests)} tests failed; "
-                          "nothing was promoted (no branch, no pull request)",
-                          hint="fix the data or model and rerun `mlspec run`, or promote anyway with "
-                               "`--allow-failed-tests` (recorded in the deploy file and the pull request)")
-    raise StageFailed(f"the gate for {env} did not pass for run {run_id}: nothing was promoted "
-                      "(no branch, no pull request)")
+        raise StageFailed(
+            f"the gate for {env} did not pass for run {run_id}: its {' and '.join(tests)} tests failed; "
+            "nothing was promoted (no branch, no pull request)",
+            hint="fix the data or model and rerun `mlspec run`, or promote anyway with "
+            "`--allow-failed-tests` (recorded in the deploy file and the pull request)",
+        )
+    raise StageFailed(
+        f"the gate for {env} did not pass for run {run_id}: nothing was promoted (no branch, no pull request)"
+    )
 
 
 def override_note(tests: list[str]) -> str:
     """The first lines of a promotion that overrides failed tests."""
-    return (f"> ⚠️ **Promoted with failed {' and '.join(tests)} tests**: `mlspec promote --allow-failed-tests` "
-            "overrode the gate; the deploy file records it under `promoted.override`.")
+    return (
+        f"> ⚠️ **Promoted with failed {' and '.join(tests)} tests**: `mlspec promote --allow-failed-tests` "
+        "overrode the gate; the deploy file records it under `promoted.override`."
+    )
 
 
-def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tests: bool = False,
-                    from_env: str | None = None, soak: bool = False) -> int:
+def promote_command(
+    spec: str,
+    env: str,
+    dry_run: bool = False,
+    allow_failed_tests: bool = False,
+    from_env: str | None = None,
+    soak: bool = False,
+) -> int:
     from mlspec.spec import load_spec
 
     if from_env is not None or soak:
         if from_env is None or allow_failed_tests:
-            raise UsageError("--soak needs --from-env, and --from-env goes without --allow-failed-tests",
-                             hint="`mlspec promote --env ENV --from-env REQUIRED [--soak]` promotes the model "
-                                  "serving in the required environment; no gate runs again")
+            raise UsageError(
+                "--soak needs --from-env, and --from-env goes without --allow-failed-tests",
+                hint="`mlspec promote --env ENV --from-env REQUIRED [--soak]` promotes the model "
+                "serving in the required environment; no gate runs again",
+            )
         from mlspec.promote.release import release_command
 
         return release_command(spec, env, from_env, soak=soak, dry_run=dry_run)
@@ -446,16 +543,28 @@ def promote_command(spec: str, env: str, dry_run: bool = False, allow_failed_tes
     return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run, allow_failed_tests=allow_failed_tests)
 
 
-def promote_loaded(loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, *, dry_run: bool = False,
-                   environ: dict[str, str] | None = None, allow_failed_tests: bool = False) -> int:
+def promote_loaded(
+    loaded: LoadedSpec,
+    record: RunRecord,
+    env: str,
+    gate_report: GateReport,
+    *,
+    dry_run: bool = False,
+    environ: dict[str, str] | None = None,
+    allow_failed_tests: bool = False,
+) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
-    if not gate_report.passed and not (allow_failed_tests and failed_tests(gate_report)
-                                       and all(r.kind == "tests" for r in gate_report.failed)):
+    if not gate_report.passed and not (
+        allow_failed_tests and failed_tests(gate_report) and all(r.kind == "tests" for r in gate_report.failed)
+    ):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
-    settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
-                                       token_variables=PROMOTION_TOKEN_VARIABLES)
+    settings = GitHubSettings.from_env(
+        environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
+    )
     plan, top = build_plan(loaded, record, env, gate_report, settings)
-    target: Target = GitHubTarget(connect(settings), plan.base) if settings.has_token else LocalTarget(top, loaded.root, plan.base)
+    target: Target = (
+        GitHubTarget(connect(settings), plan.base) if settings.has_token else LocalTarget(top, loaded.root, plan.base)
+    )
     return submit(plan, target, dry_run=dry_run)

@@ -15,11 +15,25 @@ from mlspec.errors import MlspecError
 from mlspec.git import current_branch, is_ancestor, rev, show
 from mlspec.git import run as run_git
 
-__all__ = ["commit_file", "current_branch", "has_remote", "is_ancestor", "push", "repo_relative", "rev",
-           "run_git", "show", "toplevel"]
+__all__ = [
+    "commit_file",
+    "current_branch",
+    "has_remote",
+    "is_ancestor",
+    "push",
+    "repo_relative",
+    "rev",
+    "run_git",
+    "show",
+    "toplevel",
+]
 
-_FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "mlspec", "GIT_AUTHOR_EMAIL": "mlspec@localhost",
-                      "GIT_COMMITTER_NAME": "mlspec", "GIT_COMMITTER_EMAIL": "mlspec@localhost"}
+_FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "mlspec",
+    "GIT_AUTHOR_EMAIL": "mlspec@localhost",
+    "GIT_COMMITTER_NAME": "mlspec",
+    "GIT_COMMITTER_EMAIL": "mlspec@localhost",
+}
 
 
 def toplevel(path: Path) -> Path:
@@ -27,8 +41,10 @@ def toplevel(path: Path) -> Path:
 
     top = git_toplevel(path)
     if top is None:
-        raise MlspecError(f"{path} is not inside a git repository",
-                          hint="promotion commits deploy/<env>.yaml on a branch: run `git init` and commit the project")
+        raise MlspecError(
+            f"{path} is not inside a git repository",
+            hint="promotion commits deploy/<env>.yaml on a branch: run `git init` and commit the project",
+        )
     return top
 
 
@@ -43,8 +59,17 @@ def _identity_env(cwd: Path) -> dict[str, str]:
     return dict(_FALLBACK_IDENTITY)
 
 
-def commit_file(top: Path, *, branch: str, parent: str, path: str, text: str, message: str,
-                old: str | None, extra: dict[str, str] | None = None) -> str:
+def commit_file(
+    top: Path,
+    *,
+    branch: str,
+    parent: str,
+    path: str,
+    text: str,
+    message: str,
+    old: str | None,
+    extra: dict[str, str] | None = None,
+) -> str:
     """Commit `text` at `path` (and the files of `extra`, path -> text) on top of `parent` in one commit and point
     refs/heads/<branch> at it (compare-and-swap against `old`). The working tree, the index and HEAD stay as
     they are."""
@@ -73,5 +98,7 @@ def push(top: Path, branch: str, *, force: bool, remote: str = "origin") -> None
     args += [remote, f"refs/heads/{branch}:refs/heads/{branch}"]
     result = run_git(*args, cwd=top, check=False)
     if result.returncode != 0:
-        raise MlspecError(f"git push of {branch} to {remote} failed: {result.stderr.strip()}",
-                          hint=f"the branch was updated locally; push it yourself with `git push {remote} {branch}`")
+        raise MlspecError(
+            f"git push of {branch} to {remote} failed: {result.stderr.strip()}",
+            hint=f"the branch was updated locally; push it yourself with `git push {remote} {branch}`",
+        )

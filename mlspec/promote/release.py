@@ -52,13 +52,17 @@ class Context:
         for ref in (f"refs/heads/{self.base}", f"refs/remotes/origin/{self.base}", "HEAD"):
             if localgit.rev(ref, self.top):
                 return ref
-        raise MlspecError(f"{self.top} has no branch {self.base} and no commit checked out",
-                          hint="run from a clone of the repository with its history (in a workflow: "
-                               "actions/checkout with fetch-depth: 0)")
+        raise MlspecError(
+            f"{self.top} has no branch {self.base} and no commit checked out",
+            hint="run from a clone of the repository with its history (in a workflow: "
+            "actions/checkout with fetch-depth: 0)",
+        )
 
     def trigger(self) -> dict[str, Any]:
-        trigger: dict[str, Any] = {"event": self.settings.event_name or "local",
-                                   "commit": self.settings.sha or localgit.rev("HEAD", self.top)}
+        trigger: dict[str, Any] = {
+            "event": self.settings.event_name or "local",
+            "commit": self.settings.sha or localgit.rev("HEAD", self.top),
+        }
         if self.settings.run_url:
             trigger["run_url"] = self.settings.run_url
         return trigger
@@ -78,11 +82,14 @@ def context(spec: str, env: str, environ: dict[str, str] | None = None) -> Conte
     names = [e.name for e in loaded.spec.environments]
     if env not in names:
         raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {', '.join(names)})")
-    settings = GitHubSettings.from_env(environ if environ is not None else os.environ,
-                                       token_variables=PROMOTION_TOKEN_VARIABLES)
+    settings = GitHubSettings.from_env(
+        environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
+    )
     top = localgit.toplevel(loaded.root)
     base = loaded.spec.triggers.branches[0]
-    target: Target = GitHubTarget(connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
+    target: Target = (
+        GitHubTarget(connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
+    )
     return Context(loaded, settings, top, base, localgit.repo_relative(loaded.root, top), target)
 
 
@@ -103,9 +110,11 @@ def served_hours(ctx: Context, path: str) -> float:
     done = localgit.run_git("log", "-1", "--format=%ct", ref, "--", path, cwd=ctx.top, check=False)
     stamp = done.stdout.strip()
     if done.returncode != 0 or not stamp.isdigit():
-        raise MlspecError(f"cannot tell since when {path} names its model: no commit of {ref} in {ctx.top} changed it",
-                          hint="the soak time is measured from git history: in a workflow, check out with "
-                               "`fetch-depth: 0`; or promote by hand without --soak")
+        raise MlspecError(
+            f"cannot tell since when {path} names its model: no commit of {ref} in {ctx.top} changed it",
+            hint="the soak time is measured from git history: in a workflow, check out with "
+            "`fetch-depth: 0`; or promote by hand without --soak",
+        )
     return max(0.0, (time.time() - int(stamp)) / 3600.0)
 
 
@@ -133,62 +142,104 @@ def serving_line(deployment: Deployment) -> str:
 
 def lineage_lines(deployment: Deployment) -> list[str]:
     lineage = deployment.lineage
-    return [f"- Model {code(deployment.model.tag)} from run {code(lineage.get('run_id', '?'))}, "
-            f"commit {code(str(lineage.get('commit') or '?')[:12])}",
-            serving_line(deployment)]
+    return [
+        f"- Model {code(deployment.model.tag)} from run {code(lineage.get('run_id', '?'))}, "
+        f"commit {code(str(lineage.get('commit') or '?')[:12])}",
+        serving_line(deployment),
+    ]
 
 
-def release_report(candidate: Deployment, champion: Deployment | None, from_env: str, soaked: float | None,
-                   soak_hours: float | None) -> str:
+def release_report(
+    candidate: Deployment, champion: Deployment | None, from_env: str, soaked: float | None, soak_hours: float | None
+) -> str:
     env = candidate.environment
-    lines = ["### Release", "",
-             f"The model that serves in {code(from_env)} since its deploy file last changed, "
-             "**unchanged and not retrained**: the same model archive, metrics and lineage.", ""]
+    lines = [
+        "### Release",
+        "",
+        f"The model that serves in {code(from_env)} since its deploy file last changed, "
+        "**unchanged and not retrained**: the same model archive, metrics and lineage.",
+        "",
+    ]
     lines += lineage_lines(candidate)
     if soaked is not None:
-        lines.append(f"- Served in {code(from_env)} for {soaked:.1f} h"
-                     + (f" (soak time {soak_hours:g} h)" if soak_hours else ""))
+        lines.append(
+            f"- Served in {code(from_env)} for {soaked:.1f} h"
+            + (f" (soak time {soak_hours:g} h)" if soak_hours else "")
+        )
     now = f"{env} now" + (f" ({champion.model.version})" if champion else " (nothing)")
     lines += ["", f"### Metrics (test set of the model's run) vs {code(env)}", ""]
     lines += metrics_table(champion, candidate, now, "candidate")
-    lines += ["", "The metrics were measured when the model was trained; the gate of "
-              f"{code(from_env)} passed then. Review them here: merging is the deployment to {code(env)}.", ""]
+    lines += [
+        "",
+        "The metrics were measured when the model was trained; the gate of "
+        f"{code(from_env)} passed then. Review them here: merging is the deployment to {code(env)}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def release_command(spec: str, env: str, from_env: str, soak: bool = False, dry_run: bool = False,
-                    environ: dict[str, str] | None = None) -> int:
+def release_command(
+    spec: str, env: str, from_env: str, soak: bool = False, dry_run: bool = False, environ: dict[str, str] | None = None
+) -> int:
     ctx = context(spec, env, environ)
     environment = ctx.loaded.spec.environment(env)
     if environment.requires is None:
-        raise UsageError(f"{ctx.loaded.path}: environments: {env} has no `requires`, so it has no environment to "
-                         "take a model from",
-                         hint=f"promote a trained run with `mlspec promote --env {env}`, or add `requires:` to {env}")
+        raise UsageError(
+            f"{ctx.loaded.path}: environments: {env} has no `requires`, so it has no environment to take a model from",
+            hint=f"promote a trained run with `mlspec promote --env {env}`, or add `requires:` to {env}",
+        )
     if from_env != environment.requires:
-        raise UsageError(f"--from-env {from_env}: {env} requires {environment.requires}, so its model comes from "
-                         f"{environment.requires}", hint=f"use --from-env {environment.requires}")
+        raise UsageError(
+            f"--from-env {from_env}: {env} requires {environment.requires}, so its model comes from "
+            f"{environment.requires}",
+            hint=f"use --from-env {environment.requires}",
+        )
     source, where = read_deployment_on_base(ctx, from_env)
     if source is None:
-        raise MlspecError(f"{where} does not exist: no model serves in {from_env} yet, so there is nothing to "
-                          f"promote to {env}", hint=f"promote a model to {from_env} first and merge that pull request")
+        raise MlspecError(
+            f"{where} does not exist: no model serves in {from_env} yet, so there is nothing to promote to {env}",
+            hint=f"promote a model to {from_env} first and merge that pull request",
+        )
     soaked = None
     if soak and environment.soak_hours:
         soaked = served_hours(ctx, ctx.deploy_file(from_env))
         if soaked < environment.soak_hours:
-            print(f"{env} waits: {source.model.tag} has served in {from_env} for {soaked:.1f} h of the "
-                  f"{environment.soak_hours:g} h soak time (environments[].soak_hours); nothing was promoted")
+            print(
+                f"{env} waits: {source.model.tag} has served in {from_env} for {soaked:.1f} h of the "
+                f"{environment.soak_hours:g} h soak time (environments[].soak_hours); nothing was promoted"
+            )
             return EXIT_OK
     champion, _ = read_deployment_on_base(ctx, env)
-    promoted: dict[str, Any] = {"by": ctx.who(), "at": utc_now(), "trigger": ctx.trigger(), "from_environment": from_env}
+    promoted: dict[str, Any] = {
+        "by": ctx.who(),
+        "at": utc_now(),
+        "trigger": ctx.trigger(),
+        "from_environment": from_env,
+    }
     if soaked is not None:
         promoted["soaked_hours"] = round(soaked, 2)
-    deployment = Deployment(project=source.project, environment=env, model=source.model, metrics=dict(source.metrics),
-                            lineage=dict(source.lineage), serving=dict(source.serving), promoted=promoted)
+    deployment = Deployment(
+        project=source.project,
+        environment=env,
+        model=source.model,
+        metrics=dict(source.metrics),
+        lineage=dict(source.lineage),
+        serving=dict(source.serving),
+        promoted=promoted,
+    )
     spec_obj = ctx.loaded.spec
-    plan = Plan(project=spec_obj.name, env=env, branch=f"mlspec/promote/{spec_obj.name}/{env}", base=ctx.base,
-                deploy_file=ctx.deploy_file(env), deployment=deployment,
-                title=pr_title(spec_obj.name, env, source.model.tag), labels=list(environment.labels),
-                reviewers=list(environment.reviewers), required_env=from_env,
-                report=release_report(deployment, champion, from_env, soaked, environment.soak_hours),
-                run_url=ctx.settings.run_url)
+    plan = Plan(
+        project=spec_obj.name,
+        env=env,
+        branch=f"mlspec/promote/{spec_obj.name}/{env}",
+        base=ctx.base,
+        deploy_file=ctx.deploy_file(env),
+        deployment=deployment,
+        title=pr_title(spec_obj.name, env, source.model.tag),
+        labels=list(environment.labels),
+        reviewers=list(environment.reviewers),
+        required_env=from_env,
+        report=release_report(deployment, champion, from_env, soaked, environment.soak_hours),
+        run_url=ctx.settings.run_url,
+    )
     return ctx.submit(plan, dry_run=dry_run)

@@ -57,8 +57,10 @@ def choose(versions: list[Version], current: Deployment, to: str | None, where: 
                     raise MlspecError(f"{where} already names {current.model.tag}: nothing to roll back")
                 return version
         known = ", ".join(dict.fromkeys(v.deployment.model.version for v in versions)) or "none"
-        raise MlspecError(f"{where} never named model version {to!r} in its history (versions, newest first: {known})",
-                          hint="pick one of those versions, or leave --to out to restore the previous champion")
+        raise MlspecError(
+            f"{where} never named model version {to!r} in its history (versions, newest first: {known})",
+            hint="pick one of those versions, or leave --to out to restore the previous champion",
+        )
     rolled_back: set[str] = set()
     for version in versions:
         rollback = version.deployment.promoted.get("rollback")
@@ -67,16 +69,20 @@ def choose(versions: list[Version], current: Deployment, to: str | None, where: 
         tag = version.deployment.model.tag
         if tag != current.model.tag and tag not in rolled_back:
             return version
-    raise MlspecError(f"{where}: its history names no model before {current.model.tag}, so there is no previous "
-                      "champion to restore", hint="promote another model instead (`mlspec promote`)")
+    raise MlspecError(
+        f"{where}: its history names no model before {current.model.tag}, so there is no previous champion to restore",
+        hint="promote another model instead (`mlspec promote`)",
+    )
 
 
 def _changes(current: Deployment, restored: Deployment) -> list[str]:
     """What changes back, field by field, as table rows."""
-    rows = [("model", current.model.tag, restored.model.tag),
-            ("run", current.lineage.get("run_id"), restored.lineage.get("run_id")),
-            ("commit", str(current.lineage.get("commit") or "")[:12], str(restored.lineage.get("commit") or "")[:12]),
-            ("promoted at", current.promoted.get("at"), restored.promoted.get("at"))]
+    rows = [
+        ("model", current.model.tag, restored.model.tag),
+        ("run", current.lineage.get("run_id"), restored.lineage.get("run_id")),
+        ("commit", str(current.lineage.get("commit") or "")[:12], str(restored.lineage.get("commit") or "")[:12]),
+        ("promoted at", current.promoted.get("at"), restored.promoted.get("at")),
+    ]
     params_now, params_then = current.lineage.get("params") or {}, restored.lineage.get("params") or {}
     if isinstance(params_now, dict) and isinstance(params_then, dict):
         for name in sorted(set(params_now) | set(params_then)):
@@ -92,9 +98,13 @@ def _changes(current: Deployment, restored: Deployment) -> list[str]:
 
 def rollback_report(current: Deployment, version: Version, where: str) -> str:
     restored = version.deployment
-    lines = ["### Rollback: what changes back", "",
-             f"Restores {where} as of commit {code(version.commit[:12])} ({text(version.date, 40)}): model "
-             f"{code(restored.model.tag)} replaces {code(current.model.tag)}. Nothing is retrained.", ""]
+    lines = [
+        "### Rollback: what changes back",
+        "",
+        f"Restores {where} as of commit {code(version.commit[:12])} ({text(version.date, 40)}): model "
+        f"{code(restored.model.tag)} replaces {code(current.model.tag)}. Nothing is retrained.",
+        "",
+    ]
     lines += _changes(current, restored)
     lines += ["", "### Metrics (test set of each model's run)", ""]
     lines += metrics_table(current, restored, "now", "after the rollback")
@@ -102,37 +112,64 @@ def rollback_report(current: Deployment, version: Version, where: str) -> str:
     lines += lineage_lines(restored)
     artifact = restored.model.artifact or ""
     if artifact.startswith(GH_ARTIFACT_PREFIX):
-        run = artifact[len(GH_ARTIFACT_PREFIX):].split("/", 1)[0]
-        lines.append(f"- CD downloads the model from the artifact of CT run {code(run)}: it must not have expired "
-                     "(GitHub keeps artifacts 30 days unless the retention is changed)")
+        run = artifact[len(GH_ARTIFACT_PREFIX) :].split("/", 1)[0]
+        lines.append(
+            f"- CD downloads the model from the artifact of CT run {code(run)}: it must not have expired "
+            "(GitHub keeps artifacts 30 days unless the retention is changed)"
+        )
     lines.append("")
     return "\n".join(lines)
 
 
-def rollback_command(spec: str, env: str, to: str | None = None, dry_run: bool = False,
-                     environ: dict[str, str] | None = None) -> int:
+def rollback_command(
+    spec: str, env: str, to: str | None = None, dry_run: bool = False, environ: dict[str, str] | None = None
+) -> int:
     if to is not None and not to.strip():
         to = None  # the workflow_dispatch input left empty
     ctx = context(spec, env, environ)
     current, where = read_deployment_on_base(ctx, env)
     if current is None:
-        raise MlspecError(f"{where} does not exist: no model serves in {env}, so there is nothing to roll back",
-                          hint=f"promote a model first (`mlspec promote --env {env}`)")
+        raise MlspecError(
+            f"{where} does not exist: no model serves in {env}, so there is nothing to roll back",
+            hint=f"promote a model first (`mlspec promote --env {env}`)",
+        )
     version = choose(history(ctx, env), current, to.strip() if to else None, where)
     restored = version.deployment
     promoted: dict[str, Any] = {
-        "by": ctx.who(), "at": utc_now(), "trigger": ctx.trigger(),
-        "rollback": {"from": current.model.tag, "restores_commit": version.commit,
-                     "first_promoted_at": restored.promoted.get("at")}}
-    deployment = Deployment(project=restored.project, environment=env, model=restored.model,
-                            metrics=dict(restored.metrics), lineage=dict(restored.lineage),
-                            serving=dict(restored.serving), promoted=promoted)
+        "by": ctx.who(),
+        "at": utc_now(),
+        "trigger": ctx.trigger(),
+        "rollback": {
+            "from": current.model.tag,
+            "restores_commit": version.commit,
+            "first_promoted_at": restored.promoted.get("at"),
+        },
+    }
+    deployment = Deployment(
+        project=restored.project,
+        environment=env,
+        model=restored.model,
+        metrics=dict(restored.metrics),
+        lineage=dict(restored.lineage),
+        serving=dict(restored.serving),
+        promoted=promoted,
+    )
     spec_obj = ctx.loaded.spec
     environment = spec_obj.environment(env)
     tag = restored.model.tag
-    plan = Plan(project=spec_obj.name, env=env, branch=f"mlspec/rollback/{spec_obj.name}/{env}", base=ctx.base,
-                deploy_file=ctx.deploy_file(env), deployment=deployment,
-                title=f"Roll back {spec_obj.name} in {env} to {tag}"[:250], labels=list(environment.labels),
-                reviewers=list(environment.reviewers), required_env=None,
-                report=rollback_report(current, version, where), run_url=ctx.settings.run_url, folder="rollbacks")
+    plan = Plan(
+        project=spec_obj.name,
+        env=env,
+        branch=f"mlspec/rollback/{spec_obj.name}/{env}",
+        base=ctx.base,
+        deploy_file=ctx.deploy_file(env),
+        deployment=deployment,
+        title=f"Roll back {spec_obj.name} in {env} to {tag}"[:250],
+        labels=list(environment.labels),
+        reviewers=list(environment.reviewers),
+        required_env=None,
+        report=rollback_report(current, version, where),
+        run_url=ctx.settings.run_url,
+        folder="rollbacks",
+    )
     return ctx.submit(plan, dry_run=dry_run)

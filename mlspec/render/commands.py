@@ -49,7 +49,9 @@ def _load(paths: list[Path]) -> list[tuple[Path, LoadedSpec]]:
         except MlspecError as error:
             errors.append(str(error))
     if errors:
-        raise SpecError("\n".join(errors) + f"\nnothing was rendered: fix the spec{'s' if len(errors) > 1 else ''} above")
+        raise SpecError(
+            "\n".join(errors) + f"\nnothing was rendered: fix the spec{'s' if len(errors) > 1 else ''} above"
+        )
     return loaded
 
 
@@ -65,8 +67,10 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         base = Path(root) if root else (git_root(Path.cwd()) or Path.cwd())
         paths = discover_specs(base)
         if not paths:
-            raise SpecError(f"no mlproject.yaml found under {display_path(base)}",
-                            hint="create one with `mlspec init`, or name the spec: mlspec render path/to/mlproject.yaml")
+            raise SpecError(
+                f"no mlproject.yaml found under {display_path(base)}",
+                hint="create one with `mlspec init`, or name the spec: mlspec render path/to/mlproject.yaml",
+            )
         discovered = True
     check_separate_state(paths)
     targets: dict[Path, Target] = {}
@@ -139,15 +143,21 @@ def check_targets(targets: list[Target]) -> int:
             else:
                 out.write(f"render drift: {shown} differs from what {rendered.spec_path} renders to\n")
                 current_lines = current.splitlines(keepends=True)
-            diff = difflib.unified_diff(current_lines, rendered.text.splitlines(keepends=True),
-                                        fromfile=f"{shown} (in the repository)", tofile=f"{shown} (rendered)")
+            diff = difflib.unified_diff(
+                current_lines,
+                rendered.text.splitlines(keepends=True),
+                fromfile=f"{shown} (in the repository)",
+                tofile=f"{shown} (rendered)",
+            )
             out.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
         for path in _stale(target):
             problems += 1
             out.write(f"render drift: {display_path(path)} is stale: no spec renders to it any more; delete it\n")
     if problems:
-        out.write(f"{problems} workflow file{'s' if problems != 1 else ''} out of date: "
-                  "run `mlspec render` and commit the result\n")
+        out.write(
+            f"{problems} workflow file{'s' if problems != 1 else ''} out of date: "
+            "run `mlspec render` and commit the result\n"
+        )
         return EXIT_FAILED
     total = sum(len(t.files) for t in targets)
     out.write(f"{total} workflow file{'s' if total != 1 else ''} up to date\n")
@@ -174,7 +184,9 @@ def write_targets(targets: list[Target]) -> int:
     return EXIT_OK
 
 
-def render_command(specs: list[str], output_dir: str | None = None, check: bool = False, root: str | None = None) -> int:
+def render_command(
+    specs: list[str], output_dir: str | None = None, check: bool = False, root: str | None = None
+) -> int:
     targets = plan_targets(list(specs), output_dir, root)
     if any(t.tag_pinned for t in targets):
         print(TAG_PIN_NOTE, file=sys.stderr)

@@ -40,8 +40,9 @@ def q(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
-    return sandboxed("mlspec.render", {"q": q, "rstrip": _rstrip},
-                     variable=("[[", "]]"), block=("[%", "%]"), comment=("[#", "#]"))
+    return sandboxed(
+        "mlspec.render", {"q": q, "rstrip": _rstrip}, variable=("[[", "]]"), block=("[%", "%]"), comment=("[#", "#]")
+    )
 
 
 def _rstrip(text: Any) -> str:

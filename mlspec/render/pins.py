@@ -32,6 +32,11 @@ PINS: dict[str, Pin] = {
     "upload-artifact": Pin("actions/upload-artifact", "b4b15b8c7c6ac21ea08fcf65892d2ee8f75cf882", "v4.4.3"),
     "download-artifact": Pin("actions/download-artifact", "fa0a91b85d4f404e444e00e005971372dc801d16", "v4.1.8"),
     # Only with ci.code_scanning: true (the commit of the annotated tag v4.36.2, 2026-06-04).
-    "upload-sarif": Pin("github/codeql-action", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e", "v4.36.2",
-                        path="upload-sarif", offline_copy=False),
+    "upload-sarif": Pin(
+        "github/codeql-action",
+        "8aad20d150bbac5944a9f9d289da16a4b0d87c1e",
+        "v4.36.2",
+        path="upload-sarif",
+        offline_copy=False,
+    ),
 }

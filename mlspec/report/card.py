@@ -62,16 +62,20 @@ def _features(loaded: LoadedSpec, record: RunRecord) -> list[tuple[str, str, str
         if name in categorical or (recorded or {}).get(name) == "str":
             return "categorical"
         return "datetime" if name == data.datetime else "numeric"
+
     return [(name, (recorded or {}).get(name, "?"), treated(name)) for name in names]
 
 
 def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     spec = loaded.spec
     task = record.task or spec.evaluate.task
-    lines = ["### What the model is", "",
-             f"- task: {TASKS.get(task, text(task, 40))}, label {code(spec.data.label)}",
-             f"- model {code(record.model.tag if record.model else 'none')}"
-             + (f" ({text(record.model.kind, 20)})" if record.model and record.model.kind else "")]
+    lines = [
+        "### What the model is",
+        "",
+        f"- task: {TASKS.get(task, text(task, 40))}, label {code(spec.data.label)}",
+        f"- model {code(record.model.tag if record.model else 'none')}"
+        + (f" ({text(record.model.kind, 20)})" if record.model and record.model.kind else ""),
+    ]
     if spec.description:
         lines.append(f"- {text(spec.description, 500)}")
     classes = record.model.classes if record.model else None
@@ -84,8 +88,10 @@ def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     features = _features(loaded, record)
     if features:
         rows = [{"name": n, "dtype": t, "treated": c} for n, t, c in features[:MAX_FEATURES]]
-        lines += ["", *markdown.table("card_features", rows=rows, total=len(features),
-                                      more=max(0, len(features) - MAX_FEATURES))]
+        lines += [
+            "",
+            *markdown.table("card_features", rows=rows, total=len(features), more=max(0, len(features) - MAX_FEATURES)),
+        ]
     return lines
 
 
@@ -93,9 +99,17 @@ def _own_words(loaded: LoadedSpec) -> list[str]:
     card = loaded.spec.card
     missing = "_not stated (set `card.{}` in the spec)_"
     owners = ", ".join(code(o, 100) for o in card.owners) if card.owners else missing.format("owners")
-    return ["### Intended use", "", text(card.intended_use) if card.intended_use else missing.format("intended_use"),
-            "", "### Limitations", "", text(card.limitations) if card.limitations else missing.format("limitations"),
-            "", f"Owners: {owners}"]
+    return [
+        "### Intended use",
+        "",
+        text(card.intended_use) if card.intended_use else missing.format("intended_use"),
+        "",
+        "### Limitations",
+        "",
+        text(card.limitations) if card.limitations else missing.format("limitations"),
+        "",
+        f"Owners: {owners}",
+    ]
 
 
 def _data(record: RunRecord) -> list[str]:
@@ -128,9 +142,13 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
     env = gate_report.environment
     tag, champion = _champion(gate_report)
     where = f" in {code(env)}" if env else ""
-    lines = ["### Metrics vs the champion", "",
-             f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
-             "over the champion, where a gate declares `bootstrap`.", ""]
+    lines = [
+        "### Metrics vs the champion",
+        "",
+        f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
+        "over the champion, where a gate declares `bootstrap`.",
+        "",
+    ]
     rows = []
     declared = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
     results = gate_report.results
@@ -140,10 +158,24 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
             better = "↑" if metrics_catalog.direction(metric) == "higher" else "↓"
         except KeyError:
             better = "?"
-        change = (f"{value - base:+.4f}" if isinstance(value, (int, float)) and isinstance(base, (int, float))
-                  and math.isfinite(value) and math.isfinite(base) else "—")
-        rows.append({"metric": metric, "better": better, "value": _num(value), "baseline": _num(base), "change": change,
-                     "interval": _interval(results, metric)})
+        change = (
+            f"{value - base:+.4f}"
+            if isinstance(value, (int, float))
+            and isinstance(base, (int, float))
+            and math.isfinite(value)
+            and math.isfinite(base)
+            else "—"
+        )
+        rows.append(
+            {
+                "metric": metric,
+                "better": better,
+                "value": _num(value),
+                "baseline": _num(base),
+                "change": change,
+                "interval": _interval(results, metric),
+            }
+        )
     return lines + markdown.table("card_metrics", rows=rows)
 
 
@@ -167,11 +199,15 @@ def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
             elif status == "errored":
                 icon = "❌" if outcome.fails(check) else "❗"
                 error = f"{check.error}: " if check.error else ""
-                entries.append(f"- {icon} {kind}: **{text(check.name, 100)}**{where} errored: {text(error + check.reason, 200)}")
+                entries.append(
+                    f"- {icon} {kind}: **{text(check.name, 100)}**{where} errored: {text(error + check.reason, 200)}"
+                )
             elif status == "not_applicable":
                 icon = "❌" if outcome.fails(check) else "➖"
-                entries.append(f"- {icon} {kind}: **{text(check.name, 100)}**{where} not applicable"
-                               + (f": {text(check.reason, 200)}" if check.reason else ""))
+                entries.append(
+                    f"- {icon} {kind}: **{text(check.name, 100)}**{where} not applicable"
+                    + (f": {text(check.reason, 200)}" if check.reason else "")
+                )
         entries += [f"- ⏭️ {kind}: **{text(name, 100)}** skipped by `tests.{kind}.skip`" for name in outcome.skipped]
     if not entries:
         return [*lines, "None: every check ran and none failed."]
@@ -183,15 +219,20 @@ def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
 
 def _lineage(record: RunRecord) -> list[str]:
     dirty = " (with uncommitted changes)" if record.git.dirty else ""
-    lines = ["### Lineage", "",
-             f"- run {code(record.run_id)}, commit {code(record.git.commit or 'unknown')}{dirty}"
-             + (f" on {code(record.git.branch)}" if record.git.branch else ""),
-             f"- spec {code(record.spec_path)}, digest {code(record.spec_digest)}"]
+    lines = [
+        "### Lineage",
+        "",
+        f"- run {code(record.run_id)}, commit {code(record.git.commit or 'unknown')}{dirty}"
+        + (f" on {code(record.git.branch)}" if record.git.branch else ""),
+        f"- spec {code(record.spec_path)}, digest {code(record.spec_digest)}",
+    ]
     if record.seed is not None:
         lines.append(f"- seed {record.seed}")
     lines.append(f"- params {code(json.dumps(record.params, sort_keys=True, default=str), 1500)}")
     versions = {"mlspec": __version__, **record.versions}
-    lines.append("- library versions: " + ", ".join(f"{text(k, 60)} {code(v, 60)}" for k, v in sorted(versions.items())))
+    lines.append(
+        "- library versions: " + ", ".join(f"{text(k, 60)} {code(v, 60)}" for k, v in sorted(versions.items()))
+    )
     return lines
 
 
@@ -199,11 +240,21 @@ def model_card(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -
     """The card as Markdown (at most MAX_CHARS characters)."""
     tag = record.model.tag if record.model else "no model"
     env = gate_report.environment
-    head = [f"## Model card: {code(tag)}", "",
-            f"Project {code(loaded.spec.name)}" + (f", promoted to {code(env)}" if env else "") + ". "
-            "Written by `mlspec promote` from the run record and the spec's `card:`."]
-    parts = [head, _what(loaded, record), _own_words(loaded), _data(record), _metrics(loaded, record, gate_report),
-             _checks(loaded, record), _lineage(record)]
+    head = [
+        f"## Model card: {code(tag)}",
+        "",
+        f"Project {code(loaded.spec.name)}" + (f", promoted to {code(env)}" if env else "") + ". "
+        "Written by `mlspec promote` from the run record and the spec's `card:`.",
+    ]
+    parts = [
+        head,
+        _what(loaded, record),
+        _own_words(loaded),
+        _data(record),
+        _metrics(loaded, record, gate_report),
+        _checks(loaded, record),
+        _lineage(record),
+    ]
     out = "\n\n".join("\n".join(p) for p in parts) + "\n"
     if len(out) > MAX_CHARS:
         note = "\n\n> ✂️ The card was cut to stay within the pull request's size limit.\n"

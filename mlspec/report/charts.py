@@ -71,11 +71,14 @@ def _y_range(values: list[float]) -> tuple[float, float]:
 
 def _chart(title: str, labels: list[str], y_title: str, bars: list[float], line: list[float] | None) -> list[str]:
     low, high = _y_range(bars + (line or []))
-    out = [f"{FENCE}mermaid", "xychart-beta",
-           f"    title {mermaid_label(title, 120)}",
-           "    x-axis [" + ", ".join(mermaid_label(label, 30) for label in labels) + "]",
-           f"    y-axis {mermaid_label(y_title, 40)} {number(low)} --> {number(high)}",
-           "    bar [" + ", ".join(number(v) for v in bars) + "]"]
+    out = [
+        f"{FENCE}mermaid",
+        "xychart-beta",
+        f"    title {mermaid_label(title, 120)}",
+        "    x-axis [" + ", ".join(mermaid_label(label, 30) for label in labels) + "]",
+        f"    y-axis {mermaid_label(y_title, 40)} {number(low)} --> {number(high)}",
+        "    bar [" + ", ".join(number(v) for v in bars) + "]",
+    ]
     if line:
         out.append("    line [" + ", ".join(number(v) for v in line) + "]")
     return [*out, FENCE]
@@ -90,8 +93,11 @@ def metric_chart(metric: str, record: RunRecord, champion: float | None, runs: l
     points = [(i, r, v) for i, r, v in points if v is not None]  # a line or bar series cannot have gaps
     name = f"{metric}{_direction(metric)}"
     if len(points) >= 2:
-        title = (f"{name}: last {len(points)} runs (bars), champion {number(champion)} (line)" if champion is not None
-                 else f"{name}: last {len(points)} runs, no champion yet")
+        title = (
+            f"{name}: last {len(points)} runs (bars), champion {number(champion)} (line)"
+            if champion is not None
+            else f"{name}: last {len(points)} runs, no champion yet"
+        )
         labels = [_run_label(i, r) for i, r, _ in points]
         labels[-1] += " this run"
         values = [v for _, _, v in points if v is not None]
@@ -101,14 +107,15 @@ def metric_chart(metric: str, record: RunRecord, champion: float | None, runs: l
     return _chart(f"{name}: challenger vs champion", ["challenger", "champion"], metric, [value, champion], None)
 
 
-def charts_section(record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str],
-                   history: list[RunRecord]) -> list[str]:
+def charts_section(
+    record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str], history: list[RunRecord]
+) -> list[str]:
     """The `#### Charts` section (no lines when no metric has a finite value)."""
     shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None][:MAX_METRICS]
     if not shown:
         return []
     runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
-    runs = runs[-(MAX_RUNS - 1):] + [record]
+    runs = runs[-(MAX_RUNS - 1) :] + [record]
     lines = ["#### Charts", ""]
     for metric in shown:
         lines += [*metric_chart(metric, record, _finite(champion_metrics.get(metric)), runs), ""]

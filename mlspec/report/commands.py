@@ -48,9 +48,11 @@ def _command_text(text: str) -> str:
 def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
     """A token that may not write (a fork pull request's read-only GITHUB_TOKEN): say why, keep the report
     in the job summary, and leave the exit code to the gate."""
-    reason = (f"could not post the report comment on pull request #{pr_number}: {getattr(error, 'message', error)}. "
-              "Pull requests from forks get a read-only GITHUB_TOKEN, so GitHub refuses comments; the report is in "
-              f"the job summary and in {display_path(local)} (see docs/github.md, \"Fork pull requests\")")
+    reason = (
+        f"could not post the report comment on pull request #{pr_number}: {getattr(error, 'message', error)}. "
+        "Pull requests from forks get a read-only GITHUB_TOKEN, so GitHub refuses comments; the report is in "
+        f'the job summary and in {display_path(local)} (see docs/github.md, "Fork pull requests")'
+    )
     print(f"::warning title=mlspec report::{_command_text(reason)}")
     append_job_summary(f"\n> ⚠️ {markdown.text(reason)}\n")
 
@@ -70,8 +72,9 @@ def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: s
         print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
         return
     try:
-        comment_id, created = connect(settings).upsert_comment(settings.pr_number, comment_marker(loaded.spec.name), body,
-                                                              legacy=legacy_comment_markers(loaded.spec.name))
+        comment_id, created = connect(settings).upsert_comment(
+            settings.pr_number, comment_marker(loaded.spec.name), body, legacy=legacy_comment_markers(loaded.spec.name)
+        )
     except GitHubPermissionError as error:
         atomic_write_text(local, body)
         _cannot_comment(error, local, settings.pr_number)
@@ -103,7 +106,9 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     print(f"wrote the report to {display_path(target)}" + (f" and the plot to {display_path(plot)}" if plot else ""))
 
     if job_summary() is not None:
-        ok = append_job_summary(lambda chars: build_report(loaded, record, gate_report, run_url=run_url, max_chars=chars))
+        ok = append_job_summary(
+            lambda chars: build_report(loaded, record, gate_report, run_url=run_url, max_chars=chars)
+        )
         print("appended the report to the job summary" if ok else "the job summary is full (1 MiB): not appended")
     if comment:
         post_comment(loaded, store, record, comment_body(loaded, record, gate_report, run_url))

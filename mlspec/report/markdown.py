@@ -66,6 +66,7 @@ def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
 
 # --- sections -----------------------------------------------------------------------------------
 
+
 def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
     icon = "✅" if gate.passed else "❌"
     if not gate.results:
@@ -74,13 +75,17 @@ def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
         state = f"gate passed for `{gate.environment}`"
     else:
         cause = gate.failure_cause()
-        state = (f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed"
-                 + (f": {cause})" if cause else ")"))
+        state = f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed" + (
+            f": {cause})" if cause else ")"
+        )
     model = code(record.model.tag) if record.model else "no model"
     champion = code(gate.champion.model.tag) if gate.champion else "none yet"
-    return [f"### {icon} {plain(record.project)}: {state}", "",
-            f"Model {model} · run {code(record.run_id)} · {plain(record.created)} · champion in "
-            f"`{gate.environment}`: {champion}"]
+    return [
+        f"### {icon} {plain(record.project)}: {state}",
+        "",
+        f"Model {model} · run {code(record.run_id)} · {plain(record.created)} · champion in "
+        f"`{gate.environment}`: {champion}",
+    ]
 
 
 def _ordered_metrics(loaded: LoadedSpec, record: RunRecord) -> list[str]:
@@ -117,8 +122,16 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[st
             better = "?"
         verdicts = [r for r in gate.results if r.metric == metric]
         mark = "—" if not verdicts else ("✅" if all(r.passed for r in verdicts) else "❌")
-        rows.append({"metric": metric, "better": better, "value": fmt(value), "baseline": fmt(baseline),
-                     "change": _change_text(metric, value, baseline), "mark": mark})
+        rows.append(
+            {
+                "metric": metric,
+                "better": better,
+                "value": fmt(value),
+                "baseline": fmt(baseline),
+                "change": _change_text(metric, value, baseline),
+                "mark": mark,
+            }
+        )
     lines = ["#### Metrics (test set)", "", *markdown.table("report_metrics", rows=rows)]
     if gate.test_data:
         lines += ["", f"Test data: {plain(gate.test_data)}."]
@@ -164,8 +177,10 @@ def _check_line(check: CheckOutcome, outcome: TestOutcome) -> str:
 def _condition_lines(check: CheckOutcome) -> list[str]:
     order = {"ERROR": 0, "FAIL": 1, "WARN": 2, "PASS": 3}
     conditions = sorted(check.conditions, key=lambda c: order.get(c.category, 4))
-    return [f"  - {c.category}: {plain(c.name, 300)}" + (f" — {plain(c.details, 1000)}" if c.details else "")
-            for c in conditions]
+    return [
+        f"  - {c.category}: {plain(c.name, 300)}" + (f" — {plain(c.details, 1000)}" if c.details else "")
+        for c in conditions
+    ]
 
 
 def _collapsed(title: str, checks: list[CheckOutcome], outcome: TestOutcome, detail: Detail) -> list[str]:
@@ -186,8 +201,11 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
     others = [c for c in checks if not outcome.fails(c)]
     icon = "✅" if outcome.passed else "❌"
     title = "Data tests" if outcome.kind == "data" else "Model tests"
-    lines = [f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({outcome.counts_text()}; "
-             f"fail_on: {outcome.fail_on}, errored: {outcome.errored})", ""]
+    lines = [
+        f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({outcome.counts_text()}; "
+        f"fail_on: {outcome.fail_on}, errored: {outcome.errored})",
+        "",
+    ]
     shown = failed if detail.max_failed_checks is None else failed[: detail.max_failed_checks]
     for check in shown:
         lines.append(_check_line(check, outcome))
@@ -211,18 +229,23 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
         if quiet:
             lines += _collapsed(f"{len(quiet)} passed checks", quiet, outcome, detail)
         if inapplicable:
-            lines += _collapsed(f"{len(inapplicable)} checks not applicable to this task or data", inapplicable,
-                                outcome, detail)
+            lines += _collapsed(
+                f"{len(inapplicable)} checks not applicable to this task or data", inapplicable, outcome, detail
+            )
     elif quiet or attention or inapplicable:
-        lines.append(f"- {len(quiet) + len(attention) + len(inapplicable)} other checks (passed, warned or not "
-                     "applicable) are in the full report")
+        lines.append(
+            f"- {len(quiet) + len(attention) + len(inapplicable)} other checks (passed, warned or not "
+            "applicable) are in the full report"
+        )
     skipped = getattr(outcome, "skipped", None) or []
     if skipped:
         lines.append(f"- ⏭️ not run (tests.{outcome.kind}.skip): " + ", ".join(plain(n, 100) for n in skipped))
     timed_out = getattr(outcome, "timed_out", None) or []
     if timed_out:
-        lines.append(f"- ⏱️ stopped at the deadline (tests.{outcome.kind}.check_timeout_seconds), not passed: "
-                     + ", ".join(plain(n, 100) for n in timed_out))
+        lines.append(
+            f"- ⏱️ stopped at the deadline (tests.{outcome.kind}.check_timeout_seconds), not passed: "
+            + ", ".join(plain(n, 100) for n in timed_out)
+        )
     if getattr(outcome, "columns_note", ""):
         lines.append(f"- ✂️ columns: {plain(outcome.columns_note, 500)}")
     for note in getattr(outcome, "sampling", None) or []:
@@ -262,8 +285,11 @@ def _why(record: RunRecord) -> list[str]:
     lines = ["#### Why this run", ""]
     lines += [_change_line(c) for c in record.changes] or ["- nothing changed since the previous run (a rerun)"]
     if record.trigger:
-        parts = [f"{plain(k, 50)}: {code(v)}" for k, v in sorted(record.trigger.items())
-                 if v not in (None, "") and not k.startswith("drift")]  # drift: its own line above
+        parts = [
+            f"{plain(k, 50)}: {code(v)}"
+            for k, v in sorted(record.trigger.items())
+            if v not in (None, "") and not k.startswith("drift")
+        ]  # drift: its own line above
         if parts:
             lines.append(f"- trigger: {', '.join(parts)}")
     return lines
@@ -297,18 +323,28 @@ def split_text(split: dict[str, Any]) -> str:
 
 def data_rows(record: RunRecord, short: bool) -> list[dict[str, str]]:
     """The rows of the data_files table, by role: the digest shortened (``short``) or whole."""
-    return [{"role": item.role, "path": item.path, "digest": short_digest(item.digest) if short else item.digest,
-             "rows": f"{item.rows:,}" if item.rows is not None else "—", "bytes": f"{item.bytes:,}"}
-            for item in sorted(record.data, key=lambda d: d.role)]
+    return [
+        {
+            "role": item.role,
+            "path": item.path,
+            "digest": short_digest(item.digest) if short else item.digest,
+            "rows": f"{item.rows:,}" if item.rows is not None else "—",
+            "bytes": f"{item.bytes:,}",
+        }
+        for item in sorted(record.data, key=lambda d: d.role)
+    ]
 
 
 def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     commit = record.git.commit or "unknown"
     dirty = " (uncommitted changes)" if record.git.dirty else ""
     branch = f" on {code(record.git.branch)}" if record.git.branch else ""
-    lines = ["<details><summary>Lineage</summary>", "",
-             f"- commit {code(commit)}{dirty}{branch}",
-             f"- spec {code(record.spec_path)}, digest {code(short_digest(record.spec_digest))}"]
+    lines = [
+        "<details><summary>Lineage</summary>",
+        "",
+        f"- commit {code(commit)}{dirty}{branch}",
+        f"- spec {code(record.spec_path)}, digest {code(short_digest(record.spec_digest))}",
+    ]
     if record.seed is not None:
         lines.append(f"- seed {record.seed}")
     if record.params:
@@ -317,7 +353,10 @@ def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     if split:
         lines.append(f"- split {split_text(split)}")
     if record.data:
-        lines += ["", *markdown.table("data_files", rows=data_rows(record, short=True), role_limit=60, digest_limit=300)]
+        lines += [
+            "",
+            *markdown.table("data_files", rows=data_rows(record, short=True), role_limit=60, digest_limit=300),
+        ]
     versions = {"mlspec": __version__, **record.versions}
     lines += ["", "- versions: " + ", ".join(f"{plain(k, 60)} {plain(v, 60)}" for k, v in sorted(versions.items()))]
     lines += ["", "</details>"]
@@ -341,9 +380,19 @@ def _links(run_url: str | None, artifact_url: str | None, embed: str | None, men
     return out
 
 
-def _compose(loaded: LoadedSpec, record: RunRecord, gate: GateReport, detail: Detail, run_url: str | None,
-             artifact_url: str | None, plot: str | None, mention: str | None, trimmed: list[str],
-             full_report: str, charts: list[str] | None = None) -> str:
+def _compose(
+    loaded: LoadedSpec,
+    record: RunRecord,
+    gate: GateReport,
+    detail: Detail,
+    run_url: str | None,
+    artifact_url: str | None,
+    plot: str | None,
+    mention: str | None,
+    trimmed: list[str],
+    full_report: str,
+    charts: list[str] | None = None,
+) -> str:
     parts: list[list[str]] = [_verdict(record, gate), _metrics(loaded, record, gate)]
     if charts and detail.charts:  # Mermaid: GitHub draws it in comments, PR bodies and job summaries
         parts.append(charts)
@@ -354,13 +403,25 @@ def _compose(loaded: LoadedSpec, record: RunRecord, gate: GateReport, detail: De
     if links:
         parts.append(links)
     if trimmed:
-        parts.append([f"> ✂️ Trimmed to stay under GitHub's size limit (left out: {', '.join(trimmed)}). "
-                      f"The full report is {full_report}."])
+        parts.append(
+            [
+                f"> ✂️ Trimmed to stay under GitHub's size limit (left out: {', '.join(trimmed)}). "
+                f"The full report is {full_report}."
+            ]
+        )
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-def build_report(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, *, run_url: str | None = None,
-                 artifact_url: str | None = None, max_chars: int = 65_000, plot: str | None = None) -> str:
+def build_report(
+    loaded: LoadedSpec,
+    record: RunRecord,
+    gate_report: GateReport,
+    *,
+    run_url: str | None = None,
+    artifact_url: str | None = None,
+    max_chars: int = 65_000,
+    plot: str | None = None,
+) -> str:
     """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
     the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.
     Links default to GitHub Actions' run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID)."""
@@ -370,11 +431,20 @@ def build_report(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport,
     mention = None
     if (RunStore(loaded.root).run_dir(record.run_id) / PLOT_FILE).is_file():
         mention = run_file_text(record.run_id, PLOT_FILE)
-    full_report = (f"in the [run's artifacts]({artifact_url}) (report.md)" if artifact_url
-                   else f"`{run_file_text(record.run_id, 'report.md')}`")
-    charts = charts_section(record, gate_report.champion_metrics(), _ordered_metrics(loaded, record),
-                            RunStore(loaded.root).history(loaded.spec.name))
-    text = _compose(loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report, charts)
+    full_report = (
+        f"in the [run's artifacts]({artifact_url}) (report.md)"
+        if artifact_url
+        else f"`{run_file_text(record.run_id, 'report.md')}`"
+    )
+    charts = charts_section(
+        record,
+        gate_report.champion_metrics(),
+        _ordered_metrics(loaded, record),
+        RunStore(loaded.root).history(loaded.spec.name),
+    )
+    text = _compose(
+        loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report, charts
+    )
     if len(text) <= max_chars:
         return text
     dropped: list[str] = []
@@ -382,8 +452,9 @@ def build_report(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport,
     for name, step in TRIM_STEPS:
         dropped.append(name)
         detail = step
-        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention, dropped, full_report,
-                        charts)
+        text = _compose(
+            loaded, record, gate_report, detail, run_url, artifact_url, plot, mention, dropped, full_report, charts
+        )
         if len(text) <= max_chars:
             return text
     # Last resort: fewer failed checks, halving until it fits.
@@ -392,8 +463,18 @@ def build_report(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport,
     while keep > 0:
         keep //= 2
         detail = replace(detail, max_failed_checks=keep)
-        text = _compose(loaded, record, gate_report, detail, run_url, artifact_url, plot, mention,
-                        [*dropped, "some failed checks"], full_report)
+        text = _compose(
+            loaded,
+            record,
+            gate_report,
+            detail,
+            run_url,
+            artifact_url,
+            plot,
+            mention,
+            [*dropped, "some failed checks"],
+            full_report,
+        )
         if len(text) <= max_chars:
             return text
     note = f"\n\n> ✂️ Cut at {max_chars:,} characters; the full report is {full_report}.\n"

@@ -60,9 +60,15 @@ def _bars(ax: Any, metric: str, challenger: float, champion: float | None) -> No
     colors = [CHALLENGER, CHAMPION][: len(values)]
     bars = ax.bar(names, values, color=colors, width=0.6)
     for bar, value in zip(bars, values, strict=True):
-        ax.annotate(value_label(value), (bar.get_x() + bar.get_width() / 2, value), ha="center",
-                    va="bottom" if value >= 0 else "top", fontsize="small", xytext=(0, 2 if value >= 0 else -2),
-                    textcoords="offset points")
+        ax.annotate(
+            value_label(value),
+            (bar.get_x() + bar.get_width() / 2, value),
+            ha="center",
+            va="bottom" if value >= 0 else "top",
+            fontsize="small",
+            xytext=(0, 2 if value >= 0 else -2),
+            textcoords="offset points",
+        )
     low, high = min(0.0, *values), max(0.0, *values)
     pad = (high - low) * 0.15 or 1.0
     ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
@@ -71,17 +77,31 @@ def _bars(ax: Any, metric: str, challenger: float, champion: float | None) -> No
 def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None) -> None:
     xs = list(range(1, len(runs) + 1))
     ys = [_finite(r.metrics.get(metric)) for r in runs]
-    ax.plot(xs, [y if y is not None else float("nan") for y in ys], marker="o", markersize=3, color=HISTORY,
-            linewidth=1.2)
+    ax.plot(
+        xs, [y if y is not None else float("nan") for y in ys], marker="o", markersize=3, color=HISTORY, linewidth=1.2
+    )
     last = ys[-1]
     if last is not None:
         ax.plot([xs[-1]], [last], marker="o", markersize=6, color=CHALLENGER, zorder=3)
-        ax.annotate(value_label(last), (xs[-1], last), xytext=(-4, 6), textcoords="offset points", ha="right",
-                    fontsize="small", color=CHALLENGER)
+        ax.annotate(
+            value_label(last),
+            (xs[-1], last),
+            xytext=(-4, 6),
+            textcoords="offset points",
+            ha="right",
+            fontsize="small",
+            color=CHALLENGER,
+        )
     if champion is not None:
         ax.axhline(champion, color=CHAMPION, linestyle="--", linewidth=1)
-        ax.annotate(f"champion {value_label(champion)}", (xs[0], champion), xytext=(2, 3), textcoords="offset points",
-                    fontsize="x-small", color=CHAMPION)
+        ax.annotate(
+            f"champion {value_label(champion)}",
+            (xs[0], champion),
+            xytext=(2, 3),
+            textcoords="offset points",
+            fontsize="x-small",
+            color=CHAMPION,
+        )
     step = max(1, math.ceil(len(runs) / MAX_X_LABELS))
     shown = sorted(set(range(len(runs) - 1, -1, -step)))  # always the newest run
     ax.set_xticks([xs[i] for i in shown], [run_label(xs[i], runs[i]) for i in shown], fontsize="x-small")
@@ -91,8 +111,9 @@ def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None
     ax.grid(axis="y", alpha=0.3)
 
 
-def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str],
-              history: list[RunRecord], path: Path) -> Path | None:
+def make_plot(
+    record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str], history: list[RunRecord], path: Path
+) -> Path | None:
     """Write the PNG to ``path`` (atomically); None when there is nothing to plot."""
     shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None][:MAX_HISTORY_METRICS]
     if not shown:
@@ -104,7 +125,7 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
     from matplotlib.figure import Figure
 
     runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
-    runs = runs[-(MAX_HISTORY_RUNS - 1):] + [record]
+    runs = runs[-(MAX_HISTORY_RUNS - 1) :] + [record]
     with_history = len(runs) >= 2
     columns = min(3, len(shown))
     rows = math.ceil(len(shown) / columns)
@@ -124,8 +145,11 @@ def make_plot(record: RunRecord, champion_metrics: dict[str, Any], metrics: list
         ax.tick_params(axis="y", labelsize="x-small")
     for index in range(len(shown), rows * columns):
         axes[index // columns][index % columns].axis("off")
-    title = (f"test-set metrics over the last {len(runs)} runs (blue: this run)" if with_history
-             else "test-set metrics: challenger vs champion")
+    title = (
+        f"test-set metrics over the last {len(runs)} runs (blue: this run)"
+        if with_history
+        else "test-set metrics: challenger vs champion"
+    )
     fig.suptitle(title, fontsize="medium")
     fig.tight_layout()
     # tight_layout leaves a placeholder layout engine behind, and savefig draws the whole figure once more

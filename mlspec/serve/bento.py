@@ -53,7 +53,11 @@ def packages_for(info: ModelInfo, model_object: Any | None = None) -> list[str]:
     if model_object is not None:
         top = type(model_object).__module__.split(".", 1)[0]
         for dist in importlib.metadata.packages_distributions().get(top, []):
-            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {"bentoml", "mlspec", "mlspec-gitops"}:
+            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {
+                "bentoml",
+                "mlspec",
+                "mlspec-gitops",
+            }:
                 names.append(dist)
     pinned = [_pinned(n) for n in names]
     return sorted({p for p in pinned if p}, key=str.lower)
@@ -88,8 +92,19 @@ def build_bento(folder: Path, service: ServiceFiles, version: str) -> BuildResul
     tag = f"{service.bento_name}:{version}"
     if bento_exists(tag):
         return BuildResult(tag, folder, reused=True)
-    argv = [sys.executable, "-m", "bentoml", "build", "--bentofile", "bentofile.yaml",
-            "--version", version, "--output", "tag", "."]
+    argv = [
+        sys.executable,
+        "-m",
+        "bentoml",
+        "build",
+        "--bentofile",
+        "bentofile.yaml",
+        "--version",
+        version,
+        "--output",
+        "tag",
+        ".",
+    ]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
     result = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
@@ -98,14 +113,17 @@ def build_bento(folder: Path, service: ServiceFiles, version: str) -> BuildResul
             f"`bentoml build` failed for {display_path(folder / 'service.py')} (exit {result.returncode}):\n{tail}",
             hint="run it yourself in that folder with `bentoml build` to see everything",
         )
-    built = next((line.split("__tag__:", 1)[1].strip() for line in result.stdout.splitlines()
-                  if line.startswith("__tag__:")), tag)
+    built = next(
+        (line.split("__tag__:", 1)[1].strip() for line in result.stdout.splitlines() if line.startswith("__tag__:")),
+        tag,
+    )
     return BuildResult(built, folder, reused=False)
 
 
 def write_build_record(folder: Path, bento_tag: str, model_tag: str, project: str) -> None:
-    atomic_write_text(folder / BUILD_RECORD, json.dumps(
-        {"bento": bento_tag, "model": model_tag, "project": project}, indent=2) + "\n")
+    atomic_write_text(
+        folder / BUILD_RECORD, json.dumps({"bento": bento_tag, "model": model_tag, "project": project}, indent=2) + "\n"
+    )
 
 
 def last_built(folder: Path) -> str | None:

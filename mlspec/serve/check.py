@@ -53,11 +53,17 @@ def _free_port() -> int:
 
 def _same(served: Any, expected: Any) -> bool:
     if isinstance(expected, dict):
-        return isinstance(served, dict) and served.keys() == expected.keys() and all(
-            _same(served[key], value) for key, value in expected.items())
+        return (
+            isinstance(served, dict)
+            and served.keys() == expected.keys()
+            and all(_same(served[key], value) for key, value in expected.items())
+        )
     if isinstance(expected, list):
-        return isinstance(served, list) and len(served) == len(expected) and all(
-            _same(a, b) for a, b in zip(served, expected, strict=True))
+        return (
+            isinstance(served, list)
+            and len(served) == len(expected)
+            and all(_same(a, b) for a, b in zip(served, expected, strict=True))
+        )
     if isinstance(expected, bool) or isinstance(served, bool):
         return bool(served == expected)
     if isinstance(expected, (int, float)) and isinstance(served, (int, float)):
@@ -74,8 +80,10 @@ def _plain(values: Any) -> list[Any]:
 
 def _rows(frame: Any) -> list[dict[str, Any]]:
     """Rows as JSON-ready objects with Python scalars (float64 values round-trip exactly through JSON)."""
-    return [{key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def _wait_ready(session: Any, url: str, child: subprocess.Popen[bytes], log: Path) -> float:
@@ -83,8 +91,10 @@ def _wait_ready(session: Any, url: str, child: subprocess.Popen[bytes], log: Pat
     while time.monotonic() - started < READY_TIMEOUT_SECONDS:
         if child.poll() is not None:
             tail = "\n".join(log.read_text("utf-8", errors="replace").splitlines()[-15:])
-            raise ServeError(f"the service exited with code {child.returncode} before it was ready:\n{tail}",
-                             hint=f"the whole server log is {log}; `mlspec serve` starts it the same way")
+            raise ServeError(
+                f"the service exited with code {child.returncode} before it was ready:\n{tail}",
+                hint=f"the whole server log is {log}; `mlspec serve` starts it the same way",
+            )
         try:
             if session.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return time.monotonic() - started
@@ -93,16 +103,22 @@ def _wait_ready(session: Any, url: str, child: subprocess.Popen[bytes], log: Pat
         except Exception:  # noqa: BLE001 - requests' connection errors while the server starts
             pass
         time.sleep(0.25)
-    raise ServeError(f"the service did not answer {url}/readyz within {READY_TIMEOUT_SECONDS:.0f} s",
-                     hint=f"see the server log {log}")
+    raise ServeError(
+        f"the service did not answer {url}/readyz within {READY_TIMEOUT_SECONDS:.0f} s",
+        hint=f"see the server log {log}",
+    )
 
 
 def _post(session: Any, url: str, rows: list[dict[str, Any]]) -> tuple[int, Any, str]:
     import requests
 
     try:
-        response = session.post(url, data=json.dumps({"rows": rows}, allow_nan=True),
-                                headers={"content-type": "application/json"}, timeout=120)
+        response = session.post(
+            url,
+            data=json.dumps({"rows": rows}, allow_nan=True),
+            headers={"content-type": "application/json"},
+            timeout=120,
+        )
     except requests.RequestException as exc:
         return 0, None, f"no answer ({type(exc).__name__})"
     try:
@@ -111,8 +127,9 @@ def _post(session: Any, url: str, rows: list[dict[str, Any]]) -> tuple[int, Any,
         return response.status_code, None, response.text[:300]
 
 
-def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subprocess.Popen[bytes],
-             log: Path) -> dict[str, Any]:
+def exercise(
+    url: str, frame: Any, model: Any, apis: list[str], child: subprocess.Popen[bytes], log: Path
+) -> dict[str, Any]:
     """Send ``frame`` through the running service at ``url``; compare and time. Returns the figures."""
     import requests
 
@@ -124,17 +141,21 @@ def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subproces
             expected_all = _plain(getattr(model, api)(frame))
             if api == "predict_proba":  # the service answers [{"label", "probability"}] per row (issue 14.4)
                 labels = _plain(getattr(model, "classes_", range(len(expected_all[0]) if expected_all else 0)))
-                expected_all = [[{"label": label, "probability": p} for label, p in zip(labels, row, strict=False)]
-                                for row in expected_all]
+                expected_all = [
+                    [{"label": label, "probability": p} for label, p in zip(labels, row, strict=False)]
+                    for row in expected_all
+                ]
             for start in range(0, len(rows), BATCH_ROWS):
-                status, body, text = _post(session, f"{url}/{api}", rows[start:start + BATCH_ROWS])
-                expected = expected_all[start:start + BATCH_ROWS]
+                status, body, text = _post(session, f"{url}/{api}", rows[start : start + BATCH_ROWS])
+                expected = expected_all[start : start + BATCH_ROWS]
                 if status != 200:
                     mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: HTTP {status} {text}")
                     continue
                 if not isinstance(body, list) or len(body) != len(expected):
-                    mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: "
-                                      f"{len(body) if isinstance(body, list) else 'no'} answers for {len(expected)} rows")
+                    mismatches.append(
+                        f"/{api} rows {start}-{start + len(expected) - 1}: "
+                        f"{len(body) if isinstance(body, list) else 'no'} answers for {len(expected)} rows"
+                    )
                     continue
                 for offset, (got, want) in enumerate(zip(body, expected, strict=True)):
                     if not _same(got, want):
@@ -150,11 +171,20 @@ def exercise(url: str, frame: Any, model: Any, apis: list[str], child: subproces
             if i >= WARMUP_REQUESTS:
                 timings.append(elapsed)
                 failures += status != 200
-    return {"rows": len(rows), "apis": apis, "mismatches": len(mismatches), "examples": mismatches[:5],
-            "ready_seconds": round(ready, 2), "latency_ms": {
-                "requests": len(timings), "failed": failures,
-                "p50": round(percentile(timings, 50), 2), "p95": round(percentile(timings, 95), 2),
-                "max": round(max(timings), 2) if timings else None}}
+    return {
+        "rows": len(rows),
+        "apis": apis,
+        "mismatches": len(mismatches),
+        "examples": mismatches[:5],
+        "ready_seconds": round(ready, 2),
+        "latency_ms": {
+            "requests": len(timings),
+            "failed": failures,
+            "p50": round(percentile(timings, 50), 2),
+            "p95": round(percentile(timings, 95), 2),
+            "max": round(max(timings), 2) if timings else None,
+        },
+    }
 
 
 def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str]:
@@ -162,15 +192,20 @@ def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str
     latency = figures["latency_ms"]
     problems = []
     if figures["mismatches"]:
-        problems.append(f"{figures['mismatches']} served answers differ from the in-process predictions "
-                        f"(first: {figures['examples'][0]})")
+        problems.append(
+            f"{figures['mismatches']} served answers differ from the in-process predictions "
+            f"(first: {figures['examples'][0]})"
+        )
     if latency["failed"]:
         problems.append(f"{latency['failed']} of {latency['requests']} one-row requests failed")
     p95 = latency["p95"]
     if slo_p95_ms is not None and not (isinstance(p95, (int, float)) and p95 <= slo_p95_ms):
         problems.append(f"p95 latency {p95} ms exceeds serve.slo.p95_ms {slo_p95_ms:g} ms")
-    summary = (f"{figures['rows']} test rows served equal to the in-process predictions"
-               if not figures["mismatches"] else f"{figures['rows']} test rows sent")
+    summary = (
+        f"{figures['rows']} test rows served equal to the in-process predictions"
+        if not figures["mismatches"]
+        else f"{figures['rows']} test rows sent"
+    )
     summary += f"; one-row /predict p50 {latency['p50']} ms, p95 {latency['p95']} ms ({latency['requests']} requests)"
     if slo_p95_ms is not None:
         summary += f", SLO p95 <= {slo_p95_ms:g} ms"
@@ -189,7 +224,9 @@ def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[s
     folder = bento.service_dir(loaded.root, loaded.spec.service_name)
     bento_tag = bento.last_built(folder)
     if bento_tag is None:
-        raise ServeError(f"`mlspec build` left no Bento record in {folder}", hint="run `mlspec build` and look at its output")
+        raise ServeError(
+            f"`mlspec build` left no Bento record in {folder}", hint="run `mlspec build` and look at its output"
+        )
     model_ref = modelref.ensure_in_store(modelref.choose_model(loaded, record.model.tag, None))
     info = modelref.model_info(model_ref, loaded.spec.evaluate.task)
     from mlspec.serve.codegen import choose_apis
@@ -204,8 +241,9 @@ def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[s
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
     print(f"servability: starting {bento_tag} on 127.0.0.1:{port} (log: {log})", flush=True)
     with open(log, "wb") as handle:
-        child = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             figures = exercise(f"http://127.0.0.1:{port}", frame, model, apis, child, log)
         finally:
@@ -225,8 +263,10 @@ def servability_command(spec: str = "mlproject.yaml") -> int:
     record = store.latest()
     check_record(record, loaded)
     if record.model is None:
-        raise StageFailed(f"run {record.run_id} has no model: the servability check cannot run",
-                          hint="run `mlspec run` until training succeeds")
+        raise StageFailed(
+            f"run {record.run_id} has no model: the servability check cannot run",
+            hint="run `mlspec run` until training succeeds",
+        )
     slo = loaded.spec.serve.slo.p95_ms if loaded.spec.serve.slo else None
     started = time.monotonic()
     try:
@@ -235,13 +275,22 @@ def servability_command(spec: str = "mlproject.yaml") -> int:
     except ServeError as exc:
         figures = {"error": exc.message}
         outcome, reason = "fail", f"the service could not be built or started: {exc.message}"
-    result = {"verdict": outcome, "reason": reason, "model": record.model.tag, "slo_p95_ms": slo,
-              "checked": utc_now(), "seconds": round(time.monotonic() - started, 1), **figures}
+    result = {
+        "verdict": outcome,
+        "reason": reason,
+        "model": record.model.tag,
+        "slo_p95_ms": slo,
+        "checked": utc_now(),
+        "seconds": round(time.monotonic() - started, 1),
+        **figures,
+    }
     path = atomic_write_text(result_path(store, record.run_id), json.dumps(result, indent=2) + "\n")
     print(f"servability of {record.model.tag}: {outcome} - {reason}")
     print(f"figures: {path}")
     if outcome != "pass":
-        raise StageFailed(f"the servability check of run {record.run_id} failed: {reason}",
-                          hint="the gate fails with it, so no promotion pull request is opened; "
-                               "fix the service or the model (or serve.slo) and rerun")
+        raise StageFailed(
+            f"the servability check of run {record.run_id} failed: {reason}",
+            hint="the gate fails with it, so no promotion pull request is opened; "
+            "fix the service or the model (or serve.slo) and rerun",
+        )
     return EXIT_OK

@@ -9,8 +9,13 @@ from mlspec.fsio import display_path
 from mlspec.spec import LoadedSpec, load_spec
 
 
-def build_command(spec: str, model_version: str | None = None, env: str | None = None,
-                  containerize: bool = False, locate: bool = False) -> int:
+def build_command(
+    spec: str,
+    model_version: str | None = None,
+    env: str | None = None,
+    containerize: bool = False,
+    locate: bool = False,
+) -> int:
     """Generate the service for the chosen model, build the Bento and, when asked, the image.
     With ``locate``, only print (as `key=value` lines, for $GITHUB_OUTPUT) which CT artifact holds
     the model deployed to ``env``, so CD can download it first."""
@@ -90,8 +95,10 @@ def serve_command(spec: str, host: str = "127.0.0.1", port: int | None = None) -
     from mlspec.serve.server import serve_bento
 
     if port is not None and not 1 <= port <= 65535:
-        raise UsageError(f"--port {port} is not a TCP port: use a number from 1 to 65535",
-                         hint="leave --port out to use serve.port of the spec (default 3000)")
+        raise UsageError(
+            f"--port {port} is not a TCP port: use a number from 1 to 65535",
+            hint="leave --port out to use serve.port of the spec (default 3000)",
+        )
     loaded = load_spec(spec, check_files=False)
     tag = _bento_to_serve(loaded)
     sys.stdout.flush()

@@ -50,8 +50,19 @@ def has_buildx() -> bool:
 
 
 def containerize(bento_tag: str, image: str) -> None:
-    argv = [sys.executable, "-m", "bentoml", "containerize", bento_tag, "--backend", "docker",
-            "--image-tag", image, "--opt", "network=host"]
+    argv = [
+        sys.executable,
+        "-m",
+        "bentoml",
+        "containerize",
+        bento_tag,
+        "--backend",
+        "docker",
+        "--image-tag",
+        image,
+        "--opt",
+        "network=host",
+    ]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
     if "DOCKER_BUILDKIT" not in env and not has_buildx():
         # BentoML forces DOCKER_BUILDKIT=1, which a client without buildx refuses; its Dockerfile
@@ -71,8 +82,10 @@ def push(client: Any, image: str) -> None:
     try:
         for line in client.images.push(repository, tag=tag, stream=True, decode=True):
             if isinstance(line, dict) and line.get("error"):
-                raise ServeError(f"pushing {image} failed: {line['error']}",
-                                 hint="log in to the registry first (`docker login <registry>`)")
+                raise ServeError(
+                    f"pushing {image} failed: {line['error']}",
+                    hint="log in to the registry first (`docker login <registry>`)",
+                )
     except ServeError:
         raise
     except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors

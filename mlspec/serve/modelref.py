@@ -37,8 +37,10 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
     spec = loaded.spec
     if version is not None:
         if not version.strip():
-            raise UsageError("--version: the model tag is empty", hint="give a tag such as `name:version`, or leave "
-                             "--version out to build the deployed or latest model")
+            raise UsageError(
+                "--version: the model tag is empty",
+                hint="give a tag such as `name:version`, or leave --version out to build the deployed or latest model",
+            )
         tag = _full_tag(spec.name, version.strip())
         return Choice(check_tag(tag, key="--version", error=UsageError), "--version")
     if env:
@@ -78,11 +80,23 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
 
     check_record(record, loaded)
     if record.model is None:
-        raise ServeError(f"the latest run {record.run_id} saved no model",
-                         hint="run `mlspec run` until training succeeds, or pass --version TAG")
+        raise ServeError(
+            f"the latest run {record.run_id} saved no model",
+            hint="run `mlspec run` until training succeeds, or pass --version TAG",
+        )
     run_dir = store.run_dir(record.run_id)
-    artifact = inside(run_dir, record.model.path, key="model.path", boundary=store.root, boundary_name="the state folder",
-                      where=str(run_dir / "record.json")) if record.model.path else None
+    artifact = (
+        inside(
+            run_dir,
+            record.model.path,
+            key="model.path",
+            boundary=store.root,
+            boundary_name="the state folder",
+            where=str(run_dir / "record.json"),
+        )
+        if record.model.path
+        else None
+    )
     tag = check_tag(record.model.tag, key="model.tag", where=str(run_dir / "record.json"))
     return Choice(tag, f"run {record.run_id}", artifact, record.git.commit)
 
@@ -96,8 +110,14 @@ def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:
     found: dict[str, str] = {"download": "false", "tag": choice.tag}
     if choice.remote is not None:
         ref = choice.remote
-        found.update({"download": "true", "run-id": ref.run_id, "name": ref.name,
-                      "path": _relative(ref.download_dir(loaded.root))})
+        found.update(
+            {
+                "download": "true",
+                "run-id": ref.run_id,
+                "name": ref.name,
+                "path": _relative(ref.download_dir(loaded.root)),
+            }
+        )
     if choice.artifact is not None:
         found["artifact"] = _relative(choice.artifact)
     for key, text in found.items():
@@ -116,9 +136,15 @@ def ensure_in_store(choice: Choice) -> Any:
     from mlspec.state.model_store import ModelNotInStore, get_or_import
 
     try:
-        return get_or_import(choice.tag, choice.artifact, choice.source, hint=(
-            "train it with `mlspec run`, or import its exported archive with `bentoml models import <file>.bentomodel` "
-            "(CD: download the CT run's model artifact; see docs/serving.md)"))
+        return get_or_import(
+            choice.tag,
+            choice.artifact,
+            choice.source,
+            hint=(
+                "train it with `mlspec run`, or import its exported archive with `bentoml models import <file>.bentomodel` "
+                "(CD: download the CT run's model artifact; see docs/serving.md)"
+            ),
+        )
     except ModelNotInStore as exc:
         raise ServeError(exc.message, hint=exc.hint) from None
 
@@ -148,4 +174,3 @@ def model_info(model: Any, spec_task: str) -> ModelInfo:
         classes=list(classes) if isinstance(classes, (list, tuple)) else None,
         metadata=meta,
     )
-

@@ -37,7 +37,7 @@ def check_info(name: str) -> dict[str, Any] | None:
 
 
 def _parameters(function: Any, skip_first: bool) -> dict[str, Any]:
-    params = list(inspect.signature(function).parameters.values())[1 if skip_first else 0:]
+    params = list(inspect.signature(function).parameters.values())[1 if skip_first else 0 :]
     return {
         "params": sorted(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
         "any_keyword": any(p.kind == p.VAR_KEYWORD for p in params),
@@ -56,8 +56,9 @@ def generate() -> dict[str, Any]:
         if not inspect.isclass(cls):
             continue
         conditions = {
-            method[len(CONDITION_PREFIX):]: _parameters(getattr(cls, method), skip_first=True)
-            for method in sorted(dir(cls)) if method.startswith(CONDITION_PREFIX)
+            method[len(CONDITION_PREFIX) :]: _parameters(getattr(cls, method), skip_first=True)
+            for method in sorted(dir(cls))
+            if method.startswith(CONDITION_PREFIX)
         }
         found[name] = {**_parameters(cls.__init__, skip_first=True), "conditions": conditions}
     suite_map = {

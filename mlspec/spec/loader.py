@@ -70,7 +70,9 @@ def _decode(path: Path, raw: bytes) -> str:
         )
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
-        raise YamlProblem(f"binary file (NUL byte at offset {offset}): a spec must be UTF-8 text", Position(1, 1), "file")
+        raise YamlProblem(
+            f"binary file (NUL byte at offset {offset}): a spec must be UTF-8 text", Position(1, 1), "file"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

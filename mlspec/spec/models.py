@@ -37,7 +37,9 @@ DATA_LOCATION_PATTERN = rf"^(?:[{_PATH_CHARS}]+|(?:s3|gs|gcs|https?)://[A-Za-z0-
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"
 DVC_PACKAGE = "dvc[s3]>=3.50,<4"
 GLOB_PATTERN = rf"^!?[{_PATH_CHARS}*?\[\]{{}},]+$"
-ENTRYPOINT_PATTERN = r"^(?:[A-Za-z0-9_.\-/]+\.py|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$"
+ENTRYPOINT_PATTERN = (
+    r"^(?:[A-Za-z0-9_.\-/]+\.py|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$"
+)
 RUNNER_LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PYTHON_VERSION_PATTERN = r"^3\.(?:9|1[0-9])(?:\.[0-9]+)?$"
 GIT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,99}$"
@@ -46,7 +48,10 @@ GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9\-/]{0,60}[A-Za-z0-9])?$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:\-/]{0,49}$"
 COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
 
-DATA_SUITES: tuple[Literal["data_integrity", "train_test_validation"], ...] = ("data_integrity", "train_test_validation")
+DATA_SUITES: tuple[Literal["data_integrity", "train_test_validation"], ...] = (
+    "data_integrity",
+    "train_test_validation",
+)
 MODEL_SUITES: tuple[Literal["model_evaluation"], ...] = ("model_evaluation",)
 
 JsonScalar = str | int | float | bool | None
@@ -149,9 +154,13 @@ class Split(StrictModel):
             raise ValueError(f"{given} needs `method: time` or `method: group`; a random split uses neither")
         if self.method == "group":
             if self.column is None:
-                raise ValueError("a group split needs `column`: the column whose rows stay together, e.g. a customer id")
+                raise ValueError(
+                    "a group split needs `column`: the column whose rows stay together, e.g. a customer id"
+                )
             if self.cutoff is not None:
-                raise ValueError("`cutoff` belongs to `method: time`; a group split holds out `test_size` of the groups")
+                raise ValueError(
+                    "`cutoff` belongs to `method: time`; a group split holds out `test_size` of the groups"
+                )
         return self
 
 
@@ -171,7 +180,9 @@ class Dvc(StrictModel):
     """Data tracked by DVC: how CI gets it."""
 
     remote: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$", description="DVC remote to pull from; default: DVC's default remote."
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
+        description="DVC remote to pull from; default: DVC's default remote.",
     )
     package: str = Field(
         DVC_PACKAGE,
@@ -191,14 +202,18 @@ class Data(StrictModel):
         "DVC), or an fsspec URL (`s3://`, `gs://`, `https://`) fingerprinted by its object version or ETag.",
     )
     test: str | None = Field(
-        None, pattern=DATA_LOCATION_PATTERN,
-        description="Test table (path or URL, like `train`); when absent, `split` holds out rows of `train`/`source`."
+        None,
+        pattern=DATA_LOCATION_PATTERN,
+        description="Test table (path or URL, like `train`); when absent, `split` holds out rows of `train`/`source`.",
     )
     source: str | None = Field(
-        None, pattern=DATA_LOCATION_PATTERN, description="One table (path or URL) split into train and test by `split` (instead of `train`)."
+        None,
+        pattern=DATA_LOCATION_PATTERN,
+        description="One table (path or URL) split into train and test by `split` (instead of `train`).",
     )
     split: Split = Field(
-        default_factory=Split, description="Train/test split (random, by time or by group) used when there is no `test`."
+        default_factory=Split,
+        description="Train/test split (random, by time or by group) used when there is no `test`.",
     )
     label: str = Field(pattern=COLUMN_PATTERN, description="Name of the label (target) column.")
     features: list[str] | None = Field(
@@ -233,9 +248,13 @@ class Data(StrictModel):
     @classmethod
     def _credentials(cls, value: dict[str, str]) -> dict[str, str]:
         for variable, secret in value.items():
-            if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(("GITHUB_", "RUNNER_", "MLSPEC_")):
-                raise ValueError(f"{shown(variable)} is not an environment variable name mlspec may set "
-                                 "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)")
+            if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(
+                ("GITHUB_", "RUNNER_", "MLSPEC_")
+            ):
+                raise ValueError(
+                    f"{shown(variable)} is not an environment variable name mlspec may set "
+                    "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
+                )
             if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
                 raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
         return value
@@ -340,7 +359,9 @@ class _Tests(StrictModel):
         10_000, ge=100, description="Rows sampled (seeded) from each table so large tables stay fast."
     )
     check_timeout_seconds: int = Field(
-        300, ge=1, le=86_400,
+        300,
+        ge=1,
+        le=86_400,
         description="Deadline of each check on each dataset, in seconds: a check still running then is stopped "
         "and reported as errored (with this reason, never as passed), and the other checks still run. A check "
         "the spec configures under `checks` that does not finish fails the tests.",
@@ -363,7 +384,9 @@ class DataTests(_Tests):
         default_factory=lambda: list(DATA_SUITES), description="deepchecks suites to run on the data."
     )
     max_columns: int = Field(
-        100, ge=1, le=100_000,
+        100,
+        ge=1,
+        le=100_000,
         description="Most features the checks whose time grows with the number of columns (FeatureLabelCorrelation, "
         "FeatureLabelCorrelationChange, FeatureFeatureCorrelation, FeatureDrift, MultivariateDrift) see: on a wider "
         "table they get the label, index and datetime columns and the first `max_columns` features in table "
@@ -441,8 +464,10 @@ class Gate(StrictModel):
     @classmethod
     def _finite(cls, value: float | None, info: Any) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError(f"`{info.field_name}` is {value}, which is not a finite number: NaN never compares "
-                             "and an infinite bound checks nothing; give a number (or leave the bound out)")
+            raise ValueError(
+                f"`{info.field_name}` is {value}, which is not a finite number: NaN never compares "
+                "and an infinite bound checks nothing; give a number (or leave the bound out)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -491,8 +516,12 @@ class Container(StrictModel):
 class Slo(StrictModel):
     """Service level objective of the servability check."""
 
-    p95_ms: float = Field(gt=0, le=600000, description="Largest allowed 95th percentile latency of a one-row "
-                          "`/predict` request, in milliseconds, measured on the CT runner.")
+    p95_ms: float = Field(
+        gt=0,
+        le=600000,
+        description="Largest allowed 95th percentile latency of a one-row "
+        "`/predict` request, in milliseconds, measured on the CT runner.",
+    )
 
 
 class Serve(StrictModel):
@@ -513,7 +542,8 @@ class Serve(StrictModel):
     )
     container: Container = Field(default_factory=Container, description="Container image settings.")
     slo: Slo | None = Field(
-        None, description="Latency objective of the servability check (`mlspec test serving`, run by CT before a "
+        None,
+        description="Latency objective of the servability check (`mlspec test serving`, run by CT before a "
         "promotion pull request is opened): the gate fails when the p95 latency of one-row requests to the "
         "built service on 127.0.0.1 exceeds it. Without it the check still compares the served answers with "
         "the in-process predictions and records the latency.",
@@ -528,7 +558,9 @@ class Environment(StrictModel):
         None, pattern=ENV_NAME_PATTERN, description="Environment the model must be in before this one."
     )
     soak_hours: float | None = Field(
-        None, ge=0, le=8760,
+        None,
+        ge=0,
+        le=8760,
         description="With `requires`: hours the model must have served in the required environment (since the "
         "merge that put it in that environment's deploy file) before CD opens this environment's promotion pull "
         "request. Set, the CD workflow also runs hourly to check; unset (or 0), CD opens the pull request as soon "
@@ -556,8 +588,10 @@ class Environment(StrictModel):
     @model_validator(mode="after")
     def _soak_needs_requires(self) -> Environment:
         if self.soak_hours is not None and self.requires is None:
-            raise ValueError(f"soak_hours: environment {self.name!r} has no `requires`, so there is no environment "
-                             "for its model to soak in first; add `requires: <environment>` or remove soak_hours")
+            raise ValueError(
+                f"soak_hours: environment {self.name!r} has no `requires`, so there is no environment "
+                "for its model to soak in first; add `requires: <environment>` or remove soak_hours"
+            )
         return self
 
 
@@ -657,9 +691,10 @@ class CI(StrictModel):
         "ubuntu-latest", description="Runner label or labels, e.g. `[self-hosted, linux, gpu]`."
     )
     install: str | None = Field(
-        None, max_length=2000,
+        None,
+        max_length=2000,
         description="Extra install command, run after mlspec is installed and inside its virtual environment, "
-        "e.g. `pip install -r requirements.txt`."
+        "e.g. `pip install -r requirements.txt`.",
     )
     timeout_minutes: int = Field(60, ge=5, le=360, description="Timeout of each job.")
     actions: Literal["remote", "local"] = Field(
@@ -671,9 +706,10 @@ class CI(StrictModel):
         "mlspec/mlspec", pattern=REPOSITORY_PATTERN, description="Repository that hosts the mlspec actions."
     )
     actions_ref: str | None = Field(
-        None, pattern=GIT_REF_PATTERN,
+        None,
+        pattern=GIT_REF_PATTERN,
         description="Ref of mlspec's actions (a 40-hex commit keeps zizmor's default policy clean); default: the "
-        "commit the installed mlspec was built from, else its release tag."
+        "commit the installed mlspec was built from, else its release tag.",
     )
     mlspec_package: str | None = Field(
         None,
@@ -719,16 +755,22 @@ class Card(StrictModel):
     skipped checks, lineage), into every promotion pull request and into `deploy/<env>.card.md`."""
 
     intended_use: str = Field(
-        "", max_length=2000, description="What the model is for and who uses its predictions, e.g. `Rank accounts "
-        "by churn risk for the retention team's weekly call list; not for pricing decisions.`"
+        "",
+        max_length=2000,
+        description="What the model is for and who uses its predictions, e.g. `Rank accounts "
+        "by churn risk for the retention team's weekly call list; not for pricing decisions.`",
     )
     limitations: str = Field(
-        "", max_length=2000, description="Known limits: populations, time ranges or inputs it was not trained or "
-        "tested on, and what goes wrong there."
+        "",
+        max_length=2000,
+        description="Known limits: populations, time ranges or inputs it was not trained or "
+        "tested on, and what goes wrong there.",
     )
     owners: list[str] = Field(
-        default_factory=list, max_length=20, description="Who owns the model: GitHub users or teams "
-        "(`@acme/ml-team`) or names with a contact, e.g. `Jane Doe <jane@example.com>`."
+        default_factory=list,
+        max_length=20,
+        description="Who owns the model: GitHub users or teams "
+        "(`@acme/ml-team`) or names with a contact, e.g. `Jane Doe <jane@example.com>`.",
     )
 
 
@@ -754,13 +796,17 @@ class Spec(StrictModel):
         description="Environments in promotion order.",
     )
     triggers: Triggers = Field(
-        default_factory=Triggers, description="Path filters, schedule and drift monitoring that start continuous training."
+        default_factory=Triggers,
+        description="Path filters, schedule and drift monitoring that start continuous training.",
     )
     ci: CI = Field(default_factory=CI, description="Settings of the generated GitHub Actions workflows.")
-    state: State = Field(default_factory=lambda: State(), description="mlspec's local state in `.mlspec/` (git-ignored).")
+    state: State = Field(
+        default_factory=lambda: State(), description="mlspec's local state in `.mlspec/` (git-ignored)."
+    )
     card: Card = Field(
-        default_factory=Card, description="The model card's own fields (intended use, limitations, owners); the "
-        "rest of the card comes from the run. Optional."
+        default_factory=Card,
+        description="The model card's own fields (intended use, limitations, owners); the "
+        "rest of the card comes from the run. Optional.",
     )
 
     @property
@@ -792,8 +838,11 @@ def _without_pydantic_plugins() -> Iterator[None]:
 
 def _build_models() -> None:
     """Build every spec model now, in definition order (nested models first, so their schemas are reused)."""
-    models = [value for value in globals().values()
-              if isinstance(value, type) and issubclass(value, StrictModel) and value is not StrictModel]
+    models = [
+        value
+        for value in globals().values()
+        if isinstance(value, type) and issubclass(value, StrictModel) and value is not StrictModel
+    ]
     with _without_pydantic_plugins():
         for model in models:
             model.model_rebuild()

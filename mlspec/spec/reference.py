@@ -39,7 +39,9 @@ def _section(name: str, definition: dict[str, Any], defs: dict[str, Any]) -> lis
     lines += ["| key | type | default | description |", "|---|---|---|---|"]
     required = set(definition.get("required", []))
     for key, info in definition.get("properties", {}).items():
-        description = info.get("description") or defs.get(info.get("$ref", "").split("/")[-1], {}).get("description", "")
+        description = info.get("description") or defs.get(info.get("$ref", "").split("/")[-1], {}).get(
+            "description", ""
+        )
         description = " ".join(str(description).split()).replace("|", "\\|")
         lines.append(f"| `{key}` | {_type(info, defs)} | {_default(info, key in required)} | {description} |")
     return lines + [""]

@@ -98,9 +98,16 @@ def sarif_log(results: Sequence[FileResult]) -> dict[str, object]:
     from mlspec import __version__
 
     kinds = sorted({issue.kind for result in results for issue in result.issues})
-    rules = [{"id": kind, "name": kind, "shortDescription": {"text": RULE_TEXT.get(kind, f"mlspec validation error: {kind}")},
-              "defaultConfiguration": {"level": "error"},
-              "helpUri": "https://github.com/mlspec/mlspec/blob/main/docs/spec-reference.md"} for kind in kinds]
+    rules = [
+        {
+            "id": kind,
+            "name": kind,
+            "shortDescription": {"text": RULE_TEXT.get(kind, f"mlspec validation error: {kind}")},
+            "defaultConfiguration": {"level": "error"},
+            "helpUri": "https://github.com/mlspec/mlspec/blob/main/docs/spec-reference.md",
+        }
+        for kind in kinds
+    ]
     sarif_results: list[dict[str, object]] = []
     for result in results:
         for issue in result.issues:
@@ -113,18 +120,31 @@ def sarif_log(results: Sequence[FileResult]) -> dict[str, object]:
             if region:
                 location["region"] = region
             message = f"{issue.key}: {issue.message}" + (f" ({issue.hint})" if issue.hint else "")
-            sarif_results.append({
-                "ruleId": issue.kind, "ruleIndex": kinds.index(issue.kind), "level": "error",
-                "message": {"text": message}, "locations": [{"physicalLocation": location}],
-            })
+            sarif_results.append(
+                {
+                    "ruleId": issue.kind,
+                    "ruleIndex": kinds.index(issue.kind),
+                    "level": "error",
+                    "message": {"text": message},
+                    "locations": [{"physicalLocation": location}],
+                }
+            )
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {"name": "mlspec", "version": __version__,
-                                "informationUri": "https://github.com/mlspec/mlspec", "rules": rules}},
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mlspec",
+                        "version": __version__,
+                        "informationUri": "https://github.com/mlspec/mlspec",
+                        "rules": rules,
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
     }
 
 

@@ -81,9 +81,12 @@ def _expression_findings(spec: Spec) -> list[Finding]:
     if spec.triggers.drift is not None:
         free_text[("triggers", "drift", "command")] = spec.triggers.drift.command
     return [
-        Finding(loc, "contains '${{', which GitHub Actions would evaluate as an expression inside the generated "
-                "workflow", "expression",
-                "remove the '${{ ... }}' text; pass values to the command through environment variables")
+        Finding(
+            loc,
+            "contains '${{', which GitHub Actions would evaluate as an expression inside the generated workflow",
+            "expression",
+            "remove the '${{ ... }}' text; pass values to the command through environment variables",
+        )
         for loc, value in free_text.items()
         if value is not None and EXPRESSION_MARKER in value
     ]
@@ -137,16 +140,32 @@ def _column_findings(spec: Spec) -> list[Finding]:
     data = spec.data
     findings = []
     if data.label in data.categorical:
-        findings.append(Finding(("data", "categorical"), f"the label {data.label!r} is listed as a feature column", "column"))
+        findings.append(
+            Finding(("data", "categorical"), f"the label {data.label!r} is listed as a feature column", "column")
+        )
     if data.features and data.label in data.features:
-        findings.append(Finding(("data", "features"), f"the label {data.label!r} is listed as a feature column", "column"))
+        findings.append(
+            Finding(("data", "features"), f"the label {data.label!r} is listed as a feature column", "column")
+        )
     split = data.split
     if split.method == "time" and not (split.column or data.datetime):
-        findings.append(Finding(("data", "split", "method"), "a time split needs a time column", "column",
-                                "set `data.split.column` or `data.datetime` to the column holding the row times"))
+        findings.append(
+            Finding(
+                ("data", "split", "method"),
+                "a time split needs a time column",
+                "column",
+                "set `data.split.column` or `data.datetime` to the column holding the row times",
+            )
+        )
     if split.column is not None and split.column == data.label:
-        findings.append(Finding(("data", "split", "column"), f"the split column is the label {data.label!r}",
-                                "column", "split by a time or group column, not by the label"))
+        findings.append(
+            Finding(
+                ("data", "split", "column"),
+                f"the split column is the label {data.label!r}",
+                "column",
+                "split by a time or group column, not by the label",
+            )
+        )
     if data.features:
         for column in data.categorical:
             if column not in data.features:
@@ -237,9 +256,14 @@ def _glob_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
         for i, pattern in enumerate(getattr(paths, group) or []):
             joined = posixpath.normpath(posixpath.join(folder, pattern.lstrip("!")))
             if joined == ".." or joined.startswith("../"):
-                findings.append(Finding(("triggers", "paths", group, i), f"path glob {shown(pattern)} points outside "
-                                        "the repository", "outside-repository",
-                                        "globs are relative to the spec's folder and must stay inside the repository"))
+                findings.append(
+                    Finding(
+                        ("triggers", "paths", group, i),
+                        f"path glob {shown(pattern)} points outside the repository",
+                        "outside-repository",
+                        "globs are relative to the spec's folder and must stay inside the repository",
+                    )
+                )
     drift = spec.triggers.drift
     if drift is not None and drift.current:
         escape = _escape_finding(("triggers", "drift", "current"), drift.current, base, root)
@@ -249,7 +273,11 @@ def _glob_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
 
 def _file_findings(spec: Spec, base: Path) -> list[Finding]:
     root = repository_root(base)
-    return _data_file_findings(spec, base, root) + _entrypoint_findings(spec, base, root) + _glob_findings(spec, base, root)
+    return (
+        _data_file_findings(spec, base, root)
+        + _entrypoint_findings(spec, base, root)
+        + _glob_findings(spec, base, root)
+    )
 
 
 def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Finding]:
@@ -264,8 +292,12 @@ def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Fi
         return [Finding(("train", "command"), CODE_UNKNOWN, "code-unknown", CODE_UNKNOWN_HINT)]
     missing = [s for s in scripts if check_files and not (base / s).exists()]
     return [
-        Finding(("train", "command"), f"train.command runs {s!r}, which is not in the spec's folder, so CT would "
-                "not watch the training code", "code-unknown", CODE_UNKNOWN_HINT)
+        Finding(
+            ("train", "command"),
+            f"train.command runs {s!r}, which is not in the spec's folder, so CT would not watch the training code",
+            "code-unknown",
+            CODE_UNKNOWN_HINT,
+        )
         for s in missing
     ]
 
@@ -291,37 +323,67 @@ def _deepchecks_findings(spec: Spec) -> list[Finding]:
         in_suites = [c for suite in tests.suites for c in check_catalog.suite_checks(suite)]
         for i, name in enumerate(tests.skip):
             if name not in in_suites:
-                where = f"in the {kind} suites ({', '.join(tests.suites)})" if tests.suites else f"in tests.{kind}.suites (none)"
+                where = (
+                    f"in the {kind} suites ({', '.join(tests.suites)})"
+                    if tests.suites
+                    else f"in tests.{kind}.suites (none)"
+                )
                 other = "model" if kind == "data" else "data"
                 elsewhere = any(name in check_catalog.suite_checks(s) for s in getattr(spec.tests, other).suites)
-                hint = (f"{name} is a check of the {other} tests: list it under tests.{other}.skip" if elsewhere
-                        else _did_you_mean(name, in_suites, "their checks: " + ", ".join(in_suites)))
-                findings.append(Finding(("tests", kind, "skip", i), f"check {name!r} is not {where}", "unknown-check", hint))
+                hint = (
+                    f"{name} is a check of the {other} tests: list it under tests.{other}.skip"
+                    if elsewhere
+                    else _did_you_mean(name, in_suites, "their checks: " + ", ".join(in_suites))
+                )
+                findings.append(
+                    Finding(("tests", kind, "skip", i), f"check {name!r} is not {where}", "unknown-check", hint)
+                )
         for i, check in enumerate(tests.checks):
             info = check_catalog.check_info(check.name)
             if info is None:
-                findings.append(Finding(("tests", kind, "checks", i, "name"),
-                                        f"deepchecks has no tabular check {check.name!r}", "unknown-check",
-                                        _did_you_mean(check.name, names, "see the deepchecks.tabular.checks names")))
+                findings.append(
+                    Finding(
+                        ("tests", kind, "checks", i, "name"),
+                        f"deepchecks has no tabular check {check.name!r}",
+                        "unknown-check",
+                        _did_you_mean(check.name, names, "see the deepchecks.tabular.checks names"),
+                    )
+                )
                 continue
             for key in _unknown_keywords(check.params, info):
-                findings.append(Finding(("tests", kind, "checks", i, "params", key),
-                                        f"{check.name} has no parameter {key!r}", "unknown-parameter",
-                                        _did_you_mean(key, info["params"], "its parameters: " + ", ".join(info["params"]))))
+                findings.append(
+                    Finding(
+                        ("tests", kind, "checks", i, "params", key),
+                        f"{check.name} has no parameter {key!r}",
+                        "unknown-parameter",
+                        _did_you_mean(key, info["params"], "its parameters: " + ", ".join(info["params"])),
+                    )
+                )
             conditions = info["conditions"]
             for j, cond in enumerate(check.conditions):
                 cinfo = conditions.get(cond.name)
                 if cinfo is None:
                     listing = "its conditions: " + (", ".join(conditions) or "(none)")
-                    findings.append(Finding(("tests", kind, "checks", i, "conditions", j, "name"),
-                                            f"{check.name} has no condition {cond.name!r}", "unknown-condition",
-                                            _did_you_mean(cond.name, list(conditions), listing)))
+                    findings.append(
+                        Finding(
+                            ("tests", kind, "checks", i, "conditions", j, "name"),
+                            f"{check.name} has no condition {cond.name!r}",
+                            "unknown-condition",
+                            _did_you_mean(cond.name, list(conditions), listing),
+                        )
+                    )
                     continue
                 for key in _unknown_keywords(cond.params, cinfo):
-                    findings.append(Finding(
-                        ("tests", kind, "checks", i, "conditions", j, "params", key),
-                        f"condition {cond.name} of {check.name} has no parameter {key!r}", "unknown-parameter",
-                        _did_you_mean(key, cinfo["params"], "its parameters: " + (", ".join(cinfo["params"]) or "(none)"))))
+                    findings.append(
+                        Finding(
+                            ("tests", kind, "checks", i, "conditions", j, "params", key),
+                            f"condition {cond.name} of {check.name} has no parameter {key!r}",
+                            "unknown-parameter",
+                            _did_you_mean(
+                                key, cinfo["params"], "its parameters: " + (", ".join(cinfo["params"]) or "(none)")
+                            ),
+                        )
+                    )
     return findings
 
 

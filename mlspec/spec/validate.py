@@ -120,8 +120,10 @@ def _real_loc(loc: tuple[Any, ...], doc: Document) -> tuple[Any, ...]:
     """Drop pydantic's union-member tags (e.g. 'list[str]') that are not keys of the document."""
     out: list[Any] = []
     for part in loc:
-        if isinstance(part, str) and tuple(out) + (part,) not in doc.key_positions and (
-            "[" in part or part in {"str", "int", "float", "bool", "none"} or part.startswith("function-")
+        if (
+            isinstance(part, str)
+            and tuple(out) + (part,) not in doc.key_positions
+            and ("[" in part or part in {"str", "int", "float", "bool", "none"} or part.startswith("function-"))
         ):
             continue
         out.append(part)
@@ -246,8 +248,14 @@ class LoadedSpec:
     def resolve(self, relative: str, key: str = "path") -> Path:
         """``relative`` (to the spec's folder) resolved, symlinks first; PathEscapeError naming ``key``
         when it leaves the repository (mlspec/safepath.py)."""
-        return inside(self.root, relative, key=key, boundary=repository_root(self.root),
-                      boundary_name="the repository", where=display_path(self.path))
+        return inside(
+            self.root,
+            relative,
+            key=key,
+            boundary=repository_root(self.root),
+            boundary_name="the repository",
+            where=display_path(self.path),
+        )
 
     @property
     def state(self) -> StateLayout:

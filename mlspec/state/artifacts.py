@@ -29,14 +29,16 @@ class GhArtifact:
 
     @classmethod
     def parse(cls, value: str, where: str) -> GhArtifact:
-        parts = value[len(GH_ARTIFACT_PREFIX):].split("/")
+        parts = value[len(GH_ARTIFACT_PREFIX) :].split("/")
         run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
-        if not _RUN_ID.fullmatch(run_id) or any(part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part)
-                                                for part in [name, *inner]):
+        if not _RUN_ID.fullmatch(run_id) or any(
+            part in ("", ".", "..") or not _ARTIFACT_NAME.fullmatch(part) for part in [name, *inner]
+        ):
             raise ServeError(
                 f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
                 "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
-                hint="fix the deployment file, or run `mlspec promote` again to rewrite it")
+                hint="fix the deployment file, or run `mlspec promote` again to rewrite it",
+            )
         return cls(run_id, name, "/".join(inner))
 
     def local_path(self, root: Path) -> Path:

@@ -43,8 +43,11 @@ class DeployedModel(BaseModel):
     tag: str = Field(description="BentoML model tag `name:version`.")
     version: str = Field(description="Model version (the tag's version part).")
     artifact: str | None = Field(
-        None, description=("Where CD gets the model without retraining: a path relative to the project folder, or "
-                           "`gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`.")
+        None,
+        description=(
+            "Where CD gets the model without retraining: a path relative to the project folder, or "
+            "`gh-artifact:<workflow-run-id>/<artifact-name>/<path inside it>`."
+        ),
     )
 
     @field_validator("tag")
@@ -74,8 +77,10 @@ class Deployment(BaseModel):
         if isinstance(value, dict):
             for name, item in value.items():
                 if isinstance(item, bool):
-                    raise ValueError(f"metrics.{name} is {str(item).lower()}, a boolean, not a number "
-                                     "(write the metric's value, or null when it is unknown)")
+                    raise ValueError(
+                        f"metrics.{name} is {str(item).lower()}, a boolean, not a number "
+                        "(write the metric's value, or null when it is unknown)"
+                    )
         return value
 
 
@@ -101,8 +106,10 @@ def parse_deployment(text: str, where: str) -> Deployment:
     try:
         return Deployment.model_validate(data)
     except ValidationError as exc:
-        raise MlspecError(f"{where}: not a valid deployment file: {_problems(exc)}",
-                          hint="deploy files are written by `mlspec promote`; fix the file in a pull request") from None
+        raise MlspecError(
+            f"{where}: not a valid deployment file: {_problems(exc)}",
+            hint="deploy files are written by `mlspec promote`; fix the file in a pull request",
+        ) from None
 
 
 def read_deployment(spec_root: Path, environment: str) -> Deployment | None:

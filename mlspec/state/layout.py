@@ -22,7 +22,9 @@ from pathlib import Path
 from mlspec.fsio import display_path
 from mlspec.safepath import safe_name
 
-STATE_DIR = ".mlspec"  # the folder's name, relative to the spec's folder (path filters, .gitignore, `(state)` of a render)
+STATE_DIR = (
+    ".mlspec"  # the folder's name, relative to the spec's folder (path filters, .gitignore, `(state)` of a render)
+)
 LATEST = "latest"  # the pointer file of `runs/` and `drift/`
 RECORD_FILE = "record.json"
 

@@ -150,11 +150,15 @@ def get_or_import(tag: str, archive: Path | None, source: str, *, hint: str, say
         imported = import_model(archive)
         print(f"imported model {imported} from {archive}", file=say or sys.stdout)
         if imported != tag:
-            raise MlspecError(f"{archive} holds model {imported}, but {source} names {tag}",
-                              hint="point model.artifact at the archive exported from the promoted run")
+            raise MlspecError(
+                f"{archive} holds model {imported}, but {source} names {tag}",
+                hint="point model.artifact at the archive exported from the promoted run",
+            )
         return bentoml.models.get(tag)
     where = f" and the exported model {archive} does not exist" if archive else ""
-    raise ModelNotInStore(f"model {tag} (from {source}) is not in the BentoML store at {bentoml_home()}{where}", hint=hint)
+    raise ModelNotInStore(
+        f"model {tag} (from {source}) is not in the BentoML store at {bentoml_home()}{where}", hint=hint
+    )
 
 
 def model_metadata(tag: str) -> dict[str, Any]:
@@ -177,8 +181,10 @@ def export_model(tag: str, path: str | os.PathLike[str]) -> Path:
     try:
         written = Path(bentoml.models.export_model(tag, str(tmp)))
     except bentoml.exceptions.NotFound:
-        raise MlspecError(f"cannot export model {tag!r}: it is not in the BentoML store ({bentoml_home()})",
-                          hint="train it with `mlspec train` first") from None
+        raise MlspecError(
+            f"cannot export model {tag!r}: it is not in the BentoML store ({bentoml_home()})",
+            hint="train it with `mlspec train` first",
+        ) from None
     written.replace(target)  # atomic: a reader never sees half an archive
     return target
 
@@ -191,8 +197,10 @@ def import_model(path: str | os.PathLike[str]) -> str:
 
     source = Path(path)
     if not source.is_file():
-        raise MlspecError(f"model archive {source} does not exist",
-                          hint="download the CT run's model artifact there first (see docs/serving.md)")
+        raise MlspecError(
+            f"model archive {source} does not exist",
+            hint="download the CT run's model artifact there first (see docs/serving.md)",
+        )
     _check_archive(source)
     try:
         return str(bentoml.models.import_model(str(source)).tag)

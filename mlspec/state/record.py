@@ -70,7 +70,9 @@ class StageResult(_Model):
     # what `inputs_digest` is made of, so `mlspec status` and the next run can say which input changed
     inputs: dict[str, str] = Field(default_factory=dict)
     outputs: dict[str, str] = Field(default_factory=dict)  # output file (relative to the run folder) -> digest
-    reasons: list[str] = Field(default_factory=list)  # why the stage ran: "--force", "never ran", "data/train.csv changed"
+    reasons: list[str] = Field(
+        default_factory=list
+    )  # why the stage ran: "--force", "never ran", "data/train.csv changed"
     cached_from: str | None = None  # the run whose outputs a cached stage reuses
 
 
@@ -147,8 +149,13 @@ class TestOutcome(_Model):
 
     def counts_text(self) -> str:
         """'18 checks: 7 passed, 2 errored, 9 not applicable'."""
-        words = {"failed": "failed", "errored": "errored", "warning": "with warnings", "passed": "passed",
-                 "not_applicable": "not applicable"}
+        words = {
+            "failed": "failed",
+            "errored": "errored",
+            "warning": "with warnings",
+            "passed": "passed",
+            "not_applicable": "not applicable",
+        }
         parts = [f"{n} {words[s]}" for s, n in self.counts().items()]
         total = len(self.checks)
         return f"{total} check{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts else "")
@@ -220,7 +227,9 @@ CODE_INPUT = "code:"  # a stage input key naming a code file: "code:src/train.py
 
 def code_digests(inputs: dict[str, str] | None) -> dict[str, str]:
     """The code files among a stage's inputs and their digests, by path."""
-    return {key[len(CODE_INPUT):]: value for key, value in sorted((inputs or {}).items()) if key.startswith(CODE_INPUT)}
+    return {
+        key[len(CODE_INPUT) :]: value for key, value in sorted((inputs or {}).items()) if key.startswith(CODE_INPUT)
+    }
 
 
 def parse_record(raw: bytes | str) -> RunRecord:

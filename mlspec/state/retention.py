@@ -32,8 +32,11 @@ def _gzip_within(source_path: Path, target_path: Path, budget: int) -> bool:
     """gzip ``source_path`` into ``target_path``; stop as soon as the compressed bytes pass ``budget`` (the
     file is then not kept anyway: the example's 58 MB data-test report compresses to 18 MB against a 2.6 MB
     budget, and compressing all of it cost 1.7 s of CPU per report)."""
-    with open(source_path, "rb") as source, open(target_path, "wb") as raw, \
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as target:
+    with (
+        open(source_path, "rb") as source,
+        open(target_path, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as target,
+    ):
         while chunk := source.read(1024 * 1024):
             target.write(chunk)
             if raw.tell() > budget:
@@ -58,12 +61,16 @@ def shrink_html(run_dir: Path, name: str) -> str:
         return packed.name
     tmp.unlink()
     kind = name.split("_", 1)[0]
-    atomic_write_text(path, (
-        "<!doctype html><meta charset=utf-8><title>deepchecks report not kept</title>\n"
-        f"<p>The deepchecks HTML report ({size / 1e6:.0f} MB) was larger than mlspec keeps per run "
-        f"({HTML_BUDGET / 1e6:.1f} MB, compressed). Every check and condition is in "
-        f"<code>{html.escape(kind)}_tests.json</code> and in the run's report.</p>\n"
-        f"<p>For a smaller report, lower <code>tests.{html.escape(kind)}.n_samples</code> in the spec.</p>\n"))
+    atomic_write_text(
+        path,
+        (
+            "<!doctype html><meta charset=utf-8><title>deepchecks report not kept</title>\n"
+            f"<p>The deepchecks HTML report ({size / 1e6:.0f} MB) was larger than mlspec keeps per run "
+            f"({HTML_BUDGET / 1e6:.1f} MB, compressed). Every check and condition is in "
+            f"<code>{html.escape(kind)}_tests.json</code> and in the run's report.</p>\n"
+            f"<p>For a smaller report, lower <code>tests.{html.escape(kind)}.n_samples</code> in the spec.</p>\n"
+        ),
+    )
     return name
 
 
@@ -94,9 +101,13 @@ def ensure_gitignored(root: Path) -> str | None:
     if ignored or (ignored is None and any(line.strip() in gitignore_lines() for line in text.splitlines())):
         return None
     prefix = "" if not text or text.endswith("\n") else "\n"
-    atomic_write_text(gitignore, text + prefix + f"# mlspec's local state (runs, caches): never committed\n{STATE_DIR}/\n")
-    return (f"added {STATE_DIR}/ to {display_path(gitignore)}: mlspec keeps its runs and caches there, "
-            "and they are not to be committed")
+    atomic_write_text(
+        gitignore, text + prefix + f"# mlspec's local state (runs, caches): never committed\n{STATE_DIR}/\n"
+    )
+    return (
+        f"added {STATE_DIR}/ to {display_path(gitignore)}: mlspec keeps its runs and caches there, "
+        "and they are not to be committed"
+    )
 
 
 # ----------------------------------------------------------------------------- gc
@@ -132,8 +143,9 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def gc(root: Path, environments: Iterable[str], keep: int, *,
-       dry_run: bool = False) -> tuple[list[str], dict[str, str], int]:
+def gc(
+    root: Path, environments: Iterable[str], keep: int, *, dry_run: bool = False
+) -> tuple[list[str], dict[str, str], int]:
     """Keep the newest ``keep`` runs of the spec in ``root`` and every run the deploy files of ``environments``
     name: (deleted run ids, kept-because-protected ids with why, bytes freed)."""
     runs = StateLayout(root).runs

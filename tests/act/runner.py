@@ -46,10 +46,16 @@ def free_port() -> int:
 
 def export_worktree(source: Path, target: Path) -> Path:
     """Tracked and untracked-but-not-ignored files of ``source`` (no .venv, node_modules, .git)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=source, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=source,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for relative in filter(None, listed):
         origin = source / relative
         if origin.is_file():
@@ -77,12 +83,16 @@ def clean_path() -> str:
     parts = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != venv_bin]
     path = os.pathsep.join(parts)
     if shutil.which("mlspec", path=path):
-        raise RuntimeError(f"mlspec is on the runner's PATH ({shutil.which('mlspec', path=path)}): the act test would prove nothing")
+        raise RuntimeError(
+            f"mlspec is on the runner's PATH ({shutil.which('mlspec', path=path)}): the act test would prove nothing"
+        )
     return path
 
 
 def uv_cache_dir() -> str:
-    done = subprocess.run([str(Path(sys.executable).parent / "uv"), "cache", "dir"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 
@@ -116,10 +126,16 @@ class Act:
         """Install the runtime lock once, through the setup action's own script, so that every act job
         after it installs from the uv cache with UV_OFFLINE=1 (one download per machine, not per job)."""
         subprocess.run(
-            ["bash", str(self.mlspec_source / "actions" / "setup" / "install.sh"), str(self.base / "warm-venv"),
-             str(self.mlspec_source / "requirements" / "runtime.txt")],
-            env={**os.environ, "UV_CACHE_DIR": self.uv_cache, "PYTHON": sys.executable}, check=True,
-            capture_output=True, timeout=1200,
+            [
+                "bash",
+                str(self.mlspec_source / "actions" / "setup" / "install.sh"),
+                str(self.base / "warm-venv"),
+                str(self.mlspec_source / "requirements" / "runtime.txt"),
+            ],
+            env={**os.environ, "UV_CACHE_DIR": self.uv_cache, "PYTHON": sys.executable},
+            check=True,
+            capture_output=True,
+            timeout=1200,
         )
 
     def local_repositories(self) -> list[str]:
@@ -135,25 +151,57 @@ class Act:
         args += ["--local-repository", f"mlspec/mlspec@{SOURCE_COMMIT}={self.mlspec_source}"]
         return args
 
-    def run(self, repo: Path, event_name: str, event: dict, workflow: Path, *, job: str | None = None,
-            env: dict[str, str] | None = None, run_id: int | None = None, timeout: float = 1500) -> ActResult:
+    def run(
+        self,
+        repo: Path,
+        event_name: str,
+        event: dict,
+        workflow: Path,
+        *,
+        job: str | None = None,
+        env: dict[str, str] | None = None,
+        run_id: int | None = None,
+        timeout: float = 1500,
+    ) -> ActResult:
         self.runs += 1
         run_id = run_id or 1000 + self.runs
         event_file = self.base / f"event-{self.runs}.json"
         event_file.write_text(json.dumps(event))
         variables = {
-            "RUNNER_TOOL_CACHE": str(self.tools), "AGENT_TOOLSDIRECTORY": str(self.tools),
-            "UV_CACHE_DIR": self.uv_cache, "UV_OFFLINE": "1", "GITHUB_RUN_ID": str(run_id),
-            "BENTOML_DO_NOT_TRACK": "true", "MPLBACKEND": "Agg",
+            "RUNNER_TOOL_CACHE": str(self.tools),
+            "AGENT_TOOLSDIRECTORY": str(self.tools),
+            "UV_CACHE_DIR": self.uv_cache,
+            "UV_OFFLINE": "1",
+            "GITHUB_RUN_ID": str(run_id),
+            "BENTOML_DO_NOT_TRACK": "true",
+            "MPLBACKEND": "Agg",
             **({"GITHUB_API_URL": self.api_url} if self.api_url else {}),
-            **self.extra_env, **(env or {}),
+            **self.extra_env,
+            **(env or {}),
         }
-        argv = [str(ACT), event_name, "-W", str(workflow), "-e", str(event_file),
-                "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
-                "--action-cache-path", str(self.action_cache),
-                "--artifact-server-path", str(self.artifacts), "--artifact-server-addr", "127.0.0.1",
-                "--artifact-server-port", str(free_port()),
-                "-s", f"GITHUB_TOKEN={TOKEN}", *self.local_repositories()]
+        argv = [
+            str(ACT),
+            event_name,
+            "-W",
+            str(workflow),
+            "-e",
+            str(event_file),
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--no-cache-server",
+            "--action-cache-path",
+            str(self.action_cache),
+            "--artifact-server-path",
+            str(self.artifacts),
+            "--artifact-server-addr",
+            "127.0.0.1",
+            "--artifact-server-port",
+            str(free_port()),
+            "-s",
+            f"GITHUB_TOKEN={TOKEN}",
+            *self.local_repositories(),
+        ]
         if job:
             argv += ["-j", job]
         for name, value in variables.items():
@@ -173,8 +221,11 @@ def pull_request_merge(repo: Path, branch: str, message: str = "pull request") -
 
 
 @contextmanager
-def example_on_standin(base: Path, project: str, edit: Callable[[Path, dict], None] | None = None,
-                       ) -> Iterator[tuple[Path, GitHubStandIn, Act]]:
+def example_on_standin(
+    base: Path,
+    project: str,
+    edit: Callable[[Path, dict], None] | None = None,
+) -> Iterator[tuple[Path, GitHubStandIn, Act]]:
     """The bundled example as a git repository (local bare remote) whose `origin` names the GitHub
     stand-in's repository, rendered and committed, with the stand-in's main holding the same files and
     serving the Actions artifact endpoints from act's storage. ``edit(work, spec)`` changes the spec

@@ -30,8 +30,11 @@ SARIF_SCHEMA = ROOT / "tests" / "spec" / "sarif-schema-2.1.0.json"  # the copy c
 
 def _job_lines(result: ActResult, job_name: str) -> list[str]:
     """The lines act printed for one job: `[<workflow name>/<job name, padded>] ...`."""
-    return [line for line in result.log.splitlines()
-            if line.startswith("[") and "]" in line and line.split("]", 1)[0].rsplit("/", 1)[-1].strip() == job_name]
+    return [
+        line
+        for line in result.log.splitlines()
+        if line.startswith("[") and "]" in line and line.split("]", 1)[0].rsplit("/", 1)[-1].strip() == job_name
+    ]
 
 
 def test_spec_errors_reach_code_scanning_on_their_line_even_when_the_pipeline_fails(tmp_path: Path) -> None:
@@ -43,7 +46,9 @@ def test_spec_errors_reach_code_scanning_on_their_line_even_when_the_pipeline_fa
         jobs = yaml.safe_load(workflow.read_text())["jobs"]
         scanning = jobs["code-scanning"]
         assert scanning["permissions"] == {"contents": "read", "security-events": "write"}
-        assert [name for name, job in jobs.items() if "security-events" in (job.get("permissions") or {})] == ["code-scanning"]
+        assert [name for name, job in jobs.items() if "security-events" in (job.get("permissions") or {})] == [
+            "code-scanning"
+        ]
         assert scanning["steps"][-1]["uses"] == PINS["upload-sarif"].uses  # the commit the stand-in is mapped to
 
         # The pull request: a typo in the spec, on a line the test knows.
@@ -57,18 +62,28 @@ def test_spec_errors_reach_code_scanning_on_their_line_even_when_the_pipeline_fa
         git("commit", "-qam", "ci: a longer timeout", cwd=work)
         head = git("rev-parse", "HEAD", cwd=work)
         pull_request_merge(work, "typo")
-        event = {"number": 7, "pull_request": {"number": 7, "head": {"ref": "typo", "sha": head}, "base": {"ref": "main", "sha": base}}}
+        event = {
+            "number": 7,
+            "pull_request": {"number": 7, "head": {"ref": "typo", "sha": head}, "base": {"ref": "main", "sha": base}},
+        }
 
         uploads = act.base / "code-scanning-uploads"
-        result = act.run(work, "pull_request", event, workflow,
-                         env={"MLSPEC_STANDIN_UPLOADS": str(uploads), "MLSPEC_STANDIN_SARIF_SCHEMA": str(SARIF_SCHEMA)})
+        result = act.run(
+            work,
+            "pull_request",
+            event,
+            workflow,
+            env={"MLSPEC_STANDIN_UPLOADS": str(uploads), "MLSPEC_STANDIN_SARIF_SCHEMA": str(SARIF_SCHEMA)},
+        )
         (act.base / "ci-code-scanning.log").write_text(result.log)
 
         tail = result.log[-6000:]
         assert result.returncode != 0, tail  # the pipeline job fails on the invalid spec ...
         pipeline_log = _job_lines(result, f"mlspec-{PROJECT}-ci")
         assert any(line.rstrip().endswith("Job failed") for line in pipeline_log), tail
-        annotation = f"::error file=mlproject.yaml,line={at + 1},col=3,title=mlspec unknown-key::ci.timout_minutes: unknown key"
+        annotation = (
+            f"::error file=mlproject.yaml,line={at + 1},col=3,title=mlspec unknown-key::ci.timout_minutes: unknown key"
+        )
         assert any(annotation in line for line in pipeline_log), tail  # the same place as the pipeline's annotation
         scanning_log = _job_lines(result, f"mlspec-{PROJECT}-ci-code-scanning")
         assert any(line.rstrip().endswith("Job succeeded") for line in scanning_log), tail  # ... this one does not
@@ -86,5 +101,11 @@ def test_spec_errors_reach_code_scanning_on_their_line_even_when_the_pipeline_fa
         [alert] = run["results"]
         assert alert["ruleId"] == "unknown-key" and alert["level"] == "error"
         assert alert["message"]["text"].startswith("ci.timout_minutes: unknown key 'timout_minutes'")
-        assert alert["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "mlproject.yaml"},
-                                                            "region": {"startLine": at + 1, "startColumn": 3}}}]
+        assert alert["locations"] == [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "mlproject.yaml"},
+                    "region": {"startLine": at + 1, "startColumn": 3},
+                }
+            }
+        ]

@@ -70,8 +70,13 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
 def test_ct_checks_servability_then_cd_promotes_to_production_then_rollback(release: Release) -> None:
     gh = release.gh
     head = git("rev-parse", "HEAD", cwd=release.work)
-    ct = release.run("push", {"ref": "refs/heads/main", "before": head, "after": head}, "ct", run_id=5151,
-                     env={"BENTOML_HOME": str(release.act.base / "ct-bentoml")})
+    ct = release.run(
+        "push",
+        {"ref": "refs/heads/main", "before": head, "after": head},
+        "ct",
+        run_id=5151,
+        env={"BENTOML_HOME": str(release.act.base / "ct-bentoml")},
+    )
     assert ct.returncode == 0, _tail(ct)
     assert "servability: starting breast_cancer:" in ct.log
     assert "SLO p95 <= 5000 ms" in ct.log
@@ -87,8 +92,12 @@ def test_ct_checks_servability_then_cd_promotes_to_production_then_rollback(rele
     # promotion pull request is opened for the same model, from the deploy file: no retraining.
     pull.state = "closed"
     before, _after = release.merge("deploy/staging.yaml", staging_text, f"Merge pull request #{pull.number}")
-    cd = release.run("push", {"ref": "refs/heads/main", "before": before, "after": git("rev-parse", "HEAD", cwd=release.work)},
-                     "cd", env={"BENTOML_HOME": str(release.act.base / "cd-bentoml")})
+    cd = release.run(
+        "push",
+        {"ref": "refs/heads/main", "before": before, "after": git("rev-parse", "HEAD", cwd=release.work)},
+        "cd",
+        env={"BENTOML_HOME": str(release.act.base / "cd-bentoml")},
+    )
     assert cd.returncode == 0, _tail(cd)
     assert "deployment file deploy/staging.yaml changed: true" in cd.log
     assert "deployment file deploy/production.yaml changed: false" in cd.log

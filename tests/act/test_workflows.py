@@ -82,8 +82,11 @@ def _state_record(artifacts: Path, run_id: int) -> dict:
     archive = next((artifacts / str(run_id)).glob(f"mlspec-{PROJECT}-ct-state/*.zip"))
     with zipfile.ZipFile(archive) as zipped:
         names = zipped.namelist()
-        latest = zipped.read("runs/latest").decode().strip() if "runs/latest" in names else \
-            sorted(n.split("/")[1] for n in names if n.startswith("runs/") and n.endswith("/record.json"))[-1]
+        latest = (
+            zipped.read("runs/latest").decode().strip()
+            if "runs/latest" in names
+            else sorted(n.split("/")[1] for n in names if n.startswith("runs/") and n.endswith("/record.json"))[-1]
+        )
         return json.loads(zipped.read(f"runs/{latest}/record.json"))
 
 
@@ -112,8 +115,15 @@ def test_ci_on_a_pull_request_touching_the_project(loop: Loop) -> None:
     git("commit", "-qam", "tweak the training code", cwd=loop.work)
     pull_request_merge(loop.work, "tweak")
     number = _open_pull(loop.gh, "tweak", "Tweak the training code")
-    event = {"number": number, "pull_request": {"number": number, "title": "Tweak $(id) ${{ secrets.X }}",
-                                                "head": {"ref": "tweak"}, "base": {"ref": "main"}}}
+    event = {
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "title": "Tweak $(id) ${{ secrets.X }}",
+            "head": {"ref": "tweak"},
+            "base": {"ref": "main"},
+        },
+    }
     result = loop.run("pull_request", event, "ci")
     assert result.returncode == 0, _tail(result)
     assert "the pull request touches the project: true" in result.log
@@ -168,14 +178,19 @@ def test_ct_then_cd_then_monitor(loop: Loop) -> None:
     gh.state.put_file("main", "deploy/staging.yaml", deploy, f"Merge pull request #{pull.number}")
     pull.state = "closed"
     merged = git("rev-parse", "HEAD", cwd=loop.work)
-    cd = loop.run("push", {"ref": "refs/heads/main", "before": head, "after": merged}, "cd",
-                  env={"BENTOML_HOME": str(loop.act.base / "cd-bentoml")})
+    cd = loop.run(
+        "push",
+        {"ref": "refs/heads/main", "before": head, "after": merged},
+        "cd",
+        env={"BENTOML_HOME": str(loop.act.base / "cd-bentoml")},
+    )
     assert cd.returncode == 0, _tail(cd)
     assert gh.requests_to("GET", r".*/actions/runs/4242/artifacts")
     tag = yaml.safe_load(deploy)["model"]["tag"]
     assert f"built {tag.split(':')[0]}" in cd.log or tag.split(":")[1] in cd.log
-    assert (loop.act.base / "cd-bentoml" / "models" / PROJECT.replace("-", "_")).exists() or \
-        any((loop.act.base / "cd-bentoml" / "models").iterdir())
+    assert (loop.act.base / "cd-bentoml" / "models" / PROJECT.replace("-", "_")).exists() or any(
+        (loop.act.base / "cd-bentoml" / "models").iterdir()
+    )
 
     # The monitor, on the schedule, with this week's data shifted: it dispatches CT.
     current = loop.work / "data" / "current.csv"
@@ -183,8 +198,9 @@ def test_ct_then_cd_then_monitor(loop: Loop) -> None:
     frame["mean_radius"] = frame["mean_radius"] + 3 * frame["mean_radius"].std()
     frame.to_csv(current, index=False)
     git("commit", "-qam", "this week's data", cwd=loop.work)
-    monitor = loop.run("schedule", {"schedule": "0 6 * * *"}, "monitor",
-                       env={"BENTOML_HOME": str(loop.act.base / "monitor-bentoml")})
+    monitor = loop.run(
+        "schedule", {"schedule": "0 6 * * *"}, "monitor", env={"BENTOML_HOME": str(loop.act.base / "monitor-bentoml")}
+    )
     assert monitor.returncode == 0, _tail(monitor)
     assert [d["event_type"] for d in gh.state.dispatches] == [f"mlspec-drift-{PROJECT}"]
     payload = gh.state.dispatches[0]["client_payload"]

@@ -36,7 +36,11 @@ def test_example_pipeline_and_gate_pass(example: Path | str, tmp_path: Path) -> 
     assert run.returncode == 0, run.stdout + run.stderr
     record = json.loads(next((project / ".mlspec" / "runs").glob("*/record.json")).read_text())
     assert [(s["name"], s["status"]) for s in record["stages"]] == [
-        ("data_tests", "passed"), ("train", "passed"), ("evaluate", "passed"), ("model_tests", "passed")]
+        ("data_tests", "passed"),
+        ("train", "passed"),
+        ("evaluate", "passed"),
+        ("model_tests", "passed"),
+    ]
     gate = run_mlspec("gate", cwd=project, env=env)
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert "gate passed for" in gate.stdout

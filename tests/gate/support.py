@@ -38,16 +38,33 @@ def project_with_gates(tmp_path: Path, gates_yaml: str, *, remote: bool = True) 
     return init_repo(work, remote=tmp_path / "remote.git" if remote else None)
 
 
-def make_record(project: Path, metrics: dict[str, Any], *, run_id: str = "20250102T000000000000Z-00001",
-                tag: str = "breast-cancer:challenger", save: bool = True, **extra: Any) -> RunRecord:
+def make_record(
+    project: Path,
+    metrics: dict[str, Any],
+    *,
+    run_id: str = "20250102T000000000000Z-00001",
+    tag: str = "breast-cancer:challenger",
+    save: bool = True,
+    **extra: Any,
+) -> RunRecord:
     loaded = load_spec(project / "mlproject.yaml")
     fields: dict[str, Any] = dict(
-        run_id=run_id, project="breast-cancer", spec_path="mlproject.yaml", spec_digest=loaded.digest,
-        created="2025-01-02T00:00:00.000000Z", git=GitInfo(commit="0123456789abcdef" * 2 + "01234567", branch="main"),
-        data=[DataFile(role="train", path="data/train.csv", digest="xxh3_128:" + "a" * 32, bytes=80_000, rows=426),
-              DataFile(role="test", path="data/test.csv", digest=TEST_DIGEST, bytes=27_000, rows=143)],
-        params={"n_estimators": 100, "max_depth": 6}, seed=42, task="binary", metrics=metrics,
-        model=ModelRef(tag=tag, kind="classifier"), status="passed",
+        run_id=run_id,
+        project="breast-cancer",
+        spec_path="mlproject.yaml",
+        spec_digest=loaded.digest,
+        created="2025-01-02T00:00:00.000000Z",
+        git=GitInfo(commit="0123456789abcdef" * 2 + "01234567", branch="main"),
+        data=[
+            DataFile(role="train", path="data/train.csv", digest="xxh3_128:" + "a" * 32, bytes=80_000, rows=426),
+            DataFile(role="test", path="data/test.csv", digest=TEST_DIGEST, bytes=27_000, rows=143),
+        ],
+        params={"n_estimators": 100, "max_depth": 6},
+        seed=42,
+        task="binary",
+        metrics=metrics,
+        model=ModelRef(tag=tag, kind="classifier"),
+        status="passed",
         stages=[StageResult(name="evaluate", status="passed", seconds=0.4)],
     )
     fields.update(extra)
@@ -57,13 +74,23 @@ def make_record(project: Path, metrics: dict[str, Any], *, run_id: str = "202501
     return record
 
 
-def commit_champion(project: Path, env: str, metrics: dict[str, Any], *, tag: str = "breast-cancer:champion",
-                    push: bool = True, lineage: dict[str, Any] | None = None) -> Deployment:
+def commit_champion(
+    project: Path,
+    env: str,
+    metrics: dict[str, Any],
+    *,
+    tag: str = "breast-cancer:champion",
+    push: bool = True,
+    lineage: dict[str, Any] | None = None,
+) -> Deployment:
     """deploy/<env>.yaml committed on main (and pushed to origin): the champion, as after a merged promotion."""
-    deployment = Deployment(project="breast-cancer", environment=env,
-                            model=DeployedModel(tag=tag, version=tag.split(":")[1]), metrics=metrics,
-                            lineage=lineage or {"run_id": "20250101T000000000000Z-00000",
-                                                "data": {"test": TEST_DIGEST}})
+    deployment = Deployment(
+        project="breast-cancer",
+        environment=env,
+        model=DeployedModel(tag=tag, version=tag.split(":")[1]),
+        metrics=metrics,
+        lineage=lineage or {"run_id": "20250101T000000000000Z-00000", "data": {"test": TEST_DIGEST}},
+    )
     write_deployment(project, deployment)
     git("add", f"deploy/{env}.yaml", cwd=project)
     git("commit", "-q", "-m", f"promote to {env}", cwd=project)
@@ -75,12 +102,34 @@ def commit_champion(project: Path, env: str, metrics: dict[str, Any], *, tag: st
 def checks(n_failed: int, n_passed: int, *, details: str = "") -> list[CheckOutcome]:
     out = []
     for i in range(n_failed):
-        out.append(CheckOutcome(name=f"FeatureDrift{i:03d}", suite="train_test_validation", conditions=[
-            ConditionOutcome(name=f"drift score < 0.2 for feature f{i}", category="FAIL",
-                             details=details or f"Found 1 out of 30 features with drift score above threshold: f{i}: 0.{i:03d}")]))
+        out.append(
+            CheckOutcome(
+                name=f"FeatureDrift{i:03d}",
+                suite="train_test_validation",
+                conditions=[
+                    ConditionOutcome(
+                        name=f"drift score < 0.2 for feature f{i}",
+                        category="FAIL",
+                        details=details
+                        or f"Found 1 out of 30 features with drift score above threshold: f{i}: 0.{i:03d}",
+                    )
+                ],
+            )
+        )
     for i in range(n_passed):
-        out.append(CheckOutcome(name=f"PassingCheck{i:03d}", suite="data_integrity", conditions=[
-            ConditionOutcome(name="Ratio of mixed types is less or equal to 0%", category="PASS", details="Passed for 30 columns")]))
+        out.append(
+            CheckOutcome(
+                name=f"PassingCheck{i:03d}",
+                suite="data_integrity",
+                conditions=[
+                    ConditionOutcome(
+                        name="Ratio of mixed types is less or equal to 0%",
+                        category="PASS",
+                        details="Passed for 30 columns",
+                    )
+                ],
+            )
+        )
     return out
 
 

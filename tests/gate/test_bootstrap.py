@@ -43,16 +43,27 @@ def models() -> dict[str, Any]:
     train = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "train.csv")
     test = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "test.csv")
     features = [c for c in train.columns if c != "benign"]
-    strong = RandomForestClassifier(n_estimators=50, max_depth=6, random_state=0, n_jobs=1).fit(train[features], train["benign"])
+    strong = RandomForestClassifier(n_estimators=50, max_depth=6, random_state=0, n_jobs=1).fit(
+        train[features], train["benign"]
+    )
     weak = LogisticRegression(max_iter=500).fit(train[WEAK_FEATURES], train["benign"])
-    metadata = {"project": "breast-cancer", "task": "binary", "label": "benign", "features": WEAK_FEATURES,
-                "classes": [int(c) for c in weak.classes_]}
+    metadata = {
+        "project": "breast-cancer",
+        "task": "binary",
+        "label": "benign",
+        "features": WEAK_FEATURES,
+        "classes": [int(c) for c in weak.classes_],
+    }
     tag = model_store.save_model("breast-cancer", weak, labels={"project": "breast-cancer"}, metadata=metadata)
     strong_preds = _predictions_frame(strong, test[features], test["benign"])
     weak_preds = _predictions_frame(weak, test[WEAK_FEATURES], test["benign"])
-    return {"tag": tag, "strong": strong_preds, "weak": weak_preds,
-            "strong_acc": accuracy_score(test["benign"], strong_preds["y_pred"]),
-            "weak_acc": accuracy_score(test["benign"], weak_preds["y_pred"])}
+    return {
+        "tag": tag,
+        "strong": strong_preds,
+        "weak": weak_preds,
+        "strong_acc": accuracy_score(test["benign"], strong_preds["y_pred"]),
+        "weak_acc": accuracy_score(test["benign"], weak_preds["y_pred"]),
+    }
 
 
 def _run(project: Path, preds: pd.DataFrame, accuracy: float, run_id: str = "20250102T000000000000Z-00001") -> Any:
@@ -65,8 +76,9 @@ def _run(project: Path, preds: pd.DataFrame, accuracy: float, run_id: str = "202
 
 def _bootstrap_project(tmp_path: Path, models: dict[str, Any], gate: str, champion_tag: str | None = None) -> Path:
     project = project_with_gates(tmp_path, f"gates:\n  - {{metric: {gate}, {BOOT}}}\n")
-    commit_champion(project, "staging", {"accuracy": models["weak_acc"], "roc_auc": 0.7},
-                    tag=champion_tag or models["tag"])
+    commit_champion(
+        project, "staging", {"accuracy": models["weak_acc"], "roc_auc": 0.7}, tag=champion_tag or models["tag"]
+    )
     return project
 
 
@@ -90,7 +102,9 @@ def test_equal_challenger_fails_a_positive_min_delta_and_seed_is_reproducible(tm
     loaded = load_spec(project / "mlproject.yaml")
     first = evaluate_gates(loaded, record, "staging").results[0]
     assert first.verdict == "fail" and first.interval == (0.0, 0.0)
-    assert first.reason == "the 95% interval's bound +0.0000 is below min_delta +0.01: the improvement is not significant"
+    assert (
+        first.reason == "the 95% interval's bound +0.0000 is below min_delta +0.01: the improvement is not significant"
+    )
     # same seed, same interval; a different model pair still gives identical intervals across calls
     project2 = _bootstrap_project(tmp_path / "b", models, "roc_auc, min_delta: 0.0")
     record2 = _run(project2, models["strong"], models["strong_acc"])
@@ -106,8 +120,10 @@ def test_missing_champion_model_fails_with_how_to_get_it_unless_allowed(tmp_path
     result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
     assert result.verdict == "fail"
     assert result.reason.startswith("the champion model breast-cancer:gone is not in the local BentoML store (")
-    assert "so its per-row test predictions cannot be computed; import the champion's exported .bentomodel " \
-           "with `bentoml models import`, or set allow_missing_champion on the gate" in result.reason
+    assert (
+        "so its per-row test predictions cannot be computed; import the champion's exported .bentomodel "
+        "with `bentoml models import`, or set allow_missing_champion on the gate" in result.reason
+    )
     spec = project / "mlproject.yaml"
     spec.write_text(spec.read_text().replace("min_delta: 0.0,", "min_delta: 0.0, allow_missing_champion: true,"))
     allowed = evaluate_gates(load_spec(spec), record, "staging").results[0]
@@ -124,15 +140,24 @@ def test_champion_model_is_imported_from_the_archive_its_deploy_file_names(tmp_p
 
     train = pd.read_csv(EXAMPLES / "breast-cancer" / "data" / "train.csv")
     weak = LogisticRegression(max_iter=500).fit(train[WEAK_FEATURES], train["benign"])
-    tag = model_store.save_model("breast-cancer", weak, labels={"project": "breast-cancer"},
-                                 metadata={"features": WEAK_FEATURES, "classes": [int(c) for c in weak.classes_]})
+    tag = model_store.save_model(
+        "breast-cancer",
+        weak,
+        labels={"project": "breast-cancer"},
+        metadata={"features": WEAK_FEATURES, "classes": [int(c) for c in weak.classes_]},
+    )
     project = project_with_gates(tmp_path, f"gates:\n  - {{metric: accuracy, min_delta: 0.0, {BOOT}}}\n")
     model_store.export_model(tag, project / "models" / "champion.bentomodel")
     bentoml.models.delete(tag)  # a fresh runner: the store does not have it
-    write_deployment(project, Deployment(project="breast-cancer", environment="staging",
-                                         model=DeployedModel(tag=tag, version=tag.split(":")[1],
-                                                             artifact="models/champion.bentomodel"),
-                                         metrics={"accuracy": models["weak_acc"]}))
+    write_deployment(
+        project,
+        Deployment(
+            project="breast-cancer",
+            environment="staging",
+            model=DeployedModel(tag=tag, version=tag.split(":")[1], artifact="models/champion.bentomodel"),
+            metrics={"accuracy": models["weak_acc"]},
+        ),
+    )
     git("add", "-A", cwd=project)
     git("commit", "-q", "-m", "promote", cwd=project)
     git("push", "-q", "origin", "main", cwd=project)
@@ -169,7 +194,8 @@ def test_missing_predictions_fail_closed(tmp_path, models) -> None:
     record = make_record(project, {"accuracy": 0.99})
     result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
     assert result.verdict == "fail" and result.reason.startswith(
-        "run 20250102T000000000000Z-00001 recorded no per-row test predictions")
+        "run 20250102T000000000000Z-00001 recorded no per-row test predictions"
+    )
 
 
 def _random_case(task: str, n: int, k: int, seed: int) -> tuple[np.ndarray, Predictions, list[str] | None]:
@@ -184,11 +210,22 @@ def _random_case(task: str, n: int, k: int, seed: int) -> tuple[np.ndarray, Pred
     return y, Predictions(pred, proba, classes), classes
 
 
-@pytest.mark.parametrize(("task", "k", "metrics"), [
-    ("binary", 2, ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "average_precision"]),
-    ("multiclass", 3, ["accuracy", "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "roc_auc_ovr", "log_loss"]),
-    ("regression", 0, ["mae", "mse", "rmse", "r2", "mape", "median_ae"]),
-])
+@pytest.mark.parametrize(
+    ("task", "k", "metrics"),
+    [
+        (
+            "binary",
+            2,
+            ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "average_precision"],
+        ),
+        (
+            "multiclass",
+            3,
+            ["accuracy", "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "roc_auc_ovr", "log_loss"],
+        ),
+        ("regression", 0, ["mae", "mse", "rmse", "r2", "mape", "median_ae"]),
+    ],
+)
 def test_weighted_metrics_match_scikit_learn(task, k, metrics) -> None:
     import sklearn.metrics as skm
 
@@ -204,25 +241,39 @@ def test_weighted_metrics_match_scikit_learn(task, k, metrics) -> None:
                 idx = np.repeat(np.arange(300), W[b].astype(int))
                 expected = skm.median_absolute_error(y[idx], preds.y_pred[idx])
             elif task == "regression":
-                fn = {"mae": skm.mean_absolute_error, "mse": skm.mean_squared_error, "r2": skm.r2_score,
-                      "mape": skm.mean_absolute_percentage_error}
-                expected = (np.sqrt(skm.mean_squared_error(truth, preds.y_pred, sample_weight=w)) if metric == "rmse"
-                            else fn[metric](truth, preds.y_pred, sample_weight=w))
+                fn = {
+                    "mae": skm.mean_absolute_error,
+                    "mse": skm.mean_squared_error,
+                    "r2": skm.r2_score,
+                    "mape": skm.mean_absolute_percentage_error,
+                }
+                expected = (
+                    np.sqrt(skm.mean_squared_error(truth, preds.y_pred, sample_weight=w))
+                    if metric == "rmse"
+                    else fn[metric](truth, preds.y_pred, sample_weight=w)
+                )
             elif metric in ("roc_auc", "average_precision"):
                 positive = (truth == "1").astype(int)
                 fn = skm.roc_auc_score if metric == "roc_auc" else skm.average_precision_score
                 expected = fn(positive, preds.proba[:, 1], sample_weight=w)
             elif metric == "roc_auc_ovr":
-                expected = skm.roc_auc_score(truth.astype(int), preds.proba, multi_class="ovr", average="macro",
-                                             sample_weight=w)
+                expected = skm.roc_auc_score(
+                    truth.astype(int), preds.proba, multi_class="ovr", average="macro", sample_weight=w
+                )
             elif metric == "log_loss":
                 expected = skm.log_loss(truth, preds.proba, labels=classes, sample_weight=w)
             else:
-                name, kw = {"accuracy": ("accuracy_score", {}), "balanced_accuracy": ("balanced_accuracy_score", {}),
-                            "precision": ("precision_score", {"pos_label": "1"}), "recall": ("recall_score", {"pos_label": "1"}),
-                            "f1": ("f1_score", {"pos_label": "1"}), "precision_macro": ("precision_score", {"average": "macro"}),
-                            "recall_macro": ("recall_score", {"average": "macro"}), "f1_macro": ("f1_score", {"average": "macro"}),
-                            "f1_weighted": ("f1_score", {"average": "weighted"})}[metric]
+                name, kw = {
+                    "accuracy": ("accuracy_score", {}),
+                    "balanced_accuracy": ("balanced_accuracy_score", {}),
+                    "precision": ("precision_score", {"pos_label": "1"}),
+                    "recall": ("recall_score", {"pos_label": "1"}),
+                    "f1": ("f1_score", {"pos_label": "1"}),
+                    "precision_macro": ("precision_score", {"average": "macro"}),
+                    "recall_macro": ("recall_score", {"average": "macro"}),
+                    "f1_macro": ("f1_score", {"average": "macro"}),
+                    "f1_weighted": ("f1_score", {"average": "weighted"}),
+                }[metric]
                 expected = getattr(skm, name)(truth, preds.y_pred, sample_weight=w, **kw)
             assert ours[b] == pytest.approx(expected, rel=1e-9, abs=1e-12), (metric, b)
 
@@ -233,8 +284,18 @@ def test_vectorised_bootstrap_is_fast() -> None:
     other = Predictions(other.y_pred, other.proba, classes)
     for metric, budget in (("accuracy", 1.0), ("f1", 1.0), ("roc_auc", 2.0)):
         start = time.perf_counter()
-        outcome = paired_bootstrap(metric=metric, task="binary", direction="higher", relative=False, y_true=y,
-                                   challenger=preds, champion=other, resamples=1000, confidence=0.95, seed=0)
+        outcome = paired_bootstrap(
+            metric=metric,
+            task="binary",
+            direction="higher",
+            relative=False,
+            y_true=y,
+            challenger=preds,
+            champion=other,
+            resamples=1000,
+            confidence=0.95,
+            seed=0,
+        )
         elapsed = time.perf_counter() - start
         assert outcome.low <= outcome.improvement <= outcome.high
         assert elapsed < budget * 2, (metric, elapsed)  # generous on a shared machine; the bench has the target

@@ -24,13 +24,14 @@ def _with_ids(project, ids: list) -> None:
     for name in ("train", "test"):
         path = project / "data" / f"{name}.csv"
         frame = pd.read_csv(path)
-        frame.insert(0, "id", ids[:len(frame)] if name == "test" else [f"t{i}" for i in range(len(frame))])
+        frame.insert(0, "id", ids[: len(frame)] if name == "test" else [f"t{i}" for i in range(len(frame))])
         frame.to_csv(path, index=False)
     git("commit", "-q", "-am", "ids", cwd=project)
 
 
-@pytest.mark.parametrize("make_id", [lambda i: f"cust-{i:05d}", lambda i: 4_101_998 - 7 * i],
-                         ids=["string-id", "integer-id"])
+@pytest.mark.parametrize(
+    "make_id", [lambda i: f"cust-{i:05d}", lambda i: 4_101_998 - 7 * i], ids=["string-id", "integer-id"]
+)
 def test_champion_is_rescored_by_key(tmp_path, models, make_id) -> None:  # noqa: F811
     project = _bootstrap_project(tmp_path, models, "accuracy, min_delta: 0.0")
     test_rows = len(models["strong"])
@@ -42,8 +43,9 @@ def test_champion_is_rescored_by_key(tmp_path, models, make_id) -> None:  # noqa
     folder = RunStore(project).run_dir(RUN)
     folder.mkdir(parents=True)
     preds.to_csv(folder / "predictions.csv", index=False)
-    record = make_record(project, {"accuracy": models["strong_acc"], "roc_auc": 0.99}, run_id=RUN,
-                         predictions="predictions.csv")
+    record = make_record(
+        project, {"accuracy": models["strong_acc"], "roc_auc": 0.99}, run_id=RUN, predictions="predictions.csv"
+    )
     result = evaluate_gates(load_spec(project / "mlproject.yaml"), record, "staging").results[0]
     assert result.passed, result.reason
     assert result.baseline == pytest.approx(models["weak_acc"])  # the champion on the same rows, by key
@@ -65,4 +67,5 @@ def test_keys_missing_from_the_current_test_table_fail_closed_saying_so(tmp_path
     assert result.reason == (
         f"{len(preds)} of the run's {len(preds)} prediction rows (e.g. key 'old-0') are not in the current test table "
         f"({len(preds)} rows, keyed by the data.index column 'id'); the test data changed after the run: rerun "
-        "`mlspec evaluate --force` and gate again")
+        "`mlspec evaluate --force` and gate again"
+    )

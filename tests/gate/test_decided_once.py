@@ -106,13 +106,18 @@ def test_a_missing_gate_file_is_decided_and_said(tmp_path: Path, capsys: pytest.
     assert _decision(project).redecided is None  # written: the next reader uses it
 
 
-@pytest.mark.parametrize("damage, said", [
-    (lambda text: text[: len(text) // 2], "is unreadable (JSONDecodeError"),
-    (lambda text: "[1, 2]", "is not a gate decision (not a JSON object)"),
-    (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "inputs"}),
-     "has no fingerprint of its inputs (written by an older mlspec)"),
-    (lambda text: json.dumps({**json.loads(text), "results": "all good"}), "is unreadable (results, notes or"),
-])
+@pytest.mark.parametrize(
+    "damage, said",
+    [
+        (lambda text: text[: len(text) // 2], "is unreadable (JSONDecodeError"),
+        (lambda text: "[1, 2]", "is not a gate decision (not a JSON object)"),
+        (
+            lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "inputs"}),
+            "has no fingerprint of its inputs (written by an older mlspec)",
+        ),
+        (lambda text: json.dumps({**json.loads(text), "results": "all good"}), "is unreadable (results, notes or"),
+    ],
+)
 def test_a_damaged_gate_file_is_decided_again(tmp_path: Path, damage, said: str) -> None:
     project = _project(tmp_path)
     decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
@@ -143,7 +148,9 @@ def test_a_decision_of_another_environment_or_run_is_not_used(tmp_path: Path) ->
     assert other_env.report.environment == "production"
 
     make_record(project, {"roc_auc": 0.97, "f1": 0.97}, run_id="20250103T000000000000Z-00002")
-    (RunStore(project).run_dir("20250103T000000000000Z-00002") / "gate.json").write_text(_gate_file(project).read_text())
+    (RunStore(project).run_dir("20250103T000000000000Z-00002") / "gate.json").write_text(
+        _gate_file(project).read_text()
+    )
     other_run = _decision(project, "production")
     assert other_run.redecided is not None
     assert "is for run id '20250102T000000000000Z-00001', not '20250103T000000000000Z-00002'" in other_run.redecided
@@ -160,8 +167,9 @@ def test_changed_inputs_are_named(tmp_path: Path) -> None:
     decide(load_spec(project / "mlproject.yaml"), RunStore(project).latest(), "staging")
     make_record(project, {"roc_auc": 0.94, "f1": 0.97})  # the same run, its metrics rewritten
     changed = _decision(project)
-    assert changed.redecided == ("gate re-decided: the run record (metrics, tests, model or stages) changed since "
-                                 "`mlspec gate`")
+    assert changed.redecided == (
+        "gate re-decided: the run record (metrics, tests, model or stages) changed since `mlspec gate`"
+    )
     assert not changed.report.passed
 
     commit_champion(project, "staging", {"roc_auc": 0.9, "f1": 0.99})  # a promotion merged since

@@ -23,24 +23,33 @@ def _gate(project, record, env=None):
 
 
 def test_absolute_min_and_max_pass_and_fail(tmp_path) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: log_loss, max: 0.2}\n"
-                                           "  - {metric: accuracy, min: 0.9, max: 0.999}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: log_loss, max: 0.2}\n"
+        "  - {metric: accuracy, min: 0.9, max: 0.999}\n",
+    )
     good = _gate(project, make_record(project, {"roc_auc": 0.97, "log_loss": 0.15, "accuracy": 0.95}))
     assert good.passed and [r.verdict for r in good.results] == ["pass", "pass", "pass"]
     assert [r.threshold for r in good.results] == ["roc_auc >= 0.95", "log_loss <= 0.2", "0.9 <= accuracy <= 0.999"]
     bad = _gate(project, make_record(project, {"roc_auc": 0.94, "log_loss": 0.25, "accuracy": 1.0}))
     assert not bad.passed
-    assert [r.reason for r in bad.results] == ["0.9400 is below the minimum 0.95", "0.2500 is above the maximum 0.2",
-                                               "1.0000 is above the maximum 0.999"]
+    assert [r.reason for r in bad.results] == [
+        "0.9400 is below the minimum 0.95",
+        "0.2500 is above the maximum 0.2",
+        "1.0000 is above the maximum 0.999",
+    ]
     exact = _gate(project, make_record(project, {"roc_auc": 0.95, "log_loss": 0.2, "accuracy": 0.9}))
     assert exact.passed  # bounds are inclusive
 
 
 def test_delta_gates_higher_and_lower_is_better_absolute_and_relative(tmp_path) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min_delta: 0.01}\n"
-                                           "  - {metric: log_loss, min_delta: 0.0}\n"
-                                           "  - {metric: f1, min_delta: -0.01}\n"
-                                           "  - {metric: accuracy, min_delta: 0.05, max_delta: 0.2, relative: true}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min_delta: 0.01}\n"
+        "  - {metric: log_loss, min_delta: 0.0}\n"
+        "  - {metric: f1, min_delta: -0.01}\n"
+        "  - {metric: accuracy, min_delta: 0.05, max_delta: 0.2, relative: true}\n",
+    )
     commit_champion(project, "staging", {"roc_auc": 0.90, "log_loss": 0.30, "f1": 0.98, "accuracy": 0.80})
     report = _gate(project, make_record(project, {"roc_auc": 0.95, "log_loss": 0.25, "f1": 0.97, "accuracy": 0.88}))
     by_metric = {r.metric: r for r in report.results}
@@ -61,15 +70,21 @@ def test_delta_gates_higher_and_lower_is_better_absolute_and_relative(tmp_path) 
     assert reasons["accuracy"] == "the improvement +23.75% is above max_delta +20.00%"
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("missing", f"metric 'roc_auc' is missing from run {RUN} (it has: f1)"),
-    (None, f"metric 'roc_auc' of run {RUN} is null (it could not be computed)"),
-    (math.nan, f"metric 'roc_auc' of run {RUN} is NaN"),
-    (math.inf, f"metric 'roc_auc' of run {RUN} is infinite (+inf)"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("missing", f"metric 'roc_auc' is missing from run {RUN} (it has: f1)"),
+        (None, f"metric 'roc_auc' of run {RUN} is null (it could not be computed)"),
+        (math.nan, f"metric 'roc_auc' of run {RUN} is NaN"),
+        (math.inf, f"metric 'roc_auc' of run {RUN} is infinite (+inf)"),
+    ],
+)
 def test_fail_closed_on_unusable_metrics(tmp_path, value, message) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.5}\n"
-                                           "  - {metric: roc_auc, min_delta: 0.0, allow_missing_champion: true}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min: 0.5}\n"
+        "  - {metric: roc_auc, min_delta: 0.0, allow_missing_champion: true}\n",
+    )
     metrics = {"f1": 0.9} if value == "missing" else {"roc_auc": value, "f1": 0.9}
     report = _gate(project, make_record(project, metrics, save=False))
     assert not report.passed
@@ -77,22 +92,32 @@ def test_fail_closed_on_unusable_metrics(tmp_path, value, message) -> None:
 
 
 def test_missing_champion_fails_unless_the_first_model_is_allowed(tmp_path) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min_delta: 0.0}\n"
-                                           "  - {metric: f1, min_delta: 0.0, allow_missing_champion: true}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min_delta: 0.0}\n"
+        "  - {metric: f1, min_delta: 0.0, allow_missing_champion: true}\n",
+    )
     report = _gate(project, make_record(project, {"roc_auc": 0.97, "f1": 0.95}))
     strict, lenient = report.results
     assert strict.verdict == "fail" and strict.reason == (
         "no champion in staging: origin/main:deploy/staging.yaml does not exist, and this delta gate needs one "
-        "(set allow_missing_champion: true on the gate to let the first model pass)")
+        "(set allow_missing_champion: true on the gate to let the first model pass)"
+    )
     assert lenient.verdict == "pass" and lenient.reason == ALLOWED_FIRST
     assert not report.passed and report.champion is None
 
 
 def test_champion_comes_from_the_default_branch_not_the_working_tree(tmp_path) -> None:
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min_delta: 0.0}\n")
-    write_deployment(project, Deployment(project="breast-cancer", environment="staging",
-                                         model=DeployedModel(tag="breast-cancer:local", version="local"),
-                                         metrics={"roc_auc": 0.5}))  # uncommitted: not the champion
+    write_deployment(
+        project,
+        Deployment(
+            project="breast-cancer",
+            environment="staging",
+            model=DeployedModel(tag="breast-cancer:local", version="local"),
+            metrics={"roc_auc": 0.5},
+        ),
+    )  # uncommitted: not the champion
     assert not _gate(project, make_record(project, {"roc_auc": 0.97})).passed
     git("checkout", "-q", "-b", "feature", cwd=project)
     git("add", "deploy/staging.yaml", cwd=project)
@@ -107,15 +132,20 @@ def test_champion_comes_from_the_default_branch_not_the_working_tree(tmp_path) -
 
 
 def test_champion_without_the_metric_gate_environment_and_zero_baseline(tmp_path) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min_delta: 0.0}\n"
-                                           "  - {metric: f1, min_delta: 0.0, environment: production}\n"
-                                           "  - {metric: log_loss, min_delta: 0.0, relative: true}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min_delta: 0.0}\n"
+        "  - {metric: f1, min_delta: 0.0, environment: production}\n"
+        "  - {metric: log_loss, min_delta: 0.0, relative: true}\n",
+    )
     commit_champion(project, "staging", {"f1": 0.9, "log_loss": 0.0})
     commit_champion(project, "production", {"f1": 0.99}, tag="breast-cancer:prod")
     report = _gate(project, make_record(project, {"roc_auc": 0.97, "f1": 0.95, "log_loss": 0.1}))
     roc, f1, loss = report.results
-    assert roc.reason == ("metric 'roc_auc' is missing from the staging champion breast-cancer:champion "
-                          "(origin/main:deploy/staging.yaml) (it has: f1, log_loss)")
+    assert roc.reason == (
+        "metric 'roc_auc' is missing from the staging champion breast-cancer:champion "
+        "(origin/main:deploy/staging.yaml) (it has: f1, log_loss)"
+    )
     assert f1.environment == "production" and f1.baseline == 0.99 and f1.verdict == "fail"
     assert "vs production champion" in f1.threshold
     assert loss.reason == "the staging champion breast-cancer:champion has log_loss = 0: a relative delta is undefined"
@@ -127,8 +157,11 @@ def test_no_gates_and_failed_evaluate_stage(tmp_path) -> None:
     report = _gate(project, make_record(project, {"roc_auc": 0.97}))
     assert report.passed and report.results == [] and report.notes == [NO_GATES]
     assert "_no gates declared_" in report.markdown_table() and "(no gates declared)" in report.text_table()
-    failed = make_record(project, {"roc_auc": 0.97},
-                         stages=[StageResult(name="evaluate", status="failed", message="predict raised ValueError")])
+    failed = make_record(
+        project,
+        {"roc_auc": 0.97},
+        stages=[StageResult(name="evaluate", status="failed", message="predict raised ValueError")],
+    )
     report = _gate(project, failed)
     assert not report.passed and report.results[0].kind == "record"
     assert report.results[0].reason.startswith(f"the evaluate stage of run {RUN} is failed: predict raised ValueError")
@@ -145,8 +178,10 @@ def test_unknown_environment_is_a_usage_error(tmp_path) -> None:
 
 
 def test_cli_table_json_and_gate_file(tmp_path) -> None:
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n"
-                                           "  - {metric: f1, min_delta: -0.01, allow_missing_champion: true}\n")
+    project = project_with_gates(
+        tmp_path,
+        "gates:\n  - {metric: roc_auc, min: 0.95}\n  - {metric: f1, min_delta: -0.01, allow_missing_champion: true}\n",
+    )
     make_record(project, {"roc_auc": 0.93, "f1": 0.97})
     spec = str(project / "mlproject.yaml")
     text = run_cli("gate", spec, "--env", "production")
@@ -155,17 +190,34 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
     assert lines[0].split() == ["gate", "value", "baseline", "delta", "interval", "verdict"]
     assert any(line.startswith("roc_auc >= 0.95") and line.rstrip().endswith("FAIL") for line in lines)
     assert "roc_auc >= 0.95: 0.9300 is below the minimum 0.95" in text.stdout
-    assert lines[-1] == ("gate NOT passed for breast-cancer (production), model breast-cancer:challenger: "
-                         "1 of 2 checks failed")
+    assert lines[-1] == (
+        "gate NOT passed for breast-cancer (production), model breast-cancer:challenger: 1 of 2 checks failed"
+    )
     as_json = run_cli("gate", spec, "--env", "production", "--format", "json")
     assert as_json.returncode == 1
     data = json.loads(as_json.stdout)
     assert data["passed"] is False and data["environment"] == "production" and data["champion"] is None
-    assert set(data["results"][0]) == {"index", "metric", "kind", "direction", "threshold", "value", "baseline", "delta",
-                                       "relative", "interval", "confidence", "resamples", "environment", "verdict",
-                                       "reason"}
+    assert set(data["results"][0]) == {
+        "index",
+        "metric",
+        "kind",
+        "direction",
+        "threshold",
+        "value",
+        "baseline",
+        "delta",
+        "relative",
+        "interval",
+        "confidence",
+        "resamples",
+        "environment",
+        "verdict",
+        "reason",
+    }
     assert [(r["metric"], r["kind"], r["verdict"]) for r in data["results"]] == [
-        ("roc_auc", "absolute", "fail"), ("f1", "delta", "pass")]
+        ("roc_auc", "absolute", "fail"),
+        ("f1", "delta", "pass"),
+    ]
     saved = json.loads((RunStore(project).run_dir(RUN) / "gate.json").read_text())
     assert set(saved.pop("inputs")) == {"mlspec", "record", "gates", "spec", "champions", "servability"}
     assert saved == data  # gate.json: the decision as printed, plus the fingerprint of its inputs

@@ -11,15 +11,22 @@ from tests.gate.support import make_record, project_with_gates
 from tests.helpers import git, run_mlspec
 
 
-@pytest.mark.parametrize(("bound", "yaml_value", "shown"), [
-    ("min", ".nan", "nan"), ("max", ".inf", "inf"), ("min_delta", "-.inf", "-inf"), ("max_delta", ".NaN", "nan")])
+@pytest.mark.parametrize(
+    ("bound", "yaml_value", "shown"),
+    [("min", ".nan", "nan"), ("max", ".inf", "inf"), ("min_delta", "-.inf", "-inf"), ("max_delta", ".NaN", "nan")],
+)
 def test_non_finite_thresholds_are_validation_errors(tmp_path, bound, yaml_value, shown) -> None:
-    project = project_with_gates(tmp_path, f"gates:\n  - {{metric: roc_auc, {bound}: {yaml_value}, "
-                                           "allow_missing_champion: true}\n", remote=False)
+    project = project_with_gates(
+        tmp_path,
+        f"gates:\n  - {{metric: roc_auc, {bound}: {yaml_value}, allow_missing_champion: true}}\n",
+        remote=False,
+    )
     result = run_mlspec("validate", str(project / "mlproject.yaml"))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (f"gates[0].{bound}: `{bound}` is {shown}, which is not a finite number: NaN never compares and an "
-            "infinite bound checks nothing; give a number (or leave the bound out)") in result.stdout + result.stderr
+    assert (
+        f"gates[0].{bound}: `{bound}` is {shown}, which is not a finite number: NaN never compares and an "
+        "infinite bound checks nothing; give a number (or leave the bound out)"
+    ) in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -33,8 +40,10 @@ metrics: {roc_auc: true, f1: 0.9}
 def test_a_boolean_metric_in_a_deploy_file_is_not_a_number(tmp_path) -> None:
     with pytest.raises(MlspecError) as caught:
         parse_deployment(DEPLOY, "deploy/staging.yaml")
-    assert caught.value.message == ("deploy/staging.yaml: not a valid deployment file: metrics.roc_auc is true, a "
-                                    "boolean, not a number (write the metric's value, or null when it is unknown)")
+    assert caught.value.message == (
+        "deploy/staging.yaml: not a valid deployment file: metrics.roc_auc is true, a "
+        "boolean, not a number (write the metric's value, or null when it is unknown)"
+    )
 
 
 def test_gate_fails_on_a_champion_with_a_boolean_metric(tmp_path) -> None:

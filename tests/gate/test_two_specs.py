@@ -15,8 +15,10 @@ from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.helpers import git, run_cli
 
 RUN = "20250102T000000000000Z-00001"
-HINT = ("  hint: give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments (deploy/) "
-        "next to its spec")
+HINT = (
+    "  hint: give each spec its own folder: mlspec keeps a project's runs (.mlspec/) and deployments (deploy/) "
+    "next to its spec"
+)
 
 
 @pytest.fixture
@@ -33,9 +35,11 @@ def two_specs(tmp_path):
 
 
 def _foreign_run(project) -> str:
-    return (f"error: run {RUN} in {project / '.mlspec'} belongs to project 'other', not to 'breast-cancer' "
-            f"({project / 'mlproject.yaml'}): another spec in the same folder shares its state\n{HINT}; "
-            f"then run `mlspec run {project / 'mlproject.yaml'}`\n")
+    return (
+        f"error: run {RUN} in {project / '.mlspec'} belongs to project 'other', not to 'breast-cancer' "
+        f"({project / 'mlproject.yaml'}): another spec in the same folder shares its state\n{HINT}; "
+        f"then run `mlspec run {project / 'mlproject.yaml'}`\n"
+    )
 
 
 @pytest.mark.parametrize("command", [["gate", "--env", "staging"], ["report"], ["promote", "--env", "staging"]])
@@ -64,9 +68,11 @@ def test_a_deploy_file_of_another_project_is_refused(tmp_path) -> None:
     make_record(project, {"roc_auc": 0.99})
     result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "staging")
     assert result.returncode == 1
-    assert result.stderr == ("error: origin/main:deploy/staging.yaml belongs to project 'other', not to "
-                             "'breast-cancer': another spec in the same folder shares its deploy/ folder\n"
-                             f"{HINT}\n")
+    assert result.stderr == (
+        "error: origin/main:deploy/staging.yaml belongs to project 'other', not to "
+        "'breast-cancer': another spec in the same folder shares its deploy/ folder\n"
+        f"{HINT}\n"
+    )
     with pytest.raises(MlspecError) as caught:
         choose_model(load_spec(project / "mlproject.yaml"), None, "staging")
     assert "deploy/staging.yaml belongs to project 'other', not to 'breast-cancer'" in caught.value.message
@@ -83,8 +89,10 @@ def test_a_deploy_file_of_another_environment_is_refused(tmp_path) -> None:
     make_record(project, {"roc_auc": 0.99})
     result = run_cli("gate", str(project / "mlproject.yaml"), "--env", "staging")
     assert result.returncode == 1
-    assert result.stderr.startswith("error: origin/main:deploy/staging.yaml is read as the deployment of 'staging' "
-                                    "but names the environment 'production'\n")
+    assert result.stderr.startswith(
+        "error: origin/main:deploy/staging.yaml is read as the deployment of 'staging' "
+        "but names the environment 'production'\n"
+    )
 
 
 @pytest.mark.parametrize("command", ["validate", "render"])
@@ -96,7 +104,8 @@ def test_validate_and_render_refuse_specs_sharing_a_folder(two_specs, command) -
     assert result.stderr == (
         f"error: mlproject.yaml, other.yaml are in the same folder .: they would share its run state (.mlspec) and "
         "deployment files (deploy), so one project's runs and deployments would be read as another's\n"
-        f"{HINT}\n")
+        f"{HINT}\n"
+    )
     assert git("status", "--porcelain", cwd=two_specs) == before  # nothing was rendered
     alone = run_cli(command, str(a), str(a), cwd=two_specs)  # the same spec twice is no collision
     assert "same folder" not in alone.stderr

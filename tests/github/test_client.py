@@ -30,9 +30,16 @@ def _pr(standin: GitHubStandIn, repo) -> int:
 def test_settings_from_environment(tmp_path) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "synchronize", "number": 12, "pull_request": {"number": 12}}))
-    settings = GitHubSettings.from_env({"GH_TOKEN": "t0ken-value", "GITHUB_REPOSITORY": "o/r",
-                                        "GITHUB_API_URL": "https://ghe.example/api/v3/", "GITHUB_EVENT_PATH": str(event),
-                                        "GITHUB_RUN_ID": "5", "GITHUB_SERVER_URL": "https://ghe.example"})
+    settings = GitHubSettings.from_env(
+        {
+            "GH_TOKEN": "t0ken-value",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_API_URL": "https://ghe.example/api/v3/",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_RUN_ID": "5",
+            "GITHUB_SERVER_URL": "https://ghe.example",
+        }
+    )
     assert settings.has_token and settings.token_source == "GH_TOKEN"
     assert settings.api_url == "https://ghe.example/api/v3" and settings.pr_number == 12
     assert settings.run_url == "https://ghe.example/o/r/actions/runs/5"
@@ -40,8 +47,10 @@ def test_settings_from_environment(tmp_path) -> None:
     defaults = GitHubSettings.from_env({})
     assert not defaults.has_token and defaults.api_url == "https://api.github.com" and defaults.pr_number is None
     assert pr_number_from_event(None, "refs/pull/34/merge") == 34
-    promotion = GitHubSettings.from_env({"GITHUB_TOKEN": "a-token", "MLSPEC_PROMOTION_TOKEN": "b-token"},
-                                        token_variables=("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN"))
+    promotion = GitHubSettings.from_env(
+        {"GITHUB_TOKEN": "a-token", "MLSPEC_PROMOTION_TOKEN": "b-token"},
+        token_variables=("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN"),
+    )
     assert promotion.token == "b-token" and promotion.token_source == "MLSPEC_PROMOTION_TOKEN"
 
 
@@ -82,7 +91,11 @@ def test_dispatches(github_standin: GitHubStandIn) -> None:
     repo.repository_dispatch("mlspec-retrain", {"project": "churn", "reason": "drift"})
     repo.workflow_dispatch("mlspec-churn-ct.yml", "main", {"reason": "drift"})
     assert github_standin.state.dispatches == [
-        {"kind": "repository_dispatch", "event_type": "mlspec-retrain", "client_payload": {"project": "churn", "reason": "drift"}},
+        {
+            "kind": "repository_dispatch",
+            "event_type": "mlspec-retrain",
+            "client_payload": {"project": "churn", "reason": "drift"},
+        },
         {"kind": "workflow_dispatch", "workflow": "mlspec-churn-ct.yml", "ref": "main", "inputs": {"reason": "drift"}},
     ]
 
@@ -97,7 +110,9 @@ def test_5xx_and_rate_limits_are_retried(github_standin: GitHubStandIn) -> None:
     repo.repository_dispatch("ping")
     assert time.monotonic() - started >= 0.3
     reset = str(int(time.time()) + 1)
-    github_standin.inject("POST", r"/dispatches$", [403], headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})
+    github_standin.inject(
+        "POST", r"/dispatches$", [403], headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+    )
     repo.repository_dispatch("ping")
     assert [r["status"] for r in github_standin.requests_to("POST", r"/dispatches$")] == [429, 204, 403, 204]
     assert len(github_standin.state.dispatches) == 2
@@ -108,9 +123,10 @@ def test_retries_are_bounded(github_standin: GitHubStandIn) -> None:
     github_standin.inject("POST", r"/dispatches$", [502] * 10)
     with pytest.raises(GitHubError) as caught:
         repo.repository_dispatch("ping")
-    assert caught.value.message == ("GitHub kept failing while trying to send repository_dispatch ping in "
-                                    "octo-org/ml-repo: HTTP 502 after 3 attempts in " +
-                                    caught.value.message.rsplit(" in ", 1)[1])
+    assert caught.value.message == (
+        "GitHub kept failing while trying to send repository_dispatch ping in "
+        "octo-org/ml-repo: HTTP 502 after 3 attempts in " + caught.value.message.rsplit(" in ", 1)[1]
+    )
     assert len(github_standin.requests_to("POST", r"/dispatches$")) == 3
     github_standin.faults.clear()
     github_standin.inject("POST", r"/dispatches$", [429], retry_after=120)  # longer than the time budget: fail fast
@@ -134,36 +150,45 @@ def _failures(standin: GitHubStandIn) -> list[str]:
     bad = dict(standin.env(), GITHUB_TOKEN="ghp_wrongTOKENabcdef123456")
     with pytest.raises(GitHubError) as caught:
         connect(GitHubSettings.from_env(bad))
-    assert caught.value.message == ("GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN is a valid, "
-                                    "unexpired token with access to octo-org/ml-repo")
+    assert caught.value.message == (
+        "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN is a valid, "
+        "unexpired token with access to octo-org/ml-repo"
+    )
     messages.append(str(caught.value))
 
     with pytest.raises(GitHubError) as caught:
         connect(GitHubSettings.from_env(standin.env(GITHUB_REPOSITORY="octo-org/missing")))
-    assert caught.value.message == (f"repository octo-org/missing not found (404) at {standin.api_url} "
-                                    "while trying to open the repository")
+    assert caught.value.message == (
+        f"repository octo-org/missing not found (404) at {standin.api_url} while trying to open the repository"
+    )
     assert caught.value.hint == "check GITHUB_REPOSITORY (octo-org/missing) and that GITHUB_TOKEN can access it"
     messages.append(str(caught.value))
 
     repo = _repo(standin)
     with pytest.raises(GitHubError) as caught:
         repo.upsert_comment(99, comment_marker("p"), "x")
-    assert caught.value.message == (f"pull request #99 in octo-org/ml-repo not found (404) at {standin.api_url} "
-                                    "while trying to update the mlspec comment on pull request #99")
+    assert caught.value.message == (
+        f"pull request #99 in octo-org/ml-repo not found (404) at {standin.api_url} "
+        "while trying to update the mlspec comment on pull request #99"
+    )
     messages.append(str(caught.value))
 
     standin.inject("POST", r"/dispatches$", [403], body={"message": "Resource not accessible by integration"})
     with pytest.raises(GitHubError) as caught:
         repo.repository_dispatch("ping")
-    assert caught.value.message == ("the token has no permission to send repository_dispatch ping in octo-org/ml-repo "
-                                    "(403 Resource not accessible by integration)")
+    assert caught.value.message == (
+        "the token has no permission to send repository_dispatch ping in octo-org/ml-repo "
+        "(403 Resource not accessible by integration)"
+    )
     assert "contents: write" in caught.value.hint
     messages.append(str(caught.value))
 
     with pytest.raises(GitHubError) as caught:
         repo.open_or_update_pr(head="no-such-branch", base="main", title="T", body="B")
-    assert caught.value.message == ("GitHub rejected the request to open a pull request from no-such-branch into main "
-                                    "in octo-org/ml-repo (422 Validation Failed: resource=PullRequest field=head code=invalid)")
+    assert caught.value.message == (
+        "GitHub rejected the request to open a pull request from no-such-branch into main "
+        "in octo-org/ml-repo (422 Validation Failed: resource=PullRequest field=head code=invalid)"
+    )
     messages.append(str(caught.value))
 
     gone = dict(standin.env(), GITHUB_API_URL=f"http://127.0.0.1:{_free_port()}", MLSPEC_GITHUB_RETRIES="1")
@@ -171,7 +196,8 @@ def _failures(standin: GitHubStandIn) -> list[str]:
         connect(GitHubSettings.from_env(gone))
     assert caught.value.message.startswith(  # a closed port is no answer, not "degraded or rate limiting"
         f"cannot reach GitHub at {gone['GITHUB_API_URL']} to open the repository: no answer (ConnectionError after 2 "
-        "attempts")
+        "attempts"
+    )
     assert caught.value.hint == "check GITHUB_API_URL and the network: nothing accepted the connection"
     messages.append(str(caught.value))
     return messages
@@ -210,7 +236,9 @@ def test_standin_rejects_invalid_requests_and_checks_its_responses(github_standi
     assert response.status_code == 422
     # the stand-in's problems are "<field path>: <jsonschema's words>": the field is asserted, not the words
     assert any(v.startswith("request POST ") and "(pulls/create): title: " in v for v in github_standin.violations)
-    response = requests.post(f"{github_standin.repo_api}/dispatches", json={"client_payload": {}}, headers=headers, timeout=10)
+    response = requests.post(
+        f"{github_standin.repo_api}/dispatches", json={"client_payload": {}}, headers=headers, timeout=10
+    )
     assert response.status_code == 422 and "<root>: " in response.text and "event_type" in response.text
     assert requests.get(github_standin.repo_api, headers={"Authorization": "token nope"}, timeout=10).status_code == 401
 

@@ -26,8 +26,9 @@ def _pr(standin: GitHubStandIn, repo, head: str = "feature") -> int:
 
 
 @pytest.mark.parametrize("installation_token", [False, True], ids=["user token", "GITHUB_TOKEN"])
-def test_a_comment_by_someone_else_with_our_marker_is_never_edited(github_standin: GitHubStandIn,
-                                                                  installation_token: bool) -> None:
+def test_a_comment_by_someone_else_with_our_marker_is_never_edited(
+    github_standin: GitHubStandIn, installation_token: bool
+) -> None:
     github_standin.state.installation_token = installation_token
     repo = _repo(github_standin)
     number = _pr(github_standin, repo)
@@ -58,7 +59,8 @@ def test_a_pull_request_on_our_branch_by_someone_else_is_not_updated(github_stan
         repo.open_or_update_pr(head="mlspec/promote/churn/staging", base="main", title="Promote", body="ours")
     assert caught.value.message == (
         "cannot open a pull request from mlspec/promote/churn/staging into main in octo-org/ml-repo: an open pull "
-        "request from mlspec/promote/churn/staging exists that mlspec-bot did not open, and mlspec only updates its own")
+        "request from mlspec/promote/churn/staging exists that mlspec-bot did not open, and mlspec only updates its own"
+    )
     assert caught.value.hint == "close that pull request; mlspec then opens its own from mlspec/promote/churn/staging"
     assert (theirs.title, theirs.body) == ("mallory's PR", "their body")
     assert not github_standin.requests_to("PATCH", rf"/pulls/{theirs.number}$")
@@ -75,16 +77,25 @@ def test_our_own_pull_request_is_found_and_updated(github_standin: GitHubStandIn
 def test_an_app_token_that_cannot_read_user_needs_mlspec_github_login(github_standin: GitHubStandIn) -> None:
     github_standin.state.installation_token = True  # GET /user is 403 for every installation token
     env = {k: v for k, v in github_standin.env().items() if k != "GITHUB_TOKEN"}
-    repo = connect(GitHubSettings.from_env({**env, "MLSPEC_PROMOTION_TOKEN": github_standin.token},
-                                           token_variables=("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN")))
+    repo = connect(
+        GitHubSettings.from_env(
+            {**env, "MLSPEC_PROMOTION_TOKEN": github_standin.token},
+            token_variables=("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN"),
+        )
+    )
     with pytest.raises(GitHubError) as caught:
         repo.identity()
-    assert caught.value.message == ("cannot tell which account MLSPEC_PROMOTION_TOKEN writes as: GitHub refused "
-                                    "GET /user (403), as it does for GitHub App tokens")
+    assert caught.value.message == (
+        "cannot tell which account MLSPEC_PROMOTION_TOKEN writes as: GitHub refused "
+        "GET /user (403), as it does for GitHub App tokens"
+    )
     assert "MLSPEC_GITHUB_LOGIN" in str(caught.value.hint)
 
-    named = connect(GitHubSettings.from_env({**env, "MLSPEC_PROMOTION_TOKEN": github_standin.token,
-                                             "MLSPEC_GITHUB_LOGIN": "github-actions[bot]"},
-                                            token_variables=("MLSPEC_PROMOTION_TOKEN",)))
+    named = connect(
+        GitHubSettings.from_env(
+            {**env, "MLSPEC_PROMOTION_TOKEN": github_standin.token, "MLSPEC_GITHUB_LOGIN": "github-actions[bot]"},
+            token_variables=("MLSPEC_PROMOTION_TOKEN",),
+        )
+    )
     assert named.identity() == "github-actions[bot]"
     assert not github_standin.requests_to("GET", r"^/user$")[1:]  # the named login needs no GET /user

@@ -24,9 +24,18 @@ LIST = "actions/list-workflow-run-artifacts"
 DOWNLOAD = "actions/download-artifact"
 UNDESCRIBED.update({LIST, DOWNLOAD})
 # GitHub's artifact object: every field its REST reference lists as required.
-ARTIFACT_FIELDS = {"id": int, "node_id": str, "name": str, "size_in_bytes": int, "url": str,
-                   "archive_download_url": str, "expired": bool, "created_at": str, "expires_at": str,
-                   "updated_at": str}
+ARTIFACT_FIELDS = {
+    "id": int,
+    "node_id": str,
+    "name": str,
+    "size_in_bytes": int,
+    "url": str,
+    "archive_download_url": str,
+    "expired": bool,
+    "created_at": str,
+    "expires_at": str,
+    "updated_at": str,
+}
 
 
 class ArtifactStore:
@@ -81,11 +90,25 @@ def _store(gh: GitHubStandIn) -> ArtifactStore:
 def _artifact(gh: GitHubStandIn, ident: int, name: str, archive: Path, run_id: str) -> dict[str, Any]:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(archive.stat().st_mtime))
     url = f"{gh.repo_api}/actions/artifacts/{ident}"
-    body = {"id": ident, "node_id": f"MDg6QXJ0aWZhY3Q{ident}", "name": name, "size_in_bytes": archive.stat().st_size,
-            "url": url, "archive_download_url": f"{url}/zip", "expired": False, "created_at": stamp,
-            "expires_at": stamp, "updated_at": stamp,
-            "workflow_run": {"id": int(run_id), "repository_id": 1, "head_repository_id": 1,
-                             "head_branch": "main", "head_sha": "0" * 40}}
+    body = {
+        "id": ident,
+        "node_id": f"MDg6QXJ0aWZhY3Q{ident}",
+        "name": name,
+        "size_in_bytes": archive.stat().st_size,
+        "url": url,
+        "archive_download_url": f"{url}/zip",
+        "expired": False,
+        "created_at": stamp,
+        "expires_at": stamp,
+        "updated_at": stamp,
+        "workflow_run": {
+            "id": int(run_id),
+            "repository_id": 1,
+            "head_repository_id": 1,
+            "head_branch": "main",
+            "head_sha": "0" * 40,
+        },
+    }
     gaps = [key for key, kind in ARTIFACT_FIELDS.items() if not isinstance(body.get(key), kind)]
     if gaps:
         gh.violations.append(f"artifact {name}: fields {gaps} missing or of the wrong type")
@@ -101,7 +124,9 @@ def list_run_artifacts(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[s
 
 
 @route("GET", r"/actions/artifacts/(?P<artifact_id>\d+)/(?P<archive_format>zip)", DOWNLOAD)
-def download_artifact(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any, dict[str, str]]:
+def download_artifact(
+    gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any
+) -> tuple[int, Any, dict[str, str]]:
     store = _store(gh)
     located = store.by_id(int(p["artifact_id"]))
     if located is None:

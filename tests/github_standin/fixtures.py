@@ -1,6 +1,6 @@
 """pytest fixture for the GitHub stand-in. In a conftest.py:
 
-    from tests.github_standin.fixtures import github_standin  # noqa: F401
+from tests.github_standin.fixtures import github_standin  # noqa: F401
 """
 
 from __future__ import annotations

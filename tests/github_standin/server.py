@@ -172,8 +172,13 @@ class GitHubStandIn:
     """Start with `with GitHubStandIn() as gh:`; `gh.api_url`, `gh.token`, `gh.state`, `gh.requests`,
     `gh.violations`, `gh.inject(...)`."""
 
-    def __init__(self, owner: str = "octo-org", repo: str = "ml-repo", token: str = "ghs_standinTOKEN0123456789abcdef",
-                 prefix: str = "") -> None:
+    def __init__(
+        self,
+        owner: str = "octo-org",
+        repo: str = "ml-repo",
+        token: str = "ghs_standinTOKEN0123456789abcdef",
+        prefix: str = "",
+    ) -> None:
         """`prefix="/api/v3"` serves the API under a path, like GitHub Enterprise Server."""
         self.token = token
         self.prefix = prefix.rstrip("/")
@@ -220,13 +225,25 @@ class GitHubStandIn:
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment variables that point mlspec at this stand-in."""
-        return {"GITHUB_TOKEN": self.token, "GITHUB_REPOSITORY": self.repository, "GITHUB_API_URL": self.api_url,
-                "MLSPEC_GITHUB_RETRY_BASE_SECONDS": "0.01", **extra}
+        return {
+            "GITHUB_TOKEN": self.token,
+            "GITHUB_REPOSITORY": self.repository,
+            "GITHUB_API_URL": self.api_url,
+            "MLSPEC_GITHUB_RETRY_BASE_SECONDS": "0.01",
+            **extra,
+        }
 
     # fault injection ---------------------------------------------------------------------------
-    def inject(self, method: str, path_regex: str, statuses: list[int] | tuple[int, ...] = (502, 503), *,
-               retry_after: float | None = None, headers: dict[str, str] | None = None,
-               body: dict[str, Any] | None = None) -> Fault:
+    def inject(
+        self,
+        method: str,
+        path_regex: str,
+        statuses: list[int] | tuple[int, ...] = (502, 503),
+        *,
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Fault:
         """The next len(statuses) requests matching METHOD and the path regex get these statuses."""
         fault = Fault(method.upper(), re.compile(path_regex), list(statuses), retry_after, dict(headers or {}), body)
         with self.state.lock:
@@ -247,7 +264,9 @@ class GitHubStandIn:
     # building documented bodies ----------------------------------------------------------------
     def example(self, operation_id: str, status: int) -> Any:
         s = self.state
-        return rebase_urls(description().operation(operation_id).example(status), self.api_url, self.web_url, s.owner, s.repo)
+        return rebase_urls(
+            description().operation(operation_id).example(status), self.api_url, self.web_url, s.owner, s.repo
+        )
 
     @property
     def repo_api(self) -> str:
@@ -255,47 +274,88 @@ class GitHubStandIn:
 
     def user(self, login: str) -> dict[str, Any]:
         user = self.example("pulls/get", 200)["user"]
-        user.update(login=login, id=abs(hash(login)) % 10**7 + 1, url=f"{self.api_url}/users/{login}",
-                    html_url=f"{self.web_url}/{login}", type="Bot" if login.endswith("[bot]") else "User")
+        user.update(
+            login=login,
+            id=abs(hash(login)) % 10**7 + 1,
+            url=f"{self.api_url}/users/{login}",
+            html_url=f"{self.web_url}/{login}",
+            type="Bot" if login.endswith("[bot]") else "User",
+        )
         return user
 
     def label_body(self, name: str) -> dict[str, Any]:
         label = self.example("issues/add-labels", 200)[0]
-        label.update(name=name, id=abs(hash(name)) % 10**8 + 1, url=f"{self.repo_api}/labels/{name}",
-                     description="Applied by mlspec", default=False)
+        label.update(
+            name=name,
+            id=abs(hash(name)) % 10**8 + 1,
+            url=f"{self.repo_api}/labels/{name}",
+            description="Applied by mlspec",
+            default=False,
+        )
         return label
 
     def _pull_links(self, body: dict[str, Any], n: int) -> None:
         api, web = self.repo_api, f"{self.web_url}/{self.state.owner}/{self.state.repo}"
-        body.update(url=f"{api}/pulls/{n}", html_url=f"{web}/pull/{n}", diff_url=f"{web}/pull/{n}.diff",
-                    patch_url=f"{web}/pull/{n}.patch", issue_url=f"{api}/issues/{n}",
-                    commits_url=f"{api}/pulls/{n}/commits", review_comments_url=f"{api}/pulls/{n}/comments",
-                    review_comment_url=f"{api}/pulls/comments{{/number}}", comments_url=f"{api}/issues/{n}/comments",
-                    statuses_url=f"{api}/statuses/{self.state.branch_sha(body['head']['ref']) or ''}")
+        body.update(
+            url=f"{api}/pulls/{n}",
+            html_url=f"{web}/pull/{n}",
+            diff_url=f"{web}/pull/{n}.diff",
+            patch_url=f"{web}/pull/{n}.patch",
+            issue_url=f"{api}/issues/{n}",
+            commits_url=f"{api}/pulls/{n}/commits",
+            review_comments_url=f"{api}/pulls/{n}/comments",
+            review_comment_url=f"{api}/pulls/comments{{/number}}",
+            comments_url=f"{api}/issues/{n}/comments",
+            statuses_url=f"{api}/statuses/{self.state.branch_sha(body['head']['ref']) or ''}",
+        )
         if "_links" in body:
             body["_links"] = {
-                "self": {"href": body["url"]}, "html": {"href": body["html_url"]}, "issue": {"href": body["issue_url"]},
-                "comments": {"href": body["comments_url"]}, "review_comments": {"href": body["review_comments_url"]},
-                "review_comment": {"href": body["review_comment_url"]}, "commits": {"href": body["commits_url"]},
+                "self": {"href": body["url"]},
+                "html": {"href": body["html_url"]},
+                "issue": {"href": body["issue_url"]},
+                "comments": {"href": body["comments_url"]},
+                "review_comments": {"href": body["review_comments_url"]},
+                "review_comment": {"href": body["review_comment_url"]},
+                "commits": {"href": body["commits_url"]},
                 "statuses": {"href": body["statuses_url"]},
             }
 
     def pull_body(self, pull: Pull, operation_id: str = "pulls/get", status: int = 200) -> dict[str, Any]:
         template = self.example(operation_id, status)
         body = template[0] if isinstance(template, list) else template
-        body.update(id=pull.number * 1000 + 7, number=pull.number, title=pull.title, body=pull.body, state=pull.state,
-                    created_at=pull.created_at, updated_at=pull.updated_at, closed_at=None if pull.state == "open" else _now(),
-                    merged_at=None, merge_commit_sha=None, draft=False, locked=False,
-                    user=self.user(pull.author or self.state.identity),
-                    labels=[self.label_body(n) for n in pull.labels], assignee=None, assignees=[], milestone=None,
-                    requested_reviewers=[self.user(r) for r in pull.reviewers], requested_teams=[], auto_merge=None)
+        body.update(
+            id=pull.number * 1000 + 7,
+            number=pull.number,
+            title=pull.title,
+            body=pull.body,
+            state=pull.state,
+            created_at=pull.created_at,
+            updated_at=pull.updated_at,
+            closed_at=None if pull.state == "open" else _now(),
+            merged_at=None,
+            merge_commit_sha=None,
+            draft=False,
+            locked=False,
+            user=self.user(pull.author or self.state.identity),
+            labels=[self.label_body(n) for n in pull.labels],
+            assignee=None,
+            assignees=[],
+            milestone=None,
+            requested_reviewers=[self.user(r) for r in pull.reviewers],
+            requested_teams=[],
+            auto_merge=None,
+        )
         for key in ("merged", "mergeable", "rebaseable", "merged_by"):
             if key in body:
                 body[key] = {"merged": False, "mergeable": True, "rebaseable": True, "merged_by": None}[key]
         for side, ref in (("head", pull.head), ("base", pull.base)):
             part = body[side]
-            part.update(ref=ref, sha=self.state.branch_sha(ref) or "0" * 40, label=f"{self.state.owner}:{ref}",
-                        user=self.user(self.state.owner))
+            part.update(
+                ref=ref,
+                sha=self.state.branch_sha(ref) or "0" * 40,
+                label=f"{self.state.owner}:{ref}",
+                user=self.user(self.state.owner),
+            )
             part["repo"] = self.repo_body(part["repo"])
         self._pull_links(body, pull.number)
         return body
@@ -313,25 +373,52 @@ class GitHubStandIn:
         body = self.example("issues/update", 200)
         n = pull.number
         api = self.repo_api
-        body.update(id=n * 1000 + 9, number=n, title=pull.title, body=pull.body, state=pull.state,
-                    url=f"{api}/issues/{n}", repository_url=api, labels_url=f"{api}/issues/{n}/labels{{/name}}",
-                    comments_url=f"{api}/issues/{n}/comments", events_url=f"{api}/issues/{n}/events",
-                    html_url=f"{self.web_url}/{self.state.owner}/{self.state.repo}/pull/{n}",
-                    labels=[self.label_body(x) for x in pull.labels], assignee=None, assignees=[], milestone=None,
-                    comments=len(self.state.comments_on(n)), created_at=pull.created_at, updated_at=pull.updated_at,
-                    closed_at=None, closed_by=None, user=self.user(self.state.login), pinned_comment=None)
-        body["pull_request"] = {"url": f"{api}/pulls/{n}", "html_url": body["html_url"],
-                                "diff_url": body["html_url"] + ".diff", "patch_url": body["html_url"] + ".patch",
-                                "merged_at": None}
+        body.update(
+            id=n * 1000 + 9,
+            number=n,
+            title=pull.title,
+            body=pull.body,
+            state=pull.state,
+            url=f"{api}/issues/{n}",
+            repository_url=api,
+            labels_url=f"{api}/issues/{n}/labels{{/name}}",
+            comments_url=f"{api}/issues/{n}/comments",
+            events_url=f"{api}/issues/{n}/events",
+            html_url=f"{self.web_url}/{self.state.owner}/{self.state.repo}/pull/{n}",
+            labels=[self.label_body(x) for x in pull.labels],
+            assignee=None,
+            assignees=[],
+            milestone=None,
+            comments=len(self.state.comments_on(n)),
+            created_at=pull.created_at,
+            updated_at=pull.updated_at,
+            closed_at=None,
+            closed_by=None,
+            user=self.user(self.state.login),
+            pinned_comment=None,
+        )
+        body["pull_request"] = {
+            "url": f"{api}/pulls/{n}",
+            "html_url": body["html_url"],
+            "diff_url": body["html_url"] + ".diff",
+            "patch_url": body["html_url"] + ".patch",
+            "merged_at": None,
+        }
         return body
 
     def comment_body(self, comment: Comment, operation_id: str, status: int) -> dict[str, Any]:
         body = self.example(operation_id, status)
         body = body[0] if isinstance(body, list) else body
-        body.update(id=comment.id, body=comment.body, created_at=comment.created_at, updated_at=comment.updated_at,
-                    url=f"{self.repo_api}/issues/comments/{comment.id}",
-                    html_url=f"{self.web_url}/{self.state.owner}/{self.state.repo}/pull/{comment.issue}#issuecomment-{comment.id}",
-                    issue_url=f"{self.repo_api}/issues/{comment.issue}", user=self.user(comment.author or self.state.identity))
+        body.update(
+            id=comment.id,
+            body=comment.body,
+            created_at=comment.created_at,
+            updated_at=comment.updated_at,
+            url=f"{self.repo_api}/issues/comments/{comment.id}",
+            html_url=f"{self.web_url}/{self.state.owner}/{self.state.repo}/pull/{comment.issue}#issuecomment-{comment.id}",
+            issue_url=f"{self.repo_api}/issues/{comment.issue}",
+            user=self.user(comment.author or self.state.identity),
+        )
         for key in ("pin", "minimized"):
             body.pop(key, None)
         return body
@@ -346,10 +433,19 @@ class GitHubStandIn:
         body = self.example("repos/get-content", 200)
         sha = git_blob_sha(data)
         web = f"{self.web_url}/{self.state.owner}/{self.state.repo}"
-        body.update(type="file", encoding="base64", size=len(data), name=path.rsplit("/", 1)[-1], path=path,
-                    content=base64.b64encode(data).decode(), sha=sha, url=f"{self.repo_api}/contents/{path}?ref={ref}",
-                    git_url=f"{self.repo_api}/git/blobs/{sha}", html_url=f"{web}/blob/{ref}/{path}",
-                    download_url=f"{web}/raw/{ref}/{path}")
+        body.update(
+            type="file",
+            encoding="base64",
+            size=len(data),
+            name=path.rsplit("/", 1)[-1],
+            path=path,
+            content=base64.b64encode(data).decode(),
+            sha=sha,
+            url=f"{self.repo_api}/contents/{path}?ref={ref}",
+            git_url=f"{self.repo_api}/git/blobs/{sha}",
+            html_url=f"{web}/blob/{ref}/{path}",
+            download_url=f"{web}/raw/{ref}/{path}",
+        )
         body["_links"] = {"self": body["url"], "git": body["git_url"], "html": body["html_url"]}
         return body
 
@@ -459,8 +555,11 @@ def put_content(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
     files = gh.state.commits[parent].files
     path = p["path"]
     if path in files and body.get("sha") != git_blob_sha(files[path]):
-        raise _HTTPError(409, f"{path} does not match {body.get('sha')}") if body.get("sha") else _HTTPError(
-            422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
+        raise (
+            _HTTPError(409, f"{path} does not match {body.get('sha')}")
+            if body.get("sha")
+            else _HTTPError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
+        )
     try:
         data = base64.b64decode(body["content"], validate=True)
     except ValueError:
@@ -473,10 +572,19 @@ def put_content(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
     content = gh.content_body(path, data, branch)
     out["content"] = {k: content[k] for k in out["content"]}
     commit = out["commit"]
-    commit.update(sha=sha, message=body["message"], url=f"{gh.repo_api}/git/commits/{sha}",
-                  html_url=f"{gh.web_url}/{gh.state.owner}/{gh.state.repo}/commit/{sha}")
-    commit["parents"] = [{"sha": parent, "url": f"{gh.repo_api}/git/commits/{parent}",
-                          "html_url": f"{gh.web_url}/{gh.state.owner}/{gh.state.repo}/commit/{parent}"}]
+    commit.update(
+        sha=sha,
+        message=body["message"],
+        url=f"{gh.repo_api}/git/commits/{sha}",
+        html_url=f"{gh.web_url}/{gh.state.owner}/{gh.state.repo}/commit/{sha}",
+    )
+    commit["parents"] = [
+        {
+            "sha": parent,
+            "url": f"{gh.repo_api}/git/commits/{parent}",
+            "html_url": f"{gh.web_url}/{gh.state.owner}/{gh.state.repo}/commit/{parent}",
+        }
+    ]
     return status, out
 
 
@@ -492,9 +600,13 @@ def list_pulls(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], bo
     state = (q.get("state") or ["open"])[0]
     head = q.get("head", [None])[0]
     base = q.get("base", [None])[0]
-    pulls = [x for x in sorted(gh.state.pulls.values(), key=lambda x: -x.number)
-             if (state == "all" or x.state == state) and (head is None or x.head == _head_branch(gh, head))
-             and (base is None or x.base == base)]
+    pulls = [
+        x
+        for x in sorted(gh.state.pulls.values(), key=lambda x: -x.number)
+        if (state == "all" or x.state == state)
+        and (head is None or x.head == _head_branch(gh, head))
+        and (base is None or x.base == base)
+    ]
     return 200, [gh.pull_body(x, "pulls/list", 200) for x in pulls]
 
 
@@ -512,10 +624,21 @@ def create_pull(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
     if errors:
         raise _HTTPError(422, "Validation Failed", errors)
     if any(x.head == head and x.base == base for x in s.open_pulls()):
-        raise _HTTPError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
-                                                     "message": f"A pull request already exists for {s.owner}:{head}."}])
+        raise _HTTPError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "PullRequest",
+                    "code": "custom",
+                    "message": f"A pull request already exists for {s.owner}:{head}.",
+                }
+            ],
+        )
     if not body.get("title"):
-        raise _HTTPError(422, "Validation Failed", [{"resource": "PullRequest", "field": "title", "code": "missing_field"}])
+        raise _HTTPError(
+            422, "Validation Failed", [{"resource": "PullRequest", "field": "title", "code": "missing_field"}]
+        )
     pull = Pull(s.next_number, body["title"], body.get("body") or "", head, base, author=s.identity)
     s.next_number += 1
     s.pulls[pull.number] = pull
@@ -544,8 +667,12 @@ def request_reviewers(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[st
     pull = _pull(gh, p["n"])
     for login in body.get("reviewers") or []:
         if login == gh.state.login:
-            raise _HTTPError(422, "Reviews may only be requested from collaborators. One or more of the users or teams "
-                                  "you specified is not a collaborator of the " f"{gh.repository} repository.")
+            raise _HTTPError(
+                422,
+                "Reviews may only be requested from collaborators. One or more of the users or teams "
+                "you specified is not a collaborator of the "
+                f"{gh.repository} repository.",
+            )
         if login not in pull.reviewers:
             pull.reviewers.append(login)
     return 201, gh.pull_body(pull, "pulls/request-reviewers", 201)
@@ -583,8 +710,18 @@ def list_comments(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]],
 def create_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
     pull = _pull(gh, p["n"])
     if len(body["body"]) > 65536:
-        raise _HTTPError(422, "Validation Failed", [{"resource": "IssueComment", "code": "custom", "field": "body",
-                                                     "message": "body is too long (maximum is 65536 characters)"}])
+        raise _HTTPError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "IssueComment",
+                    "code": "custom",
+                    "field": "body",
+                    "message": "body is too long (maximum is 65536 characters)",
+                }
+            ],
+        )
     comment = Comment(gh.state.next_comment_id, pull.number, body["body"], author=gh.state.identity)
     gh.state.next_comment_id += 1
     gh.state.comments[comment.id] = comment
@@ -597,8 +734,18 @@ def update_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]]
     if comment is None:
         raise _HTTPError(404, "Not Found")
     if len(body["body"]) > 65536:
-        raise _HTTPError(422, "Validation Failed", [{"resource": "IssueComment", "code": "custom", "field": "body",
-                                                     "message": "body is too long (maximum is 65536 characters)"}])
+        raise _HTTPError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "IssueComment",
+                    "code": "custom",
+                    "field": "body",
+                    "message": "body is too long (maximum is 65536 characters)",
+                }
+            ],
+        )
     comment.body = body["body"]
     comment.updated_at = _now()
     return 200, gh.comment_body(comment, "issues/update-comment", 200)
@@ -673,8 +820,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if data:
             self.wfile.write(data)
 
-    def _error(self, status: int, message: str, errors: list[dict[str, Any]] | None = None,
-               headers: dict[str, str] | None = None) -> None:
+    def _error(
+        self,
+        status: int,
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         body: dict[str, Any] = {"message": message, "documentation_url": DOCS, "status": str(status)}
         if errors:
             body["errors"] = errors
@@ -688,7 +840,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if not path.startswith(gh.prefix + "/"):
                 self._error(404, "Not Found")
                 return
-            path = path[len(gh.prefix):]
+            path = path[len(gh.prefix) :]
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         entry: dict[str, Any] = {"method": method, "path": path, "query": query, "time": time.monotonic()}
@@ -709,9 +861,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if spec.retry_after is not None:
                 headers["Retry-After"] = str(spec.retry_after)
             entry["status"] = status
-            message = (spec.body or {}).get("message") or {502: "Server Error", 503: "Service Unavailable",
-                                                           429: "API rate limit exceeded",
-                                                           403: "You have exceeded a secondary rate limit."}.get(status, "Injected")
+            message = (spec.body or {}).get("message") or {
+                502: "Server Error",
+                503: "Service Unavailable",
+                429: "API rate limit exceeded",
+                403: "You have exceeded a secondary rate limit.",
+            }.get(status, "Injected")
             self._error(status, message, (spec.body or {}).get("errors"), headers)
             return
 
@@ -732,7 +887,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._error(404, "Not Found")
             return
         in_repo = path.startswith("/repos/")
-        rest = path[len(prefix):] if in_repo else path
+        rest = path[len(prefix) :] if in_repo else path
         for route_method, pattern, operation_id, handler in ROUTES if in_repo else TOP_ROUTES:
             match = pattern.match(rest) if route_method == method else None
             if match is None:
@@ -746,7 +901,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             try:
                 with gh.state.lock:
-                    status, out, *extra = handler(gh, {k: unquote(v) for k, v in match.groupdict().items()}, query, body)
+                    status, out, *extra = handler(
+                        gh, {k: unquote(v) for k, v in match.groupdict().items()}, query, body
+                    )
             except _HTTPError as error:
                 entry["status"] = error.status
                 self._error(error.status, error.message, error.errors)

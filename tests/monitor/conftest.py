@@ -39,7 +39,7 @@ triggers:
     thresholds: {feature: 0.2, max_drifted_features: 0}
 """
 
-TRAIN_PY = '''\
+TRAIN_PY = """\
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -50,7 +50,7 @@ def train(X, y, params):
     encode = ColumnTransformer([("num", StandardScaler(), ["income", "age", "tenure"]),
                                 ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
     return make_pipeline(encode, LogisticRegression(max_iter=500)).fit(X, y)
-'''
+"""
 
 
 def make_table(rows: int, seed: int):
@@ -96,12 +96,23 @@ def _save_model(train_file: Path, train_frame, train_digest: str) -> str:
     model = module.train(train_frame[FEATURES], train_frame["churned"], {})
     # Saved as `mlspec train` saves it (mlspec.state.model_store), so prediction drift loads what CT produces.
     return save_model(
-        "churn", model,
+        "churn",
+        model,
         labels={"project": "churn"},
-        metadata={"project": "churn", "run_id": "test-run", "task": "binary", "label": "churned",
-                  "features": FEATURES, "dtypes": {"income": "float", "age": "int", "tenure": "float", "plan": "str"},
-                  "categorical": ["plan"], "classes": [0, 1], "data": {"train": train_digest}, "params": {},
-                  "git_commit": "0" * 40, "spec_digest": "test"},
+        metadata={
+            "project": "churn",
+            "run_id": "test-run",
+            "task": "binary",
+            "label": "churned",
+            "features": FEATURES,
+            "dtypes": {"income": "float", "age": "int", "tenure": "float", "plan": "str"},
+            "categorical": ["plan"],
+            "classes": [0, 1],
+            "data": {"train": train_digest},
+            "params": {},
+            "git_commit": "0" * 40,
+            "spec_digest": "test",
+        },
     )
 
 
@@ -122,11 +133,15 @@ def churn_project(tmp_path_factory: pytest.TempPathFactory) -> ChurnProject:
     holdout.to_csv(holdout_path, index=False)
     digest = file_digest(root / "data" / "train.csv")
     tag = _save_model(root / "src" / "train.py", train, digest)
-    write_deployment(root, Deployment(
-        project="churn", environment="production",
-        model=DeployedModel(tag=tag, version=tag.split(":", 1)[1]),
-        lineage={"run_id": "test-run", "data": {"train": digest}},
-    ))
+    write_deployment(
+        root,
+        Deployment(
+            project="churn",
+            environment="production",
+            model=DeployedModel(tag=tag, version=tag.split(":", 1)[1]),
+            lineage={"run_id": "test-run", "data": {"train": digest}},
+        ),
+    )
     return ChurnProject(root, holdout_path, tag)
 
 

@@ -13,7 +13,10 @@ from mlspec.monitor.commands import drift_command
 from mlspec.monitor.summary import fmt
 from tests.helpers import EXAMPLES, run_mlspec
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("monitor")]  # trains and runs deepchecks for real: `make test-fast` skips it
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("monitor"),
+]  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def _latest(root: Path) -> Path:
@@ -39,8 +42,9 @@ def test_no_drift_on_held_out_sample(churn_project, tmp_path, capsys) -> None:
     assert "churn in production: no drift" in out
 
 
-def test_shifted_copy_is_drift_with_the_feature_ranked_first(churn_project, shifted_current, tmp_path,
-                                                             monkeypatch, capsys) -> None:
+def test_shifted_copy_is_drift_with_the_feature_ranked_first(
+    churn_project, shifted_current, tmp_path, monkeypatch, capsys
+) -> None:
     project = churn_project.copy(tmp_path)
     summary = tmp_path / "step-summary.md"
     summary.write_text("# earlier step\n")
@@ -68,8 +72,9 @@ def test_shifted_copy_is_drift_with_the_feature_ranked_first(churn_project, shif
     assert out.splitlines()[2].split()[0] == "income" and "DRIFT" in out.splitlines()[2]
 
 
-def test_dispatch_reaches_the_github_standin(churn_project, income_only_shift, tmp_path, monkeypatch,
-                                             github_standin) -> None:
+def test_dispatch_reaches_the_github_standin(
+    churn_project, income_only_shift, tmp_path, monkeypatch, github_standin
+) -> None:
     project = churn_project.copy(tmp_path)
     for key, value in github_standin.env(GITHUB_RUN_ID="4242", GITHUB_SERVER_URL="https://github.com").items():
         monkeypatch.setenv(key, value)
@@ -93,8 +98,7 @@ def test_dispatch_reaches_the_github_standin(churn_project, income_only_shift, t
     assert written["sent"] is True and written["body"]["client_payload"] == payload
 
 
-def test_without_a_token_the_dispatch_is_written_to_a_file(churn_project, income_only_shift, tmp_path,
-                                                           capsys) -> None:
+def test_without_a_token_the_dispatch_is_written_to_a_file(churn_project, income_only_shift, tmp_path, capsys) -> None:
     project = churn_project.copy(tmp_path)
     code = drift_command(project.spec, str(income_only_shift), dispatch=True)
     assert code == 1
@@ -184,14 +188,21 @@ def test_a_folder_of_csv_and_parquet_files(churn_project, tmp_path) -> None:
 
 def test_regression_example_without_deploy_file_falls_back_with_a_note(tmp_path, capsys) -> None:
     project = tmp_path / "diabetes"
-    shutil.copytree(EXAMPLES / "monorepo" / "projects" / "diabetes", project,
-                    ignore=shutil.ignore_patterns(".mlspec", "deploy"))
+    shutil.copytree(
+        EXAMPLES / "monorepo" / "projects" / "diabetes", project, ignore=shutil.ignore_patterns(".mlspec", "deploy")
+    )
     code = drift_command(str(project / "mlproject.yaml"), str(project / "data" / "test.csv"))
     assert code == 0
     result = json.loads((_latest(project) / "drift.json").read_text())
     assert result["environment"] == "production" and result["model"] is None
     assert result["label"]["ran"] and result["label"]["method"] == "Kolmogorov-Smirnov"
-    assert result["prediction"] == {"score": None, "threshold": 0.2, "drifted": False, "ran": False, "method": "",
-                                    "reason": "no model is deployed in this environment yet"}
+    assert result["prediction"] == {
+        "score": None,
+        "threshold": 0.2,
+        "drifted": False,
+        "ran": False,
+        "method": "",
+        "reason": "no model is deployed in this environment yet",
+    }
     assert "no deploy/production.yaml next to the spec yet" in result["notes"][0]
     assert "note: no deploy/production.yaml next to the spec yet" in capsys.readouterr().err

@@ -24,10 +24,10 @@ def test_drift_uses_the_spec_current_without_the_flag(churn_project, tmp_path) -
 def test_without_flag_or_spec_current_it_says_what_to_do(churn_project, tmp_path) -> None:
     project = churn_project.copy(tmp_path)
     spec = project.root / "mlproject.yaml"
-    spec.write_text(spec.read_text().replace("    current: data/current.csv\n",
-                                             "    command: python fetch.py\n"))
+    spec.write_text(spec.read_text().replace("    current: data/current.csv\n", "    command: python fetch.py\n"))
     result = run_mlspec("drift", cwd=project.root)
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
         f"error: {spec}: no current data to check: pass --current PATH, or set triggers.drift.current in the "
-        "spec (triggers.drift.command writes the data: run it and pass its file)\n")
+        "spec (triggers.drift.command writes the data: run it and pass its file)\n"
+    )

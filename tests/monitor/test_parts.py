@@ -18,23 +18,36 @@ from mlspec.spec.models import DriftThresholds
 pytestmark = pytest.mark.xdist_group("monitor")
 
 
-def _result(features: list[tuple[str, float]], thresholds: DriftThresholds | None = None,
-            multivariate: float | None = None) -> DriftResult:
+def _result(
+    features: list[tuple[str, float]], thresholds: DriftThresholds | None = None, multivariate: float | None = None
+) -> DriftResult:
     t = thresholds or DriftThresholds()
     scores = [FeatureScore(name, score, "Kolmogorov-Smirnov", t.feature, score > t.feature) for name, score in features]
-    mv = CheckScore("multivariate", t.multivariate, ran=multivariate is not None, score=multivariate,
-                    drifted=multivariate is not None and multivariate > t.multivariate)
-    return DriftResult(features=scores, checks={"label": CheckScore("label", t.label, ran=False),
-                                                "multivariate": mv,
-                                                "prediction": CheckScore("prediction", t.prediction, ran=False)},
-                       thresholds=t, sampled={"reference": 10, "current": 10})
+    mv = CheckScore(
+        "multivariate",
+        t.multivariate,
+        ran=multivariate is not None,
+        score=multivariate,
+        drifted=multivariate is not None and multivariate > t.multivariate,
+    )
+    return DriftResult(
+        features=scores,
+        checks={
+            "label": CheckScore("label", t.label, ran=False),
+            "multivariate": mv,
+            "prediction": CheckScore("prediction", t.prediction, ran=False),
+        },
+        thresholds=t,
+        sampled={"reference": 10, "current": 10},
+    )
 
 
 def test_summary_says_why_training_was_started() -> None:
     assert summary_line(_result([("income", 0.31), ("age", 0.05)])) == "feature `income` drifted (score 0.31 > 0.2)"
     assert summary_line(_result([("a", 0.5), ("b", 0.4), ("c", 0.3), ("d", 0.25)], multivariate=0.6)) == (
         "4 features drifted: `a` (0.5), `b` (0.4), `c` (0.3) and 1 more (scores > 0.2); "
-        "multivariate (domain classifier) drift (score 0.6 > 0.25)")
+        "multivariate (domain classifier) drift (score 0.6 > 0.25)"
+    )
     allowed = _result([("income", 0.31)], DriftThresholds(max_drifted_features=1))
     assert not allowed.drifted
     assert summary_line(allowed) == "no drift beyond the thresholds (1 feature(s) above 0.2, 1 allowed)"
@@ -73,7 +86,9 @@ def test_reference_digest_is_checked_against_the_lineage(churn_project, tmp_path
     with (project.root / "data" / "train.csv").open("a") as handle:
         handle.write("1.0,30,2.0,basic,0\n")
     notes = resolve_reference(loaded, "production", None).notes
-    assert len(notes) == 1 and notes[0].startswith(f"warning: data/train.csv changed since {project.model_tag} was trained")
+    assert len(notes) == 1 and notes[0].startswith(
+        f"warning: data/train.csv changed since {project.model_tag} was trained"
+    )
     assert resolve_reference(loaded, "staging", None).notes[0].startswith("no deploy/staging.yaml next to the spec")
     with pytest.raises(UsageError, match="--env: no environment named 'prod' \\(known: staging, production\\)"):
         drift_environment(loaded, "prod")
@@ -85,8 +100,9 @@ def test_retrain_false_does_not_dispatch(churn_project, income_only_shift, tmp_p
 
     project = churn_project.copy(tmp_path)
     spec = project.root / "mlproject.yaml"
-    spec.write_text(spec.read_text().replace("    environment: production\n",
-                                             "    environment: production\n    retrain: false\n"))
+    spec.write_text(
+        spec.read_text().replace("    environment: production\n", "    environment: production\n    retrain: false\n")
+    )
     assert drift_command(str(spec), str(income_only_shift), dispatch=True) == 1
     latest = (project.root / ".mlspec" / "drift" / "latest").read_text().strip()
     assert not (project.root / ".mlspec" / "drift" / latest / "dispatch.json").exists()

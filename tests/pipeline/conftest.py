@@ -45,7 +45,7 @@ environments:
   - name: staging
 """
 
-TRAIN_PY = '''\
+TRAIN_PY = """\
 from sklearn.ensemble import RandomForestClassifier
 
 
@@ -54,7 +54,7 @@ def train(X, y, params):
     model = RandomForestClassifier(n_estimators=params["n_estimators"], max_depth=params["max_depth"],
                                    random_state=params["seed"], n_jobs=1)
     return model.fit(X, y)
-'''
+"""
 
 
 def make_frame(rows: int, seed: int) -> pd.DataFrame:

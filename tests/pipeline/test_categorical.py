@@ -27,8 +27,10 @@ def test_text_features_are_categorical_without_a_declaration(tmp_path: Path) -> 
     # an ID (400 customers) is no category: left out, and the report says so
     assert list(tables.text_features) == ["customer_id"] and 300 < tables.text_features["customer_id"] <= 400
     (note,) = tables.text_note()
-    assert note.startswith("text features with too many distinct values to be categories, left out of drift and "
-                           "category checks: customer_id (") and note.endswith("list one under data.categorical to test it as a category")
+    assert note.startswith(
+        "text features with too many distinct values to be categories, left out of drift and "
+        "category checks: customer_id ("
+    ) and note.endswith("list one under data.categorical to test it as a category")
 
 
 def test_declared_categoricals_keep_their_place_beside_the_text_ones(tmp_path: Path) -> None:

@@ -64,7 +64,9 @@ def regression_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, obje
 def _by_status(outcome: Outcome) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for check in outcome.checks:
-        found.setdefault(outcome.status(check), set()).add(f"{check.name} ({check.dataset})" if check.dataset else check.name)
+        found.setdefault(outcome.status(check), set()).add(
+            f"{check.name} ({check.dataset})" if check.dataset else check.name
+        )
     return found
 
 
@@ -77,12 +79,19 @@ def test_regression_checks_run_and_the_others_are_errored_or_not_applicable(regr
     assert {"RegressionErrorDistribution (train)", "RegressionErrorDistribution (test)"} <= ran, statuses
     # weak segments are looked for on the test set only (a model has none on its own training rows), and the
     # record says so; the check runs and does not error
-    assert "WeakSegmentsPerformance (test)" in ran and not any(c.name == "WeakSegmentsPerformance" and c.dataset == "train"
-                                                                for c in model.checks), statuses
-    assert ("WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"
-            in model.sampling), model.sampling
-    assert {"RocReport (train)", "ConfusionMatrixReport (test)", "CalibrationScore (train)",
-            "BoostingOverfit"} <= statuses["not_applicable"]
+    assert "WeakSegmentsPerformance (test)" in ran and not any(
+        c.name == "WeakSegmentsPerformance" and c.dataset == "train" for c in model.checks
+    ), statuses
+    assert (
+        "WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"
+        in model.sampling
+    ), model.sampling
+    assert {
+        "RocReport (train)",
+        "ConfusionMatrixReport (test)",
+        "CalibrationScore (train)",
+        "BoostingOverfit",
+    } <= statuses["not_applicable"]
     assert statuses["errored"] == {"UnusedFeatures (train)", "UnusedFeatures (test)"}
     errored = next(c for c in model.checks if c.name == "UnusedFeatures")
     assert errored.error == "ValueError" and errored.reason and not errored.ran
@@ -92,8 +101,10 @@ def test_regression_checks_run_and_the_others_are_errored_or_not_applicable(regr
     assert {"DateTrainTestLeakageDuplicates", "IndexTrainTestLeakage"} <= data_statuses["not_applicable"]
     assert data.passed is True and data.errored == "warn"  # an errored check is a warning by default
     # an ID-like text feature is no category, and the record says it was left out of the category checks
-    assert any(n.startswith("text features with too many distinct values to be categories") and "customer_id" in n
-               for n in data.sampling), data.sampling
+    assert any(
+        n.startswith("text features with too many distinct values to be categories") and "customer_id" in n
+        for n in data.sampling
+    ), data.sampling
     # the run's own summary line counts what ran, never "N checks" for checks that did not run
     assert record.stage("data_tests").message == data.counts_text() and "errored" in data.counts_text()
     assert "data tests   passed" in result.stdout and data.counts_text() in result.stdout
@@ -118,8 +129,15 @@ def test_errored_fail_makes_the_gate_refuse(regression_run) -> None:
     failing = [c for c in model.checks if model.fails(c)]
     assert {"UnusedFeatures (train)", "UnusedFeatures (test)"} <= {f"{c.name} ({c.dataset})" for c in failing}
     row = next(line for line in gate.stdout.splitlines() if "model tests passed: " in line)
-    assert (f"the model tests of run {record.run_id} failed: {len(failing)} of {len(model.checks)} checks failed "
-            "(fail_on: fail): ") in row and "UnusedFeatures (train)" in row and "promotion needs passing tests" in row
+    assert (
+        (
+            f"the model tests of run {record.run_id} failed: {len(failing)} of {len(model.checks)} checks failed "
+            "(fail_on: fail): "
+        )
+        in row
+        and "UnusedFeatures (train)" in row
+        and "promotion needs passing tests" in row
+    )
 
 
 def test_report_counts_every_status_and_lists_errors_first(regression_run) -> None:
@@ -132,14 +150,21 @@ def test_report_counts_every_status_and_lists_errors_first(regression_run) -> No
     result = run_mlspec("report", "mlproject.yaml", "--output", str(report), cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     text = report.read_text()
-    words = {"failed": "failed", "errored": "errored", "warning": "with warnings", "passed": "passed",
-             "not_applicable": "not applicable"}
+    words = {
+        "failed": "failed",
+        "errored": "errored",
+        "warning": "with warnings",
+        "passed": "passed",
+        "not_applicable": "not applicable",
+    }
     parts = ", ".join(f"{n} {words[s]}" for s, n in counts.items())
     heading = f"#### ✅ Data tests: passed ({len(data.checks)} checks: {parts}; fail_on: fail, errored: warn)"
     assert heading in text
-    section = text[text.index(heading):text.index("Model tests: failed")]
+    section = text[text.index(heading) : text.index("Model tests: failed")]
     assert "- ❗ **FeatureDrift** (train_test_validation): errored: ValueError: " in section
-    inapplicable = section.index(f"<details><summary>{counts['not_applicable']} checks not applicable to this task or data")
+    inapplicable = section.index(
+        f"<details><summary>{counts['not_applicable']} checks not applicable to this task or data"
+    )
     assert section.index("❗ **FeatureDrift**") < inapplicable
     if "⚠️" in section:
         assert section.index("❗ **FeatureDrift**") < section.index("⚠️")

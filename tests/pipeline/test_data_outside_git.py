@@ -46,7 +46,7 @@ environments:
   - name: staging
 """
 
-REGRESSOR_PY = '''\
+REGRESSOR_PY = """\
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.compose import make_column_transformer
 from sklearn.pipeline import make_pipeline
@@ -58,7 +58,7 @@ def train(X, y, params):
         (OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1), ["district"]),
         remainder="passthrough")
     return make_pipeline(encode, HistGradientBoostingRegressor(max_iter=params["n_estimators"], random_state=0)).fit(X, y)
-'''
+"""
 
 
 def messy_frame(rows: int, seed: int) -> pd.DataFrame:
@@ -97,7 +97,8 @@ def dvc_project(tmp_path: Path) -> Path:
     dvc("add", "data/train.csv", "data/test.csv", cwd=root)
     dvc("push", "-q", cwd=root)
     (root / "mlproject.yaml").write_text(
-        SPEC.format(train="data/train.csv", test="data/test.csv", extra="  dvc: {remote: storage}\n"))
+        SPEC.format(train="data/train.csv", test="data/test.csv", extra="  dvc: {remote: storage}\n")
+    )
     (root / "src" / "train.py").write_text(REGRESSOR_PY)
     git("add", ".", cwd=root)
     git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "data in DVC", cwd=root)
@@ -137,7 +138,9 @@ def test_dvc_pull_fingerprint_and_a_new_hash_retrains(dvc_project: Path, monkeyp
 
     first = run_mlspec("run", cwd=root)
     assert first.returncode == 0, first.stdout + first.stderr
-    record = yaml.safe_load((root / ".mlspec" / "runs" / first.stdout.split("run ")[1].split(":")[0] / "record.json").read_text())
+    record = yaml.safe_load(
+        (root / ".mlspec" / "runs" / first.stdout.split("run ")[1].split(":")[0] / "record.json").read_text()
+    )
     assert {d["role"]: d["digest"] for d in record["data"]}["train"] == f"dvc-md5:{md5}"
 
     # new data through DVC: the .dvc file's hash changes, training reruns and the run says which data changed
@@ -162,8 +165,10 @@ def test_dvc_pull_failure_says_what_to_do(dvc_project: Path, tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
     run = run_mlspec("run", cwd=root)
     assert run.returncode == 1
-    assert ("data.train: file data/train.csv is tracked by DVC (DVC data/train.csv.dvc) but is not in the workspace"
-            in run.stdout + run.stderr)
+    assert (
+        "data.train: file data/train.csv is tracked by DVC (DVC data/train.csv.dvc) but is not in the workspace"
+        in run.stdout + run.stderr
+    )
 
 
 # ----------------------------------------------------------------------------- S3 (moto server)
@@ -178,8 +183,12 @@ def _free_port() -> int:
 @pytest.fixture
 def s3_server():
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -188,8 +197,12 @@ def s3_server():
             break
         except OSError:
             time.sleep(0.2)
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL": endpoint}
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }
     try:
         yield env
     finally:
@@ -197,8 +210,9 @@ def s3_server():
         server.wait(10)
 
 
-def test_s3_object_version_is_the_fingerprint_and_cache_key(s3_server: dict[str, str], tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_object_version_is_the_fingerprint_and_cache_key(
+    s3_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import boto3
 
     for key, value in s3_server.items():
@@ -212,9 +226,13 @@ def test_s3_object_version_is_the_fingerprint_and_cache_key(s3_server: dict[str,
     (root / "src").mkdir(parents=True)
     git("init", "-q", "-b", "main", cwd=root)
     (root / "src" / "train.py").write_text(REGRESSOR_PY)
-    (root / "mlproject.yaml").write_text(SPEC.format(
-        train="s3://houses/v/train.csv", test="s3://houses/v/test.csv",
-        extra="  credentials: {AWS_ACCESS_KEY_ID: DATA_KEY, AWS_SECRET_ACCESS_KEY: DATA_SECRET}\n"))
+    (root / "mlproject.yaml").write_text(
+        SPEC.format(
+            train="s3://houses/v/train.csv",
+            test="s3://houses/v/test.csv",
+            extra="  credentials: {AWS_ACCESS_KEY_ID: DATA_KEY, AWS_SECRET_ACCESS_KEY: DATA_SECRET}\n",
+        )
+    )
 
     first = run_mlspec("run", cwd=root)
     assert first.returncode == 0, first.stdout + first.stderr

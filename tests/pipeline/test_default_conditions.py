@@ -29,4 +29,6 @@ def test_regression_suite_uses_the_row_dependent_limit() -> None:
     assert len(names) == 2 and any(n.endswith("lower than 0.15") for n in names), names  # 3 / sqrt(400)
     suite, _ = build_suite("model", tests, seed=0, task="regression", rows=50_000)  # n_samples caps what it sees
     (check,) = [c for c in suite.checks.values() if type(c).__name__ == "RegressionErrorDistribution"]
-    assert any(c.name.endswith("lower than 0.1") for c in check._conditions.values())  # 3 / sqrt(1,000) = 0.0949, rounded up
+    assert any(
+        c.name.endswith("lower than 0.1") for c in check._conditions.values()
+    )  # 3 / sqrt(1,000) = 0.0949, rounded up

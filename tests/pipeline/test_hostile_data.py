@@ -42,19 +42,32 @@ def test_a_repeated_csv_header_is_a_data_error(tmp_path: Path, monkeypatch: pyte
     (tmp_path / "t.csv").write_text("x,y,x\n1,2,3\n")
     with pytest.raises(DataError) as caught:
         read_table(DataFileRef("train", "data.train", "t.csv", tmp_path / "t.csv"))
-    assert str(caught.value) == ("data.train: t.csv has more than one column named 'x'\n"
-                                 "  hint: give every column of the header a different name")
+    assert str(caught.value) == (
+        "data.train: t.csv has more than one column named 'x'\n  hint: give every column of the header a different name"
+    )
 
 
-@pytest.mark.parametrize("task, labels, message", [
-    ("binary", "1,1,1,1", "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but "
-                          "data/train.csv (data.train) has 1: 1"),
-    ("binary", "0,1,2,0", "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but "
-                          "data/train.csv (data.train) has 3: 0, 1, 2"),
-    ("multiclass", "a,a,a,a", "evaluate.task is multiclass, which needs at least 2 classes"),
-])
-def test_label_classes_must_fit_the_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task: str, labels: str,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    "task, labels, message",
+    [
+        (
+            "binary",
+            "1,1,1,1",
+            "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but "
+            "data/train.csv (data.train) has 1: 1",
+        ),
+        (
+            "binary",
+            "0,1,2,0",
+            "evaluate.task is binary, which needs exactly 2 classes of 'y' in the training rows, but "
+            "data/train.csv (data.train) has 3: 0, 1, 2",
+        ),
+        ("multiclass", "a,a,a,a", "evaluate.task is multiclass, which needs at least 2 classes"),
+    ],
+)
+def test_label_classes_must_fit_the_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task: str, labels: str, message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     loaded = load_spec(_project(tmp_path, task, labels))
     train = pd.read_csv(tmp_path / "data" / "train.csv")
@@ -78,8 +91,10 @@ class _Short:
 def test_predictions_of_the_wrong_length_are_refused() -> None:
     with pytest.raises(metrics.PredictionShapeError) as caught:
         metrics.predict(_Short(), pd.DataFrame({"a": [1, 2, 3]}), "regression", None)
-    assert str(caught.value) == ("the model's predict returned 2 rows for 3 input rows\n  hint: predict must return "
-                                 "one prediction per row of the table it is given, in the same order")
+    assert str(caught.value) == (
+        "the model's predict returned 2 rows for 3 input rows\n  hint: predict must return "
+        "one prediction per row of the table it is given, in the same order"
+    )
 
 
 def test_the_stat_cache_sees_a_byte_flip_that_keeps_size_mtime_and_inode(tmp_path: Path) -> None:
@@ -98,8 +113,9 @@ def test_the_stat_cache_sees_a_byte_flip_that_keeps_size_mtime_and_inode(tmp_pat
     assert cache.digest(data)[0] != first
 
 
-def test_status_names_a_corrupt_latest_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_names_a_corrupt_latest_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     _project(tmp_path)
     runs = tmp_path / ".mlspec" / "runs"

@@ -19,9 +19,12 @@ pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test
 
 def test_healthy_regressor_passes_the_default_conditions_and_the_report_shows_thresholds(tmp_path: Path) -> None:
     spec = project(tmp_path, "{method: time, test_size: 0.2}")
-    text = spec.read_text().replace("evaluate:\n  task: regression\n", "evaluate:\n  task: regression\n"
-                                    "tests:\n  data: {skip: [OutlierSampleDetection]}\n"
-                                    "  model: {skip: [ModelInferenceTime]}\n")
+    text = spec.read_text().replace(
+        "evaluate:\n  task: regression\n",
+        "evaluate:\n  task: regression\n"
+        "tests:\n  data: {skip: [OutlierSampleDetection]}\n"
+        "  model: {skip: [ModelInferenceTime]}\n",
+    )
     spec.write_text(text)
     result = run_mlspec("run", str(spec), cwd=tmp_path, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr

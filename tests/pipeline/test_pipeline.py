@@ -18,7 +18,10 @@ from mlspec.state.record import RunStore
 from tests.helpers import run_mlspec
 from tests.pipeline.conftest import SPEC, clone_project, make_frame
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # trains and runs deepchecks for real: `make test-fast` skips it
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("pipeline"),
+]  # trains and runs deepchecks for real: `make test-fast` skips it
 
 
 def latest(root: Path):
@@ -42,7 +45,11 @@ def test_clean_project_passes_every_stage(clean_run) -> None:
     record = latest(root)
     assert record.status == "passed"
     assert [(s.name, s.status) for s in record.stages] == [
-        ("data_tests", "passed"), ("train", "passed"), ("evaluate", "passed"), ("model_tests", "passed")]
+        ("data_tests", "passed"),
+        ("train", "passed"),
+        ("evaluate", "passed"),
+        ("model_tests", "passed"),
+    ]
     assert record.tests["data"].passed and record.tests["model"].passed
     run_dir = RunStore(root).run_dir(record.run_id)
     for name in ("data_tests.json", "model_tests.json", "train.log"):
@@ -50,7 +57,9 @@ def test_clean_project_passes_every_stage(clean_run) -> None:
     for kind in ("data", "model"):  # deepchecks' report, kept: over 1 MB gzipped, never replaced by a note page
         page = record.tests[kind].html
         assert page in (f"{kind}_tests.html", f"{kind}_tests.html.gz"), page
-        assert (run_dir / page).stat().st_size > 0 and not (run_dir / page).read_bytes().startswith(b"<!doctype html><meta")
+        assert (run_dir / page).stat().st_size > 0 and not (run_dir / page).read_bytes().startswith(
+            b"<!doctype html><meta"
+        )
     assert "training on 1500 rows" in (run_dir / "train.log").read_text()
     summary = json.loads((run_dir / "data_tests.json").read_text())
     not_run = {c["name"]: c["reason"] for c in summary["checks"] if not c["ran"]}
@@ -108,8 +117,13 @@ def test_unchanged_second_run_skips_every_stage_fast(clean_run) -> None:
     assert reported < 1.0
     status = run_mlspec("status", cwd=root)
     assert status.stdout.count("up to date") == 4, status.stdout
-    imports = subprocess.run([sys.executable, "-X", "importtime", "-m", "mlspec", "run"], cwd=root,
-                             capture_output=True, text=True, check=True).stderr
+    imports = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlspec", "run"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     imported = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in imports.splitlines() if "|" in line}
     assert not imported & {"deepchecks", "bentoml", "pandas", "sklearn", "numpy"}, imported
 
@@ -123,7 +137,7 @@ def test_content_not_mtime_and_selective_reruns(clean_run, tmp_path: Path) -> No
     spec = (root / "mlproject.yaml").read_text()
     (root / "mlproject.yaml").write_text(spec.replace("metrics: [roc_auc, accuracy, f1]", "metrics: [roc_auc, f1]"))
     status = run_mlspec("status", cwd=root).stdout
-    assert "  evaluate     stale\n      evaluate.metrics: [\"roc_auc\", \"accuracy\", \"f1\"] -> [\"roc_auc\", \"f1\"]" in status
+    assert '  evaluate     stale\n      evaluate.metrics: ["roc_auc", "accuracy", "f1"] -> ["roc_auc", "f1"]' in status
     assert "  train        up to date" in status
     result = run_mlspec("run", cwd=root)
     assert result.returncode == 0, result.stderr
@@ -158,7 +172,10 @@ def test_param_change_status_names_the_key(trained, tmp_path: Path) -> None:
     (root / "mlproject.yaml").write_text(spec)
     (root / "src" / "train.py").write_text((root / "src" / "train.py").read_text() + "\n# tweak\n")
     status = run_mlspec("status", cwd=root).stdout
-    assert "  train        stale\n      code file src/train.py changed\n      train.params.n_estimators: 20 -> 30\n" in status
+    assert (
+        "  train        stale\n      code file src/train.py changed\n      train.params.n_estimators: 20 -> 30\n"
+        in status
+    )
     assert "  evaluate     stale\n      train is stale\n" in status
     assert "  data tests   never run" in status
 
@@ -172,21 +189,28 @@ def test_corrupted_data_fails_the_named_checks(tmp_path: Path, clean_run) -> Non
     test["f5"] = test["f5"] + 3.0  # a shifted feature
     train.to_csv(root / "data" / "train.csv", index=False)
     test.to_csv(root / "data" / "test.csv", index=False)
-    spec = SPEC.replace("    n_samples: 2000\n", """    n_samples: 2000
+    spec = SPEC.replace(
+        "    n_samples: 2000\n",
+        """    n_samples: 2000
     fail_on: warn
     checks:
       - name: DataDuplicates
         conditions: [{name: ratio_less_or_equal, params: {max_ratio: 0.01}}]
       - name: PercentOfNulls
         conditions: [{name: percent_of_nulls_not_greater_than, params: {threshold: 0.05}}]
-""")
+""",
+    )
     (root / "mlproject.yaml").write_text(spec)
     result = run_mlspec("test", "data", cwd=root)
     assert result.returncode == 1
     assert result.stderr.splitlines()[1].startswith("error: data tests failed (")
     summary = json.loads((RunStore(root).run_dir(latest(root).run_id) / "data_tests.json").read_text())
     assert failing_names(summary) == {
-        "PercentOfNulls", "FeatureLabelCorrelation", "FeatureLabelCorrelationChange", "FeatureDrift", "MultivariateDrift",
+        "PercentOfNulls",
+        "FeatureLabelCorrelation",
+        "FeatureLabelCorrelationChange",
+        "FeatureDrift",
+        "MultivariateDrift",
     }
     dup = [c for c in summary["checks"] if c["name"] == "DataDuplicates"]
     assert [(c["suite"], c["dataset"]) for c in dup] == [("configured", "train"), ("configured", "test")]
@@ -194,7 +218,9 @@ def test_corrupted_data_fails_the_named_checks(tmp_path: Path, clean_run) -> Non
     # the failing condition is printed as recorded (deepchecks words its name and details: not asserted here)
     warned = dup[0]["conditions"][0]
     assert warned["name"] and warned["details"]
-    assert f"  - DataDuplicates (train): WARN {warned['name']} - {' '.join(warned['details'].split())}\n" in result.stderr
+    assert (
+        f"  - DataDuplicates (train): WARN {warned['name']} - {' '.join(warned['details'].split())}\n" in result.stderr
+    )
     assert summary["fail_on"] == "warn"
     assert latest(root).tests["data"].passed is False and latest(root).status == "failed"
 
@@ -211,7 +237,10 @@ def test_weak_model_fails_a_model_test_condition(trained, tmp_path: Path) -> Non
     outcome = latest(root).tests["model"]
     perf = next(c for c in outcome.checks if c.name == "SingleDatasetPerformance")
     assert perf.suite == "configured" and perf.conditions[0].category == "FAIL"
-    assert "  - SingleDatasetPerformance (test): FAIL Selected metrics scores are greater than 0.7 - Failed for metrics: ['roc_auc']" in result.stderr
+    assert (
+        "  - SingleDatasetPerformance (test): FAIL Selected metrics scores are greater than 0.7 - Failed for metrics: ['roc_auc']"
+        in result.stderr
+    )
 
 
 def test_entrypoint_raising_keeps_the_previous_model(trained, tmp_path: Path) -> None:
@@ -291,20 +320,39 @@ def test_changes_relative_to_the_champion_and_ci_trigger(clean_run, tmp_path: Pa
 
     root = clone_project(clean_run[0], tmp_path / "p")
     champion = latest(root)
-    write_deployment(root, Deployment(
-        project="synth", environment="staging",
-        model=DeployedModel(tag=champion.model.tag, version=champion.model.tag.split(":")[1]),
-        lineage={"run_id": champion.run_id, "commit": champion.git.commit,
-                 "data": {d.role: d.digest for d in champion.data}, "spec_digest": champion.spec_digest},
-    ))
-    pd.concat([make_frame(1500, 1), make_frame(1204, 4)], ignore_index=True).to_csv(root / "data" / "train.csv", index=False)
+    write_deployment(
+        root,
+        Deployment(
+            project="synth",
+            environment="staging",
+            model=DeployedModel(tag=champion.model.tag, version=champion.model.tag.split(":")[1]),
+            lineage={
+                "run_id": champion.run_id,
+                "commit": champion.git.commit,
+                "data": {d.role: d.digest for d in champion.data},
+                "spec_digest": champion.spec_digest,
+            },
+        ),
+    )
+    pd.concat([make_frame(1500, 1), make_frame(1204, 4)], ignore_index=True).to_csv(
+        root / "data" / "train.csv", index=False
+    )
     (root / "mlproject.yaml").write_text(SPEC.replace("max_depth: 4", "max_depth: 5"))
-    env = {"GITHUB_EVENT_NAME": "push", "GITHUB_ACTOR": "octocat", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "abc123"}
+    env = {
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_ACTOR": "octocat",
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_SHA": "abc123",
+    }
     result = run_mlspec("train", cwd=root, env=env)
     assert result.returncode == 0, result.stderr
     record = latest(root)
-    assert record.changes_baseline == {"kind": "champion", "environment": "staging", "model": champion.model.tag,
-                                       "run_id": champion.run_id}
+    assert record.changes_baseline == {
+        "kind": "champion",
+        "environment": "staging",
+        "model": champion.model.tag,
+        "run_id": champion.run_id,
+    }
     found = [(c.kind, c.what, c.detail) for c in record.changes]
     assert ("data", "data/train.csv", "+1,204 rows (1,500 -> 2,704)") in found
     assert ("config", "train.params.max_depth", "4 -> 5") in found
@@ -317,23 +365,38 @@ def test_a_drift_dispatch_is_recorded_as_the_reason_and_reported(clean_run, tmp_
     """CT started by `mlspec drift --dispatch` (a repository_dispatch) says why, from the event's payload."""
     root = clone_project(clean_run[0], tmp_path / "p")
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"action": "mlspec-drift-synth", "client_payload": {
-        "project": "synth", "environment": "production",
-        "summary": "feature `x1` drifted (score 0.31 > 0.2)\n<img src=x onerror=alert(1)>",
-        "run_url": "https://github.com/o/r/actions/runs/7"}}))
+    event.write_text(
+        json.dumps(
+            {
+                "action": "mlspec-drift-synth",
+                "client_payload": {
+                    "project": "synth",
+                    "environment": "production",
+                    "summary": "feature `x1` drifted (score 0.31 > 0.2)\n<img src=x onerror=alert(1)>",
+                    "run_url": "https://github.com/o/r/actions/runs/7",
+                },
+            }
+        )
+    )
     env = {"GITHUB_EVENT_NAME": "repository_dispatch", "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": "abc123"}
     result = run_mlspec("run", "--force", cwd=root, env=env)
     assert result.returncode == 0, result.stderr
     record = latest(root)
     summary = "feature `x1` drifted (score 0.31 > 0.2) <img src=x onerror=alert(1)>"
-    assert (record.changes[0].kind, record.changes[0].what, record.changes[0].detail) == ("drift", "production", summary)
+    assert (record.changes[0].kind, record.changes[0].what, record.changes[0].detail) == (
+        "drift",
+        "production",
+        summary,
+    )
     assert record.trigger["drift_run"] == "https://github.com/o/r/actions/runs/7"
     report = run_mlspec("report", "--output", str(tmp_path / "report.md"), cwd=root, env=env)
     assert report.returncode == 0, report.stderr
     text = (tmp_path / "report.md").read_text()
     # the payload is data: escaped by the one Markdown escaper (no live HTML, no code span breakout)
-    assert ("- retrained because the drift monitor found drift in `production`: feature \\`x1\\` drifted "
-            "(score 0.31 > 0.2) \\<img src=x onerror=alert(1)>") in text
+    assert (
+        "- retrained because the drift monitor found drift in `production`: feature \\`x1\\` drifted "
+        "(score 0.31 > 0.2) \\<img src=x onerror=alert(1)>"
+    ) in text
 
     other = tmp_path / "other.json"  # a dispatch of another kind is no drift
     other.write_text(json.dumps({"action": "deploy", "client_payload": {"summary": "not drift"}}))
@@ -365,8 +428,10 @@ def test_training_code_ending_the_process_fails_the_stage(trained, tmp_path: Pat
     result = run_mlspec("run", "--force", cwd=root)
     assert result.returncode == 1, result.stderr
     assert "[2/4] train ... FAILED in " in result.stderr
-    assert ("  train.entrypoint src/train.py:train exited with code 0 without returning a model; the stage failed "
-            "and the previous model is unchanged\n") in result.stdout
+    assert (
+        "  train.entrypoint src/train.py:train exited with code 0 without returning a model; the stage failed "
+        "and the previous model is unchanged\n"
+    ) in result.stdout
     record = latest(root)
     assert record.run_id != before.run_id and record.status == "failed"
     assert record.stage("train").status == "failed" and record.model is None

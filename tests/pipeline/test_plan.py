@@ -22,8 +22,9 @@ def _inputs(**changed: dict[str, str]) -> Inputs:
 
 
 def _ran(inputs: Inputs, stage: str, status: StageStatus = "passed", message: str = "") -> StageResult:
-    result = StageResult(name=stage, status=status, message=message,
-                         inputs_digest=inputs.digests[stage] if status != "failed" else "")
+    result = StageResult(
+        name=stage, status=status, message=message, inputs_digest=inputs.digests[stage] if status != "failed" else ""
+    )
     result.inputs = dict(inputs.components[stage])
     return result
 
@@ -55,9 +56,15 @@ def test_a_train_data_change_reruns_train_and_the_stages_after_it_with_their_own
     assert by_stage["train"].reasons == (Reason("changed", "data file data/train.csv changed"),)
     # evaluate's own change first, then the upstream stage that runs (run used to say only "train reran",
     # status only the own change: both now give both)
-    assert by_stage["evaluate"].reasons == (Reason("changed", "data file data/train.csv changed"), Reason("upstream", "train"))
+    assert by_stage["evaluate"].reasons == (
+        Reason("changed", "data file data/train.csv changed"),
+        Reason("upstream", "train"),
+    )
     assert [r.run_text() for r in by_stage["evaluate"].reasons] == ["data file data/train.csv changed", "train reran"]
-    assert [r.status_text("r1") for r in by_stage["evaluate"].reasons] == ["data file data/train.csv changed", "train is stale"]
+    assert [r.status_text("r1") for r in by_stage["evaluate"].reasons] == [
+        "data file data/train.csv changed",
+        "train is stale",
+    ]
     assert by_stage["model_tests"].reasons == (Reason("upstream", "train"),)
 
 
@@ -80,10 +87,13 @@ def test_an_earlier_run_with_the_same_inputs_is_reused_by_run_and_status_alike()
 
 def test_missing_outputs_failed_and_never_run() -> None:
     inputs = _inputs()
-    priors = _priors(inputs, inputs,
-                     data_tests=Prior(before=None),
-                     train=Prior(before=_ran(inputs, "train"), intact=False),
-                     model_tests=Prior(before=_ran(inputs, "model_tests", "failed", "FeatureDrift failed\nmore")))
+    priors = _priors(
+        inputs,
+        inputs,
+        data_tests=Prior(before=None),
+        train=Prior(before=_ran(inputs, "train"), intact=False),
+        model_tests=Prior(before=_ran(inputs, "model_tests", "failed", "FeatureDrift failed\nmore")),
+    )
     steps = {step.stage: step for step in plan_stages(inputs, priors)}
     assert steps["data_tests"].reasons == (Reason("never"),)
     assert steps["data_tests"].reasons[0].status_text(None) is None

@@ -71,9 +71,11 @@ def dc_compat_start() -> str:
 
 
 def test_deepchecks_imported_without_rfc3987_syntax_which_still_imports_later():
-    program = ("import sys; from mlspec.pipeline.dc_compat import import_deepchecks; import_deepchecks(); "
-               "assert 'deepchecks.tabular' in sys.modules; print('rfc3987_syntax' in sys.modules); "
-               "import rfc3987_syntax; print('later')")
+    program = (
+        "import sys; from mlspec.pipeline.dc_compat import import_deepchecks; import_deepchecks(); "
+        "assert 'deepchecks.tabular' in sys.modules; print('rfc3987_syntax' in sys.modules); "
+        "import rfc3987_syntax; print('later')"
+    )
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "later"]

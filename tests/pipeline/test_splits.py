@@ -15,7 +15,7 @@ from mlspec.pipeline.data import load_tables
 from mlspec.spec.validate import load_spec
 from tests.helpers import run_mlspec
 
-TRAIN_PY = '''
+TRAIN_PY = """
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.compose import make_column_transformer
 from sklearn.pipeline import make_pipeline
@@ -28,7 +28,7 @@ def train(X, y, params):
         (OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1), cats),
         remainder="passthrough")
     return make_pipeline(encode, HistGradientBoostingRegressor(random_state=0)).fit(X, y)
-'''
+"""
 
 
 def messy_sales(n: int = 3000, seed: int = 0) -> pd.DataFrame:
@@ -45,9 +45,16 @@ def messy_sales(n: int = 3000, seed: int = 0) -> pd.DataFrame:
     size = rng.normal(50, 10, n)
     price = 30 + 2.0 * size + rng.normal(0, 5, n) + (customer % 7)
     size[rng.random(n) < 0.15] = np.nan
-    return pd.DataFrame({"sold_at": text, "customer_id": [f"C{c:04d}" for c in customer], "region": region,
-                         "size": size.round(2), "discount": rng.choice([0.0, 0.1, 0.2, np.nan], n),
-                         "price": price.round(2)})
+    return pd.DataFrame(
+        {
+            "sold_at": text,
+            "customer_id": [f"C{c:04d}" for c in customer],
+            "region": region,
+            "size": size.round(2),
+            "discount": rng.choice([0.0, 0.1, 0.2, np.nan], n),
+            "price": price.round(2),
+        }
+    )
 
 
 def project(tmp_path: Path, split: str, *, datetime: str | None = "sold_at", frame: pd.DataFrame | None = None) -> Path:
@@ -59,7 +66,8 @@ def project(tmp_path: Path, split: str, *, datetime: str | None = "sold_at", fra
     (tmp_path / "mlproject.yaml").write_text(
         "apiVersion: mlspec/v1\nname: sales\ndata:\n  source: data/sales.csv\n  label: price\n"
         f"  categorical: [region]\n{dt}  split: {split}\n"
-        "train:\n  entrypoint: src/train.py:train\nevaluate:\n  task: regression\n")
+        "train:\n  entrypoint: src/train.py:train\nevaluate:\n  task: regression\n"
+    )
     return tmp_path / "mlproject.yaml"
 
 
@@ -92,25 +100,38 @@ def test_time_split_names_rows_without_a_time(tmp_path: Path, monkeypatch: pytes
     spec = project(tmp_path, "{method: time}", frame=frame)
     with pytest.raises(DataError) as info:
         load_tables(load_spec(spec))
-    assert info.value.message == ("data.datetime: the time split orders rows by 'sold_at', but 3 rows of "
-                                  "data/sales.csv (data.source) have no time there: rows 5, 10, 18")
+    assert info.value.message == (
+        "data.datetime: the time split orders rows by 'sold_at', but 3 rows of "
+        "data/sales.csv (data.source) have no time there: rows 5, 10, 18"
+    )
 
 
 def test_group_split_never_shares_a_customer_and_is_reproducible(tmp_path: Path) -> None:
     frame = messy_sales()
     frame.loc[frame.sample(frac=0.05, random_state=1).index, "customer_id"] = None  # rows without a group
-    spec = project(tmp_path, "{method: group, column: customer_id, test_size: 0.3, seed: 7}", datetime=None,
-                   frame=frame)
+    spec = project(
+        tmp_path, "{method: group, column: customer_id, test_size: 0.3, seed: 7}", datetime=None, frame=frame
+    )
     first = load_tables(load_spec(spec))
     second = load_tables(load_spec(spec))
     train_ids = set(first.train["customer_id"].dropna())
     test_ids = set(first.test["customer_id"].dropna())
     assert train_ids and test_ids and not train_ids & test_ids
     assert first.split["test_rows"] == second.split["test_rows"]
-    assert first.split["groups"]["test"] > 0 and first.split["missing_group_rows"] == int(frame["customer_id"].isna().sum())
+    assert first.split["groups"]["test"] > 0 and first.split["missing_group_rows"] == int(
+        frame["customer_id"].isna().sum()
+    )
     assert "customer_id" not in first.features
-    other = project(tmp_path / "other", "{method: group, column: customer_id, test_size: 0.3, seed: 8}",
-                    datetime=None, frame=frame) if (tmp_path / "other").mkdir() is None else None
+    other = (
+        project(
+            tmp_path / "other",
+            "{method: group, column: customer_id, test_size: 0.3, seed: 8}",
+            datetime=None,
+            frame=frame,
+        )
+        if (tmp_path / "other").mkdir() is None
+        else None
+    )
     assert load_tables(load_spec(other)).split["test_rows"] != first.split["test_rows"]
 
 

@@ -31,8 +31,13 @@ def suite():
     )
 
     change = FeatureLabelCorrelationChange(random_state=1).add_condition_feature_pps_difference_less_than(0.9)
-    return Suite("t", IsSingleValue().add_condition_not_single_value(), FeatureLabelCorrelation(random_state=1),
-                 change, MultivariateDrift(random_state=1).add_condition_overall_drift_value_less_than())
+    return Suite(
+        "t",
+        IsSingleValue().add_condition_not_single_value(),
+        FeatureLabelCorrelation(random_state=1),
+        change,
+        MultivariateDrift(random_state=1).add_condition_overall_drift_value_less_than(),
+    )
 
 
 def summary(result):
@@ -86,7 +91,9 @@ def test_workers_setting(monkeypatch):
     assert suite_run.workers() == 2
     monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "0")  # deepchecks' own Suite.run: the same results
     train, test = datasets()
-    assert summary(suite_run.run_suite(suite(), train, test, None)) == summary(suite().run(train_dataset=train, test_dataset=test))
+    assert summary(suite_run.run_suite(suite(), train, test, None)) == summary(
+        suite().run(train_dataset=train, test_dataset=test)
+    )
 
 
 @pytest.mark.parametrize("sort_by", ["drift score", "feature importance"])
@@ -157,17 +164,23 @@ def test_importance_computed_once_with_fewer_shuffles_and_said_so():
     from mlspec.pipeline.suite_run import PERMUTATION_REPEATS, run_suite
 
     train, test = datasets()
-    model = make_pipeline(make_column_transformer((OrdinalEncoder(), ["c"]), remainder="passthrough"),
-                          LogisticRegression()).fit(train.features_columns, train.label_col)
+    model = make_pipeline(
+        make_column_transformer((OrdinalEncoder(), ["c"]), remainder="passthrough"), LogisticRegression()
+    ).fit(train.features_columns, train.label_col)
     suite = Suite("t", UnusedFeatures(), WeakSegmentsPerformance(n_samples=100))
     notes: list[str] = []
     result = run_suite(suite, train, test, model, processes=1, notes=notes)
     assert PERMUTATION_REPEATS == 10
-    assert notes == ["feature importance: permutation importance (10 shuffles per feature) on 60 of 60 test rows",
-                     "WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"]
+    assert notes == [
+        "feature importance: permutation importance (10 shuffles per feature) on 60 of 60 test rows",
+        "WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find",
+    ]
     # UnusedFeatures on train and test, WeakSegmentsPerformance on test only
-    assert [(type(r).__name__, r.header) for r in result.results][2:] == [("CheckResult", "Weak Segments Performance - Test Dataset")]
+    assert [(type(r).__name__, r.header) for r in result.results][2:] == [
+        ("CheckResult", "Weak Segments Performance - Test Dataset")
+    ]
     assert [type(r).__name__ for r in result.results] == ["CheckResult"] * 3
     assert sampled_rows(suite, {"train": 180, "test": 600}) == [
-        "WeakSegmentsPerformance sampled 100 of 600 test rows (its n_samples)"]  # not of the train rows: it does not see them
+        "WeakSegmentsPerformance sampled 100 of 600 test rows (its n_samples)"
+    ]  # not of the train rows: it does not see them
     assert sampled_rows(suite, {"train": 180, "test": 60}) == []

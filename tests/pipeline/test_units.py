@@ -70,8 +70,10 @@ def test_declared_categorical_column_absent(project: Path) -> None:
 def test_parquet_source_with_stratified_seeded_split(project: Path) -> None:
     frame = make_frame(500, 3)
     frame.to_parquet(project / "data" / "all.parquet")
-    spec = SPEC.replace("  train: data/train.csv\n  test: data/test.csv\n",
-                        "  source: data/all.parquet\n  split: {test_size: 0.3, seed: 5}\n")
+    spec = SPEC.replace(
+        "  train: data/train.csv\n  test: data/test.csv\n",
+        "  source: data/all.parquet\n  split: {test_size: 0.3, seed: 5}\n",
+    )
     tables = load_tables(load(project, spec))
     again = load_tables(load(project))
     assert len(tables.train) == 350 and len(tables.test) == 150
@@ -102,7 +104,9 @@ def test_regression_and_multiclass_metrics() -> None:
     y = np.array(["a", "b", "c"] * 20)
     proba = rng.dirichlet([1, 1, 1], size=60)
     yp = np.array(["a", "b", "c"])[proba.argmax(1)]
-    values, problems = compute_metrics(["f1_macro", "roc_auc_ovr"], "multiclass", Predictions(y, yp, proba, ["a", "b", "c"], np.arange(60)))
+    values, problems = compute_metrics(
+        ["f1_macro", "roc_auc_ovr"], "multiclass", Predictions(y, yp, proba, ["a", "b", "c"], np.arange(60))
+    )
     assert not problems
     assert values["f1_macro"] == pytest.approx(f1_score(y, yp, average="macro"))
     assert values["roc_auc_ovr"] == pytest.approx(roc_auc_score(y, proba, multi_class="ovr", labels=["a", "b", "c"]))
@@ -133,7 +137,9 @@ def test_stat_cache_skips_rereading_unchanged_files(tmp_path: Path, monkeypatch:
 def test_entrypoint_errors_name_the_entrypoint(project: Path) -> None:
     from mlspec.pipeline.training import TrainingError, load_entrypoint
 
-    with pytest.raises(TrainingError, match=r"src/train.py has no function 'fit' \(functions there: RandomForestClassifier, train\)"):
+    with pytest.raises(
+        TrainingError, match=r"src/train.py has no function 'fit' \(functions there: RandomForestClassifier, train\)"
+    ):
         load_entrypoint(project, "src/train.py:fit")
     (project / "src" / "broken.py").write_text("import not_a_module_xyz\n")
     with pytest.raises(TrainingError) as info:
@@ -176,8 +182,9 @@ def train(X, y, params):
 """
 
 
-def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entrypoint_past_train_timeout_minutes_is_stopped(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The deadline is enforced from outside: a loop catching Exception cannot swallow it, and the
     processes the training code started are stopped with it (its own process group)."""
     import time
@@ -191,14 +198,16 @@ def test_entrypoint_past_train_timeout_minutes_is_stopped(project: Path, tmp_pat
         call_entrypoint(project, "src/slow.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=0.04)
     assert time.perf_counter() - start < 20  # the code would run 30 s
     assert str(info.value).startswith(
-        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.04)")
+        "train.entrypoint src/slow.py:train raised TimeoutError: stopped after train.timeout_minutes (0.04)"
+    )
     assert "mlspec: stopped after train.timeout_minutes (0.04)" in (tmp_path / "train.log").read_text()
     time.sleep(0.2)
     assert not _alive(int((tmp_path / "helper.pid").read_text()))
 
 
-def test_command_past_train_timeout_minutes_stops_its_whole_group(project: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_command_past_train_timeout_minutes_stops_its_whole_group(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
     import time
 
@@ -208,8 +217,17 @@ def test_command_past_train_timeout_minutes_stops_its_whole_group(project: Path,
     (project / "slow_cmd.py").write_text(STUBBORN + "\ntrain(None, None, {})\n")
     start = time.perf_counter()
     with pytest.raises(TrainingError) as info:
-        run_command(project, f"{sys.executable} slow_cmd.py; echo after", tmp_path / "a.csv", tmp_path / "b.csv", {},
-                    7, tmp_path, tmp_path / "train.log", timeout_minutes=0.04)  # type: ignore[arg-type]
+        run_command(
+            project,
+            f"{sys.executable} slow_cmd.py; echo after",
+            tmp_path / "a.csv",
+            tmp_path / "b.csv",
+            {},
+            7,
+            tmp_path,
+            tmp_path / "train.log",
+            timeout_minutes=0.04,
+        )  # type: ignore[arg-type]
     assert time.perf_counter() - start < 20  # the code would run 30 s
     assert str(info.value) == "train.command timed out after 0.04 minutes (train.timeout_minutes); it was stopped"
     time.sleep(0.2)
@@ -220,7 +238,9 @@ def test_command_past_train_timeout_minutes_stops_its_whole_group(project: Path,
 def test_entrypoint_ending_the_process_is_a_failure(project: Path, tmp_path: Path, call: str) -> None:
     from mlspec.pipeline.training import TrainingError, call_entrypoint
 
-    (project / "src" / "quit.py").write_text(f"import os, sys\n\ndef train(X, y, params):\n    print('bye')\n    {call}\n")
+    (project / "src" / "quit.py").write_text(
+        f"import os, sys\n\ndef train(X, y, params):\n    print('bye')\n    {call}\n"
+    )
     with pytest.raises(TrainingError) as info:
         call_entrypoint(project, "src/quit.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=1)
     assert str(info.value) == (
@@ -236,9 +256,13 @@ def test_unknown_check_and_condition_names_suggest_close_ones() -> None:
 
     with pytest.raises(MlspecError) as info:
         build_check("data", 0, Check(name="FeatureDrfit"))
-    assert str(info.value) == ("tests.data.checks[0].name: deepchecks has no tabular check 'FeatureDrfit'\n"
-                               "  hint: did you mean FeatureDrift, TrainTestFeatureDrift, LabelDrift?")
+    assert str(info.value) == (
+        "tests.data.checks[0].name: deepchecks has no tabular check 'FeatureDrfit'\n"
+        "  hint: did you mean FeatureDrift, TrainTestFeatureDrift, LabelDrift?"
+    )
     with pytest.raises(MlspecError) as info:
         build_check("model", 1, Check(name="SingleDatasetPerformance", conditions=[{"name": "greater"}]))
-    assert str(info.value).startswith("tests.model.checks[1].conditions[0].name: SingleDatasetPerformance has no condition 'greater'")
+    assert str(info.value).startswith(
+        "tests.model.checks[1].conditions[0].name: SingleDatasetPerformance has no condition 'greater'"
+    )
     assert "did you mean greater_than?" in str(info.value)

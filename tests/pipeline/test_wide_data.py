@@ -24,19 +24,32 @@ def wide(rows: int, columns: int, seed: int = 0) -> tuple[object, object]:
     frame["y"] = (frame["f00000"] > 0).astype(int)
     features = [c for c in frame.columns if c != "y"]
     cut = rows * 3 // 4
-    return (Dataset(frame.iloc[:cut], label="y", features=features, cat_features=[]),
-            Dataset(frame.iloc[cut:], label="y", features=features, cat_features=[]))
+    return (
+        Dataset(frame.iloc[:cut], label="y", features=features, cat_features=[]),
+        Dataset(frame.iloc[cut:], label="y", features=features, cat_features=[]),
+    )
 
 
 def test_wide_checks_see_at_most_max_columns_and_the_record_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("MLSPEC_CHECK_WORKERS", "1")
     train, test = wide(40, 300)
-    tests = DataTests(suites=["data_integrity", "train_test_validation"], max_columns=12,
-                      skip=["OutlierSampleDetection", "TrainTestSamplesMix", "MultivariateDrift"])
+    tests = DataTests(
+        suites=["data_integrity", "train_test_validation"],
+        max_columns=12,
+        skip=["OutlierSampleDetection", "TrainTestSamplesMix", "MultivariateDrift"],
+    )
     outcome = run_tests("data", tests, (train, test), None, tmp_path, 0)
-    assert outcome.columns == {"features": 300, "seen": 12, "rule": "first in table order",
-                               "checks": ["FeatureDrift", "FeatureFeatureCorrelation", "FeatureLabelCorrelation",
-                                          "FeatureLabelCorrelationChange"]}
+    assert outcome.columns == {
+        "features": 300,
+        "seen": 12,
+        "rule": "first in table order",
+        "checks": [
+            "FeatureDrift",
+            "FeatureFeatureCorrelation",
+            "FeatureLabelCorrelation",
+            "FeatureLabelCorrelationChange",
+        ],
+    }
     assert "12 of 300" in outcome.columns_note
     drift = [c for c in outcome.checks if c.name == "FeatureDrift"]
     assert drift and drift[0].ran

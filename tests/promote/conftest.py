@@ -16,11 +16,25 @@ PROJECT_DIR = "projects/breast-cancer"
 
 def gate_report(passed: bool, env: str = "staging") -> GateReport:
     """A gate verdict handed to promotion (the input promotion acts on; the gate logic lives in mlspec.gate)."""
-    result = GateResult(index=0, metric="roc_auc", kind="absolute", direction="higher", threshold="roc_auc >= 0.95",
-                        verdict="pass" if passed else "fail", reason="" if passed else "0.5000 is below the minimum 0.95",
-                        value=0.99 if passed else 0.5)
-    return GateReport(project="breast-cancer", run_id="-", environment=env, model_tag=None, champion=None,
-                      champion_source="", results=[result])
+    result = GateResult(
+        index=0,
+        metric="roc_auc",
+        kind="absolute",
+        direction="higher",
+        threshold="roc_auc >= 0.95",
+        verdict="pass" if passed else "fail",
+        reason="" if passed else "0.5000 is below the minimum 0.95",
+        value=0.99 if passed else 0.5,
+    )
+    return GateReport(
+        project="breast-cancer",
+        run_id="-",
+        environment=env,
+        model_tag=None,
+        champion=None,
+        champion_source="",
+        results=[result],
+    )
 
 
 @pytest.fixture
@@ -29,27 +43,43 @@ def project(tmp_path: Path) -> Path:
     staging gets labels and a reviewer."""
     work = tmp_path / "work"
     target = work / PROJECT_DIR
-    shutil.copytree(EXAMPLES / "breast-cancer", target, ignore=shutil.ignore_patterns(".mlspec", "__pycache__", "deploy"))
+    shutil.copytree(
+        EXAMPLES / "breast-cancer", target, ignore=shutil.ignore_patterns(".mlspec", "__pycache__", "deploy")
+    )
     spec = target / "mlproject.yaml"
     text = spec.read_text()
     assert "  - name: staging\n" in text
-    spec.write_text(text.replace("  - name: staging\n",
-                                 "  - name: staging\n    labels: [promotion, staging]\n    reviewers: [alice, bob]\n"))
+    spec.write_text(
+        text.replace(
+            "  - name: staging\n", "  - name: staging\n    labels: [promotion, staging]\n    reviewers: [alice, bob]\n"
+        )
+    )
     (work / ".gitignore").write_text(".mlspec/\n")
     init_repo(work, remote=tmp_path / "remote.git")
     return target
 
 
-def make_record(project: Path, tag: str = "breast-cancer:v1aaaa", roc_auc: float = 0.99, save: bool = True) -> RunRecord:
+def make_record(
+    project: Path, tag: str = "breast-cancer:v1aaaa", roc_auc: float = 0.99, save: bool = True
+) -> RunRecord:
     loaded = load_spec(project / "mlproject.yaml")
     record = RunRecord(
-        run_id=f"20250101T000000000000Z-{tag.split(':')[1]}", project="breast-cancer", spec_path="mlproject.yaml",
-        spec_digest=loaded.digest, created=utc_now(), git=GitInfo(commit=git("rev-parse", "HEAD", cwd=project)),
-        data=[DataFile(role="train", path="data/train.csv", digest="xxh3_128:" + "a" * 32, bytes=10),
-              DataFile(role="test", path="data/test.csv", digest="xxh3_128:" + "b" * 32, bytes=5)],
-        params={"n_estimators": 100, "max_depth": 6}, seed=42, task="binary",
+        run_id=f"20250101T000000000000Z-{tag.split(':')[1]}",
+        project="breast-cancer",
+        spec_path="mlproject.yaml",
+        spec_digest=loaded.digest,
+        created=utc_now(),
+        git=GitInfo(commit=git("rev-parse", "HEAD", cwd=project)),
+        data=[
+            DataFile(role="train", path="data/train.csv", digest="xxh3_128:" + "a" * 32, bytes=10),
+            DataFile(role="test", path="data/test.csv", digest="xxh3_128:" + "b" * 32, bytes=5),
+        ],
+        params={"n_estimators": 100, "max_depth": 6},
+        seed=42,
+        task="binary",
         metrics={"roc_auc": roc_auc, "f1": 0.97, "accuracy": 0.96, "log_loss": 0.1},
-        model=ModelRef(tag=tag, kind="classifier"), status="passed",
+        model=ModelRef(tag=tag, kind="classifier"),
+        status="passed",
     )
     if save:
         RunStore(project).save(record)

@@ -51,27 +51,35 @@ def test_gate_promote_and_override(failed_run) -> None:
 
     gate = run_mlspec("gate", spec, "--env", "staging")
     assert gate.returncode == 1, gate.stderr
-    assert (f"model tests passed: the model tests of run {run_id} failed: 1 of 2 checks failed (fail_on: fail): "
-            "SingleDatasetPerformance (test); promotion needs passing tests") in gate.stdout
+    assert (
+        f"model tests passed: the model tests of run {run_id} failed: 1 of 2 checks failed (fail_on: fail): "
+        "SingleDatasetPerformance (test); promotion needs passing tests"
+    ) in gate.stdout
     last = gate.stdout.strip().splitlines()[-1]
     assert last.startswith("gate NOT passed for breast-cancer (staging), model breast-cancer:")
     assert last.endswith(": 1 of 3 checks failed (model tests failed)")
     data = json.loads(run_mlspec("gate", spec, "--env", "staging", "--format", "json").stdout)
     assert [(r["kind"], r["verdict"]) for r in data["results"]] == [
-        ("tests", "fail"), ("absolute", "pass"), ("delta", "pass")]
+        ("tests", "fail"),
+        ("absolute", "pass"),
+        ("delta", "pass"),
+    ]
 
     refused = run_mlspec("promote", spec, "--env", "staging")
     assert refused.returncode == 1
-    assert (f"error: the gate for staging did not pass for run {run_id}: its model tests failed; nothing was "
-            "promoted (no branch, no pull request)\n  hint: fix the data or model and rerun `mlspec run`, or promote "
-            "anyway with `--allow-failed-tests` (recorded in the deploy file and the pull request)\n") == refused.stderr
+    assert (
+        f"error: the gate for staging did not pass for run {run_id}: its model tests failed; nothing was "
+        "promoted (no branch, no pull request)\n  hint: fix the data or model and rerun `mlspec run`, or promote "
+        "anyway with `--allow-failed-tests` (recorded in the deploy file and the pull request)\n"
+    ) == refused.stderr
     assert git("branch", "--list", BRANCH, cwd=work) == ""
 
     report = run_mlspec("report", spec, "--env", "staging")
     assert report.returncode == 0, report.stderr
     text = (RunStore(project).run_dir(run_id) / "report.md").read_text()
-    assert text.startswith("### ❌ breast-cancer: gate not passed for `staging` (1 of 3 checks failed: model tests "
-                           "failed)\n")
+    assert text.startswith(
+        "### ❌ breast-cancer: gate not passed for `staging` (1 of 3 checks failed: model tests failed)\n"
+    )
 
     allowed = run_mlspec("promote", spec, "--env", "staging", "--allow-failed-tests")
     assert allowed.returncode == 0, allowed.stderr

@@ -19,9 +19,11 @@ from tests.promote.conftest import PROJECT_DIR, make_record
 BRANCH = "mlspec/promote/breast-cancer/staging"
 STAGING_FILE = f"{PROJECT_DIR}/deploy/staging.yaml"
 CARD_FILE = f"{PROJECT_DIR}/deploy/staging.card.md"
-CARD = ("card:\n  intended_use: Flag scans for a second read by a radiologist; never a diagnosis on its own.\n"
-        "  limitations: 'Trained on 569 rows of one hospital; see [docs](https://evil.example) @everyone'\n"
-        "  owners: ['@acme/ml-team', 'Jane Doe <jane@example.com>']\n")
+CARD = (
+    "card:\n  intended_use: Flag scans for a second read by a radiologist; never a diagnosis on its own.\n"
+    "  limitations: 'Trained on 569 rows of one hospital; see [docs](https://evil.example) @everyone'\n"
+    "  owners: ['@acme/ml-team', 'Jane Doe <jane@example.com>']\n"
+)
 
 
 @pytest.fixture
@@ -34,14 +36,36 @@ def carded(project):
 
 
 def _gate() -> GateReport:
-    champion = Deployment(project="breast-cancer", environment="staging",
-                          model=DeployedModel(tag="breast-cancer:v0zzzz", version="v0zzzz"),
-                          metrics={"roc_auc": 0.97, "f1": 0.96})
-    result = GateResult(index=1, metric="roc_auc", kind="delta", direction="higher", threshold="improvement >= +0.0000",
-                        verdict="pass", reason="", value=0.99, baseline=0.97, delta=0.02, interval=(0.004, 0.031),
-                        confidence=0.95, resamples=1000)
-    return GateReport(project="breast-cancer", run_id="r", environment="staging", model_tag="breast-cancer:v1aaaa",
-                      champion=champion, champion_source="origin/main:deploy/staging.yaml", results=[result])
+    champion = Deployment(
+        project="breast-cancer",
+        environment="staging",
+        model=DeployedModel(tag="breast-cancer:v0zzzz", version="v0zzzz"),
+        metrics={"roc_auc": 0.97, "f1": 0.96},
+    )
+    result = GateResult(
+        index=1,
+        metric="roc_auc",
+        kind="delta",
+        direction="higher",
+        threshold="improvement >= +0.0000",
+        verdict="pass",
+        reason="",
+        value=0.99,
+        baseline=0.97,
+        delta=0.02,
+        interval=(0.004, 0.031),
+        confidence=0.95,
+        resamples=1000,
+    )
+    return GateReport(
+        project="breast-cancer",
+        run_id="r",
+        environment="staging",
+        model_tag="breast-cancer:v1aaaa",
+        champion=champion,
+        champion_source="origin/main:deploy/staging.yaml",
+        results=[result],
+    )
 
 
 def _record(project, tag: str = "breast-cancer:v1aaaa"):
@@ -49,15 +73,38 @@ def _record(project, tag: str = "breast-cancer:v1aaaa"):
     record.model.features = {"mean radius": "float", "mean texture": "float"}
     record.model.classes = [0, 1]
     record.versions = {"scikit-learn": "1.7.2", "pandas": "2.3.3"}
-    record.tests = {"data": Outcome(kind="data", passed=True, skipped=["OutlierSampleDetection"], checks=[
-        CheckOutcome(name="FeatureDrift", suite="train_test_validation", conditions=[
-            ConditionOutcome(name="drift score < 0.2", category="PASS")]),
-        CheckOutcome(name="MixedNulls", ran=False, reason="no object columns", status="not_applicable"),
-        CheckOutcome(name="RegressionErrorDistribution", ran=False, reason="unexpected keyword", status="errored",
-                     error="TypeError")]),
-        "model": Outcome(kind="model", passed=False, checks=[
-            CheckOutcome(name="WeakSegmentsPerformance", conditions=[
-                ConditionOutcome(name="accuracy ratio above 0.8", category="FAIL")])])}
+    record.tests = {
+        "data": Outcome(
+            kind="data",
+            passed=True,
+            skipped=["OutlierSampleDetection"],
+            checks=[
+                CheckOutcome(
+                    name="FeatureDrift",
+                    suite="train_test_validation",
+                    conditions=[ConditionOutcome(name="drift score < 0.2", category="PASS")],
+                ),
+                CheckOutcome(name="MixedNulls", ran=False, reason="no object columns", status="not_applicable"),
+                CheckOutcome(
+                    name="RegressionErrorDistribution",
+                    ran=False,
+                    reason="unexpected keyword",
+                    status="errored",
+                    error="TypeError",
+                ),
+            ],
+        ),
+        "model": Outcome(
+            kind="model",
+            passed=False,
+            checks=[
+                CheckOutcome(
+                    name="WeakSegmentsPerformance",
+                    conditions=[ConditionOutcome(name="accuracy ratio above 0.8", category="FAIL")],
+                )
+            ],
+        ),
+    }
     from mlspec.state.record import RunStore
 
     RunStore(project).save(record)
@@ -127,9 +174,16 @@ def test_body_with_card_stays_under_githubs_limit(carded) -> None:
     from mlspec.promote.commands import build_plan
 
     record = _record(carded)
-    record.tests["data"] = Outcome(kind="data", passed=False, checks=[
-        CheckOutcome(name=f"Check{i:04d}", conditions=[ConditionOutcome(name="x" * 300, category="FAIL", details="y" * 900)])
-        for i in range(400)])
+    record.tests["data"] = Outcome(
+        kind="data",
+        passed=False,
+        checks=[
+            CheckOutcome(
+                name=f"Check{i:04d}", conditions=[ConditionOutcome(name="x" * 300, category="FAIL", details="y" * 900)]
+            )
+            for i in range(400)
+        ],
+    )
     plan, _ = build_plan(load_spec(carded / "mlproject.yaml"), record, "staging", _gate(), GitHubSettings.from_env({}))
     body = plan.body("breast-cancer:v0yyyy")
     assert len(body) <= 65_536 and plan.card and plan.card.strip() in body

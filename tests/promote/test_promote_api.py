@@ -16,8 +16,14 @@ BRANCH = "mlspec/promote/breast-cancer/staging"
 
 
 def _promote(project, standin: GitHubStandIn, record, env: str = "staging", **kw) -> int:
-    return promote_loaded(load_spec(project / "mlproject.yaml"), record, env, gate_report(True),
-                          environ=standin.env(GITHUB_ACTOR="ci-bot", GITHUB_RUN_ID="77"), **kw)
+    return promote_loaded(
+        load_spec(project / "mlproject.yaml"),
+        record,
+        env,
+        gate_report(True),
+        environ=standin.env(GITHUB_ACTOR="ci-bot", GITHUB_RUN_ID="77"),
+        **kw,
+    )
 
 
 def test_first_promotion_opens_a_pull_request(project, github_standin: GitHubStandIn, capsys) -> None:
@@ -97,10 +103,12 @@ def test_actions_not_permitted_gives_the_setting_to_change(project, github_stand
         _promote(project, github_standin, make_record(project))
     assert caught.value.message == (
         "GitHub refused to let this workflow's token open a pull request from "
-        f"{BRANCH} into main in octo-org/ml-repo (403 GitHub Actions is not permitted to create or approve pull requests)")
+        f"{BRANCH} into main in octo-org/ml-repo (403 GitHub Actions is not permitted to create or approve pull requests)"
+    )
     assert caught.value.hint.startswith(
         'enable Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to create and approve '
-        'pull requests"')
+        'pull requests"'
+    )
     assert "MLSPEC_PROMOTION_TOKEN" in caught.value.hint
 
 

@@ -86,10 +86,13 @@ def test_cli_without_runs_says_what_to_do(project) -> None:
     assert RunStore(project).latest_id() is None
 
 
-@pytest.mark.parametrize("workflow_run, expected", [
-    ({}, ".mlspec/runs/{run}/model.bentomodel"),
-    ({"GITHUB_RUN_ID": "987654"}, "gh-artifact:987654/mlspec-breast-cancer-ct-state/runs/{run}/model.bentomodel"),
-])
+@pytest.mark.parametrize(
+    "workflow_run, expected",
+    [
+        ({}, ".mlspec/runs/{run}/model.bentomodel"),
+        ({"GITHUB_RUN_ID": "987654"}, "gh-artifact:987654/mlspec-breast-cancer-ct-state/runs/{run}/model.bentomodel"),
+    ],
+)
 def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflow_run, expected) -> None:
     """Locally the archive beside the run record; in Actions the file inside the CT run's state artifact."""
     from mlspec.github.client import GitHubSettings
@@ -97,12 +100,22 @@ def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflo
 
     record = make_record(project)
     record.model.path = "model.bentomodel"
-    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True),
-                            GitHubSettings.from_env(workflow_run))
+    plan, _top = build_plan(
+        load_spec(project / "mlproject.yaml"),
+        record,
+        "staging",
+        gate_report(True),
+        GitHubSettings.from_env(workflow_run),
+    )
     assert plan.deployment.model.artifact == expected.format(run=record.run_id)
     record.model.path = None  # no archive exported: nothing to name
-    plan, _top = build_plan(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True),
-                            GitHubSettings.from_env(workflow_run))
+    plan, _top = build_plan(
+        load_spec(project / "mlproject.yaml"),
+        record,
+        "staging",
+        gate_report(True),
+        GitHubSettings.from_env(workflow_run),
+    )
     assert plan.deployment.model.artifact is None
 
 
@@ -115,5 +128,7 @@ def test_a_repository_without_the_base_branch_names_its_current_branch(project) 
     with pytest.raises(MlspecError) as info:
         _local(project, make_record(project), dry_run=True)
     assert info.value.message == f"base branch main does not exist in {work} (its current branch is master)"
-    assert info.value.hint == ("promotion PRs target the spec's first triggers.branches entry (main): set triggers.branches "
-                               "to your default branch, e.g. `triggers: {branches: [master]}`")
+    assert info.value.hint == (
+        "promotion PRs target the spec's first triggers.branches entry (main): set triggers.branches "
+        "to your default branch, e.g. `triggers: {branches: [master]}`"
+    )

@@ -23,14 +23,23 @@ PRODUCTION = f"{PROJECT_DIR}/deploy/production.yaml"
 
 def _deployment(env: str, version: str, roc_auc: float, **promoted) -> Deployment:
     return Deployment(
-        project="breast-cancer", environment=env,
-        model=DeployedModel(tag=f"breast-cancer:{version}", version=version,
-                            artifact=f"gh-artifact:{len(version)}00/mlspec-breast-cancer-ct-state/runs/r-{version}/model.bentomodel"),
+        project="breast-cancer",
+        environment=env,
+        model=DeployedModel(
+            tag=f"breast-cancer:{version}",
+            version=version,
+            artifact=f"gh-artifact:{len(version)}00/mlspec-breast-cancer-ct-state/runs/r-{version}/model.bentomodel",
+        ),
         metrics={"roc_auc": roc_auc, "f1": 0.9},
-        lineage={"run_id": f"run-{version}", "commit": "c" * 40, "params": {"n_estimators": len(version) * 10},
-                 "data": {"train": f"xxh3_128:{version:0<32}"}},
+        lineage={
+            "run_id": f"run-{version}",
+            "commit": "c" * 40,
+            "params": {"n_estimators": len(version) * 10},
+            "data": {"train": f"xxh3_128:{version:0<32}"},
+        },
         serving={"verdict": "pass", "reason": "120 test rows served equal; p95 4.2 ms"},
-        promoted={"by": "alice", "at": "2026-01-01T00:00:00Z", **promoted})
+        promoted={"by": "alice", "at": "2026-01-01T00:00:00Z", **promoted},
+    )
 
 
 def _merge(project, deployment: Deployment, hours_ago: float = 0.0, standin: GitHubStandIn | None = None) -> str:
@@ -87,8 +96,10 @@ def test_release_waits_for_the_soak_time_unless_started_by_hand(project, capsys)
     spec = str(project / "mlproject.yaml")
     assert release_command(spec, "production", "staging", soak=True, environ={}) == 0
     out = capsys.readouterr().out
-    assert ("production waits: breast-cancer:v1aaaa has served in staging for 2.0 h of the 24 h soak time "
-            "(environments[].soak_hours); nothing was promoted") in out
+    assert (
+        "production waits: breast-cancer:v1aaaa has served in staging for 2.0 h of the 24 h soak time "
+        "(environments[].soak_hours); nothing was promoted"
+    ) in out
     assert git("branch", "--list", "mlspec/promote/*", cwd=work) == ""
     assert release_command(spec, "production", "staging", soak=False, environ={}) == 0  # by hand: no wait
     assert git("branch", "--list", "mlspec/promote/*", cwd=work).strip() == "mlspec/promote/breast-cancer/production"
@@ -106,16 +117,20 @@ def test_release_refusals_say_what_to_do(project) -> None:
     spec = str(project / "mlproject.yaml")
     with pytest.raises(UsageError) as caught:
         release_command(spec, "production", "dev", environ={})
-    assert str(caught.value) == ("--from-env dev: production requires staging, so its model comes from staging"
-                                 "\n  hint: use --from-env staging")
+    assert str(caught.value) == (
+        "--from-env dev: production requires staging, so its model comes from staging\n  hint: use --from-env staging"
+    )
     with pytest.raises(UsageError) as caught:
         release_command(spec, "staging", "production", environ={})
-    assert caught.value.message.endswith("environments: staging has no `requires`, so it has no environment to take "
-                                         "a model from")
+    assert caught.value.message.endswith(
+        "environments: staging has no `requires`, so it has no environment to take a model from"
+    )
     with pytest.raises(MlspecError) as caught:
         release_command(spec, "production", "staging", environ={})
-    assert caught.value.message == (f"{STAGING} on main does not exist: no model serves in staging yet, so there is "
-                                    "nothing to promote to production")
+    assert caught.value.message == (
+        f"{STAGING} on main does not exist: no model serves in staging yet, so there is "
+        "nothing to promote to production"
+    )
 
 
 def test_soak_hours_needs_requires(project) -> None:
@@ -123,8 +138,10 @@ def test_soak_hours_needs_requires(project) -> None:
     spec.write_text(spec.read_text().replace("  - name: staging\n", "  - name: staging\n    soak_hours: 3\n", 1))
     result = run_cli("validate", str(spec))
     assert result.returncode == 1
-    assert ("soak_hours: environment 'staging' has no `requires`, so there is no environment for its model to soak "
-            "in first; add `requires: <environment>` or remove soak_hours") in result.stdout + result.stderr
+    assert (
+        "soak_hours: environment 'staging' has no `requires`, so there is no environment for its model to soak "
+        "in first; add `requires: <environment>` or remove soak_hours"
+    ) in result.stdout + result.stderr
 
 
 def test_release_through_the_api_opens_the_production_pull_request(project, github_standin: GitHubStandIn) -> None:
@@ -135,8 +152,10 @@ def test_release_through_the_api_opens_the_production_pull_request(project, gith
     environ = github_standin.env(GITHUB_ACTOR="ci-bot", GITHUB_RUN_ID="91", GITHUB_EVENT_NAME="push")
     assert release_command(str(project / "mlproject.yaml"), "production", "staging", environ=environ) == 0
     (pull,) = github_standin.state.open_pulls()
-    assert (pull.head, pull.title) == ("mlspec/promote/breast-cancer/production",
-                                       "Promote breast-cancer to production: breast-cancer:v1aaaa")
+    assert (pull.head, pull.title) == (
+        "mlspec/promote/breast-cancer/production",
+        "Promote breast-cancer to production: breast-cancer:v1aaaa",
+    )
     assert pull.labels == ["promotion"]
     assert "| roc_auc | 0.9500 | 0.9800 | +0.0300 |" in pull.body
     released = parse_deployment(github_standin.state.file_text(pull.head, PRODUCTION), PRODUCTION)
@@ -153,8 +172,11 @@ def test_rollback_restores_the_previous_champion_locally(project, capsys) -> Non
     branch = "mlspec/rollback/breast-cancer/staging"
     restored = parse_deployment(git("show", f"{branch}:{STAGING}", cwd=work), "x")
     assert restored.model.tag == "breast-cancer:v1aaaa" and restored.lineage["run_id"] == "run-v1aaaa"
-    assert restored.promoted["rollback"] == {"from": "breast-cancer:v2bbbb", "restores_commit": first,
-                                             "first_promoted_at": "2026-01-01T00:00:00Z"}
+    assert restored.promoted["rollback"] == {
+        "from": "breast-cancer:v2bbbb",
+        "restores_commit": first,
+        "first_promoted_at": "2026-01-01T00:00:00Z",
+    }
     folder = project / ".mlspec" / "rollbacks" / "staging"
     assert (folder / "pr-title.txt").read_text() == "Roll back breast-cancer in staging to breast-cancer:v1aaaa\n"
     body = (folder / "pr-body.md").read_text()
@@ -171,19 +193,24 @@ def test_rollback_to_a_named_version_and_its_refusals(project) -> None:
     spec = str(project / "mlproject.yaml")
     with pytest.raises(MlspecError) as caught:
         rollback_command(spec, "staging", environ={})
-    assert caught.value.message == (f"{STAGING} on main does not exist: no model serves in staging, so there is "
-                                    "nothing to roll back")
+    assert caught.value.message == (
+        f"{STAGING} on main does not exist: no model serves in staging, so there is nothing to roll back"
+    )
     _merge(project, _deployment("staging", "v1aaaa", 0.97))
     with pytest.raises(MlspecError) as caught:
         rollback_command(spec, "staging", environ={})
-    assert caught.value.message == (f"{STAGING} on main: its history names no model before breast-cancer:v1aaaa, so "
-                                    "there is no previous champion to restore")
+    assert caught.value.message == (
+        f"{STAGING} on main: its history names no model before breast-cancer:v1aaaa, so "
+        "there is no previous champion to restore"
+    )
     _merge(project, _deployment("staging", "v2bbbb", 0.98))
     _merge(project, _deployment("staging", "v3cccc", 0.99))
     with pytest.raises(MlspecError) as caught:
         rollback_command(spec, "staging", to="v9", environ={})
-    assert caught.value.message == (f"{STAGING} on main never named model version 'v9' in its history (versions, "
-                                    "newest first: v3cccc, v2bbbb, v1aaaa)")
+    assert caught.value.message == (
+        f"{STAGING} on main never named model version 'v9' in its history (versions, "
+        "newest first: v3cccc, v2bbbb, v1aaaa)"
+    )
     assert rollback_command(spec, "staging", to="v1aaaa", environ={}) == 0
     text = git("show", f"mlspec/rollback/breast-cancer/staging:{STAGING}", cwd=project.parents[1])
     assert parse_deployment(text, "x").model.version == "v1aaaa"
@@ -194,8 +221,11 @@ def test_rollback_through_the_api_skips_a_model_rolled_back_from(project, github
     _merge(project, _deployment("staging", "v2bbbb", 0.98), standin=github_standin)
     _merge(project, _deployment("staging", "v3cccc", 0.99), standin=github_standin)
     # v3 was bad: rolled back to v2. Rolling back again goes to v1, not back to v3.
-    _merge(project, _deployment("staging", "v2bbbb", 0.98, rollback={"from": "breast-cancer:v3cccc"}),
-           standin=github_standin)
+    _merge(
+        project,
+        _deployment("staging", "v2bbbb", 0.98, rollback={"from": "breast-cancer:v3cccc"}),
+        standin=github_standin,
+    )
     environ = github_standin.env(GITHUB_ACTOR="ci-bot", GITHUB_RUN_ID="92", GITHUB_EVENT_NAME="workflow_dispatch")
     assert rollback_command(str(project / "mlproject.yaml"), "staging", environ=environ) == 0
     (pull,) = github_standin.state.open_pulls()

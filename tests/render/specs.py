@@ -42,31 +42,84 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "schedule": {"mlproject.yaml": merged(BASE, {"triggers": {"schedule": "0 3 * * 1"}})},
     "self-hosted": {"mlproject.yaml": merged(BASE, {"ci": {"runs_on": ["self-hosted", "linux", "gpu", "a100-80gb"]}})},
-    "environments": {"mlproject.yaml": merged(BASE, {"environments": [
-        {"name": "dev"}, {"name": "staging", "requires": "dev"},
-        {"name": "production", "requires": "staging", "reviewers": ["octocat"], "labels": ["promotion"],
-         "soak_hours": 24}]})},
-    "source-split": {"ml/mlproject.yaml": merged(BASE, {"data": {"train": None, "test": None, "source": "raw/all.parquet",
-                                                             "split": {"test_size": 0.25}}})},
-    "drift-on": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"current": "incoming/", "schedule": "15 */6 * * *"}}})},
-    "drift-command": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {
-        "command": "python scripts/fetch.py --out \"$MLSPEC_CURRENT\" && echo 'done'", "retrain": False}}})},
+    "environments": {
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "environments": [
+                    {"name": "dev"},
+                    {"name": "staging", "requires": "dev"},
+                    {
+                        "name": "production",
+                        "requires": "staging",
+                        "reviewers": ["octocat"],
+                        "labels": ["promotion"],
+                        "soak_hours": 24,
+                    },
+                ]
+            },
+        )
+    },
+    "source-split": {
+        "ml/mlproject.yaml": merged(
+            BASE, {"data": {"train": None, "test": None, "source": "raw/all.parquet", "split": {"test_size": 0.25}}}
+        )
+    },
+    "drift-on": {
+        "mlproject.yaml": merged(BASE, {"triggers": {"drift": {"current": "incoming/", "schedule": "15 */6 * * *"}}})
+    },
+    "drift-command": {
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "triggers": {
+                    "drift": {
+                        "command": "python scripts/fetch.py --out \"$MLSPEC_CURRENT\" && echo 'done'",
+                        "retrain": False,
+                    }
+                }
+            },
+        )
+    },
     "drift-off": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"enabled": False}}})},
     "local-actions": {"mlproject.yaml": merged(BASE, {"ci": {"actions": "local"}})},
     "code-scanning": {"mlproject.yaml": merged(BASE, {"ci": {"code_scanning": True}})},
-    "data-outside-git": {"mlproject.yaml": merged(BASE, {
-        "data": {"dvc": {"remote": "storage", "package": "dvc[s3]==3.67.1"},
-                 "credentials": {"AWS_ACCESS_KEY_ID": "DATA_AWS_KEY_ID", "AWS_SECRET_ACCESS_KEY": "DATA_AWS_SECRET"}},
-        "triggers": {"drift": {"current": "incoming/"}}})},
-    "everything": {"services/x/mlproject.yaml": merged(BASE, {
-        "train": {"entrypoint": None, "command": "python train.py --seed \"$MLSPEC_SEED\""},
-        "serve": {"container": {"enabled": True}},
-        "triggers": {"branches": ["main", "release/v1"], "paths": {"data": ["data/**", "!data/scratch/**"],
-                                                                   "config": ["mlproject.yaml", "conf/*.yaml"],
-                                                                   "code": ["../../libs/common/**"]}},
-        "ci": {"python": "3.12", "install": "pip install -r requirements.txt\necho \"it's $(date)\" 'quoted' \u00e9\u2603",
-               "timeout_minutes": 30, "actions_ref": EVERYTHING_ACTIONS_REF,
-               "mlspec_package": "mlspec-gitops[serve]==0.1.0"}})},
+    "data-outside-git": {
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "data": {
+                    "dvc": {"remote": "storage", "package": "dvc[s3]==3.67.1"},
+                    "credentials": {"AWS_ACCESS_KEY_ID": "DATA_AWS_KEY_ID", "AWS_SECRET_ACCESS_KEY": "DATA_AWS_SECRET"},
+                },
+                "triggers": {"drift": {"current": "incoming/"}},
+            },
+        )
+    },
+    "everything": {
+        "services/x/mlproject.yaml": merged(
+            BASE,
+            {
+                "train": {"entrypoint": None, "command": 'python train.py --seed "$MLSPEC_SEED"'},
+                "serve": {"container": {"enabled": True}},
+                "triggers": {
+                    "branches": ["main", "release/v1"],
+                    "paths": {
+                        "data": ["data/**", "!data/scratch/**"],
+                        "config": ["mlproject.yaml", "conf/*.yaml"],
+                        "code": ["../../libs/common/**"],
+                    },
+                },
+                "ci": {
+                    "python": "3.12",
+                    "install": "pip install -r requirements.txt\necho \"it's $(date)\" 'quoted' \u00e9\u2603",
+                    "timeout_minutes": 30,
+                    "actions_ref": EVERYTHING_ACTIONS_REF,
+                    "mlspec_package": "mlspec-gitops[serve]==0.1.0",
+                },
+            },
+        )
+    },
 }
 
 

@@ -15,48 +15,94 @@ from tests.tools import linters
 INJECT = "${{ github.event.pull_request.title }}"
 
 REJECTED = [
-    ("name", {"name": INJECT},
-     "name: '${{ github.event.pull_request.title }}' is not valid here: expected lowercase letters, digits and '-', "
-     "starting with a letter, 2-40 characters [invalid-value]"),
-    ("label", {"data": {"label": INJECT}},
-     "data.label: '${{ github.event.pull_request.title }}' is not valid here: expected a column name without quotes, "
-     "$, backslashes or control characters [invalid-value]"),
-    ("data-path", {"data": {"train": f"data/{INJECT}.csv"}},
-     "data.train: 'data/${{ github.event.pull_request.title }}.csv' is not valid here: expected a relative path of "
-     "letters, digits and _ . - / @ +, or an s3://, gs://, gcs:// or http(s):// URL [invalid-value]"),
-    ("path-glob", {"triggers": {"paths": {"data": [f"data/{INJECT}/**"]}}},
-     "triggers.paths.data: path glob 'data/${{ github.event.pull_request.title }}/**' may only use letters, digits "
-     "and _ . - / @ + * ? [ ] { } , (with an optional leading !) [invalid-value]"),
-    ("runner-label", {"ci": {"runs_on": ["self-hosted", INJECT]}},
-     "ci.runs_on: runner label '${{ github.event.pull_request.title }}' may only use letters, digits and _ . - "
-     "[invalid-value]"),
-    ("branch", {"triggers": {"branches": ["main$(touch /tmp/x)"]}},
-     "triggers.branches: 'main$(touch /tmp/x)' is not a safe branch name [invalid-value]"),
-    ("environment", {"environments": [{"name": "prod\nrun: evil"}]},
-     "environments[0].name: 'prod\\nrun: evil' is not valid here: expected lowercase letters, digits and '-', "
-     "starting with a letter [invalid-value]"),
-    ("actions-ref", {"ci": {"actions_ref": "v1$(curl evil)"}},
-     "ci.actions_ref: 'v1$(curl evil)' is not valid here: expected a git ref of letters, digits and _ . - / "
-     "[invalid-value]"),
-    ("python", {"ci": {"python": "3.11\"\nrun: evil"}},
-     "ci.python: '3.11\"\\nrun: evil' is not valid here: expected a Python version such as 3.11 [invalid-value]"),
-    ("pr-label", {"environments": [{"name": "prod", "labels": ["a\"b"]}]},
-     "environments[0].labels: label 'a\"b' may use letters, digits, spaces and _ . : - / (50 at most) [invalid-value]"),
-    ("install-expression", {"ci": {"install": f"pip install x && echo {INJECT}"}},
-     "ci.install: contains '${{', which GitHub Actions would evaluate as an expression inside "
-     "the generated workflow [expression]\n"),
-    ("drift-command-expression", {"triggers": {"drift": {"command": f"echo {INJECT} > \"$MLSPEC_CURRENT/x.csv\""}}},
-     "triggers.drift.command: contains '${{', which GitHub Actions would evaluate as an "
-     "expression inside the generated workflow [expression]\n"),
+    (
+        "name",
+        {"name": INJECT},
+        "name: '${{ github.event.pull_request.title }}' is not valid here: expected lowercase letters, digits and '-', "
+        "starting with a letter, 2-40 characters [invalid-value]",
+    ),
+    (
+        "label",
+        {"data": {"label": INJECT}},
+        "data.label: '${{ github.event.pull_request.title }}' is not valid here: expected a column name without quotes, "
+        "$, backslashes or control characters [invalid-value]",
+    ),
+    (
+        "data-path",
+        {"data": {"train": f"data/{INJECT}.csv"}},
+        "data.train: 'data/${{ github.event.pull_request.title }}.csv' is not valid here: expected a relative path of "
+        "letters, digits and _ . - / @ +, or an s3://, gs://, gcs:// or http(s):// URL [invalid-value]",
+    ),
+    (
+        "path-glob",
+        {"triggers": {"paths": {"data": [f"data/{INJECT}/**"]}}},
+        "triggers.paths.data: path glob 'data/${{ github.event.pull_request.title }}/**' may only use letters, digits "
+        "and _ . - / @ + * ? [ ] { } , (with an optional leading !) [invalid-value]",
+    ),
+    (
+        "runner-label",
+        {"ci": {"runs_on": ["self-hosted", INJECT]}},
+        "ci.runs_on: runner label '${{ github.event.pull_request.title }}' may only use letters, digits and _ . - "
+        "[invalid-value]",
+    ),
+    (
+        "branch",
+        {"triggers": {"branches": ["main$(touch /tmp/x)"]}},
+        "triggers.branches: 'main$(touch /tmp/x)' is not a safe branch name [invalid-value]",
+    ),
+    (
+        "environment",
+        {"environments": [{"name": "prod\nrun: evil"}]},
+        "environments[0].name: 'prod\\nrun: evil' is not valid here: expected lowercase letters, digits and '-', "
+        "starting with a letter [invalid-value]",
+    ),
+    (
+        "actions-ref",
+        {"ci": {"actions_ref": "v1$(curl evil)"}},
+        "ci.actions_ref: 'v1$(curl evil)' is not valid here: expected a git ref of letters, digits and _ . - / "
+        "[invalid-value]",
+    ),
+    (
+        "python",
+        {"ci": {"python": '3.11"\nrun: evil'}},
+        "ci.python: '3.11\"\\nrun: evil' is not valid here: expected a Python version such as 3.11 [invalid-value]",
+    ),
+    (
+        "pr-label",
+        {"environments": [{"name": "prod", "labels": ['a"b']}]},
+        "environments[0].labels: label 'a\"b' may use letters, digits, spaces and _ . : - / (50 at most) [invalid-value]",
+    ),
+    (
+        "install-expression",
+        {"ci": {"install": f"pip install x && echo {INJECT}"}},
+        "ci.install: contains '${{', which GitHub Actions would evaluate as an expression inside "
+        "the generated workflow [expression]\n",
+    ),
+    (
+        "drift-command-expression",
+        {"triggers": {"drift": {"command": f'echo {INJECT} > "$MLSPEC_CURRENT/x.csv"'}}},
+        "triggers.drift.command: contains '${{', which GitHub Actions would evaluate as an "
+        "expression inside the generated workflow [expression]\n",
+    ),
 ]
 
 RENDERED = [
     ("param-key", {"train": {"params": {INJECT: 1, "q'\"$(id)": "`x`"}}}),
     ("param-value", {"train": {"params": {"x": INJECT + "$(id)\n'q'\"é☃"}}}),
-    ("description", {"description": INJECT + " \"quoted\" $(id) `x` é\u2028"}),
-    ("install-shell", {"ci": {"install": "pip install -r 'req s.txt' && echo \"$(id)\" `uname` ; rm -rf \"$HOME/x\"\n"
-                                         "echo 'multi\nline' é☃ \u2028 \x7f"}}),
-    ("drift-command-shell", {"triggers": {"drift": {"command": "curl -s \"https://x/$(date +%F).csv\" > \"$MLSPEC_CURRENT/d.csv\""}}}),
+    ("description", {"description": INJECT + ' "quoted" $(id) `x` é\u2028'}),
+    (
+        "install-shell",
+        {
+            "ci": {
+                "install": 'pip install -r \'req s.txt\' && echo "$(id)" `uname` ; rm -rf "$HOME/x"\n'
+                "echo 'multi\nline' é☃ \u2028 \x7f"
+            }
+        },
+    ),
+    (
+        "drift-command-shell",
+        {"triggers": {"drift": {"command": 'curl -s "https://x/$(date +%F).csv" > "$MLSPEC_CURRENT/d.csv"'}}},
+    ),
     ("train-command", {"train": {"entrypoint": None, "command": f"python t.py --title '{INJECT}' $(id)"}}),
 ]
 

@@ -15,8 +15,19 @@ pytestmark = pytest.mark.xdist_group("render-lint")
 
 ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
 OWN_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-EXPECTED_ACTIONS = {"setup", "validate", "test-data", "train", "test-model", "report", "promote", "build", "drift",
-                    "test-serving", "rollback"}
+EXPECTED_ACTIONS = {
+    "setup",
+    "validate",
+    "test-data",
+    "train",
+    "test-model",
+    "report",
+    "promote",
+    "build",
+    "drift",
+    "test-serving",
+    "rollback",
+}
 
 
 def _all_rendered(rendered_variants: dict[str, list[Path]]) -> list[Path]:
@@ -75,6 +86,6 @@ def test_zizmor_does_find_an_injection(tmp_path: Path) -> None:
     bad.write_text(
         "name: bad\non:\n  pull_request:\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
         "    permissions:\n      contents: read\n    steps:\n"
-        "      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
     )
     assert "template-injection" in {f["ident"] for f in linters.zizmor([bad])}

@@ -19,13 +19,24 @@ WORKFLOWS = Path(".github") / "workflows"
 
 # (pattern, path, GitHub's answer), from GitHub's filter pattern cheat sheet
 GITHUB_CASES = [
-    ("*", "README.md", True), ("*", "docs/file.txt", False),
-    ("*.jsx?", "page.js", True), ("*.jsx?", "page.jsx", True), ("*.jsx?", "page.jsxx", False),
-    ("**.js", "src/js/app.js", True), ("docs/*", "docs/mona/octocat.txt", False),
-    ("docs/**", "docs/mona/octocat.txt", True), ("docs/**/*.md", "docs/a/b/c.md", True),
-    ("**/docs/**", "a/docs/b.txt", True), ("**/README.md", "README.md", True),
-    ("**/*src/**", "a/src/b.py", True), ("[CB]at.txt", "Cat.txt", True), ("[1-2]00.csv", "300.csv", False),
-    ("v2+.txt", "v22.txt", True), ("v2+.txt", "v.txt", False), ("a.b", "axb", False), ("Octoc?t", "Octoct", True),
+    ("*", "README.md", True),
+    ("*", "docs/file.txt", False),
+    ("*.jsx?", "page.js", True),
+    ("*.jsx?", "page.jsx", True),
+    ("*.jsx?", "page.jsxx", False),
+    ("**.js", "src/js/app.js", True),
+    ("docs/*", "docs/mona/octocat.txt", False),
+    ("docs/**", "docs/mona/octocat.txt", True),
+    ("docs/**/*.md", "docs/a/b/c.md", True),
+    ("**/docs/**", "a/docs/b.txt", True),
+    ("**/README.md", "README.md", True),
+    ("**/*src/**", "a/src/b.py", True),
+    ("[CB]at.txt", "Cat.txt", True),
+    ("[1-2]00.csv", "300.csv", False),
+    ("v2+.txt", "v22.txt", True),
+    ("v2+.txt", "v.txt", False),
+    ("a.b", "axb", False),
+    ("Octoc?t", "Octoct", True),
 ]
 
 
@@ -40,13 +51,22 @@ def test_the_last_matching_pattern_wins() -> None:
     assert [matches(patterns, p) for p in ("data/a.csv", "data/raw/b.csv", "data/raw/keep.csv")] == [True, False, True]
 
 
-@pytest.mark.parametrize("pattern, message", [
-    ("src/{a,b}/**", "path pattern 'src/{a,b}/**' uses braces, which GitHub's path filters do not support; "
-                     "write one pattern per alternative"),
-    ("?x", "path pattern '?x': '?' must follow a letter, digit or punctuation mark (GitHub reads it as optional "
-           "the character before it)"),
-    ("[!a]b", "path pattern '[!a]b': '[...]' must list letters, digits or ranges such as a-z, A-Z, 0-9"),
-])
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        (
+            "src/{a,b}/**",
+            "path pattern 'src/{a,b}/**' uses braces, which GitHub's path filters do not support; "
+            "write one pattern per alternative",
+        ),
+        (
+            "?x",
+            "path pattern '?x': '?' must follow a letter, digit or punctuation mark (GitHub reads it as optional "
+            "the character before it)",
+        ),
+        ("[!a]b", "path pattern '[!a]b': '[...]' must list letters, digits or ranges such as a-z, A-Z, 0-9"),
+    ],
+)
 def test_syntax_github_does_not_have_is_rejected(pattern: str, message: str) -> None:
     with pytest.raises(PatternError) as info:
         check_pattern(pattern)
@@ -57,8 +77,10 @@ def test_braces_in_the_spec_are_a_validation_error(tmp_path: Path) -> None:
     write_repo(tmp_path, {"mlproject.yaml": merged(BASE, {"triggers": {"paths": {"code": ["src/{a,b}/**"]}}})})
     result = run_cli("validate", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1
-    assert ("path pattern 'src/{a,b}/**' uses braces, which GitHub's path filters do not support; "
-            "write one pattern per alternative") in result.stdout
+    assert (
+        "path pattern 'src/{a,b}/**' uses braces, which GitHub's path filters do not support; "
+        "write one pattern per alternative"
+    ) in result.stdout
 
 
 def _bash(patterns: list[str], files: list[str]) -> dict[str, bool]:
@@ -71,8 +93,13 @@ def _workflows(root: Path) -> tuple[list[str], str]:
     return ct[True]["push"]["paths"], ci_filters(ci)
 
 
-NEVER = ["ml/deploy/production.yaml", "ml/.mlspec/runs/latest", "ml/.mlspec/runs/1/record.json",
-         ".github/workflows/mlspec-churn-cd.yml", ".github/workflows/mlspec-churn-monitor.yml"]
+NEVER = [
+    "ml/deploy/production.yaml",
+    "ml/.mlspec/runs/latest",
+    "ml/.mlspec/runs/1/record.json",
+    ".github/workflows/mlspec-churn-cd.yml",
+    ".github/workflows/mlspec-churn-monitor.yml",
+]
 
 
 def test_promotion_files_state_and_other_workflows_never_start_ct(tmp_path: Path) -> None:
@@ -92,7 +119,7 @@ def test_promotion_files_state_and_other_workflows_never_start_ct(tmp_path: Path
 
 def _bash_lines(lines: str, files: list[str]) -> dict[str, bool]:
     """The CI changes job's loop (ci.yml.j2) run by bash over ``files`` with these `+`/`-` regex lines."""
-    script = r'''
+    script = r"""
 mapfile -t filters <<< "$MLSPEC_PATH_FILTERS"
 while IFS= read -r file; do
   hit=false
@@ -103,7 +130,7 @@ while IFS= read -r file; do
   done
   echo "$hit $file"
 done <<< "$FILES"
-'''
+"""
     env = {"MLSPEC_PATH_FILTERS": lines, "FILES": "\n".join(files), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True).stdout
     return {line.split(" ", 1)[1]: line.split(" ", 1)[0] == "true" for line in out.splitlines()}
@@ -111,8 +138,13 @@ done <<< "$FILES"
 
 def test_a_training_command_names_its_code(tmp_path: Path) -> None:
     """`train.command` without triggers.paths.code: the script's folder is the code, not the whole project."""
-    spec = merged(BASE, {"train": {"entrypoint": None, "command": "python src/fit.py --fast"},
-                         "environments": [{"name": "production"}]})
+    spec = merged(
+        BASE,
+        {
+            "train": {"entrypoint": None, "command": "python src/fit.py --fast"},
+            "environments": [{"name": "production"}],
+        },
+    )
     write_repo(tmp_path, {"ml/mlproject.yaml": spec})
     result = run_cli("render", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -126,8 +158,10 @@ def test_a_training_command_names_its_code(tmp_path: Path) -> None:
 def test_a_training_command_without_a_script_needs_code_paths(tmp_path: Path) -> None:
     spec = merged(BASE, {"train": {"entrypoint": None, "command": "make train"}})
     write_repo(tmp_path, {"mlproject.yaml": spec})
-    message = ("train.command names no script mlspec can watch (such as `python src/train.py`), so CT would not "
-               "know which files are the training code")
+    message = (
+        "train.command names no script mlspec can watch (such as `python src/train.py`), so CT would not "
+        "know which files are the training code"
+    )
     hint = "list the training code under triggers.paths.code, e.g. `code: [src/**]`"
     result = run_cli("validate", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1 and message in result.stdout and hint in result.stdout

@@ -23,9 +23,20 @@ def test_cd_chains_environments_with_soak_and_dispatch_inputs(rendered_variants:
     assert inputs["rollback"]["options"] == ["none", "dev", "staging", "production"]
     assert inputs["rollback-to"]["type"] == "string"
     jobs = workflow["jobs"]
-    assert list(jobs) == ["changes", "build-dev", "build-staging", "build-production", "promote-staging",
-                          "promote-production", "rollback"]
-    assert {jobs[f"build-{e}"]["environment"] for e in ("dev", "staging", "production")} == {"dev", "staging", "production"}
+    assert list(jobs) == [
+        "changes",
+        "build-dev",
+        "build-staging",
+        "build-production",
+        "promote-staging",
+        "promote-production",
+        "rollback",
+    ]
+    assert {jobs[f"build-{e}"]["environment"] for e in ("dev", "staging", "production")} == {
+        "dev",
+        "staging",
+        "production",
+    }
     assert jobs["build-production"]["if"] == "${{ needs.changes.outputs.production == 'true' }}"
     staging, production = jobs["promote-staging"], jobs["promote-production"]
     assert staging["needs"] == "build-dev" and production["needs"] == "build-staging"

@@ -17,7 +17,9 @@ from tests.render.specs import EVERYTHING_ACTIONS_REF
 
 ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
 OWN = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-PINNED = re.compile(r"^\s*(?:- )?uses: \"?([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+)(?:/[^@\"]*)?@([0-9a-f]{40})\"? # (v\d+\.\d+\.\d+)$")
+PINNED = re.compile(
+    r"^\s*(?:- )?uses: \"?([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+)(?:/[^@\"]*)?@([0-9a-f]{40})\"? # (v\d+\.\d+\.\d+)$"
+)
 
 
 def _steps(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -65,8 +67,11 @@ def test_checkout_never_persists_credentials(rendered_variants: dict[str, list[P
 
 def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, list[Path]]) -> None:
     expected = {
-        "ci": {"changes": {"contents": "read"}, "pipeline": {"contents": "read", "pull-requests": "write"},
-               "code-scanning": {"contents": "read", "security-events": "write"}},  # ci.code_scanning only
+        "ci": {
+            "changes": {"contents": "read"},
+            "pipeline": {"contents": "read", "pull-requests": "write"},
+            "code-scanning": {"contents": "read", "security-events": "write"},
+        },  # ci.code_scanning only
         "ct": {"pipeline": {"contents": "read"}, "promote": {"contents": "write", "pull-requests": "write"}},
     }
     for path in _generated(rendered_variants):

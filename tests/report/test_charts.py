@@ -18,8 +18,10 @@ GATES = "gates:\n  - {metric: roc_auc, min: 0.95}\n"
 # Mermaid's xychart lexer: a quoted string, a number (no exponent), or syntax.
 STRING = r'"[^"\n]*"'
 NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
-LINE = re.compile(rf"^(?:xychart-beta|    title {STRING}|    x-axis \[{STRING}(?:, {STRING})*\]"
-                  rf"|    y-axis {STRING} {NUMBER} --> {NUMBER}|    (?:bar|line) \[{NUMBER}(?:, {NUMBER})*\])$")
+LINE = re.compile(
+    rf"^(?:xychart-beta|    title {STRING}|    x-axis \[{STRING}(?:, {STRING})*\]"
+    rf"|    y-axis {STRING} {NUMBER} --> {NUMBER}|    (?:bar|line) \[{NUMBER}(?:, {NUMBER})*\])$"
+)
 
 
 def _charts(text: str) -> list[list[str]]:
@@ -35,10 +37,22 @@ def _assert_parseable(text: str) -> None:
             assert "%%" not in line and not re.search(r"#\w+;", line)
 
 
-@pytest.mark.parametrize("hostile", [
-    'a"b', "x]y[z", "two\nlines", "%%{init: {'theme': 'dark'}}%%", "%% comment", "#quot;#60;", "```\n# h",
-    "<img src=x onerror=alert(1)>", "\u202eevil", "~~~", "a\r\nb\u2028c",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        'a"b',
+        "x]y[z",
+        "two\nlines",
+        "%%{init: {'theme': 'dark'}}%%",
+        "%% comment",
+        "#quot;#60;",
+        "```\n# h",
+        "<img src=x onerror=alert(1)>",
+        "\u202eevil",
+        "~~~",
+        "a\r\nb\u2028c",
+    ],
+)
 def test_mermaid_label_keeps_data_inside_one_string(hostile: str) -> None:
     label = mermaid_label(hostile)
     assert re.fullmatch(STRING, label), label
@@ -50,7 +64,13 @@ def test_mermaid_label_keeps_data_inside_one_string(hostile: str) -> None:
 
 def test_numbers_have_no_exponent() -> None:
     assert [number(v) for v in (0.9123456, 2.041e9, 1e-7, -0.25, 0.0, 3.0)] == [
-        "0.912346", "2041000000", "0.0000001", "-0.25", "0", "3"]
+        "0.912346",
+        "2041000000",
+        "0.0000001",
+        "-0.25",
+        "0",
+        "3",
+    ]
 
 
 def test_first_run_bars_challenger_and_champion(tmp_path) -> None:
@@ -62,9 +82,13 @@ def test_first_run_bars_challenger_and_champion(tmp_path) -> None:
     assert "#### Charts" in text and text.index("#### Metrics") < text.index("#### Charts") < text.index("#### Gates")
     _assert_parseable(text)
     roc = next(b for b in _charts(text) if "roc_auc (higher is better)" in b[1])
-    assert roc == ["xychart-beta", '    title "roc_auc (higher is better): challenger vs champion"',
-                   '    x-axis ["challenger", "champion"]', '    y-axis "roc_auc" 0.955 --> 0.985',
-                   "    bar [0.98, 0.96]"]
+    assert roc == [
+        "xychart-beta",
+        '    title "roc_auc (higher is better): challenger vs champion"',
+        '    x-axis ["challenger", "champion"]',
+        '    y-axis "roc_auc" 0.955 --> 0.985',
+        "    bar [0.98, 0.96]",
+    ]
     assert "GitHub comments cannot show images" not in text
 
 

@@ -26,13 +26,17 @@ def test_every_marker_has_one_format() -> None:
     assert legacy_comment_markers("churn") == ["<!-- mlspec-report:churn -->"]
 
 
-def test_the_report_comment_under_the_old_marker_is_edited_not_doubled(tmp_path: Path,
-                                                                       github_standin: GitHubStandIn) -> None:  # noqa: F811
+def test_the_report_comment_under_the_old_marker_is_edited_not_doubled(
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
     from mlspec.github.client import GitHubSettings, connect
 
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
     commit_champion(project, "staging", {"roc_auc": 0.96})
-    make_record(project, {"roc_auc": 0.98}, tests={"data": outcome_of("data", 0, 3), "model": outcome_of("model", 0, 4)})
+    make_record(
+        project, {"roc_auc": 0.98}, tests={"data": outcome_of("data", 0, 3), "model": outcome_of("model", 0, 4)}
+    )
     repo = connect(GitHubSettings.from_env(github_standin.env()))
     repo.create_branch("feature", repo.branch_sha("main"))
     repo.write_file("a.txt", "a\n", message="a", branch="feature")
@@ -41,7 +45,9 @@ def test_the_report_comment_under_the_old_marker_is_edited_not_doubled(tmp_path:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": info.number}}))
 
-    result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=github_standin.env(GITHUB_EVENT_PATH=str(event)))
+    result = run_cli(
+        "report", str(project / "mlproject.yaml"), "--comment", env=github_standin.env(GITHUB_EVENT_PATH=str(event))
+    )
 
     assert result.returncode == 0, result.stderr
     assert f"updated comment {old_id} on pull request #{info.number}" in result.stdout
@@ -54,7 +60,7 @@ def test_the_job_summary_stays_under_githubs_limit(tmp_path: Path, monkeypatch: 
     summary.write_text("x" * (SUMMARY_LIMIT - 10_000), encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert append_job_summary("## drift\n" + "é" * 20_000) is True  # 40 kB of UTF-8, cut to what fits
-    written = summary.read_text(encoding="utf-8")[SUMMARY_LIMIT - 10_000:]
+    written = summary.read_text(encoding="utf-8")[SUMMARY_LIMIT - 10_000 :]
     assert written.startswith("## drift\n") and "cut to fit GitHub's job summary limit" in written
     assert summary.stat().st_size <= SUMMARY_LIMIT
     assert append_job_summary("## drift again\n") is False  # no room left: nothing appended

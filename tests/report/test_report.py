@@ -27,9 +27,14 @@ def project(tmp_path):
 
 def _record(project, *, failed: int = 2, passed: int = 3, **kw):
     tests = {"data": outcome_of("data", failed, passed), "model": outcome_of("model", 0, 4)}
-    return make_record(project, {"roc_auc": 0.98, "f1": 0.97, "accuracy": 0.96, "log_loss": 0.25},
-                       tests=tests, changes=[Change(kind="data", what="data/train.csv", detail="+1,204 rows")],
-                       trigger={"event": "push", "actor": "alice", "ref": "refs/heads/main"}, **kw)
+    return make_record(
+        project,
+        {"roc_auc": 0.98, "f1": 0.97, "accuracy": 0.96, "log_loss": 0.25},
+        tests=tests,
+        changes=[Change(kind="data", what="data/train.csv", detail="+1,204 rows")],
+        trigger={"event": "push", "actor": "alice", "ref": "refs/heads/main"},
+        **kw,
+    )
 
 
 def _build(project, record, **kw) -> str:
@@ -39,16 +44,20 @@ def _build(project, record, **kw) -> str:
 
 def test_report_has_verdict_metrics_failed_checks_first_and_why(project) -> None:
     text = _build(project, _record(project))
-    assert text.startswith("### ❌ breast-cancer: gate not passed for `staging` (2 of 3 checks failed: data tests failed, "
-                           "metric gates failed)\n")
+    assert text.startswith(
+        "### ❌ breast-cancer: gate not passed for `staging` (2 of 3 checks failed: data tests failed, "
+        "metric gates failed)\n"
+    )
     assert "Model `breast-cancer:challenger` · run `20250102T000000000000Z-00001`" in text
     assert "| roc_auc | ↑ | 0.9800 | 0.9600 | ▲ +0.0200 (better) | ✅ |" in text
     assert "| log_loss | ↓ | 0.2500 | 0.2000 | ▲ +0.0500 (worse) | ❌ |" in text
     assert "the improvement -0.0500 is below min_delta +0" in text
     assert "#### ❌ Data tests: failed (5 checks: 2 failed, 3 passed; fail_on: fail, errored: warn)" in text
-    section = text[text.index("#### ❌ Data tests"):text.index("#### ✅ Model tests")]
+    section = text[text.index("#### ❌ Data tests") : text.index("#### ✅ Model tests")]
     assert section.index("FeatureDrift000") < section.index("FeatureDrift001") < section.index("PassingCheck000")
-    assert "  - FAIL: drift score &lt; 0.2 for feature f0 — Found 1 out of 30 features" not in section  # '< 0' is no tag
+    assert (
+        "  - FAIL: drift score &lt; 0.2 for feature f0 — Found 1 out of 30 features" not in section
+    )  # '< 0' is no tag
     assert "  - FAIL: drift score < 0.2 for feature f0 — Found 1 out of 30 features with drift score" in section
     assert "<details><summary>3 passed checks</summary>" in section
     assert "- retrained because `data/train.csv` changed (+1,204 rows)" in text
@@ -73,8 +82,10 @@ def test_500_failing_checks_stay_under_the_comment_limit(project) -> None:
     assert len(full) > 200_000 and "PassingCheck199" in full
     capped = _build(project, record)
     assert len(capped) <= 65_000
-    assert "> ✂️ Trimmed to stay under GitHub's size limit (left out: lineage details, passed checks, " \
-           "condition details" in capped
+    assert (
+        "> ✂️ Trimmed to stay under GitHub's size limit (left out: lineage details, passed checks, "
+        "condition details" in capped
+    )
     assert "The full report is `.mlspec/runs/20250102T000000000000Z-00001/report.md`." in capped
     assert capped.startswith("### ❌ breast-cancer") and "| roc_auc |" in capped and "FeatureDrift000" in capped
     tiny = _build(project, record, max_chars=8_000)
@@ -100,8 +111,10 @@ def test_cli_writes_report_plot_summary_and_local_comment(project, tmp_path) -> 
     assert "no GitHub token: wrote the comment to" in result.stdout
     out = tmp_path / "out" / "r.md"
     assert run_cli("report", spec, "--output", str(out)).returncode == 0
-    assert "![metrics: challenger vs champion](../work/.mlspec/runs/20250102T000000000000Z-00001/report.png)" \
-        in out.read_text()  # relative to where the report was written
+    assert (
+        "![metrics: challenger vs champion](../work/.mlspec/runs/20250102T000000000000Z-00001/report.png)"
+        in out.read_text()
+    )  # relative to where the report was written
 
 
 def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitHubStandIn, tmp_path) -> None:  # noqa: F811
@@ -131,11 +144,22 @@ def test_a_check_run_on_train_and_test_names_each_dataset(project) -> None:
     from mlspec.state.record import CheckOutcome, ConditionOutcome, TestOutcome
 
     def duplicates(dataset: str, category: str) -> CheckOutcome:
-        return CheckOutcome(name="DataDuplicates", suite="data_integrity", dataset=dataset,
-                            conditions=[ConditionOutcome(name="Duplicate data ratio is less or equal to 0%",
-                                                         category=category, details="Found 2.5% duplicate data")])
+        return CheckOutcome(
+            name="DataDuplicates",
+            suite="data_integrity",
+            dataset=dataset,
+            conditions=[
+                ConditionOutcome(
+                    name="Duplicate data ratio is less or equal to 0%",
+                    category=category,
+                    details="Found 2.5% duplicate data",
+                )
+            ],
+        )
 
-    tests = {"data": TestOutcome(kind="data", passed=False, checks=[duplicates("test", "PASS"), duplicates("train", "FAIL")])}
+    tests = {
+        "data": TestOutcome(kind="data", passed=False, checks=[duplicates("test", "PASS"), duplicates("train", "FAIL")])
+    }
     text = _build(project, make_record(project, {"roc_auc": 0.98, "log_loss": 0.1}, tests=tests))
     assert "- ❌ **DataDuplicates** (data_integrity · train): FAIL" in text
     assert "- ✅ **DataDuplicates** (data_integrity · test): PASS" in text

@@ -33,8 +33,11 @@ def _event(tmp_path: Path, number: int) -> str:
     return str(event)
 
 
-def test_fork_pull_request_read_only_token_reports_in_the_job_summary(project: Path, tmp_path: Path,
-                                                                      github_standin: GitHubStandIn) -> None:  # noqa: F811
+def test_fork_pull_request_read_only_token_reports_in_the_job_summary(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
     from mlspec.github.client import GitHubSettings, connect
 
     repo = connect(GitHubSettings.from_env(github_standin.env()))
@@ -49,8 +52,10 @@ def test_fork_pull_request_read_only_token_reports_in_the_job_summary(project: P
 
     assert result.returncode == 0, result.stdout + result.stderr  # the gate passed: the check stays green
     assert "Traceback" not in result.stdout + result.stderr
-    assert (f"::warning title=mlspec report::could not post the report comment on pull request #{info.number}: "
-            "the token has no permission to update the mlspec comment on pull request") in result.stdout
+    assert (
+        f"::warning title=mlspec report::could not post the report comment on pull request #{info.number}: "
+        "the token has no permission to update the mlspec comment on pull request"
+    ) in result.stdout
     assert "Pull requests from forks get a read-only GITHUB_TOKEN" in result.stdout
     text = summary.read_text()
     assert "gate passed for `staging`" in text and "Pull requests from forks get a read-only GITHUB_TOKEN" in text
@@ -86,7 +91,7 @@ class TrickleServer:
             try:
                 if not self.slow_headers:
                     conn.sendall(head)
-                for byte in (head if self.slow_headers else b"{" + b" " * 99_999):
+                for byte in head if self.slow_headers else b"{" + b" " * 99_999:
                     if self.stopped.wait(self.interval):
                         return
                     conn.sendall(bytes([byte]))
@@ -112,8 +117,12 @@ def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers
 
     server = TrickleServer(slow_headers=slow_headers)
     try:
-        env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
-               "GITHUB_API_URL": f"http://127.0.0.1:{server.port}", "MLSPEC_GITHUB_DEADLINE_SECONDS": "1"}
+        env = {
+            "GITHUB_TOKEN": "ghs_tokenTOKENtoken",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_API_URL": f"http://127.0.0.1:{server.port}",
+            "MLSPEC_GITHUB_DEADLINE_SECONDS": "1",
+        }
         started = time.monotonic()
         with pytest.raises(GitHubError) as caught:
             connect(GitHubSettings.from_env(env))
@@ -121,16 +130,23 @@ def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers
     finally:
         server.stop()
     assert elapsed < 6, elapsed
-    assert caught.value.message == (f"GitHub at http://127.0.0.1:{server.port} did not answer completely within 1 s "
-                                    "while trying to open the repository in o/r; gave up")
+    assert caught.value.message == (
+        f"GitHub at http://127.0.0.1:{server.port} did not answer completely within 1 s "
+        "while trying to open the repository in o/r; gave up"
+    )
     assert "MLSPEC_GITHUB_DEADLINE_SECONDS" in str(caught.value.hint)
 
 
-def test_report_comment_against_a_trickling_server_ends_with_a_message(project: Path, tmp_path: Path,
-                                                                      trickle: TrickleServer) -> None:
-    env = {"GITHUB_TOKEN": "ghs_tokenTOKENtoken", "GITHUB_REPOSITORY": "o/r",
-           "GITHUB_API_URL": f"http://127.0.0.1:{trickle.port}", "GITHUB_EVENT_PATH": _event(tmp_path, 7),
-           "MLSPEC_GITHUB_DEADLINE_SECONDS": "1"}
+def test_report_comment_against_a_trickling_server_ends_with_a_message(
+    project: Path, tmp_path: Path, trickle: TrickleServer
+) -> None:
+    env = {
+        "GITHUB_TOKEN": "ghs_tokenTOKENtoken",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_API_URL": f"http://127.0.0.1:{trickle.port}",
+        "GITHUB_EVENT_PATH": _event(tmp_path, 7),
+        "MLSPEC_GITHUB_DEADLINE_SECONDS": "1",
+    }
     started = time.monotonic()
     result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env, timeout=60)
     elapsed = time.monotonic() - started

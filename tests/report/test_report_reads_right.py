@@ -15,12 +15,19 @@ def test_empty_and_unset_are_no_change() -> None:
     new = {"suites": ["model_evaluation"], "enabled": True}
     assert key_changes("tests.model", old, new) == ["tests.model.enabled: (unset) -> true"]
     assert key_changes("tests.model", {"checks": []}, {"checks": [{"name": "X"}]}) == [
-        'tests.model.checks[0].name: (unset) -> "X"']
+        'tests.model.checks[0].name: (unset) -> "X"'
+    ]
 
 
 def _record(i: int, metrics: dict[str, float]) -> RunRecord:
-    return RunRecord(run_id=f"20261128T0{i}0000Z-1", project="houses", spec_path="mlproject.yaml", spec_digest="d",
-                     created=f"2026-11-28T0{i}:05:00.000000Z", metrics=metrics)
+    return RunRecord(
+        run_id=f"20261128T0{i}0000Z-1",
+        project="houses",
+        spec_path="mlproject.yaml",
+        spec_digest="d",
+        created=f"2026-11-28T0{i}:05:00.000000Z",
+        metrics=metrics,
+    )
 
 
 def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path) -> None:
@@ -41,8 +48,11 @@ def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path
         Figure.subplots = original
     assert path is not None and path.read_bytes().startswith(b"\x89PNG")
     axes = [ax for ax in seen[0].axes if ax.has_data()]
-    assert [ax.get_title() for ax in axes] == ["mse (lower is better)", "r2 (higher is better)",
-                                               "mae (lower is better)"]
+    assert [ax.get_title() for ax in axes] == [
+        "mse (lower is better)",
+        "r2 (higher is better)",
+        "mae (lower is better)",
+    ]
     r2 = axes[1]
     low, high = r2.get_ylim()
     assert 0.85 < low and high < 0.95  # its own scale, not flattened next to mse

@@ -13,13 +13,21 @@ def test_the_report_lists_what_each_test_kind_sampled(tmp_path) -> None:
     from mlspec.state.record import CheckOutcome, TestOutcome
 
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.5}\n")
-    notes = ["feature importance: permutation importance (10 shuffles per feature) on 4,000 of 4,000 test rows",
-             "WeakSegmentsPerformance sampled 10,000 of 12,000 train rows (its n_samples)"]
-    model = TestOutcome(kind="model", passed=True, checks=[CheckOutcome(name="WeakSegmentsPerformance", suite="model_evaluation",
-                                                                       dataset="train", status="passed")],
-                        sampling=notes)
-    data = TestOutcome(kind="data", passed=True, checks=[CheckOutcome(name="DataDuplicates", suite="data_integrity",
-                                                                      status="passed")])
+    notes = [
+        "feature importance: permutation importance (10 shuffles per feature) on 4,000 of 4,000 test rows",
+        "WeakSegmentsPerformance sampled 10,000 of 12,000 train rows (its n_samples)",
+    ]
+    model = TestOutcome(
+        kind="model",
+        passed=True,
+        checks=[
+            CheckOutcome(name="WeakSegmentsPerformance", suite="model_evaluation", dataset="train", status="passed")
+        ],
+        sampling=notes,
+    )
+    data = TestOutcome(
+        kind="data", passed=True, checks=[CheckOutcome(name="DataDuplicates", suite="data_integrity", status="passed")]
+    )
     loaded = load_spec(project / "mlproject.yaml")
     record = make_record(project, {"roc_auc": 0.9}, tests={"data": data, "model": model})
     text = build_report(loaded, record, evaluate_gates(loaded, record, "staging"))

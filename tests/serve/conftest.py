@@ -69,8 +69,10 @@ def save_contract_model(project_root: Path) -> tuple[str, Any, Any]:
         "dtypes": {c: kinds[train_df[c].dtype.kind] for c in features},
         "categorical": [],
         "classes": [int(c) for c in model.classes_],
-        "data": {"train": "xxh3_128:0123456789abcdef0123456789abcdef",
-                 "test": "xxh3_128:fedcba9876543210fedcba9876543210"},
+        "data": {
+            "train": "xxh3_128:0123456789abcdef0123456789abcdef",
+            "test": "xxh3_128:fedcba9876543210fedcba9876543210",
+        },
         "params": {"n_estimators": 50, "max_depth": 6},
         "git_commit": "0123456789abcdef0123456789abcdef01234567",
         "spec_digest": "sha256:00112233445566778899",
@@ -117,7 +119,11 @@ def start_server(spec: Path, port: int, log: Path) -> subprocess.Popen[str]:
     with open(log, "w") as handle:
         return subprocess.Popen(
             [sys.executable, "-m", "mlspec", "serve", str(spec), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True, env={**os.environ},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env={**os.environ},
         )
 
 
@@ -149,8 +155,11 @@ def built(project: Project) -> Built:
     result = run_mlspec("build", str(project.spec), "--version", project.tag)
     assert result.returncode == 0, result.stderr
     line = next(text for text in result.stdout.splitlines() if text.startswith("Bento "))
-    return Built(bento_tag=line.split()[1], service_file=project.root / ".mlspec/service/breast_cancer/service.py",
-                 stdout=result.stdout)
+    return Built(
+        bento_tag=line.split()[1],
+        service_file=project.root / ".mlspec/service/breast_cancer/service.py",
+        stdout=result.stdout,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,10 @@ print(json.dumps(model.predict(pd.read_json(sys.stdin, orient="split")).tolist()
 """
 
 
-PIDFILE = Path(os.environ.get("MLSPEC_DOCKER_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-docker") / "dockerd.pid"
+PIDFILE = (
+    Path(os.environ.get("MLSPEC_DOCKER_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-docker")
+    / "dockerd.pid"
+)
 
 
 def _dockerd_pid() -> int | None:
@@ -69,11 +72,14 @@ def _base_image(env: dict[str, str]) -> None:
     if subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True, env=env).returncode == 0:
         return
     script = ROOT / "scripts" / "docker-base-image.sh"
-    result = subprocess.run(["bash", str(script), BASE_IMAGE], capture_output=True, text=True, env=env,
-                            timeout=BASE_IMAGE_TIMEOUT)
+    result = subprocess.run(
+        ["bash", str(script), BASE_IMAGE], capture_output=True, text=True, env=env, timeout=BASE_IMAGE_TIMEOUT
+    )
     if result.returncode != 0:
-        pytest.skip(f"no base image {BASE_IMAGE} (no registry is reachable) and scripts/docker-base-image.sh "
-                    f"could not make one: {result.stderr.strip()[-800:]}")
+        pytest.skip(
+            f"no base image {BASE_IMAGE} (no registry is reachable) and scripts/docker-base-image.sh "
+            f"could not make one: {result.stderr.strip()[-800:]}"
+        )
 
 
 def test_containerize_builds_the_image(project: Project, tmp_path: Path, engine: str) -> None:
@@ -84,11 +90,16 @@ def test_containerize_builds_the_image(project: Project, tmp_path: Path, engine:
     copy = tmp_path / "mlproject.yaml"
     for folder in ("data", "src"):
         (tmp_path / folder).symlink_to(project.root / folder)
-    copy.write_text(spec.replace("serve:\n  service: breast_cancer",
-                                 f"serve:\n  service: breast_cancer\n  container:\n    base_image: {BASE_IMAGE}\n"
-                                 "    repository: mlspec-test/breast-cancer"))
-    result = run_mlspec("build", str(copy), "--version", project.tag, "--containerize", env={"DOCKER_HOST": host},
-                        timeout=1800)
+    copy.write_text(
+        spec.replace(
+            "serve:\n  service: breast_cancer",
+            f"serve:\n  service: breast_cancer\n  container:\n    base_image: {BASE_IMAGE}\n"
+            "    repository: mlspec-test/breast-cancer",
+        )
+    )
+    result = run_mlspec(
+        "build", str(copy), "--version", project.tag, "--containerize", env={"DOCKER_HOST": host}, timeout=1800
+    )
     assert result.returncode == 0, result.stderr
     image = f"mlspec-test/breast-cancer:{project.tag.split(':')[1]}"
     assert f"image {image} built" in result.stdout
@@ -96,9 +107,26 @@ def test_containerize_builds_the_image(project: Project, tmp_path: Path, engine:
         assert subprocess.run(["docker", "image", "inspect", image], env=env, capture_output=True).returncode == 0
         # The image's own Python and packages load the Bento's model and predict as on the host (no network).
         rows = project.X_test.head(5)
-        run = subprocess.run(["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", "python", image,
-                              "-c", PREDICT_IN_IMAGE], input=rows.to_json(orient="split"), env=env,
-                             capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "-i",
+                "--network",
+                "none",
+                "--entrypoint",
+                "python",
+                image,
+                "-c",
+                PREDICT_IN_IMAGE,
+            ],
+            input=rows.to_json(orient="split"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         assert json.loads(run.stdout) == project.model.predict(rows).tolist()
     finally:  # each session's model version makes a new ~1 GB image

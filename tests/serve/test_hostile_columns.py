@@ -18,8 +18,25 @@ from tests.serve.conftest import free_port, start_server, stop_server, wait_read
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
-HOSTILE = ["Field", "float", "t", "class", "None", "self", "model_config", "BaseModel", "bentoml", "rows",
-           "größe €", "mean radius", "x" * 200, "_private", "1st", "Row", "__init__"]
+HOSTILE = [
+    "Field",
+    "float",
+    "t",
+    "class",
+    "None",
+    "self",
+    "model_config",
+    "BaseModel",
+    "bentoml",
+    "rows",
+    "größe €",
+    "mean radius",
+    "x" * 200,
+    "_private",
+    "1st",
+    "Row",
+    "__init__",
+]
 
 
 def _hostile_model():
@@ -35,10 +52,17 @@ def _hostile_model():
     frame["t"] = rng.integers(0, 5, size=40)  # one int column among the floats
     label = (frame["Field"] + frame["float"] > 0).astype(int)
     model = LogisticRegression(max_iter=500).fit(frame, label)
-    metadata = {"project": "breast-cancer", "task": "binary", "label": "y", "features": HOSTILE,
-                "dtypes": {name: ("int" if name == "t" else "float") for name in HOSTILE},
-                "nonfinite": nonfinite_kinds(frame, HOSTILE), "classes": [0, 1],
-                "data": {"train": "xxh3_128:aa"}, "git_commit": None}
+    metadata = {
+        "project": "breast-cancer",
+        "task": "binary",
+        "label": "y",
+        "features": HOSTILE,
+        "dtypes": {name: ("int" if name == "t" else "float") for name in HOSTILE},
+        "nonfinite": nonfinite_kinds(frame, HOSTILE),
+        "classes": [0, 1],
+        "data": {"train": "xxh3_128:aa"},
+        "git_commit": None,
+    }
     tag = save_model("breast-cancer", model, labels={"project": "breast-cancer"}, metadata=metadata)
     return tag, model, frame
 
@@ -89,8 +113,9 @@ def test_hostile_columns_build_and_serve_real_requests(tmp_path: Path) -> None:
         for literal in ("Infinity", "-Infinity", "1e400", "NaN"):
             body = good.replace(repr(records[0]["Field"]), literal, 1)
             assert literal in body
-            response = requests.post(f"{url}/predict", data=body, headers={"content-type": "application/json"},
-                                     timeout=30)
+            response = requests.post(
+                f"{url}/predict", data=body, headers={"content-type": "application/json"}, timeout=30
+            )
             assert response.status_code == 400, (literal, response.status_code, response.text)
             assert "Field" in response.text, response.text
     finally:

@@ -70,8 +70,7 @@ def _messy(n: int, seed: int):
     region = rng.choice(["north", "south", "east", "west"], n)
     score = (lot - 5000) / 1500 + (visits - 15) / 8 + (plan == "pro") * 1.0 + rng.normal(0, 0.5, n)
     tier = np.where(score > 0.8, "high", np.where(score < -0.8, "low", "mid"))
-    frame = pd.DataFrame({"lot sqft": lot, "age": age, "visits": visits, "plan": plan, "region": region,
-                          "tier": tier})
+    frame = pd.DataFrame({"lot sqft": lot, "age": age, "visits": visits, "plan": plan, "region": region, "tier": tier})
     frame.loc[rng.random(n) < 0.30, "lot sqft"] = np.nan
     frame.loc[rng.random(n) < 0.15, "plan"] = None
     return frame
@@ -108,9 +107,13 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
     train = pd.read_csv(spec.parent / "data" / "train.csv")
     example = meta["example"]
     assert set(example) == {"lot sqft", "age", "visits", "plan", "region"}  # a complete row
-    matches = train[(train["age"] == example["age"]) & (train["visits"] == example["visits"])
-                    & (train["plan"] == example["plan"]) & (train["region"] == example["region"])
-                    & (train["lot sqft"] == example["lot sqft"])]
+    matches = train[
+        (train["age"] == example["age"])
+        & (train["visits"] == example["visits"])
+        & (train["plan"] == example["plan"])
+        & (train["region"] == example["region"])
+        & (train["lot sqft"] == example["lot sqft"])
+    ]
     assert len(matches) >= 1  # a real row of the training data
     assert isinstance(example["visits"], int) and isinstance(example["lot sqft"], float)
 
@@ -122,8 +125,10 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
     # in process: the frame the model gets has NaN where the request had null, as pandas read training
     module = types.ModuleType("generated_messy")
     exec(compile(source, "service.py", "exec", dont_inherit=True), module.__dict__)
-    rows = [module.Row.model_validate({**example, "lot sqft": None}), module.Row.model_validate(
-        {k: v for k, v in example.items() if k != "plan"})]
+    rows = [
+        module.Row.model_validate({**example, "lot sqft": None}),
+        module.Row.model_validate({k: v for k, v in example.items() if k != "plan"}),
+    ]
     frame = module._frame(rows)
     assert frame["lot sqft"].dtype == "float64" and pd.isna(frame["lot sqft"][0])
     assert pd.isna(frame["plan"][1]) and frame["plan"][1] is not None
@@ -146,8 +151,10 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
         assert response.json() == model.predict(test).tolist()
 
         # a null for an optional field, and the field left out, both get a prediction
-        for row in ({**example, "lot sqft": None, "plan": None}, {k: v for k, v in example.items()
-                                                                  if k not in ("lot sqft", "plan")}):
+        for row in (
+            {**example, "lot sqft": None, "plan": None},
+            {k: v for k, v in example.items() if k not in ("lot sqft", "plan")},
+        ):
             response = requests.post(f"{url}/predict", json={"rows": [row]}, timeout=30)
             assert response.status_code == 200, response.text
             assert response.json()[0] in ("high", "low", "mid")
@@ -186,12 +193,22 @@ def test_metadata_helpers_on_messy_frames() -> None:
 
     from mlspec.pipeline.signature import example_row, missing_columns
 
-    frame = pd.DataFrame({"x": [np.nan, 1.5, 2.0, np.inf], "n": [1, 2, 3, 4], "s": ["a", None, "c", "d"],
-                          "when": pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"])})
+    frame = pd.DataFrame(
+        {
+            "x": [np.nan, 1.5, 2.0, np.inf],
+            "n": [1, 2, 3, 4],
+            "s": ["a", None, "c", "d"],
+            "when": pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"]),
+        }
+    )
     assert missing_columns(frame, ["x", "n", "s", "when"]) == ["x", "s", "when"]
     dtypes = {"x": "float", "n": "int", "s": "str", "when": "str"}
-    assert example_row(frame, ["x", "n", "s", "when"], dtypes) == {"x": 2.0, "n": 3, "s": "c",
-                                                                    "when": "2026-01-03 00:00:00"}
+    assert example_row(frame, ["x", "n", "s", "when"], dtypes) == {
+        "x": 2.0,
+        "n": 3,
+        "s": "c",
+        "when": "2026-01-03 00:00:00",
+    }
     holes = frame.iloc[[0, 1]]  # no complete row: the first row without its missing values
     assert example_row(holes, ["x", "n", "s"], dtypes) == {"n": 1, "s": "a"}
     assert example_row(frame.iloc[:0], ["x"], dtypes) == {}

@@ -21,10 +21,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
 def _record(project: Project) -> RunRecord:
     loaded = load_spec(project.spec)
-    record = RunRecord(run_id="20260101T000000000000Z-00001", project="breast-cancer", spec_path="mlproject.yaml",
-                       spec_digest=loaded.digest, created=utc_now(), git=GitInfo(commit="0" * 40), task="binary",
-                       metrics={"roc_auc": 0.99, "f1": 0.97, "accuracy": 0.96},
-                       model=ModelRef(tag=project.tag, kind="classifier"), status="passed")
+    record = RunRecord(
+        run_id="20260101T000000000000Z-00001",
+        project="breast-cancer",
+        spec_path="mlproject.yaml",
+        spec_digest=loaded.digest,
+        created=utc_now(),
+        git=GitInfo(commit="0" * 40),
+        task="binary",
+        metrics={"roc_auc": 0.99, "f1": 0.97, "accuracy": 0.96},
+        model=ModelRef(tag=project.tag, kind="classifier"),
+        status="passed",
+    )
     RunStore(project.root).save(record)
     return record
 
@@ -52,8 +60,11 @@ def test_servability_check_passes_and_the_slo_gates_the_latency(project: Project
         assert row.passed and row.threshold == "served = in-process" and row.value == figures["latency_ms"]["p95"]
 
         # An SLO no service meets: the check fails (exit 1) and so does the gate.
-        project.spec.write_text(original.replace("serve:\n", "serve:\n  slo: {p95_ms: 0.001}\n", 1)
-                                if "serve:\n" in original else original + "serve:\n  slo: {p95_ms: 0.001}\n")
+        project.spec.write_text(
+            original.replace("serve:\n", "serve:\n  slo: {p95_ms: 0.001}\n", 1)
+            if "serve:\n" in original
+            else original + "serve:\n  slo: {p95_ms: 0.001}\n"
+        )
         result = run_mlspec("test", "serving", str(project.spec))
         assert result.returncode == 1, result.stdout + result.stderr
         assert "exceeds serve.slo.p95_ms 0.001 ms" in result.stderr
@@ -66,8 +77,10 @@ def test_servability_check_passes_and_the_slo_gates_the_latency(project: Project
         (RunStore(project.root).run_dir(record.run_id) / "servability.json").unlink()
         row = _serving_row(project, record)
         assert not row.passed
-        assert row.reason == (f"run {record.run_id} has no servability result, so the latency objective serve.slo "
-                              "cannot be checked (run `mlspec test serving`)")
+        assert row.reason == (
+            f"run {record.run_id} has no servability result, so the latency objective serve.slo "
+            "cannot be checked (run `mlspec test serving`)"
+        )
     finally:
         project.spec.write_text(original)
         # the session's project never ran (tests/serve/test_serve.py relies on it): leave no run behind
@@ -75,11 +88,17 @@ def test_servability_check_passes_and_the_slo_gates_the_latency(project: Project
 
 
 def test_verdict_names_mismatches_failures_and_the_slo() -> None:
-    figures = {"rows": 3, "mismatches": 1, "examples": ["/predict row 2: served 1, in process 0"],
-               "latency_ms": {"requests": 3, "failed": 1, "p50": 2.0, "p95": 9.5, "max": 10.0}}
+    figures = {
+        "rows": 3,
+        "mismatches": 1,
+        "examples": ["/predict row 2: served 1, in process 0"],
+        "latency_ms": {"requests": 3, "failed": 1, "p50": 2.0, "p95": 9.5, "max": 10.0},
+    }
     outcome, reason = verdict(figures, 5)
     assert outcome == "fail"
-    assert reason == ("1 served answers differ from the in-process predictions (first: /predict row 2: served 1, "
-                      "in process 0); 1 of 3 one-row requests failed; p95 latency 9.5 ms exceeds serve.slo.p95_ms "
-                      "5 ms (3 test rows sent; one-row /predict p50 2.0 ms, p95 9.5 ms (3 requests), SLO p95 <= 5 ms)")
+    assert reason == (
+        "1 served answers differ from the in-process predictions (first: /predict row 2: served 1, "
+        "in process 0); 1 of 3 one-row requests failed; p95 latency 9.5 ms exceeds serve.slo.p95_ms "
+        "5 ms (3 test rows sent; one-row /predict p50 2.0 ms, p95 9.5 ms (3 requests), SLO p95 <= 5 ms)"
+    )
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5 and percentile([5.0], 95) == 5.0

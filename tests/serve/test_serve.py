@@ -55,14 +55,16 @@ def _bad(project: Project) -> dict[str, tuple[object, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["wrong column name", "wrong type", "missing column", "empty list",
-                                  "empty body", "rows not a list"])
+@pytest.mark.parametrize(
+    "case", ["wrong column name", "wrong type", "missing column", "empty list", "empty body", "rows not a list"]
+)
 @pytest.mark.parametrize("endpoint", ["predict", "predict_proba"])
 def test_bad_requests_get_4xx_naming_the_problem(project: Project, server: Server, case: str, endpoint: str) -> None:
     body, named = _bad(project)[case]
     if body is None:
-        response = requests.post(f"{server.url}/{endpoint}", data=b"", headers={"content-type": "application/json"},
-                                 timeout=30)
+        response = requests.post(
+            f"{server.url}/{endpoint}", data=b"", headers={"content-type": "application/json"}, timeout=30
+        )
     else:
         response = requests.post(f"{server.url}/{endpoint}", json=body, timeout=30)
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
@@ -126,8 +128,9 @@ def test_no_model_and_no_runs_says_how_to_get_one(project: Project, tmp_path: Pa
 
 def test_containerize_without_engine_is_a_clear_error(project: Project, tmp_path: Path) -> None:
     dead = f"unix://{tmp_path}/no-engine.sock"
-    result = run_mlspec("build", str(project.spec), "--version", project.tag, "--containerize",
-                        env={"DOCKER_HOST": dead})
+    result = run_mlspec(
+        "build", str(project.spec), "--version", project.tag, "--containerize", env={"DOCKER_HOST": dead}
+    )
     assert result.returncode == 1
     assert f"error: no Docker engine reachable at {dead}: start Docker or set DOCKER_HOST" in result.stderr
     assert "Traceback" not in result.stderr

@@ -37,13 +37,17 @@ def _validate(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 
 @pytest.mark.parametrize("case", VALID)
-def test_valid_case(case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_valid_case(
+    case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _validate(cases / "valid" / case, monkeypatch, capsys)
     assert (code, out) == (0, "ok: 1 spec valid\n")
 
 
 @pytest.mark.parametrize("case", INVALID)
-def test_invalid_case(case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_case(
+    case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = cases / "invalid" / case
     code, out = _validate(folder, monkeypatch, capsys)
     assert code == 1
@@ -56,16 +60,26 @@ def test_invalid_case(case: str, cases: Path, monkeypatch: pytest.MonkeyPatch, c
 
 def test_cases_cover_every_yaml_problem() -> None:
     """The issue lists these bad-YAML situations; each must have a case folder."""
-    wanted = {"yaml-syntax", "yaml-tabs", "yaml-duplicate-key", "yaml-not-mapping", "yaml-empty",
-              "yaml-binary", "yaml-alias-bomb"}
+    wanted = {
+        "yaml-syntax",
+        "yaml-tabs",
+        "yaml-duplicate-key",
+        "yaml-not-mapping",
+        "yaml-empty",
+        "yaml-binary",
+        "yaml-alias-bomb",
+    }
     assert wanted <= set(INVALID)
 
 
 def test_cases_share_one_training_script_and_one_table(cases: Path) -> None:
     """No case carries a copy of a shared file (but valid/minimal, a checkout for tests/act); each case gets them."""
     shared = {path.read_bytes() for path in SHARED.iterdir()}
-    copies = sorted(str(path.relative_to(CASES)) for path in CASES.rglob("*")
-                    if path.is_file() and SHARED not in path.parents and path.read_bytes() in shared)
+    copies = sorted(
+        str(path.relative_to(CASES))
+        for path in CASES.rglob("*")
+        if path.is_file() and SHARED not in path.parents and path.read_bytes() in shared
+    )
     assert copies == ["valid/minimal/data/test.csv", "valid/minimal/data/train.csv", "valid/minimal/src/train.py"]
     for case in case_folders():
         for relative in shared_files(case):

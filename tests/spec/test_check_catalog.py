@@ -15,12 +15,14 @@ from mlspec.spec.models import DEGRADATION_LIMITS, ModelTests
 def test_catalog_is_generated_from_the_installed_deepchecks() -> None:
     shipped = check_catalog.CATALOG_PATH.read_text(encoding="utf-8")
     assert shipped == check_catalog.render(check_catalog.generate()), (
-        "regenerate it: .venv/bin/python scripts/deepchecks_catalog.py")
+        "regenerate it: .venv/bin/python scripts/deepchecks_catalog.py"
+    )
     assert check_catalog.catalog()["deepchecks"] == "0.19.1"
 
 
 def test_validate_checks_names_without_importing_deepchecks(tmp_path: Path) -> None:
-    (tmp_path / "mlproject.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "mlproject.yaml").write_text(
+        textwrap.dedent("""\
         apiVersion: mlspec/v1
         name: churn
         data: {source: all.csv, label: y}
@@ -33,7 +35,8 @@ def test_validate_checks_names_without_importing_deepchecks(tmp_path: Path) -> N
             checks:
               - name: TrainTestPerformance
                 conditions: [{name: train_test_relative_degradation_less_then, params: {threshold: 0.3}}]
-        """))
+        """)
+    )
     code = textwrap.dedent(f"""\
         import sys
         from mlspec.spec.validate import check_file
@@ -42,12 +45,20 @@ def test_validate_checks_names_without_importing_deepchecks(tmp_path: Path) -> N
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("deepchecks", "sklearn", "pandas")))
         """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[0] == str([
-        ("tests.data.skip[1]", "check 'FeatureDrfit' is not in the data suites (data_integrity, train_test_validation)",
-         "did you mean 'FeatureDrift'?"),
-        ("tests.model.checks[0].conditions[0].name", "TrainTestPerformance has no condition "
-         "'train_test_relative_degradation_less_then'", "did you mean 'train_test_relative_degradation_less_than'?"),
-    ])
+    assert out[0] == str(
+        [
+            (
+                "tests.data.skip[1]",
+                "check 'FeatureDrfit' is not in the data suites (data_integrity, train_test_validation)",
+                "did you mean 'FeatureDrift'?",
+            ),
+            (
+                "tests.model.checks[0].conditions[0].name",
+                "TrainTestPerformance has no condition 'train_test_relative_degradation_less_then'",
+                "did you mean 'train_test_relative_degradation_less_than'?",
+            ),
+        ]
+    )
     assert out[1] == "[]"
 
 

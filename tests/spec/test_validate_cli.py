@@ -14,8 +14,9 @@ from tests.helpers import EXAMPLES, ROOT, run_mlspec
 HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "matplotlib")
 
 
-def test_json_format_lists_every_issue(cases: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_format_lists_every_issue(
+    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(cases / "invalid" / "unknown-key")
     assert main(["validate", "--format", "json", "mlproject.yaml"]) == 1
     payload = json.loads(capsys.readouterr().out)
@@ -28,8 +29,9 @@ def test_json_format_lists_every_issue(cases: Path, monkeypatch: pytest.MonkeyPa
     assert issues[1]["hint"] == "did you mean 'label'?"
 
 
-def test_github_format_is_workflow_commands(cases: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_github_format_is_workflow_commands(
+    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(cases / "invalid" / "enum-typo")
     assert main(["validate", "--format", "github", "mlproject.yaml"]) == 1
     assert capsys.readouterr().out == (
@@ -38,8 +40,9 @@ def test_github_format_is_workflow_commands(cases: Path, monkeypatch: pytest.Mon
     ).replace("one of%3A", "one of:")
 
 
-def test_many_files_in_one_call_report_each(cases: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_many_files_in_one_call_report_each(
+    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(cases)
     code = main(["validate", "valid/minimal/mlproject.yaml", "invalid/bad-cron/mlproject.yaml"])
     out = capsys.readouterr().out
@@ -51,7 +54,9 @@ def test_many_files_in_one_call_report_each(cases: Path, monkeypatch: pytest.Mon
 def test_missing_spec_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 1
-    assert capsys.readouterr().out == "mlproject.yaml:1:1: (file): file not found [file]\n1 error in 1 file (1 checked)\n"
+    assert (
+        capsys.readouterr().out == "mlproject.yaml:1:1: (file): file not found [file]\n1 error in 1 file (1 checked)\n"
+    )
 
 
 def test_usage_error_exits_2() -> None:
@@ -85,7 +90,9 @@ def test_fast_commands_import_no_heavy_library(argv: list[str]) -> None:
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
 
 
-def test_internal_error_exits_3_with_traceback_file(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_exits_3_with_traceback_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import mlspec.spec.commands as commands
 
     def boom(**_kwargs: object) -> int:
@@ -121,4 +128,6 @@ def test_not_utf8(tmp_path: Path) -> None:
     spec.write_bytes("apiVersion: mlspec/v1\nname: caf\xe9\n".encode("latin-1"))
     result = run_mlspec("validate", str(spec))
     assert result.returncode == 1
-    assert ":2:1: (file): not UTF-8 text (invalid byte 0xe9 at offset 31): save the file as UTF-8 [file]" in result.stdout
+    assert (
+        ":2:1: (file): not UTF-8 text (invalid byte 0xe9 at offset 31): save the file as UTF-8 [file]" in result.stdout
+    )

@@ -35,8 +35,12 @@ def test_only_the_state_package_builds_state_paths() -> None:
         tree = ast.parse(path.read_text("utf-8"))
         docs = _docstrings(tree)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
-                    and STATE_PATH.match(node.value)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+                and STATE_PATH.match(node.value)
+            ):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value!r}")
     assert offenders == []
 

@@ -59,10 +59,19 @@ def test_building_a_record_with_an_undeclared_field_is_an_error() -> None:
 def test_a_stored_record_with_keys_of_another_version_loads_without_them(tmp_path: Path) -> None:
     """Lenient where mlspec reads: an older (or newer) mlspec's keys are dropped, at every level, so old runs
     keep serving history, caching, gc and the champion; what this version writes round-trips exactly."""
-    data = {**_minimal(), "retired_field": 1,
-            "stages": [{"name": "train", "status": "passed", "inputs": {"spec:train": "x"}, "gpu": "A100"}],
-            "tests": {"data": {"kind": "data", "passed": True, "old_summary": "..",
-                               "checks": [{"name": "MixedNulls", "legacy": True, "conditions": []}]}}}
+    data = {
+        **_minimal(),
+        "retired_field": 1,
+        "stages": [{"name": "train", "status": "passed", "inputs": {"spec:train": "x"}, "gpu": "A100"}],
+        "tests": {
+            "data": {
+                "kind": "data",
+                "passed": True,
+                "old_summary": "..",
+                "checks": [{"name": "MixedNulls", "legacy": True, "conditions": []}],
+            }
+        },
+    }
     store = RunStore(tmp_path)
     path = StateLayout(tmp_path).record_file("r1")
     path.parent.mkdir(parents=True)

@@ -94,7 +94,9 @@ def check_jsonschema(paths: list[Path], schema: str) -> str | None:
         return None
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", schema, *[str(p) for p in paths]],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return None if result.returncode == 0 else result.stdout + result.stderr
 
@@ -105,9 +107,11 @@ def zizmor(paths: list[Path]) -> list[dict]:
         return []
     env = {**os.environ, "NO_COLOR": "1"}
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-config", "--no-progress", "--format", "json",
-         *[str(p) for p in paths]],
-        capture_output=True, text=True, timeout=300, env=env,
+        [_tool("zizmor"), "--offline", "--no-config", "--no-progress", "--format", "json", *[str(p) for p in paths]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     if result.returncode not in (0, 10, 11, 12, 13, 14):
         raise RuntimeError(f"zizmor failed ({result.returncode}): {result.stderr[-2000:]}")

@@ -59,13 +59,20 @@ def schema_errors(log: Any) -> list[str]:
     """The SARIF 2.1.0 schema, as the real action applies it (formats are not checked)."""
     schema_path = os.environ.get("MLSPEC_STANDIN_SARIF_SCHEMA", "")
     if not schema_path or not Path(schema_path).is_file():
-        raise Rejected("the stand-in needs MLSPEC_STANDIN_SARIF_SCHEMA: the path of the SARIF 2.1.0 schema (tests/spec)")
+        raise Rejected(
+            "the stand-in needs MLSPEC_STANDIN_SARIF_SCHEMA: the path of the SARIF 2.1.0 schema (tests/spec)"
+        )
     try:
         import jsonschema
     except ImportError:
-        raise Rejected("the stand-in needs the Python package jsonschema on the step's python (mlspec's environment has it)") from None
+        raise Rejected(
+            "the stand-in needs the Python package jsonschema on the step's python (mlspec's environment has it)"
+        ) from None
     validator = jsonschema.Draft202012Validator(json.loads(Path(schema_path).read_text("utf-8")))
-    return [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}" for error in validator.iter_errors(log)]
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        for error in validator.iter_errors(log)
+    ]
 
 
 def artifact_file(uri: str, checkout: Path) -> Path | None:
@@ -123,7 +130,9 @@ def run_problems(index: int, run: Any, checkout: Path) -> list[str]:
         rule_id = result.get("ruleId") or (result.get("rule") or {}).get("id")
         if rule_id not in rules:
             problems.append(f"{at}: ruleId {rule_id!r} is not one of the driver's rules {rules}")
-        elif "ruleIndex" in result and (not 0 <= result["ruleIndex"] < len(rules) or rules[result["ruleIndex"]] != rule_id):
+        elif "ruleIndex" in result and (
+            not 0 <= result["ruleIndex"] < len(rules) or rules[result["ruleIndex"]] != rule_id
+        ):
             problems.append(f"{at}: ruleIndex {result['ruleIndex']} does not point at the rule {rule_id!r}")
         if not (result.get("message") or {}).get("text"):
             problems.append(f"{at}: no message.text")
@@ -164,7 +173,9 @@ def main() -> int:
     given = inputs()
     try:
         if not given["token"]:
-            raise Rejected("no token: the real action authenticates with the job's GITHUB_TOKEN, which needs security-events: write")
+            raise Rejected(
+                "no token: the real action authenticates with the job's GITHUB_TOKEN, which needs security-events: write"
+            )
         if bool(given["ref"]) != bool(given["sha"]):
             raise Rejected("the ref and sha inputs go together: give both or neither")
         if given["wait_for_processing"] not in ("true", "false"):
@@ -188,10 +199,18 @@ def main() -> int:
         shutil.copyfile(path, folder / f"{number}.sarif.tmp")
         os.replace(folder / f"{number}.sarif.tmp", folder / f"{number}.sarif")
         ids.append(hashlib.sha256(path.read_bytes()).hexdigest()[:32])
-        record = {"source": str(path), "sarif_id": ids[-1], "category": given["category"], "checkout_path": str(checkout),
-                  "ref": given["ref"] or os.environ.get("GITHUB_REF", ""), "sha": given["sha"] or os.environ.get("GITHUB_SHA", ""),
-                  "workflow": os.environ.get("GITHUB_WORKFLOW", ""), "job": os.environ.get("GITHUB_JOB", ""),
-                  "event_name": os.environ.get("GITHUB_EVENT_NAME", ""), "token_given": True}
+        record = {
+            "source": str(path),
+            "sarif_id": ids[-1],
+            "category": given["category"],
+            "checkout_path": str(checkout),
+            "ref": given["ref"] or os.environ.get("GITHUB_REF", ""),
+            "sha": given["sha"] or os.environ.get("GITHUB_SHA", ""),
+            "workflow": os.environ.get("GITHUB_WORKFLOW", ""),
+            "job": os.environ.get("GITHUB_JOB", ""),
+            "event_name": os.environ.get("GITHUB_EVENT_NAME", ""),
+            "token_given": True,
+        }
         (folder / f"{number}.json.tmp").write_text(json.dumps(record, indent=2) + "\n")
         os.replace(folder / f"{number}.json.tmp", folder / f"{number}.json")
         print(f"recorded {path} as {folder / f'{number}.sarif'} (category {given['category'] or '(none)'})")

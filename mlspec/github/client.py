@@ -185,17 +185,9 @@ class Repo:
         try:
             yield
         except gex.GitHubException as exc:
-            raise translate(
-                exc,
-                action=action,
-                repository=self.full_name,
-                api_url=self.settings.api_url,
-                token=self.settings.token,
-                token_source=self.settings.token_source,
-                not_found=not_found,
-            ) from None
+            raise self._translate(exc, action, not_found) from None
 
-    def _translate(self, exc: BaseException, action: str) -> GitHubError:
+    def _translate(self, exc: BaseException, action: str, not_found: str | None = None) -> GitHubError:
         return translate(
             exc,
             action=action,
@@ -203,6 +195,7 @@ class Repo:
             api_url=self.settings.api_url,
             token=self.settings.token,
             token_source=self.settings.token_source,
+            not_found=not_found,
         )
 
     # identity: what counts as ours ------------------------------------------------------------------
@@ -357,14 +350,7 @@ class Repo:
                     raise self._missing(f"repository {self.full_name}", action)
             except gex.UnprocessableEntity as exc:
                 if "already exists" not in str(exc.errors) + str(exc.msg):
-                    raise translate(
-                        exc,
-                        action=action,
-                        repository=self.full_name,
-                        api_url=self.settings.api_url,
-                        token=self.settings.token,
-                        token_source=self.settings.token_source,
-                    ) from None
+                    raise self._translate(exc, action) from None
                 pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
                 if pr is None:
                     raise GitHubError(
@@ -373,14 +359,7 @@ class Repo:
                         hint=f"close that pull request; mlspec then opens its own from {head}",
                     ) from None
             except gex.GitHubException as exc:
-                raise translate(
-                    exc,
-                    action=action,
-                    repository=self.full_name,
-                    api_url=self.settings.api_url,
-                    token=self.settings.token,
-                    token_source=self.settings.token_source,
-                ) from None
+                raise self._translate(exc, action) from None
         if not created and ((pr.title or "") != title or (pr.body or "") != body):
             full = self._pull(pr.number, f"update pull request #{pr.number}")
             self._run(f"update pull request #{pr.number}", lambda: full.update(title=title, body=body))

@@ -203,19 +203,7 @@ def summarize(
             exc = result.exception
             text = str(exc).strip()
             reason = text.splitlines()[0] if text else type(exc).__name__
-            if isinstance(exc, inapplicable):
-                outcomes.append(
-                    CheckOutcome(
-                        name=name,
-                        suite=suite,
-                        ran=False,
-                        reason=reason,
-                        header=header,
-                        dataset=dataset,
-                        status="not_applicable",
-                    )
-                )
-                continue
+            applicable = not isinstance(exc, inapplicable)  # else deepchecks says it does not fit: not applicable
             outcomes.append(
                 CheckOutcome(
                     name=name,
@@ -224,8 +212,8 @@ def summarize(
                     reason=reason,
                     header=header,
                     dataset=dataset,
-                    status="errored",
-                    error=type(exc).__name__,
+                    status="errored" if applicable else "not_applicable",
+                    error=type(exc).__name__ if applicable else "",
                 )
             )
             if isinstance(exc, CheckTimedOut):

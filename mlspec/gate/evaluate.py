@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mlspec import metrics_catalog
 from mlspec.errors import UsageError
 from mlspec.gate.champion import ChampionLookup, find_champion
-from mlspec.gate.results import NO_GATES, GateReport, GateResult, fmt
+from mlspec.gate.results import NO_GATES, GateReport, GateResult, Verdict, fmt
 from mlspec.ownership import check_record
 from mlspec.spec.models import Gate
 from mlspec.state.deploy import Deployment
@@ -403,9 +403,8 @@ def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
     slo = loaded.spec.serve.slo
     threshold = "served = in-process" + (f", p95 <= {slo.p95_ms:g} ms" if slo else "")
     result = read_result(RunStore(loaded.root), record.run_id)
-    if result is None:
-        if slo is None:
-            return []
+
+    def serving(verdict: Verdict, reason: str, value: float | None = None) -> list[GateResult]:
         return [
             GateResult(
                 index=-1,
@@ -413,39 +412,34 @@ def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
                 kind="serving",
                 direction="lower",
                 threshold=threshold,
-                verdict="fail",
-                reason=f"run {record.run_id} has no servability result, so the latency "
-                "objective serve.slo cannot be checked (run `mlspec test serving`)",
+                verdict=verdict,
+                reason=reason,
+                value=value,
             )
         ]
+
+    if result is None:
+        if slo is None:
+            return []
+        return serving(
+            "fail",
+            f"run {record.run_id} has no servability result, so the latency "
+            "objective serve.slo cannot be checked (run `mlspec test serving`)",
+        )
     measured = result.get("latency_ms")
     latency: dict[str, Any] = measured if isinstance(measured, dict) else {}
     p95 = latency.get("p95")
     if result.get("model") != (record.model.tag if record.model else None):
-        return [
-            GateResult(
-                index=-1,
-                metric="p95_ms",
-                kind="serving",
-                direction="lower",
-                threshold=threshold,
-                verdict="fail",
-                reason=f"the servability result of run {record.run_id} is for model "
-                f"{result.get('model')}, not this run's (rerun `mlspec test serving`)",
-            )
-        ]
-    return [
-        GateResult(
-            index=-1,
-            metric="p95_ms",
-            kind="serving",
-            direction="lower",
-            threshold=threshold,
-            verdict="pass" if result["verdict"] == "pass" else "fail",
-            reason=f"servability: {result.get('reason', '')}",
-            value=float(p95) if isinstance(p95, (int, float)) else None,
+        return serving(
+            "fail",
+            f"the servability result of run {record.run_id} is for model "
+            f"{result.get('model')}, not this run's (rerun `mlspec test serving`)",
         )
-    ]
+    return serving(
+        "pass" if result["verdict"] == "pass" else "fail",
+        f"servability: {result.get('reason', '')}",
+        float(p95) if isinstance(p95, (int, float)) else None,
+    )
 
 
 def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> GateReport:

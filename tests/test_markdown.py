@@ -115,6 +115,9 @@ def test_text_keeps_ordinary_words_readable() -> None:
 # --- every writer -------------------------------------------------------------------------------
 
 
+_REPORT_PROJECTS: dict[Path, Path] = {}
+
+
 def _report(tmp_path: Path, hostile: str) -> str:
     from mlspec.gate.evaluate import evaluate_gates
     from mlspec.report.markdown import build_report
@@ -122,7 +125,12 @@ def _report(tmp_path: Path, hostile: str) -> str:
     from mlspec.state.record import Change, CheckOutcome, ConditionOutcome, DataFile, TestOutcome
     from tests.gate.support import make_record, project_with_gates
 
-    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
+    # one project (a git repository) for all the hostile strings of a test: only the record differs
+    project = _REPORT_PROJECTS.get(tmp_path.parent)
+    if project is None:
+        project = _REPORT_PROJECTS[tmp_path.parent] = project_with_gates(
+            tmp_path.parent / "report-project", "gates:\n  - {metric: roc_auc, min: 0.95}\n"
+        )
     check = CheckOutcome(
         name=hostile,
         suite=hostile,

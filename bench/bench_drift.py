@@ -51,7 +51,7 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "exit": code}
 READ_ONLY = """\
 import sys
 from pathlib import Path
-from mlspec.monitor.tables import read_table
+from mlspec.tables import read_table
 for path in sys.argv[1:]:
     read_table(Path(path))
 """
@@ -126,8 +126,8 @@ def measure(argv: list[str], env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> None:
-    from mlspec.monitor.tables import file_digest
     from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+    from mlspec.tables import file_digest
 
     with tempfile.TemporaryDirectory(prefix="mlspec-bench-drift-") as tmp:
         root = Path(tmp) / "bench"

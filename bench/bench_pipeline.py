@@ -117,8 +117,9 @@ def bench_noop(tmp: Path, quick: bool, env: dict[str, str]) -> dict:
 
 def bench_fingerprint(tmp: Path, size: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from mlspec.pipeline.fingerprint import StatCache, hash_file
+    from mlspec.pipeline.fingerprint import StatCache
     from mlspec.state.layout import StateLayout
+    from mlspec.tables import hash_file
 
     path = tmp / "big.bin"
     block = os.urandom(16 * 1024 * 1024)

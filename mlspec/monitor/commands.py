@@ -24,10 +24,10 @@ from mlspec.monitor.reference import (
     resolve_reference,
 )
 from mlspec.monitor.schema_guard import STRING, check_schema, column_kind
-from mlspec.monitor.tables import Table, read_table
 from mlspec.spec.models import Drift, DriftThresholds
 from mlspec.state.layout import LATEST, StateLayout
 from mlspec.state.record import new_run_id, utc_now
+from mlspec.tables import Table, feature_columns, read_table
 from mlspec.usercode import code_folders, user_code_path
 
 if TYPE_CHECKING:
@@ -39,15 +39,11 @@ def drift_dir(spec_root: Path) -> Path:
 
 
 def _feature_columns(loaded: LoadedSpec, reference: Table, served: ServedModel | None) -> list[str]:
-    """The model's features (metadata), else data.features, else every reference column except
-    the label, index and datetime columns."""
-    data = loaded.spec.data
+    """The model's features (metadata), else the spec's feature columns of the reference table
+    (`mlspec.tables.feature_columns`, the pipeline's own rule)."""
     if served is not None and served.features:
         return served.features
-    if data.features:
-        return list(data.features)
-    skip = {data.label, data.index, data.datetime}
-    return [str(c) for c in reference.frame.columns if c not in skip]
+    return feature_columns(loaded.spec.data, reference.frame.columns)
 
 
 def _categorical(loaded: LoadedSpec, reference: Table, features: list[str], served: ServedModel | None) -> list[str]:

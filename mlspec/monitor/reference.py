@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError, UsageError
 from mlspec.fsio import display_path
-from mlspec.monitor.tables import Table, read_table
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, read_deployment
+from mlspec.tables import Table, read_table
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec

@@ -19,8 +19,9 @@ from mlspec.fsio import display_path
 from mlspec.git import listed_files
 from mlspec.inputs import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
-from mlspec.pipeline.fingerprint import StatCache, hash_bytes
+from mlspec.pipeline.fingerprint import StatCache
 from mlspec.state.layout import STATE_DIR
+from mlspec.tables import hash_bytes
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import DataError
 from mlspec.fsio import display_path
+from mlspec.tables import feature_columns, read_file
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -93,19 +94,8 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     return refs
 
 
-def file_format(path: Path, declared: str) -> str:
-    if declared != "auto":
-        return declared
-    suffixes = [s.lower() for s in path.suffixes]
-    if ".parquet" in suffixes or ".pq" in suffixes:
-        return "parquet"
-    return "csv"
-
-
 def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
-    """Read one table; DataError naming the spec key and file when it cannot be used."""
-    import pandas as pd
-
+    """Read one table (a URL downloaded first); DataError naming the spec key and file when it cannot be used."""
     shown = display_path(ref.path)
     if ref.url:
         from mlspec.datasource import download
@@ -124,42 +114,10 @@ def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
         )
     if ref.path.is_dir():
         raise DataError(f"{ref.key}: {shown} is a folder; give a CSV or Parquet file")
-    fmt = file_format(ref.path, declared_format)
-    try:
-        if fmt == "parquet":
-            frame = pd.read_parquet(ref.path)
-        else:
-            frame = pd.read_csv(ref.path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{ref.key}: {shown} is empty (no header, no rows)") from None
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing data problem
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        other = "CSV" if fmt == "parquet" else "Parquet"
-        raise DataError(
-            f"{ref.key}: cannot read {shown} as {fmt.upper()}: {reason}",
-            hint=f"check the file is valid {fmt.upper()} (or set data.format if it is {other})",
-        ) from None
+    frame = read_file(ref.path, declared_format, key=ref.key, shown=shown)
     if len(frame) == 0:
         raise DataError(f"{ref.key}: {shown} has a header but no rows", hint="the table needs data rows")
-    if fmt == "csv":
-        _check_unique_header(ref)
     return frame
-
-
-def _check_unique_header(ref: DataFileRef) -> None:
-    """pandas silently renames a repeated CSV column `x` to `x.1`: refuse the file instead."""
-    import pandas as pd
-
-    header = [str(c) for c in pd.read_csv(ref.path, header=None, nrows=1, dtype=str).iloc[0].tolist()]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if repeated:
-        names = ", ".join(repr(c)[:60] for c in repeated[:5]) + (
-            f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
-        )
-        raise DataError(
-            f"{ref.key}: {display_path(ref.path)} has more than one column named {names}",
-            hint="give every column of the header a different name",
-        )
 
 
 def check_task_labels(loaded: LoadedSpec, train: Any, ref: DataFileRef) -> None:
@@ -210,14 +168,6 @@ def _check_columns(loaded: LoadedSpec, frame: Any, ref: DataFileRef, *, need_lab
             raise _missing_column(key, column, frame, ref)
 
 
-def feature_columns(loaded: LoadedSpec, frame: Any) -> list[str]:
-    data = loaded.spec.data
-    if data.features:
-        return list(data.features)
-    skip = {data.label, data.index, data.datetime, data.split.column if data.split.method != "random" else None}
-    return [str(c) for c in frame.columns if str(c) not in skip]
-
-
 def load_tables(loaded: LoadedSpec) -> Tables:
     """Both tables, split when the spec gives one source; columns checked against the spec."""
     spec = loaded.spec
@@ -242,7 +192,7 @@ def load_tables(loaded: LoadedSpec) -> Tables:
         train, test, split = split_with_details(loaded, frames[role], next(r for r in refs if r.role == role))
     check_labels(refs, train, test, data.label)
     check_task_labels(loaded, train, refs[0])
-    features = feature_columns(loaded, train)
+    features = feature_columns(data, train.columns)
     if not features:
         raise DataError(f"data: {display_path(refs[0].path)} has no feature columns besides the label {data.label!r}")
     categorical, text_features = categorical_features(train, features, list(data.categorical))

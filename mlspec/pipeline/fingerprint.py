@@ -1,4 +1,4 @@
-"""Content fingerprints of files: xxh3_128 with a stat cache, so unchanged large files are not re-read.
+"""Content fingerprints of files: xxh3_128 (`mlspec.tables.hash_file`) with a stat cache, so unchanged large files are not re-read.
 
 The cache (`StateLayout.stat_cache`, `.mlspec/cache/stat.json`) maps a path to (size, mtime_ns, inode, ctime_ns) and the digest
 seen then. ctime is in the key because a write that restores size and mtime (`touch -r`, a byte flip
@@ -16,32 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.fsio import atomic_write_text
+from mlspec.tables import hash_file
 
-DIGEST_PREFIX = "xxh3_128:"
-CHUNK = 4 * 1024 * 1024
 RACY_SECONDS = 2.0
-
-
-def hash_file(path: Path, chunk: int = CHUNK) -> str:
-    """xxh3_128 of the file's bytes, read in fixed-size chunks into one reused buffer."""
-    import xxhash
-
-    hasher = xxhash.xxh3_128()
-    buffer = bytearray(chunk)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        while True:
-            n = handle.readinto(buffer)
-            if not n:
-                break
-            hasher.update(view[:n])
-    return DIGEST_PREFIX + hasher.hexdigest()
-
-
-def hash_bytes(data: bytes) -> str:
-    import xxhash
-
-    return DIGEST_PREFIX + xxhash.xxh3_128_hexdigest(data)
 
 
 def _stamp(st: os.stat_result) -> list[int]:

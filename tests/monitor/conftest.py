@@ -118,8 +118,8 @@ def _save_model(train_file: Path, train_frame, train_digest: str) -> str:
 
 @pytest.fixture(scope="session")
 def churn_project(tmp_path_factory: pytest.TempPathFactory) -> ChurnProject:
-    from mlspec.monitor.tables import file_digest
     from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+    from mlspec.tables import file_digest
 
     root = tmp_path_factory.mktemp("monitor") / "churn"
     (root / "data").mkdir(parents=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlspec import tables
 from mlspec.errors import DataError, MlspecError
 from mlspec.pipeline import fingerprint
 from mlspec.pipeline.data import load_tables
@@ -119,7 +120,7 @@ def test_stat_cache_skips_rereading_unchanged_files(tmp_path: Path, monkeypatch:
     os.utime(data, (old, old))  # not "racily clean"
     calls: list[Path] = []
     real = fingerprint.hash_file
-    monkeypatch.setattr(fingerprint, "hash_file", lambda p, chunk=fingerprint.CHUNK: calls.append(p) or real(p, chunk))
+    monkeypatch.setattr(fingerprint, "hash_file", lambda p, chunk=tables.CHUNK: calls.append(p) or real(p, chunk))
     cache = fingerprint.StatCache(StateLayout(tmp_path).stat_cache)
     first, size = cache.digest(data)
     cache.save()

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mlspec.actions import DEFAULT_API_URL, DEFAULT_SERVER_URL, ActionsEnv
 from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
 from mlspec.markdown import hidden_marker
 
-DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_SERVER_URL = "https://github.com"
 COMMENT_LIMIT = 65_536
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 PROMOTION_TOKEN_VARIABLES = ("MLSPEC_PROMOTION_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
@@ -97,19 +96,20 @@ class GitHubSettings:
             max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
         )
+        actions = ActionsEnv.from_env(env)
         return cls(
             token=token,
             token_source=source,
-            repository=env.get("GITHUB_REPOSITORY") or None,
-            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
-            server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
-            event_path=env.get("GITHUB_EVENT_PATH") or None,
-            sha=env.get("GITHUB_SHA") or None,
-            ref=env.get("GITHUB_REF") or None,
-            run_id=env.get("GITHUB_RUN_ID") or None,
-            actor=env.get("GITHUB_ACTOR") or None,
-            event_name=env.get("GITHUB_EVENT_NAME") or None,
-            pr_number=pr_number_from_event(env.get("GITHUB_EVENT_PATH"), env.get("GITHUB_REF")),
+            repository=actions.repository,
+            api_url=actions.api_url,
+            server_url=actions.server_url,
+            event_path=actions.event_path,
+            sha=actions.sha,
+            ref=actions.ref,
+            run_id=actions.run_id,
+            actor=actions.actor,
+            event_name=actions.event_name,
+            pr_number=pr_number_from_event(actions.event_path, actions.ref),
             retry=retry,
             deadline_seconds=env_number(
                 env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, minimum=1, maximum=3600
@@ -123,9 +123,7 @@ class GitHubSettings:
 
     @property
     def run_url(self) -> str | None:
-        if self.repository and self.run_id:
-            return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
-        return None
+        return ActionsEnv(repository=self.repository, server_url=self.server_url, run_id=self.run_id).run_url
 
     def scrub(self, text: str) -> str:
         return scrub(text, self.token)

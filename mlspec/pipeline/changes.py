@@ -4,10 +4,10 @@ since the previous run. Also git and CI trigger facts for the record."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlspec.actions import ActionsEnv
 from mlspec.git import fact
 from mlspec.state.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
@@ -74,17 +74,10 @@ def _drift_trigger(event_path: str | None) -> dict[str, str]:
 
 
 def trigger() -> dict[str, Any]:
-    names = {
-        "event": "GITHUB_EVENT_NAME",
-        "actor": "GITHUB_ACTOR",
-        "ref": "GITHUB_REF",
-        "sha": "GITHUB_SHA",
-        "run_id": "GITHUB_RUN_ID",
-        "repository": "GITHUB_REPOSITORY",
-    }
-    found = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}
+    actions = ActionsEnv.from_env()
+    found = actions.trigger()
     if found.get("event") == "repository_dispatch":
-        found.update(_drift_trigger(os.environ.get("GITHUB_EVENT_PATH")))
+        found.update(_drift_trigger(actions.event_path))
     return found or {"event": "local"}
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
+from mlspec.actions import ActionsEnv
 from mlspec.gate.results import GateReport, fmt
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, short_digest
@@ -56,12 +56,7 @@ TRIM_STEPS: list[tuple[str, Detail]] = [
 
 
 def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
-    env = os.environ if environ is None else environ
-    server = (env.get("GITHUB_SERVER_URL") or "").rstrip("/")
-    repository, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
-    if server and repository and run_id:
-        return f"{server}/{repository}/actions/runs/{run_id}"
-    return None
+    return ActionsEnv.from_env(environ).run_url
 
 
 # --- sections -----------------------------------------------------------------------------------

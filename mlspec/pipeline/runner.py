@@ -27,6 +27,7 @@ from mlspec.state.record import (
     StageName,
     StageResult,
     StageStatus,
+    TestKind,
     code_digests,
     new_run_id,
     utc_now,
@@ -159,28 +160,7 @@ def versions() -> dict[str, str]:
 
 
 def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
-    from mlspec.pipeline.checks import failure_message, run_tests
-    from mlspec.pipeline.data import to_datasets
-
-    tests = ctx.spec.tests.data
-    if not tests.enabled:
-        ctx.record.tests.pop("data", None)
-        return "skipped", "disabled (tests.data.enabled: false)"
-    outcome = run_tests(
-        "data",
-        tests,
-        to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed),
-        None,
-        ctx.run_dir,
-        ctx.spec.train.seed,
-        task=ctx.spec.evaluate.task,
-    )
-    outcome.sampling += ctx.tables().text_note()
-    ctx.record.tests["data"] = outcome
-    outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
-    if outcome.passed:
-        return "passed", outcome.counts_text()
-    return "failed", failure_message(outcome)
+    return _stage_tests(ctx, "data", None)
 
 
 def stage_train(ctx: Context) -> tuple[StageStatus, str]:
@@ -310,16 +290,21 @@ def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
 
 
 def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
+    tests = ctx.spec.tests.model
+    return _stage_tests(ctx, "model", _load_model(ctx) if tests.enabled else None)
+
+
+def _stage_tests(ctx: Context, kind: TestKind, model: Any) -> tuple[StageStatus, str]:
+    """The data or model tests: deepchecks on the tables (and the model), recorded with the report's notes."""
     from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
 
-    tests = ctx.spec.tests.model
+    tests = ctx.spec.tests.data if kind == "data" else ctx.spec.tests.model
     if not tests.enabled:
-        ctx.record.tests.pop("model", None)
-        return "skipped", "disabled (tests.model.enabled: false)"
-    model = _load_model(ctx)
+        ctx.record.tests.pop(kind, None)
+        return "skipped", f"disabled (tests.{kind}.enabled: false)"
     outcome = run_tests(
-        "model",
+        kind,
         tests,
         to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed),
         model,
@@ -328,7 +313,7 @@ def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
         task=ctx.spec.evaluate.task,
     )
     outcome.sampling += ctx.tables().text_note()
-    ctx.record.tests["model"] = outcome
+    ctx.record.tests[kind] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
         return "passed", outcome.counts_text()

@@ -218,15 +218,7 @@ def release_command(
     }
     if soaked is not None:
         promoted["soaked_hours"] = round(soaked, 2)
-    deployment = Deployment(
-        project=source.project,
-        environment=env,
-        model=source.model,
-        metrics=dict(source.metrics),
-        lineage=dict(source.lineage),
-        serving=dict(source.serving),
-        promoted=promoted,
-    )
+    deployment = source.model_copy(update={"environment": env, "promoted": promoted}, deep=True)
     spec_obj = ctx.loaded.spec
     plan = Plan(
         project=spec_obj.name,

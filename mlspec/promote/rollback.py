@@ -145,15 +145,7 @@ def rollback_command(
             "first_promoted_at": restored.promoted.get("at"),
         },
     }
-    deployment = Deployment(
-        project=restored.project,
-        environment=env,
-        model=restored.model,
-        metrics=dict(restored.metrics),
-        lineage=dict(restored.lineage),
-        serving=dict(restored.serving),
-        promoted=promoted,
-    )
+    deployment = restored.model_copy(update={"environment": env, "promoted": promoted}, deep=True)
     spec_obj = ctx.loaded.spec
     environment = spec_obj.environment(env)
     tag = restored.model.tag

@@ -32,11 +32,33 @@ class Position(NamedTuple):  # a tuple: made for every node of every spec, so it
 
 @dataclass
 class Document:
+    """A parsed spec. The positions of its keys and values are read from the node tree when first asked
+    for (only an error message needs them), or recorded while loading when the tree has aliases."""
+
     path: Path
     text: str
     data: Any
-    key_positions: dict[KeyPath, Position] = field(default_factory=dict)
-    value_positions: dict[KeyPath, Position] = field(default_factory=dict)
+    root: yaml.Node | None = field(default=None, repr=False, compare=False)
+    _positions: tuple[dict[KeyPath, Position], dict[KeyPath, Position]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def _located(self) -> tuple[dict[KeyPath, Position], dict[KeyPath, Position]]:
+        if self._positions is None:
+            keys: dict[KeyPath, Position] = {}
+            values: dict[KeyPath, Position] = {}
+            if self.root is not None:
+                _walk(self.root, (), keys, values)
+            self._positions = (keys, values)
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[KeyPath, Position]:
+        return self._located()[0]
+
+    @property
+    def value_positions(self) -> dict[KeyPath, Position]:
+        return self._located()[1]
 
     def locate(self, loc: KeyPath) -> tuple[Position, KeyPath]:
         """Position of the key at ``loc``, else of its nearest ancestor present in the file."""
@@ -120,10 +142,12 @@ def _count_nodes(root: yaml.Node) -> int:
     return size(root, 0)
 
 
-def _walk(node: yaml.Node, path: KeyPath, doc: Document) -> None:
+def _walk(
+    node: yaml.Node, path: KeyPath, key_positions: dict[KeyPath, Position], value_positions: dict[KeyPath, Position]
+) -> None:
     if len(path) > MAX_DEPTH:
         raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(node.start_mark), "yaml")
-    doc.value_positions[path] = _pos(node.start_mark)
+    value_positions[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
@@ -141,12 +165,71 @@ def _walk(node: yaml.Node, path: KeyPath, doc: Document) -> None:
                     "duplicate-key",
                 )
             seen[key] = _pos(key_node.start_mark)
-            doc.key_positions[path + (key,)] = seen[key]
-            _walk(value_node, path + (key,), doc)
+            key_positions[path + (key,)] = seen[key]
+            _walk(value_node, path + (key,), key_positions, value_positions)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            doc.key_positions[path + (index,)] = _pos(item.start_mark)
-            _walk(item, path + (index,), doc)
+            key_positions[path + (index,)] = _pos(item.start_mark)
+            _walk(item, path + (index,), key_positions, value_positions)
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Unusual(Exception):
+    """The one-pass build met something it leaves to `_walk` and PyYAML's constructor: a merge key, a
+    collection with another tag, a scalar PyYAML's constructor refuses."""
+
+
+def _build(node: yaml.Node, depth: int, loader: Any) -> Any:
+    """The data of a tree without aliases, with `_walk`'s checks made in the same order: what `_walk`
+    followed by PyYAML's `construct_document` gives (plain strings taken as they are, every other scalar
+    made by the loader's own constructor), without recording positions. Raises _Unusual where the two
+    could differ; the caller then takes the two-pass way."""
+    if depth > MAX_DEPTH:
+        raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(node.start_mark), "yaml")
+    cls = type(node)
+    if cls is yaml.ScalarNode:
+        if node.tag == _STR:
+            return node.value
+        try:
+            return loader.construct_object(node, deep=True)
+        except Exception:  # noqa: BLE001  (the two-pass way reports it, at its place in the order)
+            raise _Unusual from None
+    if cls is yaml.MappingNode:
+        if node.tag != _MAP:
+            raise _Unusual
+        mapping: dict[Any, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark), "yaml")
+            key = key_node.value
+            if key == "<<":
+                raise _Unusual
+            if key in seen:
+                first = _pos(seen[key].start_mark)
+                raise YamlProblem(
+                    f"duplicate key {key!r} (first defined at line {first.line}, column {first.column}); "
+                    "remove one of them",
+                    _pos(key_node.start_mark),
+                    "duplicate-key",
+                )
+            seen[key] = key_node
+            if key_node.tag != _STR:
+                try:
+                    key = loader.construct_object(key_node, deep=True)
+                except Exception:  # noqa: BLE001
+                    raise _Unusual from None
+            mapping[key] = _build(value_node, depth + 1, loader)
+        return mapping
+    if cls is yaml.SequenceNode:
+        if node.tag != _SEQ:
+            raise _Unusual
+        return [_build(item, depth + 1, loader) for item in node.value]
+    raise _Unusual
 
 
 def _check_flow_depth(text: str) -> None:
@@ -202,8 +285,19 @@ def parse_text(path: Path, text: str) -> Document:
                 _pos(node.start_mark),
                 "not-a-mapping",
             )
+        if "&" not in text:  # no aliases (an alias needs an anchor): check and build in one pass
+            try:
+                return Document(path=path, text=text, data=_build(node, 0, loader), root=node)
+            except _Unusual:  # a failed construction leaves the constructor's bookkeeping behind: start afresh
+                loader.constructed_objects = {}
+                loader.recursive_objects = {}
+                loader.state_generators = []
+                loader.deep_construct = False
         doc = Document(path=path, text=text, data=None)
-        _walk(node, (), doc)
+        keys: dict[KeyPath, Position] = {}
+        values: dict[KeyPath, Position] = {}
+        _walk(node, (), keys, values)
+        doc._positions = (keys, values)
         try:
             doc.data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:

@@ -9,6 +9,7 @@ model can change the structure of the file.
 
 from __future__ import annotations
 
+import inspect
 import json
 import keyword
 import math
@@ -17,6 +18,65 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
+
+# Values that are never a bound `str.format` (the one kind of value the sandbox wraps on access).
+_PLAIN_VALUES = frozenset({str, int, float, bool, type(None), list, tuple, dict})
+
+
+def _plain_type(cls: type) -> bool:
+    """Whether every instance of ``cls`` reports ``cls`` as its class: then `isinstance(obj, X)` is
+    `issubclass(cls, X)`, and jinja2's `is_internal_attribute(obj, name)` depends on ``cls`` and the name
+    only. A class that defines `__class__` or its own `__getattribute__` could answer per object (the
+    built-in types' own `__getattribute__` cannot)."""
+    return not any(
+        "__class__" in vars(klass) or ("__getattribute__" in vars(klass) and klass.__module__ != "builtins")
+        for klass in inspect.getmro(cls)
+        if klass is not object
+    )
+
+
+class _Sandbox(SandboxedEnvironment):
+    """jinja2's SandboxedEnvironment, with its attribute check remembered per (type, attribute name).
+
+    The check (`is_safe_attribute`: no `_` names, none of the internal attributes of functions, methods,
+    types, frames, code, generators and coroutines) depends only on the object's type and the name, but
+    it runs for every `x.y` of every render: with 1,000 specs, 300,000 times. The answer is cached for
+    types whose instances cannot claim another class (``_plain_type``); anything else is checked every
+    time. Access itself is unchanged: the attribute is read from the object each time, a bound
+    `str.format` is still wrapped, and an unsafe name is still an error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._safe: dict[tuple[type, str], bool] = {}
+        self._plain: dict[type, bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        cls = type(obj)
+        known = self._safe.get((cls, attr))
+        if known is not None:
+            return known
+        safe = super().is_safe_attribute(obj, attr, value)
+        plain = self._plain.get(cls)
+        if plain is None:
+            plain = self._plain[cls] = _plain_type(cls)
+        if plain:
+            self._safe[(cls, attr)] = safe
+        return safe
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The fast path for an attribute already known to be safe on this type; everything else
+        # (a first access, an unsafe name, a missing attribute) goes through jinja2's own getattr.
+        if self._safe.get((type(obj), attribute)):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                pass
+            else:
+                if type(value) in _PLAIN_VALUES:
+                    return value
+                wrapped = self.wrap_str_format(value)
+                return value if wrapped is None else wrapped
+        return super().getattr(obj, attribute)
 
 
 def sandboxed(
@@ -30,8 +90,9 @@ def sandboxed(
 
     ``variable``, ``block`` and ``comment`` are the delimiters, changed for templates of a language that
     uses `{{ }}` itself (GitHub's `${{ }}` in workflows)."""
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.PackageLoader(package, "templates"),
+        auto_reload=False,  # templates ship with mlspec: compiled once per process, no stat per render
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

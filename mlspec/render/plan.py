@@ -151,9 +151,11 @@ def _filters(spec: Spec, spec_dir: str, spec_path: str) -> tuple[list[str], list
     return ct_paths, ci_paths
 
 
-def plan_project(spec: Spec, spec_file: Path, root: Path) -> ProjectPlan:
+def plan_project(spec: Spec, spec_file: Path, root: Path, *, resolved: bool = False) -> ProjectPlan:
+    """The plan of the spec at ``spec_file`` in the repository at ``root``; ``resolved``: both paths are
+    already resolved (symlinks followed), so they are not resolved again."""
     try:
-        rel = spec_file.resolve().relative_to(root.resolve())
+        rel = spec_file.relative_to(root) if resolved else spec_file.resolve().relative_to(root.resolve())
     except ValueError:
         raise SpecError(
             f"{spec_file}: the spec is not inside the repository root {root}",

@@ -26,6 +26,36 @@ def repository_root(spec_path: Path) -> Path:
     return git_root(folder) or folder
 
 
+class RepositoryRoots:
+    """`repository_root` of many resolved spec paths: the folders already looked at are remembered, so
+    specs side by side cost one `.git` check each instead of a path resolution and a walk to the root."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, Path | None] = {}  # resolved folder -> nearest folder with `.git` at or above it
+
+    def of(self, spec_path: Path) -> Path:
+        """The repository root of ``spec_path``, which must already be resolved (LoadedSpec.path is)."""
+        folder = spec_path.parent
+        return self._git_root(folder) or folder
+
+    def _git_root(self, folder: Path) -> Path | None:
+        walked = []
+        current: Path | None = folder
+        found: Path | None = None
+        while current is not None:
+            if current in self._known:
+                found = self._known[current]
+                break
+            walked.append(current)
+            if (current / ".git").exists():
+                found = current
+                break
+            current = current.parent if current.parent != current else None
+        for seen in walked:
+            self._known[seen] = found
+        return found
+
+
 def _git_listed_specs(root: Path) -> list[Path] | None:
     names = listed_files(root, f"*{SPEC_NAME}")
     if names is None:

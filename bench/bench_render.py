@@ -1,7 +1,10 @@
-"""`mlspec render` of 1,000 specs in one call (target < 3 s) and `mlspec render --check` of 100
+"""`mlspec render` of 1,000 specs in one call (target <= 2 s, issue 15) and `mlspec render --check` of 100
 unchanged projects (target < 1 s), each beside a baseline measured in the same run:
 `mlspec validate` of the same specs (render validates, then renders) and a raw YAML load of the
-same files (the least any checker must do)."""
+same files (the least any checker must do).
+
+The timed render runs find the 3,000 workflow files already written (the warm-up run writes them), so they
+measure loading, validating, planning, rendering and comparing, not the atomic writes."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import yaml
 from common import PYTHON, ROOT, table, time_command, write_results
 
 EXAMPLE_SPEC = ROOT / "examples" / "breast-cancer" / "mlproject.yaml"
+RENDER_TARGET = 2.0  # seconds for 1,000 specs (issue 15)
 
 
 def make_repo(root: Path, count: int) -> list[Path]:
@@ -67,8 +71,8 @@ def main() -> None:
             "seconds": render,
             "baseline_validate_1000": validate,
             "ratio": render["median"] / validate["median"],
-            "target_seconds": 3.0,
-            "met": render["median"] < 3.0,
+            "target_seconds": RENDER_TARGET,
+            "met": render["median"] <= RENDER_TARGET,
         }
 
         small = Path(tmp) / "small"
@@ -92,7 +96,7 @@ def main() -> None:
                     "`mlspec render` of 1,000 specs (3,000 files)",
                     f"{r['seconds']['median']:.2f} s",
                     f"{r['ratio']:.2f}x `mlspec validate` of the same specs ({r['baseline_validate_1000']['median']:.2f} s); "
-                    f"target < 3 s: {'met' if r['met'] else 'NOT met'}",
+                    f"target <= {RENDER_TARGET:g} s: {'met' if r['met'] else 'NOT met'}",
                 ),
                 (
                     "`mlspec render --check`, 100 unchanged projects",

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlspec import __version__
+from mlspec.collector import fewer_collections
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
 from mlspec.fsio import atomic_write_text, display_path, ensure_dir
 from mlspec.ownership import check_separate_state
@@ -192,24 +190,10 @@ def write_targets(targets: list[Target]) -> int:
     return EXIT_OK
 
 
-@contextmanager
-def _fewer_collections(allocations: int = 50_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often. Rendering keeps every spec, plan and rendered file until
-    the end: at the default threshold (700 allocations) the collector walks them again and again, 8% of
-    rendering 1,000 specs. Rendering makes little cyclic garbage, so waiting longer costs little memory."""
-    before = gc.get_threshold()
-    if before[0]:  # 0: collection is switched off; leave it so
-        gc.set_threshold(max(before[0], allocations), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def render_command(
     specs: list[str], output_dir: str | None = None, check: bool = False, root: str | None = None
 ) -> int:
-    with _fewer_collections():
+    with fewer_collections():
         targets = plan_targets(list(specs), output_dir, root)
     if any(t.tag_pinned for t in targets):
         print(TAG_PIN_NOTE, file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from mlspec.collector import fewer_collections
 from mlspec.errors import EXIT_FAILED, EXIT_OK
 from mlspec.fsio import atomic_write_text
 from mlspec.ownership import check_separate_state
@@ -15,7 +16,8 @@ from mlspec.spec.validate import check_files
 def validate_command(specs: list[str], format: str = "text", no_file_checks: bool = False) -> int:
     paths = [Path(p) for p in specs] or [Path("mlproject.yaml")]
     check_separate_state(paths)
-    results = check_files(paths, check_files=not no_file_checks)
+    with fewer_collections():
+        results = check_files(paths, check_files=not no_file_checks)
     sys.stdout.write(FORMATTERS[format](results))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 

@@ -8,7 +8,10 @@ they are:
    FeatureLabelCorrelationChange compute on the same sampled rows are computed once (memoized on the
    table's content);
 3. joblib runs in threads, not in freshly started worker processes (sklearn's permutation importance in
-   MultivariateDrift spent seconds starting them for a few hundred rows).
+   MultivariateDrift spent seconds starting them for a few hundred rows; so did the model's permutation
+   importance, 2-3 s of 6 on a 16k-row project);
+4. WeakSegmentsPerformance searches its feature pairs on two threads (``weak_segments_in_threads``: scikit-learn
+   builds the trees without the GIL), and deepchecks' own loop takes the results in its order.
 
 MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 (the default) runs
 everything in this process, 2 adds the forked second process (opt-in: see `workers`).
@@ -176,6 +179,80 @@ def drift_plots_shown_only() -> Iterator[None]:
         yield
     finally:
         FeatureDrift._calculate_feature_drift = original
+
+
+WEAK_SEGMENT_THREADS = 2
+
+
+def _weak_segment_pairs(check: Any, data: Any, score_per_sample: Any, label_col: Any, rank: Any) -> tuple[Any, ...]:
+    """What deepchecks' WeakSegmentAbstract._weak_segments_search (0.19.1) hands each _find_weak_segment call:
+    (data, score_per_sample, label_col without the rows whose score is NaN, the feature pairs in its order)."""
+    import numpy as np
+
+    scores = score_per_sample.dropna()
+    data = data.loc[scores.index]
+    labels = label_col.loc[scores.index] if label_col is not None else None
+    rank = np.asarray(data.columns) if rank is None else rank
+    n = min(len(rank), check.n_top_features) if check.n_top_features is not None else len(rank)
+    pairs = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            first, second = rank[[i, j]]
+            if first not in check.encoder_mapping and second in check.encoder_mapping:  # categorical first
+                second, first = rank[[i, j]]
+            pairs.append((first, second))
+    return data, scores, labels, pairs
+
+
+@contextlib.contextmanager
+def weak_segments_in_threads(threads: int = WEAK_SEGMENT_THREADS) -> Iterator[None]:
+    """WeakSegmentsPerformance fits a grid of decision trees for every pair of its top features, one pair after
+    the other (the 16k-row project: 45 pairs, 12 s, 60% of it in scikit-learn's tree building, which releases the
+    GIL). Here ``threads`` threads search the pairs ahead of deepchecks' own loop, which then takes each pair's
+    result in its order: the same calls with the same arguments and seeds, so the same segments, scores,
+    conditions and display. Anything unexpected (another pair, other rows) is computed by deepchecks' own code."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from deepchecks.utils.abstracts.weak_segment_abstract import WeakSegmentAbstract
+
+    search_original = WeakSegmentAbstract._weak_segments_search
+    find_original = WeakSegmentAbstract._find_weak_segment
+
+    def search(self: Any, data: Any, score_per_sample: Any, label_col: Any = None, *args: Any, **kwargs: Any) -> Any:
+        names = ("feature_rank_for_search", "dummy_model", "scorer")
+        bound = {**dict(zip(names, args, strict=False)), **kwargs}
+        try:
+            rows, scores, labels, pairs = _weak_segment_pairs(
+                self, data, score_per_sample, label_col, bound.get("feature_rank_for_search")
+            )
+        except Exception:  # noqa: BLE001 - deepchecks' own loop raises what it raises
+            return search_original(self, data, score_per_sample, label_col, *args, **kwargs)
+        if threads < 2 or len(pairs) < 2:
+            return search_original(self, data, score_per_sample, label_col, *args, **kwargs)
+        model, scorer = bound.get("dummy_model"), bound.get("scorer")
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mlspec-weak-segments")
+        ahead: dict[tuple[str, str], Future[Any]] = {}
+        for pair in pairs:
+            ahead.setdefault(pair, pool.submit(find_original, self, rows, list(pair), scores, labels, model, scorer))
+
+        def find(data_: Any, features: list[str], *rest: Any) -> Any:
+            future = ahead.get((features[0], features[1])) if len(features) == 2 else None
+            if future is None or len(data_) != len(rows) or not data_.index.equals(rows.index):
+                return find_original(self, data_, features, *rest)
+            return future.result()
+
+        self._find_weak_segment = find  # this instance only, for this search
+        try:
+            return search_original(self, data, score_per_sample, label_col, *args, **kwargs)
+        finally:
+            del self._find_weak_segment
+            pool.shutdown(wait=False, cancel_futures=True)  # past a deadline: the pairs not started are dropped
+
+    WeakSegmentAbstract._weak_segments_search = search
+    try:
+        yield
+    finally:
+        WeakSegmentAbstract._weak_segments_search = search_original
 
 
 def _key(index: int, kind: Any) -> Key:
@@ -459,7 +536,9 @@ def run_suite(
         return suite.run(train_dataset=train_ds, test_dataset=test_ds, model=model)  # deepchecks' own loop
     context = Context(train_ds, test_ds, model)
     if model is not None:
-        with contextlib.suppress(Exception):  # computed once, before the fork; errors surface in the checks
+        # computed once, before the fork; errors surface in the checks. In threads: deepchecks asks joblib for
+        # n_jobs=-1, which otherwise starts loky worker processes (2-3 s on a 16k-row project, same numbers)
+        with contextlib.suppress(Exception), parallel_config(backend="threading"):
             how = importance(context)
             if how and notes is not None:
                 notes.append(f"feature importance: {how}")
@@ -471,7 +550,7 @@ def run_suite(
         names, narrow_train, narrow_test = narrow
         narrow_context = Context(narrow_train, narrow_test, None)
         contexts = {i: narrow_context for i, check in enumerate(checks) if type(check).__name__ in names}
-    with parallel_config(backend="threading"), pps_once(), drift_plots_shown_only():
+    with parallel_config(backend="threading"), pps_once(), drift_plots_shown_only(), weak_segments_in_threads():
         results = run_checks(
             checks, context, True, workers() if processes is None else processes, timeout, contexts, timeout_key
         )

@@ -184,3 +184,144 @@ def test_importance_computed_once_with_fewer_shuffles_and_said_so():
         "WeakSegmentsPerformance sampled 100 of 600 test rows (its n_samples)"
     ]  # not of the train rows: it does not see them
     assert sampled_rows(suite, {"train": 180, "test": 60}) == []
+
+
+def weak_segments_setup():
+    """A 3-class model with a categorical feature on 600 test rows: WeakSegmentsPerformance's search over
+    the pairs of its top features (categorical ones first)."""
+    from deepchecks.tabular import Dataset
+    from deepchecks.tabular.context import Context
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({f"x{i}": rng.normal(0, 1, 1200).round(3) for i in range(6)})
+    frame["c"] = rng.choice(["a", "b", "c", "d"], 1200)
+    score = frame["x0"] - frame["x1"] + (frame["c"] == "b") + rng.normal(0, 0.8, 1200)
+    frame["y"] = np.digitize(score, [-0.6, 0.6])
+    wrap = lambda part: Dataset(part, label="y", cat_features=["c"])  # noqa: E731
+    train, test = wrap(frame.iloc[:600]), wrap(frame.iloc[600:])
+    model = make_pipeline(
+        make_column_transformer((OrdinalEncoder(), ["c"]), remainder="passthrough"),
+        RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0),
+    ).fit(train.features_columns, train.label_col)
+    importance = pd.Series(np.linspace(1, 0.3, 7), index=["x2", "c", "x0", "x5", "x1", "x3", "x4"])
+    return Context(train, test, model, feature_importance=importance / importance.sum())
+
+
+def test_weak_segments_in_threads_same_result(monkeypatch):
+    """weak_segments_in_threads: every pair is searched on the worker threads, with the same arguments, and the
+    check's value, conditions and display are deepchecks' own."""
+    import threading
+
+    from deepchecks.core import DatasetKind
+    from deepchecks.tabular.checks import WeakSegmentsPerformance
+    from deepchecks.utils.abstracts.weak_segment_abstract import WeakSegmentAbstract
+
+    from mlspec.pipeline.suite_run import weak_segments_in_threads
+
+    context = weak_segments_setup()
+
+    def run():
+        check = WeakSegmentsPerformance(
+            random_state=1, n_top_features=6
+        ).add_condition_segments_relative_performance_greater_than()
+        result = check.run_logic(context, DatasetKind.TEST)
+        context.finalize_check_result(result, check, DatasetKind.TEST)
+        value = result.value
+        shown = [d.to_json() if hasattr(d, "to_json") else str(d) for d in result.display]
+        return (
+            value["avg_score"],
+            value["weak_segments_list"],
+            [(c.category, c.details) for c in result.conditions_results],
+            shown,
+        )
+
+    where: list[str] = []
+    find = WeakSegmentAbstract._find_weak_segment
+
+    def spy(self, data, features, *args):
+        where.append(threading.current_thread().name)
+        return find(self, data, features, *args)
+
+    monkeypatch.setattr(WeakSegmentAbstract, "_find_weak_segment", spy)
+    expected = run()
+    assert len(where) == 15 and set(where) == {threading.main_thread().name}  # 6 features: 15 pairs, one by one
+    where.clear()
+    with weak_segments_in_threads(2):
+        fast = run()
+    assert len(where) == 15 and all(name.startswith("mlspec-weak-segments") for name in where)
+    assert fast[0] == expected[0]
+    assert fast[1].equals(expected[1])
+    assert fast[2:] == expected[2:]
+    assert WeakSegmentAbstract._weak_segments_search.__module__ == "deepchecks.utils.abstracts.weak_segment_abstract"
+
+
+def test_weak_segments_in_threads_stops_at_the_deadline():
+    """A check past its deadline while the threads search: the check becomes a timed-out failure promptly and
+    the pairs not yet started are dropped."""
+    import time
+
+    from deepchecks.core import DatasetKind
+    from deepchecks.core.check_result import CheckFailure
+    from deepchecks.tabular.checks import WeakSegmentsPerformance
+    from deepchecks.utils.abstracts.weak_segment_abstract import WeakSegmentAbstract
+
+    from mlspec.pipeline.suite_run import CheckTimedOut, run_one, weak_segments_in_threads
+
+    context = weak_segments_setup()
+    find = WeakSegmentAbstract._find_weak_segment
+    calls: list[float] = []
+
+    def slow(self, *args):
+        calls.append(time.perf_counter())
+        time.sleep(0.3)
+        return find(self, *args)
+
+    WeakSegmentAbstract._find_weak_segment = slow
+    try:
+        start = time.perf_counter()
+        with weak_segments_in_threads(2):
+            result = run_one(WeakSegmentsPerformance(n_top_features=6), DatasetKind.TEST, context, True, timeout=0.5)
+        stopped = time.perf_counter() - start
+        time.sleep(0.8)  # the pairs that were running finish; no others start
+    finally:
+        WeakSegmentAbstract._find_weak_segment = find
+    assert isinstance(result, CheckFailure) and isinstance(result.exception, CheckTimedOut)
+    assert stopped < 2
+    assert len(calls) < 15
+
+
+def test_importance_uses_joblib_threads(monkeypatch):
+    """deepchecks asks for permutation importance with n_jobs=-1: it runs in threads, not in loky worker
+    processes started for it."""
+    import joblib.parallel
+    from deepchecks.tabular.utils import feature_importance
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    from mlspec.pipeline.suite_run import run_suite
+
+    train, test = datasets()
+    model = make_pipeline(
+        make_column_transformer((OrdinalEncoder(), ["c"]), remainder="passthrough"), LogisticRegression()
+    ).fit(train.features_columns, train.label_col)
+    backends: list[str] = []
+    permutation = feature_importance.permutation_importance
+
+    def spy(*args, **kwargs):
+        backends.append(type(joblib.parallel.get_active_backend()[0]).__name__)
+        return permutation(*args, **kwargs)
+
+    monkeypatch.setattr(feature_importance, "permutation_importance", spy)
+    from deepchecks.tabular import Suite
+    from deepchecks.tabular.checks import UnusedFeatures
+
+    notes: list[str] = []
+    run_suite(Suite("t", UnusedFeatures()), train, test, model, processes=1, notes=notes)
+    assert backends == ["ThreadingBackend"]
+    assert notes[0].startswith("feature importance: permutation importance")

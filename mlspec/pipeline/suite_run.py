@@ -1,6 +1,6 @@
 """Run a deepchecks tabular Suite faster than ``Suite.run`` without changing what it produces.
 
-What deepchecks' Suite.run does, with three changes that leave every check, condition and display as
+What deepchecks' Suite.run does, with four changes that leave every check, condition and display as
 they are:
 1. the checks run on two processes: a forked child takes work units from the same queue as this
    process (most expensive first) and sends its results back; they are put in suite order again;
@@ -10,8 +10,8 @@ they are:
 3. joblib runs in threads, not in freshly started worker processes (sklearn's permutation importance in
    MultivariateDrift spent seconds starting them for a few hundred rows; so did the model's permutation
    importance, 2-3 s of 6 on a 16k-row project);
-4. WeakSegmentsPerformance searches its feature pairs on two threads (``weak_segments_in_threads``: scikit-learn
-   builds the trees without the GIL), and deepchecks' own loop takes the results in its order.
+4. WeakSegmentsPerformance searches its feature pairs on two threads from 2,000 rows (``weak_segments_in_threads``:
+   scikit-learn builds the trees without the GIL), and deepchecks' own loop takes the results in its order.
 
 MLSPEC_CHECK_WORKERS=0 uses deepchecks' own Suite.run (the benchmark's baseline), 1 (the default) runs
 everything in this process, 2 adds the forked second process (opt-in: see `workers`).
@@ -182,6 +182,10 @@ def drift_plots_shown_only() -> Iterator[None]:
 
 
 WEAK_SEGMENT_THREADS = 2
+# below this many rows the search is mostly Python (scoring each leaf), which two threads only contend for:
+# measured on the 3-class project's data, 250 rows 5.7 -> 7.4 s with threads, 1,000 rows 3.4 -> 3.0 s,
+# 2,000 rows 4.4 -> 2.9 s, 4,000 rows 10.0 -> 5.6 s (the bundled example's 143 rows: 2.0 -> 2.6 s)
+WEAK_SEGMENT_THREAD_ROWS = 2_000
 
 
 def _weak_segment_pairs(check: Any, data: Any, score_per_sample: Any, label_col: Any, rank: Any) -> tuple[Any, ...]:
@@ -205,10 +209,12 @@ def _weak_segment_pairs(check: Any, data: Any, score_per_sample: Any, label_col:
 
 
 @contextlib.contextmanager
-def weak_segments_in_threads(threads: int = WEAK_SEGMENT_THREADS) -> Iterator[None]:
+def weak_segments_in_threads(
+    threads: int = WEAK_SEGMENT_THREADS, min_rows: int = WEAK_SEGMENT_THREAD_ROWS
+) -> Iterator[None]:
     """WeakSegmentsPerformance fits a grid of decision trees for every pair of its top features, one pair after
     the other (the 16k-row project: 45 pairs, 12 s, 60% of it in scikit-learn's tree building, which releases the
-    GIL). Here ``threads`` threads search the pairs ahead of deepchecks' own loop, which then takes each pair's
+    GIL). On at least ``min_rows`` rows, ``threads`` threads search the pairs ahead of deepchecks' own loop, which then takes each pair's
     result in its order: the same calls with the same arguments and seeds, so the same segments, scores,
     conditions and display. Anything unexpected (another pair, other rows) is computed by deepchecks' own code."""
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -227,7 +233,7 @@ def weak_segments_in_threads(threads: int = WEAK_SEGMENT_THREADS) -> Iterator[No
             )
         except Exception:  # noqa: BLE001 - deepchecks' own loop raises what it raises
             return search_original(self, data, score_per_sample, label_col, *args, **kwargs)
-        if threads < 2 or len(pairs) < 2:
+        if threads < 2 or len(pairs) < 2 or len(rows) < min_rows:
             return search_original(self, data, score_per_sample, label_col, *args, **kwargs)
         model, scorer = bound.get("dummy_model"), bound.get("scorer")
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mlspec-weak-segments")

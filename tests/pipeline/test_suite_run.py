@@ -250,13 +250,17 @@ def test_weak_segments_in_threads_same_result(monkeypatch):
     expected = run()
     assert len(where) == 15 and set(where) == {threading.main_thread().name}  # 6 features: 15 pairs, one by one
     where.clear()
-    with weak_segments_in_threads(2):
+    with weak_segments_in_threads(2, min_rows=600):
         fast = run()
     assert len(where) == 15 and all(name.startswith("mlspec-weak-segments") for name in where)
     assert fast[0] == expected[0]
     assert fast[1].equals(expected[1])
     assert fast[2:] == expected[2:]
     assert WeakSegmentAbstract._weak_segments_search.__module__ == "deepchecks.utils.abstracts.weak_segment_abstract"
+    where.clear()
+    with weak_segments_in_threads(2, min_rows=601):  # fewer rows: one by one, as deepchecks does
+        assert run()[2:] == expected[2:]
+    assert len(where) == 15 and set(where) == {threading.main_thread().name}
 
 
 def test_weak_segments_in_threads_stops_at_the_deadline():
@@ -283,7 +287,7 @@ def test_weak_segments_in_threads_stops_at_the_deadline():
     WeakSegmentAbstract._find_weak_segment = slow
     try:
         start = time.perf_counter()
-        with weak_segments_in_threads(2):
+        with weak_segments_in_threads(2, min_rows=0):
             result = run_one(WeakSegmentsPerformance(n_top_features=6), DatasetKind.TEST, context, True, timeout=0.5)
         stopped = time.perf_counter() - start
         time.sleep(0.8)  # the pairs that were running finish; no others start

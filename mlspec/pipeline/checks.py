@@ -311,7 +311,8 @@ def run_tests(
             outcome.columns, outcome.columns_note = columns, note
 
         outcome.rows = {"train": train_ds.n_samples, "test": test_ds.n_samples}  # rows the checks saw
-        outcome.sampling = notes + sampled_rows(suite, {"train": train_ds.n_samples, "test": test_ds.n_samples})
+        outcome.notes = notes
+        outcome.sampling = sampled_rows(suite, {"train": train_ds.n_samples, "test": test_ds.n_samples})
         html_name, json_name = f"{kind}_tests.html", f"{kind}_tests.json"
         run_dir.mkdir(parents=True, exist_ok=True)
         tmp = run_dir / f".{html_name}.{os.getpid()}.tmp"

@@ -312,7 +312,7 @@ def _stage_tests(ctx: Context, kind: TestKind, model: Any) -> tuple[StageStatus,
         ctx.spec.train.seed,
         task=ctx.spec.evaluate.task,
     )
-    outcome.sampling += ctx.tables().text_note()
+    outcome.notes += ctx.tables().text_note()
     ctx.record.tests[kind] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:

@@ -245,6 +245,8 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
         lines.append(f"- ✂️ columns: {plain(outcome.columns_note, 500)}")
     for note in getattr(outcome, "sampling", None) or []:
         lines.append(f"- 🎲 sampled: {plain(note, 300)}")
+    for note in getattr(outcome, "notes", None) or []:
+        lines.append(f"- ℹ️ how they ran: {plain(note, 300)}")
     return lines, left_out
 
 

@@ -113,8 +113,11 @@ class TestOutcome(_Model):
     # wide data: {"features": N, "seen": M, "checks": [names]} when those checks saw only M of N features
     columns: dict[str, Any] | None = None
     columns_note: str = ""  # the same in words
-    # where sampling changed what checks saw: rows per check, how the feature importance was computed
+    # where sampling changed what checks saw: rows per check
     sampling: list[str] = Field(default_factory=list)
+    # how the checks ran where it differs from deepchecks' Suite.run or is not visible in a check: how the feature
+    # importance was computed, checks run on the test set only, text features left out of the category checks
+    notes: list[str] = Field(default_factory=list)
     timed_out: list[str] = Field(default_factory=list)  # "Check (dataset)" stopped at check_timeout_seconds
     html: str | None = None  # relative to the run folder
     summary_json: str | None = None  # relative to the run folder

@@ -84,8 +84,8 @@ def test_regression_checks_run_and_the_others_are_errored_or_not_applicable(regr
     ), statuses
     assert (
         "WeakSegmentsPerformance ran on the test set only: on its own training rows a model has no weak segments to find"
-        in model.sampling
-    ), model.sampling
+        in model.notes
+    ), model.notes
     assert {
         "RocReport (train)",
         "ConfusionMatrixReport (test)",
@@ -103,8 +103,8 @@ def test_regression_checks_run_and_the_others_are_errored_or_not_applicable(regr
     # an ID-like text feature is no category, and the record says it was left out of the category checks
     assert any(
         n.startswith("text features with too many distinct values to be categories") and "customer_id" in n
-        for n in data.sampling
-    ), data.sampling
+        for n in data.notes
+    ), data.notes
     # the run's own summary line counts what ran, never "N checks" for checks that did not run
     assert record.stage("data_tests").message == data.counts_text() and "errored" in data.counts_text()
     assert "data tests   passed" in result.stdout and data.counts_text() in result.stdout

@@ -72,13 +72,15 @@ class Document:
 
 
 class YamlProblem(Exception):
-    """The file is not a loadable YAML mapping; carries a one-line reason and a position."""
+    """The file is not a loadable YAML mapping; carries a one-line reason, a position and, where the problem
+    is at a key (a duplicate key, nesting too deep), that key's path."""
 
-    def __init__(self, message: str, position: Position, kind: str = "yaml") -> None:
+    def __init__(self, message: str, position: Position, kind: str = "yaml", key: KeyPath | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
         self.kind = kind
+        self.key = key
 
 
 def _pos(mark: Any) -> Position:
@@ -146,13 +148,13 @@ def _walk(
     node: yaml.Node, path: KeyPath, key_positions: dict[KeyPath, Position], value_positions: dict[KeyPath, Position]
 ) -> None:
     if len(path) > MAX_DEPTH:
-        raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(node.start_mark), "yaml")
+        raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", _pos(node.start_mark), "yaml", path)
     value_positions[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark), "yaml")
+                raise YamlProblem("mapping keys must be plain scalars", _pos(key_node.start_mark), "yaml", path)
             key = key_node.value
             if key == "<<":  # merge key: positions of merged keys stay with their anchor
                 continue
@@ -163,6 +165,7 @@ def _walk(
                     "remove one of them",
                     _pos(key_node.start_mark),
                     "duplicate-key",
+                    path + (key,),
                 )
             seen[key] = _pos(key_node.start_mark)
             key_positions[path + (key,)] = seen[key]
@@ -288,7 +291,10 @@ def parse_text(path: Path, text: str) -> Document:
         if "&" not in text:  # no aliases (an alias needs an anchor): check and build in one pass
             try:
                 return Document(path=path, text=text, data=_build(node, 0, loader), root=node)
-            except _Unusual:  # a failed construction leaves the constructor's bookkeeping behind: start afresh
+            # _Unusual: left to the two-pass way; YamlProblem: the two-pass way finds the same problem first (the
+            # checks run in the same order) and knows the key path it is at, for the message.
+            # A failed construction leaves the constructor's bookkeeping behind: start afresh.
+            except (_Unusual, YamlProblem):
                 loader.constructed_objects = {}
                 loader.recursive_objects = {}
                 loader.state_generators = []

@@ -18,6 +18,8 @@ class WriteError(MlspecError):
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """``path`` as an existing folder (created with its parents); WriteError when a file is in the way."""
     folder = Path(path)
+    if folder.is_dir():  # the common case, one stat: an existing folder's parents are folders too
+        return folder
     blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise WriteError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlspec.figures import agg_figure
 from mlspec.fsio import atomic_write_bytes
 from mlspec.monitor.checks import DriftResult
 
@@ -15,13 +16,8 @@ def write_plot(result: DriftResult, path: Path) -> Path | None:
         return None
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-
     shown = result.features[:MAX_BARS][::-1]  # highest on top
-    figure = Figure(figsize=(7, 0.35 * len(shown) + 1.4), dpi=100)
+    figure = agg_figure(figsize=(7, 0.35 * len(shown) + 1.4), dpi=100)
     axes = figure.subplots()
     colors = ["#d62728" if f.drifted else "#1f77b4" for f in shown]
     axes.barh([f.feature for f in shown], [f.score for f in shown], color=colors)

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlspec.figures import agg_figure
 from mlspec.fsio import atomic_write_bytes
 from mlspec.state.record import RunRecord
 
@@ -120,18 +121,13 @@ def make_plot(
         return None
     import io
 
-    # matplotlib.figure with the Agg canvas, not pyplot: no backend selection or GUI modules to import
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
     runs = runs[-(MAX_HISTORY_RUNS - 1) :] + [record]
     with_history = len(runs) >= 2
     columns = min(3, len(shown))
     rows = math.ceil(len(shown) / columns)
     width = 3.9 * columns if with_history else 2.8 * columns
-    fig = Figure(figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90)
-    FigureCanvasAgg(fig)
+    fig = agg_figure(figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90)
     axes = fig.subplots(rows, columns, squeeze=False)
     for index, metric in enumerate(shown):
         ax = axes[index // columns][index % columns]

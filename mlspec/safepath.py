@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from mlspec.errors import MlspecError, shown
+from mlspec.git import find_root
 
 
 class PathEscapeError(MlspecError):
@@ -20,11 +21,7 @@ class PathEscapeError(MlspecError):
 
 def repository_root(start: Path) -> Path:
     """Nearest folder at or above ``start`` holding `.git` (the repository), else ``start`` itself."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return current
+    return find_root(start) or start.resolve()
 
 
 def escapes(path: Path, boundary: Path) -> bool:

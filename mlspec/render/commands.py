@@ -12,10 +12,11 @@ from mlspec import __version__
 from mlspec.collector import fewer_collections
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
 from mlspec.fsio import atomic_write_text, display_path, ensure_dir
+from mlspec.git import find_root
 from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, render_project, spec_of_generated
 from mlspec.render.plan import plan_project
-from mlspec.render.repo import RepositoryRoots, discover_specs, git_root
+from mlspec.render.repo import RepositoryRoots, discover_specs
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -65,7 +66,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
                 raise SpecError(f"{path}: is a folder; give the path of its mlproject.yaml")
         discovered = False
     else:
-        base = Path(root) if root else (git_root(Path.cwd()) or Path.cwd())
+        base = Path(root) if root else (find_root(Path.cwd()) or Path.cwd())
         paths = discover_specs(base)
         if not paths:
             raise SpecError(

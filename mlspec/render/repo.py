@@ -10,50 +10,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlspec import safepath
 from mlspec.git import find_root, listed_files
 
 SPEC_NAME = "mlproject.yaml"
 SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__"}
 
 
-def git_root(start: Path) -> Path | None:
-    """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file)."""
-    return find_root(start)
-
-
 def repository_root(spec_path: Path) -> Path:
-    folder = spec_path.resolve().parent
-    return git_root(folder) or folder
+    """The repository root of a spec: the nearest folder with `.git` at or above it, else the spec's folder."""
+    return safepath.repository_root(spec_path.resolve().parent)
 
 
 class RepositoryRoots:
-    """`repository_root` of many resolved spec paths: the folders already looked at are remembered, so
-    specs side by side cost one `.git` check each instead of a path resolution and a walk to the root."""
+    """`repository_root` of many spec paths, looked up once per spec folder."""
 
     def __init__(self) -> None:
-        self._known: dict[Path, Path | None] = {}  # resolved folder -> nearest folder with `.git` at or above it
+        self._known: dict[Path, Path] = {}  # spec folder -> its repository root
 
     def of(self, spec_path: Path) -> Path:
-        """The repository root of ``spec_path``, which must already be resolved (LoadedSpec.path is)."""
         folder = spec_path.parent
-        return self._git_root(folder) or folder
-
-    def _git_root(self, folder: Path) -> Path | None:
-        walked = []
-        current: Path | None = folder
-        found: Path | None = None
-        while current is not None:
-            if current in self._known:
-                found = self._known[current]
-                break
-            walked.append(current)
-            if (current / ".git").exists():
-                found = current
-                break
-            current = current.parent if current.parent != current else None
-        for seen in walked:
-            self._known[seen] = found
-        return found
+        root = self._known.get(folder)
+        if root is None:
+            root = self._known[folder] = repository_root(spec_path)
+        return root
 
 
 def _git_listed_specs(root: Path) -> list[Path] | None:
@@ -76,7 +56,7 @@ def _walked_specs(root: Path) -> list[Path]:
 def discover_specs(root: Path) -> list[Path]:
     """Every mlproject.yaml under ``root`` (git-aware when ``root`` is inside a repository)."""
     root = root.resolve()
-    if git_root(root) is not None:
+    if find_root(root) is not None:
         listed = _git_listed_specs(root)
         if listed is not None:
             return listed

@@ -706,9 +706,8 @@ def list_comments(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]],
     return 200, [gh.comment_body(c, "issues/list-comments", 200) for c in gh.state.comments_on(int(p["n"]))]
 
 
-@route("POST", "/issues/(?P<n>[0-9]+)/comments", "issues/create-comment")
-def create_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
-    pull = _pull(gh, p["n"])
+def _check_comment_length(body: Any) -> None:
+    """GitHub's 422 for a comment body over 65,536 characters (creating and editing alike)."""
     if len(body["body"]) > 65536:
         raise _HTTPError(
             422,
@@ -722,6 +721,12 @@ def create_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]]
                 }
             ],
         )
+
+
+@route("POST", "/issues/(?P<n>[0-9]+)/comments", "issues/create-comment")
+def create_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    pull = _pull(gh, p["n"])
+    _check_comment_length(body)
     comment = Comment(gh.state.next_comment_id, pull.number, body["body"], author=gh.state.identity)
     gh.state.next_comment_id += 1
     gh.state.comments[comment.id] = comment
@@ -733,19 +738,7 @@ def update_comment(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]]
     comment = gh.state.comments.get(int(p["id"]))
     if comment is None:
         raise _HTTPError(404, "Not Found")
-    if len(body["body"]) > 65536:
-        raise _HTTPError(
-            422,
-            "Validation Failed",
-            [
-                {
-                    "resource": "IssueComment",
-                    "code": "custom",
-                    "field": "body",
-                    "message": "body is too long (maximum is 65536 characters)",
-                }
-            ],
-        )
+    _check_comment_length(body)
     comment.body = body["body"]
     comment.updated_at = _now()
     return 200, gh.comment_body(comment, "issues/update-comment", 200)

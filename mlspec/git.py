@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mlspec.envvars import env_number
 from mlspec.errors import MlspecError
+from mlspec.safepath import find_root as find_root  # the repository without starting git
 
 TIMEOUT_VARIABLE = "MLSPEC_GIT_TIMEOUT_SECONDS"
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -73,16 +74,6 @@ def toplevel(path: Path) -> Path | None:
     """The work tree's top-level folder, or None outside a repository (GitError when git cannot run)."""
     top = output("rev-parse", "--show-toplevel", cwd=path)
     return Path(top).resolve() if top else None
-
-
-def find_root(start: Path) -> Path | None:
-    """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file), found
-    without starting git: for code that asks this once per spec."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def rev(ref: str, cwd: Path) -> str | None:

@@ -12,11 +12,20 @@ import os
 from pathlib import Path
 
 from mlspec.errors import MlspecError, shown
-from mlspec.git import find_root
 
 
 class PathEscapeError(MlspecError):
     """A path read from a spec, deploy file, record or artifact reference leaves its folder."""
+
+
+def find_root(start: Path) -> Path | None:
+    """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file), found
+    without starting git (nor importing subprocess: `mlspec validate` uses it): for code that asks once per spec."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def repository_root(start: Path) -> Path:

@@ -62,6 +62,29 @@ def pr_number_from_event(event_path: str | None, ref: str | None = None) -> int 
     return int(match.group(1)) if match else None
 
 
+def pr_from_fork(event_path: str | None) -> bool:
+    """True when the event payload is a pull request from another repository than its base (a fork, or a
+    fork since deleted: ``head.repo`` null): GitHub gives such workflows a read-only GITHUB_TOKEN."""
+    if not event_path:
+        return False
+    try:
+        event = json.loads(Path(event_path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    if not isinstance(pull, dict) or not isinstance(pull.get("head"), dict) or not isinstance(pull.get("base"), dict):
+        return False
+    head, base = pull["head"].get("repo"), pull["base"].get("repo")
+    if head is None:
+        return True
+    if not isinstance(head, dict) or not isinstance(base, dict):
+        return False
+    if head.get("fork") is True and head.get("full_name") != base.get("full_name"):
+        return True
+    names = str(head.get("full_name") or ""), str(base.get("full_name") or "")
+    return all(names) and names[0].lower() != names[1].lower()
+
+
 @dataclass(frozen=True)
 class GitHubSettings:
     token: str | None = field(default=None, repr=False)
@@ -79,6 +102,7 @@ class GitHubSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS  # all GitHub requests of one connection together
     login: str | None = None  # MLSPEC_GITHUB_LOGIN: who the token writes as, when GET /user cannot tell
+    pr_from_fork: bool = False  # the event is a pull request whose head is another repository (a fork)
 
     @classmethod
     def from_env(
@@ -95,6 +119,7 @@ class GitHubSettings:
             base_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_BASE_SECONDS", 1.0),
             max_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_SECONDS", 60.0),
             max_wait_seconds=_float_env(env, "MLSPEC_GITHUB_RETRY_MAX_WAIT_SECONDS", 30.0),
+            secondary_seconds=_float_env(env, "MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS", 60.0),
         )
         actions = ActionsEnv.from_env(env)
         return cls(
@@ -110,6 +135,7 @@ class GitHubSettings:
             actor=actions.actor,
             event_name=actions.event_name,
             pr_number=pr_number_from_event(actions.event_path, actions.ref),
+            pr_from_fork=pr_from_fork(actions.event_path),
             retry=retry,
             deadline_seconds=env_number(
                 env, "MLSPEC_GITHUB_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS, minimum=1, maximum=3600
@@ -141,21 +167,50 @@ class PullInfo:
     labels: tuple[str, ...] = ()
 
 
+class AnswerShape(ValueError):
+    """A field of GitHub's answer that mlspec reads is missing or of another type than GitHub documents."""
+
+
+def field_of(item: Any, name: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    """``item.name`` (a github3 object or a dict) when it is of ``kind``; None when ``optional`` and null."""
+    value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise AnswerShape(f"field {name!r} is {'missing' if value is None else type(value).__name__}")
+    return value
+
+
 def _pull_info(pr: Any) -> PullInfo:
     labels = tuple(
-        label["name"] if isinstance(label, dict) else getattr(label, "name", str(label))
+        str(label["name"]) if isinstance(label, dict) else str(getattr(label, "name", label))
         for label in (getattr(pr, "labels", None) or [])
     )
     return PullInfo(
-        number=pr.number,
-        title=pr.title or "",
-        body=pr.body or "",
-        head=pr.head.ref,
-        base=pr.base.ref,
-        state=pr.state,
-        html_url=pr.html_url,
+        number=field_of(pr, "number", int),
+        title=field_of(pr, "title", str, optional=True) or "",
+        body=field_of(pr, "body", str, optional=True) or "",
+        head=field_of(field_of(pr, "head", object), "ref", str),
+        base=field_of(field_of(pr, "base", object), "ref", str),
+        state=field_of(pr, "state", str),
+        html_url=field_of(pr, "html_url", str),
         labels=labels,
     )
+
+
+def _from_github3(exc: BaseException) -> bool:
+    """The exception was raised while github3.py read an answer: its deepest frame of github3 or mlspec is
+    github3's (a bug of mlspec's own code stays a bug: exit 3 with a traceback file)."""
+    deepest = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if "/github3/" in name:
+            deepest = "github3"
+        elif "/mlspec/" in name:
+            deepest = "mlspec"
+        tb = tb.tb_next
+    return deepest == "github3"
 
 
 class Repo:
@@ -174,16 +229,37 @@ class Repo:
 
     @property
     def default_branch(self) -> str:
-        return str(self._repo.default_branch)
+        return str(
+            self._run("read the repository's default branch", lambda: field_of(self._repo, "default_branch", str))
+        )
 
     @contextmanager
     def _call(self, action: str, not_found: str | None = None) -> Iterator[None]:
+        """Every GitHub request and every read of its answer: failures become GitHubError (exit 1)."""
         import github3.exceptions as gex
 
         try:
             yield
         except gex.GitHubException as exc:
             raise self._translate(exc, action, not_found) from None
+        except AnswerShape as exc:
+            raise self._unexpected(action, str(exc)) from None
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+            if not _from_github3(exc):
+                raise
+            raise self._unexpected(action, f"github3.py could not read it: {type(exc).__name__}: {exc}") from None
+
+    def _unexpected(self, action: str, what: str) -> GitHubError:
+        from mlspec.github.errors import SHAPE_HINT
+
+        request = getattr(self._gh.session, "last_request", "the request")
+        return GitHubError(
+            self.settings.scrub(
+                f"cannot {action} in {self.full_name}: GitHub's answer to {request} is not of the documented "
+                f"shape ({what})"[:2000]
+            ),
+            hint=SHAPE_HINT,
+        )
 
     def _translate(self, exc: BaseException, action: str, not_found: str | None = None) -> GitHubError:
         return translate(
@@ -222,13 +298,18 @@ class Repo:
             ) from None
         except gex.GitHubException as exc:
             raise self._translate(exc, action) from None
-        if me is None or not getattr(me, "login", None):
+        if me is None:
             raise self._missing("the token's user", action)
-        return str(me.login)
+        login: str = self._run(action, lambda: field_of(me, "login", str))
+        if not login:
+            raise self._unexpected(action, "field 'login' is empty")
+        return login
 
     def _by_us(self, item: Any) -> bool:
-        login = getattr(getattr(item, "user", None), "login", None) or ""
-        return login.lower() == self.identity().lower()
+        """Written by this token's account. An item without an author (GitHub: `user` null, a deleted account)
+        or with an author of another shape is not ours."""
+        login = getattr(getattr(item, "user", None), "login", None)
+        return isinstance(login, str) and bool(login) and login.lower() == self.identity().lower()
 
     def _ours_pr(self, pr: Any, head: str) -> bool:
         """Open PR from our repository's branch `head`, opened by us (not a fork's, not someone else's)."""
@@ -265,8 +346,9 @@ class Repo:
     # branches and files --------------------------------------------------------------------------
     def branch_sha(self, branch: str) -> str | None:
         """Commit sha the branch points at, or None when it does not exist."""
-        ref = self._run_or_none(f"read branch {branch}", lambda: self._repo.ref(f"heads/{branch}"))
-        return None if ref is None else str(ref.object.sha)
+        action = f"read branch {branch}"
+        ref = self._run_or_none(action, lambda: self._repo.ref(f"heads/{branch}"))
+        return None if ref is None else str(self._run(action, lambda: _sha(field_of(ref.object, "sha", str))))
 
     def create_branch(self, branch: str, sha: str) -> None:
         action = f"create branch {branch}"
@@ -287,7 +369,16 @@ class Repo:
     def read_file(self, path: str, ref: str) -> str | None:
         """Text of `path` on branch/commit `ref`, or None when absent."""
         contents = self._contents(path, ref)
-        return None if contents is None else contents.decoded.decode("utf-8")
+        if contents is None:
+            return None
+        data = self._run(f"read {path} on {ref}", lambda: field_of(contents, "decoded", bytes))
+        try:
+            return str(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise GitHubError(
+                f"{path} on {ref} in {self.full_name} is not UTF-8 text",
+                hint=f"mlspec writes {path} as UTF-8 text; restore it from git history or delete it on {ref}",
+            ) from None
 
     def write_file(self, path: str, text: str, *, message: str, branch: str) -> str:
         """Commit `text` to `path` on `branch` (contents API); returns the new commit sha."""
@@ -300,7 +391,7 @@ class Repo:
             result = self._run(action, lambda: existing.update(message, data, branch=branch))
         if not result:
             raise self._missing(f"branch {branch} of {self.full_name}", action)
-        return str(result["commit"].sha)
+        return str(self._run(action, lambda: _sha(field_of(result["commit"], "sha", str))))
 
     # pull requests ---------------------------------------------------------------------------------
     def _pull(self, number: int, action: str) -> Any:
@@ -325,10 +416,12 @@ class Repo:
     def find_pr(self, head: str, base: str | None = None) -> PullInfo | None:
         """Our open pull request from branch `head` (into `base`), if any (head branch and author are ours)."""
         pr = self._find(head, base)
-        return None if pr is None else _pull_info(pr)
+        return None if pr is None else self._run(f"read pull request from {head}", lambda: _pull_info(pr))
 
     def get_pr(self, number: int) -> PullInfo:
-        return _pull_info(self._pull(number, f"read pull request #{number}"))
+        action = f"read pull request #{number}"
+        pr = self._pull(number, action)
+        return self._run(action, lambda: _pull_info(pr))
 
     def open_or_update_pr(
         self, *, head: str, base: str, title: str, body: str, labels: Sequence[str] = (), reviewers: Sequence[str] = ()
@@ -358,11 +451,11 @@ class Repo:
                     ) from None
             except gex.GitHubException as exc:
                 raise self._translate(exc, action) from None
-        if not created and ((pr.title or "") != title or (pr.body or "") != body):
-            full = self._pull(pr.number, f"update pull request #{pr.number}")
-            self._run(f"update pull request #{pr.number}", lambda: full.update(title=title, body=body))
-            pr = full
-        info = _pull_info(pr)
+        info = self._run(f"read the pull request from {head}", lambda: _pull_info(pr))
+        if not created and (info.title != title or info.body != body):
+            full = self._pull(info.number, f"update pull request #{info.number}")
+            self._run(f"update pull request #{info.number}", lambda: full.update(title=title, body=body))
+            info = self._run(f"update pull request #{info.number}", lambda: _pull_info(full))
         if labels:
             self.add_labels(info.number, labels)
         if reviewers:
@@ -374,7 +467,7 @@ class Repo:
         issue = self._run(action, lambda: self._repo.issue(number))
         if issue is None:
             raise self._missing(f"pull request #{number} in {self.full_name}", action)
-        have = {label.name for label in issue.original_labels} if hasattr(issue, "original_labels") else set()
+        have = self._run(action, lambda: {str(label.name) for label in (getattr(issue, "original_labels", None) or [])})
         missing = [label for label in labels if label not in have]
         if missing:
             # github3's Issue.add_labels posts a bare JSON array; the documented body is {"labels": [...]}.
@@ -383,7 +476,7 @@ class Repo:
     def request_reviewers(self, number: int, reviewers: Sequence[str]) -> None:
         action = f"request reviewers on pull request #{number}"
         pr = self._pull(number, action)
-        have = {user.login for user in (pr.requested_reviewers or [])}
+        have = self._run(action, lambda: {str(user.login) for user in (pr.requested_reviewers or [])})
         missing = [login for login in reviewers if login not in have]
         if missing:
             self._run(action, lambda: pr.create_review_requests(reviewers=missing))
@@ -407,7 +500,7 @@ class Repo:
         action = f"comment on pull request #{number}"
         issue = self._issue(number, action)
         created = self._run(action, lambda: issue.create_comment(limit_body(body)))
-        return int(created.id)
+        return int(self._run(action, lambda: field_of(created, "id", int)))
 
     def upsert_comment(self, pr_number: int, marker: str, body: str, legacy: Sequence[str] = ()) -> tuple[int, bool]:
         """Keep exactly one comment of ours carrying `marker` (or one of the older `legacy` markers) on the PR: edit
@@ -423,7 +516,7 @@ class Repo:
 
         def existing() -> Any:  # ours: carries the marker AND was written by this token's account
             for comment in issue.comments():
-                text = comment.body or ""
+                text = field_of(comment, "body", str, optional=True) or ""
                 if any(known in text for known in (marker, *legacy)) and self._by_us(comment):
                     return comment
             return None
@@ -431,10 +524,10 @@ class Repo:
         found = self._run(action, existing)
         if found is None:
             created = self._run(action, lambda: issue.create_comment(body))
-            return int(created.id), True
+            return int(self._run(action, lambda: field_of(created, "id", int))), True
         if found.body != body:
             self._run(action, lambda: found.edit(body))
-        return int(found.id), False
+        return int(self._run(action, lambda: field_of(found, "id", int))), False
 
     # dispatch ---------------------------------------------------------------------------------------
     def _post(self, url_parts: Sequence[str], payload: dict[str, Any], *, ok: tuple[int, ...]) -> bool:
@@ -483,6 +576,12 @@ class Repo:
         )
 
 
+def _sha(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
+        raise AnswerShape(f"field 'sha' is {value[:80]!r}, not a commit sha")
+    return value
+
+
 def limit_body(body: str, limit: int = COMMENT_LIMIT) -> str:
     """GitHub rejects comment/PR bodies above 65,536 characters: cut with a visible note as a last resort
     (the report trims its details first)."""
@@ -495,9 +594,9 @@ def limit_body(body: str, limit: int = COMMENT_LIMIT) -> str:
 def connect(settings: GitHubSettings) -> Repo:
     """A Repo for settings.repository at settings.api_url, with retries mounted on github3's session."""
     import github3
-    import github3.exceptions as gex
 
     from mlspec.github.retry import RetryingAdapter
+    from mlspec.github.session import GuardedSession
 
     if not settings.has_token:
         raise GitHubError(
@@ -506,31 +605,23 @@ def connect(settings: GitHubSettings) -> Repo:
         )
     if not settings.repository or not _REPOSITORY.match(settings.repository):
         raise GitHubError(f"GITHUB_REPOSITORY must be `owner/name`, got {settings.repository!r}")
-    github = github3.GitHub(token=settings.token)
     # Any base works (api.github.com, https://HOST/api/v3, http://127.0.0.1:PORT): github3's
-    # GitHubEnterprise would append /api/v3 itself, so set the session's base directly.
-    github.session.base_url = settings.api_url
+    # GitHubEnterprise would append /api/v3 itself, so the session takes the base directly. The session
+    # sends the token to that origin only and checks every answer's shape (mlspec/github/session.py).
+    session = GuardedSession(settings.api_url)
+    github = github3.GitHub(token=settings.token, session=session)
     import time
 
     adapter = RetryingAdapter(settings.retry, deadline=time.monotonic() + settings.deadline_seconds)
     github.session.mount("http://", adapter)
     github.session.mount("https://", adapter)
     owner, name = settings.repository.split("/", 1)
-    action = "open the repository"
-    try:
-        repository = github.repository(owner, name)
-    except gex.GitHubException as exc:
-        raise translate(
-            exc,
-            action=action,
-            repository=settings.repository,
-            api_url=settings.api_url,
-            token=settings.token,
-            token_source=settings.token_source,
-        ) from None
+    repo = Repo(settings, github, None)
+    repository = repo._run("open the repository", lambda: github.repository(owner, name))
     if repository is None:
         raise GitHubError(
             f"repository {settings.repository} not found (404) at {settings.api_url}",
             hint=f"check GITHUB_REPOSITORY and that {settings.token_source} can access it",
         )
-    return Repo(settings, github, repository)
+    repo._repo = repository
+    return repo

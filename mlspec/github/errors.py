@@ -21,8 +21,29 @@ PERMISSION_HINT = (
 )
 
 
+RATE_LIMIT_HINT = (
+    "GitHub limits how many requests one token may make per hour and how fast it may write (secondary rate "
+    "limits: many writes in a short time, or many jobs using the same token at once); wait a few minutes and "
+    "re-run the job, and run fewer such jobs at once. mlspec waits as GitHub asks within "
+    "MLSPEC_GITHUB_DEADLINE_SECONDS (default 120)"
+)
+SHAPE_HINT = (
+    "check that GITHUB_API_URL points at the GitHub REST API (e.g. https://api.github.com or "
+    "https://HOST/api/v3); if it does, GitHub or a proxy in between answered wrongly: try again later"
+)
+ORIGIN_HINT = (
+    "GITHUB_API_URL must be the origin GitHub's answers point at (for GitHub Enterprise Server: "
+    "https://HOST/api/v3, as GitHub Actions sets it); if it is, something between mlspec and GitHub rewrote the "
+    "answer: tell the GitHub administrators"
+)
+
+
 class GitHubPermissionError(GitHubError):
     """GitHub answered 403: the token may not do this (e.g. a fork pull request's read-only token)."""
+
+
+class GitHubRateLimited(GitHubError):
+    """GitHub rate limited the token and the command's deadline could not hold the wait it asked for."""
 
 
 def scrub(text: str, *secrets: str | None) -> str:
@@ -33,9 +54,13 @@ def scrub(text: str, *secrets: str | None) -> str:
 
 
 def _detail(exc: Any) -> str:
-    message = str(getattr(exc, "msg", "") or "").strip()
+    message = getattr(exc, "msg", "") or ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    message = " ".join(str(message).split())[:500]
     details = []
-    for item in getattr(exc, "errors", None) or []:
+    errors = getattr(exc, "errors", None) or []
+    for item in errors if isinstance(errors, list) else [errors]:
         if isinstance(item, dict):
             details.append(
                 item.get("message") or " ".join(f"{k}={item[k]}" for k in ("resource", "field", "code") if item.get(k))
@@ -61,12 +86,24 @@ def translate(
     import github3.exceptions as gex
 
     from mlspec.github.retry import DeadlineExceeded, RetryExhausted
+    from mlspec.github.session import ForeignOrigin, UnexpectedAnswer
 
     def error(message: str, hint: str | None = None) -> GitHubError:
         return GitHubError(scrub(message, token), hint=scrub(hint, token) if hint else None)
 
     if isinstance(exc, gex.TransportError):
         inner = exc.exception
+        if isinstance(inner, ForeignOrigin):
+            return error(f"cannot {action} in {repository}: {inner}", ORIGIN_HINT)
+        if isinstance(inner, UnexpectedAnswer):
+            return error(f"cannot {action} in {repository}: {inner}", SHAPE_HINT)
+        if isinstance(inner, RetryExhausted) and inner.rate_limited:
+            return GitHubRateLimited(
+                scrub(
+                    f"GitHub rate limited the token while trying to {action} in {repository}: {inner.args[0]}", token
+                ),
+                hint=RATE_LIMIT_HINT,
+            )
         if isinstance(inner, DeadlineExceeded):
             return error(
                 f"GitHub at {api_url} did not answer completely within {inner.seconds:.0f} s while trying "
@@ -93,9 +130,22 @@ def translate(
             f"GitHub's answer while trying to {action} lacks fields github3.py needs: {exc}",
             "check that GITHUB_API_URL points at the GitHub REST API (e.g. https://HOST/api/v3)",
         )
+    if isinstance(exc, (gex.UnprocessableResponseBody, gex.UnexpectedResponse)):  # github3: no JSON / wrong JSON
+        return error(
+            f"cannot {action} in {repository}: GitHub's answer{_request_of(exc)} is not of the documented shape "
+            f"({_kind_of(exc)})",
+            SHAPE_HINT,
+        )
     if isinstance(exc, gex.GitHubError):
-        code = exc.code
+        code = getattr(exc, "code", None)
         detail = _detail(exc)
+        if code in (403, 429) and "rate limit" in detail.lower():
+            return GitHubRateLimited(
+                scrub(
+                    f"GitHub rate limited the token while trying to {action} in {repository} ({code} {detail})", token
+                ),
+                hint=RATE_LIMIT_HINT,
+            )
         if code == 401:
             return error(
                 f"GitHub rejected the token (401 Bad credentials): check {token_source} is a valid, unexpired "
@@ -120,5 +170,32 @@ def translate(
             )
         if code == 422:
             return error(f"GitHub rejected the request to {action} in {repository} (422 {detail})")
-        return error(f"GitHub failed to {action} in {repository} ({code} {detail})")
+        if isinstance(code, int) and code >= 500:
+            return error(
+                f"GitHub failed to {action} in {repository} ({code} {detail})",
+                "GitHub had an internal error and kept having it through mlspec's retries; try again later",
+            )
+        return error(
+            f"GitHub failed to {action} in {repository} ({code} {detail})",
+            "check what GitHub says above; re-run the job once it is fixed",
+        )
     return error(f"unexpected failure while trying to {action} in {repository}: {type(exc).__name__}: {exc}")
+
+
+def _request_of(exc: Any) -> str:
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None)
+    if request is None or not getattr(request, "url", None):
+        return ""
+    from mlspec.github.session import without_query
+
+    return f" to {request.method} {without_query(str(request.url))}"
+
+
+def _kind_of(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if body is not None:
+        from mlspec.github.session import json_kind
+
+        return f"a JSON {json_kind(body)} where GitHub documents an object"
+    return "not JSON"

@@ -3,8 +3,15 @@ rate limits, bounded in count and time.
 
 The policy is urllib3's ``Retry`` (which statuses, how many attempts, exponential backoff with jitter,
 Retry-After in seconds or as a date); this module adds only what urllib3 does not know: GitHub's primary
-rate limit (403/429 with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset``), a time budget per
-request, and a deadline for the whole answer.
+rate limit (403/429 with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset``), its secondary rate limits,
+a time budget per request, and a deadline for the whole answer.
+
+Secondary rate limits (GitHub's REST docs, "Rate limits for the REST API" / "Best practices"): a 403 or 429 whose
+message says "You have exceeded a secondary rate limit", with or without ``retry-after``, and without
+``x-ratelimit-remaining: 0``. GitHub asks to wait ``retry-after`` seconds when given, else until
+``x-ratelimit-reset`` when the primary limit is used up, else at least one minute, exponentially longer each
+time. Those waits are bounded by the command's deadline (not by one request's budget); when the deadline
+cannot hold the wait, the request fails saying "rate limited".
 
 Why an adapter: github3.py sends every request through one requests.Session, so mounting this
 adapter retries every call (including POSTs, whose replays GitHub answers idempotently or with a
@@ -38,6 +45,7 @@ class RetryPolicy:
     base_seconds: float = 1.0
     max_seconds: float = 60.0  # total time budget of one request including waits
     max_wait_seconds: float = 30.0  # no single wait is longer
+    secondary_seconds: float = 60.0  # first wait for a secondary rate limit without retry-after (GitHub: >= 1 min)
 
     def retry(self) -> Retry:
         """urllib3's Retry for one request: every method, the statuses above, backoff
@@ -58,9 +66,12 @@ class RetryPolicy:
 class RetryExhausted(requests.exceptions.RequestException):
     """Raised when the last response was still retryable; carries it for the error message."""
 
-    def __init__(self, message: str, response: requests.Response | None = None, attempts: int = 0) -> None:
+    def __init__(
+        self, message: str, response: requests.Response | None = None, attempts: int = 0, rate_limited: bool = False
+    ) -> None:
         super().__init__(message, response=response)
         self.attempts = attempts
+        self.rate_limited = rate_limited
 
 
 class DeadlineExceeded(requests.exceptions.RequestException):
@@ -69,6 +80,22 @@ class DeadlineExceeded(requests.exceptions.RequestException):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"no complete answer within {seconds:.0f} s")
         self.seconds = seconds
+
+
+SECONDARY_LIMIT = "secondary rate limit"
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500] if response.content else ""
+    return str(body.get("message") or "") if isinstance(body, dict) else ""
+
+
+def is_secondary_rate_limit(response: requests.Response) -> bool:
+    """GitHub's secondary rate limit: 403/429 whose message says so (its headers alone look like a 403)."""
+    return response.status_code in (403, 429) and SECONDARY_LIMIT in _message(response).lower()
 
 
 def rate_limit_wait(response: requests.Response, now: float | None = None) -> float | None:
@@ -154,6 +181,8 @@ class RetryingAdapter(HTTPAdapter):
         started = time.monotonic()
         stop = self._stop(started)
         method = str(request.method or "GET")
+        secondary = 0  # secondary rate limits answered so far: each wait doubles
+        rate_limited = False
         while True:
             try:
                 response = self._attempt(request, started, stop, **kwargs)
@@ -163,6 +192,11 @@ class RetryingAdapter(HTTPAdapter):
             limit = None
             if response is not None:
                 limit = rate_limit_wait(response)
+                if limit is None and is_secondary_rate_limit(response):
+                    limit = policy.secondary_seconds * 2**secondary
+                if limit is not None and response.status_code in (403, 429):
+                    secondary += is_secondary_rate_limit(response)
+                    rate_limited = True
                 if limit is None and not retry.is_retry(method, response.status_code):
                     return response
             attempts = len(retry.history) + 1
@@ -179,13 +213,24 @@ class RetryingAdapter(HTTPAdapter):
                 else limit + random.uniform(0, policy.base_seconds)
             )
             elapsed = time.monotonic() - started
-            if exhausted or elapsed + wait > policy.max_seconds or started + elapsed + wait > stop:
+            # a rate limit's wait is GitHub's to ask: bounded by the command's deadline, not one request's budget
+            budget = self.deadline if rate_limited and self.deadline is not None else stop
+            over = started + elapsed + wait > budget or (not rate_limited and elapsed + wait > policy.max_seconds)
+            if exhausted or over:
                 what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
-                if response is not None and limit and elapsed + wait > policy.max_seconds:
-                    reason = f"rate limited ({what}); GitHub asks to wait {limit:.0f} s, more than the {policy.max_seconds:.0f} s budget"
+                if response is not None and rate_limited:
+                    kind = "secondary rate limit" if secondary else "rate limit"
+                    left = max(0.0, budget - started - elapsed)
+                    reason = (
+                        f"{what} (GitHub's {kind}) after {attempts} attempts in {elapsed:.0f} s; "
+                        + (f"GitHub asks to wait {limit:.0f} s more, " if limit else "")
+                        + f"{left:.0f} s were left before the deadline"
+                    )
                 else:
                     reason = f"{what} after {attempts} attempts in {elapsed:.1f} s"
-                raise RetryExhausted(reason, response=response, attempts=attempts)
+                raise RetryExhausted(reason, response=response, attempts=attempts, rate_limited=rate_limited)
+            if rate_limited:  # after GitHub's wait, the request has its budget again (within the deadline)
+                stop = min(budget, time.monotonic() + wait + policy.max_seconds)
             if response is not None:
                 response.close()
             time.sleep(wait)

@@ -46,8 +46,9 @@ def _command_text(text: str) -> str:
 
 
 def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
-    """A token that may not write (a fork pull request's read-only GITHUB_TOKEN): say why, keep the report
-    in the job summary, and leave the exit code to the gate."""
+    """A fork pull request's read-only GITHUB_TOKEN (the event says the head is another repository) may not
+    write: say why, keep the report in the job summary, and leave the exit code to the gate. Any other refusal
+    (a rate limit, missing workflow permissions) fails the command."""
     reason = (
         f"could not post the report comment on pull request #{pr_number}: {getattr(error, 'message', error)}. "
         "Pull requests from forks get a read-only GITHUB_TOKEN, so GitHub refuses comments; the report is in "
@@ -77,6 +78,8 @@ def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: s
         )
     except GitHubPermissionError as error:
         atomic_write_text(local, body)
+        if not settings.pr_from_fork:  # a token that should write but may not: the workflow's permissions
+            raise
         _cannot_comment(error, local, settings.pr_number)
         return
     print(f"{'created' if created else 'updated'} comment {comment_id} on pull request #{settings.pr_number}")

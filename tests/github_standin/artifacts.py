@@ -43,7 +43,8 @@ class ArtifactStore:
 
     def __init__(self, storage: Path) -> None:
         self.storage = storage
-        handler = partial(_QuietFiles, directory=str(storage))
+        self.seen: list[dict[str, str | None]] = []
+        handler = partial(type("_Files", (_QuietFiles,), {"seen": self.seen}), directory=str(storage))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.blob_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, name="artifact-blobs", daemon=True).start()
@@ -70,8 +71,14 @@ class ArtifactStore:
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
+    seen: list[dict[str, str | None]]  # every request: path and the Authorization header it carried
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
+
+    def do_GET(self) -> None:
+        self.seen.append({"path": self.path, "authorization": self.headers.get("Authorization")})
+        super().do_GET()
 
 
 def attach(gh: GitHubStandIn, storage: Path) -> ArtifactStore:

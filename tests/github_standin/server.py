@@ -75,6 +75,20 @@ class Comment:
     author: str = ""  # login of who wrote it ("" = the token's identity, State.identity)
 
 
+Rewriter = Callable[[int, Any, dict[str, str]], tuple[int, Any, dict[str, str]]]
+
+
+@dataclass
+class Rewrite:
+    """Changes the stand-in's documented answer after it was checked: (status, body, headers) -> the same;
+    a ``bytes`` body is sent as it is (not JSON)."""
+
+    method: str
+    path_regex: re.Pattern[str]
+    fn: Rewriter
+    times: int | None = None  # None: every matching request
+
+
 @dataclass
 class Fault:
     method: str
@@ -186,6 +200,7 @@ class GitHubStandIn:
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self.faults: list[Fault] = []
+        self.rewrites: list[Rewrite] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.api_url = ""
@@ -249,6 +264,23 @@ class GitHubStandIn:
         with self.state.lock:
             self.faults.append(fault)
         return fault
+
+    def rewrite(self, method: str, path_regex: str, fn: Rewriter, times: int | None = None) -> Rewrite:
+        """Answers to METHOD and the path regex pass through ``fn`` (e.g. an undocumented shape, a Link
+        header or url fields naming another origin) after the stand-in checked its own answer."""
+        change = Rewrite(method.upper(), re.compile(path_regex), fn, times)
+        with self.state.lock:
+            self.rewrites.append(change)
+        return change
+
+    def _take_rewrite(self, method: str, path: str) -> Rewrite | None:
+        with self.state.lock:
+            for change in self.rewrites:
+                if change.times != 0 and change.method == method and change.path_regex.search(path):
+                    if change.times is not None:
+                        change.times -= 1
+                    return change
+        return None
 
     def _take_fault(self, method: str, path: str) -> tuple[Fault, int] | None:
         with self.state.lock:
@@ -802,9 +834,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = b"" if body is None else json.dumps(body).encode("utf-8")
+        raw = isinstance(body, bytes)
+        data = body if raw else b"" if body is None else json.dumps(body).encode("utf-8")
         self.send_response(status)
-        if body is not None:
+        if body is not None and not raw:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
@@ -910,8 +943,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 entry["status"] = 500
                 self._error(500, "stand-in produced an undocumented response: " + "; ".join(problems[:3]))
                 return
+            headers = dict(extra[0]) if extra else {}
+            change = gh._take_rewrite(method, path)
+            if change is not None:
+                status, out, headers = change.fn(status, out, headers)
             entry["status"] = status
-            self._send(status, out, extra[0] if extra else None)
+            self._send(status, out, headers)
             return
         gh.violations.append(f"no route for {method} {path}: the stand-in does not implement it")
         entry["status"] = 404

@@ -1,5 +1,6 @@
 """`mlspec report --comment` when GitHub will not or cannot take the comment: a fork pull request's read-only
-token (issue 12.17) and a server that trickles its answer (issue 12.18)."""
+token (issue 12.17), a server that trickles its answer (issue 12.18), secondary rate limits and a read-only token
+on a pull request that is no fork's (issue 23 item 6), answers naming another origin (item 2)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def project(tmp_path: Path) -> Path:
     return project
 
 
-def _event(tmp_path: Path, number: int) -> str:
+def _event(tmp_path: Path, number: int, head_repo: str = "octo-org/ml-repo") -> str:
+    """A pull_request event; ``head_repo`` other than the base repository makes it a fork's."""
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": number}}))
+    repo = {"full_name": "octo-org/ml-repo", "fork": False}
+    head = {"full_name": head_repo, "fork": head_repo != repo["full_name"]}
+    pull = {"number": number, "head": {"ref": "feature", "repo": head}, "base": {"ref": "main", "repo": repo}}
+    event.write_text(json.dumps({"action": "synchronize", "number": number, "pull_request": pull}))
     return str(event)
 
 
@@ -46,7 +51,8 @@ def test_fork_pull_request_read_only_token_reports_in_the_job_summary(
     github_standin.state.installation_token = True
     github_standin.state.read_only = True  # what GitHub gives a fork's pull_request workflow
     summary = tmp_path / "summary.md"
-    env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, info.number), GITHUB_STEP_SUMMARY=str(summary))
+    event = _event(tmp_path, info.number, head_repo="someone/ml-repo")
+    env = github_standin.env(GITHUB_EVENT_PATH=event, GITHUB_STEP_SUMMARY=str(summary))
 
     result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
 
@@ -154,3 +160,120 @@ def test_report_comment_against_a_trickling_server_ends_with_a_message(
     assert "did not answer completely within 1 s while trying to open the repository in o/r; gave up" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert elapsed < 30, elapsed
+
+
+def _pull_request(standin: GitHubStandIn) -> int:
+    from mlspec.github.client import GitHubSettings, connect
+
+    repo = connect(GitHubSettings.from_env(standin.env()))
+    repo.create_branch("feature", repo.branch_sha("main"))
+    info, _ = repo.open_or_update_pr(head="feature", base="main", title="T", body="B")
+    return int(info.number)
+
+
+def test_a_read_only_token_on_a_pull_request_from_the_same_repository_fails(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
+    number = _pull_request(github_standin)
+    github_standin.state.read_only = True  # e.g. the workflow forgot `permissions: pull-requests: write`
+    env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, number))
+
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Pull requests from forks" not in result.stdout + result.stderr
+    assert "the token has no permission to update the mlspec comment" in result.stderr
+    assert "permissions: {contents: write, pull-requests: write" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_secondary_rate_limit_is_waited_for_as_github_asks(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
+    number = _pull_request(github_standin)
+    # GitHub's documented answer: 403, "You have exceeded a secondary rate limit", no retry-after, quota left
+    github_standin.inject("POST", rf"/issues/{number}/comments$", [403, 403], headers={"x-ratelimit-remaining": "4999"})
+    env = github_standin.env(
+        GITHUB_EVENT_PATH=_event(tmp_path, number, head_repo="someone/ml-repo"),
+        MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS="0.3",  # GitHub asks for a minute; the wait doubles each time
+    )
+
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    posts = github_standin.requests_to("POST", rf"/issues/{number}/comments$")
+    assert [r["status"] for r in posts] == [403, 403, 201]
+    assert posts[1]["time"] - posts[0]["time"] >= 0.3 and posts[2]["time"] - posts[1]["time"] >= 0.6
+    assert len(github_standin.state.comments_on(number)) == 1
+
+
+def test_a_secondary_rate_limit_past_the_deadline_fails_saying_rate_limited_not_fork(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
+    number = _pull_request(github_standin)
+    github_standin.inject("POST", rf"/issues/{number}/comments$", [403] * 10, headers={"x-ratelimit-remaining": "4999"})
+    env = github_standin.env(
+        GITHUB_EVENT_PATH=_event(tmp_path, number, head_repo="someone/ml-repo"),  # even on a fork's PR
+        MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS="0.4",
+        MLSPEC_GITHUB_DEADLINE_SECONDS="2",
+    )
+    started = time.monotonic()
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert time.monotonic() - started < 20
+    assert f"GitHub rate limited the token while trying to update the mlspec comment on pull request #{number}" in (
+        result.stderr
+    )
+    assert "secondary rate limit" in result.stderr and "re-run the job" in result.stderr
+    assert "Pull requests from forks" not in result.stdout + result.stderr
+    statuses = [r["status"] for r in github_standin.requests_to("POST", rf"/issues/{number}/comments$")]
+    assert statuses[0] == 403 and 2 <= len(statuses) <= 3  # 0.4 s, 0.8 s, then 1.6 s would pass the deadline
+    assert github_standin.state.comments_on(number) == []
+
+
+def test_a_secondary_rate_limit_with_retry_after_waits_that_long(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
+    number = _pull_request(github_standin)
+    github_standin.inject("POST", rf"/issues/{number}/comments$", [403], retry_after=0.5)
+    env = github_standin.env(
+        GITHUB_EVENT_PATH=_event(tmp_path, number), MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS="30"
+    )
+
+    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    posts = github_standin.requests_to("POST", rf"/issues/{number}/comments$")
+    assert [r["status"] for r in posts] == [403, 201]
+    assert 0.5 <= posts[1]["time"] - posts[0]["time"] < 10  # retry-after, not the one-minute default
+
+
+def test_report_comment_refuses_a_next_page_on_another_port(
+    project: Path,
+    tmp_path: Path,
+    github_standin: GitHubStandIn,  # noqa: F811
+) -> None:
+    from tests.github.recorder import Recorder
+
+    number = _pull_request(github_standin)
+    other = Recorder()
+    try:
+        link = f'<{other.url}/repos/octo-org/ml-repo/issues/{number}/comments?page=2>; rel="next"'
+        github_standin.rewrite("GET", rf"/issues/{number}/comments$", lambda s, b, h: (s, b, {**h, "Link": link}))
+        env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, number))
+        result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+    finally:
+        other.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"GitHub's answer pointed mlspec at {other.url}" in result.stderr and "refused" in result.stderr
+    assert other.seen == []
+    assert github_standin.token not in result.stdout + result.stderr

@@ -351,8 +351,17 @@ class Repo:
         return None if ref is None else str(self._run(action, lambda: _sha(field_of(ref.object, "sha", str))))
 
     def create_branch(self, branch: str, sha: str) -> None:
+        import github3.exceptions as gex
+
         action = f"create branch {branch}"
-        ref = self._run(action, lambda: self._repo.create_ref(f"refs/heads/{branch}", sha))
+        with self._call(action):
+            try:
+                ref = self._repo.create_ref(f"refs/heads/{branch}", sha)
+            except gex.UnprocessableEntity as exc:
+                # a retried request whose first try GitHub carried out (e.g. then answered with a rate limit)
+                if "already exists" in str(exc.msg) and self.branch_sha(branch) == sha:
+                    return
+                raise
         if ref is None:
             raise self._missing(f"repository {self.full_name}", action)
 
@@ -612,7 +621,11 @@ def connect(settings: GitHubSettings) -> Repo:
     github = github3.GitHub(token=settings.token, session=session)
     import time
 
-    adapter = RetryingAdapter(settings.retry, deadline=time.monotonic() + settings.deadline_seconds)
+    adapter = RetryingAdapter(
+        settings.retry,
+        deadline=time.monotonic() + settings.deadline_seconds,
+        deadline_seconds=settings.deadline_seconds,
+    )
     github.session.mount("http://", adapter)
     github.session.mount("https://", adapter)
     owner, name = settings.repository.split("/", 1)

@@ -126,8 +126,10 @@ def translate(
             "check GITHUB_API_URL and the network",
         )
     if isinstance(exc, gex.IncompleteResponse):
+        missing = getattr(exc, "exception", None)
+        named = f"the field {missing.args[0]!r}" if isinstance(missing, KeyError) and missing.args else "fields"
         return error(
-            f"GitHub's answer while trying to {action} lacks fields github3.py needs: {exc}",
+            f"GitHub's answer while trying to {action} in {repository} lacks {named} github3.py needs",
             "check that GITHUB_API_URL points at the GitHub REST API (e.g. https://HOST/api/v3)",
         )
     if isinstance(exc, (gex.UnprocessableResponseBody, gex.UnexpectedResponse)):  # github3: no JSON / wrong JSON
@@ -169,7 +171,11 @@ def translate(
                 f"check GITHUB_REPOSITORY ({repository}) and that {token_source} can access it",
             )
         if code == 422:
-            return error(f"GitHub rejected the request to {action} in {repository} (422 {detail})")
+            return error(
+                f"GitHub rejected the request to {action} in {repository} (422 {detail})",
+                "GitHub's reason is in parentheses: fix what it names (e.g. a branch that does not exist or was "
+                "changed meanwhile) and re-run the job",
+            )
         if isinstance(code, int) and code >= 500:
             return error(
                 f"GitHub failed to {action} in {repository} ({code} {detail})",

@@ -123,10 +123,14 @@ def rate_limit_wait(response: requests.Response, now: float | None = None) -> fl
 
 
 class RetryingAdapter(HTTPAdapter):
-    def __init__(self, policy: RetryPolicy, deadline: float | None = None, **kwargs: Any) -> None:
-        """``deadline``: time.monotonic() after which no request of this adapter may still run."""
+    def __init__(
+        self, policy: RetryPolicy, deadline: float | None = None, deadline_seconds: float = 0.0, **kwargs: Any
+    ) -> None:
+        """``deadline``: time.monotonic() after which no request of this adapter may still run, ``deadline_seconds``
+        after the command's start."""
         self.policy = policy
         self.deadline = deadline
+        self.deadline_seconds = deadline_seconds
         super().__init__(**kwargs)
 
     def _stop(self, started: float) -> float:
@@ -138,8 +142,8 @@ class RetryingAdapter(HTTPAdapter):
     ) -> requests.Response:
         """One request, its whole answer read, by ``stop`` at the latest."""
         remaining = stop - time.monotonic()
-        if remaining <= 0:
-            raise DeadlineExceeded(stop - started)
+        if remaining <= 0:  # the command's deadline was used up by earlier requests, or this one's budget
+            raise DeadlineExceeded(self.deadline_seconds if stop == self.deadline else stop - started)
         kwargs["timeout"] = _bounded_timeout(kwargs.get("timeout"), remaining)
         kwargs["stream"] = True
         outcome: dict[str, Any] = {}
@@ -152,7 +156,7 @@ class RetryingAdapter(HTTPAdapter):
             response = outcome.get("response")
             if response is not None:
                 response.close()  # unblocks the worker's read
-            raise DeadlineExceeded(stop - started)
+            raise DeadlineExceeded(self.deadline_seconds if stop == self.deadline else stop - started)
         if "error" in outcome:
             raise outcome["error"]
         answer: requests.Response = outcome["response"]

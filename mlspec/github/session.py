@@ -8,6 +8,9 @@ It binds the token to one origin and checks the shape of every answer before git
   before anything is sent. A *redirect* the API origin answers with (GitHub sends artifact and archive
   downloads to short-lived blob storage URLs with a 302) is followed for GET only, and without the
   ``Authorization`` header on every hop whose origin is not the API's, even when a later hop comes back.
+  Only a download (a request for a non-JSON media type, e.g. ``Accept: application/octet-stream``) may be
+  answered from elsewhere: an API (JSON) answer from another origin is refused unread, so no forged
+  answer can make mlspec write to something it does not own.
 - **Documented shapes only.** A successful answer from the API origin must be JSON of the documented
   top-level type (an array for the list endpoints mlspec calls, an object otherwise); anything else raises
   ``UnexpectedAnswer`` naming the request, so github3.py never parses it.
@@ -150,14 +153,18 @@ class GuardedSession(GitHubSession):  # type: ignore[misc]  # github3.py ships n
         return any(method == verb and pattern.search(path) for verb, pattern in ARRAY_ANSWERS)
 
     def _check_answer(self, method: str, response: requests.Response) -> None:
-        if not (200 <= response.status_code < 300) or not self.is_home(response.url or self.api_url):
-            return  # errors are github3's (error_for); a download's answer comes from elsewhere
-        if not response.content or response.status_code == 204:
-            return
-        if "json" not in str(response.request.headers.get("Accept", "json")):
-            return  # a download (raw media type) from the API origin itself
-        kind = response.headers.get("Content-Type", "")
         name = self.last_request
+        if "json" not in str(response.request.headers.get("Accept", "json")):
+            return  # a download (a raw media type), wherever GitHub's redirect led
+        if not self.is_home(response.url or self.api_url):  # an API answer from elsewhere is no GitHub answer
+            raise UnexpectedAnswer(
+                name,
+                f"came from {show_origin(response.url)} after a redirect; mlspec reads API answers only from "
+                f"{show_origin(self.api_url)}",
+            )
+        if not (200 <= response.status_code < 300) or not response.content or response.status_code == 204:
+            return  # errors are github3's (error_for)
+        kind = response.headers.get("Content-Type", "")
         try:
             body = json.loads(response.content)
         except ValueError:

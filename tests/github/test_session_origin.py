@@ -12,7 +12,7 @@ import pytest
 
 from mlspec.errors import GitHubError
 from mlspec.github.client import GitHubSettings, comment_marker, connect
-from mlspec.github.session import GuardedSession, origin
+from mlspec.github.session import GuardedSession, UnexpectedAnswer, origin
 from tests.github.recorder import Recorder, other_host, recorder  # noqa: F401
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
@@ -140,9 +140,14 @@ def test_an_artifact_download_follows_githubs_redirect_to_blob_storage_without_t
         session.token_auth(github_standin.token)
         listing = session.get(f"{github_standin.repo_api}/actions/runs/42/artifacts").json()
         (artifact,) = listing["artifacts"]
-        response = session.get(artifact["archive_download_url"], headers={"Accept": "application/vnd.github+json"})
+        response = session.get(artifact["archive_download_url"], headers={"Accept": "application/octet-stream"})
         assert response.status_code == 200 and response.content == archive.read_bytes()
         assert [r["status"] for r in github_standin.requests_to("GET", r"/zip$")] == [302]  # with the token
         assert [s["authorization"] for s in store.seen] == [None]  # the blob host never saw it
+        with pytest.raises(
+            UnexpectedAnswer, match="after a redirect"
+        ):  # only downloads are redirected: an API (JSON) answer from there is not read
+            session.get(artifact["archive_download_url"])
+        assert [s["authorization"] for s in store.seen] == [None, None]
     finally:
         store.stop()

@@ -627,6 +627,24 @@ def _head_branch(gh: GitHubStandIn, head: str) -> str:
     return branch
 
 
+def _paginate(
+    gh: GitHubStandIn, q: dict[str, list[str]], path: str, items: list[Any]
+) -> tuple[int, Any, dict[str, str]]:
+    """GitHub's pagination: `per_page` (default 30, at most 100) and `page`, a Link header with next/last."""
+    try:
+        per_page = min(100, max(1, int((q.get("per_page") or ["30"])[0])))
+        page = max(1, int((q.get("page") or ["1"])[0]))
+    except ValueError:
+        raise _HTTPError(422, "Invalid page") from None
+    last = max(1, -(-len(items) // per_page))
+    headers = {}
+    if page < last:
+        keep = "&".join(f"{k}={v[0]}" for k, v in q.items() if k not in ("page", "per_page"))
+        url = f"{gh.repo_api}{path}?{keep + '&' if keep else ''}per_page={per_page}&page="
+        headers["Link"] = f'<{url}{page + 1}>; rel="next", <{url}{last}>; rel="last"'
+    return 200, items[(page - 1) * per_page : page * per_page], headers
+
+
 @route("GET", "/pulls", "pulls/list")
 def list_pulls(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
     state = (q.get("state") or ["open"])[0]
@@ -639,7 +657,7 @@ def list_pulls(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], bo
         and (head is None or x.head == _head_branch(gh, head))
         and (base is None or x.base == base)
     ]
-    return 200, [gh.pull_body(x, "pulls/list", 200) for x in pulls]
+    return _paginate(gh, q, "/pulls", [gh.pull_body(x, "pulls/list", 200) for x in pulls])
 
 
 @route("POST", "/pulls", "pulls/create")
@@ -735,7 +753,8 @@ def list_labels(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
 @route("GET", "/issues/(?P<n>[0-9]+)/comments", "issues/list-comments")
 def list_comments(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
     _pull(gh, p["n"])
-    return 200, [gh.comment_body(c, "issues/list-comments", 200) for c in gh.state.comments_on(int(p["n"]))]
+    comments = [gh.comment_body(c, "issues/list-comments", 200) for c in gh.state.comments_on(int(p["n"]))]
+    return _paginate(gh, q, f"/issues/{p['n']}/comments", comments)
 
 
 def _check_comment_length(body: Any) -> None:

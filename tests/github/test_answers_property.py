@@ -472,6 +472,7 @@ def recorder() -> Iterator[Recorder]:
     server.stop()
 
 
+@pytest.mark.slow  # about a minute: in `make test`, not in `make test-fast`
 @settings(
     max_examples=EXAMPLES,
     derandomize=os.environ.get("MLSPEC_PROPERTY_RANDOM") != "1",

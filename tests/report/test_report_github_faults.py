@@ -17,7 +17,7 @@ from mlspec.report.markdown import comment_marker
 from tests.gate.support import commit_champion, make_record, project_with_gates
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.fixtures import github_standin  # noqa: F401
-from tests.helpers import run_mlspec
+from tests.helpers import run_cli, run_mlspec
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_a_read_only_token_on_a_pull_request_from_the_same_repository_fails(
     github_standin.state.read_only = True  # e.g. the workflow forgot `permissions: pull-requests: write`
     env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, number))
 
-    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+    result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=env)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Pull requests from forks" not in result.stdout + result.stderr
@@ -202,7 +202,7 @@ def test_a_secondary_rate_limit_is_waited_for_as_github_asks(
         MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS="0.3",  # GitHub asks for a minute; the wait doubles each time
     )
 
-    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+    result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     posts = github_standin.requests_to("POST", rf"/issues/{number}/comments$")
@@ -224,7 +224,7 @@ def test_a_secondary_rate_limit_past_the_deadline_fails_saying_rate_limited_not_
         MLSPEC_GITHUB_DEADLINE_SECONDS="2",
     )
     started = time.monotonic()
-    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+    result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=env)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert time.monotonic() - started < 20
@@ -249,7 +249,7 @@ def test_a_secondary_rate_limit_with_retry_after_waits_that_long(
         GITHUB_EVENT_PATH=_event(tmp_path, number), MLSPEC_GITHUB_SECONDARY_RATE_LIMIT_SECONDS="30"
     )
 
-    result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+    result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     posts = github_standin.requests_to("POST", rf"/issues/{number}/comments$")
@@ -270,7 +270,7 @@ def test_report_comment_refuses_a_next_page_on_another_port(
         link = f'<{other.url}/repos/octo-org/ml-repo/issues/{number}/comments?page=2>; rel="next"'
         github_standin.rewrite("GET", rf"/issues/{number}/comments$", lambda s, b, h: (s, b, {**h, "Link": link}))
         env = github_standin.env(GITHUB_EVENT_PATH=_event(tmp_path, number))
-        result = run_mlspec("report", str(project / "mlproject.yaml"), "--comment", env=env)
+        result = run_cli("report", str(project / "mlproject.yaml"), "--comment", env=env)
     finally:
         other.stop()
     assert result.returncode == 1, result.stdout + result.stderr

@@ -204,10 +204,10 @@ def _from_github3(exc: BaseException) -> bool:
     deepest = None
     tb = exc.__traceback__
     while tb is not None:
-        name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
-        if "/github3/" in name:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module == "github3" or module.startswith("github3."):
             deepest = "github3"
-        elif "/mlspec/" in name:
+        elif module == "mlspec" or module.startswith("mlspec."):
             deepest = "mlspec"
         tb = tb.tb_next
     return deepest == "github3"

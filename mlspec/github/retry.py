@@ -117,8 +117,8 @@ def rate_limit_wait(response: requests.Response, now: float | None = None) -> fl
             return max(0.0, float(response.headers["x-ratelimit-reset"]) - (now or time.time()))
         except ValueError:
             return None
-    if response.status_code == 429:
-        return 0.0  # rate limited without a hint: plain backoff
+    if response.status_code == 429 and not is_secondary_rate_limit(response):
+        return 0.0  # rate limited without a hint: plain backoff (a secondary limit: the caller's minute)
     return None
 
 

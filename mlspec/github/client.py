@@ -285,9 +285,13 @@ class Repo:
         import github3.exceptions as gex
 
         action = "find out which account the token writes as (GET /user)"
-        try:
-            me = self._gh.me()
-        except gex.ForbiddenError:
+        forbidden = False
+        with self._call(action):
+            try:
+                me = self._gh.me()
+            except gex.ForbiddenError:
+                forbidden = True
+        if forbidden:
             if self.settings.token_source in TOKEN_VARIABLES:
                 return ACTIONS_BOT
             raise GitHubError(
@@ -295,9 +299,7 @@ class Repo:
                 "as it does for GitHub App tokens",
                 hint="set MLSPEC_GITHUB_LOGIN to the app's bot login (e.g. my-app[bot]) so mlspec recognises "
                 "its own comments and pull requests",
-            ) from None
-        except gex.GitHubException as exc:
-            raise self._translate(exc, action) from None
+            )
         if me is None:
             raise self._missing("the token's user", action)
         login: str = self._run(action, lambda: field_of(me, "login", str))
@@ -443,23 +445,24 @@ class Repo:
         pr = self._find(head, base)
         if pr is None:
             action = f"open a pull request from {head} into {base}"
-            try:
-                pr = self._repo.create_pull(title=title, base=base, head=head, body=body)
-                created = pr is not None
-                if pr is None:
-                    raise self._missing(f"repository {self.full_name}", action)
-            except gex.UnprocessableEntity as exc:
-                if "already exists" not in str(exc.errors) + str(exc.msg):
+            with self._call(action):  # what github3.py cannot read of the answer: a GitHubError too
+                try:
+                    pr = self._repo.create_pull(title=title, base=base, head=head, body=body)
+                    created = pr is not None
+                    if pr is None:
+                        raise self._missing(f"repository {self.full_name}", action)
+                except gex.UnprocessableEntity as exc:
+                    if "already exists" not in str(exc.errors) + str(exc.msg):
+                        raise self._translate(exc, action) from None
+                    pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
+                    if pr is None:
+                        raise GitHubError(
+                            f"cannot {action} in {self.full_name}: an open pull request from {head} exists that "
+                            f"{self.identity()} did not open, and mlspec only updates its own",
+                            hint=f"close that pull request; mlspec then opens its own from {head}",
+                        ) from None
+                except gex.GitHubException as exc:
                     raise self._translate(exc, action) from None
-                pr = self._find(head, base)  # opened concurrently or by a replayed request: reuse it
-                if pr is None:
-                    raise GitHubError(
-                        f"cannot {action} in {self.full_name}: an open pull request from {head} exists that "
-                        f"{self.identity()} did not open, and mlspec only updates its own",
-                        hint=f"close that pull request; mlspec then opens its own from {head}",
-                    ) from None
-            except gex.GitHubException as exc:
-                raise self._translate(exc, action) from None
         info = self._run(f"read the pull request from {head}", lambda: _pull_info(pr))
         if not created and (info.title != title or info.body != body):
             full = self._pull(info.number, f"update pull request #{info.number}")

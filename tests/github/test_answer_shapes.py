@@ -41,6 +41,7 @@ def _body(value: Any) -> Any:
         ("GET", r"/pulls/1$", lambda b: {**b, "head": "feature"}, "github3.py could not read it"),
         ("GET", r"/pulls/1$", lambda b: {**b, "number": "1"}, "field 'number' is str"),
         ("GET", r"/pulls/1$", 17, "is a JSON number where GitHub documents an object"),
+        ("GET", r"^/user$", lambda b: {**b, "plan": 1}, "github3.py could not read it"),  # found by the generator
     ],
 )
 def test_an_undocumented_shape_is_a_github_error_naming_the_request(

@@ -64,6 +64,12 @@ class Plan:
         return f"mlspec: promote {self.project} {self.deployment.model.tag} to {self.env}"
 
     @property
+    def card_subject(self) -> str:
+        if self.verb == "roll back":
+            return f"mlspec: roll back the model card of {self.env} to {self.deployment.model.tag}"
+        return f"mlspec: model card of {self.deployment.model.tag} for {self.env}"
+
+    @property
     def writes(self) -> tuple[str, ...]:
         """The files this promotion writes on its branch (and the only ones an mlspec branch may change)."""
         return (self.deploy_file, self.card_file)
@@ -376,9 +382,7 @@ class GitHubTarget:
                 plan.card_file,
                 plan.card,
                 branch=plan.branch,
-                message=branch_owner.commit_message(
-                    f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}", plan.branch
-                ),
+                message=branch_owner.commit_message(plan.card_subject, plan.branch),
             )
         info, created = repo.open_or_update_pr(
             head=plan.branch,

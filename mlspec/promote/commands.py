@@ -220,6 +220,10 @@ def build_plan(
     if tests:  # only reachable with --allow-failed-tests (promote_loaded refuses otherwise)
         plan.deployment.promoted["override"] = {"allow_failed_tests": True, "failed_tests": tests}
         plan.report = override_note(tests) + "\n\n" + plan.report
+    if record.git.dirty:  # only reachable with --allow-dirty (promote_loaded refuses otherwise)
+        override = plan.deployment.promoted.setdefault("override", {})
+        override.update({"allow_dirty": True, "dirty_files": list(record.git.dirty_files)})
+        plan.report = dirty_note(record.git.dirty_files) + "\n\n" + plan.report
     return plan, top
 
 
@@ -566,6 +570,43 @@ def check_gate(gate_report: GateReport, env: str, run_id: str, allow_failed_test
     )
 
 
+def check_clean(record: RunRecord, allow_dirty: bool) -> None:
+    """Refuse a run made with uncommitted changes (its model may not be what its commit trains), naming the files,
+    unless ``allow_dirty``."""
+    if not record.git.dirty or record.git.commit is None:
+        return  # clean; or no commit at all, which the lineage check refuses with its own message
+    files = record.git.dirty_files
+    named = (
+        ": " + ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+        if files
+        else " (this run's record does not name them: it was made by an older mlspec)"
+    )
+    commit = str(record.git.commit or "?")[:12]
+    if allow_dirty:
+        print(
+            f"warning: promoting run {record.run_id} although it was made with uncommitted changes{named} "
+            "(--allow-dirty; the deploy file and the pull request record it)",
+            file=sys.stderr,
+        )
+        return
+    raise StageFailed(
+        f"run {record.run_id} was made with uncommitted changes to tracked files{named}; its model may not be what "
+        f"commit {commit} trains: nothing was promoted (no branch, no pull request)",
+        hint="commit (or revert) those changes and rerun `mlspec run`, then promote that run; or promote anyway "
+        "with `--allow-dirty` (recorded in the deploy file and the pull request)",
+    )
+
+
+def dirty_note(files: list[str]) -> str:
+    """The first lines of a promotion of a dirty run (--allow-dirty)."""
+    named = ", ".join(f"`{name}`" for name in files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+    return (
+        "> ⚠️ **Promoted from a run with uncommitted changes**"
+        + (f" to {named}" if files else "")
+        + ": `mlspec promote --allow-dirty` overrode the check; the deploy file records it under `promoted.override`."
+    )
+
+
 def override_note(tests: list[str]) -> str:
     """The first lines of a promotion that overrides failed tests."""
     return (
@@ -581,13 +622,14 @@ def promote_command(
     allow_failed_tests: bool = False,
     from_env: str | None = None,
     soak: bool = False,
+    allow_dirty: bool = False,
 ) -> int:
     from mlspec.spec import load_spec
 
     if from_env is not None or soak:
-        if from_env is None or allow_failed_tests:
+        if from_env is None or allow_failed_tests or allow_dirty:
             raise UsageError(
-                "--soak needs --from-env, and --from-env goes without --allow-failed-tests",
+                "--soak needs --from-env, and --from-env goes without --allow-failed-tests and --allow-dirty",
                 hint="`mlspec promote --env ENV --from-env REQUIRED [--soak]` promotes the model "
                 "serving in the required environment; no gate runs again",
             )
@@ -604,7 +646,15 @@ def promote_command(
     if not gate_report.passed:
         print(gate_report.markdown_table())
     check_gate(gate_report, env, record.run_id, allow_failed_tests)
-    return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run, allow_failed_tests=allow_failed_tests)
+    return promote_loaded(
+        loaded,
+        record,
+        env,
+        gate_report,
+        dry_run=dry_run,
+        allow_failed_tests=allow_failed_tests,
+        allow_dirty=allow_dirty,
+    )
 
 
 def promote_loaded(
@@ -616,6 +666,7 @@ def promote_loaded(
     dry_run: bool = False,
     environ: dict[str, str] | None = None,
     allow_failed_tests: bool = False,
+    allow_dirty: bool = False,
 ) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
@@ -624,6 +675,7 @@ def promote_loaded(
         allow_failed_tests and failed_tests(gate_report) and all(r.kind == "tests" for r in gate_report.failed)
     ):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
+    check_clean(record, allow_dirty)
     settings = GitHubSettings.from_env(
         environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
     )

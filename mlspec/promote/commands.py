@@ -470,7 +470,11 @@ class LocalTarget:
                 push_hint=False,
             )
         if localgit.has_remote(top):
-            self._remote_sha = remote = localgit.remote_branch(top, plan.branch)
+            try:
+                self._remote_sha = remote = localgit.remote_branch(top, plan.branch)
+            except MlspecError as exc:  # offline: the push below may only create the branch or fast-forward it
+                print(f"warning: {exc.message}; the push will not overwrite anything there", file=sys.stderr)
+                return
             if remote is not None and remote != branch_sha:
                 raise branch_owner.ForeignBranchError(
                     f"origin's {plan.branch} is at {remote[:12]}, "
@@ -598,8 +602,12 @@ def check_clean(record: RunRecord, allow_dirty: bool) -> None:
 
 
 def dirty_note(files: list[str]) -> str:
-    """The first lines of a promotion of a dirty run (--allow-dirty)."""
-    named = ", ".join(f"`{name}`" for name in files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+    """The first lines of a promotion of a dirty run (--allow-dirty); file names are escaped (mlspec.markdown)."""
+    from mlspec.markdown import code
+
+    named = ", ".join(code(name, 200) for name in files[:10]) + (
+        f" and {len(files) - 10} more" if len(files) > 10 else ""
+    )
     return (
         "> ⚠️ **Promoted from a run with uncommitted changes**"
         + (f" to {named}" if files else "")

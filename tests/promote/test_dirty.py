@@ -99,3 +99,11 @@ def test_ct_promotes_without_the_override() -> None:
     """CT checks out the commit it trains, so its runs are clean: nothing it renders or runs passes --allow-dirty."""
     for path in [ROOT / "actions" / "promote" / "action.yml", *(ROOT / "mlspec" / "render" / "templates").glob("*")]:
         assert "allow-dirty" not in path.read_text(), path
+
+
+def test_file_names_in_the_pull_request_note_are_escaped() -> None:
+    from mlspec.promote.commands import dirty_note
+
+    note = dirty_note(["src/a`b.py", "@mallory [x](http://evil.example)"])
+    assert "``src/a`b.py``" in note  # a longer fence: the name cannot end the code span early
+    assert "`@mallory [x](http://evil.example)`" in note  # inside a code span: no mention, no link

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from mlspec.errors import MlspecError
 from mlspec.promote.branch_owner import TRAILER, ForeignBranchError, commit_message
 from mlspec.promote.commands import promote_loaded
 from mlspec.promote.release import release_command
@@ -217,3 +218,13 @@ def test_local_commits_carry_the_trailer_under_the_usual_subject(project) -> Non
     assert message.splitlines()[0] == "mlspec: promote breast-cancer breast-cancer:v1aaaa to production"
     assert f"{TRAILER}: {RELEASE}" in message
     assert parse_deployment(git("show", f"{RELEASE}:{PRODUCTION}", cwd=work), "x").model.tag == "breast-cancer:v1aaaa"
+
+
+def test_an_unreadable_origin_is_a_warning_and_its_branch_is_never_overwritten(project, capsys) -> None:
+    work = project.parents[1]
+    spec = load_spec(project / "mlproject.yaml")
+    git("remote", "set-url", "origin", str(work.parent / "gone.git"), cwd=work)
+    with pytest.raises(MlspecError, match=f"git push of {BRANCH} to origin failed"):
+        promote_loaded(spec, make_record(project), "staging", gate_report(True), environ={})
+    assert f"warning: cannot read {BRANCH} on origin" in capsys.readouterr().err
+    assert git("rev-parse", BRANCH, cwd=work)  # committed locally; nothing was pushed

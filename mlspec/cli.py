@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         "recorded in the deploy file and the pull request",
     )
     p.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="promote a run made with uncommitted changes to tracked files (refused otherwise, naming the files); "
+        "recorded in the deploy file and the pull request",
+    )
+    p.add_argument(
         "--from-env",
         default=None,
         metavar="REQUIRED",

@@ -164,7 +164,11 @@ def _champion_predictions(
 
     tag, named = champion.model.tag, champion.model.artifact
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
-        archive = artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})") if named else None
+        archive = (
+            artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
+            if named
+            else None
+        )
     except MlspecError as exc:
         raise PredictionsUnavailable(exc.message, hint=exc.hint) from None
     try:

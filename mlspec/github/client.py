@@ -165,6 +165,26 @@ class PullInfo:
     state: str
     html_url: str
     labels: tuple[str, ...] = ()
+    author: str = ""  # login of who opened it ("" when GitHub names no account)
+
+
+@dataclass(frozen=True)
+class BranchCommit:
+    """A commit a branch holds beyond its base (GET compare): who GitHub attributes it to, and its message."""
+
+    sha: str
+    message: str
+    author: str | None  # GitHub account of the commit's author (None: the e-mail maps to no account)
+    committer: str | None  # likewise the committer ("web-flow": GitHub itself, committing for an app or the web UI)
+    parents: int
+
+
+@dataclass(frozen=True)
+class BranchHistory:
+    """What ``head`` holds beyond ``base``: its commits (oldest first) and the files they change together."""
+
+    commits: tuple[BranchCommit, ...]
+    files: tuple[str, ...]
 
 
 class AnswerShape(ValueError):
@@ -195,6 +215,7 @@ def _pull_info(pr: Any) -> PullInfo:
         state=field_of(pr, "state", str),
         html_url=field_of(pr, "html_url", str),
         labels=labels,
+        author=str(getattr(getattr(pr, "user", None), "login", None) or ""),
     )
 
 
@@ -429,6 +450,53 @@ class Repo:
         pr = self._find(head, base)
         return None if pr is None else self._run(f"read pull request from {head}", lambda: _pull_info(pr))
 
+    def open_pulls_from(self, head: str) -> list[PullInfo]:
+        """Every open pull request from this repository's branch ``head``, into any base, by anyone."""
+
+        def listed() -> list[PullInfo]:
+            pulls = self._repo.pull_requests(state="open", head=f"{self.owner}:{head}")
+            return [_pull_info(pr) for pr in pulls if getattr(getattr(pr, "head", None), "ref", None) == head]
+
+        return self._run(f"list pull requests from {head}", listed)
+
+    def is_ours(self, login: str | None) -> bool:
+        """Whether GitHub's ``login`` is the account this token writes as."""
+        return bool(login) and str(login).lower() == self.identity().lower()
+
+    def branch_history(self, base: str, head: str, *, max_commits: int = 1000) -> BranchHistory:
+        """The commits ``head`` holds beyond ``base`` and the files they change (GET compare/{base}...{head},
+        100 commits a page). More than ``max_commits`` is a GitHubError: no branch of mlspec's holds that many."""
+        action = f"compare branch {head} with {base}"
+        per_page, commits, ahead = 100, [], 0
+        files: tuple[str, ...] = ()
+        for page in range(1, max_commits // per_page + 2):
+            body = self._get_json(action, ["compare", f"{base}...{head}"], {"per_page": per_page, "page": page})
+            listed, ahead_by = body.get("commits"), body.get("ahead_by")
+            if not isinstance(listed, list) or not isinstance(ahead_by, int):
+                raise GitHubError(f"GitHub answered an unexpected comparison while trying to {action}")
+            ahead = ahead_by
+            if ahead > max_commits:
+                raise GitHubError(
+                    f"{head} holds {ahead} commits beyond {base}: more than mlspec ever writes to its own branch",
+                    hint=f"{head} is not mlspec's: rename or delete it after saving its commits, then run again",
+                )
+            if page == 1:
+                files = tuple(str(item.get("filename")) for item in body.get("files") or [] if isinstance(item, dict))
+            commits += [_branch_commit(item) for item in listed]
+            if len(commits) >= ahead or not listed:
+                break
+        if len(commits) < ahead:
+            raise GitHubError(f"GitHub listed {len(commits)} of the {ahead} commits while trying to {action}")
+        return BranchHistory(tuple(commits), files)
+
+    def workflow_run(self, run_id: str) -> dict[str, Any] | None:
+        """GET /repos/{owner}/{repo}/actions/runs/{run_id} (None: no such run in this repository)."""
+        action = f"read workflow run {run_id}"
+        try:
+            return self._get_json(action, ["actions", "runs", run_id], {})
+        except _Absent:
+            return None
+
     def get_pr(self, number: int) -> PullInfo:
         action = f"read pull request #{number}"
         pr = self._pull(number, action)
@@ -562,6 +630,36 @@ class Repo:
             return False
         raise gex.error_for(response)
 
+    def _get_json(self, action: str, url_parts: Sequence[str], params: Mapping[str, Any]) -> dict[str, Any]:
+        """GET the repository's URL + ``url_parts`` as a JSON object (the counterpart of ``_post``); 404 raises
+        _Absent, any other shape than an object is a GitHubError naming the request."""
+        import github3.exceptions as gex
+        import requests
+
+        url = "/".join([str(self._repo.url).rstrip("/"), *(part.strip("/") for part in url_parts)])
+
+        def fetch() -> Any:
+            try:
+                response = self._gh.session.get(url, params=dict(params))
+            except requests.exceptions.RequestException as exc:
+                raise gex.TransportError(exc) from exc
+            if response.status_code == 404:
+                raise _Absent(url)
+            if response.status_code != 200:
+                raise gex.error_for(response)
+            try:
+                return response.json()
+            except ValueError:
+                return None
+
+        body = self._run(action, fetch)
+        if not isinstance(body, dict):
+            raise GitHubError(
+                f"GitHub answered {type(body).__name__} where a JSON object was expected while trying to {action}",
+                hint=f"check GITHUB_API_URL ({self.settings.api_url}); retry later if GitHub is degraded",
+            )
+        return body
+
     def _post_no_content(self, action: str, url_parts: Sequence[str], payload: dict[str, Any]) -> None:
         if not self._run(action, lambda: self._post(url_parts, payload, ok=(200, 204))):
             raise self._missing(f"repository {self.full_name} (or the target)", action)
@@ -592,6 +690,28 @@ def _sha(value: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
         raise AnswerShape(f"field 'sha' is {value[:80]!r}, not a commit sha")
     return value
+class _Absent(Exception):
+    """A GET answered 404."""
+
+
+def _login(user: Any) -> str | None:
+    login = user.get("login") if isinstance(user, dict) else None
+    return str(login) if login else None
+
+
+def _branch_commit(item: Any) -> BranchCommit:
+    if not isinstance(item, dict):
+        raise GitHubError("GitHub answered a comparison whose commits are not objects")
+    inner = item.get("commit")
+    inner = inner if isinstance(inner, dict) else {}
+    parents = item.get("parents")
+    return BranchCommit(
+        sha=str(item.get("sha") or ""),
+        message=str(inner.get("message") or ""),
+        author=_login(item.get("author")),
+        committer=_login(item.get("committer")),
+        parents=len(parents) if isinstance(parents, list) else 0,
+    )
 
 
 def limit_body(body: str, limit: int = COMMENT_LIMIT) -> str:

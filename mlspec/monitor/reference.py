@@ -101,7 +101,7 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     archive = None
     if root is not None and deployment.model.artifact:
         try:
-            archive = artifact_path(root, deployment.model.artifact)
+            archive = artifact_path(root, deployment.model.artifact, project=deployment.project)
         except MlspecError:
             archive = None
     return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.actions import ActionsEnv
 from mlspec.git import fact
-from mlspec.state.record import Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
+from mlspec.state.record import DIRTY_FILES_LIMIT, Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -30,7 +30,19 @@ def git_info(root: Path) -> GitInfo:
         return GitInfo(commit=None, dirty=True if in_repo else None)
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    return GitInfo(commit=commit, dirty=bool(status), branch=None if branch in (None, "HEAD") else branch)
+    return GitInfo(
+        commit=commit,
+        dirty=bool(status),
+        branch=None if branch in (None, "HEAD") else branch,
+        dirty_files=dirty_files(root) if status else [],
+    )
+
+
+def dirty_files(root: Path) -> list[str]:
+    """Tracked files (repository paths) whose staged or unstaged content differs from HEAD, sorted, at most
+    DIRTY_FILES_LIMIT."""
+    listed = _git(root, "diff", "--name-only", "-z", "--no-renames", "HEAD") or ""
+    return sorted({name for name in listed.split("\0") if name})[:DIRTY_FILES_LIMIT]
 
 
 def git_toplevel(root: Path) -> Path | None:

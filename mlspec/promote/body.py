@@ -48,14 +48,27 @@ def pr_body(
     card_file: str | None = None,
 ) -> str:
     project, env, tag = deployment.project, deployment.environment, deployment.model.tag
-    lines = [
-        promotion_marker(project, env),
-        f"## Promote {code(project)} to {code(env)}",
-        "",
-        f"This pull request sets {code(deploy_file)} to model {code(tag)} "
-        f"(run {code(deployment.lineage.get('run_id', '?'))}). Merging it is the deployment: CD builds and "
-        "serves what the file names.",
-    ]
+    rollback = deployment.promoted.get("rollback")
+    lines = [promotion_marker(project, env)]
+    if isinstance(rollback, dict):
+        restored = [f"{code(deploy_file)} to model {code(tag)} (run {code(deployment.lineage.get('run_id', '?'))})"]
+        if card_file:
+            restored.append(f"{code(card_file)} to that model's card")
+        lines += [
+            f"## Roll back {code(project)} in {code(env)} to {code(tag)}",
+            "",
+            f"This pull request rolls back {code(str(rollback.get('from') or '?'))}: it restores "
+            + " and ".join(restored)
+            + ". Merging it is the deployment: CD builds and serves what the file names.",
+        ]
+    else:
+        lines += [
+            f"## Promote {code(project)} to {code(env)}",
+            "",
+            f"This pull request sets {code(deploy_file)} to model {code(tag)} "
+            f"(run {code(deployment.lineage.get('run_id', '?'))}). Merging it is the deployment: CD builds and "
+            "serves what the file names.",
+        ]
     if deployment.promoted.get("from_environment"):
         lines.append(f"The model already serves in {code(deployment.promoted['from_environment'])}.")
     if supersedes:

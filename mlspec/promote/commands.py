@@ -20,7 +20,7 @@ from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
 from mlspec.ownership import check_deployment, check_record
-from mlspec.promote import localgit
+from mlspec.promote import branch_owner, localgit
 from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
 from mlspec.report.card import model_card
 from mlspec.state.deploy import (
@@ -55,6 +55,24 @@ class Plan:
     run_url: str | None
     folder: str = "promotions"  # .mlspec/<folder>/<env>/: the pull request files of the local mode
     card: str | None = None  # the model card, committed beside the deploy file (card_file) and put in the body
+    verb: str = "promote"  # the commit subject's verb: "promote", or "roll back" (rollback)
+
+    @property
+    def commit_subject(self) -> str:
+        if self.verb == "roll back":
+            return f"mlspec: roll back {self.project} in {self.env} to {self.deployment.model.tag}"
+        return f"mlspec: promote {self.project} {self.deployment.model.tag} to {self.env}"
+
+    @property
+    def card_subject(self) -> str:
+        if self.verb == "roll back":
+            return f"mlspec: roll back the model card of {self.env} to {self.deployment.model.tag}"
+        return f"mlspec: model card of {self.deployment.model.tag} for {self.env}"
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The files this promotion writes on its branch (and the only ones an mlspec branch may change)."""
+        return (self.deploy_file, self.card_file)
 
     @property
     def card_file(self) -> str:
@@ -202,6 +220,10 @@ def build_plan(
     if tests:  # only reachable with --allow-failed-tests (promote_loaded refuses otherwise)
         plan.deployment.promoted["override"] = {"allow_failed_tests": True, "failed_tests": tests}
         plan.report = override_note(tests) + "\n\n" + plan.report
+    if record.git.dirty:  # only reachable with --allow-dirty (promote_loaded refuses otherwise)
+        override = plan.deployment.promoted.setdefault("override", {})
+        override.update({"allow_dirty": True, "dirty_files": list(record.git.dirty_files)})
+        plan.report = dirty_note(record.git.dirty_files) + "\n\n" + plan.report
     return plan, top
 
 
@@ -313,9 +335,27 @@ class GitHubTarget:
         return self.repo.read_file(path, self.base)
 
     def proposal(self, plan: Plan) -> Proposal:
+        """Read the branch and its pull requests, and decide ownership (mlspec.promote.branch_owner) before any
+        write: an open pull request by someone else, or a commit mlspec did not write, stops here."""
         repo = self.repo
-        self._pr = pr = repo.find_pr(plan.branch, self.base)
+        identity = repo.identity()
+        pulls = repo.open_pulls_from(plan.branch)
+        branch_owner.check_pulls(
+            plan.branch, self.base, [branch_owner.Pull(p.number, p.author, p.base) for p in pulls], identity
+        )
+        self._pr = pr = next((p for p in pulls if p.base == self.base), None)
         self._branch_sha = branch_sha = repo.branch_sha(plan.branch)
+        if branch_sha is not None:
+            history = repo.branch_history(self.base, plan.branch)
+            branch_owner.check_commits(
+                plan.branch,
+                self.base,
+                [branch_owner.Commit(c.sha, c.message, c.parents, c.author, c.committer) for c in history.commits],
+                history.files,
+                plan.writes,
+                identity=identity,
+                is_ours=repo.is_ours,
+            )
         previous = repo.read_file(plan.deploy_file, plan.branch) if (pr and branch_sha) else None
         previous_card = (
             repo.read_file(plan.card_file, plan.branch) if (pr and branch_sha and plan.card is not None) else None
@@ -339,14 +379,14 @@ class GitHubTarget:
                 plan.deploy_file,
                 text,
                 branch=plan.branch,
-                message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+                message=branch_owner.commit_message(plan.commit_subject, plan.branch),
             )
         if plan.card is not None and plan.card != proposal.previous_card:
             repo.write_file(
                 plan.card_file,
                 plan.card,
                 branch=plan.branch,
-                message=f"mlspec: model card of {plan.deployment.model.tag} for {plan.env}",
+                message=branch_owner.commit_message(plan.card_subject, plan.branch),
             )
         info, created = repo.open_or_update_pr(
             head=plan.branch,
@@ -376,6 +416,7 @@ class LocalTarget:
         self._branch_sha: str | None = None
         self._keep = False
         self._parent = ""
+        self._remote_sha: str | None = None
 
     def check_base(self) -> None:
         self._base()
@@ -402,6 +443,7 @@ class LocalTarget:
         if localgit.current_branch(top) == plan.branch:
             raise MlspecError(f"{plan.branch} is checked out in {top}", hint=f"switch to {self.base} and run again")
         self._branch_sha = branch_sha = localgit.rev(f"refs/heads/{plan.branch}", top)
+        self._check_owner(plan, base_sha, branch_sha)
         # The branch is built on when it holds the base; else (the base moved on) it is rebuilt from the base.
         self._keep = keep = branch_sha is not None and localgit.is_ancestor(base_sha, branch_sha, top)
         self._parent = parent = branch_sha if keep and branch_sha else base_sha
@@ -411,6 +453,36 @@ class LocalTarget:
             supersedes=self._supersedes(plan, base_sha, branch_sha),
             action="commit and write the pull request files",
         )
+
+    def _check_owner(self, plan: Plan, base_sha: str, branch_sha: str | None) -> None:
+        """Before any write: the local branch's commits beyond the base must be mlspec's (branch_owner), and origin's
+        branch, when there is one, must be the local branch mlspec checks (else it holds commits not seen here)."""
+        top = self.top
+        self._remote_sha = None
+        if branch_sha is not None:
+            commits, files = localgit.branch_history(top, base_sha, branch_sha)
+            branch_owner.check_commits(
+                plan.branch,
+                self.base,
+                [branch_owner.Commit(sha, message, parents) for sha, message, parents in commits],
+                files,
+                plan.writes,
+                push_hint=False,
+            )
+        if localgit.has_remote(top):
+            try:
+                self._remote_sha = remote = localgit.remote_branch(top, plan.branch)
+            except MlspecError as exc:  # offline: the push below may only create the branch or fast-forward it
+                print(f"warning: {exc.message}; the push will not overwrite anything there", file=sys.stderr)
+                return
+            if remote is not None and remote != branch_sha:
+                raise branch_owner.ForeignBranchError(
+                    f"origin's {plan.branch} is at {remote[:12]}, "
+                    + (f"the local one at {branch_sha[:12]}" if branch_sha else "and there is no local one")
+                    + f": it holds commits mlspec has not checked here; {branch_owner.NOTHING_CHANGED}",
+                    hint=f"fetch it (`git fetch origin {plan.branch}:{plan.branch}`) and run again: mlspec then "
+                    "updates it if its commits are all mlspec's",
+                )
 
     def _supersedes(self, plan: Plan, base_sha: str, branch_sha: str | None) -> str | None:
         """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
@@ -438,13 +510,13 @@ class LocalTarget:
                 parent=self._parent,
                 path=plan.deploy_file,
                 text=text,
-                message=f"mlspec: promote {plan.project} {plan.deployment.model.tag} to {plan.env}",
+                message=branch_owner.commit_message(plan.commit_subject, plan.branch),
                 old=branch_sha,
                 extra=card,
             )
         pushed = False
         if localgit.has_remote(top):
-            localgit.push(top, plan.branch, force=branch_sha is not None and not self._keep)
+            localgit.push(top, plan.branch, force=branch_sha is not None and not self._keep, expect=self._remote_sha)
             pushed = True
         title_file = atomic_write_text(folder / "pr-title.txt", plan.title + "\n")
         body_file = atomic_write_text(folder / "pr-body.md", plan.body(supersedes))
@@ -502,6 +574,47 @@ def check_gate(gate_report: GateReport, env: str, run_id: str, allow_failed_test
     )
 
 
+def check_clean(record: RunRecord, allow_dirty: bool) -> None:
+    """Refuse a run made with uncommitted changes (its model may not be what its commit trains), naming the files,
+    unless ``allow_dirty``."""
+    if not record.git.dirty or record.git.commit is None:
+        return  # clean; or no commit at all, which the lineage check refuses with its own message
+    files = record.git.dirty_files
+    named = (
+        ": " + ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+        if files
+        else " (this run's record does not name them: it was made by an older mlspec)"
+    )
+    commit = str(record.git.commit or "?")[:12]
+    if allow_dirty:
+        print(
+            f"warning: promoting run {record.run_id} although it was made with uncommitted changes{named} "
+            "(--allow-dirty; the deploy file and the pull request record it)",
+            file=sys.stderr,
+        )
+        return
+    raise StageFailed(
+        f"run {record.run_id} was made with uncommitted changes to tracked files{named}; its model may not be what "
+        f"commit {commit} trains: nothing was promoted (no branch, no pull request)",
+        hint="commit (or revert) those changes and rerun `mlspec run`, then promote that run; or promote anyway "
+        "with `--allow-dirty` (recorded in the deploy file and the pull request)",
+    )
+
+
+def dirty_note(files: list[str]) -> str:
+    """The first lines of a promotion of a dirty run (--allow-dirty); file names are escaped (mlspec.markdown)."""
+    from mlspec.markdown import code
+
+    named = ", ".join(code(name, 200) for name in files[:10]) + (
+        f" and {len(files) - 10} more" if len(files) > 10 else ""
+    )
+    return (
+        "> ⚠️ **Promoted from a run with uncommitted changes**"
+        + (f" to {named}" if files else "")
+        + ": `mlspec promote --allow-dirty` overrode the check; the deploy file records it under `promoted.override`."
+    )
+
+
 def override_note(tests: list[str]) -> str:
     """The first lines of a promotion that overrides failed tests."""
     return (
@@ -517,13 +630,14 @@ def promote_command(
     allow_failed_tests: bool = False,
     from_env: str | None = None,
     soak: bool = False,
+    allow_dirty: bool = False,
 ) -> int:
     from mlspec.spec import load_spec
 
     if from_env is not None or soak:
-        if from_env is None or allow_failed_tests:
+        if from_env is None or allow_failed_tests or allow_dirty:
             raise UsageError(
-                "--soak needs --from-env, and --from-env goes without --allow-failed-tests",
+                "--soak needs --from-env, and --from-env goes without --allow-failed-tests and --allow-dirty",
                 hint="`mlspec promote --env ENV --from-env REQUIRED [--soak]` promotes the model "
                 "serving in the required environment; no gate runs again",
             )
@@ -540,7 +654,15 @@ def promote_command(
     if not gate_report.passed:
         print(gate_report.markdown_table())
     check_gate(gate_report, env, record.run_id, allow_failed_tests)
-    return promote_loaded(loaded, record, env, gate_report, dry_run=dry_run, allow_failed_tests=allow_failed_tests)
+    return promote_loaded(
+        loaded,
+        record,
+        env,
+        gate_report,
+        dry_run=dry_run,
+        allow_failed_tests=allow_failed_tests,
+        allow_dirty=allow_dirty,
+    )
 
 
 def promote_loaded(
@@ -552,6 +674,7 @@ def promote_loaded(
     dry_run: bool = False,
     environ: dict[str, str] | None = None,
     allow_failed_tests: bool = False,
+    allow_dirty: bool = False,
 ) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
@@ -560,6 +683,7 @@ def promote_loaded(
         allow_failed_tests and failed_tests(gate_report) and all(r.kind == "tests" for r in gate_report.failed)
     ):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
+    check_clean(record, allow_dirty)
     settings = GitHubSettings.from_env(
         environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
     )

@@ -16,11 +16,13 @@ from mlspec.git import current_branch, is_ancestor, rev, show
 from mlspec.git import run as run_git
 
 __all__ = [
+    "branch_history",
     "commit_file",
     "current_branch",
     "has_remote",
     "is_ancestor",
     "push",
+    "remote_branch",
     "repo_relative",
     "rev",
     "run_git",
@@ -86,15 +88,48 @@ def commit_file(
     return commit
 
 
+def branch_history(top: Path, base: str, head: str) -> tuple[list[tuple[str, str, int]], list[str]]:
+    """The commits ``head`` holds beyond ``base`` (sha, message, number of parents; oldest first) and the files they
+    change together (against the merge base)."""
+    done = run_git("log", "--reverse", "--format=%H %P%x00%B%x01", f"{base}..{head}", cwd=top)
+    commits = []
+    for entry in done.stdout.split("\x01"):
+        entry = entry.lstrip("\n")
+        if not entry.strip():
+            continue
+        shas, _, message = entry.partition("\x00")
+        sha, *parents = shas.split()
+        commits.append((sha, message, len(parents)))
+    files = run_git("diff", "--name-only", "--no-renames", f"{base}...{head}", cwd=top).stdout.splitlines()
+    return commits, [name for name in files if name]
+
+
 def has_remote(top: Path, name: str = "origin") -> bool:
     result = run_git("remote", cwd=top, check=False)
     return name in result.stdout.split()
 
 
-def push(top: Path, branch: str, *, force: bool, remote: str = "origin") -> None:
+def remote_branch(top: Path, branch: str, remote: str = "origin") -> str | None:
+    """The sha ``remote`` holds for ``branch`` (None: no such branch there); an unreachable remote is an error."""
+    done = run_git("ls-remote", "--heads", remote, f"refs/heads/{branch}", cwd=top, check=False)
+    if done.returncode != 0:
+        raise MlspecError(
+            f"cannot read {branch} on {remote}: {done.stderr.strip()}",
+            hint=f"check that `git ls-remote {remote}` works, then run again",
+        )
+    for line in done.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref.strip() == f"refs/heads/{branch}":
+            return sha.strip()
+    return None
+
+
+def push(top: Path, branch: str, *, force: bool, expect: str | None = None, remote: str = "origin") -> None:
+    """Push ``branch``; with ``force``, only over the remote branch at ``expect`` (the local branch mlspec checked
+    before rebuilding it; None: the remote branch must not exist), so someone else's push is never overwritten."""
     args = ["push", "--quiet"]
     if force:
-        args.append("--force")
+        args.append(f"--force-with-lease=refs/heads/{branch}:{expect or ''}")
     args += [remote, f"refs/heads/{branch}:refs/heads/{branch}"]
     result = run_git(*args, cwd=top, check=False)
     if result.returncode != 0:

@@ -5,6 +5,11 @@ The restored file is the old one (model, artifact, metrics, lineage, servability
 saying it is a rollback, from what, and which commit it restores. Through the promotion machinery:
 branch `mlspec/rollback/<project>/<env>`, a pull request with a token, a local branch + PR files without.
 A rollback does not check `requires` (the point is to go back fast); merging it is the deployment.
+
+The model card follows the deploy file: `deploy/<env>.card.md` is restored from the same commit as the deploy file
+(the card of the model rolled back to), or, when that commit has none of that model's (promoted before cards were
+written), rebuilt from the restored deploy file, saying so. Title, commit messages and body say "Roll back" and
+list what changes back.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
 from mlspec.promote.commands import Plan
 from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
+from mlspec.report.card import card_from_deployment, card_path, card_title
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
@@ -149,12 +155,13 @@ def rollback_command(
     spec_obj = ctx.loaded.spec
     environment = spec_obj.environment(env)
     tag = restored.model.tag
+    deploy_file = ctx.deploy_file(env)
     plan = Plan(
         project=spec_obj.name,
         env=env,
         branch=f"mlspec/rollback/{spec_obj.name}/{env}",
         base=ctx.base,
-        deploy_file=ctx.deploy_file(env),
+        deploy_file=deploy_file,
         deployment=deployment,
         title=f"Roll back {spec_obj.name} in {env} to {tag}"[:250],
         labels=list(environment.labels),
@@ -163,5 +170,23 @@ def rollback_command(
         report=rollback_report(current, version, where),
         run_url=ctx.settings.run_url,
         folder="rollbacks",
+        verb="roll back",
     )
+    plan.card = restored_card(ctx, version, env, deploy_file)
     return ctx.submit(plan, dry_run=dry_run)
+
+
+def restored_card(ctx: Context, version: Version, env: str, deploy_file: str) -> str:
+    """The model card that follows the restored deploy file: the card committed beside it at the commit the
+    deploy file is restored from (the card of the model rolled back to), when it is that model's; else (promoted
+    before cards were written) a card rebuilt from the deploy file, saying so. Never the card of the model
+    rolled back from."""
+    restored = version.deployment
+    card = localgit.show(version.commit, card_path(deploy_file), ctx.top)
+    if card is not None and card.splitlines()[:1] == [card_title(restored.model.tag)]:
+        return card
+    return card_from_deployment(
+        restored.model_copy(update={"environment": env}),
+        "Rebuilt from the deploy file by `mlspec rollback`: the card written when this model was promoted is not "
+        f"beside {code(deploy_file)} at commit {code(version.commit[:12])}.",
+    )

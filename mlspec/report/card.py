@@ -23,6 +23,7 @@ from mlspec.state.record import RunRecord
 if TYPE_CHECKING:
     from mlspec.gate.results import GateReport, GateResult
     from mlspec.spec import LoadedSpec
+    from mlspec.state.deploy import Deployment
 
 MAX_CHARS = 16_000
 MAX_FEATURES = 60
@@ -241,7 +242,7 @@ def model_card(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -
     tag = record.model.tag if record.model else "no model"
     env = gate_report.environment
     head = [
-        f"## Model card: {code(tag)}",
+        card_title(tag),
         "",
         f"Project {code(loaded.spec.name)}" + (f", promoted to {code(env)}" if env else "") + ". "
         "Written by `mlspec promote` from the run record and the spec's `card:`.",
@@ -260,3 +261,33 @@ def model_card(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -
         note = "\n\n> ✂️ The card was cut to stay within the pull request's size limit.\n"
         out = out[: MAX_CHARS - len(note)].rsplit("\n", 1)[0] + note
     return out
+
+
+def card_title(tag: str) -> str:
+    """The first line of every card of model ``tag`` (how a card restored from history is recognised)."""
+    return f"## Model card: {code(tag)}"
+
+
+def card_from_deployment(deployment: Deployment, note: str) -> str:
+    """A card rebuilt from a deploy file alone, for a rollback to a model whose own card is not in the history
+    (it was promoted before cards existed): the model, its metrics and lineage as the deploy file records them,
+    and ``note`` saying why this card stands in for the original."""
+    lineage = deployment.lineage
+    lines = [
+        card_title(deployment.model.tag),
+        "",
+        f"Project {code(deployment.project)}, in {code(deployment.environment)}. {note}",
+        "",
+        "### Metrics (test set of the model's run)",
+        "",
+    ]
+    lines += [f"- {text(name, 60)}: {_num(value)}" for name, value in sorted(deployment.metrics.items())] or ["- none"]
+    lines += [
+        "",
+        "### Lineage",
+        "",
+        f"- run {code(str(lineage.get('run_id') or 'unknown'))}, commit {code(str(lineage.get('commit') or 'unknown'))}"
+        + (" (with uncommitted changes)" if lineage.get("dirty") else ""),
+        f"- params {code(json.dumps(lineage.get('params') or {}, sort_keys=True, default=str), 1500)}",
+    ]
+    return "\n".join(lines) + "\n"

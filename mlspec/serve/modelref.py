@@ -7,6 +7,8 @@ A model missing from the store is imported from its exported `.bentomodel` when 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,12 +60,14 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
 
         check_deployment(deployment, spec.name, env, str(where))
         value = deployment.model.artifact
-        remote = GhArtifact.parse(value, str(where)) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
+        remote = (
+            GhArtifact.parse(value, str(where), spec.name) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
+        )
         artifact = None
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
-            artifact = artifact_path(loaded.root, value, str(where))
+            artifact = artifact_path(loaded.root, value, str(where), project=spec.name)
         commit = deployment.lineage.get("commit")
         tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
@@ -101,15 +105,20 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
     return Choice(tag, f"run {record.run_id}", artifact, record.git.commit)
 
 
-def locate(loaded: LoadedSpec, env: str) -> dict[str, str]:
+def locate(loaded: LoadedSpec, env: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """What CD must download before `mlspec build --env ENV` (`--locate`): `download` ("true" when
     deploy/<env>.yaml names a `gh-artifact:`), and then `run-id`, `name` and `path` (the folder to
     download the artifact into, relative to the working directory when inside it); `artifact` is the
-    file build will import. Values are validated (digits and plain names), never free text."""
+    file build will import. Values are validated (digits and plain names), never free text. A `gh-artifact:`
+    is located only after the API shows its run is a CT run of the default branch in this repository
+    (mlspec.serve.provenance); else nothing is printed and the command exits 1."""
     choice = choose_model(loaded, None, env)
     found: dict[str, str] = {"download": "false", "tag": choice.tag}
     if choice.remote is not None:
+        from mlspec.serve.provenance import verify_ct_run
+
         ref = choice.remote
+        verify_ct_run(loaded, ref, choice.source, os.environ if environ is None else environ)
         found.update(
             {
                 "download": "true",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mlspec.errors import ServeError
 from mlspec.safepath import inside
-from mlspec.state.deploy import GH_ARTIFACT_PREFIX
+from mlspec.state.deploy import GH_ARTIFACT_PREFIX, ct_state_artifact
 from mlspec.state.layout import StateLayout
 from mlspec.state.model_store import ARCHIVE_EXTENSION
 
@@ -21,14 +21,17 @@ ARTIFACT_DIR_ENV = "MLSPEC_ARTIFACT_DIR"
 @dataclass(frozen=True)
 class GhArtifact:
     """`gh-artifact:<workflow-run-id>/<artifact-name>[/<path inside the artifact>]`: a file of an
-    artifact uploaded by a GitHub Actions run (the CT run's state, `mlspec-<project>-ct-state`)."""
+    artifact uploaded by a GitHub Actions run. Only the project's CT state artifact, `mlspec-<project>-ct-state`,
+    is accepted: any other artifact (the CI reports of a pull request, a fork's model) is refused before anything
+    is downloaded or unpickled; mlspec.serve.provenance checks through the API that the run is a CT run of the
+    default branch in this repository."""
 
     run_id: str
     name: str
     inner: str  # posix path inside the artifact, "" when the reference names the artifact only
 
     @classmethod
-    def parse(cls, value: str, where: str) -> GhArtifact:
+    def parse(cls, value: str, where: str, project: str) -> GhArtifact:
         parts = value[len(GH_ARTIFACT_PREFIX) :].split("/")
         run_id, name, inner = parts[0], parts[1] if len(parts) > 1 else "", parts[2:]
         if not _RUN_ID.fullmatch(run_id) or any(
@@ -38,6 +41,15 @@ class GhArtifact:
                 f"{where}: model.artifact: {value!r} is not `{GH_ARTIFACT_PREFIX}<workflow-run-id>/<artifact-name>"
                 "[/<path inside the artifact>]` (digits, then names of letters, digits, '.', '_', '-')",
                 hint="fix the deployment file, or run `mlspec promote` again to rewrite it",
+            )
+        expected = ct_state_artifact(project)
+        if name != expected:
+            raise ServeError(
+                f"{where}: model.artifact: {value!r} names the artifact {name!r}, not {expected!r}: CD deploys only "
+                f"a model from the CT state artifact of project {project!r}, never one from another artifact (a pull "
+                "request's CI reports hold a model trained by its code, forks included); nothing was downloaded",
+                hint="promote a model trained by CT on the default branch (`mlspec promote` in the CT workflow writes "
+                f"`{GH_ARTIFACT_PREFIX}<run>/{expected}/...`)",
             )
         return cls(run_id, name, "/".join(inner))
 
@@ -62,10 +74,10 @@ _RUN_ID = re.compile(r"[0-9]{1,20}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
-def artifact_path(root: Path, artifact: str, where: str = "model.artifact") -> Path:
+def artifact_path(root: Path, artifact: str, where: str = "model.artifact", *, project: str) -> Path:
     """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
     or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
     ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
     if artifact.startswith(GH_ARTIFACT_PREFIX):
-        return GhArtifact.parse(artifact, where).local_path(root)
+        return GhArtifact.parse(artifact, where, project).local_path(root)
     return inside(root, artifact, key="model.artifact", where=where)

@@ -25,6 +25,11 @@ def ct_state_artifact(project: str) -> str:
     return f"mlspec-{project}-ct-state"
 
 
+def ct_workflow(project: str) -> str:
+    """Path of the project's rendered CT workflow in the repository (mlspec.render names it the same way)."""
+    return f".github/workflows/mlspec-{project}-ct.yml"
+
+
 def model_artifact_ref(project: str, run_id: str, model_path: str | None, workflow_run_id: str | None) -> str | None:
     """`model.artifact` for a model trained in run ``run_id``: inside a GitHub Actions run, the file in
     that run's state artifact (`gh-artifact:<workflow-run>/<artifact>/runs/<run>/<file>`); locally,

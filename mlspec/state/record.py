@@ -185,10 +185,16 @@ class Change(_Model):
     detail: str = ""  # e.g. "+1,204 rows"
 
 
+DIRTY_FILES_LIMIT = 100
+
+
 class GitInfo(_Model):
     commit: str | None = None  # null: no commit (outside git, or before the first commit)
     dirty: bool | None = None  # uncommitted changes; null when unknown (no git): never "clean" by default
     branch: str | None = None
+    # the tracked files whose content differs from the commit (repository paths, sorted, at most DIRTY_FILES_LIMIT):
+    # what `mlspec promote` names when it refuses a dirty run
+    dirty_files: list[str] = Field(default_factory=list)
 
 
 class RunRecord(_Model):

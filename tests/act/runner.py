@@ -29,6 +29,7 @@ import yaml
 from mlspec.render.pins import PINS
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
+from tests.github_standin.runs import add_run
 from tests.helpers import ROOT, SHARED, SOURCE_COMMIT, copy_example, git, init_repo, run_mlspec
 
 ACT = Path(sys.executable).parent / "act"
@@ -110,6 +111,7 @@ class Act:
     base: Path
     api_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    standin: GitHubStandIn | None = None  # told about every run (GET actions/runs/{id} answers for it)
 
     def __post_init__(self) -> None:
         self.mlspec_source = export_worktree(ROOT, self.base / "mlspec-source")
@@ -167,6 +169,14 @@ class Act:
         run_id = run_id or 1000 + self.runs
         event_file = self.base / f"event-{self.runs}.json"
         event_file.write_text(json.dumps(event))
+        if self.standin is not None:
+            add_run(
+                self.standin,
+                run_id,
+                workflow=workflow.resolve().relative_to(repo.resolve()).as_posix(),
+                event=event_name,
+                head_branch=_head_branch(event_name, event, self.standin.state.default_branch),
+            )
         variables = {
             "RUNNER_TOOL_CACHE": str(self.tools),
             "AGENT_TOOLSDIRECTORY": str(self.tools),
@@ -212,6 +222,14 @@ class Act:
         return ActResult(done.returncode, done.stdout + done.stderr, self.artifacts)
 
 
+def _head_branch(event_name: str, event: dict, default_branch: str) -> str:
+    """The branch GitHub reports as a run's `head_branch` for this event."""
+    if event_name.startswith("pull_request"):
+        return str(((event.get("pull_request") or {}).get("head") or {}).get("ref") or "feature")
+    ref = str(event.get("ref") or "")
+    return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else default_branch
+
+
 def pull_request_merge(repo: Path, branch: str, message: str = "pull request") -> str:
     """Turn the committed branch into GitHub's checked-out pull request: a merge commit of the branch
     into main, left checked out (detached) the way actions/checkout leaves refs/pull/N/merge."""
@@ -242,7 +260,7 @@ def example_on_standin(
     init_repo(work, remote=base / "remote.git")
     with GitHubStandIn() as gh:
         git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
-        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository})
+        act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository}, standin=gh)
         gh.token = TOKEN
         store = attach(gh, act.artifacts)
         for path in git("ls-files", cwd=work).splitlines():

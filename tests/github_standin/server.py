@@ -48,6 +48,8 @@ class Commit:
     files: dict[str, bytes]  # full tree: path -> content
     parents: list[str]
     message: str
+    author: str = "octocat"  # login GitHub maps the commit's author to (a person pushing by hand, by default)
+    committer: str = "octocat"  # likewise the committer ("web-flow" for what GitHub commits on an app's behalf)
 
 
 @dataclass
@@ -110,6 +112,7 @@ class State:
         self.commits: dict[str, Commit] = {}
         self.refs: dict[str, str] = {}  # "refs/heads/main" -> commit sha
         self.pulls: dict[int, Pull] = {}
+        self.workflow_runs: dict[int, dict[str, Any]] = {}  # run id -> fields of GET /actions/runs/{id} (runs.py)
         self.comments: dict[int, Comment] = {}
         self.labels: dict[int, list[str]] = {}  # issue number -> label names (mirrors Pull.labels)
         self.dispatches: list[dict[str, Any]] = []  # repository_dispatch and workflow_dispatch events
@@ -125,9 +128,11 @@ class State:
         root = self._commit({}, [], "initial commit")
         self.refs[f"refs/heads/{default_branch}"] = root
 
-    def _commit(self, files: dict[str, bytes], parents: list[str], message: str) -> str:
+    def _commit(
+        self, files: dict[str, bytes], parents: list[str], message: str, author: str = "octocat", committer: str = ""
+    ) -> str:
         digest = hashlib.sha1(repr((sorted(files.items()), parents, message, len(self.commits))).encode()).hexdigest()
-        self.commits[digest] = Commit(digest, dict(files), list(parents), message)
+        self.commits[digest] = Commit(digest, dict(files), list(parents), message, author, committer or author)
         return digest
 
     # helpers for tests -------------------------------------------------------------------
@@ -142,14 +147,23 @@ class State:
         data = self.files(branch).get(path)
         return None if data is None else data.decode("utf-8")
 
-    def put_file(self, branch: str, path: str, text: str, message: str = "seed") -> str:
-        """Commit a file directly (test setup, e.g. a merged deploy/staging.yaml on main)."""
+    def put_file(
+        self, branch: str, path: str, text: str, message: str = "seed", author: str = "octocat", committer: str = ""
+    ) -> str:
+        """Commit a file directly (test setup, e.g. a merged deploy/staging.yaml on main, or a person's push to a
+        branch), by ``author`` (a person, by default; committed by ``committer``, default the author)."""
         with self.lock:
             parent = self.refs[f"refs/heads/{branch}"]
             files = {**self.commits[parent].files, path: text.encode("utf-8")}
-            sha = self._commit(files, [parent], message)
+            sha = self._commit(files, [parent], message, author, committer)
             self.refs[f"refs/heads/{branch}"] = sha
             return sha
+
+    @property
+    def committer_identity(self) -> str:
+        """Who GitHub records as the committer of what the token commits through the contents API: the token's
+        account, or `web-flow` (GitHub itself, signing) for an installation token."""
+        return "web-flow" if self.installation_token else self.login
 
     @property
     def identity(self) -> str:
@@ -597,7 +611,9 @@ def put_content(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], b
     except ValueError:
         raise _HTTPError(422, "content is not valid Base64") from None
     created = path not in files
-    sha = gh.state._commit({**files, path: data}, [parent], body["message"])
+    sha = gh.state._commit(
+        {**files, path: data}, [parent], body["message"], gh.state.identity, gh.state.committer_identity
+    )
     gh.state.refs[ref] = sha
     status = 201 if created else 200
     out = gh.example("repos/create-or-update-file-contents", status)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.github_standin.fixtures import github_standin  # noqa: F401
 from tests.helpers import copy_example, run_mlspec
 
 READY_TIMEOUT = 90.0

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from mlspec.spec import load_spec
 from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+from tests.github_standin import GitHubStandIn
+from tests.github_standin.runs import add_run
 from tests.helpers import copy_example, run_mlspec
 from tests.serve.conftest import Project
 
@@ -213,9 +215,12 @@ def test_bentoml_home_inside_the_build_context_is_refused(tmp_path: Path, monkey
     check_home_outside(context)
 
 
-def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(project: Project, tmp_path: Path) -> None:
-    """CD's first step: `build --env ENV --locate` says which CT run artifact to download and where;
-    after the download, build imports the archive from that folder into an empty store."""
+def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(
+    project: Project, tmp_path: Path, github_standin: GitHubStandIn
+) -> None:
+    """CD's first step: `build --env ENV --locate` says which CT run artifact to download and where (once the API
+    shows run 4242 is a CT run of main: tests/serve/test_provenance.py); after the download, build imports the
+    archive from that folder into an empty store."""
     from mlspec.state.model_store import export_model
 
     root = copy_example("breast-cancer", tmp_path / "cd")
@@ -230,7 +235,8 @@ def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(project: P
             lineage={"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"},
         ),
     )
-    located = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root)
+    add_run(github_standin, 4242, workflow=".github/workflows/mlspec-breast-cancer-ct.yml")
+    located = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root, env=github_standin.env())
     assert located.returncode == 0, located.stderr
     folder = ".mlspec/artifacts/4242/mlspec-breast-cancer-ct-state"
     assert located.stdout.splitlines() == [

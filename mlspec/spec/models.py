@@ -628,7 +628,10 @@ class Drift(StrictModel):
     """Scheduled monitoring of new data against the training reference."""
 
     enabled: bool = Field(True, description="Render the monitor workflow.")
-    schedule: str = Field("0 6 * * *", description="When the monitor runs (cron, UTC).")
+    schedule: str = Field(
+        "0 6 * * *",
+        description="When the monitor runs (cron, UTC; refused when it names a day that never occurs, such as February 30th).",
+    )
     current: str | None = Field(
         None, pattern=PATH_PATTERN, description="Path of the current data (file or folder) in the repository."
     )
@@ -662,7 +665,10 @@ class Triggers(StrictModel):
     branches: list[str] = Field(
         default_factory=lambda: ["main"], description="Default branch(es): pushes here run CT and CD."
     )
-    schedule: str | None = Field(None, description="Also retrain on this schedule (cron, UTC).")
+    schedule: str | None = Field(
+        None,
+        description="Also retrain on this schedule (cron, UTC; refused when its day never occurs, such as February 30th).",
+    )
     drift: Drift | None = Field(None, description="Retrain when monitored data drifts.")
 
     @field_validator("schedule")

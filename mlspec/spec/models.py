@@ -46,7 +46,8 @@ GIT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,99}$"
 REPOSITORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-]+$"
 GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9\-/]{0,60}[A-Za-z0-9])?$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:\-/]{0,49}$"
-COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
+# quotes unescaped: `\"` and `\'` are invalid escapes in ECMA-262 (unicode mode), what JSON Schema validators use
+COLUMN_PATTERN = r"""^[^\x00-\x1f`$\\"']{1,128}$"""
 
 DATA_SUITES: tuple[Literal["data_integrity", "train_test_validation"], ...] = (
     "data_integrity",

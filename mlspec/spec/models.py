@@ -287,7 +287,8 @@ class Train(StrictModel):
         pattern=ENTRYPOINT_PATTERN,
         description="Python callable `path/to/file.py:function` or `package.module:function` that returns a "
         "fitted model. Called as function(X, y, params) (features, label, params) when it has three required "
-        "positional parameters, else as function(train_df, params) (the training table, label included).",
+        "positional parameters, else as function(train_df, params) (train_df: the features and the label only, "
+        "in that order; the index, time, group and other undeclared columns are left out, as at serving).",
     )
     command: str | None = Field(
         None,

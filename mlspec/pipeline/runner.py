@@ -98,6 +98,9 @@ class Context:
                     self.cache.remember(ref.path, split_key(self.spec), self._tables.split)
             self.record.data = data_records(self)
             self.record.split = self._tables.split
+            warning = (self._tables.split or {}).get("warning")
+            if warning and warning not in self.warnings:
+                self.warnings.append(warning)
         return self._tables
 
     def save(self, *, latest: bool = False) -> None:

@@ -110,7 +110,10 @@ RelPath = Field(pattern=PATH_PATTERN, min_length=1, max_length=255)
 class Split(StrictModel):
     """How one source table is split into train and test: `random` (seeded), `time` (the latest rows
     by a time column are the test set) or `group` (all rows of a group on one side, seeded). The split
-    used (method, column, cut-off, rows and groups per side) is written to the run record."""
+    used (method, column, cut-off, rows and groups per side) is written to the run record. A `group` split draws
+    `test_size` of the groups, so with groups of uneven size its share of rows can differ: when the test share of
+    rows is far from `test_size` (below half of it or above one and a half times it, e.g. outside 10%-30% for
+    0.2) the run warns, naming both shares."""
 
     method: Literal["random", "time", "group"] = Field(
         "random",

@@ -585,7 +585,9 @@ def _execute(
             progress.end("up to date")
             up_to_date.append(stage)
             continue
-        if not started:  # saved `running` before its first stage: a run killed now is found and marked interrupted
+        if not started and not continuing:
+            # a new record is saved `running` before its first stage: killed now, it is found and marked interrupted
+            # (a continued record, `latest`, stays as it was until the command ends: killed, it is left intact)
             record.status, started = "running", True
             ctx.save()
         if step.action == "reuse":

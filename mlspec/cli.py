@@ -243,6 +243,23 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
     return {"command": command, **parsed}
 
 
+def _default_spec(command: str, args: dict[str, Any]) -> None:
+    """No spec given and none here: the nearest one above, up to the repository root (mlspec/spec/locate.py)."""
+    if args.get("spec") == "mlproject.yaml" and not os.path.exists("mlproject.yaml"):
+        from mlspec.spec.locate import locate_spec
+
+        args["spec"] = locate_spec()
+        print(f"using {args['spec']} (found above the working folder)", file=sys.stderr)
+    elif command == "validate" and not args.get("specs") and not os.path.exists("mlproject.yaml"):
+        from mlspec.errors import SpecError
+        from mlspec.spec.locate import locate_spec
+
+        try:
+            args["specs"] = [locate_spec()]
+        except SpecError:
+            pass  # validate reports the missing ./mlproject.yaml in its own format (text, JSON, SARIF)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_arguments(parser, argv)
@@ -250,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "test" and args["kind"] == "serving":  # the servability check belongs to serve, not the pipeline
         command, args = "test serving", {"spec": args["spec"]}  # it always runs: --force changes nothing
     try:
+        _default_spec(command, args)
         return call(command, args)
     except MlspecError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -25,6 +25,17 @@ if TYPE_CHECKING:
     from mlspec.state.record import RunStore
 
 KINDS = ("data", "model")
+# a run folder's files besides the test reports: name -> (what, description); other files are listed as they are
+OUTPUTS = {
+    "record.json": ("record", "metrics, data fingerprints, params, code commit, check outcomes, timings"),
+    "predictions.csv": ("predictions", "every test row's prediction"),
+    "gate.json": ("gate", "the gate's verdict per environment"),
+    "servability.json": ("servability", "`mlspec test serving`: the service's answers and latency"),
+    "servability-server.log": ("servability log", "the service's output during `mlspec test serving`"),
+    "train.log": ("training log", "what the training code printed"),
+    "model.bentomodel": ("model", "the trained model, as CT hands it to CD"),
+    "comment.md": ("comment", "the pull request comment"),
+}
 NOTE_MARKERS = ("deepchecks report not kept", "deepchecks could not render this report")
 
 
@@ -172,16 +183,46 @@ def show_reports(root: Path, project: str, run: str | None) -> tuple[str, list[t
     return run_id, found
 
 
+def run_outputs(folder: Path, reports: list[tuple[str, Path, str]]) -> list[tuple[str, Path, str]]:
+    """Every other file of the run folder: (what, path, description), the known ones first."""
+    shown = {path.resolve() for _what, path, _how in reports}
+    test_files = {f"{kind}_tests.{ext}" for kind in KINDS for ext in ("html", "html.gz", "json")}
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    found: list[tuple[str, Path, str]] = []
+    for name, (what, how) in OUTPUTS.items():
+        if (folder / name).is_file():
+            found.append((what, folder / name, how))
+    for path in files:
+        if path.name in OUTPUTS or path.resolve() in shown:
+            continue
+        if path.suffix == ".png":
+            found.append(("plot", path, "a chart of the report"))
+        elif path.name in test_files:
+            found.append((path.name.split("_", 1)[0] + " tests", path, "stored results"))
+        else:
+            found.append(("file", path, path.suffix.lstrip(".") or "file"))
+    return found
+
+
 def show_command(run: str | None = None, spec: str = "mlproject.yaml", open_: bool = False) -> int:
     from mlspec.spec.validate import load_spec
 
     if run and run.endswith((".yaml", ".yml")) and Path(run).is_file() and spec == "mlproject.yaml":
         spec, run = run, None  # `mlspec show path/mlproject.yaml`: the latest run of that spec
     loaded = load_spec(spec, check_files=False)
+    from mlspec.state.lock import sweep_if_idle
+    from mlspec.state.record import RunStore
+
+    sweep_if_idle(loaded.root, "show")  # a run a killed process left `running` shows as interrupted
     run_id, found = show_reports(loaded.root, loaded.spec.name, run)
     print(f"run {run_id} of {loaded.spec.name}:")
     for what, path, how in found:
         print(f"  {what}: {display_path(path)} ({how})")
+    others = run_outputs(RunStore(loaded.root).run_dir(run_id), found)
+    if others:
+        print("every output of the run:")
+        for what, path, how in others:
+            print(f"  {what}: {display_path(path)} ({how})")
     if open_:
         for _what, path, _how in found:
             if path.suffix == ".html":

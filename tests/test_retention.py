@@ -42,7 +42,9 @@ def test_gc_keeps_newest_latest_and_deployed(tmp_path: Path) -> None:
     assert len(list((tmp_path / ".mlspec" / "runs").iterdir())) == 9
     done = run_cli("gc", "--keep", "3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert dry.stdout.splitlines()[1:4] == [f"  would delete {run_id}" for run_id in ids[2:5]]
     assert done.stdout.splitlines()[1:] == [
+        *(f"  deleted {run_id}" for run_id in ids[2:5]),
         f"  kept {ids[0]}: referenced by deploy/staging.yaml",
         f"  kept {ids[1]}: referenced by runs/latest",
     ]

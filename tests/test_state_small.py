@@ -151,6 +151,9 @@ def test_show_latest_by_default_and_errors_say_what_to_do(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         f"run {RUN_IDS[-1]} of synth:\n  data tests: .mlspec/runs/{RUN_IDS[-1]}/data_tests.html (deepchecks' report)\n"
+        "every output of the run:\n"
+        f"  record: .mlspec/runs/{RUN_IDS[-1]}/record.json "
+        "(metrics, data fingerprints, params, code commit, check outcomes, timings)\n"
     )
     same = run_cli("show", "mlproject.yaml", cwd=root)
     assert same.stdout == result.stdout
@@ -166,3 +169,38 @@ def test_show_latest_by_default_and_errors_say_what_to_do(tmp_path: Path) -> Non
     empty = run_cli("show", RUN_IDS[0], cwd=root)
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
     assert empty.stderr.startswith(f"error: run {RUN_IDS[0]} has no reports in .mlspec/runs/{RUN_IDS[0]}\n")
+
+
+def test_show_lists_every_output_of_a_run(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    folder = _runs(root) / RUN_IDS[-1]
+    names = [
+        "report.md",
+        "report.png",
+        "predictions.csv",
+        "servability.json",
+        "gate.json",
+        "train.log",
+        "model.bentomodel",
+        "data_tests.json",
+        "gate_history.png",
+        "notes.txt",
+    ]
+    for name in names:
+        (folder / name).write_text("x")
+    (folder / "data_tests.json").write_text(json.dumps(OUTCOME))
+    (folder / ".predictions.csv.123.tmp").write_text("half written")
+    result = run_cli("show", cwd=root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    listed = [line.split(": ", 1)[1].split(" (", 1)[0].rsplit("/", 1)[1] for line in lines if ": .mlspec/" in line]
+    assert sorted(listed) == sorted(["record.json", *names])  # each file once, the temporary file left out
+    where = lines.index("every output of the run:")
+    assert lines[where + 1 :][:3] == [
+        f"  record: .mlspec/runs/{RUN_IDS[-1]}/record.json "
+        "(metrics, data fingerprints, params, code commit, check outcomes, timings)",
+        f"  predictions: .mlspec/runs/{RUN_IDS[-1]}/predictions.csv (every test row's prediction)",
+        f"  gate: .mlspec/runs/{RUN_IDS[-1]}/gate.json (the gate's verdict per environment)",
+    ]
+    assert f"  plot: .mlspec/runs/{RUN_IDS[-1]}/report.png (a chart of the report)" in lines
+    assert any(line.startswith("  servability: ") for line in lines)

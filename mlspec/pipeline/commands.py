@@ -91,7 +91,11 @@ def test_command(kind: str, spec: str = "mlproject.yaml", force: bool = False) -
 def status_command(spec: str = "mlproject.yaml") -> int:
     """Each stage: up to date, stale (with reasons), failed or never run. Exit 0 either way."""
     from mlspec.pipeline.runner import status_lines
+    from mlspec.state.lock import sweep_if_idle
 
+    if Path(spec).is_file():
+        for run_id in sweep_if_idle(Path(spec).resolve().parent, "status"):
+            print(f"run {run_id} was left running by a process that ended: marked interrupted")
     rows, latest = status_lines(spec)
     problem = _latest_problem(spec) if latest is None else None
     if problem is not None:
@@ -133,12 +137,27 @@ def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: b
     loaded = load_spec(spec, check_files=False)
     count = keep if keep is not None else loaded.spec.state.keep_runs
     start = time.perf_counter()
-    deleted, kept, freed = gc(loaded.root, [env.name for env in loaded.spec.environments], count, dry_run=dry_run)
+    environments = [env.name for env in loaded.spec.environments]
+    if dry_run:  # reads only: no lock, a run in progress is left as it is
+        deleted, kept, freed = gc(loaded.root, environments, count, dry_run=True)
+    else:
+        from mlspec.state.layout import StateLayout
+        from mlspec.state.lock import project_lock, sweep_interrupted
+
+        if not StateLayout(loaded.root).runs.is_dir():
+            deleted, kept, freed = [], {}, 0
+        else:
+            with project_lock(loaded.root, "gc"):  # waits for runs and promotions of this project (state/lock.py)
+                for run_id in sweep_interrupted(loaded.root, "gc"):
+                    print(f"run {run_id} was left running by a process that ended: marked interrupted")
+                deleted, kept, freed = gc(loaded.root, environments, count)
     verb = "would delete" if dry_run else "deleted"
     print(
         f"{verb} {len(deleted)} run{'s' if len(deleted) != 1 else ''} ({freed / 1e6:.1f} MB), "
         f"keeping the newest {count} ({time.perf_counter() - start:.2f}s)"
     )
+    for run_id in deleted:
+        print(f"  {verb} {run_id}")
     for run_id, why in sorted(kept.items()):
         print(f"  kept {run_id}: referenced by {why}")
     return 0

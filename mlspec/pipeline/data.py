@@ -357,14 +357,35 @@ def _group_split(loaded: LoadedSpec, frame: Any, ref: DataFileRef) -> tuple[Any,
     splitter = GroupShuffleSplit(n_splits=1, test_size=split.test_size, random_state=split.seed)
     train_pos, test_pos = next(splitter.split(frame, groups=groups))
     train, test = frame.iloc[train_pos], frame.iloc[test_pos]
-    details = {
+    group_counts = {"train": len(set(groups[train_pos])), "test": len(set(groups[test_pos]))}
+    details: dict[str, Any] = {
         "column": column,
         "test_size": split.test_size,
         "seed": split.seed,
-        "groups": {"train": len(set(groups[train_pos])), "test": len(set(groups[test_pos]))},
+        "groups": group_counts,
         "missing_group_rows": int(values.isna().sum()),
     }
+    warning = group_share_warning(len(test), len(frame), split.test_size, group_counts)
+    if warning:
+        details["warning"] = warning
     return train, test, details
+
+
+# a group split's test share of rows is "far" from test_size outside test_size x [LOW, HIGH] (spec reference: Split)
+GROUP_SHARE_LOW, GROUP_SHARE_HIGH = 0.5, 1.5
+
+
+def group_share_warning(test_rows: int, rows: int, test_size: float, groups: dict[str, int]) -> str | None:
+    """The run's warning when the group split's test share of rows is far from ``test_size`` (a share of groups)."""
+    share = test_rows / rows if rows else 0.0
+    if test_size * GROUP_SHARE_LOW <= share <= test_size * GROUP_SHARE_HIGH:
+        return None
+    return (
+        f"data.split: the group split holds out {share:.1%} of the rows ({test_rows:,} of {rows:,}) for "
+        f"test_size {test_size:g}, which is the share of groups ({groups['test']} of "
+        f"{groups['train'] + groups['test']} groups): the groups differ in size. Metrics on a test set this "
+        "size may mislead; try another data.split.seed or test_size, or a column with more, evener groups"
+    )
 
 
 def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> tuple[Any, Any]:

@@ -98,6 +98,9 @@ class Context:
                     self.cache.remember(ref.path, split_key(self.spec), self._tables.split)
             self.record.data = data_records(self)
             self.record.split = self._tables.split
+            warning = (self._tables.split or {}).get("warning")
+            if warning and warning not in self.warnings:
+                self.warnings.append(warning)
         return self._tables
 
     def save(self, *, latest: bool = False) -> None:
@@ -488,10 +491,10 @@ class Outcome:
     failure: str = ""
 
 
-def prepare(spec_path: str) -> tuple[Any, RunStore, StatCache, Inputs]:
+def prepare(spec_path: str, loaded: LoadedSpec | None = None) -> tuple[Any, RunStore, StatCache, Inputs]:
     from mlspec.spec import load_spec
 
-    loaded = load_spec(spec_path)
+    loaded = loaded if loaded is not None else load_spec(spec_path)
     store = RunStore(loaded.root)
     cache = StatCache(loaded.state.stat_cache)
     inputs = compute_inputs(loaded, cache)
@@ -499,8 +502,29 @@ def prepare(spec_path: str) -> tuple[Any, RunStore, StatCache, Inputs]:
 
 
 def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
-    """Run ``targets`` (and, for stage commands, the stale upstream stages they need)."""
-    loaded, store, cache, inputs = prepare(spec_path)
+    """Run ``targets`` (and, for stage commands, the stale upstream stages they need), holding the project's run
+    lock (mlspec/state/lock.py) for the whole run: gc waits for it, another run too; a record a killed run left
+    `running` is marked `interrupted` first."""
+    from mlspec.spec import load_spec
+    from mlspec.state.lock import project_lock, sweep_interrupted
+
+    loaded = load_spec(spec_path)
+    with project_lock(loaded.root, "run") as note_run:
+        sweep_interrupted(loaded.root, "run")
+        return _execute(spec_path, loaded, targets, force, whole=whole, stream=stream, note_run=note_run)
+
+
+def _execute(
+    spec_path: str,
+    loaded: LoadedSpec,
+    targets: list[StageName],
+    force: bool,
+    *,
+    whole: bool,
+    stream: Any,
+    note_run: Callable[[str], None],
+) -> Outcome:
+    loaded, store, cache, inputs = prepare(spec_path, loaded)
     stream = stream or sys.stderr
     latest = latest_record(store, loaded.spec.name)
     if inputs.missing:
@@ -527,6 +551,7 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
             record.versions = versions()
         else:
             record = new_record(loaded, store, cache, inputs)
+    note_run(record.run_id)
     ctx = Context(loaded, store, cache, inputs, record, force)
     if not continuing:
         record.data = data_records(ctx)
@@ -545,6 +570,7 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
     outcome = Outcome(record)
     shown = 0
     up_to_date: list[str] = []
+    started = False
     for step in plan:
         stage = step.stage
         progress.start(stage)
@@ -559,6 +585,11 @@ def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: boo
             progress.end("up to date")
             up_to_date.append(stage)
             continue
+        if not started and not continuing:
+            # a new record is saved `running` before its first stage: killed now, it is found and marked interrupted
+            # (a continued record, `latest`, stays as it was until the command ends: killed, it is left intact)
+            record.status, started = "running", True
+            ctx.save()
         if step.action == "reuse":
             result = take_cached(ctx, stage, by_id[str(step.source)])
             progress.end(f"cached (run {result.cached_from})" if result.status == "cached" else "skipped (disabled)")

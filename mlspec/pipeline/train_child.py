@@ -53,8 +53,8 @@ def run(job: dict[str, Any]) -> int:
         with user_code_path(root):  # the training function may import the project's modules as it runs
             if takes_three(fn):
                 model = fn(train[features].copy(), train[label].copy(), dict(params))
-            else:
-                model = fn(train.copy(), dict(params))
+            else:  # the features and the label only: what the model is served with (no index, time or group column)
+                model = fn(train[[*features, label]].copy(), dict(params))
     except Exception as exc:  # noqa: BLE001 - user code; the traceback goes to the log
         traceback.print_exc()
         return _fail(job, f"raised {last_traceback_line(exc)}")

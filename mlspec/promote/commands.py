@@ -32,6 +32,7 @@ from mlspec.state.deploy import (
     parse_deployment,
 )
 from mlspec.state.layout import StateLayout
+from mlspec.state.lock import locked_command  # issue 23 item 8 (project lock)
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 if TYPE_CHECKING:
@@ -623,6 +624,7 @@ def override_note(tests: list[str]) -> str:
     )
 
 
+@locked_command("promote")  # issue 23 item 8: holds the project lock (state/lock.py), so gc waits
 def promote_command(
     spec: str,
     env: str,

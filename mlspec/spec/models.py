@@ -46,7 +46,8 @@ GIT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,99}$"
 REPOSITORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-]+$"
 GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9\-/]{0,60}[A-Za-z0-9])?$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:\-/]{0,49}$"
-COLUMN_PATTERN = r"^[^\x00-\x1f`$\\\"']{1,128}$"
+# quotes unescaped: `\"` and `\'` are invalid escapes in ECMA-262 (unicode mode), what JSON Schema validators use
+COLUMN_PATTERN = r"""^[^\x00-\x1f`$\\"']{1,128}$"""
 
 DATA_SUITES: tuple[Literal["data_integrity", "train_test_validation"], ...] = (
     "data_integrity",
@@ -109,7 +110,10 @@ RelPath = Field(pattern=PATH_PATTERN, min_length=1, max_length=255)
 class Split(StrictModel):
     """How one source table is split into train and test: `random` (seeded), `time` (the latest rows
     by a time column are the test set) or `group` (all rows of a group on one side, seeded). The split
-    used (method, column, cut-off, rows and groups per side) is written to the run record."""
+    used (method, column, cut-off, rows and groups per side) is written to the run record. A `group` split draws
+    `test_size` of the groups, so with groups of uneven size its share of rows can differ: when the test share of
+    rows is far from `test_size` (below half of it or above one and a half times it, e.g. outside 10%-30% for
+    0.2) the run warns, naming both shares."""
 
     method: Literal["random", "time", "group"] = Field(
         "random",
@@ -286,7 +290,8 @@ class Train(StrictModel):
         pattern=ENTRYPOINT_PATTERN,
         description="Python callable `path/to/file.py:function` or `package.module:function` that returns a "
         "fitted model. Called as function(X, y, params) (features, label, params) when it has three required "
-        "positional parameters, else as function(train_df, params) (the training table, label included).",
+        "positional parameters, else as function(train_df, params) (train_df: the features and the label only, "
+        "in that order; the index, time, group and other undeclared columns are left out, as at serving).",
     )
     command: str | None = Field(
         None,
@@ -628,7 +633,10 @@ class Drift(StrictModel):
     """Scheduled monitoring of new data against the training reference."""
 
     enabled: bool = Field(True, description="Render the monitor workflow.")
-    schedule: str = Field("0 6 * * *", description="When the monitor runs (cron, UTC).")
+    schedule: str = Field(
+        "0 6 * * *",
+        description="When the monitor runs (cron, UTC; refused when it names a day that never occurs, such as February 30th).",
+    )
     current: str | None = Field(
         None, pattern=PATH_PATTERN, description="Path of the current data (file or folder) in the repository."
     )
@@ -662,7 +670,10 @@ class Triggers(StrictModel):
     branches: list[str] = Field(
         default_factory=lambda: ["main"], description="Default branch(es): pushes here run CT and CD."
     )
-    schedule: str | None = Field(None, description="Also retrain on this schedule (cron, UTC).")
+    schedule: str | None = Field(
+        None,
+        description="Also retrain on this schedule (cron, UTC; refused when its day never occurs, such as February 30th).",
+    )
     drift: Drift | None = Field(None, description="Retrain when monitored data drifts.")
 
     @field_validator("schedule")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,10 +93,9 @@ def _expression_findings(spec: Spec) -> list[Finding]:
     ]
 
 
-def _gate_findings(spec: Spec) -> list[Finding]:
+def _metric_findings(spec: Spec) -> list[Finding]:
     findings: list[Finding] = []
     known = METRICS[spec.evaluate.task]
-    env_names = {env.name for env in spec.environments}
     for i, metric in enumerate(spec.evaluate.metrics or []):
         if metric not in known:
             findings.append(
@@ -116,6 +116,13 @@ def _gate_findings(spec: Spec) -> list[Finding]:
                     f"choose from: {', '.join(known)}",
                 )
             )
+    return findings
+
+
+def _gate_environment_findings(spec: Spec) -> list[Finding]:
+    findings: list[Finding] = []
+    env_names = {env.name for env in spec.environments}
+    for i, gate in enumerate(spec.gates):
         if gate.environment is not None and gate.environment not in env_names:
             findings.append(
                 Finding(
@@ -124,6 +131,12 @@ def _gate_findings(spec: Spec) -> list[Finding]:
                     "unknown-environment",
                 )
             )
+    return findings
+
+
+def _drift_environment_findings(spec: Spec) -> list[Finding]:
+    findings: list[Finding] = []
+    env_names = {env.name for env in spec.environments}
     drift = spec.triggers.drift
     if drift is not None and drift.environment is not None and drift.environment not in env_names:
         findings.append(
@@ -387,10 +400,28 @@ def _deepchecks_findings(spec: Spec) -> list[Finding]:
     return findings
 
 
-def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True) -> list[Finding]:
-    findings = _environment_findings(spec) + _gate_findings(spec) + _column_findings(spec) + _expression_findings(spec)
-    findings += _deepchecks_findings(spec)
-    findings += _command_code_findings(spec, base, check_files)
+def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True, partial: bool = False) -> list[Finding]:
+    """Every cross-field problem of ``spec``. ``partial``: ``spec`` holds only the sections that validated (the
+    others have errors of their own, already reported); a check that reads a missing section is skipped."""
+    checks: list[Callable[[], list[Finding]]] = [
+        lambda: _environment_findings(spec),
+        lambda: _metric_findings(spec),
+        lambda: _gate_environment_findings(spec),
+        lambda: _drift_environment_findings(spec),
+        lambda: _column_findings(spec),
+        lambda: _expression_findings(spec),
+        lambda: _deepchecks_findings(spec),
+        lambda: _command_code_findings(spec, base, check_files),
+    ]
     if check_files:
-        findings += _file_findings(spec, base)
+        checks.append(lambda: _file_findings(spec, base))
+    findings: list[Finding] = []
+    for check in checks:
+        if not partial:
+            findings += check()
+            continue
+        try:
+            findings += check()
+        except AttributeError:  # a section this check reads had its own errors
+            continue
     return findings

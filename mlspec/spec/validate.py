@@ -182,6 +182,29 @@ def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str
     )
 
 
+def _partial_spec(data: Any) -> Spec | None:
+    """A Spec of the top-level sections of ``data`` that validate on their own (the others left unset, so a check
+    that reads one of them raises AttributeError and is skipped: semantic.semantic_findings(partial=True))."""
+    if not isinstance(data, dict):
+        return None
+    from pydantic import TypeAdapter
+
+    valid: dict[str, Any] = {}
+    invalid: list[str] = []
+    for name, info in Spec.model_fields.items():
+        key = info.alias or name
+        if key not in data or info.annotation is None:
+            continue
+        try:
+            valid[name] = TypeAdapter(info.annotation).validate_python(data[key])
+        except (ValidationError, ValueError, TypeError):
+            invalid.append(name)
+    partial = Spec.model_construct(**valid)
+    for name in invalid:  # not its default: a check must not judge `gates` against default environments
+        partial.__dict__.pop(name, None)
+    return partial
+
+
 def check_file(path: Path, *, check_files: bool = True) -> FileResult:
     result = FileResult(path=path, display=display_path(path))
     try:
@@ -215,6 +238,15 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
             if (issue.key, kind) not in seen:
                 seen.add((issue.key, kind))
                 result.issues.append(issue)
+        # the cross-field checks still run over the sections that are valid on their own: one pass shows every
+        # problem (an unknown gate environment is not hidden behind a typo in `data`)
+        partial = _partial_spec(doc.data)
+        if partial is not None:
+            for finding in semantic_findings(partial, path.parent, check_files=check_files, partial=True):
+                issue = _issue(result, doc, finding.loc, finding.message, finding.kind, finding.hint)
+                if (issue.key, finding.kind) not in seen:
+                    seen.add((issue.key, finding.kind))
+                    result.issues.append(issue)
         result.issues.sort(key=lambda i: (i.line, i.column))
         return result
     for finding in semantic_findings(spec, path.parent, check_files=check_files):

@@ -219,7 +219,7 @@ class RunRecord(_Model):
     changes: list[Change] = Field(default_factory=list)
     trigger: dict[str, Any] = Field(default_factory=dict)  # event, actor, ref (from GITHUB_* when set)
     versions: dict[str, str] = Field(default_factory=dict)
-    status: Literal["running", "passed", "failed"] = "running"
+    status: Literal["running", "passed", "failed", "interrupted"] = "running"  # interrupted: see state/lock.py
     # the spec's sections (JSON) as the run saw them: which key changed is said against these
     spec_sections: dict[str, Any] = Field(default_factory=dict)
     # what `changes` are relative to: {"kind": "none"} (first run), {"kind": "champion", "environment", "model", ...}

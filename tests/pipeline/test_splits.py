@@ -148,3 +148,58 @@ def test_time_split_passes_the_default_data_tests_and_lands_in_the_record(tmp_pa
     for name in ("DateTrainTestLeakageOverlap", "DateTrainTestLeakageDuplicates"):
         assert [c["category"] for c in checks[name]["conditions"]] == ["PASS"], checks[name]
     assert record["split"]["method"] == "time" and record["split"]["rows"]["test"] == 600
+
+
+def test_group_split_warns_when_its_share_of_rows_is_far_from_test_size(tmp_path: Path) -> None:
+    """test_size is a share of groups: one huge customer among small ones moves the share of rows far from it."""
+    frame = messy_sales(n=2000)
+    frame.loc[:1499, "customer_id"] = "C-BIG"  # 75% of the rows in one group; the rest in ~400 small ones
+    spec = project(
+        tmp_path, "{method: group, column: customer_id, test_size: 0.2, seed: 1}", datetime=None, frame=frame
+    )
+    tables = load_tables(load_spec(spec))
+    share = len(tables.test) / len(frame)
+    assert not 0.1 <= share <= 0.3, share  # the big group landed on one side: far from 0.2
+    warning = tables.split["warning"]
+    assert warning.startswith(
+        f"data.split: the group split holds out {share:.1%} of the rows ({len(tables.test):,} of 2,000)"
+    )
+    assert "test_size 0.2, which is the share of groups" in warning
+
+    even = messy_sales(n=2000)  # ~400 customers of similar size: the share of rows follows test_size
+    spec = (
+        project(
+            tmp_path / "even",
+            "{method: group, column: customer_id, test_size: 0.2, seed: 1}",
+            datetime=None,
+            frame=even,
+        )
+        if (tmp_path / "even").mkdir() is None
+        else None
+    )
+    assert "warning" not in load_tables(load_spec(spec)).split
+
+
+def test_group_share_limits() -> None:
+    from mlspec.pipeline.data import group_share_warning
+
+    groups = {"train": 8, "test": 2}
+    assert group_share_warning(100, 1000, 0.2, groups) is None  # 10%: half of test_size, the edge
+    assert group_share_warning(300, 1000, 0.2, groups) is None  # 30%: one and a half times
+    assert group_share_warning(99, 1000, 0.2, groups) is not None
+    assert group_share_warning(301, 1000, 0.2, groups) is not None
+
+
+@pytest.mark.slow  # trains (and saves the model to BentoML's store)
+def test_the_group_share_warning_reaches_the_run_and_its_record(tmp_path: Path) -> None:
+    frame = messy_sales(n=2000)
+    frame.loc[:1499, "customer_id"] = "C-BIG"
+    spec = project(
+        tmp_path, "{method: group, column: customer_id, test_size: 0.2, seed: 1}", datetime=None, frame=frame
+    )
+    result = run_mlspec("train", cwd=spec.parent)
+    assert result.returncode == 0, result.stderr
+    assert "  warning: data.split: the group split holds out " in result.stderr
+    latest = (spec.parent / ".mlspec" / "runs" / "latest").read_text().strip()
+    record = json.loads((spec.parent / ".mlspec" / "runs" / latest / "record.json").read_text())
+    assert any(w.startswith("data.split: the group split holds out ") for w in record["warnings"])

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -43,3 +47,34 @@ def test_spec_reference_is_up_to_date() -> None:
 
     committed = (ROOT / "docs" / "spec-reference.md").read_text()
     assert committed == reference_markdown(), "docs/spec-reference.md is stale: run `make schema`"
+
+
+def _check_jsonschema(*args: str) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema as editors and SchemaStore use it: patterns are checked as ECMA-262 regular expressions."""
+    tool = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run([str(tool), *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_published_schemas_pass_check_jsonschemas_metaschema_check() -> None:
+    schemas = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "schemas").glob("*.json"))
+    assert "schemas/mlproject.schema.json" in schemas
+    result = _check_jsonschema("--check-metaschema", *schemas)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_example_and_valid_case_passes_check_jsonschema() -> None:
+    specs = sorted(
+        str(p.relative_to(ROOT))
+        for p in [*EXAMPLES.rglob("mlproject.yaml"), *(ROOT / "tests" / "cases" / "valid").glob("*/mlproject.yaml")]
+    )
+    assert len(specs) >= 8
+    result = _check_jsonschema("--schemafile", "schemas/mlproject.schema.json", *specs)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_column_names_with_quotes_are_refused_by_the_schema_as_by_mlspec() -> None:
+    """The pattern lost its `\\"`/`\\'` escapes (invalid in ECMA-262), not its meaning."""
+    from mlspec.spec.models import COLUMN_PATTERN
+
+    for name, allowed in [("age", True), ("lot size", True), ('a"b', False), ("a'b", False), ("a\\b", False)]:
+        assert (re.fullmatch(COLUMN_PATTERN, name) is not None) is allowed, name

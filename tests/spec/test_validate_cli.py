@@ -131,3 +131,23 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert (
         ":2:1: (file): not UTF-8 text (invalid byte 0xe9 at offset 31): save the file as UTF-8 [file]" in result.stdout
     )
+
+
+def test_cross_checks_skip_a_section_with_errors_of_its_own(tmp_path: Path) -> None:
+    """One pass reports the cross-field problems of the valid sections, and never judges against the default of
+    an invalid one: `environments` with an error is not the default [production] for the gate check."""
+    from mlspec.spec.validate import check_file
+
+    (tmp_path / "mlproject.yaml").write_text(
+        "apiVersion: mlspec/v1\nname: churn\n"
+        "data: {train: data/train.csv, test: data/test.csv, label: churned, categorcal: [plan]}\n"
+        "train: {entrypoint: src/train.py:train}\nevaluate: {task: binary}\n"
+        "gates: [{metric: roc_auc, min: 0.8, environment: staging}, {metric: rmse, min: 0.1}]\n"
+        "environments: [{name: staging, soak_hours: 2}]\n"
+    )
+    result = check_file(tmp_path / "mlproject.yaml", check_files=False)
+    assert [(i.key, i.kind) for i in result.issues] == [
+        ("data.categorcal", "unknown-key"),
+        ("gates[1].metric", "unknown-metric"),  # evaluate and gates are valid: checked in the same pass
+        ("environments[0]", "invalid-value"),  # soak_hours without requires
+    ]

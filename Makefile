@@ -41,8 +41,9 @@ test-newest: $(NODE_STAMP)
 # Mutation testing of the decision core (mutmut; the modules, their paired tests and the threshold are in
 # mutation/modules.toml, equivalent mutants in mutation/equivalent.toml). MODULE=mlspec/paths.py runs one.
 # Fails below the threshold; build/mutation/summary.json holds the score per module.
+MUTATION_JOBS ?= 2
 mutation: $(STAMP)
-	$(BIN)/python scripts/mutation.py $(if $(MODULE),--module $(MODULE))
+	$(BIN)/python scripts/mutation.py --max-children $(MUTATION_JOBS) $(if $(MODULE),--module $(MODULE))
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -76,6 +76,11 @@ def mutmut_config(module: str, spec: dict[str, object]) -> str:
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", marker],
         "use_git_change_detection": False,
+        # mutmut times a mutant out at (the tests' own duration + constant) x multiplier seconds; the duration it
+        # measures leaves out fixtures (a session fixture that trains a model runs again in every mutant's
+        # process), so the constant is generous: a timeout should mean a mutant that loops, not a busy machine.
+        "timeout_constant": 20.0,
+        "timeout_multiplier": 5.0,
         # Each mutant runs in a process forked from a server that collected the tests but ran none: forked from
         # mutmut's own process, it would inherit the caches (functools.lru_cache) the stats run filled with the
         # original code's results, and a mutant behind a cache would never run.
@@ -87,7 +92,7 @@ def mutmut_config(module: str, spec: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def prepare(module: str, spec: dict[str, object]) -> Path:
+def prepare(module: str, spec: dict[str, object], tests: Path) -> Path:
     """A fresh work folder: links to the sources, this module's mutmut configuration, no old mutants."""
     work = work_dir(module)
     if work.exists():
@@ -95,8 +100,9 @@ def prepare(module: str, spec: dict[str, object]) -> Path:
     # mutants/ exists before mutmut starts: Python caches a PYTHONPATH folder that is missing at start-up as
     # absent, and the tests would then import the original mlspec instead of the mutated copy.
     (work / "mutants").mkdir(parents=True)
-    for name in ["mlspec", "tests", *ALSO_COPY]:
+    for name in ["mlspec", *ALSO_COPY]:
         (work / name).symlink_to(ROOT / name)
+    (work / "tests").symlink_to(tests.resolve())
     text = (ROOT / "pyproject.toml").read_text("utf-8")
     (work / "pyproject.toml").write_text(text + mutmut_config(module, spec), "utf-8")
     return work
@@ -202,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score-only", action="store_true", help="score the last run's results, run nothing")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--diffs", action="store_true", help="show each survivor's diff")
+    parser.add_argument(
+        "--tests",
+        type=Path,
+        default=ROOT / "tests",
+        help="the tests/ folder to run (default this checkout's; for an older suite: git archive REV tests | tar -x -C DIR)",
+    )
     args = parser.parse_args(argv)
     config = tomllib.loads(CONFIG.read_text("utf-8"))
     modules: dict[str, dict[str, object]] = config["modules"]
@@ -213,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = tomllib.loads(EQUIVALENT.read_text("utf-8")).get("equivalent", []) if EQUIVALENT.exists() else []
     for module in chosen if not args.score_only else []:
         spec = modules[module]
-        work = prepare(module, spec)
+        work = prepare(module, spec, args.tests)
         patterns = [f"{slug(module)}.{p}" for p in spec.get("mutants", [])] or [f"{slug(module)}.*"]  # type: ignore[union-attr]
         print(f"== {module}: mutmut in {work.relative_to(ROOT)}", flush=True)
         run = mutmut(work, "run", "--max-children", str(args.max_children), *patterns)

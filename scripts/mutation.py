@@ -74,7 +74,8 @@ def mutmut_config(module: str, spec: dict[str, object]) -> str:
         "only_mutate": [module],
         "also_copy": ALSO_COPY,
         "pytest_add_cli_args_test_selection": tests,
-        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", marker],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", marker]
+        + (["-k", str(spec["select"])] if "select" in spec else []),
         "use_git_change_detection": False,
         # mutmut times a mutant out at (the tests' own duration + constant) x multiplier seconds; the duration it
         # measures leaves out fixtures (a session fixture that trains a model runs again in every mutant's

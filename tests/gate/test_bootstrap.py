@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from mlspec.gate.bootstrap import (
+    MetricUnsupported,
     Predictions,
     _Classification,
     _Regression,
@@ -403,3 +404,63 @@ def test_a_relative_bootstrap_against_a_champion_scoring_zero_has_no_interval() 
     assert (outcome.challenger, outcome.champion) == (1.0, 0.0)
     assert math.isnan(outcome.improvement) and math.isnan(outcome.low) and math.isnan(outcome.high)
     assert outcome.dropped == outcome.resamples == 50
+
+
+def _bootstrap_case(n: int = 120) -> dict[str, Any]:
+    y, preds, classes = _random_case("binary", n, 2, seed=4)
+    _, other, _ = _random_case("binary", n, 2, seed=6)
+    return {
+        "task": "binary",
+        "y_true": y,
+        "challenger": preds,
+        "champion": Predictions(other.y_pred, other.proba, classes),
+        "resamples": 200,
+        "confidence": 0.9,
+        "seed": 11,
+    }
+
+
+@pytest.mark.parametrize(("metric", "direction"), [("f1", "higher"), ("log_loss", "lower")])
+def test_the_interval_is_the_percentile_interval_of_resampled_rows(metric, direction) -> None:
+    """The same draws (seeded numpy, one row of indices per resample) scored by scikit-learn row by row."""
+    import sklearn.metrics as skm
+
+    case = _bootstrap_case()
+    outcome = paired_bootstrap(metric=metric, direction=direction, relative=False, **case)
+    y, a, b = case["y_true"], case["challenger"], case["champion"]
+    n = len(y)
+
+    def score(preds: Predictions, rows: np.ndarray) -> float:
+        if metric == "f1":
+            return float(skm.f1_score(y[rows], preds.y_pred[rows], pos_label="1"))
+        return float(skm.log_loss(y[rows], preds.proba[rows], labels=["0", "1"]))
+
+    everything = np.arange(n)
+    sign = 1 if direction == "higher" else -1
+    assert outcome.challenger == pytest.approx(score(a, everything))
+    assert outcome.champion == pytest.approx(score(b, everything))
+    assert outcome.improvement == pytest.approx(sign * (score(a, everything) - score(b, everything)))
+    draws = np.random.default_rng(case["seed"]).integers(0, n, size=(case["resamples"], n))
+    diffs = [sign * (score(a, rows) - score(b, rows)) for rows in draws]
+    low, high = np.percentile(diffs, [5, 95])
+    assert (outcome.low, outcome.high) == (pytest.approx(low), pytest.approx(high))
+    assert (outcome.resamples, outcome.dropped) == (200, 0)
+
+
+def test_resamples_drawn_in_chunks_give_the_same_interval(monkeypatch) -> None:
+    from mlspec.gate import bootstrap
+
+    case = _bootstrap_case()
+    whole = paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
+    monkeypatch.setattr(bootstrap, "_CELLS_PER_CHUNK", 120 * 7)  # 7 resamples at a time, a shorter last chunk
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case) == whole
+    monkeypatch.setattr(bootstrap, "_CELLS_PER_CHUNK", 1)  # fewer cells than one resample: one at a time
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case) == whole
+
+
+def test_a_bootstrap_needs_test_rows() -> None:
+    case = {**_bootstrap_case(), "y_true": np.array([], dtype=object)}
+    with pytest.raises(MetricUnsupported, match="the test set has no rows"):
+        paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
+    one = {**_bootstrap_case(1)}
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 200

@@ -223,3 +223,27 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
     assert saved == data  # gate.json: the decision as printed, plus the fingerprint of its inputs
     make_record(project, {"roc_auc": 0.99, "f1": 0.97})
     assert run_cli("gate", spec).returncode == 0
+
+
+def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
+    from mlspec.gate.results import GateReport, GateResult
+
+    def result(kind: str, threshold: str, verdict: str) -> GateResult:
+        return GateResult(-1, "", kind, "higher", threshold, verdict, "")  # type: ignore[arg-type]
+
+    data_failed = result("tests", "data tests pass", "fail")
+    model_passed = result("tests", "model tests pass", "pass")
+    metric_failed = result("absolute", "roc_auc >= 0.9", "fail")
+    metric_passed = result("absolute", "f1 >= 0.5", "pass")
+
+    def cause(*results: GateResult) -> str:
+        return GateReport("p", RUN, "staging", None, None, "", results=list(results)).failure_cause()
+
+    assert cause(model_passed, metric_passed) == ""
+    assert cause(metric_failed, model_passed) == ""  # the count of failed checks says it: no cause to add
+    assert cause(data_failed, model_passed, metric_passed) == "data tests failed"
+    assert cause(data_failed, metric_failed) == "data tests failed, metric gates failed"
+    model_failed = result("tests", "model tests pass", "fail")
+    assert (
+        cause(data_failed, model_failed, metric_failed) == "data tests failed, model tests failed, metric gates failed"
+    )

@@ -414,7 +414,7 @@ def _bootstrap_case(n: int = 120) -> dict[str, Any]:
         "y_true": y,
         "challenger": preds,
         "champion": Predictions(other.y_pred, other.proba, classes),
-        "resamples": 200,
+        "resamples": 60,
         "confidence": 0.9,
         "seed": 11,
     }
@@ -444,7 +444,7 @@ def test_the_interval_is_the_percentile_interval_of_resampled_rows(metric, direc
     diffs = [sign * (score(a, rows) - score(b, rows)) for rows in draws]
     low, high = np.percentile(diffs, [5, 95])
     assert (outcome.low, outcome.high) == (pytest.approx(low), pytest.approx(high))
-    assert (outcome.resamples, outcome.dropped) == (200, 0)
+    assert (outcome.resamples, outcome.dropped) == (60, 0)
 
 
 def test_resamples_drawn_in_chunks_give_the_same_interval(monkeypatch) -> None:
@@ -463,4 +463,4 @@ def test_a_bootstrap_needs_test_rows() -> None:
     with pytest.raises(MetricUnsupported, match="the test set has no rows"):
         paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
     one = {**_bootstrap_case(1)}
-    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 200
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 60

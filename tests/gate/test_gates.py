@@ -247,3 +247,30 @@ def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
     assert (
         cause(data_failed, model_failed, metric_failed) == "data tests failed, model tests failed, metric gates failed"
     )
+
+
+@pytest.mark.parametrize(
+    ("bounds", "low", "high", "reason"),
+    [
+        # inclusive at both bounds, and within float rounding (1e-9) of them
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01, 0.2, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 5e-10, 0.2 + 5e-10, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 2e-9, 0.1, "the improvement +0.0100 is below min_delta +0.01"),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.1, 0.2 + 2e-9, "the improvement +0.2000 is above max_delta +0.2"),
+        ({"min_delta": -0.01}, -0.01, 5.0, ""),  # no upper bound
+        ({"max_delta": 0.0}, -5.0, 0.0, ""),  # no lower bound
+        # NaN compares to nothing: it fails, never passes
+        ({"min_delta": 0.0}, math.nan, 0.5, "the improvement NaN is below min_delta +0"),
+        ({"max_delta": 0.5}, 0.0, math.nan, "the improvement NaN is above max_delta +0.5"),
+        ({"min_delta": 0.01, "relative": True}, 0.0099, 0.2, "the improvement +0.99% is below min_delta +1.00%"),
+        ({"max_delta": 0.2, "relative": True}, 0.0, 0.2001, "the improvement +20.01% is above max_delta +20.00%"),
+    ],
+)
+def test_delta_bounds_at_their_edges(bounds, low, high, reason) -> None:
+    from mlspec.gate.evaluate import _check_bounds
+    from mlspec.gate.results import GateResult
+    from mlspec.spec.models import Gate
+
+    result = GateResult(0, "roc_auc", "delta", "higher", "", "fail", "")
+    _check_bounds(result, Gate(metric="roc_auc", **bounds), low, high, "the improvement")
+    assert (result.verdict, result.reason) == ("pass" if not reason else "fail", reason)

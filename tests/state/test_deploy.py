@@ -3,6 +3,7 @@ the file, every problem by its key, and what to do."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -54,16 +55,32 @@ def test_a_deploy_file_round_trips_with_its_header(tmp_path: Path) -> None:
     assert path == tmp_path / "deploy" / "staging.yaml"
     text = path.read_text("utf-8")
     assert text == dump_deployment(deployment)
-    assert text.startswith("# Written by `mlspec promote`; changes only through a promotion pull request.\n# CD ")
+    assert text.startswith(
+        "# Written by `mlspec promote`; changes only through a promotion pull request.\n"
+        "# CD builds the BentoML service for the model named here.\n"
+    )
     assert text.splitlines()[2] == "project: churn"  # the keys in the model's order, not sorted
     assert read_deployment(tmp_path, "staging") == deployment
     (tmp_path / "deploy" / "folder.yaml").mkdir()
     assert read_deployment(tmp_path, "folder") is None  # not a file
 
 
-def test_unicode_is_written_as_it_is() -> None:
-    text = dump_deployment(_deployment(promoted={"by": "Zoë"}))
+def test_unicode_is_written_as_it_is_and_values_as_json_types(tmp_path: Path) -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    write_deployment(tmp_path, _deployment(promoted={"by": "Zoë", "at": at}))
+    text = (tmp_path / "deploy" / "staging.yaml").read_text("utf-8")
     assert "by: Zoë" in text
+    assert "at: '2026-01-02T03:04:05Z'" in text  # a JSON string, not a YAML timestamp
+    read = read_deployment(tmp_path, "staging")
+    assert read is not None and read.promoted == {"by": "Zoë", "at": "2026-01-02T03:04:05Z"}
+
+
+def test_a_broken_deploy_file_read_from_disk_is_named_by_its_path(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "staging.yaml").write_text("project: churn\n", "utf-8")
+    with pytest.raises(MlspecError) as caught:
+        read_deployment(tmp_path, "staging")
+    assert caught.value.message.startswith(f"{tmp_path / 'deploy' / 'staging.yaml'}: not a valid deployment file: ")
 
 
 def test_a_broken_deploy_file_names_the_file_each_problem_and_what_to_do() -> None:

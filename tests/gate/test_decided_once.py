@@ -256,6 +256,7 @@ def test_gate_json_keeps_every_number_a_decision_needs_nan_and_infinities_includ
         (lambda d: d["results"][1].update(interval=[0.1]), "results[1].interval is not a pair of numbers"),
         (lambda d: d["results"][1].update(interval="wide"), "results[1].interval is not a pair of numbers"),
         (lambda d: d["results"][1].update(interval=[0.1, "x"]), "results[1].interval is 'x', not a number"),
+        (lambda d: d["results"][1].update(interval=["y", 0.1]), "results[1].interval is 'y', not a number"),
         (lambda d: d["results"][0].update(verdict=None), "results[0] has no verdict, kind or reason"),
         (lambda d: d["results"][0].update(reason=1), "results[0] has no verdict, kind or reason"),
         (lambda d: d["results"][0].update(kind=["absolute"]), "results[0] has no verdict, kind or reason"),
@@ -293,4 +294,19 @@ def test_unknown_keys_of_a_stored_result_are_ignored_and_missing_optional_ones_d
     read = read_report(stored, champion)
     assert read.results[0].value is None and read.results[0].interval is None and read.results[0].passed
     stored["model"] = 3  # not a tag
-    assert read_report(stored, champion).model_tag is None
+    del stored["test_data"]
+    read = read_report(stored, champion)
+    assert read.model_tag is None and read.test_data == ""
+
+
+def test_the_champion_of_a_stored_decision_is_the_current_lookups() -> None:
+    from mlspec.gate.champion import ChampionLookup
+    from mlspec.gate.decision import read_report
+    from mlspec.state.deploy import DeployedModel, Deployment
+
+    report, lookup = _stored_report()
+    deployment = Deployment(
+        project="breast-cancer", environment="staging", model=DeployedModel(tag="breast-cancer:c", version="c")
+    )
+    read = read_report(json.loads(json.dumps(report.to_dict())), ChampionLookup(deployment, lookup.source))
+    assert read.champion == deployment and read.champion_source == lookup.source

@@ -274,3 +274,47 @@ def test_delta_bounds_at_their_edges(bounds, low, high, reason) -> None:
     result = GateResult(0, "roc_auc", "delta", "higher", "", "fail", "")
     _check_bounds(result, Gate(metric="roc_auc", **bounds), low, high, "the improvement")
     assert (result.verdict, result.reason) == ("pass" if not reason else "fail", reason)
+
+
+@pytest.mark.parametrize(
+    ("value", "signed", "text"),
+    [
+        (None, False, "n/a"),
+        (math.nan, True, "NaN"),
+        (math.inf, False, "+inf"),
+        (-math.inf, True, "-inf"),
+        (0.5, False, "0.5000"),
+        (0.5, True, "+0.5000"),
+        (-0.25, True, "-0.2500"),
+        (0.0, False, "0.0000"),
+        (2, False, "2.0000"),
+    ],
+)
+def test_numbers_in_gate_tables_and_json(value, signed, text) -> None:
+    from mlspec.gate.results import fmt
+
+    assert fmt(value, signed) == text
+
+
+def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
+    from mlspec.gate.results import GateReport, GateResult
+
+    champion = Deployment(
+        project="p",
+        environment="staging",
+        model=DeployedModel(tag="p:c", version="c"),
+        lineage={"run_id": "20240101T000000000000Z-00001"},
+    )
+    result = GateResult(0, "roc_auc", "absolute", "higher", "roc_auc >= 0.9", "pass", "", value=0.95)
+    report = GateReport("p", RUN, "staging", "p:v2", champion, "origin/main:deploy/staging.yaml", results=[result])
+    data = report.to_dict()
+    assert data["champion"] == {
+        "tag": "p:c",
+        "environment": "staging",
+        "run_id": "20240101T000000000000Z-00001",
+        "source": "origin/main:deploy/staging.yaml",
+    }
+    assert data["verdict"] == report.verdict_line() == "gate passed for p (staging), model p:v2: 1 of 1 checks passed"
+    assert (data["passed"], data["model"], data["champion_source"]) == (True, "p:v2", "origin/main:deploy/staging.yaml")
+    report.champion = None
+    assert report.to_dict()["champion"] is None

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 EXAMPLE ?= examples/breast-cancer
 
-.PHONY: demo test test-fast test-newest bench schema golden setup clean
+.PHONY: demo test test-fast test-newest mutation bench schema golden setup clean
 
 # The locked dependency set (requirements/dev.txt, hash-checked), through the same script the
 # setup action runs on a runner. scripts/lock.sh regenerates the locks from pyproject.toml.
@@ -37,6 +37,14 @@ test-newest: $(NODE_STAMP)
 	$(PYTHON) -m venv .venv-newest
 	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
 	.venv-newest/bin/python -m pytest -n 2 --dist loadgroup
+
+# Mutation testing of the decision core (mutmut; the modules, their paired tests and the threshold are in
+# mutation/modules.toml, equivalent mutants in mutation/equivalent.toml). MODULE=mlspec/paths.py runs one;
+# MUTANTS='x__absolute*' (with MODULE) only the mutants of one function.
+# Fails below the threshold; build/mutation/summary.json holds the score per module.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py --max-children $(MUTATION_JOBS) $(if $(MODULE),--module $(MODULE)) $(if $(MUTANTS),--mutants '$(MUTANTS)')
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlspec.gate.bootstrap import Predictions, _Classification, _Regression, paired_bootstrap
+from mlspec.gate.bootstrap import (
+    MetricUnsupported,
+    Predictions,
+    _Classification,
+    _Regression,
+    improvement,
+    paired_bootstrap,
+    point_metrics,
+)
 from mlspec.gate.evaluate import evaluate_gates
 from mlspec.spec import load_spec
 from mlspec.state import model_store
@@ -299,3 +308,159 @@ def test_vectorised_bootstrap_is_fast() -> None:
         elapsed = time.perf_counter() - start
         assert outcome.low <= outcome.improvement <= outcome.high
         assert elapsed < budget * 2, (metric, elapsed)  # generous on a shared machine; the bench has the target
+
+
+def _tied_binary(n: int, seed: int) -> tuple[np.ndarray, Predictions]:
+    """Binary labels and positive-class scores rounded to one decimal: many ties, within and across classes."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n).astype(str).astype(object)
+    score = np.round(np.clip(0.35 + 0.3 * (y == "1") + rng.normal(0, 0.2, n), 0, 1), 1)
+    preds = Predictions(
+        np.where(score >= 0.5, "1", "0").astype(object), np.column_stack([1 - score, score]), ["0", "1"]
+    )
+    return y, preds
+
+
+def test_roc_auc_counts_a_tie_as_one_half() -> None:
+    # positives score 0.5 and 0.8, negatives 0.5 and 0.2: of the four (positive, negative) pairs three are
+    # ordered right and one is tied, so the AUC is 3.5 / 4
+    y = np.array(["0", "1", "0", "1"], dtype=object)
+    score = np.array([0.5, 0.5, 0.2, 0.8])
+    preds = Predictions(np.array(["1", "1", "0", "1"], dtype=object), np.column_stack([1 - score, score]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=preds, names=["roc_auc"]) == {"roc_auc": 0.875}
+
+
+def test_roc_auc_on_tied_scores_matches_scikit_learn() -> None:
+    import sklearn.metrics as skm
+
+    y, preds = _tied_binary(400, seed=5)
+    assert preds.proba is not None
+    score = preds.proba[:, 1]
+    assert len(np.unique(score)) < 15  # the data has ties
+    positive = (y == "1").astype(int)
+    full = point_metrics(task="binary", y_true=y, preds=preds, names=["roc_auc"])["roc_auc"]
+    assert full == pytest.approx(skm.roc_auc_score(positive, score), rel=1e-12)
+    rng = np.random.default_rng(1)
+    W = np.stack([np.bincount(rng.integers(0, 400, 400), minlength=400) for _ in range(5)]).astype(float)
+    ours = _Classification(y, preds, ["0", "1"]).metric("roc_auc", W)
+    for b in range(5):
+        assert ours[b] == pytest.approx(skm.roc_auc_score(positive, score, sample_weight=W[b]), rel=1e-12), b
+
+
+def test_one_vs_rest_roc_auc_on_tied_scores_matches_scikit_learn() -> None:
+    import sklearn.metrics as skm
+
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 3, 300)
+    raw = np.round(rng.dirichlet(np.ones(3), 300) + 0.3 * np.eye(3)[y], 1) + 0.01
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    preds = Predictions(proba.argmax(1).astype(str).astype(object), proba, ["0", "1", "2"])
+    labels = y.astype(str).astype(object)
+    ours = point_metrics(task="multiclass", y_true=labels, preds=preds, names=["roc_auc_ovr"])["roc_auc_ovr"]
+    assert ours == pytest.approx(skm.roc_auc_score(y, proba, multi_class="ovr", average="macro"), rel=1e-12)
+
+
+def test_metrics_undefined_on_the_test_rows_are_left_out() -> None:
+    # one class only: the AUC is undefined (no negative to rank against); accuracy is defined
+    y = np.array(["1", "1", "1", "1"], dtype=object)
+    score = np.array([0.9, 0.8, 0.4, 0.7])
+    preds = Predictions(np.array(["1", "1", "0", "1"], dtype=object), np.column_stack([1 - score, score]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=preds, names=["accuracy", "roc_auc"]) == {"accuracy": 0.75}
+    # constant targets: r2 is undefined; mae is defined
+    constant = np.array([2.0, 2.0, 2.0])
+    found = point_metrics(
+        task="regression", y_true=constant, preds=Predictions(np.array([1.0, 2.0, 4.0])), names=["r2", "mae"]
+    )
+    assert found == {"mae": 1.0}
+
+
+def test_relative_improvement_against_a_champion_of_zero_is_undefined() -> None:
+    challenger, champion = np.array([0.5, 0.5, -1.0, 0.3]), np.array([0.0, 0.25, -2.0, 0.4])
+    higher = improvement(challenger, champion, "higher", relative=True)
+    assert np.isnan(higher[0])  # no relative change from 0
+    assert higher[1:] == pytest.approx([1.0, 0.5, -0.25])  # divided by |champion|
+    lower = improvement(challenger, champion, "lower", relative=True)
+    assert np.isnan(lower[0]) and lower[1:] == pytest.approx([-1.0, -0.5, 0.25])
+    assert improvement(challenger, champion, "higher", relative=False) == pytest.approx([0.5, 0.25, 1.0, -0.1])
+    assert improvement(challenger, champion, "lower", relative=False) == pytest.approx([-0.5, -0.25, -1.0, 0.1])
+
+
+def test_a_relative_bootstrap_against_a_champion_scoring_zero_has_no_interval() -> None:
+    y = np.array(["0", "1"] * 20, dtype=object)
+    right = Predictions(y.copy())
+    wrong = Predictions(np.where(y == "1", "0", "1").astype(object))  # accuracy 0 on every resample
+    outcome = paired_bootstrap(
+        metric="accuracy",
+        task="binary",
+        direction="higher",
+        relative=True,
+        y_true=y,
+        challenger=right,
+        champion=wrong,
+        resamples=50,
+        confidence=0.9,
+        seed=0,
+    )
+    assert (outcome.challenger, outcome.champion) == (1.0, 0.0)
+    assert math.isnan(outcome.improvement) and math.isnan(outcome.low) and math.isnan(outcome.high)
+    assert outcome.dropped == outcome.resamples == 50
+
+
+def _bootstrap_case(n: int = 120) -> dict[str, Any]:
+    y, preds, classes = _random_case("binary", n, 2, seed=4)
+    _, other, _ = _random_case("binary", n, 2, seed=6)
+    return {
+        "task": "binary",
+        "y_true": y,
+        "challenger": preds,
+        "champion": Predictions(other.y_pred, other.proba, classes),
+        "resamples": 60,
+        "confidence": 0.9,
+        "seed": 11,
+    }
+
+
+@pytest.mark.parametrize(("metric", "direction"), [("f1", "higher"), ("log_loss", "lower")])
+def test_the_interval_is_the_percentile_interval_of_resampled_rows(metric, direction) -> None:
+    """The same draws (seeded numpy, one row of indices per resample) scored by scikit-learn row by row."""
+    import sklearn.metrics as skm
+
+    case = _bootstrap_case()
+    outcome = paired_bootstrap(metric=metric, direction=direction, relative=False, **case)
+    y, a, b = case["y_true"], case["challenger"], case["champion"]
+    n = len(y)
+
+    def score(preds: Predictions, rows: np.ndarray) -> float:
+        if metric == "f1":
+            return float(skm.f1_score(y[rows], preds.y_pred[rows], pos_label="1"))
+        return float(skm.log_loss(y[rows], preds.proba[rows], labels=["0", "1"]))
+
+    everything = np.arange(n)
+    sign = 1 if direction == "higher" else -1
+    assert outcome.challenger == pytest.approx(score(a, everything))
+    assert outcome.champion == pytest.approx(score(b, everything))
+    assert outcome.improvement == pytest.approx(sign * (score(a, everything) - score(b, everything)))
+    draws = np.random.default_rng(case["seed"]).integers(0, n, size=(case["resamples"], n))
+    diffs = [sign * (score(a, rows) - score(b, rows)) for rows in draws]
+    low, high = np.percentile(diffs, [5, 95])
+    assert (outcome.low, outcome.high) == (pytest.approx(low), pytest.approx(high))
+    assert (outcome.resamples, outcome.dropped) == (60, 0)
+
+
+def test_resamples_drawn_in_chunks_give_the_same_interval(monkeypatch) -> None:
+    from mlspec.gate import bootstrap
+
+    case = _bootstrap_case()
+    whole = paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
+    monkeypatch.setattr(bootstrap, "_CELLS_PER_CHUNK", 120 * 7)  # 7 resamples at a time, a shorter last chunk
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case) == whole
+    monkeypatch.setattr(bootstrap, "_CELLS_PER_CHUNK", 1)  # fewer cells than one resample: one at a time
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case) == whole
+
+
+def test_a_bootstrap_needs_test_rows() -> None:
+    case = {**_bootstrap_case(), "y_true": np.array([], dtype=object)}
+    with pytest.raises(MetricUnsupported, match="the test set has no rows"):
+        paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
+    one = {**_bootstrap_case(1)}
+    assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 60

@@ -5,6 +5,7 @@ of another run or environment, or an input changed, saying so in one line. Never
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,132 @@ def test_changed_inputs_are_named(tmp_path: Path) -> None:
     current = _decision(project)
     assert current.redecided is None and current.report.champion is not None  # the champion comes with a read decision
     assert current.report.champion_metrics()["f1"] == 0.99
+
+
+def _stored_report():
+    from mlspec.gate.champion import ChampionLookup
+    from mlspec.gate.results import GateReport, GateResult
+
+    champion = ChampionLookup(None, "origin/main:deploy/staging.yaml")
+    delta = GateResult(
+        index=1,
+        metric="f1",
+        kind="delta",
+        direction="higher",
+        threshold="f1 improvement >= -0.0100 vs staging champion",
+        verdict="fail",
+        reason="the champion scored NaN",
+        value=0.97,
+        baseline=float("nan"),
+        delta=float("-inf"),
+        interval=(float("-inf"), float("inf")),
+        relative=True,
+        environment="staging",
+        confidence=0.95,
+        resamples=1000,
+    )
+    absolute = GateResult(0, "roc_auc", "absolute", "higher", "roc_auc >= 0.95", "pass", "", value=0.97)
+    report = GateReport(
+        project="breast-cancer",
+        run_id=RUN,
+        environment="staging",
+        model_tag="breast-cancer:v1",
+        champion=None,
+        champion_source=champion.source,
+        results=[absolute, delta],
+        notes=["a note"],
+        champion_rescored={"f1": float("nan"), "roc_auc": 0.5},
+        test_data="data/test.csv",
+    )
+    return report, champion
+
+
+def _same(a, b) -> bool:
+    """Equal, NaN included (gate.json keeps NaN as the string "NaN")."""
+    return json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+
+
+def test_gate_json_keeps_every_number_a_decision_needs_nan_and_infinities_included() -> None:
+    from mlspec.gate.decision import read_report
+
+    report, champion = _stored_report()
+    stored = json.loads(json.dumps(report.to_dict()))  # what gate.json holds: JSON has no NaN or inf
+    delta = stored["results"][1]
+    assert (delta["baseline"], delta["delta"], delta["interval"]) == ("NaN", "-inf", ["-inf", "+inf"])
+    assert stored["champion_rescored"] == {"f1": "NaN", "roc_auc": 0.5} and stored["passed"] is False
+    read = read_report(stored, champion)
+    assert _same(read, report)
+    assert math.isnan(read.results[1].baseline) and read.results[1].interval == (-math.inf, math.inf)
+    assert read.results[1].delta == -math.inf and read.results[0].value == 0.97
+    assert (read.model_tag, read.notes, read.test_data) == ("breast-cancer:v1", ["a note"], "data/test.csv")
+    assert math.isnan(read.champion_rescored["f1"]) and read.champion_rescored["roc_auc"] == 0.5
+    assert not read.passed and read.failed == [read.results[1]]
+    absolute_only = json.loads(json.dumps(report.to_dict()))
+    del absolute_only["results"][1]
+    absolute_only["passed"] = True
+    assert read_report(absolute_only, champion).passed
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda d: d["results"][1].update(baseline="high"), "results[1].baseline is 'high', not a number"),
+        (lambda d: d["results"][1].update(delta=True), "results[1].delta is True, not a number"),
+        (lambda d: d["results"][1].update(confidence=[0.9]), "results[1].confidence is [0.9], not a number"),
+        (lambda d: d["results"][1].update(interval=[0.1]), "results[1].interval is not a pair of numbers"),
+        (lambda d: d["results"][1].update(interval="wide"), "results[1].interval is not a pair of numbers"),
+        (lambda d: d["results"][1].update(interval=[0.1, "x"]), "results[1].interval is 'x', not a number"),
+        (lambda d: d["results"][1].update(interval=["y", 0.1]), "results[1].interval is 'y', not a number"),
+        (lambda d: d["results"][0].update(verdict=None), "results[0] has no verdict, kind or reason"),
+        (lambda d: d["results"][0].update(reason=1), "results[0] has no verdict, kind or reason"),
+        (lambda d: d["results"][0].update(kind=["absolute"]), "results[0] has no verdict, kind or reason"),
+        (lambda d: d["results"][0].pop("metric"), "results[0]: "),
+        (lambda d: d["results"].append("pass"), "results[2] is not an object"),
+        (lambda d: d.update(notes="none"), "results, notes or champion_rescored is missing"),
+        (lambda d: d.update(champion_rescored=[]), "results, notes or champion_rescored is missing"),
+        (lambda d: d["champion_rescored"].update(f1=None), "champion_rescored.f1 is null"),
+        (lambda d: d["champion_rescored"].update(f1="0.5"), "champion_rescored.f1 is '0.5', not a number"),
+        (lambda d: d.update(passed=None), "its verdict passed=None does not follow from its results"),
+        (lambda d: d.update(champion_source="deploy/staging.yaml"), "its champion source differs from the current one"),
+    ],
+)
+def test_a_gate_json_that_does_not_hold_a_decision_is_unreadable(change, said: str) -> None:
+    from mlspec.gate.decision import Unreadable, read_report
+
+    report, champion = _stored_report()
+    stored = json.loads(json.dumps(report.to_dict()))
+    change(stored)
+    with pytest.raises(Unreadable) as caught:
+        read_report(stored, champion)
+    assert str(caught.value).startswith(said)
+    with pytest.raises(Unreadable, match="it is not a JSON object"):
+        read_report([stored], champion)
+
+
+def test_unknown_keys_of_a_stored_result_are_ignored_and_missing_optional_ones_default() -> None:
+    from mlspec.gate.decision import read_report
+
+    report, champion = _stored_report()
+    stored = json.loads(json.dumps(report.to_dict()))
+    stored["results"][0]["written_by"] = "a newer mlspec"
+    for key in ("value", "interval", "confidence"):
+        stored["results"][0].pop(key)
+    read = read_report(stored, champion)
+    assert read.results[0].value is None and read.results[0].interval is None and read.results[0].passed
+    stored["model"] = 3  # not a tag
+    del stored["test_data"]
+    read = read_report(stored, champion)
+    assert read.model_tag is None and read.test_data == ""
+
+
+def test_the_champion_of_a_stored_decision_is_the_current_lookups() -> None:
+    from mlspec.gate.champion import ChampionLookup
+    from mlspec.gate.decision import read_report
+    from mlspec.state.deploy import DeployedModel, Deployment
+
+    report, lookup = _stored_report()
+    deployment = Deployment(
+        project="breast-cancer", environment="staging", model=DeployedModel(tag="breast-cancer:c", version="c")
+    )
+    read = read_report(json.loads(json.dumps(report.to_dict())), ChampionLookup(deployment, lookup.source))
+    assert read.champion == deployment and read.champion_source == lookup.source

@@ -223,3 +223,98 @@ def test_cli_table_json_and_gate_file(tmp_path) -> None:
     assert saved == data  # gate.json: the decision as printed, plus the fingerprint of its inputs
     make_record(project, {"roc_auc": 0.99, "f1": 0.97})
     assert run_cli("gate", spec).returncode == 0
+
+
+def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
+    from mlspec.gate.results import GateReport, GateResult
+
+    def result(kind: str, threshold: str, verdict: str) -> GateResult:
+        return GateResult(-1, "", kind, "higher", threshold, verdict, "")  # type: ignore[arg-type]
+
+    data_failed = result("tests", "data tests pass", "fail")
+    model_passed = result("tests", "model tests pass", "pass")
+    metric_failed = result("absolute", "roc_auc >= 0.9", "fail")
+    metric_passed = result("absolute", "f1 >= 0.5", "pass")
+
+    def cause(*results: GateResult) -> str:
+        return GateReport("p", RUN, "staging", None, None, "", results=list(results)).failure_cause()
+
+    assert cause(model_passed, metric_passed) == ""
+    assert cause(metric_failed, model_passed) == ""  # the count of failed checks says it: no cause to add
+    assert cause(data_failed, model_passed, metric_passed) == "data tests failed"
+    assert cause(data_failed, metric_failed) == "data tests failed, metric gates failed"
+    model_failed = result("tests", "model tests pass", "fail")
+    assert (
+        cause(data_failed, model_failed, metric_failed) == "data tests failed, model tests failed, metric gates failed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("bounds", "low", "high", "reason"),
+    [
+        # inclusive at both bounds, and within float rounding (1e-9) of them
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01, 0.2, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 5e-10, 0.2 + 5e-10, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 2e-9, 0.1, "the improvement +0.0100 is below min_delta +0.01"),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.1, 0.2 + 2e-9, "the improvement +0.2000 is above max_delta +0.2"),
+        ({"min_delta": -0.01}, -0.01, 5.0, ""),  # no upper bound
+        ({"max_delta": 0.0}, -5.0, 0.0, ""),  # no lower bound
+        # NaN compares to nothing: it fails, never passes
+        ({"min_delta": 0.0}, math.nan, 0.5, "the improvement NaN is below min_delta +0"),
+        ({"max_delta": 0.5}, 0.0, math.nan, "the improvement NaN is above max_delta +0.5"),
+        ({"min_delta": 0.01, "relative": True}, 0.0099, 0.2, "the improvement +0.99% is below min_delta +1.00%"),
+        ({"max_delta": 0.2, "relative": True}, 0.0, 0.2001, "the improvement +20.01% is above max_delta +20.00%"),
+    ],
+)
+def test_delta_bounds_at_their_edges(bounds, low, high, reason) -> None:
+    from mlspec.gate.evaluate import _check_bounds
+    from mlspec.gate.results import GateResult
+    from mlspec.spec.models import Gate
+
+    result = GateResult(0, "roc_auc", "delta", "higher", "", "fail", "")
+    _check_bounds(result, Gate(metric="roc_auc", **bounds), low, high, "the improvement")
+    assert (result.verdict, result.reason) == ("pass" if not reason else "fail", reason)
+
+
+@pytest.mark.parametrize(
+    ("value", "signed", "text"),
+    [
+        (None, False, "n/a"),
+        (math.nan, True, "NaN"),
+        (math.inf, False, "+inf"),
+        (-math.inf, True, "-inf"),
+        (0.5, False, "0.5000"),
+        (0.5, True, "+0.5000"),
+        (-0.25, True, "-0.2500"),
+        (0.0, False, "0.0000"),
+        (2, False, "2.0000"),
+    ],
+)
+def test_numbers_in_gate_tables_and_json(value, signed, text) -> None:
+    from mlspec.gate.results import fmt
+
+    assert fmt(value, signed) == text
+
+
+def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
+    from mlspec.gate.results import GateReport, GateResult
+
+    champion = Deployment(
+        project="p",
+        environment="staging",
+        model=DeployedModel(tag="p:c", version="c"),
+        lineage={"run_id": "20240101T000000000000Z-00001"},
+    )
+    result = GateResult(0, "roc_auc", "absolute", "higher", "roc_auc >= 0.9", "pass", "", value=0.95)
+    report = GateReport("p", RUN, "staging", "p:v2", champion, "origin/main:deploy/staging.yaml", results=[result])
+    data = report.to_dict()
+    assert data["champion"] == {
+        "tag": "p:c",
+        "environment": "staging",
+        "run_id": "20240101T000000000000Z-00001",
+        "source": "origin/main:deploy/staging.yaml",
+    }
+    assert data["verdict"] == report.verdict_line() == "gate passed for p (staging), model p:v2: 1 of 1 checks passed"
+    assert (data["passed"], data["model"], data["champion_source"]) == (True, "p:v2", "origin/main:deploy/staging.yaml")
+    report.champion = None
+    assert report.to_dict()["champion"] is None

@@ -109,3 +109,17 @@ def test_validate_and_render_refuse_specs_sharing_a_folder(two_specs, command) -
     assert git("status", "--porcelain", cwd=two_specs) == before  # nothing was rendered
     alone = run_cli(command, str(a), str(a), cwd=two_specs)  # the same spec twice is no collision
     assert "same folder" not in alone.stderr
+
+
+def test_specs_in_separate_folders_or_named_twice_do_not_clash(tmp_path) -> None:
+    from mlspec.errors import SpecError
+    from mlspec.ownership import check_separate_state
+
+    for spec in ("a/mlproject.yaml", "b/mlproject.yaml", "a/other.yaml"):
+        (tmp_path / spec).parent.mkdir(exist_ok=True)
+        (tmp_path / spec).write_text("")
+    a, b, other = tmp_path / "a/mlproject.yaml", tmp_path / "b/mlproject.yaml", tmp_path / "a/other.yaml"
+    check_separate_state([a, b, tmp_path / "a" / ".." / "a" / "mlproject.yaml"])  # the same spec twice is one spec
+    with pytest.raises(SpecError) as caught:
+        check_separate_state([a, b, other])
+    assert caught.value.message.startswith(f"{a}, {other} are in the same folder {tmp_path / 'a'}: ")

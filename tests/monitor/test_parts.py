@@ -107,3 +107,44 @@ def test_retrain_false_does_not_dispatch(churn_project, income_only_shift, tmp_p
     latest = (project.root / ".mlspec" / "drift" / "latest").read_text().strip()
     assert not (project.root / ".mlspec" / "drift" / latest / "dispatch.json").exists()
     assert "not starting training: triggers.drift.retrain is false" in capsys.readouterr().out
+
+
+def test_the_verdict_at_the_thresholds() -> None:
+    """Drift is reported for scores above a threshold (docs/spec-reference.md, DriftThresholds), and when more
+    features drift than `max_drifted_features` allows; a score equal to its threshold is no drift."""
+    t = DriftThresholds()
+    at = _result([("income", t.feature)], multivariate=t.multivariate)
+    assert not at.drifted_features and not at.drifted and not at.undecided
+    assert _result([("income", 0.2001)]).drifted
+    assert _result([("income", 0.1)], multivariate=0.2501).drifted  # a whole-table check alone decides
+    two = [("a", 0.5), ("b", 0.4)]
+    assert not _result(two, DriftThresholds(max_drifted_features=2)).drifted  # as many as allowed
+    assert _result(two, DriftThresholds(max_drifted_features=1)).too_many_features
+    # no feature scored, or a check errored, and no drift found: undecided, not "no drift"
+    assert _result([]).undecided
+    errored = _result([("income", 0.1)])
+    errored.errors.append("MultivariateDrift failed: boom")
+    assert errored.undecided and not _result([("income", 0.1)]).undecided
+    drifted_and_errored = _result([("income", 0.9)])
+    drifted_and_errored.errors.append("LabelDrift failed: boom")
+    assert drifted_and_errored.drifted and not drifted_and_errored.undecided
+
+
+@pytest.mark.parametrize(
+    ("value", "score"),
+    [
+        (0.3, 0.3),
+        (0, 0.0),
+        ("0.25", 0.25),
+        (float("nan"), None),  # no score, not a score that passes every threshold
+        (None, None),
+        ("n/a", None),
+        ({"a": 0.1, "b": 0.4, "c": None, "d": float("nan")}, 0.4),  # per class: the largest
+        ({"a": None}, None),
+        ({}, None),
+    ],
+)
+def test_a_drift_score_is_read_from_a_check_value(value, score) -> None:
+    from mlspec.monitor.checks import _score
+
+    assert _score(value) == score

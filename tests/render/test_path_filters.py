@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlspec.paths import PatternError, check_pattern, filter_lines, lines_match, matches
+from mlspec.paths import PatternError, check_pattern, filter_lines, lines_match, literal, matches
 from tests.helpers import run_cli
 from tests.path_filters import ci_filters
 from tests.render.specs import BASE, merged, write_repo
@@ -37,11 +37,20 @@ GITHUB_CASES = [
     ("v2+.txt", "v.txt", False),
     ("a.b", "axb", False),
     ("Octoc?t", "Octoct", True),
+    # each rule at its edges: a quantifier on the first character, after a character that is not its own
+    # neighbour's, after a letter that is not special; two classes; a literal ']' before a class
+    ("x?y", "y", True),
+    ("*a+", "baa", True),
+    ("X+.md", "XX.md", True),
+    ("[ab]/[cd].txt", "a/c.txt", True),
+    ("x]/[ab].txt", "x]/a.txt", True),
+    ("!docs/**", "docs/a.md", False),
 ]
 
 
 @pytest.mark.parametrize("pattern, path, expected", GITHUB_CASES)
 def test_glob_semantics_are_githubs(pattern: str, path: str, expected: bool) -> None:
+    check_pattern(pattern)  # GitHub's syntax: accepted
     assert matches([pattern], path) is expected
     assert _bash([pattern], [path]) == {path: expected}  # the CI changes job's reading of the same regex
 
@@ -65,12 +74,53 @@ def test_the_last_matching_pattern_wins() -> None:
             "the character before it)",
         ),
         ("[!a]b", "path pattern '[!a]b': '[...]' must list letters, digits or ranges such as a-z, A-Z, 0-9"),
+        # one brace alone is a brace too
+        (
+            "src/{a/**",
+            "path pattern 'src/{a/**' uses braces, which GitHub's path filters do not support; "
+            "write one pattern per alternative",
+        ),
+        (
+            "src/a}/**",
+            "path pattern 'src/a}/**' uses braces, which GitHub's path filters do not support; "
+            "write one pattern per alternative",
+        ),
+        ("!", "path pattern '!' is empty"),
+        (
+            "*?",
+            "path pattern '*?': '?' must follow a letter, digit or punctuation mark (GitHub reads it as optional "
+            "the character before it)",
+        ),
+        (
+            "a/+",
+            "path pattern 'a/+': '+' must follow a letter, digit or punctuation mark (GitHub reads it as one or "
+            "more of the character before it)",
+        ),
     ],
 )
 def test_syntax_github_does_not_have_is_rejected(pattern: str, message: str) -> None:
     with pytest.raises(PatternError) as info:
         check_pattern(pattern)
     assert str(info.value) == message
+
+
+def test_a_negated_pattern_of_one_character_is_not_empty() -> None:
+    check_pattern("!x")
+    assert matches(["*", "!x"], "x") is False
+
+
+def test_the_ci_changes_lines_are_anchored_and_say_no_when_nothing_matches() -> None:
+    lines = filter_lines(["docs/**"])
+    assert lines_match(lines, "docs/a.md") is True
+    assert lines_match(lines, "src/docs/a.md") is False  # the regex is anchored at the start of the path
+    assert lines_match(lines, "README.md") is False
+    assert lines_match("", "docs/a.md") is False
+
+
+def test_a_plus_in_a_file_name_becomes_a_wider_pattern() -> None:
+    assert literal("data/v1+2.csv") == "data/v1*2.csv"
+    assert matches([literal("data/v1+2.csv")], "data/v1+2.csv")
+    assert literal("data/plain.csv") == "data/plain.csv"
 
 
 def test_braces_in_the_spec_are_a_validation_error(tmp_path: Path) -> None:

@@ -42,3 +42,44 @@ def test_sys_path_is_restored_when_the_block_raises(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="user code failed"), user_code_path(tmp_path):
         raise RuntimeError("user code failed")
     assert sys.path == before
+
+
+def test_the_import_path_of_each_training_form(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from mlspec.usercode import train_folders
+
+    def train(**kind: str) -> object:
+        return SimpleNamespace(**({"entrypoint": None, "command": None} | kind))
+
+    root = tmp_path
+    assert train_folders(root, train(entrypoint="src/train.py:train")) == [root / "src", root]
+    assert train_folders(root, train(entrypoint="mypkg.train:train")) == [root]
+    assert train_folders(root, train(command="python src/fit.py --x 1 && python tools/post.py")) == [
+        root / "src",
+        root / "tools",
+        root,
+    ]
+    assert train_folders(root, train(command="python -m mypkg.train")) == [root]
+
+
+def test_project_modules_are_the_ones_imported_from_its_folders_not_installed_code(tmp_path: Path) -> None:
+    from mlspec.usercode import project_modules
+
+    src = tmp_path / "src"
+    (src / "probe_pkg").mkdir(parents=True)
+    (src / "probe_pkg" / "__init__.py").write_text("")
+    (src / "probe_pkg" / "feats.py").write_text("X = 1\n")
+    venv_lib = tmp_path / ".venv" / "lib" / "python3.11" / "site-packages"
+    venv_lib.mkdir(parents=True)
+    (venv_lib / "probe_installed.py").write_text("Y = 2\n")
+    try:
+        with user_code_path(src, venv_lib):
+            importlib.import_module("probe_pkg.feats")
+            importlib.import_module("probe_installed")
+        found = [m.__name__ for m in project_modules([src, tmp_path])]
+        assert found == ["probe_pkg", "probe_pkg.feats"]  # not site-packages inside the project, not pytest
+        assert [m.__name__ for m in project_modules([src], ["probe_pkg.feats", "json"])] == ["probe_pkg.feats"]
+    finally:
+        for name in ("probe_pkg", "probe_pkg.feats", "probe_installed"):
+            sys.modules.pop(name, None)

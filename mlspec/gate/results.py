@@ -79,6 +79,14 @@ class GateResult:
             "reason": self.reason,
         }
 
+    def value_text(self) -> str:
+        """The value with its unit: the servability row's is a latency (`p95 9.4 ms`), the others are metrics."""
+        if self.kind == "serving":
+            if self.value is None or not math.isfinite(self.value):
+                return "n/a"
+            return f"p95 {self.value:.1f} ms" if self.value >= 1 else f"p95 {self.value:.2f} ms"
+        return fmt(self.value)
+
     def interval_text(self) -> str:
         if self.interval is None:
             return "—"
@@ -180,7 +188,7 @@ class GateReport:
         return [
             [
                 r.threshold,
-                fmt(r.value),
+                r.value_text(),
                 fmt(r.baseline),
                 r.delta_text(),
                 r.interval_text(),

@@ -64,12 +64,18 @@ _SKIP_DIRS = {
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
+# The name a record shows -> the distribution that installs it, where they differ (mlspec's PyPI name is taken).
+DISTRIBUTIONS = {"mlspec": "mlspec-gitops"}
+
+
 @cache
 def package_version(name: str) -> str:
+    """The installed version of ``name`` (a record's library name: `mlspec` is the `mlspec-gitops`
+    distribution), or "not installed"."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(name)
+        return version(DISTRIBUTIONS.get(name, name))
     except PackageNotFoundError:
         return "not installed"
 

@@ -197,7 +197,7 @@ def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     training.check_model(model, task, where)
     classes = training.model_classes(model, tables.y_train) if task != "regression" else None
     record = ctx.record
-    from mlspec.pipeline.signature import example_row, missing_columns, nonfinite_kinds
+    from mlspec.pipeline.signature import example_row, missing_as, missing_columns, nonfinite_kinds, nullable_dtypes
 
     metadata = {
         "project": spec.name,
@@ -209,6 +209,8 @@ def stage_train(ctx: Context) -> tuple[StageStatus, str]:
         # what the service accepts: null where training had missing values, NaN/inf as trained, an example row
         "missing": missing_columns(tables.train, list(tables.features)),
         "nonfinite": nonfinite_kinds(tables.train, list(tables.features)),
+        "missing_as": missing_as(tables.train, list(tables.features)),
+        "nullable_dtypes": nullable_dtypes(tables.train, list(tables.features)),
         "categorical": list(tables.categorical),
         "classes": classes,
         "data": {d.role: d.digest for d in record.data},

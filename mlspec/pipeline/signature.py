@@ -67,3 +67,36 @@ def example_row(frame: Any, features: list[str], dtypes: dict[str, str]) -> dict
     row = subset.iloc[position]
     values = {column: _json_value(row[column], dtypes.get(column, "str")) for column in features}
     return {column: value for column, value in values.items() if value is not None}
+
+
+NULLABLE_DTYPES: tuple[str, ...] = (
+    *("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64"),
+    *("boolean", "string"),
+)
+
+
+def nullable_dtypes(frame: Any, features: list[str]) -> dict[str, str]:
+    """Feature -> its pandas nullable dtype (`Int64`, `boolean`, `string`, ...) when training had one: the
+    service casts the column back to it, so a `null` reaches the model as the pandas NA it saw in training
+    (record it as the model metadata's `nullable_dtypes`)."""
+    found = {}
+    for column in features:
+        name = str(frame[column].dtype)
+        if name in NULLABLE_DTYPES or name.startswith("string["):
+            found[column] = "string" if name.startswith("string") else name
+    return found
+
+
+def missing_as(frame: Any, features: list[str]) -> dict[str, str]:
+    """Text (object) feature with missing values -> how training held them: `none` (Python None, as Parquet
+    or a hand-made frame gives) or `nan` (float NaN, what `read_csv` gives). The service turns `null` into
+    the same value (record it as the model metadata's `missing_as`)."""
+    found = {}
+    for column in features:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        missing = values[values.isna()]
+        if len(missing):
+            found[column] = "none" if missing.iloc[0] is None else "nan"
+    return found

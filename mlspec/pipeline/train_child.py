@@ -17,7 +17,7 @@ from typing import Any
 
 from mlspec.fsio import atomic_write_bytes, atomic_write_text
 from mlspec.pipeline.training import TrainingError, last_traceback_line, load_entrypoint, takes_three
-from mlspec.usercode import user_code_path
+from mlspec.usercode import entrypoint_folders, project_modules, store_by_value, user_code_path
 
 
 def _fail(job: dict[str, Any], message: str, hint: str | None = None) -> int:
@@ -25,22 +25,11 @@ def _fail(job: dict[str, Any], message: str, hint: str | None = None) -> int:
     return 1
 
 
-def _by_value(fn: Any, root: Path) -> None:
-    """Pickle the user's own modules by value, so the parent can load the model without importing them."""
-    import cloudpickle
-
-    module = sys.modules.get(getattr(fn, "__module__", "") or "")
-    top = sys.modules.get((getattr(module, "__name__", "") or "").split(".")[0])
-    candidate = module if module is not None and module.__name__.startswith("mlspec_entrypoint_") else top
-    origin = getattr(candidate, "__file__", None)
-    if candidate is not None and origin and Path(origin).resolve().is_relative_to(root.resolve()):
-        cloudpickle.register_pickle_by_value(candidate)
-
-
 def run(job: dict[str, Any]) -> int:
     import cloudpickle
 
     root = Path(job["root"])
+    folders = entrypoint_folders(root, job["entrypoint"])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         fn = load_entrypoint(root, job["entrypoint"])
@@ -50,7 +39,7 @@ def run(job: dict[str, Any]) -> int:
         data = pickle.load(handle)
     train, features, label, params = data["train"], data["features"], data["label"], data["params"]
     try:
-        with user_code_path(root):  # the training function may import the project's modules as it runs
+        with user_code_path(*folders):  # the training function may import the project's modules as it runs
             if takes_three(fn):
                 model = fn(train[features].copy(), train[label].copy(), dict(params))
             else:  # the features and the label only: what the model is served with (no index, time or group column)
@@ -60,7 +49,7 @@ def run(job: dict[str, Any]) -> int:
         return _fail(job, f"raised {last_traceback_line(exc)}")
     if model is None:
         return _fail(job, "returned None; it must return the fitted model", "end the function with `return model`")
-    _by_value(fn, root)
+    store_by_value(project_modules(folders))  # the entrypoint's module, its helpers and packages under src/
     atomic_write_bytes(Path(job["model_out"]), cloudpickle.dumps(model))
     return 0
 

@@ -16,7 +16,7 @@ from typing import Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.proc import run_in_group
-from mlspec.usercode import user_code_path
+from mlspec.usercode import command_folders, entrypoint_folders, project_modules, store_by_value, user_code_path
 
 TAIL_LINES = 15
 
@@ -58,18 +58,16 @@ def _import(target: str, path: Path | None) -> Any:
 def load_entrypoint(root: Path, entrypoint: str) -> Any:
     """The callable named by `path/file.py:function` (relative to the spec folder) or `module:function`."""
     target, _, function = entrypoint.rpartition(":")
-    folders = [root]
-    if target.endswith(".py"):
-        path = (root / target).resolve()
-        if not path.is_file():
-            raise TrainingError(
-                f"train.entrypoint: {display_path(path)} does not exist",
-                hint="paths in `train.entrypoint` are relative to the spec's folder",
-            )
-        folders.insert(0, path.parent)
+    folders = entrypoint_folders(root, entrypoint)
+    path = (root / target).resolve() if target.endswith(".py") else None
+    if path is not None and not path.is_file():
+        raise TrainingError(
+            f"train.entrypoint: {display_path(path)} does not exist",
+            hint="paths in `train.entrypoint` are relative to the spec's folder",
+        )
     try:
         with user_code_path(*folders):
-            module = _import(target, path if target.endswith(".py") else None)
+            module = _import(target, path)
     except MlspecError:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's module failed to import
@@ -172,7 +170,7 @@ def call_entrypoint(
         model_out = work / "model.pkl"
         if result.returncode != 0 or not model_out.is_file():
             raise _no_model(where, result.returncode, log)
-        return _load_pickle(model_out, root, where)
+        return _load_pickle(model_out, root, where, entrypoint_folders(root, entrypoint))
 
 
 def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> TrainingError:
@@ -187,20 +185,17 @@ def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> T
     return TrainingError(message, hint=failure.get("hint"))
 
 
-def _load_pickle(path: Path, root: Path, where: str, folders: list[Path] | None = None) -> Any:
-    """Load the model; ``folders``: also importable while loading (the folders of a command's scripts,
-    whose sibling modules the pickle may name). Modules of the project imported for it are then pickled
-    by value, so the saved model loads where the project's code is not importable (serving)."""
+def _load_pickle(path: Path, root: Path, where: str, folders: list[Path]) -> Any:
+    """Load the model with the import path training saw (``folders``: `usercode.train_folders`, whose modules
+    the pickle may name). Modules of the project imported for it are then pickled by value, so the model
+    mlspec stores loads where the project's code is not importable (evaluate, serve, the container)."""
     import cloudpickle
 
     before = set(sys.modules)
     try:
-        with user_code_path(*(folders or []), root):
+        with user_code_path(*folders, root):
             model = cloudpickle.loads(path.read_bytes())
-        for name in set(sys.modules) - before:
-            origin = getattr(sys.modules[name], "__file__", None)
-            if origin and Path(origin).resolve().is_relative_to(root.resolve()):
-                cloudpickle.register_pickle_by_value(sys.modules[name])
+        store_by_value(project_modules([*folders, root], set(sys.modules) - before))
         return model
     except Exception as exc:  # noqa: BLE001 - the model's classes come from the user's code
         main = _main_attribute(exc)
@@ -287,10 +282,7 @@ def run_command(
             "train.command succeeded but wrote no model to $MLSPEC_MODEL_OUT",
             hint="pickle the fitted model to the path in the MLSPEC_MODEL_OUT environment variable",
         )
-    from mlspec.inputs import command_scripts
-
-    folders = sorted({(root / script).parent for script in command_scripts(command)})
-    return _load_pickle(model_out, root, "train.command", folders)
+    return _load_pickle(model_out, root, "train.command", command_folders(root, command))
 
 
 def check_model(model: Any, task: str, where: str) -> None:

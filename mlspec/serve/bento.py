@@ -44,21 +44,66 @@ def _pinned(distribution: str) -> str | None:
         return None
 
 
+_SUBIMPORT = ("cloudpickle.cloudpickle", "subimport")  # how cloudpickle names a module a function's globals use
+_NOT_SHIPPED = {"bentoml", "mlspec", "mlspec-gitops"}
+
+
+def pickled_modules(data: bytes) -> set[str]:
+    """The modules a pickle needs to load: those of the classes and functions it names by reference
+    (GLOBAL / STACK_GLOBAL) and the modules that code stored by value imports (cloudpickle's
+    `subimport(name)`), read from the opcodes without loading anything."""
+    import pickletools
+
+    memo: dict[int, Any] = {}
+    pushed: list[Any] = []  # what each op left on top (strings, ("global", module, name)), else None
+    found: set[str] = set()
+    for op, arg, _pos in pickletools.genops(data):
+        name = op.name
+        if name in ("MEMOIZE", "BINPUT", "LONG_BINPUT", "PUT"):
+            memo[len(memo) if name == "MEMOIZE" else int(str(arg))] = pushed[-1] if pushed else None
+            continue
+        if name in ("PROTO", "FRAME", "STOP"):
+            continue
+        value: Any
+        if name in ("BINGET", "LONG_BINGET", "GET"):
+            value = memo.get(int(str(arg)))
+        elif name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+            value = str(arg)
+        elif name == "GLOBAL":
+            module, _, qualname = str(arg).partition(" ")
+            value = ("global", module, qualname)
+            found.add(module)
+        elif name == "STACK_GLOBAL":
+            stacked: tuple[Any, Any] = (pushed[-2], pushed[-1]) if len(pushed) >= 2 else (None, None)
+            value = ("global", *stacked) if isinstance(stacked[0], str) else None
+            if isinstance(stacked[0], str):
+                found.add(stacked[0])
+        else:
+            value = None
+        if isinstance(value, str) and pushed and pushed[-1] == ("global", *_SUBIMPORT):
+            found.add(value)
+        pushed.append(value)
+    return found
+
+
 def packages_for(info: ModelInfo, model_object: Any | None = None) -> list[str]:
     """The minimal package list, pinned to the versions that trained the model: numpy, pandas,
-    scikit-learn, cloudpickle when it loads the model, and the distribution of the model's class."""
+    scikit-learn, cloudpickle when it loads the model, and the distributions of the modules the model
+    needs to load and predict: its classes' and those the project code stored in it by value imports
+    (`pickled_modules`)."""
     names = list(BASE_PACKAGES)
     if info.loader == LOADER_CLOUDPICKLE:
         names.append("cloudpickle")
     if model_object is not None:
-        top = type(model_object).__module__.split(".", 1)[0]
-        for dist in importlib.metadata.packages_distributions().get(top, []):
-            if dist.lower() not in {n.lower() for n in names} and dist.lower() not in {
-                "bentoml",
-                "mlspec",
-                "mlspec-gitops",
-            }:
-                names.append(dist)
+        import cloudpickle
+
+        tops = {type(model_object).__module__.split(".", 1)[0]}
+        tops |= {module.split(".", 1)[0] for module in pickled_modules(cloudpickle.dumps(model_object))}
+        distributions = importlib.metadata.packages_distributions()
+        for top in sorted(tops):
+            for dist in distributions.get(top, []):
+                if dist.lower() not in {n.lower() for n in names} and dist.lower() not in _NOT_SHIPPED:
+                    names.append(dist)
     pinned = [_pinned(n) for n in names]
     return sorted({p for p in pinned if p}, key=str.lower)
 

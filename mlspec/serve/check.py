@@ -78,12 +78,41 @@ def _plain(values: Any) -> list[Any]:
     return values.tolist() if hasattr(values, "tolist") else list(values)
 
 
+def json_value(value: Any) -> Any:
+    """A cell of the test data as the JSON a client sends: a missing value of any dtype (NaN, None, NaT,
+    pandas NA) is `null`, numpy scalars are Python scalars (float64 round-trips exactly through JSON), times
+    are ISO 8601 text."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value))):
+        return None
+    if isinstance(value, (pd.Timestamp, pd.Timedelta)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def _rows(frame: Any) -> list[dict[str, Any]]:
-    """Rows as JSON-ready objects with Python scalars (float64 values round-trip exactly through JSON)."""
-    return [
-        {key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
-        for row in frame.to_dict("records")
-    ]
+    """Rows as JSON-ready objects (`json_value` of each cell)."""
+    return [{key: json_value(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def rejection_text(status: int, body: Any, text: str) -> str:
+    """Why the service refused a request, in one line: `HTTP 400: rows[3].region: Input should be a valid
+    string` (BentoML's validation errors carry pydantic's `detail` list), else the start of the answer."""
+    if status == 0:
+        return text
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
+        parts = []
+        for item in detail[:3]:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item.get("loc") or []).lstrip(".")
+            parts.append(f"{where}: {item.get('msg', '')}" if where else str(item.get("msg", "")))
+        more = f" (and {len(detail) - 3} more)" if len(detail) > 3 else ""
+        return f"HTTP {status}: " + "; ".join(parts) + more
+    message = body.get("error") if isinstance(body, dict) else None
+    return f"HTTP {status}: " + (str(message) if message else " ".join(text.split()))[:300]
 
 
 def _wait_ready(session: Any, url: str, child: subprocess.Popen[bytes], log: Path) -> float:
@@ -137,6 +166,7 @@ def exercise(
         ready = _wait_ready(session, url, child, log)
         rows = _rows(frame)
         mismatches: list[str] = []
+        rejections: list[str] = []
         for api in apis:
             expected_all = _plain(getattr(model, api)(frame))
             if api == "predict_proba":  # the service answers [{"label", "probability"}] per row (issue 14.4)
@@ -149,7 +179,9 @@ def exercise(
                 status, body, text = _post(session, f"{url}/{api}", rows[start : start + BATCH_ROWS])
                 expected = expected_all[start : start + BATCH_ROWS]
                 if status != 200:
-                    mismatches.append(f"/{api} rows {start}-{start + len(expected) - 1}: HTTP {status} {text}")
+                    rejections.append(
+                        f"/{api} rows {start}-{start + len(expected) - 1}: {rejection_text(status, body, text)}"
+                    )
                     continue
                 if not isinstance(body, list) or len(body) != len(expected):
                     mismatches.append(
@@ -160,53 +192,87 @@ def exercise(
                 for offset, (got, want) in enumerate(zip(body, expected, strict=True)):
                     if not _same(got, want):
                         mismatches.append(f"/{api} row {start + offset}: served {got!r}, in process {want!r}")
-        timings: list[float] = []
+        timings: list[float] = []  # of answered requests only: a refusal is fast and would flatter the figures
         failures = 0
+        refused: list[str] = []
         count = min(len(rows), LATENCY_REQUESTS)
         for i in range(WARMUP_REQUESTS + count):
             row = rows[i % len(rows)]
             started = time.perf_counter()
-            status, _body, _text = _post(session, f"{url}/predict", [row])
+            status, body, text = _post(session, f"{url}/predict", [row])
             elapsed = (time.perf_counter() - started) * 1000.0
-            if i >= WARMUP_REQUESTS:
+            if i < WARMUP_REQUESTS:
+                continue
+            if status == 200:
                 timings.append(elapsed)
-                failures += status != 200
+            else:
+                failures += 1
+                refused.append(f"/predict row {i % len(rows)}: {rejection_text(status, body, text)}")
     return {
         "rows": len(rows),
         "apis": apis,
         "mismatches": len(mismatches),
         "examples": mismatches[:5],
+        "rejections": len(rejections),
+        "rejected": (rejections + refused)[:5],
         "ready_seconds": round(ready, 2),
         "latency_ms": {
-            "requests": len(timings),
+            "requests": count,
+            "answered": len(timings),
             "failed": failures,
-            "p50": round(percentile(timings, 50), 2),
-            "p95": round(percentile(timings, 95), 2),
+            "p50": _rounded(percentile(timings, 50)),
+            "p95": _rounded(percentile(timings, 95)),
             "max": round(max(timings), 2) if timings else None,
         },
     }
+
+
+def _rounded(value: float) -> float | None:
+    """Milliseconds to 2 decimals; None when nothing was measured (JSON has no NaN)."""
+    return None if math.isnan(value) else round(value, 2)
+
+
+def _ms(value: Any) -> str:
+    return f"{value:g} ms" if isinstance(value, (int, float)) else "n/a"
 
 
 def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str]:
     """("pass"|"fail", reason) from the figures of `exercise` and the spec's SLO."""
     latency = figures["latency_ms"]
     problems = []
+    rejections = figures.get("rejections", 0)
+    rejected = figures.get("rejected") or []
+    if rejections:
+        problems.append(
+            f"the service rejected {rejections} batch request(s) of test rows (first: {rejected[0]})"
+            if rejected
+            else f"the service rejected {rejections} batch request(s) of test rows"
+        )
     if figures["mismatches"]:
         problems.append(
             f"{figures['mismatches']} served answers differ from the in-process predictions "
             f"(first: {figures['examples'][0]})"
         )
     if latency["failed"]:
-        problems.append(f"{latency['failed']} of {latency['requests']} one-row requests failed")
+        first = next((r for r in rejected if r.startswith("/predict row ")), None)
+        problems.append(
+            f"the service rejected {latency['failed']} of {latency['requests']} one-row /predict requests"
+            + (f" (first: {first})" if first and not rejections else "")
+        )
     p95 = latency["p95"]
     if slo_p95_ms is not None and not (isinstance(p95, (int, float)) and p95 <= slo_p95_ms):
-        problems.append(f"p95 latency {p95} ms exceeds serve.slo.p95_ms {slo_p95_ms:g} ms")
+        problems.append(
+            f"p95 latency {_ms(p95)} exceeds serve.slo.p95_ms {slo_p95_ms:g} ms"
+            if isinstance(p95, (int, float))
+            else f"no one-row request was answered, so the p95 latency cannot meet serve.slo.p95_ms {slo_p95_ms:g} ms"
+        )
     summary = (
         f"{figures['rows']} test rows served equal to the in-process predictions"
-        if not figures["mismatches"]
+        if not figures["mismatches"] and not rejections
         else f"{figures['rows']} test rows sent"
     )
-    summary += f"; one-row /predict p50 {latency['p50']} ms, p95 {latency['p95']} ms ({latency['requests']} requests)"
+    answered = latency.get("answered", latency["requests"] - latency["failed"])
+    summary += f"; one-row /predict p50 {_ms(latency['p50'])}, p95 {_ms(latency['p95'])} ({answered} answered requests)"
     if slo_p95_ms is not None:
         summary += f", SLO p95 <= {slo_p95_ms:g} ms"
     return ("fail", "; ".join(problems) + f" ({summary})") if problems else ("pass", summary)

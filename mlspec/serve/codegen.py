@@ -218,18 +218,36 @@ def _environment() -> SandboxedEnvironment:
 def _frame_kind(info: ModelInfo, optional: list[str]) -> str:
     """How `_frame` builds the model's input: `floats` (float-only features: the validated rows straight into
     one float64 block, null -> NaN; 4x faster than a frame from dicts), `plain` (a frame from the rows' dicts)
-    or `nullable` (that frame, with null turned into NaN in the optional columns as pandas read the training data)."""
+    or `nullable` (that frame, with null turned into what training held for a missing value in the optional
+    columns: NaN as pandas read it, None where training had None, pandas NA in a nullable dtype)."""
     if all(info.dtypes[column] == "float" for column in info.features):
         return "floats"
     return "nullable" if optional else "plain"
 
 
+def _recorded_map(info: ModelInfo, key: str, allowed: tuple[str, ...] | None = None) -> dict[str, str]:
+    """A `{feature: text}` map of the metadata (``allowed`` values only), empty for models recorded before it."""
+    recorded = info.metadata.get(key)
+    if not isinstance(recorded, dict):
+        return {}
+    return {
+        column: str(recorded[column])
+        for column in info.features
+        if isinstance(recorded.get(column), str) and (allowed is None or recorded[column] in allowed)
+    }
+
+
 def service_context(spec: Spec, info: ModelInfo, apis: list[str]) -> dict[str, Any]:
     """Everything the service template uses, as plain values (the template decides only the layout)."""
+    from mlspec.pipeline.signature import NULLABLE_DTYPES
+
     features = list(info.features)
     optional = [column for column in features if column in _optional(info)]
     example = _example(info)  # OpenAPI 3.0 `example` (BentoML's schema model has no `examples`)
-    numeric = [column for column in optional if info.dtypes[column] == "float"]
+    # a pandas nullable dtype of training (Int64, boolean, string): the column is cast back, null -> pandas NA
+    cast = _recorded_map(info, "nullable_dtypes", NULLABLE_DTYPES)
+    numeric = [column for column in optional if info.dtypes[column] == "float" and column not in cast]
+    as_none = _recorded_map(info, "missing_as", ("none",))
     names = field_names(features)
     return {
         "tag": info.tag,
@@ -256,7 +274,9 @@ def service_context(spec: Spec, info: ModelInfo, apis: list[str]) -> dict[str, A
         "frame": _frame_kind(info, optional),
         "names": names,
         "numeric": numeric,
-        "nullable": [column for column in optional if column not in numeric],
+        "nullable": [column for column in optional if column not in numeric and column not in cast],
+        "as_none": [column for column in optional if column in as_none and column not in cast],
+        "cast": cast,
         "apis": apis,
         "out_type": _output_type(info),
         "bento_name": spec.service_name.lower(),

@@ -291,7 +291,10 @@ class Train(StrictModel):
         description="Python callable `path/to/file.py:function` or `package.module:function` that returns a "
         "fitted model. Called as function(X, y, params) (features, label, params) when it has three required "
         "positional parameters, else as function(train_df, params) (train_df: the features and the label only, "
-        "in that order; the index, time, group and other undeclared columns are left out, as at serving).",
+        "in that order; the index, time, group and other undeclared columns are left out, as at serving). "
+        "Import path: the file's folder, then the spec's folder (`from features import X` for src/features.py "
+        "beside src/train.py, `from mypkg.features import X` for a package under src/); the project modules the "
+        "model names are stored inside it by value, so serving and the container need no copy of src/.",
     )
     command: str | None = Field(
         None,
@@ -300,7 +303,9 @@ class Train(StrictModel):
         description="Shell command that trains instead of `entrypoint`. It gets MLSPEC_TRAIN, MLSPEC_TEST, "
         "MLSPEC_PARAMS (a JSON file), MLSPEC_SEED and MLSPEC_MODEL_OUT (where to write the pickled model). `python` "
         "and `python3` in it, and MLSPEC_PYTHON, are the interpreter mlspec runs with (no virtualenv to activate). "
-        "Classes of the model belong in a module under src/, not in the script (`__main__`).",
+        "Classes of the model belong in a module under src/, not in the script (`__main__`). Import path when "
+        "mlspec loads the model: the folder of each script the command runs, then the spec's folder; the project "
+        "modules the model names are stored inside it by value.",
     )
     params: dict[str, JsonValue] = Field(default_factory=dict, description="Hyper-parameters passed to training.")
     seed: int = Field(42, description="Random seed passed to training (params['seed'] unless params set it).")

@@ -267,3 +267,66 @@ def test_unknown_check_and_condition_names_suggest_close_ones() -> None:
         "tests.model.checks[1].conditions[0].name: SingleDatasetPerformance has no condition 'greater'"
     )
     assert "did you mean greater_than?" in str(info.value)
+
+
+HELPER = """\
+class RegionNormalizer:
+    def fit(self, X, y=None):
+        self.mean_ = float(X["a"].mean())
+        return self
+
+    def predict(self, X):
+        return (X["a"] > self.mean_).astype(int).to_numpy()
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "import_line"),
+    [
+        ({"src/features.py": HELPER}, "from features import RegionNormalizer"),
+        ({"src/mypkg/__init__.py": "", "src/mypkg/features.py": HELPER}, "from mypkg.features import RegionNormalizer"),
+    ],
+    ids=["helper-module", "package-under-src"],
+)
+def test_a_model_of_a_helper_module_beside_the_entrypoint_is_stored_self_contained(
+    project: Path, tmp_path: Path, files: dict[str, str], import_line: str
+) -> None:
+    """Issue 22 item 2.2: `from features import X` beside the entrypoint trained, then failed with "cannot load
+    the model it wrote: ModuleNotFoundError". The model loads with the import path training saw, and mlspec's
+    copy carries the helper code by value: it loads in a process where the project's code is nowhere."""
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    from mlspec.pipeline.training import call_entrypoint
+
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    (project / "src" / "helped.py").write_text(
+        f"{import_line}\n\ndef train(X, y, params):\n    return RegionNormalizer().fit(X, y)\n"
+    )
+    model = call_entrypoint(project, "src/helped.py:train", _tables(), {}, tmp_path / "train.log", timeout_minutes=2)
+    assert type(model).__name__ == "RegionNormalizer"
+    stored = tmp_path / "stored.pkl"
+    stored.write_bytes(cloudpickle.dumps(model))  # what the model store writes
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, cloudpickle, pandas as pd\n"
+            f"model = cloudpickle.loads(open({str(stored)!r}, 'rb').read())\n"
+            "assert not any('features' in m for m in sys.modules), sorted(sys.modules)\n"
+            "print(model.predict(pd.DataFrame({'a': [0.0, 5.0]})).tolist())",
+        ],
+        cwd=elsewhere,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[0, 1]"

@@ -98,7 +98,8 @@ def test_verdict_names_mismatches_failures_and_the_slo() -> None:
     assert outcome == "fail"
     assert reason == (
         "1 served answers differ from the in-process predictions (first: /predict row 2: served 1, "
-        "in process 0); 1 of 3 one-row requests failed; p95 latency 9.5 ms exceeds serve.slo.p95_ms "
-        "5 ms (3 test rows sent; one-row /predict p50 2.0 ms, p95 9.5 ms (3 requests), SLO p95 <= 5 ms)"
+        "in process 0); the service rejected 1 of 3 one-row /predict requests; p95 latency 9.5 ms exceeds "
+        "serve.slo.p95_ms 5 ms (3 test rows sent; one-row /predict p50 2 ms, p95 9.5 ms (2 answered requests), "
+        "SLO p95 <= 5 ms)"
     )
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5 and percentile([5.0], 95) == 5.0

@@ -47,7 +47,7 @@ def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path
     finally:
         Figure.subplots = original
     assert path is not None and path.read_bytes().startswith(b"\x89PNG")
-    axes = [ax for ax in seen[0].axes if ax.has_data()]
+    axes = [ax for ax in seen[0].axes if ax.has_data() and "axis from 0" not in ax.get_title()]
     assert [ax.get_title() for ax in axes] == [
         "mse (lower is better)",
         "r2 (higher is better)",
@@ -59,3 +59,57 @@ def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path
     assert [t.get_text() for t in r2.get_xticklabels()][-1] == "#4\n11-28\n04:05"
     assert any(t.get_text() == "0.896" for t in r2.texts) and any("champion 0.91" == t.get_text() for t in r2.texts)
     assert run_label(2, runs[0]) == "#2\n11-28\n01:05" and value_label(2.04e9) == "2.04e+09"
+
+
+def _axes_of_plot(tmp_path: Path, *args: object, **kwargs: object) -> list[object]:
+    from matplotlib.figure import Figure
+
+    seen: list[Figure] = []
+    original = Figure.subplots
+
+    def spy(self, *a, **k):  # the figure make_plot draws, kept for a look at its axes
+        seen.append(self)
+        return original(self, *a, **k)
+
+    Figure.subplots = spy
+    try:
+        assert make_plot(*args, tmp_path / "plot.png", **kwargs) is not None  # type: ignore[arg-type]
+    finally:
+        Figure.subplots = original
+    return [ax for ax in seen[0].axes if ax.has_data()]
+
+
+def test_gated_metrics_share_one_bar_panel_from_zero_with_champion_and_threshold(tmp_path: Path) -> None:
+    """The bug: a bar panel per metric with the axis cut to the two values (0.962 vs 0.960 looked like a
+    halving). Now one panel for the gated metrics of one scale, its y axis from 0 up past the gate bound."""
+    from mlspec.spec.models import Gate
+
+    record = _record(1, {"roc_auc": 0.960, "f1": 0.97, "accuracy": 0.91})
+    gates = [Gate(metric="roc_auc", min=0.95), Gate(metric="f1", min_delta=0.02)]
+    axes = _axes_of_plot(
+        tmp_path, record, {"roc_auc": 0.962, "f1": 0.95}, ["roc_auc", "f1", "accuracy"], [], gates=gates
+    )
+    [panel] = axes  # accuracy is not gated; roc_auc and f1 share one axis
+    low, high = panel.get_ylim()
+    assert low == 0.0 and high >= 0.97
+    assert [t.get_text() for t in panel.get_xticklabels()] == [
+        "roc_auc\nthis run",
+        "roc_auc\nchampion",
+        "roc_auc\ngate min",
+        "f1\nthis run",
+        "f1\nchampion",
+        "f1\ngate: champion +0.02",
+    ]
+    heights = [round(bar.get_height(), 4) for bar in panel.patches]
+    assert heights == [0.96, 0.962, 0.95, 0.97, 0.95, 0.97]
+
+
+def test_history_panels_keep_the_gate_bound_and_the_champion_in_view(tmp_path: Path) -> None:
+    from mlspec.spec.models import Gate
+
+    runs = [_record(i, {"r2": 0.90 + i * 0.001}) for i in range(1, 5)]
+    axes = _axes_of_plot(tmp_path, runs[-1], {"r2": 0.93}, ["r2"], runs[:-1], gates=[Gate(metric="r2", min=0.7)])
+    bars, history = axes
+    assert bars.get_ylim()[0] == 0.0
+    low, high = history.get_ylim()
+    assert low <= 0.7 and high >= 0.93  # the threshold far below the values is still on the axis

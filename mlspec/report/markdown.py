@@ -252,7 +252,10 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
         lines.append(f"- 🎲 sampled: {plain(note, 300)}")
     for note in getattr(outcome, "notes", None) or []:
         lines.append(f"- ℹ️ how they ran: {plain(note, 300)}")
-    return lines, left_out
+    tidy = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]  # one blank line at a time
+    while tidy and not tidy[-1]:
+        tidy.pop()
+    return tidy, left_out
 
 
 def _tests(record: RunRecord, detail: Detail) -> list[str]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mlspec.gate.evaluate import evaluate_gates
 from mlspec.pipeline.changes import compute_changes
 from mlspec.report.markdown import build_report
 from mlspec.spec import load_spec
 from mlspec.state.record import DataFile, RunRecord, RunStore, StageResult
 from tests.gate.support import TEST_DIGEST, commit_champion, make_record, project_with_gates
+from tests.helpers import run_cli
 
 GATES = "gates:\n  - {metric: roc_auc, min: 0.5}\n"
 
@@ -108,3 +111,30 @@ def test_first_run_without_champion(tmp_path: Path) -> None:
     record = _run(project, "20250103T000000000000Z-00003", 50, "c1", save=False)
     found = compute_changes(load_spec(project / "mlproject.yaml"), RunStore(project), record, None, {})
     assert [c.kind for c in found.since_previous] == ["first-run"] and found.champion is None
+
+
+SPEC = """\
+apiVersion: mlspec/v1
+name: tiny
+data: {train: data/train.csv, label: y}
+train: {entrypoint: src/train.py:train, params: {depth: 1}}
+evaluate: {task: binary}
+tests: {data: {enabled: false}, model: {enabled: false}}
+"""
+
+
+@pytest.mark.slow  # one real (failing) training run
+def test_status_after_a_failed_train_names_the_key_changed_since(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "mlproject.yaml").write_text(SPEC)
+    (tmp_path / "data" / "train.csv").write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(40)))
+    (tmp_path / "src" / "train.py").write_text("def train(X, y, params):\n    raise KeyError('age')\n")
+    assert run_cli("run", cwd=tmp_path).returncode == 1
+    status = run_cli("status", cwd=tmp_path).stdout
+    assert "none of its inputs changed since it failed" in status
+    (tmp_path / "mlproject.yaml").write_text(SPEC.replace("depth: 1", "depth: 2"))
+    lines = [line.strip() for line in run_cli("status", cwd=tmp_path).stdout.splitlines()]
+    train = lines.index("train        failed")
+    assert lines[train + 1].startswith("failed in run ") and lines[train + 1].endswith("raised KeyError: 'age'")
+    assert lines[train + 2] == "train.params.depth: 1 -> 2"

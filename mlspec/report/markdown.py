@@ -289,26 +289,32 @@ def _change_line(change: Change) -> str:
 def _why(record: RunRecord) -> list[str]:
     """What caused this run (changes since the previous run) and what the promotion would change (changes
     since the champion), each under its own label, then the trigger."""
-    lines = ["#### Why this run", ""]
     baseline = record.changes_baseline or {}
     kind = baseline.get("kind")
+    changes = [_change_line(c) for c in record.changes]
+    blocks: list[list[str]] = []
     if kind == "champion":  # a record written before mlspec said both: its changes are the champion's
-        lines += _champion_lines(record.changes, baseline)
+        blocks.append(_champion_lines(record.changes, baseline))
     else:
         if kind == "previous-run":
-            lines.append(f"Since the previous run ({code(baseline.get('run_id'), 60)}):")
+            blocks.append([f"Since the previous run ({code(baseline.get('run_id'), 60)}):"])
+            blocks.append(changes or ["- nothing changed (a rerun)"])
         elif kind == "unknown":
-            lines.append("Since the previous run: no earlier run of this project was recorded here (CI starts fresh)")
-        lines += ["", *[_change_line(c) for c in record.changes]] if record.changes else []
-        if kind == "previous-run" and not record.changes:
-            lines += ["", "- nothing changed (a rerun)"]
+            blocks.append(
+                ["Since the previous run: no earlier run of this project was recorded here (CI starts fresh)"]
+            )
+            blocks += [changes] if changes else []
+        else:  # the first run, or a record without a baseline
+            blocks.append(changes or ["- nothing changed since the previous run (a rerun)"])
         champion = record.champion_baseline
         if champion is not None and kind == "previous-run" and champion.get("run_id") == baseline.get("run_id"):
-            lines += ["", f"Since the champion ({code(champion.get('model'), 120)}): the same, it is the previous run"]
+            blocks.append(
+                [f"Since the champion ({code(champion.get('model'), 120)}): the same, it is the previous run"]
+            )
         elif champion is not None:
-            lines += ["", *_champion_lines(record.champion_changes, champion)]
+            blocks.append(_champion_lines(record.champion_changes, champion))
         elif kind in ("previous-run", "unknown"):
-            lines += ["", "Since the champion: none yet (nothing promoted to the first environment)"]
+            blocks.append(["Since the champion: none yet (nothing promoted to the first environment)"])
     if record.trigger:
         parts = [
             f"{plain(k, 50)}: {code(v)}"
@@ -316,7 +322,10 @@ def _why(record: RunRecord) -> list[str]:
             if v not in (None, "") and not k.startswith("drift")
         ]  # drift: its own line above
         if parts:
-            lines += ["", f"- trigger: {', '.join(parts)}"]
+            blocks.append([f"- trigger: {', '.join(parts)}"])
+    lines = ["#### Why this run"]
+    for block in blocks:
+        lines += ["", *block]
     return lines
 
 

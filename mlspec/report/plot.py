@@ -2,7 +2,8 @@
 the champion and the gate bounds, side by side on an axis from 0, one panel per scale (mse ~ 2e9 does not
 share an axis with r2 ~ 0.9). With earlier runs, then one panel per metric with its history in run order
 (x labels: run number with a short date and time), this run's value labelled, the champion as a dashed line
-and each gate bound as a dotted one (always inside the axis)."""
+and each gate bound as a dotted one, always inside the axis: the change is seen against the bound that
+matters. A metric without a gate bound has its history axis from 0 as well."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.figures import agg_figure
 from mlspec.fsio import atomic_write_bytes
-from mlspec.report.charts import Bound, MetricBars, gate_bounds, honest_range, metric_bars, scale_groups
+from mlspec.report.charts import Bound, MetricBars, honest_range, metric_bars, scale_groups
 from mlspec.state.record import RunRecord
 
 if TYPE_CHECKING:
     from mlspec.spec.models import Gate
 
-MAX_HISTORY_METRICS = 6
 MAX_HISTORY_RUNS = 20
 MAX_X_LABELS = 6
 CHALLENGER, CHAMPION, HISTORY, BOUND = "#2f80ed", "#6b7785", "#9aa5b1", "#d9822b"
@@ -149,7 +149,7 @@ def make_plot(
 ) -> Path | None:
     """Write the PNG to ``path`` (atomically); None when there is nothing to plot. First the gated metrics as
     bars from 0 (one panel per scale, as the Mermaid chart), then, with earlier runs, one history panel per
-    metric with the champion and the gate bounds as lines."""
+    charted metric with the champion and the gate bounds as lines."""
     items = metric_bars(record, champion_metrics, metrics, gates)
     if not items:
         return None
@@ -159,7 +159,7 @@ def make_plot(
     runs = runs[-(MAX_HISTORY_RUNS - 1) :] + [record]
     with_history = len(runs) >= 2
     groups = scale_groups(items)
-    shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None][:MAX_HISTORY_METRICS]
+    shown = [m.metric for m in items]  # the charted metrics: the gated ones (the declared ones without gates)
     panels = len(groups) + (len(shown) if with_history else 0)
     columns = min(3, panels)
     rows = math.ceil(panels / columns)
@@ -170,11 +170,12 @@ def make_plot(
         ax.set_title(", ".join(_title(m.metric) for m in group) + " (axis from 0)", fontsize="small")
         ax.tick_params(axis="y", labelsize="x-small")
     if with_history:
-        bars = {m.metric: m for m in items}
-        for ax, metric in zip(axes[len(groups) :], shown, strict=False):
-            champion = _finite(champion_metrics.get(metric))
-            bounds = list(bars[metric].bounds) if metric in bars else gate_bounds(gates, metric, champion)
-            _history(ax, metric, runs, champion, bounds)
+        for ax, item in zip(axes[len(groups) :], items, strict=False):
+            metric = item.metric
+            _history(ax, metric, runs, item.champion, list(item.bounds))
+            if not item.bounds:  # nothing to measure the change against: the axis from 0, as the bars
+                low, high = ax.get_ylim()
+                ax.set_ylim(min(0.0, low), max(0.0, high))
             ax.set_title(_title(metric), fontsize="medium")
             ax.tick_params(axis="y", labelsize="x-small")
     for ax in axes[panels:]:

@@ -1,5 +1,6 @@
-"""The report reads right (issue 14 item 7): the "changes:" line carries no noise between empty and
-unset values, and the plot has one panel per metric with run-order x labels."""
+"""The report reads right (issue 14 item 7, issue 22 item 9): the "changes:" line carries no noise between empty
+and unset values; the plot draws the charted metrics as bars from 0 with the champion and the gate bounds, and
+their history with run-order x labels, the champion and the gate bounds inside the axis."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_history_plot_has_a_panel_per_metric_and_short_run_labels(tmp_path: Path
     ]
     r2 = axes[1]
     low, high = r2.get_ylim()
-    assert 0.85 < low and high < 0.95  # its own scale, not flattened next to mse
+    assert low == 0.0 and 0.9 < high < 1.0  # its own axis, not flattened next to mse; from 0: no gate bound
     assert [t.get_text() for t in r2.get_xticklabels()][-1] == "#4\n11-28\n04:05"
     assert any(t.get_text() == "0.896" for t in r2.texts) and any("champion 0.91" == t.get_text() for t in r2.texts)
     assert run_label(2, runs[0]) == "#2\n11-28\n01:05" and value_label(2.04e9) == "2.04e+09"
@@ -113,3 +114,21 @@ def test_history_panels_keep_the_gate_bound_and_the_champion_in_view(tmp_path: P
     assert bars.get_ylim()[0] == 0.0
     low, high = history.get_ylim()
     assert low <= 0.7 and high >= 0.93  # the threshold far below the values is still on the axis
+    assert low > 0.5  # with a bound to measure against, the axis need not start at 0
+
+
+def test_history_panels_are_those_of_the_gated_metrics(tmp_path: Path) -> None:
+    """An ungated metric's history zoomed to its values made a 0.007 change look like a collapse: only the
+    charted (gated) metrics get a history panel."""
+    from mlspec.spec.models import Gate
+
+    runs = [_record(i, {"roc_auc": 0.99 - i * 0.001, "accuracy": 0.958 - i * 0.002}) for i in range(1, 4)]
+    axes = _axes_of_plot(
+        tmp_path,
+        runs[-1],
+        {"roc_auc": 0.99},
+        ["roc_auc", "accuracy"],
+        runs[:-1],
+        gates=[Gate(metric="roc_auc", min=0.9)],
+    )
+    assert [ax.get_title() for ax in axes] == ["roc_auc (higher is better) (axis from 0)", "roc_auc (higher is better)"]

@@ -13,9 +13,10 @@ Tables are measured as GitHub lays them out: its Markdown stylesheet (github-mar
 table's size are copied below) makes a table `display: block; width: max-content; max-width: 100%;
 overflow: auto`, so a table wider than the column gets a horizontal scroll bar instead of widening the page.
 A table overflows when its `scrollWidth` exceeds its `clientWidth` inside a column of `COLUMN_PX` (1012 px:
-the width of GitHub's Markdown column on a wide screen), in GitHub's font sizes; fonts are the machine's
-closest match to GitHub's system font stack (Liberation Sans/Mono or DejaVu on Debian), so widths are
-close to, not identical with, a browser on macOS or Windows.
+the width of GitHub's Markdown column on a wide screen), in GitHub's font sizes. The fonts are the machine's
+match for GitHub's system font stack: on Debian without Helvetica, Arial or Segoe UI that is DejaVu Sans
+(and DejaVu Sans Mono for code), which is wider than those, so the check errs on the strict side: a table
+that fits here fits on GitHub.
 
 The npm packages come from package.json (`npm ci`, run by `make setup`); Chromium from scripts/chromium.sh
 (Debian's package, installed as root when missing).

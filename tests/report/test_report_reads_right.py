@@ -132,3 +132,25 @@ def test_history_panels_are_those_of_the_gated_metrics(tmp_path: Path) -> None:
         gates=[Gate(metric="roc_auc", min=0.9)],
     )
     assert [ax.get_title() for ax in axes] == ["roc_auc (higher is better) (axis from 0)", "roc_auc (higher is better)"]
+
+
+def test_one_of_anything_is_singular(tmp_path: Path) -> None:
+    """The bug: "1 checks" in the report's verdict, collapsed lists and gate rows."""
+    import re
+
+    from mlspec.gate.evaluate import evaluate_gates
+    from mlspec.report.markdown import build_report
+    from mlspec.spec import load_spec
+    from tests.gate.support import make_record, outcome_of, project_with_gates
+
+    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.99}\n")
+    record = make_record(project, {"roc_auc": 0.9}, tests={"data": outcome_of("data", 1, 1)})
+    loaded = load_spec(project / "mlproject.yaml")
+    gate = evaluate_gates(loaded, record, "staging")
+    text = build_report(loaded, record, gate)
+    assert not re.search(r"\b1 (passed |other )?checks\b", text), re.findall(r".*\b1 \w* ?checks\b.*", text)
+    assert "<summary>1 passed check</summary>" in text
+    assert "failed: 1 of 2 checks failed" in text  # the data tests' gate row: 2 checks, plural
+    assert gate.verdict_line().endswith("2 of 2 checks failed (data tests failed, metric gates failed)")
+    lone = make_record(project, {"roc_auc": 0.999}, run_id="20250103T000000000000Z-00003")
+    assert evaluate_gates(loaded, lone, "staging").verdict_line().endswith("1 of 1 check passed")

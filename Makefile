@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` (the bundled example, end to end) and `make test`.
-# Both create .venv on first use; nothing needs to be installed by hand but Python 3.11+, git and npm.
+# Both create .venv on first use; nothing needs to be installed by hand but Python 3.10 to 3.12, git and npm.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 EXAMPLE ?= examples/breast-cancer
 
-.PHONY: demo test test-fast test-newest mutation bench schema golden setup clean
+.PHONY: demo test test-fast test-newest mutation bench schema golden setup chromium clean
 
 # The locked dependency set (requirements/dev.txt, hash-checked), through the same script the
 # setup action runs on a runner. scripts/lock.sh regenerates the locks from pyproject.toml.
@@ -21,10 +21,15 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(STAMP) $(NODE_STAMP)
 
+# Headless Chromium for tests/report/test_rendering.py (reports rendered as GitHub renders them): Debian's
+# chromium, installed with apt-get when missing (root); without root the test skips and says why.
+chromium:
+	@bash scripts/chromium.sh >/dev/null || echo "chromium: not available, the rendering test will skip (see above)"
+
 demo: $(STAMP)
 	$(BIN)/python -m mlspec.demo $(EXAMPLE)
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Everything but the tests marked slow (deepchecks, training, BentoML, act): for a quick loop.

@@ -360,7 +360,8 @@ def _tests_problem(kind: str, record: RunRecord) -> str | None:
         failed = _failed_checks(outcome)
         names = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
         return (
-            f"the {kind} tests of run {record.run_id} failed: {len(failed)} of {len(outcome.checks)} checks "
+            f"the {kind} tests of run {record.run_id} failed: {len(failed)} of {len(outcome.checks)} "
+            f"check{'' if len(outcome.checks) == 1 else 's'} "
             f"failed (fail_on: {outcome.fail_on})" + (f": {names}" if names else "")
         )
     if stage is not None and stage.status == "failed":

@@ -152,12 +152,13 @@ class GateReport:
         if self.passed:
             return (
                 f"gate passed for {self.project} ({self.environment}), model {model}: "
-                f"{len(self.results)} of {len(self.results)} checks passed"
+                f"{len(self.results)} of {len(self.results)} check{'' if len(self.results) == 1 else 's'} passed"
             )
         cause = self.failure_cause()
         return (
             f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
-            f"{len(self.failed)} of {len(self.results)} checks failed" + (f" ({cause})" if cause else "")
+            f"{len(self.failed)} of {len(self.results)} check{'' if len(self.results) == 1 else 's'} failed"
+            + (f" ({cause})" if cause else "")
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Why a run happened: what changed since the champion (deploy/<first env>.yaml) or, without one,
-since the previous run. Also git and CI trigger facts for the record."""
+"""Why a run happened, said twice and labelled: what changed since the previous run of the project (what
+caused this run) and what changed since the champion (deploy/<first env>.yaml: what the promotion would
+change). Also git and CI trigger facts for the record."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -234,44 +236,74 @@ def changes_since_lineage(
     return changes
 
 
+def unique(changes: list[Change]) -> list[Change]:
+    """Each changed thing once, in order: one data file that is both the train and the test source (a split)
+    is one change, not two (the first role's detail is kept)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for change in changes:
+        key = (change.kind, change.what)
+        if key not in seen:
+            seen.add(key)
+            out.append(change)
+    return out
+
+
+@dataclass
+class RunChanges:
+    """What changed since the previous run (the cause) and since the champion, each with its baseline."""
+
+    since_previous: list[Change] = field(default_factory=list)
+    previous: dict[str, Any] = field(default_factory=dict)  # {"kind": "previous-run", "run_id"} | {"kind": "none"}
+    since_champion: list[Change] = field(default_factory=list)
+    champion: dict[str, Any] | None = None  # {"kind": "champion", "environment", "model", "run_id"}; None: none yet
+
+
+def _since_champion(
+    loaded: LoadedSpec, store: RunStore, record: RunRecord, code: dict[str, str]
+) -> tuple[list[Change], dict[str, Any] | None]:
+    from mlspec.state.deploy import read_deployment
+
+    env = loaded.spec.environments[0].name
+    try:
+        champion = read_deployment(loaded.root, env)
+    except Exception:  # noqa: BLE001 - an unreadable deploy file is reported by gate/promote
+        champion = None
+    if champion is None:
+        return [], None
+    run_id = champion.lineage.get("run_id")
+    baseline = {"kind": "champion", "environment": env, "model": champion.model.tag, "run_id": run_id}
+    if run_id == record.run_id:
+        return [], baseline
+    base = None
+    if run_id:
+        try:
+            base = store.load(str(run_id))
+        except Exception:  # noqa: BLE001 - the champion's record may come from CI, not this machine
+            base = None
+    if base is not None:
+        found = changes_since_record(base, record.data, record.spec_sections, code, record.versions)
+    else:
+        found = changes_since_lineage(
+            loaded.root, champion.lineage, record.data, record.spec_digest, code, record.spec_sections, loaded.path
+        )
+    return unique(found), baseline
+
+
 def compute_changes(
     loaded: LoadedSpec,
     store: RunStore,
     record: RunRecord,
     previous: RunRecord | None,
     code: dict[str, str],
-) -> tuple[list[Change], dict[str, Any]]:
-    """The record's changes and a description of the baseline they are relative to."""
-    from mlspec.state.deploy import read_deployment
-
-    sections = record.spec_sections
-    env = loaded.spec.environments[0].name
-    try:
-        champion = read_deployment(loaded.root, env)
-    except Exception:  # noqa: BLE001 - an unreadable deploy file is reported by gate/promote
-        champion = None
+) -> RunChanges:
+    """The record's changes since the previous run and since the champion. Without an earlier run here (a
+    fresh CI runner) but with a champion, the previous run is unknown rather than "first run"."""
+    since_champion, champion = _since_champion(loaded, store, record, code)
+    if previous is not None:
+        found = changes_since_record(previous, record.data, record.spec_sections, code, record.versions)
+        return RunChanges(unique(found), {"kind": "previous-run", "run_id": previous.run_id}, since_champion, champion)
     if champion is not None:
-        baseline = {
-            "kind": "champion",
-            "environment": env,
-            "model": champion.model.tag,
-            "run_id": champion.lineage.get("run_id"),
-        }
-        run_id = champion.lineage.get("run_id")
-        base = None
-        if run_id and run_id != record.run_id:
-            try:
-                base = store.load(str(run_id))
-            except Exception:  # noqa: BLE001 - the champion's record may come from CI, not this machine
-                base = None
-        if base is not None:
-            found = changes_since_record(base, record.data, sections, code, record.versions)
-        else:
-            found = changes_since_lineage(
-                loaded.root, champion.lineage, record.data, record.spec_digest, code, sections, loaded.path
-            )
-        return found, baseline
-    if previous is None:
-        return [Change(kind="first-run", what="no earlier run", detail="first run of this project")], {"kind": "none"}
-    found = changes_since_record(previous, record.data, sections, code, record.versions)
-    return found, {"kind": "previous-run", "run_id": previous.run_id}
+        return RunChanges([], {"kind": "unknown"}, since_champion, champion)
+    first = [Change(kind="first-run", what="no earlier run", detail="first run of this project")]
+    return RunChanges(first, {"kind": "none"}, since_champion, champion)

@@ -18,6 +18,14 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _changes_line(out: Any, label: str, changes: list[Any]) -> None:
+    changes = [c for c in changes if c.kind != "first-run"]
+    if changes:
+        shown = [f"{c.what} ({_short(c.detail)})" if c.detail else c.what for c in changes[:8]]
+        more = f"; and {len(changes) - 8} more" if len(changes) > 8 else ""
+        out.write(f"changes {label}: " + "; ".join(shown) + more + "\n")
+
+
 def _summary(outcome: Any, root: Path) -> None:
     record = outcome.record
     if record is None:
@@ -33,11 +41,10 @@ def _summary(outcome: Any, root: Path) -> None:
         out.write("\n")
         for line in outcome.failure.splitlines():
             out.write(f"  {line}\n")
-    changes = [c for c in record.changes if c.kind != "first-run"]
-    if changes:
-        shown = [f"{c.what} ({_short(c.detail)})" if c.detail else c.what for c in changes[:8]]
-        more = f"; and {len(changes) - 8} more" if len(changes) > 8 else ""
-        out.write("changes: " + "; ".join(shown) + more + "\n")
+    since_previous = "since the champion" if (record.changes_baseline or {}).get("kind") == "champion" else ""
+    _changes_line(out, since_previous or "since the previous run", record.changes)
+    if record.champion_baseline is not None and record.champion_changes:
+        _changes_line(out, f"since the champion ({record.champion_baseline.get('model')})", record.champion_changes)
     from mlspec.fsio import display_path
     from mlspec.state.record import RunStore
 

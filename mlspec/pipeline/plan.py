@@ -18,7 +18,8 @@ Action = Literal["run", "reuse", "skip"]
 # force: --force; upstream: an upstream stage runs first; never: no result with inputs; failed: it failed last
 # time; outputs: same inputs, but its outputs are missing or changed; changed: one input change (detail: the line).
 # upstream_changed: an upstream stage's inputs differ from those of the result this stage used.
-ReasonKind = Literal["force", "upstream", "upstream_changed", "never", "failed", "outputs", "changed"]
+# unchanged: it failed last time and none of its inputs changed since (said after "failed").
+ReasonKind = Literal["force", "upstream", "upstream_changed", "never", "failed", "outputs", "changed", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Reason:
             "outputs": "its outputs (model, predictions, reports) are missing or changed",
             "changed": self.detail,
             "upstream_changed": f"{TITLES.get(self.detail, self.detail)} inputs changed (the model will be retrained)",
+            "unchanged": "none of its inputs changed since it failed",
         }[self.kind]
 
     def status_text(self, run_id: str | None) -> str | None:
@@ -82,16 +84,28 @@ def own_reasons(stage: StageName, inputs: Inputs, prior: Prior, sections: Mappin
     """Why the stage's own recorded result cannot stand (upstream stages aside)."""
     before = prior.before
     if before is not None and before.status == "failed":
-        return [Reason("failed", before.message.splitlines()[0] if before.message else "")]
+        failed = Reason("failed", before.message.splitlines()[0] if before.message else "")
+        if not before.inputs:  # an internal error recorded no inputs: nothing to compare
+            return [failed]
+        return [failed, *(_input_changes(stage, inputs, before.inputs, sections) or [Reason("unchanged")])]
     if before is None or not before.inputs or (before.status == "skipped" and not before.inputs_digest):
         return [Reason("never")]
     if reusable(before, inputs.digests[stage]):
         return [] if prior.intact else [Reason("outputs")]
-    now, old = inputs.components[stage], before.inputs
+    return _input_changes(stage, inputs, before.inputs, sections)
+
+
+def _input_changes(
+    stage: StageName, inputs: Inputs, old: Mapping[str, str], sections: Mapping[str, object]
+) -> list[Reason]:
+    """Which of the stage's inputs differ from ``old`` (a recorded result's): the changed keys and files, then
+    the upstream stages whose inputs changed; [] when none did."""
+    now = inputs.components[stage]
     ups = [Reason("upstream_changed", up) for up in UPSTREAM[stage] if now.get(f"stage:{up}") != old.get(f"stage:{up}")]
-    if ups and all(now.get(key) == old.get(key) for key in set(now) | set(old) if not key.startswith("stage:")):
+    if all(now.get(key) == old.get(key) for key in set(now) | set(old) if not key.startswith("stage:")):
         return ups
-    return [Reason("changed", line) for line in stale_reasons(stage, inputs, old, dict(sections), upstream=False)] + ups
+    lines = stale_reasons(stage, inputs, dict(old), dict(sections), upstream=False)
+    return [Reason("changed", line) for line in lines] + ups
 
 
 def plan_stages(

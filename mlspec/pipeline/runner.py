@@ -458,9 +458,10 @@ def finish_record(ctx: Context, previous: RunRecord | None) -> None:
     record.data = data_records(ctx)
     record.split = split_record(ctx) or record.split
     code = code_digests(ctx.inputs.components["train"])
-    changes, baseline = compute_changes(ctx.loaded, ctx.store, record, previous, code)
-    record.changes = drift_change(record) + changes
-    record.changes_baseline = baseline
+    found = compute_changes(ctx.loaded, ctx.store, record, previous, code)
+    record.changes = drift_change(record) + found.since_previous
+    record.changes_baseline = found.previous
+    record.champion_changes, record.champion_baseline = found.since_champion, found.champion
     statuses = [s.status for s in record.stages]
     record.status = "failed" if "failed" in statuses else "passed"
     record.finished = utc_now()

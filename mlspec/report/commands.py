@@ -97,7 +97,7 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     champion = gate_report.champion_metrics()  # re-scored on the current test set where possible
     metrics = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
     metrics += sorted(m for m in record.metrics if m not in metrics)
-    plot = make_plot(record, champion, metrics, store.history(loaded.spec.name), run_dir / PLOT_FILE)
+    plot = make_plot(record, champion, metrics, store.history(loaded.spec.name), run_dir / PLOT_FILE, loaded.spec.gates)
     run_url = actions_run_url()
 
     target = Path(output) if output else run_dir / "report.md"

@@ -14,7 +14,7 @@ from mlspec import __version__, markdown, metrics_catalog
 from mlspec.actions import ActionsEnv
 from mlspec.gate.results import GateReport, fmt
 from mlspec.report.charts import charts_section
-from mlspec.report.text import code, plain, short_digest
+from mlspec.report.text import code, plain, plural, short_digest
 from mlspec.state.layout import run_file_text
 from mlspec.state.record import Change, CheckOutcome, RunRecord, RunStore, TestOutcome
 
@@ -70,8 +70,9 @@ def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
         state = f"gate passed for `{gate.environment}`"
     else:
         cause = gate.failure_cause()
-        state = f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {len(gate.results)} checks failed" + (
-            f": {cause})" if cause else ")"
+        state = (
+            f"gate not passed for `{gate.environment}` ({len(gate.failed)} of {plural(len(gate.results), 'check')} failed"
+            + (f": {cause})" if cause else ")")
         )
     model = code(record.model.tag) if record.model else "no model"
     champion = code(gate.champion.model.tag) if gate.champion else "none yet"
@@ -184,7 +185,7 @@ def _collapsed(title: str, checks: list[CheckOutcome], outcome: TestOutcome, det
         lines.append(_check_line(check, outcome))
         if detail.conditions:
             lines += _condition_lines(check)
-    return [*lines, "", "</details>"]
+    return [*lines, "", "</details>", ""]  # an HTML block ends only at a blank line: what follows stays Markdown
 
 
 def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int]:
@@ -208,7 +209,7 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
             lines += _condition_lines(check)
     left_out = len(failed) - len(shown)
     if left_out:
-        lines.append(f"- … and {left_out} more failed checks (see the full report)")
+        lines.append(f"- … and {left_out} more failed {'check' if left_out == 1 else 'checks'} (see the full report)")
     errored = [c for c in others if outcome.status(c) == "errored"]
     for check in errored:  # errors are never hidden: a check that errored is not a pass
         lines.append(_check_line(check, outcome))
@@ -222,15 +223,19 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
                 lines += _condition_lines(check)
     if detail.passed_checks:
         if quiet:
-            lines += _collapsed(f"{len(quiet)} passed checks", quiet, outcome, detail)
+            lines += _collapsed(f"{plural(len(quiet), 'passed check')}", quiet, outcome, detail)
         if inapplicable:
             lines += _collapsed(
-                f"{len(inapplicable)} checks not applicable to this task or data", inapplicable, outcome, detail
+                f"{plural(len(inapplicable), 'check')} not applicable to this task or data",
+                inapplicable,
+                outcome,
+                detail,
             )
     elif quiet or attention or inapplicable:
+        others_count = len(quiet) + len(attention) + len(inapplicable)
         lines.append(
-            f"- {len(quiet) + len(attention) + len(inapplicable)} other checks (passed, warned or not "
-            "applicable) are in the full report"
+            f"- {plural(others_count, 'other check')} (passed, warned or not applicable) "
+            f"{'is' if others_count == 1 else 'are'} in the full report"
         )
     skipped = getattr(outcome, "skipped", None) or []
     if skipped:
@@ -247,7 +252,10 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
         lines.append(f"- 🎲 sampled: {plain(note, 300)}")
     for note in getattr(outcome, "notes", None) or []:
         lines.append(f"- ℹ️ how they ran: {plain(note, 300)}")
-    return lines, left_out
+    tidy = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]  # one blank line at a time
+    while tidy and not tidy[-1]:
+        tidy.pop()
+    return tidy, left_out
 
 
 def _tests(record: RunRecord, detail: Detail) -> list[str]:
@@ -279,8 +287,34 @@ def _change_line(change: Change) -> str:
 
 
 def _why(record: RunRecord) -> list[str]:
-    lines = ["#### Why this run", ""]
-    lines += [_change_line(c) for c in record.changes] or ["- nothing changed since the previous run (a rerun)"]
+    """What caused this run (changes since the previous run) and what the promotion would change (changes
+    since the champion), each under its own label, then the trigger."""
+    baseline = record.changes_baseline or {}
+    kind = baseline.get("kind")
+    changes = [_change_line(c) for c in record.changes]
+    blocks: list[list[str]] = []
+    if kind == "champion":  # a record written before mlspec said both: its changes are the champion's
+        blocks.append(_champion_lines(record.changes, baseline))
+    else:
+        if kind == "previous-run":
+            blocks.append([f"Since the previous run ({code(baseline.get('run_id'), 60)}):"])
+            blocks.append(changes or ["- nothing changed (a rerun)"])
+        elif kind == "unknown":
+            blocks.append(
+                ["Since the previous run: no earlier run of this project was recorded here (CI starts fresh)"]
+            )
+            blocks += [changes] if changes else []
+        else:  # the first run, or a record without a baseline
+            blocks.append(changes or ["- nothing changed since the previous run (a rerun)"])
+        champion = record.champion_baseline
+        if champion is not None and kind == "previous-run" and champion.get("run_id") == baseline.get("run_id"):
+            blocks.append(
+                [f"Since the champion ({code(champion.get('model'), 120)}): the same, it is the previous run"]
+            )
+        elif champion is not None:
+            blocks.append(_champion_lines(record.champion_changes, champion))
+        elif kind in ("previous-run", "unknown"):
+            blocks.append(["Since the champion: none yet (nothing promoted to the first environment)"])
     if record.trigger:
         parts = [
             f"{plain(k, 50)}: {code(v)}"
@@ -288,8 +322,19 @@ def _why(record: RunRecord) -> list[str]:
             if v not in (None, "") and not k.startswith("drift")
         ]  # drift: its own line above
         if parts:
-            lines.append(f"- trigger: {', '.join(parts)}")
+            blocks.append([f"- trigger: {', '.join(parts)}"])
+    lines = ["#### Why this run"]
+    for block in blocks:
+        lines += ["", *block]
     return lines
+
+
+def _champion_lines(changes: list[Change], baseline: dict[str, Any]) -> list[str]:
+    where = baseline.get("environment")
+    head = f"Since the champion ({code(baseline.get('model'), 120)}" + (f" in {code(where, 60)}" if where else "")
+    head += "):"
+    body = [_change_line(c) for c in changes] or ["- nothing changed: this run has the champion's inputs"]
+    return [head, "", *body]
 
 
 def split_text(split: dict[str, Any]) -> str:
@@ -438,6 +483,7 @@ def build_report(
         gate_report.champion_metrics(),
         _ordered_metrics(loaded, record),
         RunStore(loaded.root).history(loaded.spec.name),
+        loaded.spec.gates,
     )
     text = _compose(
         loaded, record, gate_report, Detail(), run_url, artifact_url, plot, mention, [], full_report, charts

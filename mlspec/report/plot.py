@@ -1,23 +1,29 @@
-"""The report's PNG: one panel per metric, so metrics of different scales (mse ~ 2e9 next to r2 ~ 0.9)
-each get their own axis. With several runs a panel shows the metric's history in run order (x labels:
-run number with a short date and time), the challenger's value labelled and the champion as a dashed
-line; with one run, challenger and champion bars with their values."""
+"""The report's PNG. First the Mermaid chart's bars (`mlspec/report/charts.py`): per gated metric this run,
+the champion and the gate bounds, side by side on an axis from 0, one panel per scale (mse ~ 2e9 does not
+share an axis with r2 ~ 0.9). With earlier runs, then one panel per metric with its history in run order
+(x labels: run number with a short date and time), this run's value labelled, the champion as a dashed line
+and each gate bound as a dotted one, always inside the axis: the change is seen against the bound that
+matters. A metric without a gate bound has its history axis from 0 as well."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.figures import agg_figure
 from mlspec.fsio import atomic_write_bytes
+from mlspec.report.charts import Bound, MetricBars, honest_range, metric_bars, scale_groups
 from mlspec.state.record import RunRecord
 
-MAX_HISTORY_METRICS = 6
+if TYPE_CHECKING:
+    from mlspec.spec.models import Gate
+
 MAX_HISTORY_RUNS = 20
 MAX_X_LABELS = 6
-CHALLENGER, CHAMPION, HISTORY = "#2f80ed", "#6b7785", "#9aa5b1"
+CHALLENGER, CHAMPION, HISTORY, BOUND = "#2f80ed", "#6b7785", "#9aa5b1", "#d9822b"
 
 
 def _finite(value: Any) -> float | None:
@@ -55,27 +61,37 @@ def _direction(metric: str) -> str:
         return ""
 
 
-def _bars(ax: Any, metric: str, challenger: float, champion: float | None) -> None:
-    names = ["challenger"] + (["champion"] if champion is not None else [])
-    values = [challenger] + ([champion] if champion is not None else [])
-    colors = [CHALLENGER, CHAMPION][: len(values)]
-    bars = ax.bar(names, values, color=colors, width=0.6)
+def _bars(ax: Any, group: list[MetricBars]) -> None:
+    """One panel for the metrics of one scale: per metric, this run, the champion and the gate bounds side by
+    side, on an axis from 0 (`charts.honest_range`): a 0.002 difference looks like one."""
+    names: list[str] = []
+    values: list[float] = []
+    colors: list[str] = []
+    for item in group:
+        for name, value in item.bars():
+            names.append(f"{item.metric}\n{name}")
+            values.append(value)
+            colors.append(CHALLENGER if name == "this run" else CHAMPION if name == "champion" else BOUND)
+    xs = list(range(len(values)))
+    bars = ax.bar(xs, values, color=colors, width=0.7)
     for bar, value in zip(bars, values, strict=True):
         ax.annotate(
             value_label(value),
             (bar.get_x() + bar.get_width() / 2, value),
             ha="center",
             va="bottom" if value >= 0 else "top",
-            fontsize="small",
+            fontsize="x-small",
             xytext=(0, 2 if value >= 0 else -2),
             textcoords="offset points",
         )
-    low, high = min(0.0, *values), max(0.0, *values)
-    pad = (high - low) * 0.15 or 1.0
-    ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
+    ax.set_xticks(xs, names, fontsize="x-small", rotation=30, ha="right")
+    low, high = honest_range(values)
+    pad = (high - low) * 0.08
+    ax.set_ylim(low - (pad if low < 0 else 0.0), high + pad)
+    ax.grid(axis="y", alpha=0.3)
 
 
-def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None) -> None:
+def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None, bounds: list[Bound]) -> None:
     xs = list(range(1, len(runs) + 1))
     ys = [_finite(r.metrics.get(metric)) for r in runs]
     ax.plot(
@@ -103,6 +119,17 @@ def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None
             fontsize="x-small",
             color=CHAMPION,
         )
+    for bound in bounds:  # the gate's bound is always in view: the axis includes it
+        ax.axhline(bound.value, color=BOUND, linestyle=":", linewidth=1)
+        ax.annotate(
+            f"{bound.label} {value_label(bound.value)}",
+            (xs[-1], bound.value),
+            xytext=(-2, 3),
+            textcoords="offset points",
+            ha="right",
+            fontsize="x-small",
+            color=BOUND,
+        )
     step = max(1, math.ceil(len(runs) / MAX_X_LABELS))
     shown = sorted(set(range(len(runs) - 1, -1, -step)))  # always the newest run
     ax.set_xticks([xs[i] for i in shown], [run_label(xs[i], runs[i]) for i in shown], fontsize="x-small")
@@ -113,38 +140,50 @@ def _history(ax: Any, metric: str, runs: list[RunRecord], champion: float | None
 
 
 def make_plot(
-    record: RunRecord, champion_metrics: dict[str, Any], metrics: list[str], history: list[RunRecord], path: Path
+    record: RunRecord,
+    champion_metrics: dict[str, Any],
+    metrics: list[str],
+    history: list[RunRecord],
+    path: Path,
+    gates: Sequence[Gate] = (),
 ) -> Path | None:
-    """Write the PNG to ``path`` (atomically); None when there is nothing to plot."""
-    shown = [m for m in metrics if _finite(record.metrics.get(m)) is not None][:MAX_HISTORY_METRICS]
-    if not shown:
+    """Write the PNG to ``path`` (atomically); None when there is nothing to plot. First the gated metrics as
+    bars from 0 (one panel per scale, as the Mermaid chart), then, with earlier runs, one history panel per
+    charted metric with the champion and the gate bounds as lines."""
+    items = metric_bars(record, champion_metrics, metrics, gates)
+    if not items:
         return None
     import io
 
     runs = [r for r in history if r.project == record.project and r.run_id != record.run_id]
     runs = runs[-(MAX_HISTORY_RUNS - 1) :] + [record]
     with_history = len(runs) >= 2
-    columns = min(3, len(shown))
-    rows = math.ceil(len(shown) / columns)
-    width = 3.9 * columns if with_history else 2.8 * columns
-    fig = agg_figure(figsize=(max(width, 4.5), 2.9 * rows + 0.5), dpi=90)
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for index, metric in enumerate(shown):
-        ax = axes[index // columns][index % columns]
-        champion = _finite(champion_metrics.get(metric))
-        if with_history:
-            _history(ax, metric, runs, champion)
-        else:
-            _bars(ax, metric, _finite(record.metrics.get(metric)) or 0.0, champion)
-        direction = _direction(metric)
-        ax.set_title(f"{metric}" + (f" ({direction})" if direction else ""), fontsize="medium")
+    groups = scale_groups(items)
+    shown = [m.metric for m in items]  # the charted metrics: the gated ones (the declared ones without gates)
+    panels = len(groups) + (len(shown) if with_history else 0)
+    columns = min(3, panels)
+    rows = math.ceil(panels / columns)
+    fig = agg_figure(figsize=(max(4.2 * columns, 4.5), 3.2 * rows + 0.5), dpi=90)
+    axes = [ax for row in fig.subplots(rows, columns, squeeze=False) for ax in row]
+    for ax, group in zip(axes, groups, strict=False):
+        _bars(ax, group)
+        ax.set_title(", ".join(_title(m.metric) for m in group) + " (axis from 0)", fontsize="small")
         ax.tick_params(axis="y", labelsize="x-small")
-    for index in range(len(shown), rows * columns):
-        axes[index // columns][index % columns].axis("off")
+    if with_history:
+        for ax, item in zip(axes[len(groups) :], items, strict=False):
+            metric = item.metric
+            _history(ax, metric, runs, item.champion, list(item.bounds))
+            if not item.bounds:  # nothing to measure the change against: the axis from 0, as the bars
+                low, high = ax.get_ylim()
+                ax.set_ylim(min(0.0, low), max(0.0, high))
+            ax.set_title(_title(metric), fontsize="medium")
+            ax.tick_params(axis="y", labelsize="x-small")
+    for ax in axes[panels:]:
+        ax.axis("off")
     title = (
-        f"test-set metrics over the last {len(runs)} runs (blue: this run)"
+        f"test-set metrics: this run vs champion and gates, and the last {len(runs)} runs (blue: this run)"
         if with_history
-        else "test-set metrics: challenger vs champion"
+        else "test-set metrics: this run vs champion and gates"
     )
     fig.suptitle(title, fontsize="medium")
     fig.tight_layout()
@@ -154,3 +193,8 @@ def make_plot(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def _title(metric: str) -> str:
+    direction = _direction(metric)
+    return f"{metric}" + (f" ({direction})" if direction else "")

@@ -21,3 +21,8 @@ def short_digest(digest: str | None, length: int = 12) -> str:
         return "—"
     algo, _, hexpart = digest.partition(":")
     return f"{algo}:{hexpart[:length]}" if hexpart else digest[:length]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 check`, `2 checks`, `0 checks`: the count and the noun (its last word) in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

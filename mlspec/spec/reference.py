@@ -47,16 +47,39 @@ def _section(name: str, definition: dict[str, Any], defs: dict[str, Any]) -> lis
     return lines + [""]
 
 
+def metrics_section() -> list[str]:
+    """The metric names `evaluate.metrics` and `gates[].metric` accept, per task, from mlspec.metrics_catalog."""
+    from mlspec.metrics_catalog import DEFAULT_METRICS, METRICS
+
+    lines = [
+        "## Metrics by task",
+        "",
+        "The names `evaluate.metrics` and `gates[].metric` accept for each `evaluate.task`, which way is better",
+        "(gates and the report read deltas in that direction), and the ones computed when `evaluate.metrics` is",
+        "not set. All are computed on the test set.",
+        "",
+        "| task | metric | better | default |",
+        "|---|---|---|:-:|",
+    ]
+    for task, metrics in METRICS.items():
+        for metric, direction in metrics.items():
+            default = "✓" if metric in DEFAULT_METRICS[task] else ""
+            lines.append(f"| `{task}` | `{metric}` | {direction} | {default} |")
+    return lines + [""]
+
+
 def reference_markdown() -> str:
     schema = json_schema()
     defs = schema.get("$defs", {})
     lines = [
         "# mlproject.yaml reference",
         "",
-        "Generated from the pydantic models by `python -m mlspec.spec.reference`; do not edit.",
+        "Generated from the pydantic models and `mlspec/metrics_catalog.py` by `python -m mlspec.spec.reference`"
+        " (`make schema`); do not edit.",
         "Unknown keys are errors. Paths are relative to the folder of the spec file.",
         "",
     ]
+    lines += metrics_section()
     lines += _section("Spec (top level)", schema, defs)
     for name in sorted(defs):
         lines += _section(name, defs[name], defs)

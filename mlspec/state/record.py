@@ -222,9 +222,14 @@ class RunRecord(_Model):
     status: Literal["running", "passed", "failed", "interrupted"] = "running"  # interrupted: see state/lock.py
     # the spec's sections (JSON) as the run saw them: which key changed is said against these
     spec_sections: dict[str, Any] = Field(default_factory=dict)
-    # what `changes` are relative to: {"kind": "none"} (first run), {"kind": "champion", "environment", "model", ...}
-    # or {"kind": "previous-run", "run_id"}; None while the run has not finished
+    # what `changes` are relative to: {"kind": "previous-run", "run_id"} (what caused this run), {"kind": "none"}
+    # (first run), {"kind": "unknown"} (no earlier run here, e.g. a fresh CI runner: see champion_changes);
+    # {"kind": "champion", ...} in records written before mlspec said both; None while the run has not finished
     changes_baseline: dict[str, Any] | None = None
+    # what changed since the champion (deploy/<first environment>.yaml), and which champion: {"kind": "champion",
+    # "environment", "model", "run_id"}; None when there is none (or in records written before mlspec said both)
+    champion_changes: list[Change] = Field(default_factory=list)
+    champion_baseline: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)  # problems the run noticed but did not fail on
 
     def stage(self, name: str) -> StageResult | None:

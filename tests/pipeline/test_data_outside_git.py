@@ -149,7 +149,10 @@ def test_dvc_pull_fingerprint_and_a_new_hash_retrains(dvc_project: Path, monkeyp
     assert dvc_md5(root / "data" / "train.csv.dvc") != md5
     second = run_mlspec("run", cwd=root)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "changes: data/train.csv (+50 rows (600 -> 650); DVC data/train.csv.dvc: md5 " in second.stdout
+    assert (
+        "changes since the previous run: data/train.csv (+50 rows (600 -> 650); DVC data/train.csv.dvc: md5 "
+        in second.stdout
+    )
     assert "  train        passed" in second.stdout
 
 
@@ -248,7 +251,10 @@ def test_s3_object_version_is_the_fingerprint_and_cache_key(
     s3.put_object(Bucket="houses", Key="v/train.csv", Body=messy_frame(520, 5).to_csv(index=False).encode())
     third = run_mlspec("run", cwd=root)
     assert third.returncode == 0, third.stdout + third.stderr
-    assert "changes: s3://houses/v/train.csv (+20 rows (500 -> 520); object version " in third.stdout
+    assert (
+        "changes since the previous run: s3://houses/v/train.csv (+20 rows (500 -> 520); object version "
+        in third.stdout
+    )
     assert len(list((root / ".mlspec" / "cache" / "remote").rglob("train.csv"))) == 2  # one copy per version
 
     missing = SPEC.format(train="s3://houses/v/nope.csv", test="s3://houses/v/test.csv", extra="")

@@ -347,13 +347,16 @@ def test_changes_relative_to_the_champion_and_ci_trigger(clean_run, tmp_path: Pa
     result = run_mlspec("train", cwd=root, env=env)
     assert result.returncode == 0, result.stderr
     record = latest(root)
-    assert record.changes_baseline == {
+    assert record.champion_baseline == {
         "kind": "champion",
         "environment": "staging",
         "model": champion.model.tag,
         "run_id": champion.run_id,
     }
-    found = [(c.kind, c.what, c.detail) for c in record.changes]
+    # the champion's run is also the previous run here: the two lists say the same, each under its own label
+    assert record.changes_baseline == {"kind": "previous-run", "run_id": champion.run_id}
+    assert record.changes == record.champion_changes
+    found = [(c.kind, c.what, c.detail) for c in record.champion_changes]
     assert ("data", "data/train.csv", "+1,204 rows (1,500 -> 2,704)") in found
     assert ("config", "train.params.max_depth", "4 -> 5") in found
     assert not any(kind == "data" and what == "data/test.csv" for kind, what, _ in found)

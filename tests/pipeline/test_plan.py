@@ -100,7 +100,11 @@ def test_missing_outputs_failed_and_never_run() -> None:
     assert steps["data_tests"].reasons[0].status_text("r1") == "not run in run r1"
     assert steps["train"].reasons == (Reason("outputs"),)
     assert steps["train"].reasons[0].status_text("r1") == "its outputs in run r1 are missing or changed"
-    assert steps["model_tests"].reasons == (Reason("failed", "FeatureDrift failed"), Reason("upstream", "train"))
+    assert steps["model_tests"].reasons == (
+        Reason("failed", "FeatureDrift failed"),
+        Reason("unchanged"),
+        Reason("upstream", "train"),
+    )
     assert steps["model_tests"].reasons[0].run_text() == "failed last time"
     assert steps["evaluate"].reasons == (Reason("upstream", "train"),)
 
@@ -116,3 +120,27 @@ def test_force_reruns_what_was_asked_and_a_stage_command_runs_only_the_upstream_
     old, new = _inputs(), _inputs(train={"file:data/train.csv": "d2"})
     steps = plan_stages(new, _priors(old, new), targets=["evaluate"], whole=False)
     assert _actions(steps) == {"data_tests": "skip", "train": "run", "evaluate": "run", "model_tests": "skip"}
+
+
+def test_a_failed_stage_names_what_changed_since_it_failed() -> None:
+    """The bug: after a failed stage `mlspec status` said only "failed in run r1: ..." and named no changed key or
+    file, so nobody could tell whether the fix was picked up. Now the failure, then each change since."""
+    old = _inputs(train={"code:src/train.py": "c1"})
+    new = _inputs(train={"file:data/train.csv": "d2", "code:src/train.py": "c2"})
+    priors = _priors(old, new, train=Prior(before=_ran(old, "train", "failed", "train.py raised KeyError: 'age'")))
+    train = next(step for step in plan_stages(new, priors) if step.stage == "train")
+    assert [r.status_text("r1") for r in train.reasons] == [
+        "failed in run r1: train.py raised KeyError: 'age'",
+        "code file src/train.py changed",
+        "data file data/train.csv changed",
+    ]
+
+
+def test_a_failed_stage_whose_inputs_did_not_change_says_so() -> None:
+    inputs = _inputs()
+    priors = _priors(inputs, inputs, train=Prior(before=_ran(inputs, "train", "failed", "out of memory")))
+    train = next(step for step in plan_stages(inputs, priors) if step.stage == "train")
+    assert [r.status_text("r1") for r in train.reasons] == [
+        "failed in run r1: out of memory",
+        "none of its inputs changed since it failed",
+    ]

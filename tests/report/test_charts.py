@@ -73,40 +73,58 @@ def test_numbers_have_no_exponent() -> None:
     ]
 
 
-def test_first_run_bars_challenger_and_champion(tmp_path) -> None:
-    project = project_with_gates(tmp_path, GATES)
-    commit_champion(project, "staging", {"roc_auc": 0.96, "f1": 0.95})
-    record = make_record(project, {"roc_auc": 0.98, "f1": 0.97}, tests={"data": outcome_of("data", 0, 2)})
+def test_one_chart_for_the_gated_metrics_from_zero_with_champion_and_gate_bound(tmp_path) -> None:
+    """A 0.002 difference must not look like a halving: one axis from 0 for every gated metric, with the
+    champion and each gate bound as their own bars (the bug: one chart per metric, its axis cut to the values)."""
+    gates = GATES + "  - {metric: f1, min_delta: -0.01, vs: champion}\n"
+    project = project_with_gates(tmp_path, gates)
+    commit_champion(project, "staging", {"roc_auc": 0.962, "f1": 0.95, "accuracy": 0.9})
+    record = make_record(
+        project, {"roc_auc": 0.96, "f1": 0.97, "accuracy": 0.91}, tests={"data": outcome_of("data", 0, 2)}
+    )
     loaded = load_spec(project / "mlproject.yaml")
     text = build_report(loaded, record, evaluate_gates(loaded, record, "staging"))
     assert "#### Charts" in text and text.index("#### Metrics") < text.index("#### Charts") < text.index("#### Gates")
     _assert_parseable(text)
-    roc = next(b for b in _charts(text) if "roc_auc (higher is better)" in b[1])
-    assert roc == [
-        "xychart-beta",
-        '    title "roc_auc (higher is better): challenger vs champion"',
-        '    x-axis ["challenger", "champion"]',
-        '    y-axis "roc_auc" 0.955 --> 0.985',
-        "    bar [0.98, 0.96]",
-    ]
-    assert "GitHub comments cannot show images" not in text
+    [chart] = _charts(text)  # one chart, not one per metric; accuracy is not gated
+    assert chart[1] == '    title "gated metrics roc_auc (↑), f1 (↑): this run, champion, gate bounds"'
+    assert chart[2] == (
+        '    x-axis ["roc_auc this run", "roc_auc champion", "roc_auc gate min", '
+        '"f1 this run", "f1 champion", "f1 gate: champion -0.01"]'
+    )
+    assert chart[3] == '    y-axis "value (axis from 0)" 0 --> 0.97'
+    assert chart[4] == "    bar [0.96, 0.962, 0.95, 0.97, 0.95, 0.94]"
 
 
-def test_history_bars_with_the_champion_as_a_line_and_hostile_metric_names(tmp_path) -> None:
+def test_metrics_of_different_scales_get_an_axis_each_all_from_zero(tmp_path) -> None:
+    from mlspec.report.charts import charts_section
+    from mlspec.spec.models import Gate
+
+    record = make_record(project_with_gates(tmp_path, GATES), {"rmse": 52_000.0, "mae": 31_000.0, "r2": 0.81})
+    gates = [Gate(metric="rmse", max=60_000.0), Gate(metric="r2", min=0.8), Gate(metric="mae", max=40_000.0)]
+    lines = charts_section(record, {"rmse": 50_000.0, "r2": 0.83}, ["rmse", "mae", "r2"], [], gates)
+    blocks = _charts("\n".join(lines))
+    assert len(blocks) == 2  # rmse and mae share one axis; r2 (0.8) cannot share it honestly
+    assert blocks[0][2].startswith('    x-axis ["rmse this run", "rmse champion", "rmse gate max", "mae this run"')
+    assert blocks[0][3] == '    y-axis "value (axis from 0)" 0 --> 60000'
+    assert blocks[1][3] == '    y-axis "value (axis from 0)" 0 --> 0.83'
+    assert "drawn on 2 axes, each from 0" in lines[-1]
+
+
+def test_hostile_metric_names_stay_inside_their_labels(tmp_path) -> None:
     project = project_with_gates(tmp_path, GATES)
-    commit_champion(project, "staging", {"roc_auc": 0.96})
     hostile = 'evil"]\n%%{init}%%'
-    for i, value in enumerate([0.90, 0.93, 0.95]):
-        make_record(project, {"roc_auc": value, hostile: 1.0 + i}, run_id=f"2025010{i + 1}T000000000000Z-0000{i}")
-    record = make_record(project, {"roc_auc": 0.97, hostile: 5.0}, run_id="20250105T000000000000Z-00009")
+    record = make_record(project, {"roc_auc": 0.97, hostile: 0.5}, run_id="20250105T000000000000Z-00009")
     loaded = load_spec(project / "mlproject.yaml")
     text = build_report(loaded, record, evaluate_gates(loaded, record, "staging"))
     _assert_parseable(text)
-    roc, other = _charts(text)
-    assert roc[1] == '    title "roc_auc (higher is better): last 4 runs (bars), champion 0.96 (line)"'
-    assert roc[2].startswith('    x-axis ["#\u200b1 ') and roc[2].endswith(' this run"]')
-    assert roc[4:] == ["    bar [0.9, 0.93, 0.95, 0.97]", "    line [0.96, 0.96, 0.96, 0.96]"]
-    assert other[1].startswith("    title \"evil') %\u200b%{init}%\u200b%")
+    [chart] = _charts(text)
+    assert chart[2] == '    x-axis ["roc_auc this run", "roc_auc gate min"]'
+    from mlspec.report.charts import charts_section
+
+    lines = charts_section(record, {}, [hostile], [])  # no gate: the declared metrics
+    [other] = _charts("\n".join(lines))
+    assert other[2].startswith("    x-axis [\"evil') %\u200b%{init}%\u200b%")
 
 
 def test_charts_are_dropped_after_the_other_detail_when_space_runs_out(tmp_path) -> None:

@@ -690,6 +690,8 @@ def _sha(value: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
         raise AnswerShape(f"field 'sha' is {value[:80]!r}, not a commit sha")
     return value
+
+
 class _Absent(Exception):
     """A GET answered 404."""
 

@@ -314,7 +314,7 @@ def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
         "run_id": "20240101T000000000000Z-00001",
         "source": "origin/main:deploy/staging.yaml",
     }
-    assert data["verdict"] == report.verdict_line() == "gate passed for p (staging), model p:v2: 1 of 1 checks passed"
+    assert data["verdict"] == report.verdict_line() == "gate passed for p (staging), model p:v2: 1 of 1 check passed"
     assert (data["passed"], data["model"], data["champion_source"]) == (True, "p:v2", "origin/main:deploy/staging.yaml")
     report.champion = None
     assert report.to_dict()["champion"] is None

@@ -245,6 +245,8 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
 
 def _default_spec(command: str, args: dict[str, Any]) -> None:
     """No spec given and none here: the nearest one above, up to the repository root (mlspec/spec/locate.py)."""
+    if command == "show" and str(args.get("run") or "").endswith((".yaml", ".yml")):
+        return  # `mlspec show path/mlproject.yaml`: the spec is the positional argument (show.py)
     if args.get("spec") == "mlproject.yaml" and not os.path.exists("mlproject.yaml"):
         from mlspec.spec.locate import locate_spec
 

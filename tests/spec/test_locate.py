@@ -48,3 +48,10 @@ def test_outside_a_repository_only_the_working_folder(tmp_path: Path) -> None:
     assert result.stderr.startswith(
         f"error: no mlproject.yaml found: looked in {(tmp_path / 'sub').resolve()} (not in a git repository, so only here)"
     )
+
+
+def test_show_given_a_spec_path_does_not_look_above(tmp_path: Path) -> None:
+    project = _repo(tmp_path)
+    result = run_cli("show", "projects/churn/mlproject.yaml", cwd=project.parent.parent)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no runs yet under projects/churn/.mlspec/runs"), result.stderr

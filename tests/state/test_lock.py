@@ -26,7 +26,9 @@ with project_lock(root, operation) as note_run:
     if operation == "run":
         note_run("20260101T000009000000Z-00009")
     ready.write_text("held")
-    time.sleep(float(sys.argv[4]))
+    release, deadline = ready.with_suffix(".release"), time.monotonic() + float(sys.argv[4])
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 """
 
 
@@ -79,14 +81,29 @@ def test_gc_gives_up_naming_the_run_that_holds_the_project(tmp_path: Path) -> No
 
 def test_gc_waits_for_the_run_then_goes_on(tmp_path: Path) -> None:
     _project(tmp_path)
-    holder = _holder(tmp_path, "run", 2)
-    start = time.monotonic()
-    result = run_mlspec("gc", "--keep", "1", cwd=tmp_path)
-    waited = time.monotonic() - start
-    holder.wait()
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.count("waiting for mlspec run") == 1  # said once, not per poll
-    assert waited >= 1.0 and result.stdout.startswith("deleted 2 runs")
+    holder = _holder(tmp_path, "run", 120)
+    gc = subprocess.Popen(
+        [sys.executable, "-m", "mlspec", "gc", "--keep", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert gc.stderr is not None
+        first = gc.stderr.readline()  # gc says it waits, and waits, while the run holds the project
+        assert first.startswith(f"waiting for mlspec run (run 20260101T000009000000Z-00009, pid {holder.pid}) to")
+        assert gc.poll() is None
+        (tmp_path / ".ready-run.release").write_text("done")  # the run ends
+        out, err = gc.communicate(timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+        if gc.poll() is None:
+            gc.kill()
+    assert gc.returncode == 0, err
+    assert "waiting for" not in err  # said once, not per poll
+    assert out.startswith("deleted 2 runs")
 
 
 def test_a_run_waits_for_gc_and_promote_goes_with_a_run(tmp_path: Path) -> None:

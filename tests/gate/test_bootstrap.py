@@ -464,3 +464,23 @@ def test_a_bootstrap_needs_test_rows() -> None:
         paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
     one = {**_bootstrap_case(1)}
     assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 60
+
+
+def test_numeric_labels_are_ordered_as_numbers_so_the_positive_class_is_the_larger() -> None:
+    import sklearn.metrics as skm
+
+    y = np.array([2, 10, 10, 2, 10, 2])
+    pred = np.array([10, 10, 2, 2, 10, 10])
+    found = point_metrics(task="binary", y_true=y, preds=Predictions(pred), names=["precision", "recall"])
+    assert found == {
+        "precision": pytest.approx(skm.precision_score(y, pred, pos_label=10)),  # 2 of 4
+        "recall": pytest.approx(skm.recall_score(y, pred, pos_label=10)),  # 2 of 3
+    }
+    assert found["recall"] != pytest.approx(skm.recall_score(y, pred, pos_label=2))  # 1 of 3
+
+
+def test_regression_metrics_use_the_predictions_as_given() -> None:
+    y = np.array([1.0, 2.0, 3.0])
+    pred = np.array([1.1, 2.2, 2.7], dtype=np.float32)  # float32, as some models predict
+    found = point_metrics(task="regression", y_true=y, preds=Predictions(pred), names=["mae"])
+    assert found == {"mae": float(np.mean(np.abs(pred.astype(float) - y)))}

@@ -464,3 +464,51 @@ def test_a_bootstrap_needs_test_rows() -> None:
         paired_bootstrap(metric="accuracy", direction="higher", relative=False, **case)
     one = {**_bootstrap_case(1)}
     assert paired_bootstrap(metric="accuracy", direction="higher", relative=False, **one).resamples == 60
+
+
+def test_numeric_labels_are_ordered_as_numbers_so_the_positive_class_is_the_larger() -> None:
+    import sklearn.metrics as skm
+
+    y = np.array([2, 10, 10, 2, 10, 2])
+    pred = np.array([10, 10, 2, 2, 10, 10])
+    found = point_metrics(task="binary", y_true=y, preds=Predictions(pred), names=["precision", "recall"])
+    assert found == {
+        "precision": pytest.approx(skm.precision_score(y, pred, pos_label=10)),  # 2 of 4
+        "recall": pytest.approx(skm.recall_score(y, pred, pos_label=10)),  # 2 of 3
+    }
+    assert found["recall"] != pytest.approx(skm.recall_score(y, pred, pos_label=2))  # 1 of 3
+
+
+def test_regression_metrics_use_the_predictions_as_given() -> None:
+    y = np.array([1.0, 2.0, 3.0])
+    pred = np.array([1.1, 2.2, 2.7], dtype=np.float32)  # float32, as some models predict
+    found = point_metrics(task="regression", y_true=y, preds=Predictions(pred), names=["mae"])
+    assert found == {"mae": float(np.mean(np.abs(pred.astype(float) - y)))}
+
+
+def test_labels_come_from_the_truth_the_predictions_and_the_probability_columns() -> None:
+    # a predicted label the test rows do not have, then a probability column for a label nobody predicted
+    y = np.array(["a", "a", "b"], dtype=object)
+    found = point_metrics(task="multiclass", y_true=y, preds=Predictions(np.array(["a", "c", "b"])), names=["accuracy"])
+    assert found == {"accuracy": pytest.approx(2 / 3)}
+    proba = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+    preds = Predictions(np.array(["a", "a", "b"], dtype=object), proba, ["a", "b", "z"])
+    expected = -np.mean(np.log([0.7, 0.6, 0.7]))
+    assert point_metrics(task="multiclass", y_true=y, preds=preds, names=["log_loss"]) == {
+        "log_loss": pytest.approx(expected)
+    }
+
+
+def test_a_metric_the_bootstrap_does_not_know_leaves_the_others() -> None:
+    y = np.array(["0", "1", "1"], dtype=object)
+    found = point_metrics(task="binary", y_true=y, preds=Predictions(y.copy()), names=["no_such_metric", "accuracy"])
+    assert found == {"accuracy": 1.0}
+
+
+def test_a_relative_improvement_against_minus_infinity_warns_nothing() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = improvement(np.array([1.0]), np.array([-np.inf]), "higher", relative=True)
+    assert np.isnan(out[0])

@@ -74,9 +74,16 @@ class World:
     foreign_branch_sha: str
     foreign_comment_body: str
     store: Any = None
+    # mlspec's own branch names, taken by someone else: (branch, their head sha, their pull request)
+    squats: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def seed(standin: GitHubStandIn, fillers: int, recorder: Recorder) -> World:
+SQUATTED = ("mlspec/promote/breast-cancer/staging", "mlspec/rollback/breast-cancer/staging")
+
+
+def seed(standin: GitHubStandIn, fillers: int, recorder: Recorder, squat: bool = False) -> World:
+    """The repository: mlspec's PR and someone else's branch, PR and marker-copying comment; with ``squat``,
+    someone else also holds mlspec's own promotion and rollback branch names, each with their commit and PR."""
     from mlspec.report.markdown import comment_marker
 
     s = standin.state
@@ -92,7 +99,15 @@ def seed(standin: GitHubStandIn, fillers: int, recorder: Recorder) -> World:
     for i in range(fillers):
         s.add_comment(1, f"review note {i}", f"reviewer{i % 7}")
     s.add_comment(2, f"{comment_marker('breast-cancer')}\ntheirs", FOREIGN_LOGIN)
-    return World(standin, recorder, 1, 2, foreign.id, foreign_sha, body)
+    world = World(standin, recorder, 1, 2, foreign.id, foreign_sha, body)
+    for branch in SQUATTED if squat else ():
+        s.refs[f"refs/heads/{branch}"] = main
+        sha = s.put_file(branch, "notes/theirs.md", "their work on this branch\n", "their commit")
+        number = s.next_number
+        s.pulls[number] = Pull(number, f"Their {branch}", "theirs", branch, "main", author=FOREIGN_LOGIN)
+        s.next_number += 1
+        world.squats.append((branch, sha, number))
+    return world
 
 
 # the flows ----------------------------------------------------------------------------------------------------
@@ -382,6 +397,21 @@ def foreign_writes(world: World) -> list[str]:
         found.append("their branch moved")
     if s.pulls[n].state != "open" or s.pulls[n].title != "Their change":
         found.append("their pull request changed")
+    for branch, sha, number in world.squats:  # mlspec's branch name, someone else's branch: still not ours
+        found += [
+            f"{r['method']} {r['path']}"
+            for r in world.standin.requests
+            if r["method"] in WRITES
+            and (
+                re.search(rf"/git/refs/heads/{re.escape(branch)}$", r["path"])
+                or re.search(rf"/(pulls|issues)/{number}(/|$)", r["path"])
+                or (isinstance(r.get("body"), dict) and r["body"].get("branch") == branch)
+            )
+        ]
+        if s.branch_sha(branch) != sha:
+            found.append(f"their branch {branch} moved")
+        if s.pulls[number].state != "open" or s.pulls[number].title != f"Their {branch}":
+            found.append(f"their pull request #{number} changed")
     return found
 
 
@@ -487,6 +517,7 @@ def recorder() -> Iterator[Recorder]:
     mutation=MUTATIONS,
     every_time=st.booleans(),
     fillers=st.sampled_from([0, 0, 3, 250]),
+    squat=st.booleans(),
 )
 def test_every_github_answer_is_survived(
     project: Project,
@@ -496,12 +527,13 @@ def test_every_github_answer_is_survived(
     mutation: tuple[Any, ...],
     every_time: bool,
     fillers: int,
+    squat: bool,
 ) -> None:
     requests = clean_requests(flow, project, recorder)
     method, path, operation = requests[target % len(requests)]
     recorder.seen.clear()
     with GitHubStandIn() as standin:
-        world = seed(standin, fillers, recorder)
+        world = seed(standin, fillers, recorder, squat)
         standin.rewrite(
             method,
             f"^{re.escape(path)}$",
@@ -514,6 +546,7 @@ def test_every_github_answer_is_survived(
         if world.store is not None:
             world.store.stop()
         case = f"{flow}: {method} {path} answered with {mutation} ({'every time' if every_time else 'once'})"
+        case += ", mlspec's branch names held by someone else" if squat else ""
         if os.environ.get("MLSPEC_PROPERTY_SHOW") == "1":  # local exploration: what each case came to
             print(
                 f"{code} {time.monotonic() - started:.1f}s {case}\n    {(str(error) if error else '').splitlines()[:1]}"
@@ -528,3 +561,20 @@ def test_every_github_answer_is_survived(
         if error is not None:
             assert says_what_to_do(error), f"{case}: the failure does not say what to do: {error}"
         assert standin.violations == [], f"{case}: {standin.violations}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flow", ["promote", "rollback"])
+def test_mlspec_branch_names_held_by_someone_else_are_left_alone(
+    project: Project, recorder: Recorder, flow: str
+) -> None:
+    """GitHub answers as documented, but someone else holds mlspec's branch name with a commit and a PR:
+    the flow refuses (exit 1, saying what to do) and writes nothing at all."""
+    with GitHubStandIn() as standin:
+        world = seed(standin, 0, recorder, squat=True)
+        code, output, error = run_flow(flow, world, project, {**standin.env(), **FAST})
+        assert code == 1, output
+        assert error is not None and says_what_to_do(error), output
+        assert foreign_writes(world) == []
+        assert [r for r in standin.requests if r["method"] in WRITES] == []
+        assert standin.violations == [], standin.violations

@@ -315,6 +315,15 @@ class Evaluate(StrictModel):
     metrics: list[str] | None = Field(
         None, description="Metrics computed on the test set; default depends on the task."
     )
+    positive_class: str | int | bool | None = Field(
+        None,
+        description="Binary tasks: the label value that is the positive class, used by precision, recall, f1, "
+        "roc_auc, average_precision and deepchecks' scorers, and named by the report, the model card and the gate "
+        "table. Default: `1` when the labels are 0 and 1, `true` when they are booleans; any other pair of labels "
+        "(e.g. `yes`/`no`, `churned`/`stayed`) must name it, and the run's data stage stops with the labels it "
+        'found when it is missing or not one of them. Quote words YAML reads as booleans: `positive_class: "yes"` '
+        "(an unquoted `yes` still matches a label spelled `yes`).",
+    )
 
     def metric_names(self) -> list[str]:
         return list(self.metrics) if self.metrics else list(DEFAULT_METRICS[self.task])

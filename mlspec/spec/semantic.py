@@ -124,6 +124,15 @@ def _gate_findings(spec: Spec) -> list[Finding]:
                     "unknown-environment",
                 )
             )
+    if spec.evaluate.positive_class is not None and spec.evaluate.task != "binary":
+        findings.append(
+            Finding(
+                ("evaluate", "positive_class"),
+                f"positive_class applies to binary tasks only; evaluate.task is {spec.evaluate.task!r}",
+                "positive-class-task",
+                "remove evaluate.positive_class, or set evaluate.task to binary",
+            )
+        )
     drift = spec.triggers.drift
     if drift is not None and drift.environment is not None and drift.environment not in env_names:
         findings.append(

@@ -123,10 +123,10 @@ class OneHotColumns:
 def _needs_multiclass_classes_repair() -> bool:
     """True when scikit-learn checks a scorer's pos_label against a multiclass estimator's classes."""
     import numpy as np
+    from sklearn.base import BaseEstimator, ClassifierMixin
     from sklearn.utils._response import _get_response_values
 
-    class Probe:
-        _estimator_type = "classifier"
+    class Probe(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn ships no types
         classes_ = np.array(["a", "b", "c"])
 
         def predict(self, X: Any) -> Any:

@@ -406,6 +406,7 @@ def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
         record.model, record.params, record.seed = source.model, source.params, source.seed
     elif stage == "evaluate":
         record.metrics, record.predictions, record.task = dict(source.metrics), source.predictions, source.task
+        record.positive_class = source.positive_class
 
 
 def candidates(store: RunStore, latest: RunRecord | None, project: str) -> list[RunRecord]:

@@ -31,10 +31,13 @@ def train(X, y, params):
 
 
 def _bundled(name: str) -> tuple[pd.DataFrame, str]:
-    loader = {"iris": datasets.load_iris, "wine": datasets.load_wine, "diabetes": datasets.load_diabetes}.get(name)
-    if name == "digits":
-        loader = datasets.load_digits
-    bunch = loader()
+    loaders = {
+        "iris": datasets.load_iris,
+        "wine": datasets.load_wine,
+        "diabetes": datasets.load_diabetes,
+        "digits": datasets.load_digits,
+    }
+    bunch = loaders[name]()
     frame = pd.DataFrame(
         bunch.data, columns=[str(c).replace(" (cm)", "").replace(" ", "_") for c in bunch.feature_names]
     )

@@ -79,8 +79,12 @@ def _weighted_auc(W: Array, positive: Array, score: Array) -> Array:
 
 
 class _Classification:
-    def __init__(self, y_true: Array, preds: Predictions, classes: list[str]) -> None:
+    def __init__(self, y_true: Array, preds: Predictions, classes: list[str], positive: Any = None) -> None:
         self.classes = classes
+        # binary: the positive class (evaluate.positive_class, as text like the labels), else the last class
+        self.pos = (
+            classes.index(str(positive)) if positive is not None and str(positive) in classes else len(classes) - 1
+        )
         index = {c: i for i, c in enumerate(classes)}
         self.k = len(classes)
         self.t = np.array([index[v] for v in y_true])
@@ -107,7 +111,7 @@ class _Classification:
 
     def metric(self, name: str, W: Array) -> Array:
         total: Array = W.sum(axis=1)
-        pos = self.k - 1  # binary: the positive class is the last of the sorted classes (1, True, "yes")
+        pos = self.pos
         if name == "accuracy":
             accuracy: Array = (W @ (self.t == self.p).astype(float)) / total
             return accuracy
@@ -215,11 +219,13 @@ def _fallback(W: Array, score: Callable[[Array], float]) -> Array:
 # --- the bootstrap ------------------------------------------------------------------------------------
 
 
-def _scorer(task: str, y_true: Array, preds: Predictions, classes: list[str] | None) -> _Regression | _Classification:
+def _scorer(
+    task: str, y_true: Array, preds: Predictions, classes: list[str] | None, positive: Any = None
+) -> _Regression | _Classification:
     if task == "regression":
         return _Regression(y_true, preds)
     assert classes is not None
-    return _Classification(y_true, preds, classes)
+    return _Classification(y_true, preds, classes, positive)
 
 
 def improvement(challenger: Array, champion: Array, direction: str, relative: bool) -> Array:
@@ -234,7 +240,9 @@ def _as_text(preds: Predictions) -> Predictions:
     return Predictions(np.asarray([str(v) for v in preds.y_pred], dtype=object), preds.proba, preds.classes)
 
 
-def point_metrics(*, task: str, y_true: Array, preds: Predictions, names: list[str]) -> dict[str, float]:
+def point_metrics(
+    *, task: str, y_true: Array, preds: Predictions, names: list[str], positive: Any = None
+) -> dict[str, float]:
     """One model's metrics on the full test rows (the bootstrap's own formulas); metrics it does not know,
     or that are undefined here, are left out."""
     classes = None
@@ -242,7 +250,7 @@ def point_metrics(*, task: str, y_true: Array, preds: Predictions, names: list[s
         y_true = np.asarray([str(v) for v in y_true], dtype=object)
         preds = _as_text(preds)
         classes = sorted(set(y_true) | set(preds.y_pred) | set(preds.classes or []), key=_label_key)
-    scorer = _scorer(task, np.asarray(y_true), preds, classes)
+    scorer = _scorer(task, np.asarray(y_true), preds, classes, positive)
     out: dict[str, float] = {}
     for name in names:
         try:
@@ -266,6 +274,7 @@ def paired_bootstrap(
     resamples: int,
     confidence: float,
     seed: int,
+    positive: Any = None,
 ) -> BootstrapOutcome:
     """Percentile interval of the improvement (challenger over champion) on resampled test rows."""
     n = len(y_true)
@@ -283,8 +292,8 @@ def paired_bootstrap(
         labels = set(y_true) | set(challenger.y_pred) | set(champion.y_pred)
         labels |= set(challenger.classes or []) | set(champion.classes or [])
         classes = sorted(labels, key=_label_key)
-    a = _scorer(task, np.asarray(y_true), challenger, classes)
-    b = _scorer(task, np.asarray(y_true), champion, classes)
+    a = _scorer(task, np.asarray(y_true), challenger, classes, positive)
+    b = _scorer(task, np.asarray(y_true), champion, classes, positive)
 
     ones = np.ones((1, n))
     point_a = float(a.metric(metric, ones)[0])

@@ -183,7 +183,13 @@ def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
             f"on {'other' if _other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
             f"be re-scored: {exc.message})"
         )
-    values = point_metrics(task=ctx.task, y_true=mine.y_true, preds=theirs.predictions, names=list(ctx.record.metrics))
+    values = point_metrics(
+        task=ctx.task,
+        y_true=mine.y_true,
+        preds=theirs.predictions,
+        names=list(ctx.record.metrics),
+        positive=ctx.record.positive_class,
+    )
     return values, f"challenger and {env} champion {champion.model.tag}: both scored on {current} (champion re-scored)"
 
 
@@ -287,6 +293,7 @@ def _bootstrap(result: GateResult, gate: Gate, direction: str, ctx: _Context, ch
             resamples=gate.bootstrap.resamples,
             confidence=gate.bootstrap.confidence,
             seed=gate.bootstrap.seed,
+            positive=ctx.record.positive_class,
         )
     except ChampionModelMissing as exc:
         if gate.allow_missing_champion:
@@ -443,6 +450,26 @@ def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
     )
 
 
+# binary metrics whose value depends on which class is positive (evaluate.positive_class)
+POSITIVE_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
+
+
+def positive_class_note(record: RunRecord, metrics: list[str]) -> str:
+    """'positive class: "churned" (evaluate.positive_class): f1, roc_auc are scored for it', for the gated metrics
+    that depend on it; "" when none does or the run recorded no positive class."""
+    import json
+
+    if record.positive_class is None:
+        return ""
+    depends = [m for m in dict.fromkeys(metrics) if m in POSITIVE_METRICS]
+    if not depends:
+        return ""
+    return (
+        f"positive class: {json.dumps(record.positive_class)} (evaluate.positive_class): "
+        f"{', '.join(depends)} {'is' if len(depends) == 1 else 'are'} scored for it"
+    )
+
+
 def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> GateReport:
     """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
     spec = loaded.spec
@@ -464,6 +491,9 @@ def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None
     report.champion_rescored, report.test_data = ctx.rescored(env_name)
     if report.test_data:
         report.notes.append(f"test data: {report.test_data}")
+    positive = positive_class_note(record, [g.metric for g in spec.gates])
+    if positive:
+        report.notes.append(positive)
     report.results.extend(_record_checks(record))
     report.results.extend(_test_checks(record))
     report.results.extend(_serving_checks(loaded, record))

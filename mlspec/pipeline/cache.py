@@ -99,7 +99,8 @@ STAGE_SECTIONS = {
     "data_tests": ("data", "tests.data"),
     "train": ("data/train", "train"),
     "evaluate": ("data", "evaluate", "gates.metrics"),
-    "model_tests": ("data", "tests.model"),
+    # evaluate: the task and the positive class decide what deepchecks is shown (labels renamed for it)
+    "model_tests": ("data", "tests.model", "evaluate"),
 }
 
 

@@ -102,12 +102,15 @@ def _bound_samples(check: Any, n_samples: int) -> None:
         check.n_samples = min(current, n_samples)
 
 
-def _task_defaults(check: Any, task: str | None, rows: int | None = None) -> None:
-    """mlspec's per-task default conditions where deepchecks' defaults fail healthy models:
+def _task_defaults(check: Any, task: str | None, rows: int | None = None, sizes: Any = None) -> None:
+    """mlspec's default conditions where deepchecks' defaults fail healthy data and models:
     - the suite's TrainTestPerformance gets the task's degradation limit (see models.DEGRADATION_LIMITS);
     - RegressionErrorDistribution's "systematic error ratio to RMSE less than 0.01" becomes
       ``systematic_ratio_limit(rows)``: with no bias at all, |mean error| / RMSE is about |Z| / sqrt(n) on n
-      rows, so a fixed 0.01 fails every unbiased model tested on fewer than ~10,000 rows."""
+      rows, so a fixed 0.01 fails every unbiased model tested on fewer than ~10,000 rows;
+    - with ``sizes`` (mlspec.pipeline.noise.Sizes), the drift and correlation conditions get limits that scale with
+      the sample size (mlspec.pipeline.noise), leakage and near-copy limits flag only near-certain cases, and
+      ModelInferenceTime has no condition (a time per row depends on the runner's load, not on the model)."""
     from mlspec.spec.models import DEGRADATION_LIMITS
 
     name = type(check).__name__
@@ -119,6 +122,69 @@ def _task_defaults(check: Any, task: str | None, rows: int | None = None) -> Non
         check.clean_conditions()
         check.add_condition_kurtosis_greater_than()
         check.add_condition_systematic_error_ratio_to_rmse_less_than(max_ratio=systematic_ratio_limit(seen))
+    if name == "ModelInferenceTime":
+        check.clean_conditions()
+    if sizes is not None:
+        _scaled_conditions(check, name, sizes)
+
+
+def _scaled_conditions(check: Any, name: str, sizes: Any) -> None:
+    from mlspec.pipeline import noise
+
+    seen = _seen(check, sizes)
+    if name == "FeatureDrift":
+        check.clean_conditions()
+        check.add_condition_drift_score_less_than(
+            max_allowed_categorical_score=noise.categorical_drift_limit(seen),
+            max_allowed_numeric_score=noise.numeric_drift_limit(seen),
+        )
+    elif name in ("LabelDrift", "PredictionDrift"):
+        check.clean_conditions()
+        check.add_condition_drift_score_less_than(max_allowed_drift_score=noise.label_drift_limit(seen))
+    elif name == "MultivariateDrift":
+        check.clean_conditions()
+        check.add_condition_overall_drift_value_less_than(max_drift_value=noise.multivariate_limit(seen))
+    elif name == "FeatureLabelCorrelationChange":
+        check.clean_conditions()
+        check.add_condition_feature_pps_difference_less_than(threshold=noise.pps_difference_limit(seen))
+        check.add_condition_feature_pps_in_train_less_than(threshold=noise.LEAK_PPS)
+    elif name == "FeatureLabelCorrelation":
+        check.clean_conditions()
+        check.add_condition_feature_pps_less_than(threshold=noise.LEAK_PPS)
+    elif name == "IdentifierLabelCorrelation":
+        check.clean_conditions()
+        check.add_condition_pps_less_or_equal(max_pps=noise.identifier_limit(seen.train))
+    elif name == "FeatureFeatureCorrelation":
+        check.clean_conditions()
+        check.add_condition_max_number_of_pairs_above_threshold(
+            threshold=noise.NEAR_COPY, n_pairs=noise.near_copies_allowed(seen)
+        )
+    elif name == "DataDuplicates":
+        check.clean_conditions()
+        check.add_condition(f"Duplicate data ratio is less or equal to {noise.DUPLICATES:.0%}", _duplicates_fail)
+
+
+def _duplicates_fail(value: Any) -> Any:
+    """DataDuplicates' condition as a failure, not a warning: duplicated rows weigh twice in training and, across
+    train and test, overstate the test metrics (deepchecks' own condition only warns, so under `fail_on: fail` a
+    table with 15% duplicated rows passed)."""
+    from deepchecks.core import ConditionCategory, ConditionResult
+
+    from mlspec.pipeline.noise import DUPLICATES
+
+    ratio = float(value["percent_of_duplicates"] if isinstance(value, dict) else value)
+    category = ConditionCategory.FAIL if ratio > DUPLICATES else ConditionCategory.PASS
+    return ConditionResult(category, f"Found {ratio:.2%} duplicate data")
+
+
+def _seen(check: Any, sizes: Any) -> Any:
+    """``sizes`` with the rows the check samples (its n_samples) instead of the datasets' rows."""
+    from dataclasses import replace
+
+    cap = getattr(check, "n_samples", None)
+    if not isinstance(cap, int):
+        return sizes
+    return replace(sizes, train=min(sizes.train, cap), test=min(sizes.test, cap))
 
 
 def systematic_ratio_limit(rows: int) -> float:
@@ -128,11 +194,11 @@ def systematic_ratio_limit(rows: int) -> float:
 
 
 def build_suite(
-    kind: str, tests: Any, seed: int, task: str | None = None, rows: int | None = None
+    kind: str, tests: Any, seed: int, task: str | None = None, rows: int | None = None, sizes: Any = None
 ) -> tuple[Any, dict[int, str]]:
     """One deepchecks Suite with the named suites' checks (less `skip`, with mlspec's per-task defaults)
-    and the configured checks; check id -> suite. ``rows``: the smaller dataset's rows, for conditions
-    whose noise depends on it."""
+    and the configured checks; check id -> suite. ``rows``: the smaller dataset's rows, and ``sizes``
+    (mlspec.pipeline.noise.Sizes) the rows and columns, for conditions whose noise depends on them."""
     from deepchecks.tabular import Suite
     from deepchecks.tabular import suites as suite_functions
 
@@ -147,7 +213,7 @@ def build_suite(
             if type(check).__name__ in overridden:
                 continue
             _bound_samples(check, tests.n_samples)
-            _task_defaults(check, task, rows)
+            _task_defaults(check, task, rows, sizes)
             members.append(check)
             origin[id(check)] = name
     for index, config in enumerate(tests.checks):
@@ -238,7 +304,7 @@ def summarize(
 def sampled_rows(suite: Any, rows: dict[str, int]) -> list[str]:
     """'Check sampled N of M train rows' for each check whose own n_samples is below a dataset's rows (deepchecks
     samples, seeded, inside the check: WeakSegmentsPerformance 10,000, OutlierSampleDetection 5,000, ...)."""
-    from mlspec.pipeline.suite_run import TEST_ONLY
+    from mlspec.pipeline.suite_run import TEST_ONLY, TRAIN_ONLY
 
     lines = []
     for check in suite.checks.values():
@@ -246,6 +312,8 @@ def sampled_rows(suite: Any, rows: dict[str, int]) -> list[str]:
         if not isinstance(n_samples, int):
             continue
         seen = {"test": rows["test"]} if type(check).__name__ in TEST_ONLY and "test" in rows else rows
+        if type(check).__name__ in TRAIN_ONLY and "train" in rows:
+            seen = {"train": rows["train"]}
         parts = [f"{n_samples:,} of {total:,} {which}" for which, total in seen.items() if n_samples < total]
         if parts:
             lines.append(f"{type(check).__name__} sampled {' and '.join(parts)} rows (its n_samples)")
@@ -281,6 +349,26 @@ def column_cap(
     return (names, narrowed(train_ds, kept), narrowed(test_ds, kept)), info, note
 
 
+def dataset_sizes(train_ds: Any, test_ds: Any, task: str | None) -> Any:
+    """The rows and columns the scaled conditions depend on (mlspec.pipeline.noise.Sizes)."""
+    import pandas as pd
+
+    from mlspec.pipeline.noise import Sizes
+
+    categorical = [c for c in train_ds.cat_features if c in train_ds.features]
+    both = pd.concat([train_ds.data, test_ds.data], ignore_index=True)
+    categories = max([int(both[c].nunique()) for c in categorical] or [2])
+    classes = int(both[train_ds.label_name].nunique()) if task != "regression" and train_ds.label_name else 0
+    return Sizes(
+        train=train_ds.n_samples,
+        test=test_ds.n_samples,
+        numeric=max(len(train_ds.features) - len(categorical), 1),
+        categorical=len(categorical),
+        categories=categories,
+        classes=classes,
+    )
+
+
 def run_tests(
     kind: TestKind, tests: Any, datasets: tuple[Any, Any], model: Any, run_dir: Path, seed: int, task: str | None = None
 ) -> TestOutcome:
@@ -290,7 +378,8 @@ def run_tests(
     start = time.perf_counter()
     with quiet_deepchecks():
         train_ds, test_ds = datasets
-        suite, origin = build_suite(kind, tests, seed, task, min(train_ds.n_samples, test_ds.n_samples))
+        sizes = dataset_sizes(train_ds, test_ds, task)
+        suite, origin = build_suite(kind, tests, seed, task, min(train_ds.n_samples, test_ds.n_samples), sizes)
         narrow, columns, note = column_cap(kind, tests, suite, train_ds, test_ds, model)
         timeout = getattr(tests, "check_timeout_seconds", None)
         # suite.run(train_ds, test_ds, model), with deadlines and the column cap

@@ -44,6 +44,7 @@ class Tables:
     text_features: dict[str, int] = field(
         default_factory=dict
     )  # undeclared text features not categorical: distinct values
+    positive_class: Any = None  # binary tasks: the label value that is positive (mlspec.pipeline.labels)
 
     def text_note(self) -> list[str]:
         """The report's note on text features the checks do not treat as categories (IDs, free text)."""
@@ -192,6 +193,9 @@ def load_tables(loaded: LoadedSpec) -> Tables:
         train, test, split = split_with_details(loaded, frames[role], next(r for r in refs if r.role == role))
     check_labels(refs, train, test, data.label)
     check_task_labels(loaded, train, refs[0])
+    from mlspec.pipeline.labels import resolve_positive_class
+
+    positive = resolve_positive_class(loaded, train[data.label], f"{display_path(refs[0].path)} ({refs[0].key})")
     features = feature_columns(data, train.columns)
     if not features:
         raise DataError(f"data: {display_path(refs[0].path)} has no feature columns besides the label {data.label!r}")
@@ -208,6 +212,7 @@ def load_tables(loaded: LoadedSpec) -> Tables:
         files=refs,
         rows=rows,
         split=split,
+        positive_class=positive,
     )
 
 
@@ -396,12 +401,19 @@ def to_datasets(tables: Tables, n_samples: int | None = None, seed: int = 0) -> 
     import_deepchecks()  # the first import of deepchecks in a run: without the grammar it does not need
     from deepchecks.tabular import Dataset
 
+    from mlspec.pipeline.labels import deepchecks_names, plain
+
+    classes = [plain(c) for c in tables.train[tables.label].dropna().unique()]
+    names = deepchecks_names(classes, getattr(tables, "positive_class", None))
+
     def wrap(frame: Any) -> Any:
         if n_samples is not None and len(frame) > n_samples:
             frame = frame.sample(n_samples, random_state=seed).sort_index()
         columns = [*tables.features, tables.label]
         columns += [c for c in (tables.index, tables.datetime) if c and c not in columns]
         frame = frame[columns]
+        if names:  # deepchecks scores the last of the sorted labels as positive: see labels.deepchecks_names
+            frame = frame.assign(**{tables.label: frame[tables.label].map(lambda v: names.get(plain(v), v))})
         if tables.datetime and tables.datetime not in tables.features:
             # text times in mixed formats (2024-01-31 and 2024-01-31T12:00) parse here; deepchecks would fail
             frame = frame.assign(**{tables.datetime: _times(frame[tables.datetime])})

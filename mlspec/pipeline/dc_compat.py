@@ -20,6 +20,14 @@ deepchecks 0.19.1 (the last release) was written against scikit-learn < 1.6. Wit
    script wrapped in ``require(["plotly"], function(Plotly) {...})``, as plotly 5 wrote it (falling back to
    ``window.Plotly`` where no requirejs is loaded).
 
+5. a multiclass scorer (TrainTestPerformance's and SimpleModelComparison's per-class precision, recall and F1)
+   scores a stand-in model whose predictions are one-hot rows, one column per class, but whose ``classes_`` are
+   the class labels. scikit-learn >= 1.6 checks the scorer's ``pos_label`` (1, the default of
+   ``precision_score``) against ``classes_`` even for multiclass targets, so with labels that do not include 1
+   (``'barolo'``, ``'grignolino'``, or 3/5/7) both checks raised "pos_label=1 is not a valid label" and never ran.
+   The stand-in now answers with the one-hot columns' positions (0..k-1) as its ``classes_``, which is what its
+   predictions are indexed by; the scores are still mapped back to the class labels by deepchecks.
+
 Each repair is applied only when the installed scikit-learn or plotly needs it, once per process. The numbers are the
 ones deepchecks computes with the scikit-learn it was written for; tests/pipeline/test_check_status.py runs
 both checks on a real regressor.
@@ -91,6 +99,65 @@ def apply_html() -> None:
             html.to_html = _figure_html
 
 
+class OneHotColumns:
+    """deepchecks' multiclass stand-in model (predictions as one-hot rows), with the one-hot columns' positions
+    as its classes: what scikit-learn's scorers check ``pos_label`` against. Everything else is the stand-in's."""
+
+    _estimator_type = "classifier"
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # Python's own wording: scikit-learn reads it (get_tags)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self._inner, name)
+
+    @property
+    def classes_(self) -> Any:
+        import numpy as np
+
+        return np.arange(len(self._inner.model_classes))
+
+
+def _needs_multiclass_classes_repair() -> bool:
+    """True when scikit-learn checks a scorer's pos_label against a multiclass estimator's classes."""
+    import numpy as np
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils._response import _get_response_values
+
+    class Probe(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn ships no types
+        classes_ = np.array(["a", "b", "c"])
+
+        def predict(self, X: Any) -> Any:
+            return np.array(["a"] * len(X))
+
+    try:
+        _get_response_values(Probe(), np.zeros((1, 1)), "predict", pos_label=1)
+    except ValueError:
+        return True
+    except Exception:  # noqa: BLE001 - another scikit-learn: leave deepchecks as it is
+        return False
+    return False
+
+
+def _repair_multiclass_scorers() -> None:
+    from deepchecks.tabular.metric_utils.scorers import DeepcheckScorer
+
+    original = DeepcheckScorer._wrap_classification_model
+    if getattr(original, "_mlspec_repair", False):
+        return
+
+    def wrap(self: Any, model: Any, data: Any) -> Any:
+        wrapper = original(self, model, data)
+        if getattr(wrapper, "is_binary", True) or not self.model_classes:
+            return wrapper
+        return OneHotColumns(wrapper)
+
+    wrap._mlspec_repair = True  # type: ignore[attr-defined]
+    DeepcheckScorer._wrap_classification_model = wrap
+
+
 def apply() -> None:
     """Apply the repairs this scikit-learn needs (idempotent)."""
     global _APPLIED
@@ -122,6 +189,8 @@ def apply() -> None:
             function = getattr(_DummyModel, private, None)
             if function is not None and getattr(function, "__name__", public) == private:
                 function.__name__ = public
+        if _needs_multiclass_classes_repair():
+            _repair_multiclass_scorers()
 
 
 def import_deepchecks() -> None:

@@ -19,6 +19,7 @@ class Predictions:
     proba: Any | None  # (n, k) array for classifiers
     classes: list[Any] | None
     row: Any  # row identifiers (index column or position)
+    positive: Any = None  # binary: the positive class (evaluate.positive_class); None: the last of the classes
 
 
 def predict(model: Any, X: Any, task: str, classes: list[Any] | None) -> tuple[Any, Any | None]:
@@ -87,15 +88,16 @@ def _compute(name: str, task: str, p: Predictions) -> float:
                 raise ValueError("the test set holds only one class")
 
         if task == "binary":
-            positive = classes[-1]
+            positive = classes[-1] if p.positive is None else p.positive
+            column = classes.index(positive) if positive in classes else len(classes) - 1
 
             def auc() -> float:
                 both_classes()
-                return float(m.roc_auc_score(y == positive, need_proba()[:, -1]))
+                return float(m.roc_auc_score(y == positive, need_proba()[:, column]))
 
             def ap() -> float:
                 both_classes()
-                return float(m.average_precision_score(y == positive, need_proba()[:, -1]))
+                return float(m.average_precision_score(y == positive, need_proba()[:, column]))
 
             table = {
                 "precision": lambda: m.precision_score(y, yp, pos_label=positive, zero_division=0),

@@ -280,7 +280,7 @@ def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
             f"evaluate: the model failed to predict on the test set: {type(exc).__name__}: {exc}"
         ) from None
     row = tables.test[tables.index].to_numpy() if tables.index else tables.test.index.to_numpy()
-    preds = m.Predictions(np.asarray(tables.y_test), y_pred, proba, classes, row)
+    preds = m.Predictions(np.asarray(tables.y_test), y_pred, proba, classes, row, tables.positive_class)
     values, problems = m.compute_metrics(m.metric_names(spec), task, preds)
     for problem in problems:
         ctx.warnings.append(problem)
@@ -288,6 +288,7 @@ def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
     ctx.record.metrics = values
     ctx.record.predictions = "predictions.csv"
     ctx.record.task = task
+    ctx.record.positive_class = tables.positive_class
     shown = ", ".join(
         f"{k} {values[k]:.4f}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
     )
@@ -308,20 +309,25 @@ def _stage_tests(ctx: Context, kind: TestKind, model: Any) -> tuple[StageStatus,
     if not tests.enabled:
         ctx.record.tests.pop(kind, None)
         return "skipped", f"disabled (tests.{kind}.enabled: false)"
+    from mlspec.pipeline.labels import deepchecks_model
+
+    tables = ctx.tables()
+    model, label_note = deepchecks_model(model, tables)
     outcome = run_tests(
         kind,
         tests,
-        to_datasets(ctx.tables(), tests.n_samples, ctx.spec.train.seed),
+        to_datasets(tables, tests.n_samples, ctx.spec.train.seed),
         model,
         ctx.run_dir,
         ctx.spec.train.seed,
         task=ctx.spec.evaluate.task,
     )
-    outcome.notes += ctx.tables().text_note()
+    outcome.notes += tables.text_note() + label_note
     ctx.record.tests[kind] = outcome
     outcome.html = shrink_html(ctx.run_dir, outcome.html) if outcome.html else outcome.html
     if outcome.passed:
-        return "passed", outcome.counts_text()
+        verdict = outcome.verdict()
+        return "passed", outcome.counts_text() if verdict == "passed" else f"{verdict}: {outcome.counts_text()}"
     return "failed", failure_message(outcome)
 
 
@@ -405,6 +411,7 @@ def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
         record.model, record.params, record.seed = source.model, source.params, source.seed
     elif stage == "evaluate":
         record.metrics, record.predictions, record.task = dict(source.metrics), source.predictions, source.task
+        record.positive_class = source.positive_class
 
 
 def candidates(store: RunStore, latest: RunRecord | None, project: str) -> list[RunRecord]:

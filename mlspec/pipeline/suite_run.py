@@ -56,6 +56,18 @@ TEST_ONLY = {
     "WeakSegmentsPerformance": "ran on the test set only: on its own training rows a model has no weak segments to find",
 }
 
+# Single-dataset checks that run on the training set only: in a small test set a rare value is often not drawn at
+# all and a strong feature can separate the classes perfectly by chance (load_digits: 4 pixel columns nonzero in
+# under 1% of rows were constant in its 450 test rows; load_iris: petal width separated the 38 test rows
+# perfectly in about one split of five). A constant column or a leaking feature is a defect of what the model
+# learns from: the training rows; FeatureLabelCorrelationChange compares the two sets.
+TRAIN_ONLY = {
+    "IsSingleValue": "ran on the training set only: a column constant only in the test rows is a rare value they "
+    "did not draw",
+    "FeatureLabelCorrelation": "ran on the training set only: a small test set separates classes by chance "
+    "(FeatureLabelCorrelationChange compares train and test)",
+}
+
 Key = tuple[int, str]
 
 
@@ -279,6 +291,8 @@ def units(checks: list[Any], both: bool) -> list[list[tuple[int, Any]]]:
         cost = COST.get(name, 1)
         if isinstance(check, SingleDatasetCheck) and both and name in TEST_ONLY:
             parts = [[(index, DatasetKind.TEST)]]
+        elif isinstance(check, SingleDatasetCheck) and both and name in TRAIN_ONLY:
+            parts = [[(index, DatasetKind.TRAIN)]]
         elif isinstance(check, SingleDatasetCheck) and both:
             parts = [[(index, DatasetKind.TRAIN)], [(index, DatasetKind.TEST)]]
         else:
@@ -470,6 +484,8 @@ def run_checks(
     for index, check in enumerate(checks):
         if isinstance(check, SingleDatasetCheck) and both and type(check).__name__ in TEST_ONLY:
             ordered.append(done[_key(index, DatasetKind.TEST)])
+        elif isinstance(check, SingleDatasetCheck) and both and type(check).__name__ in TRAIN_ONLY:
+            ordered.append(done[_key(index, DatasetKind.TRAIN)])
         elif isinstance(check, SingleDatasetCheck) and both:
             ordered += [done[_key(index, DatasetKind.TRAIN)], done[_key(index, DatasetKind.TEST)]]
         elif isinstance(check, SingleDatasetCheck):
@@ -550,7 +566,11 @@ def run_suite(
                 notes.append(f"feature importance: {how}")
     checks = list(suite.checks.values())
     if notes is not None:
-        notes += [f"{name} {why}" for name, why in TEST_ONLY.items() if any(type(c).__name__ == name for c in checks)]
+        notes += [
+            f"{name} {why}"
+            for name, why in {**TEST_ONLY, **TRAIN_ONLY}.items()
+            if any(type(c).__name__ == name for c in checks)
+        ]
     contexts: dict[int, Any] = {}
     if narrow is not None:
         names, narrow_train, narrow_test = narrow

@@ -84,6 +84,11 @@ def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
         shown = ", ".join(code(c, 60) for c in classes[:MAX_CLASSES])
         more = f" and {len(classes) - MAX_CLASSES} more" if len(classes) > MAX_CLASSES else ""
         lines.append(f"- classes ({len(classes)}): {shown}{more}")
+        if record.positive_class is not None:
+            lines.append(
+                f"- positive class: {code(str(record.positive_class), 60)} (evaluate.positive_class: precision, "
+                "recall, f1, roc_auc and average_precision are scored for it)"
+            )
     elif task != "regression":
         lines.append("- classes: not recorded by this run (runs of mlspec 0.1 record them from training on)")
     features = _features(loaded, record)

@@ -129,6 +129,12 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[st
             }
         )
     lines = ["#### Metrics (test set)", "", *markdown.table("report_metrics", rows=rows)]
+    if record.positive_class is not None:
+        lines += [
+            "",
+            f"Positive class: {code(str(record.positive_class))} (evaluate.positive_class; precision, recall, f1, "
+            "roc_auc and average_precision are scored for it).",
+        ]
     if gate.test_data:
         lines += ["", f"Test data: {plain(gate.test_data)}."]
     return lines
@@ -195,10 +201,11 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
     checks = sorted(outcome.checks, key=lambda c: _check_rank(c, outcome))
     failed = [c for c in checks if outcome.fails(c)]
     others = [c for c in checks if not outcome.fails(c)]
-    icon = "✅" if outcome.passed else "❌"
+    verdict = outcome.verdict()
+    icon = "❌" if not outcome.passed else "✅" if verdict == "passed" else "⚠️"
     title = "Data tests" if outcome.kind == "data" else "Model tests"
     lines = [
-        f"#### {icon} {title}: {'passed' if outcome.passed else 'failed'} ({outcome.counts_text()}; "
+        f"#### {icon} {title}: {verdict} ({outcome.counts_text()}; "
         f"fail_on: {outcome.fail_on}, errored: {outcome.errored})",
         "",
     ]

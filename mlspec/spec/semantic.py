@@ -134,6 +134,19 @@ def _gate_environment_findings(spec: Spec) -> list[Finding]:
     return findings
 
 
+def _positive_class_findings(spec: Spec) -> list[Finding]:
+    if spec.evaluate.positive_class is None or spec.evaluate.task == "binary":
+        return []
+    return [
+        Finding(
+            ("evaluate", "positive_class"),
+            f"positive_class applies to binary tasks only; evaluate.task is {spec.evaluate.task!r}",
+            "positive-class-task",
+            "remove evaluate.positive_class, or set evaluate.task to binary",
+        )
+    ]
+
+
 def _drift_environment_findings(spec: Spec) -> list[Finding]:
     findings: list[Finding] = []
     env_names = {env.name for env in spec.environments}
@@ -407,6 +420,7 @@ def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True, parti
         lambda: _environment_findings(spec),
         lambda: _metric_findings(spec),
         lambda: _gate_environment_findings(spec),
+        lambda: _positive_class_findings(spec),
         lambda: _drift_environment_findings(spec),
         lambda: _column_findings(spec),
         lambda: _expression_findings(spec),

@@ -150,6 +150,16 @@ class TestOutcome(_Model):
         found = [self.status(c) for c in self.checks]
         return {s: found.count(s) for s in ("failed", "errored", "warning", "passed", "not_applicable") if s in found}
 
+    def verdict(self) -> str:
+        """'passed', 'failed', or 'passed, but 2 declared checks errored': a check of the declared suites that
+        errored (under `errored: warn`) did not fail the tests, but it did not pass either, and the verdict says so."""
+        if not self.passed:
+            return "failed"
+        errored = sum(1 for c in self.checks if self.status(c) == "errored")
+        if errored:
+            return f"passed, but {errored} declared check{'s' if errored != 1 else ''} errored"
+        return "passed"
+
     def counts_text(self) -> str:
         """'18 checks: 7 passed, 2 errored, 9 not applicable'."""
         words = {
@@ -211,6 +221,8 @@ class RunRecord(_Model):
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = None
     task: str | None = None
+    # binary tasks: the label value scored as positive (evaluate.positive_class or its default)
+    positive_class: str | int | float | bool | None = None
     metrics: dict[str, float | None] = Field(default_factory=dict)
     predictions: str | None = None  # per-row test predictions (CSV) relative to the run folder
     tests: dict[str, TestOutcome] = Field(default_factory=dict)  # "data" / "model"

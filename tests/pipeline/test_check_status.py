@@ -158,7 +158,10 @@ def test_report_counts_every_status_and_lists_errors_first(regression_run) -> No
         "not_applicable": "not applicable",
     }
     parts = ", ".join(f"{n} {words[s]}" for s, n in counts.items())
-    heading = f"#### ✅ Data tests: passed ({len(data.checks)} checks: {parts}; fail_on: fail, errored: warn)"
+    errored = counts["errored"]
+    verdict = f"passed, but {errored} declared check{'s' if errored != 1 else ''} errored"
+    # the verdict itself says that checks errored, not only the counts
+    heading = f"#### ⚠️ Data tests: {verdict} ({len(data.checks)} checks: {parts}; fail_on: fail, errored: warn)"
     assert heading in text
     section = text[text.index(heading) : text.index("Model tests: failed")]
     assert "- ❗ **FeatureDrift** (train_test_validation): errored: ValueError: " in section

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from mlspec.pipeline.checks import build_suite, systematic_ratio_limit
@@ -32,3 +33,85 @@ def test_regression_suite_uses_the_row_dependent_limit() -> None:
     assert any(
         c.name.endswith("lower than 0.1") for c in check._conditions.values()
     )  # 3 / sqrt(1,000) = 0.0949, rounded up
+
+
+def test_drift_limits_shrink_with_the_sample_never_below_deepchecks_defaults() -> None:
+    from mlspec.pipeline import noise
+
+    small, large = noise.Sizes(train=133, test=45, numeric=13), noise.Sizes(train=80_000, test=20_000, numeric=13)
+    assert noise.numeric_drift_limit(small) == pytest.approx(0.35, abs=0.01)  # sqrt(ln(2600)/2) / sqrt(33.6)
+    assert noise.numeric_drift_limit(large) == 0.2  # deepchecks' own limit, where it is no longer noise
+    assert noise.multivariate_limit(small) > 0.25 == noise.multivariate_limit(large)
+    assert noise.pps_difference_limit(small) == pytest.approx(0.82, abs=0.01)  # 5.5 / sqrt(45)
+    assert noise.pps_difference_limit(large) == 0.2
+    assert noise.identifier_limit(112) == 0.29 and noise.identifier_limit(1_000_000) == 0.01
+    assert noise.label_drift_limit(noise.Sizes(train=100_000, test=100_000, classes=3)) == 0.15
+    for rows in (50, 200, 1_000, 10_000):
+        sizes = noise.Sizes(train=3 * rows, test=rows, numeric=5, categorical=2, categories=6, classes=3)
+        bigger = noise.Sizes(train=6 * rows, test=2 * rows, numeric=5, categorical=2, categories=6, classes=3)
+        for limit in (
+            noise.numeric_drift_limit,
+            noise.categorical_drift_limit,
+            noise.label_drift_limit,
+            noise.multivariate_limit,
+            noise.pps_difference_limit,
+        ):
+            assert limit(bigger) <= limit(sizes)
+
+
+def test_random_splits_of_one_sample_pass_the_drift_limits_but_a_shift_fails() -> None:
+    """The limits are quantiles of the statistics under a random split: simulated splits exceed them rarely
+    (ALPHA = 1% over all columns), and a real shift of half a standard deviation still fails on 150 rows."""
+    from scipy.stats import chi2_contingency, ks_2samp
+
+    from mlspec.pipeline import noise
+
+    rng = np.random.default_rng(0)
+    train, test, columns, reps = 112, 38, 13, 300
+    sizes = noise.Sizes(train=train, test=test, numeric=columns, categorical=columns, categories=4)
+    ks, cv = noise.numeric_drift_limit(sizes), noise.categorical_drift_limit(sizes)
+    ks_over = cv_over = 0
+    for _ in range(reps):
+        data = rng.normal(size=(train + test, columns))
+        ks_over += max(ks_2samp(data[:train, j], data[train:, j]).statistic for j in range(columns)) > ks
+        codes = rng.integers(0, 4, size=(train + test, columns))
+        worst = 0.0
+        for j in range(columns):
+            table = np.array([np.bincount(codes[:train, j], minlength=4), np.bincount(codes[train:, j], minlength=4)])
+            worst = max(worst, math.sqrt(chi2_contingency(table, correction=False)[0] / (train + test)))
+        cv_over += worst > cv
+    assert ks_over / reps <= 0.03 and cv_over / reps <= 0.03, (ks_over, cv_over)
+    shifted = [ks_2samp(rng.normal(size=train), rng.normal(1.0, 1, size=test)).statistic for _ in range(50)]
+    assert (
+        np.mean(np.array(shifted) > ks) > 0.5
+    )  # a shift of 1 sd is found most of the time on 38 test rows (0.8 sd: half the time)
+
+
+@pytest.mark.slow  # imports deepchecks
+def test_suites_get_the_scaled_limits_and_no_inference_time_condition() -> None:
+    from mlspec.pipeline import noise
+
+    sizes = noise.Sizes(train=133, test=45, numeric=13, classes=3)
+    tests = SimpleNamespace(suites=["data_integrity", "train_test_validation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("data", tests, seed=0, task="multiclass", rows=45, sizes=sizes)
+    conditions = {type(c).__name__: [x.name for x in c._conditions.values()] for c in suite.checks.values()}
+    assert any("numerical drift score < 0.35" in n for n in conditions["FeatureDrift"]), conditions["FeatureDrift"]
+    assert conditions["MultivariateDrift"] == [f"Drift value is less than {noise.multivariate_limit(sizes)}"]
+    assert any("difference is less than 0.82" in n for n in conditions["FeatureLabelCorrelationChange"])
+    assert any("less than 0.99" in n for n in conditions["FeatureLabelCorrelation"])
+    assert any("above 0.99" in n for n in conditions["FeatureFeatureCorrelation"])
+    tests = SimpleNamespace(suites=["model_evaluation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("model", tests, seed=0, task="multiclass", rows=45, sizes=sizes)
+    (timing,) = [c for c in suite.checks.values() if type(c).__name__ == "ModelInferenceTime"]
+    assert not timing._conditions  # measured and shown, never failed: a time per row depends on the runner's load
+
+
+def test_the_chi_square_quantile_is_close_to_the_exact_one_and_not_below_it() -> None:
+    from scipy.stats import chi2
+
+    from mlspec.pipeline.noise import chi2_quantile
+
+    for df in (1, 2, 5, 20, 149):
+        for p in (0.99, 0.999, 0.9999):
+            exact = chi2.ppf(p, df)
+            assert exact * 0.99 <= chi2_quantile(p, df) <= exact * 1.08, (df, p)

@@ -13,9 +13,77 @@ from tests.corpus.checks import CHECKS
 from tests.corpus.loop import LoopResult, run_loop
 from tests.corpus.projects import PROJECTS
 
-ISSUE = "issue 22 item 2.{}: {}"
+# Known bugs, fixed in parallel: the reason each xfail names.
+LINEAGE = "issue 22 item 2.3: records name `mlspec not installed` (the distribution is mlspec-gitops)"
+ROLLBACK = "issue 22 item 2.4: the rollback leaves the card of the model rolled back from; its commit says promote"
+
+
+def _defaults(why: str) -> str:
+    return f"issue 22 item 2.7: the default conditions fail healthy data ({why}), so promotion needs an override"
+
+
+SERVING = "issue 22 item 2.1: `mlspec test serving` sends a missing string as NaN, the service answers 400"
+NOT_PROMOTED = " (so the gate fails and nothing is promoted, built, served, drifted or rolled back)"
+HELPER = "issue 22 item 2.2: a model whose code is a module beside the entrypoint cannot be loaded after training"
+AFTER_PROMOTION = (
+    "build",
+    "serve_rows",
+    "serve_null_row",
+    "serve_wrong_type",
+    "serve_extra_field",
+    "drift",
+    "rollback",
+)
+
+
+def _defaults(why: str) -> str:
+    return f"issue 22 item 2.7: the default conditions fail healthy data ({why}), so promotion needs an override"
+
+
 # (project, step) -> the known bug that makes the step fail today
-KNOWN: dict[tuple[str, str], str] = {}
+KNOWN: dict[tuple[str, str], str] = {
+    **{(name, "lineage"): LINEAGE for name in PROJECTS},
+    **{(name, "rollback_card"): ROLLBACK for name in PROJECTS},
+    **{
+        ("breast-cancer-ids", step): _defaults(
+            "FeatureLabelCorrelation on the test set: PPS of worst_area 0.83, worst_radius 0.81 > 0.8; "
+            "IdentifierLabelCorrelation: PPS of the random patient_id 0.15 > 0 on 143 test rows"
+        )
+        for step in ("run", "gate", "promote")
+    },
+    **{
+        ("churn-yes-no", step): SERVING + NOT_PROMOTED for step in ("test_serving", "gate", "promote", *AFTER_PROMOTION)
+    },
+    **{
+        ("churn-stayed", step): HELPER
+        + " (`from features import TenureBuckets`): training fails"
+        + (" (then item 2.6: the positive class is churned, not the alphabetically last)" if step == "metrics" else "")
+        for step in ("run", "test_serving", "gate", "metrics", "promote", *AFTER_PROMOTION)
+    },
+    **{
+        ("fraud-imbalanced", step): _defaults(
+            "model tests: TrainTestPerformance, recall of class True degrades 33% with 30 positives in the test set; "
+            "ModelInferenceTime 2.7 ms > 1 ms per row on a loaded 2-core machine"
+        )
+        for step in ("run", "gate", "promote")
+    },
+    **{
+        ("digits", step): _defaults(
+            "on a random split of 1,797 images: IsSingleValue, pixel_7_0 is constant in the test set (not in the "
+            "table); FeatureFeatureCorrelation, pixel_0_2/pixel_7_2 > 0.9"
+        )
+        for step in ("run", "gate", "promote")
+    },
+    **{
+        ("wine-lots", step): "issue 22 items 2.7 and 2.5: on a random split of 178 rows FeatureDrift (malic_acid 0.23, "
+        "ash 0.2 > 0.2), FeatureLabelCorrelationChange (PPS difference od280_od315 0.31, alcalinity_of_ash 0.27, "
+        "flavanoids 0.24 > 0.2), MultivariateDrift (0.36 > 0.25) and FeatureFeatureCorrelation on the test set "
+        "(flavanoids/total_phenols > 0.9) fail the data tests, ModelInferenceTime (1.1 ms > 1 ms) the model tests; "
+        "TrainTestPerformance and SimpleModelComparison error on the string labels"
+        for step in ("run",)
+    },
+    **{("wine-lots", step): SERVING + NOT_PROMOTED for step in ("test_serving", "gate", "promote", *AFTER_PROMOTION)},
+}
 
 _results: dict[str, LoopResult] = {}
 

@@ -755,13 +755,13 @@ def _demand_spec() -> str:
 def _merchant_files() -> dict[str, str]:
     rng = np.random.default_rng(SEED + 10)
     merchants = np.array([f"m{i:04d}" for i in range(700)])
-    risk = rng.normal(-1.8, 1.0, len(merchants))
+    risk = rng.normal(-2.2, 1.6, len(merchants))
     n = 6000
     which = rng.integers(0, len(merchants), n)
     amount = np.round(rng.lognormal(3.5, 0.8, n), 2)
     hour = rng.integers(0, 24, n)
     country = rng.choice(["de", "fr", "it", "es", "nl"], n)
-    logit = risk[which] + 0.3 * (amount > 80) + 0.4 * ((hour < 6) | (hour > 22))
+    logit = risk[which] + 1.2 * (amount > 80) + 1.2 * ((hour < 6) | (hour > 21))
     frame = pd.DataFrame(
         {
             "merchant": merchants[which],

@@ -145,6 +145,9 @@ def loop_result(name: str, tmp_path_factory: pytest.TempPathFactory, bentoml_hom
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(
+    2400
+)  # the first step of a project runs its whole loop: ~4 min idle, 10-25 min on a loaded machine
 @pytest.mark.parametrize("name, step", _cases())
 def test_corpus_loop(name: str, step: str, tmp_path_factory: pytest.TempPathFactory, corpus_bentoml_home: Path) -> None:
     CHECKS[step](loop_result(name, tmp_path_factory, corpus_bentoml_home))

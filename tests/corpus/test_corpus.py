@@ -76,8 +76,10 @@ KNOWN: dict[tuple[str, str], str] = {
     },
     **{
         ("merchant-risk", step): _defaults(
-            "NewCategoryTrainTest: 0.27% of the test rows have a merchant unseen in training, the limit is 0%; "
-            "with 700 merchants any split has some"
+            "NewCategoryTrainTest: 0.4% of the test rows have a merchant unseen in training, the limit is 0%; "
+            "with 700 merchants any split has some. The model tests fail too, partly for the model's own weakness at "
+            "a 0.5 threshold: TrainTestPerformance (recall of class 1 degrades 45%), SimpleModelComparison (F1 gain "
+            "of class 0 1.6% < 10%)"
         )
         for step in ("run", "gate", "promote")
     },

@@ -294,6 +294,8 @@ def test_numbers_in_gate_tables_and_json(value, signed, text) -> None:
     from mlspec.gate.results import fmt
 
     assert fmt(value, signed) == text
+    if not signed:
+        assert fmt(value) == text  # unsigned unless asked
 
 
 def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:

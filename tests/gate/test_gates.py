@@ -38,6 +38,12 @@ def test_absolute_min_and_max_pass_and_fail(tmp_path) -> None:
         "0.2500 is above the maximum 0.2",
         "1.0000 is above the maximum 0.999",
     ]
+    assert [(r.index, r.metric, r.kind, r.direction, r.verdict, r.value) for r in bad.results] == [
+        (0, "roc_auc", "absolute", "higher", "fail", 0.94),
+        (1, "log_loss", "absolute", "lower", "fail", 0.25),
+        (2, "accuracy", "absolute", "higher", "fail", 1.0),
+    ]
+    assert [r.reason for r in good.results] == ["", "", ""]
     exact = _gate(project, make_record(project, {"roc_auc": 0.95, "log_loss": 0.2, "accuracy": 0.9}))
     assert exact.passed  # bounds are inclusive
 

@@ -46,6 +46,8 @@ def test_absolute_min_and_max_pass_and_fail(tmp_path) -> None:
     assert [r.reason for r in good.results] == ["", "", ""]
     exact = _gate(project, make_record(project, {"roc_auc": 0.95, "log_loss": 0.2, "accuracy": 0.9}))
     assert exact.passed  # bounds are inclusive
+    rounding = {"roc_auc": 0.95 - 1e-9, "log_loss": 0.2 + 1e-9, "accuracy": 0.9 - 1e-9}
+    assert _gate(project, make_record(project, rounding)).passed  # and allow float rounding (1e-9)
 
 
 def test_delta_gates_higher_and_lower_is_better_absolute_and_relative(tmp_path) -> None:
@@ -261,6 +263,7 @@ def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
         # inclusive at both bounds, and within float rounding (1e-9) of them
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01, 0.2, ""),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 5e-10, 0.2 + 5e-10, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 1e-9, 0.2 + 1e-9, ""),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 2e-9, 0.1, "the improvement +0.0100 is below min_delta +0.01"),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.1, 0.2 + 2e-9, "the improvement +0.2000 is above max_delta +0.2"),
         ({"min_delta": -0.01}, -0.01, 5.0, ""),  # no upper bound

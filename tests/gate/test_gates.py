@@ -329,3 +329,20 @@ def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
     assert (data["passed"], data["model"], data["champion_source"]) == (True, "p:v2", "origin/main:deploy/staging.yaml")
     report.champion = None
     assert report.to_dict()["champion"] is None
+
+
+@pytest.mark.parametrize(
+    ("metrics", "problem"),
+    [
+        ({"roc_auc": 0.9}, None),
+        ({"roc_auc": 1}, None),
+        ({"roc_auc": True}, "metric 'roc_auc' of run R is not a number (True)"),
+        ({"roc_auc": "0.9"}, "metric 'roc_auc' of run R is not a number ('0.9')"),
+        ({"f1": 0.9, "accuracy": 0.8}, "metric 'roc_auc' is missing from run R (it has: accuracy, f1)"),
+        ({}, "metric 'roc_auc' is missing from run R (it has: none)"),
+    ],
+)
+def test_a_metric_is_usable_only_as_a_finite_number(metrics, problem) -> None:
+    from mlspec.gate.evaluate import metric_problem
+
+    assert metric_problem(metrics, "roc_auc", "run R") == problem

@@ -512,3 +512,16 @@ def test_a_relative_improvement_against_minus_infinity_warns_nothing() -> None:
         warnings.simplefilter("error")
         out = improvement(np.array([1.0]), np.array([-np.inf]), "higher", relative=True)
     assert np.isnan(out[0])
+
+
+def test_one_positive_and_one_negative_row_have_an_auc() -> None:
+    y = np.array(["0", "1"], dtype=object)
+    score = np.array([0.2, 0.8])
+    preds = Predictions(np.array(["0", "1"], dtype=object), np.column_stack([1 - score, score]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=preds, names=["roc_auc"]) == {"roc_auc": 1.0}
+
+
+def test_labels_sort_numbers_first_by_value_then_text() -> None:
+    from mlspec.gate.bootstrap import _label_key
+
+    assert sorted(["10", "b", "2", "a", "-1.5"], key=_label_key) == ["-1.5", "2", "10", "a", "b"]

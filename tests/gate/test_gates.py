@@ -38,8 +38,16 @@ def test_absolute_min_and_max_pass_and_fail(tmp_path) -> None:
         "0.2500 is above the maximum 0.2",
         "1.0000 is above the maximum 0.999",
     ]
+    assert [(r.index, r.metric, r.kind, r.direction, r.verdict, r.value) for r in bad.results] == [
+        (0, "roc_auc", "absolute", "higher", "fail", 0.94),
+        (1, "log_loss", "absolute", "lower", "fail", 0.25),
+        (2, "accuracy", "absolute", "higher", "fail", 1.0),
+    ]
+    assert [r.reason for r in good.results] == ["", "", ""]
     exact = _gate(project, make_record(project, {"roc_auc": 0.95, "log_loss": 0.2, "accuracy": 0.9}))
     assert exact.passed  # bounds are inclusive
+    rounding = {"roc_auc": 0.95 - 1e-9, "log_loss": 0.2 + 1e-9, "accuracy": 0.9 - 1e-9}
+    assert _gate(project, make_record(project, rounding)).passed  # and allow float rounding (1e-9)
 
 
 def test_delta_gates_higher_and_lower_is_better_absolute_and_relative(tmp_path) -> None:
@@ -255,6 +263,7 @@ def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
         # inclusive at both bounds, and within float rounding (1e-9) of them
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01, 0.2, ""),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 5e-10, 0.2 + 5e-10, ""),
+        ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 1e-9, 0.2 + 1e-9, ""),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.01 - 2e-9, 0.1, "the improvement +0.0100 is below min_delta +0.01"),
         ({"min_delta": 0.01, "max_delta": 0.2}, 0.1, 0.2 + 2e-9, "the improvement +0.2000 is above max_delta +0.2"),
         ({"min_delta": -0.01}, -0.01, 5.0, ""),  # no upper bound
@@ -294,6 +303,8 @@ def test_numbers_in_gate_tables_and_json(value, signed, text) -> None:
     from mlspec.gate.results import fmt
 
     assert fmt(value, signed) == text
+    if not signed:
+        assert fmt(value) == text  # unsigned unless asked
 
 
 def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
@@ -318,3 +329,20 @@ def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
     assert (data["passed"], data["model"], data["champion_source"]) == (True, "p:v2", "origin/main:deploy/staging.yaml")
     report.champion = None
     assert report.to_dict()["champion"] is None
+
+
+@pytest.mark.parametrize(
+    ("metrics", "problem"),
+    [
+        ({"roc_auc": 0.9}, None),
+        ({"roc_auc": 1}, None),
+        ({"roc_auc": True}, "metric 'roc_auc' of run R is not a number (True)"),
+        ({"roc_auc": "0.9"}, "metric 'roc_auc' of run R is not a number ('0.9')"),
+        ({"f1": 0.9, "accuracy": 0.8}, "metric 'roc_auc' is missing from run R (it has: accuracy, f1)"),
+        ({}, "metric 'roc_auc' is missing from run R (it has: none)"),
+    ],
+)
+def test_a_metric_is_usable_only_as_a_finite_number(metrics, problem) -> None:
+    from mlspec.gate.evaluate import metric_problem
+
+    assert metric_problem(metrics, "roc_auc", "run R") == problem

@@ -32,16 +32,8 @@ class Project:
     tags: tuple[str, ...] = field(default=())
 
 
-def _supports_positive_class() -> bool:
-    """Whether this mlspec has `evaluate.positive_class` (issue 22 item 2.6, landing in parallel). Projects with
-    binary string labels declare it once it exists; until then their spec cannot (an unknown key is an error)."""
-    from mlspec.spec.models import Evaluate
-
-    return "positive_class" in Evaluate.model_fields
-
-
 def _positive_line(label: str) -> str:
-    return f"  positive_class: {label}\n" if _supports_positive_class() else ""
+    return f"  positive_class: {label}\n"
 
 
 def _csv(frame: pd.DataFrame) -> str:
@@ -1005,8 +997,8 @@ PROJECTS: dict[str, Project] = {
             _churn_yes_no_files,
             _churn_yes_no_spec,
             positive="yes",
-            spec_changes='`categorical: [plan, region]`; `evaluate.positive_class: "yes"` (required for string labels '
-            "once issue 22 item 2.6 lands)",
+            spec_changes='`categorical: [plan, region]`; `evaluate.positive_class: "yes"` (required for labels '
+            "other than 0/1 or booleans)",
         ),
         Project(
             "churn-stayed",
@@ -1016,7 +1008,7 @@ PROJECTS: dict[str, Project] = {
             _churn_stayed_spec,
             positive="churned",
             spec_changes="`data.source` + `split: {method: group, column: customer_id}`; "
-            "`evaluate.positive_class: churned` (once item 2.6 lands)",
+            "`evaluate.positive_class: churned`",
         ),
         Project(
             "breast-cancer-ids",

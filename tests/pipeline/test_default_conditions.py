@@ -100,6 +100,10 @@ def test_suites_get_the_scaled_limits_and_no_inference_time_condition() -> None:
     assert any("difference is less than 0.82" in n for n in conditions["FeatureLabelCorrelationChange"])
     assert any("less than 0.99" in n for n in conditions["FeatureLabelCorrelation"])
     assert any("above 0.99" in n for n in conditions["FeatureFeatureCorrelation"])
+    # one condition for the training and the test set: the test set's 45 rows decide the identifier limit
+    assert conditions["IdentifierLabelCorrelation"] == [
+        f"Identifier columns PPS is less or equal to {noise.identifier_limit(45)}"
+    ], conditions["IdentifierLabelCorrelation"]
     tests = SimpleNamespace(suites=["model_evaluation"], checks=[], skip=[], n_samples=10_000)
     suite, _ = build_suite("model", tests, seed=0, task="multiclass", rows=45, sizes=sizes)
     (timing,) = [c for c in suite.checks.values() if type(c).__name__ == "ModelInferenceTime"]

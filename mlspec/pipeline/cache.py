@@ -92,6 +92,9 @@ def spec_sections(spec: Any) -> dict[str, Any]:
         "tests.data": dumped["tests"]["data"],
         "tests.model": dumped["tests"]["model"],
         "gates.metrics": sorted({g["metric"] for g in dumped["gates"]}),
+        # what model tests read of evaluate: the task and the positive class decide what deepchecks is shown (labels
+        # renamed for it); the metrics list does not, so changing it reruns evaluate only
+        "evaluate.labels": {k: dumped["evaluate"].get(k) for k in ("task", "positive_class")},
     }
 
 
@@ -99,8 +102,7 @@ STAGE_SECTIONS = {
     "data_tests": ("data", "tests.data"),
     "train": ("data/train", "train"),
     "evaluate": ("data", "evaluate", "gates.metrics"),
-    # evaluate: the task and the positive class decide what deepchecks is shown (labels renamed for it)
-    "model_tests": ("data", "tests.model", "evaluate"),
+    "model_tests": ("data", "tests.model", "evaluate.labels"),
 }
 
 
@@ -260,7 +262,9 @@ _ABSENT = object()
 
 def key_changes(section: str, old: Any, new: Any) -> list[str]:
     """`train.params.n_estimators: 100 -> 200` lines for a spec section."""
-    prefix = {"gates.metrics": "gates[].metric", "data/train": "data"}.get(section, section)
+    prefix = {"gates.metrics": "gates[].metric", "data/train": "data", "evaluate.labels": "evaluate"}.get(
+        section, section
+    )
     a, b = _flatten(old, prefix), _flatten(new, prefix)
     lines = []
     for key in sorted(set(a) | set(b)):

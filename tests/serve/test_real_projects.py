@@ -84,6 +84,7 @@ data:
 {train}
 evaluate:
   task: binary
+  positive_class: churned
   metrics: [accuracy, f1]
 tests:
   data: {{suites: []}}

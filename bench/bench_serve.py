@@ -3,7 +3,8 @@ and latency over loopback for `mlspec serve`, beside two baselines measured in t
 Starlette + uvicorn app serving the same saved model with the same JSON request shape (no validation,
 one process), and the in-process predict time for the same rows. The two servers run side by side and
 take the same client load in interleaved rounds, so machine noise falls on both alike.
-Usage: python bench/bench_serve.py [--requests N] [--threads T] [--rounds R]"""
+Usage: python bench/bench_serve.py [--quick] [--requests N] [--threads T] [--rounds R]
+(--quick: 200 requests per server in 2 rounds, unless given)"""
 
 from __future__ import annotations
 
@@ -73,10 +74,15 @@ def start_minimal(work: Path, tag: str, port: int, log: Path) -> subprocess.Pope
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000, help="requests per server")
+    parser.add_argument("--quick", action="store_true", help="a short load: 200 requests per server in 2 rounds")
+    parser.add_argument("--requests", type=int, default=None, help="requests per server (default 2000)")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=10, help="alternating load rounds per server")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating load rounds per server (default 10)")
     args = parser.parse_args()
+    if args.requests is None:
+        args.requests = 200 if args.quick else 2000
+    if args.rounds is None:
+        args.rounds = 2 if args.quick else 10
 
     work = Path(tempfile.mkdtemp(prefix="mlspec-bench-serve-"))
     os.environ["BENTOML_HOME"] = str(work / "bentoml")

@@ -4,7 +4,7 @@ the size the same runs would take with every deepchecks HTML report kept as deep
 `.html.gz` files decompressed: measured in the same run); and the time of `mlspec gc --keep 3`, beside
 `rm -rf` of a copy of the same run folders.
 
-Usage: python bench/bench_state.py [--runs 10]"""
+Usage: python bench/bench_state.py [--quick] [--runs 10]   (--quick: 3 runs unless --runs is given)"""
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ def uncompressed_html(runs: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="3 runs instead of 10 (unless --runs is given)")
+    parser.add_argument("--runs", type=int, default=None)
     args = parser.parse_args()
+    if args.runs is None:
+        args.runs = 3 if args.quick else 10
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true", "MPLBACKEND": "Agg"}
     with tempfile.TemporaryDirectory(prefix="mlspec-bench-state-") as tmp:
         env["BENTOML_HOME"] = str(Path(tmp) / "bentoml")

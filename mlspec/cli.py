@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from mlspec import __version__
 from mlspec.errors import EXIT_INTERNAL, EXIT_USAGE, MlspecError
+from mlspec.version import VersionAction
 
 SPEC_HELP = "path of mlproject.yaml (default: ./mlproject.yaml)"
 
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mlspec",
         description="GitOps CI/CD/CT for machine learning from one declarative mlproject.yaml.",
     )
-    parser.add_argument("--version", action="version", version=f"mlspec {__version__}")
+    parser.add_argument("--version", action=VersionAction, help="show the version and the commit it was built from")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("init", help="scaffold a working project (spec, training code, sample data)")

@@ -7,6 +7,8 @@
   python scripts/release_pin.py check-tag vX.Y.Z
       what the release workflow runs first: the tag names the version in the code, and CHANGELOG.md
       has its section. Exit 1, saying what differs, otherwise.
+  python scripts/release_pin.py notes X.Y.Z
+      the release notes of the GitHub release: CHANGELOG.md's section of X.Y.Z.
   python scripts/release_pin.py pin --commit SHA
       the pin PR after the tag: the reusable workflow, the README, the examples' rendered workflows,
       the golden files and the tests' SOURCE_COMMIT name the tagged commit SHA (and the version).
@@ -129,6 +131,14 @@ def check_tag(root: Path, tag: str) -> str:
     return version
 
 
+def notes(root: Path, version: str) -> str:
+    changelog = (root / CHANGELOG).read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(version)} \(.*?\)\n(.*?)(?=^## |\Z)", changelog, re.M | re.S)
+    if match is None:
+        raise ReleaseError(f"{CHANGELOG}: no section `## {version} (YYYY-MM-DD)`")
+    return match.group(1).strip() + "\n"
+
+
 def pin(root: Path, commit: str) -> list[Path]:
     if not COMMIT.match(commit):
         raise ReleaseError(f"commit {commit!r}: give the tagged commit's full 40-hex SHA")
@@ -158,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", default=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
     p = sub.add_parser("check-tag", help="the tag names the code's version and CHANGELOG has its section")
     p.add_argument("tag")
+    p = sub.add_parser("notes", help="CHANGELOG.md's section of a version (the GitHub release's notes)")
+    p.add_argument("version")
     p = sub.add_parser("pin", help="the pin PR: every pin names the tagged commit")
     p.add_argument("--commit", required=True)
     args = parser.parse_args(argv)
@@ -167,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             changed = prepare(root, args.version, args.date)
         elif args.command == "check-tag":
             print(f"tag v{check_tag(root, args.tag)} names the version in {VERSION_FILE} and has a CHANGELOG section")
+            return 0
+        elif args.command == "notes":
+            print(notes(root, args.version), end="")
             return 0
         else:
             changed = pin(root, args.commit)

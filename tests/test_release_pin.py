@@ -65,6 +65,8 @@ def test_prepare_then_tag_check_then_pin(copy: Path) -> None:
     assert older.returncode == 1 and "not newer than the current 9.9.9" in older.stderr
 
     assert _script(copy, "check-tag", "v9.9.9").returncode == 0
+    assert _script(copy, "notes", "9.9.9").stdout == unreleased + "\n"  # the GitHub release's notes
+    assert _script(copy, "notes", "9.9.8").returncode == 1
     assert _script(copy, "check-tag", "v9.9.8").returncode == 1
 
     bad = _script(copy, "pin", "--commit", "main")

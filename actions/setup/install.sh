@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install mlspec with its locked dependency set into a virtual environment.
 #
-#   install.sh VENV LOCK [--editable] [--package SPEC]
+#   install.sh VENV LOCK [--editable] [--package SPEC [--index-url URL]]
 #
 # The one install path for `make setup` (dev lock, editable) and the setup action (runtime lock,
 # into a private venv under $RUNNER_TEMP): uv, itself hash-locked in requirements/bootstrap.txt,
 # installs exactly the hashes in LOCK, then mlspec from this checkout (the commit `uses:` names)
 # without resolving anything by name. --package SPEC installs SPEC instead of this checkout
-# (ci.mlspec_package, for teams that mirror packages).
+# (ci.mlspec_package, for teams that mirror packages), from the index URL when given (only SPEC is fetched
+# from it: the locked set comes from uv's default index or cache, and UV_OFFLINE, which keeps the locked set
+# offline, does not stop the one fetch from the index named here).
 set -euo pipefail
 
 venv=$1
@@ -15,10 +17,12 @@ lock=$2
 shift 2
 editable=false
 package=""
+index=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --editable) editable=true ;;
     --package) package=$2; shift ;;
+    --index-url) index=$2; shift ;;
     *) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -34,7 +38,9 @@ fi
   -r "$root/requirements/bootstrap.txt"
 uv=("$venv/bin/uv" pip install --python "$venv/bin/python")
 "${uv[@]}" --require-hashes -r "$lock"
-if [ -n "$package" ]; then
+if [ -n "$package" ] && [ -n "$index" ]; then
+  env -u UV_OFFLINE "${uv[@]}" --index-url "$index" "$package"
+elif [ -n "$package" ]; then
   "${uv[@]}" "$package"
 elif [ "$editable" = true ]; then
   "${uv[@]}" --no-deps --editable "$root"

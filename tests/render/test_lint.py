@@ -36,7 +36,7 @@ def _all_rendered(rendered_variants: dict[str, list[Path]]) -> list[Path]:
 
 def test_every_step_has_an_action_and_the_examples_have_workflows() -> None:
     assert {p.parent.name for p in ACTIONS} == EXPECTED_ACTIONS
-    assert {p.name for p in OWN_WORKFLOWS} == {"ci.yml", "mlspec-pipeline.yml"}
+    assert {p.name for p in OWN_WORKFLOWS} == {"ci.yml", "mlspec-pipeline.yml", "release.yml"}
     names = {p.name for p in example_workflows()}
     assert {"mlspec-breast-cancer-ci.yml", "mlspec-wine-ct.yml", "mlspec-diabetes-monitor.yml"} <= names
 

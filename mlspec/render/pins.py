@@ -1,5 +1,5 @@
-"""Every third-party action the rendered workflows and mlspec's own actions use, pinned by the
-full commit SHA of a published release. One table, so an upgrade is one edit (and a re-render)."""
+"""Every third-party action the rendered workflows, mlspec's own actions and its own workflows use, pinned by
+the full commit SHA of a published release. One table, so an upgrade is one edit (and a re-render)."""
 
 from __future__ import annotations
 
@@ -38,5 +38,12 @@ PINS: dict[str, Pin] = {
         "v4.36.2",
         path="upload-sarif",
         offline_copy=False,
+    ),
+    # mlspec's own release (.github/workflows/release.yml) only; checked there by tests/render/test_workflow_structure.py.
+    "pypi-publish": Pin(
+        "pypa/gh-action-pypi-publish", "76f52bc884231f62b9a034ebfe128415bbaabdfc", "v1.12.4", offline_copy=False
+    ),
+    "attest-build-provenance": Pin(
+        "actions/attest-build-provenance", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32", "v4.1.0", offline_copy=False
     ),
 }

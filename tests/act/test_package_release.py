@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ import pytest
 import yaml
 
 from mlspec import __version__
+from mlspec.render.pins import PINS
 from tests.act.runner import STANDIN_ACTIONS, Act, export_worktree, free_port
 from tests.helpers import ROOT, SOURCE_COMMIT, git, init_repo
 
@@ -46,23 +46,6 @@ STANDINS = {
 }
 VERSION = ".".join([*__version__.split(".")[:2], str(int(__version__.split(".")[2]) + 1)])
 TAG = f"v{VERSION}"
-
-
-def release_pins(workflow: Path) -> dict[str, str]:
-    """repository -> pinned commit of every action release.yml uses."""
-    found = re.findall(r"uses: ([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@([0-9a-f]{40}) # v", workflow.read_text())
-    return dict(found)
-
-
-class ReleaseAct(Act):
-    """The act set-up of the other act tests, plus the release's two stand-ins at release.yml's pins."""
-
-    def local_repositories(self) -> list[str]:
-        pins = release_pins(ROOT / RELEASE)
-        extra = []
-        for repository, folder in STANDINS.items():
-            extra += ["--local-repository", f"{repository}@{pins[repository]}={STANDIN_ACTIONS / folder}"]
-        return super().local_repositories() + extra
 
 
 def _wait(url: str, seconds: float = 60) -> None:
@@ -118,7 +101,7 @@ def released(tmp_path_factory: pytest.TempPathFactory, index: tuple[str, Path]) 
     tagged = git("rev-parse", "HEAD", cwd=repo)
 
     url, packages = index
-    act = ReleaseAct(base / "act")
+    act = Act(base / "act")
     published = base / "published"
     result = act.run(
         repo,
@@ -175,6 +158,14 @@ def test_the_tag_is_built_checked_tried_attested_and_published(released: dict, i
     assert sbom["bomFormat"] == "CycloneDX"
     components = {c["name"]: c.get("version") for c in sbom["components"]}
     assert components.get("mlspec-gitops") == VERSION and components.get("deepchecks") == "0.19.1"
+
+
+def test_the_actions_without_an_offline_copy_have_stand_ins() -> None:
+    """The runner maps both pins to these folders (tests/act/runner.py: Act.local_repositories)."""
+    for key in ("pypi-publish", "attest-build-provenance"):
+        pin = PINS[key]
+        assert not pin.offline_copy and pin.uses in (ROOT / RELEASE).read_text()
+        assert (STANDIN_ACTIONS / pin.repository.split("/", 1)[1] / "action.yml").is_file()
 
 
 def test_the_workflow_asks_for_the_least_and_publishes_without_a_token() -> None:

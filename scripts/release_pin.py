@@ -3,7 +3,9 @@
   python scripts/release_pin.py prepare X.Y.Z [--date YYYY-MM-DD]
       the release PR: `__version__` in mlspec/__init__.py (the one source of the version) becomes X.Y.Z,
       CHANGELOG.md's Unreleased entries become the section `## X.Y.Z (date)`, and the version named
-      next to every pin of mlspec's own actions and reusable workflow follows (the commits stay).
+      next to every pin of mlspec's own actions and reusable workflow follows (the commits stay), as does
+      the README's `pip install mlspec-gitops==<previous>`. The first release: make the tutorial's first
+      command `pip install mlspec-gitops==X.Y.Z` by hand in the same PR (tests/test_readme.py asks for it).
   python scripts/release_pin.py check-tag vX.Y.Z
       what the release workflow runs first: the tag names the version in the code, and CHANGELOG.md
       has its section. Exit 1, saying what differs, otherwise.
@@ -111,7 +113,10 @@ def prepare(root: Path, version: str, date: str) -> list[Path]:
     changed.append(init)
     for path in pinned_files(root):
         text = path.read_text(encoding="utf-8")
-        if (new := repin(text, version, None)) != text:
+        new = repin(text, version, None)
+        if path.name == "README.md":  # the install line of the previous release (tests/test_readme.py)
+            new = new.replace(f"mlspec-gitops=={before}", f"mlspec-gitops=={version}")
+        if new != text:
             write_atomic(path, new)
             changed.append(path)
     return changed

@@ -20,16 +20,34 @@ def test_the_first_two_commands_are_make_demo_and_make_test() -> None:
     assert _shell_lines(README)[:2] == ["make demo", "make test"]
 
 
-def test_no_install_command_names_a_release_that_is_not_published() -> None:
-    """`pip install mlspec-gitops` (the tutorial's first command) failed: nothing is on PyPI. Every pip install
-    in a README command installs from a clone or from git."""
+def released_versions(changelog: str) -> list[str]:
+    """The versions CHANGELOG.md says were released (`## X.Y.Z (YYYY-MM-DD)`, written by the release PR), newest
+    first; `## 0.1.0` without a date was never published."""
+    return re.findall(r"^## (\d+\.\d+\.\d+) \(\d{4}-\d{2}-\d{2}\)$", changelog, re.M)
+
+
+def test_released_versions_are_the_dated_changelog_sections() -> None:
+    text = "# Changelog\n\n## Unreleased\n\n## 0.3.0 (2027-02-01)\n\n- b\n\n## 0.2.0 (2027-01-01)\n\n- a\n\n## 0.1.0\n"
+    assert released_versions(text) == ["0.3.0", "0.2.0"]
+    assert released_versions("## Unreleased\n\n## 0.1.0\n") == []
+
+
+def test_the_first_install_line_works_today() -> None:
+    """`pip install mlspec-gitops` (the tutorial's first command) failed: nothing was on PyPI. Until CHANGELOG.md
+    names a release, every pip install of the README installs from a clone or from git and the tutorial starts
+    with the clone; from the first release on, the tutorial's first command installs the newest release by
+    version (the release workflow published it, and `scripts/release_pin.py prepare` moves the version)."""
+    released = released_versions((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
     installs = [line for line in _shell_lines(README) if line.startswith("pip install")]
     assert installs, "the tutorial installs mlspec"
-    for line in installs:
-        assert re.fullmatch(r'pip install (-e \S+|"mlspec-gitops @ git\+https://\S+")', line), line
     tutorial = README[README.index("### 1. Install and scaffold") :]
     first = _shell_lines(tutorial)[:2]
-    assert first[0].startswith("git clone ") and first[1] == "pip install -e ./mlspec"
+    if not released:
+        for line in installs:
+            assert re.fullmatch(r'pip install (-e \S+|"mlspec-gitops @ git\+https://\S+")', line), line
+        assert first[0].startswith("git clone ") and first[1] == "pip install -e ./mlspec"
+    else:
+        assert first[0] == f"pip install mlspec-gitops=={released[0]}", (first, released)
 
 
 def test_one_python_range_everywhere() -> None:

@@ -51,8 +51,11 @@ def test_prepare_then_tag_check_then_pin(copy: Path) -> None:
     refused = _script(copy, "check-tag", "v9.9.9")
     assert refused.returncode == 1 and "does not name the version in mlspec/__init__.py" in refused.stderr
 
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text().replace("```sh\n", f"```sh\npip install mlspec-gitops=={old}\n", 1))
     done = _script(copy, "prepare", "9.9.9", "--date", "2027-01-02")
     assert done.returncode == 0, done.stderr
+    assert "pip install mlspec-gitops==9.9.9\n" in readme.read_text()
     assert '__version__ = "9.9.9"' in (copy / "mlspec/__init__.py").read_text()
     changelog = (copy / "CHANGELOG.md").read_text()
     assert f"## Unreleased\n\n## 9.9.9 (2027-01-02)\n\n{unreleased}\n\n## {old}" in changelog

@@ -61,7 +61,8 @@ def store_command(action: str, spec: str = "mlproject.yaml", dry_run: bool = Fal
             hint="mlspec never deletes from the store; delete what it lists with the store's own tools",
         )
     loaded, root, store = _store(spec)
-    keep = {f"blobs/sha256/{d[:2]}/{d}" for d in named_digests(root)}
+    named = {f"blobs/sha256/{d[:2]}/{d}" for d in named_digests(root)}
+    keep = set(named)
     keys = store.listing()
     for key in [k for k in keys if k.startswith("stages/") and k.endswith(".json")]:
         try:
@@ -70,7 +71,7 @@ def store_command(action: str, spec: str = "mlproject.yaml", dry_run: bool = Fal
         except Exception:  # noqa: BLE001 - a damaged index keeps nothing
             continue
         blobs = {f"blobs/sha256/{d[7:9]}/{d[7:]}" for d in digests if d.startswith("sha256:")}
-        if blobs & keep:
+        if blobs & named:  # the index of a deployed model's stage (not one that merely shares a blob with it)
             keep |= blobs | {key}
     unreferenced = [k for k in keys if k not in keep]
     for key in unreferenced:

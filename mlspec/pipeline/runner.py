@@ -571,7 +571,8 @@ def _execute(
         record.data = data_records(ctx)
     previous = latest if not continuing else _previous(store, record)
     pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != record.run_id]
-    from mlspec.store.cache import fetch_stages, origin_line
+    from mlspec.pipeline.remote import fetch_stages
+    from mlspec.store.cache import origin_line
 
     fetched = {} if force else fetch_stages(loaded, store, cache, inputs, pool, stream)  # the remote stage cache
     priors = gather_priors(store, cache, inputs, record, latest, pool, here=continuing)
@@ -754,7 +755,7 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
         priors = gather_priors(store, cache, inputs, latest, latest, pool, here=True)
         for step in plan_stages(inputs, priors, sections=latest.spec_sections):
             rows.append((step.stage, _state(step), _status_reasons(step, latest.run_id)))
-    from mlspec.store.cache import status_notes
+    from mlspec.pipeline.remote import status_notes
 
     status_notes(loaded, inputs, rows, latest)
     cache.save()

@@ -98,7 +98,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         target = targets.setdefault(out, Target(out, {}, set(), discovered, repo))
         target.specs.add(plan.spec_path)
         target.tag_pinned = target.tag_pinned or plan.actions_pinned_by_tag
-        from mlspec.store.location import default_note
+        from mlspec.spec.notes import default_note
 
         target.notes += [note] if (note := default_note(loaded.spec)) else []
         for rendered in render_project(plan):

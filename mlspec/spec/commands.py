@@ -20,7 +20,7 @@ def validate_command(specs: list[str], format: str = "text", no_file_checks: boo
         results = check_files(paths, check_files=not no_file_checks)
     sys.stdout.write(FORMATTERS[format](results))
     if format == "text":
-        from mlspec.store.location import default_note
+        from mlspec.spec.notes import default_note
 
         for note in [default_note(r.spec) for r in results if r.ok and r.spec is not None]:
             if note:

@@ -19,10 +19,23 @@ INDEX_FORMAT = 1
 PUSHABLE = ("passed", "cached", "skipped")
 
 
-def stage_files(stage: str) -> tuple[str, ...]:
-    from mlspec.pipeline.runner import ARTIFACTS
+# The files each stage leaves in its run folder: mlspec.pipeline.runner.ARTIFACTS (the store does not import the
+# pipeline; tests/store/test_backend.py checks the two agree). Logs and HTML reports are kept, not required.
+STAGE_FILES: dict[str, tuple[str, ...]] = {
+    "data_tests": ("data_tests.html", "data_tests.html.gz", "data_tests.json"),
+    "train": ("train.log", "model.bentomodel"),
+    "evaluate": ("predictions.csv",),
+    "model_tests": ("model_tests.html", "model_tests.html.gz", "model_tests.json"),
+}
 
-    return ARTIFACTS[stage]
+
+def stage_files(stage: str) -> tuple[str, ...]:
+    return STAGE_FILES.get(stage, ())
+
+
+def required_files(stage: str) -> tuple[str, ...]:
+    """The outputs a complete stage has (mlspec.pipeline.runner.outputs)."""
+    return tuple(f for f in stage_files(stage) if f != "train.log" and not f.endswith((".html", ".html.gz")))
 
 
 @dataclass
@@ -35,8 +48,6 @@ class Pushed:
 
 def push_record(store: ContentStore, runs: RunStore, record: RunRecord) -> list[Pushed]:
     """Upload every reusable stage of ``record`` (blobs first, then each stage's index)."""
-    from mlspec.pipeline.runner import outputs
-
     run_dir = runs.run_dir(record.run_id)
     done: list[Pushed] = []
     record_digest: str | None = None
@@ -46,7 +57,11 @@ def push_record(store: ContentStore, runs: RunStore, record: RunRecord) -> list[
         if store.get_index(record.project, result.name, result.inputs_digest) is not None:
             done.append(Pushed(result.name, result.inputs_digest, 0, new=False))
             continue
-        missing = [n for n in outputs(result.name) if not (run_dir / n).is_file()] if result.status != "skipped" else []
+        missing = (
+            [n for n in required_files(result.name) if not (run_dir / n).is_file()]
+            if result.status != "skipped"
+            else []
+        )
         if missing:
             raise StoreError(
                 f"run {record.run_id}: {result.name} has no {', '.join(missing)} in {run_dir}: nothing complete to push",

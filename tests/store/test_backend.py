@@ -130,3 +130,12 @@ def test_a_relative_folder_is_resolved_against_the_project(tmp_path: Path) -> No
 
     store = open_store(Spec(), tmp_path)
     assert store is not None and Path(store.root) == tmp_path / "models-store"
+
+
+def test_the_store_knows_the_files_each_stage_leaves() -> None:
+    """mlspec/store/stages.py copies the pipeline's list (the store does not import the pipeline): the two agree."""
+    from mlspec.pipeline.runner import ARTIFACTS, outputs
+    from mlspec.store.stages import STAGE_FILES, required_files
+
+    assert STAGE_FILES == ARTIFACTS
+    assert {stage: required_files(stage) for stage in ARTIFACTS} == {stage: outputs(stage) for stage in ARTIFACTS}

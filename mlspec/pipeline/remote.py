@@ -45,9 +45,9 @@ def fetch_stages(
             record = materialize(store, runs, found, stage, digest) if found is not None else None
         except IntegrityError:
             raise
-        except StoreError as exc:
-            stream.write(f"warning: cannot read the model store ({exc.message}): {stage} is computed here\n")
-            continue
+        except StoreError as exc:  # unreachable, no credentials (a fork's pull request): one warning, no more tries
+            stream.write(f"warning: cannot read the model store ({exc.message}): the stages are computed here\n")
+            break
         if found is None or record is None:
             continue
         pool[:] = [r for r in pool if r.run_id != record.run_id] + [record]

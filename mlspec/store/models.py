@@ -52,3 +52,18 @@ def require(url: str, digest: str, root: Path, where: str) -> None:
             f"{where}: model.digest {digest} is not in the store {store.url}: the model cannot be restored from it",
             hint="restore the object from a backup, or roll back to another version",
         )
+
+
+def deployed_archive(root: Path, model: Any) -> Path | None:
+    """The archive of a deploy file's ``model`` fetched from the store (verified) when it names one (`store` +
+    `digest`) and the BentoML store lacks its tag; else None (the caller falls back to `model.artifact`)."""
+    if not (getattr(model, "store", None) and getattr(model, "digest", None)):
+        return None
+    import bentoml
+
+    try:
+        bentoml.models.get(model.tag)
+        return None  # already here: nothing to fetch
+    except (bentoml.exceptions.NotFound, ValueError):
+        pass
+    return fetch_archive(model.store, model.digest, archive_cache(root, model.digest), base=root)

@@ -5,7 +5,10 @@ model whose artifact is gone from the store; `mlspec gc` never deletes from it, 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +180,26 @@ def test_rollback_and_cd_get_a_model_whose_artifact_is_gone_from_the_store(tmp_p
     built = _ok(run_mlspec("build", "--env", "staging", cwd=root, env=env))
     assert f"imported model {v1['tag']} from" in built and ".mlspec/cache/store/" in built
     assert f"built for model {v1['tag']}" in built
+
+    # the gate's champion and the drift monitor get a deployed model the same way (v2: not in this BentoML store)
+    code = (
+        "import sys; from pathlib import Path; from mlspec.state.deploy import DeployedModel; "
+        "from mlspec.store.models import deployed_archive; "
+        f"print(deployed_archive(Path.cwd(), DeployedModel.model_validate({v2!r})))"
+    )
+    fetched = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert hashlib.sha256(Path(fetched).read_bytes()).hexdigest() == v2["digest"][7:]
+    code = code.replace(repr(v2), repr(v1))  # v1 is in the BentoML store now (built): nothing fetched
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        == "None"
+    )

@@ -37,6 +37,8 @@ HANDLERS = {
     "drift": "mlspec.monitor.commands:drift_command",
     "pull": "mlspec.pipeline.pull:pull_command",
     "gc": "mlspec.pipeline.commands:gc_command",
+    "push": "mlspec.store.commands:push_command",
+    "store": "mlspec.store.commands:store_command",
     "show": "mlspec.show:show_command",
 }
 
@@ -103,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_arg(p)
     p.add_argument("--keep", type=int, default=None, help="runs to keep (default: state.keep_runs of the spec)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+
+    p = sub.add_parser("push", help="upload the latest run's stage outputs to the spec's model store")
+    _spec_arg(p)
+
+    p = sub.add_parser("store", help="the model store: `store gc --dry-run` lists what no deploy file names")
+    p.add_argument("action", choices=["gc"], help="gc: list the objects no deploy file in git history names")
+    _spec_arg(p)
+    p.add_argument("--dry-run", action="store_true", help="list only (mlspec never deletes from the store)")
 
     p = sub.add_parser("show", help="where a run's reports are; rebuilds the test reports' HTML when it was not kept")
     p.add_argument("run", nargs="?", default=None, help="run id under .mlspec/runs/ (default: latest)")

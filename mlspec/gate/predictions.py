@@ -164,7 +164,9 @@ def _champion_predictions(
 
     tag, named = champion.model.tag, champion.model.artifact
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
-        archive = (
+        from mlspec.store.models import deployed_archive
+
+        archive = deployed_archive(loaded.root, champion.model) or (  # from the model store, whatever its age
             artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
             if named
             else None

@@ -99,7 +99,11 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     from mlspec.state.model_store import get_or_import
 
     archive = None
-    if root is not None and deployment.model.artifact:
+    if root is not None:  # the model store keeps it whatever its age; else the CT run's artifact
+        from mlspec.store.models import deployed_archive
+
+        archive = deployed_archive(root, deployment.model)
+    if archive is None and root is not None and deployment.model.artifact:
         try:
             archive = artifact_path(root, deployment.model.artifact, project=deployment.project)
         except MlspecError:

@@ -258,7 +258,11 @@ def _load_model(ctx: Context) -> Any:
 
     if ctx.record.model is None:
         raise MlspecError("no trained model in this run", hint="run `mlspec train` first")
-    return model_store.load_model(ctx.record.model.tag)
+    # a model reused from another run (another machine's, through the store) is imported from the run's archive
+    archive = ctx.run_dir / Path(ctx.record.model.path).name if ctx.record.model.path else None
+    hint = "run `mlspec train` (or `mlspec run --force`) to train it here"
+    stored = model_store.get_or_import(ctx.record.model.tag, archive, "the run record", hint=hint, say=sys.stderr)
+    return model_store.load_stored(stored)
 
 
 def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
@@ -567,6 +571,10 @@ def _execute(
         record.data = data_records(ctx)
     previous = latest if not continuing else _previous(store, record)
     pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != record.run_id]
+    from mlspec.pipeline.remote import fetch_stages
+    from mlspec.store.cache import origin_line
+
+    fetched = {} if force else fetch_stages(loaded, store, cache, inputs, pool, stream)  # the remote stage cache
     priors = gather_priors(store, cache, inputs, record, latest, pool, here=continuing)
     plan = [
         step
@@ -602,6 +610,13 @@ def _execute(
             ctx.save()
         if step.action == "reuse":
             result = take_cached(ctx, stage, by_id[str(step.source)])
+            found = fetched.get(stage)
+            if found is not None and found.run_id == step.source:
+                result.message = f"{origin_line(found)} in the store: {result.message}".rstrip(": ")
+                progress.end(
+                    f"{origin_line(found)} in the store" if result.status == "cached" else "skipped (disabled)"
+                )
+                continue
             progress.end(f"cached (run {result.cached_from})" if result.status == "cached" else "skipped (disabled)")
             continue
         result = run_stage(ctx, step)
@@ -740,6 +755,9 @@ def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunR
         priors = gather_priors(store, cache, inputs, latest, latest, pool, here=True)
         for step in plan_stages(inputs, priors, sections=latest.spec_sections):
             rows.append((step.stage, _state(step), _status_reasons(step, latest.run_id)))
+    from mlspec.pipeline.remote import status_notes
+
+    status_notes(loaded, inputs, rows, latest)
     cache.save()
     return rows, latest
 

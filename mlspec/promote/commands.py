@@ -136,7 +136,7 @@ def _deployment(
     return Deployment(
         project=loaded.spec.name,
         environment=env,
-        model=DeployedModel(tag=tag, version=version, artifact=artifact),
+        model=DeployedModel(tag=tag, version=version, artifact=artifact, **_in_store(loaded, record, env)),
         metrics=dict(record.metrics),
         lineage={
             "run_id": record.run_id,
@@ -152,6 +152,18 @@ def _deployment(
         promoted=promoted,
         serving=_serving(loaded, record),
     )
+
+
+def _in_store(loaded: LoadedSpec, record: RunRecord, env: str) -> dict[str, str]:
+    """`store` and `digest` of the model archive when the environment has a model store (mlspec/store/models.py)."""
+    from mlspec.state.record import RunStore
+    from mlspec.store.models import archive_ref
+
+    if record.model is None or not record.model.path:
+        return {}
+    archive = RunStore(loaded.root).run_dir(record.run_id) / Path(record.model.path).name
+    ref = archive_ref(loaded.spec, loaded.root, env, archive) if archive.is_file() else None
+    return {"store": ref[0], "digest": ref[1]} if ref else {}
 
 
 def _serving(loaded: LoadedSpec, record: RunRecord) -> dict[str, Any]:

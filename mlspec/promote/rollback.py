@@ -117,7 +117,12 @@ def rollback_report(current: Deployment, version: Version, where: str) -> str:
     lines += ["", "### The restored model", ""]
     lines += lineage_lines(restored)
     artifact = restored.model.artifact or ""
-    if artifact.startswith(GH_ARTIFACT_PREFIX):
+    if restored.model.store and restored.model.digest:
+        lines.append(
+            f"- CD fetches the model from the model store {code(restored.model.store)} by "
+            f"{code(restored.model.digest)} (verified; the store keeps it whatever its age)"
+        )
+    elif artifact.startswith(GH_ARTIFACT_PREFIX):
         run = artifact[len(GH_ARTIFACT_PREFIX) :].split("/", 1)[0]
         lines.append(
             f"- CD downloads the model from the artifact of CT run {code(run)}: it must not have expired "
@@ -141,6 +146,10 @@ def rollback_command(
         )
     version = choose(history(ctx, env), current, to.strip() if to else None, where)
     restored = version.deployment
+    if restored.model.store and restored.model.digest:  # fail before the PR: the store must still hold the model
+        from mlspec.store.models import require
+
+        require(restored.model.store, restored.model.digest, ctx.loaded.root, f"{where} at {version.commit[:12]}")
     promoted: dict[str, Any] = {
         "by": ctx.who(),
         "at": utc_now(),

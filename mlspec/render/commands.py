@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ class Target:
     discovered: bool  # every spec of the repository was rendered (stale files can be found)
     root: Path  # repository root the headers' spec paths are relative to
     tag_pinned: bool = False  # some project references mlspec's actions by tag (no commit known)
+    notes: list[str] = field(default_factory=list)  # what a project's defaults lose (no model store)
 
 
 TAG_PIN_NOTE = (
@@ -97,6 +98,9 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         target = targets.setdefault(out, Target(out, {}, set(), discovered, repo))
         target.specs.add(plan.spec_path)
         target.tag_pinned = target.tag_pinned or plan.actions_pinned_by_tag
+        from mlspec.spec.notes import default_note
+
+        target.notes += [note] if (note := default_note(loaded.spec)) else []
         for rendered in render_project(plan):
             target.files[rendered.name] = rendered
     return list(targets.values())
@@ -198,4 +202,6 @@ def render_command(
         targets = plan_targets(list(specs), output_dir, root)
     if any(t.tag_pinned for t in targets):
         print(TAG_PIN_NOTE, file=sys.stderr)
+    for note in [note for t in targets for note in t.notes]:
+        print(note, file=sys.stderr)
     return check_targets(targets) if check else write_targets(targets)

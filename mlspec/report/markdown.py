@@ -396,6 +396,9 @@ def _lineage(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     ]
     if record.seed is not None:
         lines.append(f"- seed {record.seed}")
+    from mlspec.store.cache import reused_lines
+
+    lines += reused_lines(record)
     if record.params:
         lines.append(f"- params {code(json.dumps(record.params, sort_keys=True, default=str), 1000)}")
     split = getattr(record, "split", None)

@@ -29,6 +29,8 @@ class Choice:
     artifact: Path | None = None  # exported model to import when the store lacks it
     git_commit: str | None = None
     remote: GhArtifact | None = None  # the CT run artifact that holds ``artifact``, when the deploy file names one
+    # (store URL, sha256 digest, project folder a relative store URL is in) of ``artifact``, when the deploy file names one
+    store: tuple[str, str, Path] | None = None
 
 
 def _full_tag(name: str, version: str) -> str:
@@ -64,12 +66,19 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
             GhArtifact.parse(value, str(where), spec.name) if value and value.startswith(GH_ARTIFACT_PREFIX) else None
         )
         artifact = None
+        commit = deployment.lineage.get("commit")
+        tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
+        if deployment.model.store and deployment.model.digest:  # the store keeps it whatever its age: no artifact
+            from mlspec.store.models import archive_cache
+
+            named = (deployment.model.store, deployment.model.digest, loaded.root)
+            return Choice(
+                tag, str(where), archive_cache(loaded.root, named[1]), str(commit) if commit else None, None, named
+            )
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
             artifact = artifact_path(loaded.root, value, str(where), project=spec.name)
-        commit = deployment.lineage.get("commit")
-        tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
     from mlspec.state.record import RunStore
 
@@ -144,6 +153,10 @@ def ensure_in_store(choice: Choice) -> Any:
     """The bentoml Model for ``choice``, importing its exported archive when the store lacks it."""
     from mlspec.state.model_store import ModelNotInStore, get_or_import
 
+    if choice.store is not None and choice.artifact is not None and not _has_model(choice.tag):
+        from mlspec.store.models import fetch_archive
+
+        fetch_archive(choice.store[0], choice.store[1], choice.artifact, base=choice.store[2])
     try:
         return get_or_import(
             choice.tag,
@@ -156,6 +169,16 @@ def ensure_in_store(choice: Choice) -> Any:
         )
     except ModelNotInStore as exc:
         raise ServeError(exc.message, hint=exc.hint) from None
+
+
+def _has_model(tag: str) -> bool:
+    import bentoml
+
+    try:
+        bentoml.models.get(tag)
+    except (bentoml.exceptions.NotFound, ValueError):
+        return False
+    return True
 
 
 def model_info(model: Any, spec_task: str) -> ModelInfo:

@@ -19,6 +19,12 @@ def validate_command(specs: list[str], format: str = "text", no_file_checks: boo
     with fewer_collections():
         results = check_files(paths, check_files=not no_file_checks)
     sys.stdout.write(FORMATTERS[format](results))
+    if format == "text":
+        from mlspec.spec.notes import default_note
+
+        for note in [default_note(r.spec) for r in results if r.ok and r.spec is not None]:
+            if note:
+                print(note, file=sys.stderr)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 

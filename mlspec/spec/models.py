@@ -180,6 +180,64 @@ def parse_cutoff(value: str) -> Any:
         ) from None
 
 
+def check_credentials(value: dict[str, str]) -> dict[str, str]:
+    """``value`` when each entry is `VARIABLE: SECRET_NAME` mlspec may set from a repository secret."""
+    for variable, secret in value.items():
+        if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(("GITHUB_", "RUNNER_", "MLSPEC_")):
+            raise ValueError(
+                f"{shown(variable)} is not an environment variable name mlspec may set "
+                "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
+            )
+        if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
+            raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
+    return value
+
+
+STORE_URL_PATTERN = r"^(?:(?:s3|gs|gcs|az|abfs|file)://[A-Za-z0-9_.\-/@+%=~:]+|[A-Za-z0-9_.\-/@+%=~]+)$"
+
+
+class ModelStoreSpec(StrictModel):
+    """A durable, content-addressed model store (mlspec/store): every stage's outputs under the digest of its
+    inputs, every file under its own sha256. Without it, a promoted model lives in a GitHub Actions artifact,
+    deleted after 30 days."""
+
+    url: str = Field(
+        pattern=STORE_URL_PATTERN,
+        max_length=500,
+        description="fsspec URL of the store: `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`, "
+        "`file:///abs/folder`, or a folder relative to the spec's folder. `gs://` needs `gcsfs`, `az://` `adlfs` "
+        "(`pip install 'mlspec-gitops[gcs]'` / `[azure]`).",
+    )
+    credentials: dict[str, str] = Field(
+        default_factory=dict,
+        description="Write credentials, `VARIABLE: SECRET_NAME`: set only in the default branch's CT job (the step "
+        "that runs `mlspec push`). Pull-request jobs never get them.",
+    )
+    read_credentials: dict[str, str] = Field(
+        default_factory=dict,
+        description="Read-only credentials, `VARIABLE: SECRET_NAME`, set in the pull-request CI job so it can reuse "
+        "stages (a fork's pull request gets no secrets and recomputes). Empty: CI reads anonymously.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alone(cls, value: Any) -> Any:
+        """`store: s3://bucket/prefix` is short for `store: {url: s3://bucket/prefix}`."""
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("credentials", "read_credentials")
+    @classmethod
+    def _credentials(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_credentials(value)
+
+    @field_validator("url")
+    @classmethod
+    def _no_dots(cls, value: str) -> str:
+        if ".." in value.split("/"):
+            raise ValueError(f"{shown(value)} must not contain `..` segments")
+        return value
+
+
 class Dvc(StrictModel):
     """Data tracked by DVC: how CI gets it."""
 
@@ -251,17 +309,7 @@ class Data(StrictModel):
     @field_validator("credentials")
     @classmethod
     def _credentials(cls, value: dict[str, str]) -> dict[str, str]:
-        for variable, secret in value.items():
-            if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(
-                ("GITHUB_", "RUNNER_", "MLSPEC_")
-            ):
-                raise ValueError(
-                    f"{shown(variable)} is not an environment variable name mlspec may set "
-                    "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
-                )
-            if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
-                raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
-        return value
+        return check_credentials(value)
 
     @field_validator("features", "categorical")
     @classmethod
@@ -606,6 +654,9 @@ class Environment(StrictModel):
         "request. Set, the CD workflow also runs hourly to check; unset (or 0), CD opens the pull request as soon "
         "as the required environment's build succeeds. A promotion started by hand (workflow_dispatch) does not wait.",
     )
+    store: ModelStoreSpec | None = Field(
+        None, description="This environment's model store, when it differs from the project's `store`."
+    )
     reviewers: list[str] = Field(default_factory=list, description="GitHub users asked to review promotion PRs.")
     labels: list[str] = Field(default_factory=list, description="Labels put on promotion PRs.")
 
@@ -840,6 +891,12 @@ class Spec(StrictModel):
         default_factory=lambda: [Environment(name="production")],
         min_length=1,
         description="Environments in promotion order.",
+    )
+    store: ModelStoreSpec | None = Field(
+        None,
+        description="The model store (recommended): an fsspec URL (`s3://bucket/prefix`, `gs://`, `az://`, a folder) "
+        "or `{url, credentials, read_credentials}`. Every model ever promoted is kept there by digest, and runs reuse "
+        "stages whose inputs match. Unset: the model lives in a GitHub Actions artifact, deleted after 30 days.",
     )
     triggers: Triggers = Field(
         default_factory=Triggers,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text
@@ -55,10 +55,28 @@ class DeployedModel(BaseModel):
         ),
     )
 
+    store: str | None = Field(
+        None,
+        max_length=500,
+        description="The model store holding the model archive (an fsspec URL, or a folder relative to the project "
+        "folder): CD and `mlspec rollback` fetch it from there by `digest`, whatever its age.",
+    )
+    digest: str | None = Field(
+        None,
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="`sha256:<hex>` of the exported model archive in `store`; the download is verified against it.",
+    )
+
     @field_validator("tag")
     @classmethod
     def _tag(cls, value: str) -> str:
         return valid_tag(value)
+
+    @model_validator(mode="after")
+    def _store_and_digest(self) -> DeployedModel:
+        if (self.store is None) != (self.digest is None):
+            raise ValueError("model.store and model.digest go together: name the store and the archive's sha256")
+        return self
 
 
 class Deployment(BaseModel):

@@ -21,6 +21,7 @@ from mlspec.errors import shown
 from mlspec.metrics_catalog import DEFAULT_METRICS
 from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
+from mlspec.spec.kubernetes import Kubernetes
 
 API_VERSION = "mlspec/v1"
 
@@ -608,6 +609,11 @@ class Environment(StrictModel):
     )
     reviewers: list[str] = Field(default_factory=list, description="GitHub users asked to review promotion PRs.")
     labels: list[str] = Field(default_factory=list, description="Labels put on promotion PRs.")
+    kubernetes: Kubernetes | None = Field(
+        None,
+        description="Run this environment on Kubernetes: `mlspec render` writes its manifests to "
+        "`deploy/k8s/` and a GitOps controller (Argo CD or Flux) applies them. See docs/deploy.md.",
+    )
 
     @field_validator("reviewers")
     @classmethod

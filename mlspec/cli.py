@@ -183,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=None, help="build the model recorded in deploy/<env>.yaml")
     p.add_argument("--containerize", action="store_true", help="also build the container image")
     p.add_argument(
+        "--push",
+        action="store_true",
+        help="with --containerize: push the image to serve.container.registry and record it by digest",
+    )
+    p.add_argument(
         "--locate",
         action="store_true",
         help="with --env: only print (key=value) which CT run artifact holds the deployed model",

@@ -25,6 +25,7 @@ from mlspec.state.deploy import read_deployment
 MANIFEST_DIR = "deploy/k8s"
 BASE = "base"
 CONTROLLER_DIR = "controller"
+KUSTOMIZATION = "kustomization.yaml"
 
 
 def _dump(*documents: dict[str, Any]) -> str:
@@ -90,7 +91,7 @@ def overlay_files(spec: Spec, env: str, kube: Kubernetes, image: str | None) -> 
             "images": [image_entry(spec, image)],
         }
     )
-    files = {f"{env}/kustomization.yaml": _dump(kustomization)}
+    files = {f"{env}/{KUSTOMIZATION}": _dump(kustomization)}
     files.update({f"{env}/{name}": _dump(doc) for name, doc in {**extra, **patches}.items()})
     return files
 

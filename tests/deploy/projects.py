@@ -38,6 +38,7 @@ def k8s_spec(kubernetes: dict[str, dict[str, object]] | None = None) -> dict[str
     spec = yaml.safe_load((EXAMPLES / "breast-cancer" / "mlproject.yaml").read_text("utf-8"))
     spec["serve"]["container"] = {"registry": REGISTRY, "repository": REPOSITORY}
     for env in spec["environments"]:
+        env.pop("kubernetes", None)  # the example's own
         kube = (kubernetes or KUBERNETES).get(env["name"])
         if kube is not None:
             env["kubernetes"] = kube
@@ -46,7 +47,7 @@ def k8s_spec(kubernetes: dict[str, dict[str, object]] | None = None) -> dict[str
 
 def k8s_project(root: Path, spec: dict[str, object] | None = None) -> Path:
     """The example copied to ``root`` (a git repository) with Kubernetes environments; returns the spec path."""
-    shutil.copytree(EXAMPLES / "breast-cancer", root, ignore=shutil.ignore_patterns(".mlspec", ".github"))
+    shutil.copytree(EXAMPLES / "breast-cancer", root, ignore=shutil.ignore_patterns(".mlspec", ".github", "k8s"))
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     path = root / "mlproject.yaml"
     path.write_text(yaml.safe_dump(spec or k8s_spec(), sort_keys=False), "utf-8")

@@ -208,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="reference data (default: the serving model's training data)")
     p.add_argument("--env", default=None, help="environment whose serving model is the reference")
     p.add_argument("--dispatch", action="store_true", help="start CT through GitHub when drift is found")
+    p.add_argument(
+        "--from-serving-log",
+        default=None,
+        metavar="FOLDER",
+        help="new data: the rows the service logged (serve.monitoring) in FOLDER, instead of --current",
+    )
+    p.add_argument("--since", default=None, help="with --from-serving-log: only the last N m/h/d, e.g. 7d")
     return parser
 
 

@@ -22,6 +22,7 @@ from mlspec.metrics_catalog import DEFAULT_METRICS
 from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
+from mlspec.spec.serving_log import ServingLog
 
 API_VERSION = "mlspec/v1"
 
@@ -582,6 +583,10 @@ class Serve(StrictModel):
         False, description="Lock package versions against an index at build time (needs network)."
     )
     container: Container = Field(default_factory=Container, description="Container image settings.")
+    monitoring: ServingLog | None = Field(
+        None,
+        description="Log a sample of the requests (features and prediction) for drift monitoring; off by default.",
+    )
     slo: Slo | None = Field(
         None,
         description="Latency objective of the servability check (`mlspec test serving`, run by CT before a "

@@ -23,7 +23,7 @@ from mlspec.deploy.images import recorded_image
 from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment
 from tests.deploy.test_manifests import kustomize
 from tests.helpers import ROOT, run_mlspec
-from tests.serve.conftest import Project, free_port
+from tests.serve.conftest import Project
 from tests.serve.test_container import BASE_IMAGE, _base_image, engine  # noqa: F401 - the engine fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve"), pytest.mark.timeout(2400)]
@@ -62,7 +62,7 @@ def _docker(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess
     return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def docker_run_argv(deployment: dict[str, Any], name: str, port: int) -> list[str]:
+def docker_run_argv(deployment: dict[str, Any], name: str) -> list[str]:
     """`docker run` of the Deployment's container as the kubelet would start it: its image, command, args, env,
     port, user and group, read-only root file system, dropped capabilities and its emptyDir volumes."""
     pod = deployment["spec"]["template"]["spec"]
@@ -82,8 +82,8 @@ def docker_run_argv(deployment: dict[str, Any], name: str, port: int) -> list[st
         argv += ["--tmpfs", f"{mount['mountPath']}:rw,exec,mode=1777,uid={security['runAsUser']},gid={group}"]
     for item in container.get("env", []):
         argv += ["-e", f"{item['name']}={item['value']}"]
-    (container_port,) = container["ports"]
-    argv += ["-p", f"127.0.0.1:{port}:{container_port['containerPort']}"]
+    # the pod's own network namespace, nothing published: the probes and requests run inside it (`docker exec`)
+    argv += ["--network", "none"]
     command = container.get("command", [])
     if command:
         argv += ["--entrypoint", command[0]]
@@ -97,23 +97,44 @@ def _spec_text(project: Project, registry: str) -> str:
     return yaml.safe_dump(spec, sort_keys=False)
 
 
-def _wait_ready(url: str, name: str, env: dict[str, str], timeout: float = 180) -> None:
-    import requests
+HTTP_IN_CONTAINER = """
+import json, sys, urllib.request, urllib.error
+port, path, body = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None
+request = urllib.request.Request(
+    f"http://127.0.0.1:{port}{path}", data=body.encode() if body else None,
+    headers={"content-type": "application/json"} if body else {},
+)
+try:
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        print(json.dumps({"status": answer.status, "text": answer.read().decode()}))
+except urllib.error.HTTPError as error:
+    print(json.dumps({"status": error.code, "text": error.read().decode()}))
+except OSError as error:
+    print(json.dumps({"status": 0, "text": str(error)}))
+"""
 
+
+def http(name: str, port: int, path: str, env: dict[str, str], body: str | None = None) -> tuple[int, str]:
+    """An HTTP request from inside the container's network namespace (as the kubelet's probes reach the pod)."""
+    argv = ["exec", name, "python", "-c", HTTP_IN_CONTAINER, str(port), path, *([body] if body else [])]
+    result = _docker(*argv, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    return int(answer["status"]), str(answer["text"])
+
+
+def _wait_ready(name: str, port: int, path: str, env: dict[str, str], timeout: float = 180) -> None:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         state = _docker("inspect", "-f", "{{.State.Running}}", name, env=env).stdout.strip()
         if state != "true":
             logs = _docker("logs", name, env=env)
             raise AssertionError(f"the container stopped before ready:\n{(logs.stdout + logs.stderr)[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
+        if http(name, port, path, env)[0] == 200:
+            return
+        time.sleep(1)
     logs = _docker("logs", name, env=env)
-    raise AssertionError(f"{url} not ready within {timeout} s:\n{(logs.stdout + logs.stderr)[-3000:]}")
+    raise AssertionError(f"{path} not ready within {timeout} s:\n{(logs.stdout + logs.stderr)[-3000:]}")
 
 
 def test_pushed_image_runs_as_the_deployment_names_it(
@@ -122,8 +143,6 @@ def test_pushed_image_runs_as_the_deployment_names_it(
     engine: str,  # noqa: F811 - the engine fixture of test_container
     registry: str,
 ) -> None:
-    import requests
-
     env = {**os.environ, "DOCKER_HOST": engine}
     _base_image(env)
     root = tmp_path / "repo"
@@ -167,32 +186,29 @@ def test_pushed_image_runs_as_the_deployment_names_it(
             model=DeployedModel(tag=project.tag, version=version),
             image=recorded_image(root, project.tag),
         )
+        (root / "deploy").mkdir()
         (root / "deploy" / "staging.yaml").write_text(dump_deployment(deployment), "utf-8")
         rendered = run_mlspec("render", str(spec))
         assert rendered.returncode == 0, rendered.stderr
         (manifest,) = [r for r in kustomize(root / "deploy" / "k8s" / "staging") if r["kind"] == "Deployment"]
         assert manifest["spec"]["template"]["spec"]["containers"][0]["image"] == reference
 
-        port = free_port()
-        started = _docker(*docker_run_argv(manifest, name, port), env=env)
+        started = _docker(*docker_run_argv(manifest, name), env=env)
         assert started.returncode == 0, started.stderr
         container = manifest["spec"]["template"]["spec"]["containers"][0]
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base + container["readinessProbe"]["httpGet"]["path"], name, env)
-        assert requests.get(base + container["livenessProbe"]["httpGet"]["path"], timeout=10).status_code == 200
+        (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == "http"]
+        _wait_ready(name, port, container["readinessProbe"]["httpGet"]["path"], env)
+        assert http(name, port, container["livenessProbe"]["httpGet"]["path"], env)[0] == 200
 
         rows = project.X_test.head(20)
-        answer = requests.post(
-            f"{base}/predict",
-            data=json.dumps({"rows": json.loads(rows.to_json(orient="records"))}),
-            timeout=60,
-            headers={"content-type": "application/json"},
-        )
-        assert answer.status_code == 200, answer.text[:500]
-        assert answer.json() == project.model.predict(rows).tolist()
+        body = json.dumps({"rows": json.loads(rows.to_json(orient="records"))})
+        status, text = http(name, port, "/predict", env, body)
+        assert status == 200, text[:500]
+        assert json.loads(text) == project.model.predict(rows).tolist()
 
         # the series the canary's AnalysisTemplate queries exist under the labels it filters on
-        metrics = requests.get(base + "/metrics", timeout=10).text
+        status, metrics = http(name, port, "/metrics", env)
+        assert status == 200
         assert any(
             m.startswith("bentoml_service_request_total{")
             and 'endpoint="/predict"' in m

@@ -5,6 +5,7 @@ request log lands in the sink folder (the rows sent, the model's predictions), a
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -35,8 +36,8 @@ def test_serving_log_drives_a_drift_dispatch(
 ) -> None:
     import pandas as pd
 
-    for folder in ("data", "src"):
-        (tmp_path / folder).symlink_to(project.root / folder)
+    for folder in ("data", "src"):  # copies: drift reads the training data, which must be inside the project
+        shutil.copytree(project.root / folder, tmp_path / folder)
     sink = tmp_path / "serving-log"
     spec = yaml.safe_load(project.spec.read_text())
     spec["serve"]["monitoring"] = {"sample": 1.0, "sink": str(sink)}

@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=None, help="build the model recorded in deploy/<env>.yaml")
     p.add_argument("--containerize", action="store_true", help="also build the container image")
     p.add_argument(
+        "--push",
+        action="store_true",
+        help="with --containerize: push the image to serve.container.registry and record it by digest",
+    )
+    p.add_argument(
         "--locate",
         action="store_true",
         help="with --env: only print (key=value) which CT run artifact holds the deployed model",
@@ -213,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="reference data (default: the serving model's training data)")
     p.add_argument("--env", default=None, help="environment whose serving model is the reference")
     p.add_argument("--dispatch", action="store_true", help="start CT through GitHub when drift is found")
+    p.add_argument(
+        "--from-serving-log",
+        default=None,
+        metavar="FOLDER",
+        help="new data: the rows the service logged (serve.monitoring) in FOLDER, instead of --current",
+    )
+    p.add_argument("--since", default=None, help="with --from-serving-log: only the last N m/h/d, e.g. 7d")
     return parser
 
 

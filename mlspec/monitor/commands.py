@@ -119,12 +119,27 @@ def current_path(loaded: LoadedSpec, current: str | None) -> Path:
 
 
 def drift_command(
-    spec: str, current: str | None = None, reference: str | None = None, env: str | None = None, dispatch: bool = False
+    spec: str,
+    current: str | None = None,
+    reference: str | None = None,
+    env: str | None = None,
+    dispatch: bool = False,
+    from_serving_log: str | None = None,
+    since: str | None = None,
 ) -> int:
     from mlspec.spec import load_spec
 
+    if from_serving_log is not None and current is not None:
+        raise UsageError("--from-serving-log and --current both name the current data: give one")
+    if since is not None and from_serving_log is None:
+        raise UsageError("--since goes with --from-serving-log")
     loaded = load_spec(spec)
-    current_file = current_path(loaded, current)
+    if from_serving_log is not None:
+        from mlspec.monitor.serving_log import collect
+
+        current_file = collect(Path(from_serving_log), since, drift_dir(loaded.root) / "serving-log.csv")
+    else:
+        current_file = current_path(loaded, current)
     project = loaded.spec.name
     drift_spec = loaded.spec.triggers.drift
     # Without a drift section: the defaults of the DriftThresholds and Drift models.

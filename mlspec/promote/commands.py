@@ -11,10 +11,12 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlspec.deploy.images import recorded_image
+from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.gate.decision import load_or_decide
@@ -57,6 +59,8 @@ class Plan:
     folder: str = "promotions"  # .mlspec/<folder>/<env>/: the pull request files of the local mode
     card: str | None = None  # the model card, committed beside the deploy file (card_file) and put in the body
     verb: str = "promote"  # the commit subject's verb: "promote", or "roll back" (rollback)
+    # repository-relative path -> text: the Kubernetes overlay naming the deploy file's image (mlspec.deploy)
+    manifests: dict[str, str] = field(default_factory=dict)
 
     @property
     def commit_subject(self) -> str:
@@ -73,7 +77,7 @@ class Plan:
     @property
     def writes(self) -> tuple[str, ...]:
         """The files this promotion writes on its branch (and the only ones an mlspec branch may change)."""
-        return (self.deploy_file, self.card_file)
+        return (self.deploy_file, self.card_file, *self.manifests)
 
     @property
     def card_file(self) -> str:
@@ -137,6 +141,7 @@ def _deployment(
         project=loaded.spec.name,
         environment=env,
         model=DeployedModel(tag=tag, version=version, artifact=artifact, **_in_store(loaded, record, env)),
+        image=recorded_image(loaded.root, tag),
         metrics=dict(record.metrics),
         lineage={
             "run_id": record.run_id,
@@ -227,6 +232,7 @@ def build_plan(
         run_url=settings.run_url,
         card=model_card(loaded, record, gate_report),
     )
+    plan.manifests = overlay_changes(loaded, env, plan.deployment, deploy_file)
     # The body holds the card and the report: the report gets what the card leaves of GitHub's 65,536 characters.
     plan.report = report_markdown(loaded, record, gate_report, max_chars=BODY_BUDGET - len(plan.card or ""))
     tests = failed_tests(gate_report)
@@ -394,6 +400,14 @@ class GitHubTarget:
                 branch=plan.branch,
                 message=branch_owner.commit_message(plan.commit_subject, plan.branch),
             )
+        for path, content in plan.manifests.items():
+            if repo.read_file(path, plan.branch) != content:
+                repo.write_file(
+                    path,
+                    content,
+                    branch=plan.branch,
+                    message=branch_owner.commit_message(plan.commit_subject, plan.branch),
+                )
         if plan.card is not None and plan.card != proposal.previous_card:
             repo.write_file(
                 plan.card_file,
@@ -516,6 +530,7 @@ class LocalTarget:
         folder = StateLayout(self.spec_root).promotions(plan.env, plan.folder)
         card = {plan.card_file: plan.card} if plan.card is not None else {}
         changed = text != proposal.previous or (plan.card is not None and plan.card != proposal.previous_card)
+        changed = changed or any(localgit.show(self._parent, p, top) != c for p, c in plan.manifests.items())
         if changed:
             localgit.commit_file(
                 top,
@@ -525,7 +540,7 @@ class LocalTarget:
                 text=text,
                 message=branch_owner.commit_message(plan.commit_subject, plan.branch),
                 old=branch_sha,
-                extra=card,
+                extra={**card, **plan.manifests},
             )
         pushed = False
         if localgit.has_remote(top):
@@ -547,7 +562,9 @@ class LocalTarget:
             },
         )
         state = "committed" if changed else "unchanged"
-        files = plan.deploy_file + (f" and {plan.card_file}" if card else "")
+        files = (
+            plan.deploy_file + (f" and {plan.card_file}" if card else "") + "".join(f" and {p}" for p in plan.manifests)
+        )
         print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
         if supersedes:
             print(f"supersedes {supersedes} on {plan.branch}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import EXIT_OK, MlspecError, UsageError
 from mlspec.markdown import code, table, text
 from mlspec.ownership import check_deployment
@@ -234,4 +235,6 @@ def release_command(
         report=release_report(deployment, champion, from_env, soaked, environment.soak_hours),
         run_url=ctx.settings.run_url,
     )
+    # the same image digest as the environment it comes from: the overlay names it with the deploy file
+    plan.manifests = overlay_changes(ctx.loaded, env, deployment, plan.deploy_file)
     return ctx.submit(plan, dry_run=dry_run)

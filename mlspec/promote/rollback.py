@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import MlspecError
 from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
@@ -182,6 +183,7 @@ def rollback_command(
         verb="roll back",
     )
     plan.card = restored_card(ctx, version, env, deploy_file)
+    plan.manifests = overlay_changes(ctx.loaded, env, deployment, deploy_file)  # the restored image digest
     return ctx.submit(plan, dry_run=dry_run)
 
 

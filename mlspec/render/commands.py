@@ -14,8 +14,8 @@ from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
 from mlspec.fsio import atomic_write_text, display_path, ensure_dir
 from mlspec.git import find_root
 from mlspec.ownership import check_separate_state
-from mlspec.render.engine import RenderedFile, render_project, spec_of_generated
-from mlspec.render.plan import plan_project
+from mlspec.render.engine import RenderedFile, header, render_project, spec_of_generated
+from mlspec.render.plan import ProjectPlan, plan_project
 from mlspec.render.repo import RepositoryRoots, discover_specs
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ class Target:
     root: Path  # repository root the headers' spec paths are relative to
     tag_pinned: bool = False  # some project references mlspec's actions by tag (no commit known)
     notes: list[str] = field(default_factory=list)  # what a project's defaults lose (no model store)
+    pattern: str = WORKFLOW_GLOB  # the generated files of the folder (stale ones are found among them)
+    noun: str = "workflow file"
 
 
 TAG_PIN_NOTE = (
@@ -103,7 +105,33 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         target.notes += [note] if (note := default_note(loaded.spec)) else []
         for rendered in render_project(plan):
             target.files[rendered.name] = rendered
+        _add_manifests(targets, plan, loaded.root, repo, discovered)
     return list(targets.values())
+
+
+def _add_manifests(
+    targets: dict[Path, Target], plan: ProjectPlan, spec_root: Path, repo: Path, discovered: bool
+) -> None:
+    """The project's Kubernetes manifests (`mlspec.deploy`), a target of their own: `deploy/k8s/` of its folder."""
+    from mlspec.deploy.manifests import MANIFEST_DIR, manifest_files
+
+    files = manifest_files(plan.spec, spec_root, plan.spec_dir)
+    out = (spec_root / MANIFEST_DIR).resolve()
+    target = targets.get(out)
+    if target is None:
+        if not files and not out.is_dir():
+            return
+        target = targets[out] = Target(out, {}, set(), discovered, repo, pattern="**/*.yaml", noun="manifest")
+    target.specs.add(plan.spec_path)
+    head = header(plan)
+    for name, text in files.items():
+        if name in target.files and target.files[name].spec_path != plan.spec_path:
+            raise SpecError(
+                f"{plan.spec_path}: its manifests {MANIFEST_DIR}/{name} would overwrite those of "
+                f"{target.files[name].spec_path}",
+                hint="give each project with Kubernetes environments its own folder",
+            )
+        target.files[name] = RenderedFile(name, head + text, plan.spec_path)
 
 
 def _stale(target: Target) -> list[Path]:
@@ -111,8 +139,8 @@ def _stale(target: Target) -> list[Path]:
     if not target.output_dir.is_dir():
         return []
     stale = []
-    for path in sorted(target.output_dir.glob(WORKFLOW_GLOB)):
-        if path.name in target.files:
+    for path in sorted(target.output_dir.glob(target.pattern)):
+        if path.relative_to(target.output_dir).as_posix() in target.files:
             continue
         try:
             with path.open("r", encoding="utf-8") as handle:
@@ -138,8 +166,10 @@ def _read(path: Path) -> str | None:
 
 def check_targets(targets: list[Target]) -> int:
     problems = 0
+    nouns: dict[str, int] = {}  # noun -> files out of date
     out = sys.stdout
     for target in targets:
+        nouns.setdefault(target.noun, 0)
         for name in sorted(target.files):
             rendered = target.files[name]
             path = target.output_dir / name
@@ -148,6 +178,7 @@ def check_targets(targets: list[Target]) -> int:
             if current == rendered.text:
                 continue
             problems += 1
+            nouns[target.noun] += 1
             if current is None:
                 out.write(f"render drift: {shown} is missing (rendered from {rendered.spec_path})\n")
                 current_lines: list[str] = []
@@ -163,26 +194,31 @@ def check_targets(targets: list[Target]) -> int:
             out.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
         for path in _stale(target):
             problems += 1
+            nouns[target.noun] += 1
             out.write(f"render drift: {display_path(path)} is stale: no spec renders to it any more; delete it\n")
     if problems:
-        out.write(
-            f"{problems} workflow file{'s' if problems != 1 else ''} out of date: "
-            "run `mlspec render` and commit the result\n"
-        )
+        for noun, count in nouns.items():
+            if count:
+                out.write(
+                    f"{count} {noun}{'s' if count != 1 else ''} out of date: run `mlspec render` and commit the result\n"
+                )
         return EXIT_FAILED
-    total = sum(len(t.files) for t in targets)
-    out.write(f"{total} workflow file{'s' if total != 1 else ''} up to date\n")
+    for noun in nouns:
+        total = sum(len(t.files) for t in targets if t.noun == noun)
+        out.write(f"{total} {noun}{'s' if total != 1 else ''} up to date\n")
     return EXIT_OK
 
 
 def write_targets(targets: list[Target]) -> int:
-    written = unchanged = 0
+    written = 0
+    unchanged: dict[str, int] = {}
     for target in targets:
+        unchanged.setdefault(target.noun, 0)
         ensure_dir(target.output_dir)  # a clear error when --output-dir is a file
         for name in sorted(target.files):
             path = target.output_dir / name
             if _read(path) == target.files[name].text:
-                unchanged += 1
+                unchanged[target.noun] += 1
                 continue
             atomic_write_text(path, target.files[name].text)
             written += 1
@@ -190,8 +226,9 @@ def write_targets(targets: list[Target]) -> int:
         for path in _stale(target):
             path.unlink()
             print(f"removed {display_path(path)} (no spec renders to it any more)")
-    if unchanged:
-        print(f"{unchanged} workflow file{'s' if unchanged != 1 else ''} already up to date")
+    for noun, count in unchanged.items():
+        if count:
+            print(f"{count} {noun}{'s' if count != 1 else ''} already up to date")
     return EXIT_OK
 
 

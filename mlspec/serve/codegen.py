@@ -287,6 +287,7 @@ def service_context(spec: Spec, info: ModelInfo, apis: list[str]) -> dict[str, A
         "class_name": class_name_of(spec.service_name),
         "picklable": info.loader == LOADER_PICKLABLE,
         "model_file": info.model_file,
+        "log": spec.serve.monitoring.model_dump() if spec.serve.monitoring else None,
     }
 
 

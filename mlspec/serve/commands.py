@@ -15,6 +15,7 @@ def build_command(
     env: str | None = None,
     containerize: bool = False,
     locate: bool = False,
+    push: bool = False,
 ) -> int:
     """Generate the service for the chosen model, build the Bento and, when asked, the image.
     With ``locate``, only print (as `key=value` lines, for $GITHUB_OUTPUT) which CT artifact holds
@@ -22,6 +23,8 @@ def build_command(
     from mlspec.serve import modelref
 
     loaded = load_spec(spec, check_files=False)
+    if push and not containerize:
+        raise UsageError("--push goes with --containerize (it pushes the image that builds)")
     if locate:
         if not env or model_version or containerize:
             raise UsageError("--locate needs --env ENV and goes with neither --version nor --containerize")
@@ -52,19 +55,30 @@ def build_command(
     print(f"service code: {display_path(folder / 'service.py')} (build config: bentofile.yaml beside it)")
     print(f"endpoints: {', '.join('/' + api for api in service.apis)}")
     if containerize:
-        _containerize(loaded, client, result.bento_tag, info.version)
+        _containerize(loaded, client, result.bento_tag, info.version, info.tag, push)
     return 0
 
 
-def _containerize(loaded: LoadedSpec, client: object, bento_tag: str, model_version: str) -> None:
-    from mlspec.serve.container import containerize, image_name, push
+def _containerize(
+    loaded: LoadedSpec, client: object, bento_tag: str, model_version: str, model_tag: str, push: bool
+) -> None:
+    """Build the image; with ``push`` (or `serve.container.push`) push it and record it by digest for the model,
+    so the promotion names `REGISTRY/REPOSITORY@sha256:...` in the deploy file and the Kubernetes overlay."""
+    from mlspec.deploy.images import push_by_digest, record_image
+    from mlspec.serve.container import containerize, image_name
 
     image = image_name(loaded.spec, model_version)
     containerize(bento_tag, image)
     print(f"image {image} built from {bento_tag}")
-    if loaded.spec.serve.container.push:
-        push(client, image)
-        print(f"image {image} pushed")
+    if push or loaded.spec.serve.container.push:
+        if not loaded.spec.serve.container.registry:
+            raise ServeError(
+                f"image {image} was built but not pushed: serve.container.registry is not set",
+                hint="name the registry to push to in the spec: serve.container.registry (e.g. ghcr.io)",
+            )
+        reference = push_by_digest(client, image)
+        record_image(loaded.root, model_tag, reference)
+        print(f"image {image} pushed as {reference}")
 
 
 def _bento_to_serve(loaded: LoadedSpec) -> str:

@@ -75,18 +75,3 @@ def containerize(bento_tag: str, image: str) -> None:
             f"`bentoml containerize {bento_tag}` failed (exit {result.returncode}):\n{tail}",
             hint="the base image must exist locally or in a reachable registry (serve.container.base_image)",
         )
-
-
-def push(client: Any, image: str) -> None:
-    repository, _, tag = image.rpartition(":")
-    try:
-        for line in client.images.push(repository, tag=tag, stream=True, decode=True):
-            if isinstance(line, dict) and line.get("error"):
-                raise ServeError(
-                    f"pushing {image} failed: {line['error']}",
-                    hint="log in to the registry first (`docker login <registry>`)",
-                )
-    except ServeError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors
-        raise ServeError(f"pushing {image} failed: {exc}") from None

@@ -21,6 +21,8 @@ from mlspec.errors import shown
 from mlspec.metrics_catalog import DEFAULT_METRICS
 from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
+from mlspec.spec.kubernetes import Kubernetes
+from mlspec.spec.serving_log import ServingLog
 
 API_VERSION = "mlspec/v1"
 
@@ -629,6 +631,10 @@ class Serve(StrictModel):
         False, description="Lock package versions against an index at build time (needs network)."
     )
     container: Container = Field(default_factory=Container, description="Container image settings.")
+    monitoring: ServingLog | None = Field(
+        None,
+        description="Log a sample of the requests (features and prediction) for drift monitoring; off by default.",
+    )
     slo: Slo | None = Field(
         None,
         description="Latency objective of the servability check (`mlspec test serving`, run by CT before a "
@@ -659,6 +665,11 @@ class Environment(StrictModel):
     )
     reviewers: list[str] = Field(default_factory=list, description="GitHub users asked to review promotion PRs.")
     labels: list[str] = Field(default_factory=list, description="Labels put on promotion PRs.")
+    kubernetes: Kubernetes | None = Field(
+        None,
+        description="Run this environment on Kubernetes: `mlspec render` writes its manifests to "
+        "`deploy/k8s/` and a GitOps controller (Argo CD or Flux) applies them. See docs/deploy.md.",
+    )
 
     @field_validator("reviewers")
     @classmethod

@@ -70,7 +70,24 @@ def _environment_findings(spec: Spec) -> list[Finding]:
                     "list environments in promotion order: each may only require one listed before it",
                 )
             )
-    return findings
+    return findings + _kubernetes_findings(spec)
+
+
+def _kubernetes_findings(spec: Spec) -> list[Finding]:
+    """A cluster pulls the image from a registry: environments on Kubernetes need `serve.container.registry`."""
+    if spec.serve.container.registry:
+        return []
+    return [
+        Finding(
+            ("environments", i, "kubernetes"),
+            f"environment {env.name!r} runs on Kubernetes, but serve.container.registry is not set: "
+            "the cluster has no registry to pull the image from",
+            "kubernetes-registry",
+            "set serve.container.registry (e.g. ghcr.io) and serve.container.repository",
+        )
+        for i, env in enumerate(spec.environments)
+        if env.kubernetes is not None
+    ]
 
 
 EXPRESSION_MARKER = "${{"

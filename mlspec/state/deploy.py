@@ -18,6 +18,7 @@ from mlspec.state.model_store import valid_tag
 
 DEPLOY_DIR = "deploy"
 GH_ARTIFACT_PREFIX = "gh-artifact:"
+IMAGE_BY_DIGEST_PATTERN = r"^[a-z0-9][a-z0-9._\-/:]{0,199}@sha256:[0-9a-f]{64}$"
 
 
 def ct_state_artifact(project: str) -> str:
@@ -87,6 +88,9 @@ class Deployment(BaseModel):
     project: str
     environment: str
     model: DeployedModel
+    # The container image serving the model, by digest (`REGISTRY/REPOSITORY@sha256:<64 hex>`), when one was
+    # pushed (`mlspec build --containerize --push`); the environment's Kubernetes overlay names the same digest.
+    image: str | None = Field(None, pattern=IMAGE_BY_DIGEST_PATTERN)
     metrics: dict[str, float | None] = Field(default_factory=dict)
     lineage: dict[str, Any] = Field(default_factory=dict)  # run_id, commit, data digests, params, spec_digest
     promoted: dict[str, Any] = Field(default_factory=dict)  # by, at, trigger, from_environment
@@ -147,7 +151,10 @@ def dump_deployment(deployment: Deployment) -> str:
         "# Written by `mlspec promote`; changes only through a promotion pull request.\n"
         "# CD builds the BentoML service for the model named here.\n"
     )
-    return header + yaml.safe_dump(deployment.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    data = deployment.model_dump(mode="json")
+    if data["image"] is None:  # deploy files without an image read as before
+        del data["image"]
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def write_deployment(spec_root: Path, deployment: Deployment) -> Path:

@@ -1,0 +1,85 @@
+"""Container images by digest: pushing an image and recording which digest serves which model.
+
+`mlspec build --containerize --push` pushes `REGISTRY/REPOSITORY:<model version>` and records
+`REGISTRY/REPOSITORY@sha256:<digest>` for the model's tag in `.mlspec/images.json`; `mlspec promote` puts that
+reference in `deploy/<env>.yaml` (`image:`), and the environment's overlay names the same digest. A tag can be
+moved; a digest names exactly the bytes that were built and checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from mlspec.errors import ServeError
+from mlspec.fsio import atomic_write_json
+from mlspec.state.deploy import IMAGE_BY_DIGEST_PATTERN
+from mlspec.state.layout import STATE_DIR
+
+IMAGES_FILE = "images.json"
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """`host:port/repo:tag` -> (`host:port/repo`, `tag`): the tag is after the last `:` of the last path part."""
+    head, _, last = image.rpartition("/")
+    name, sep, tag = last.partition(":")
+    if not sep:
+        return image, "latest"
+    return (f"{head}/{name}" if head else name), tag
+
+
+def push_by_digest(client: Any, image: str) -> str:
+    """Push ``image`` through the Docker engine and return it by digest, `REPOSITORY@sha256:...`, the digest
+    being the one the registry answered with (the push's final status)."""
+    repository, tag = split_image(image)
+    digest = None
+    try:
+        for line in client.images.push(repository, tag=tag, stream=True, decode=True):
+            if not isinstance(line, dict):
+                continue
+            if line.get("error"):
+                raise ServeError(
+                    f"pushing {image} failed: {line['error']}",
+                    hint="log in to the registry first (`docker login <registry>`)",
+                )
+            aux = line.get("aux")
+            if isinstance(aux, dict) and DIGEST.match(str(aux.get("Digest", ""))):
+                digest = str(aux["Digest"])
+    except ServeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors
+        raise ServeError(f"pushing {image} failed: {exc}") from None
+    if digest is None:
+        raise ServeError(f"pushing {image}: the registry answered with no digest", hint="check the registry's logs")
+    reference = f"{repository}@{digest}"
+    if not re.match(IMAGE_BY_DIGEST_PATTERN, reference):
+        raise ServeError(f"pushed {image}, but {reference!r} is not an image reference mlspec can record")
+    return reference
+
+
+def _images_file(spec_root: Path) -> Path:
+    return spec_root / STATE_DIR / IMAGES_FILE
+
+
+def _read(spec_root: Path) -> dict[str, str]:
+    try:
+        data = json.loads(_images_file(spec_root).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if re.match(IMAGE_BY_DIGEST_PATTERN, str(v))}
+
+
+def record_image(spec_root: Path, model_tag: str, reference: str) -> Path:
+    images = _read(spec_root)
+    images[model_tag] = reference
+    return atomic_write_json(_images_file(spec_root), dict(sorted(images.items())))
+
+
+def recorded_image(spec_root: Path, model_tag: str) -> str | None:
+    """The image by digest pushed for ``model_tag`` (None when none was)."""
+    return _read(spec_root).get(model_tag)

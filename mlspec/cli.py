@@ -41,6 +41,11 @@ HANDLERS = {
 }
 
 
+# commands that work on one project: cli.py builds its Project (mlspec/project.py) once and passes it as ``spec``
+# (`show` takes the spec or a run id positionally and builds its own; validate and render take many specs)
+PROJECT_COMMANDS = frozenset(HANDLERS) - {"init", "validate", "schema", "render", "show"}
+
+
 def _spec_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", nargs="?", default="mlproject.yaml", help=SPEC_HELP)
 
@@ -270,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command, args = "test serving", {"spec": args["spec"]}  # it always runs: --force changes nothing
     try:
         _default_spec(command, args)
+        if command in PROJECT_COMMANDS:
+            from mlspec.project import Project
+
+            args["spec"] = Project(args["spec"])
         return call(command, args)
     except MlspecError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -18,17 +18,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mlspec import metrics_catalog
-from mlspec.errors import UsageError
-from mlspec.gate.champion import ChampionLookup, find_champion
+from mlspec.champion import ChampionLookup
 from mlspec.gate.results import NO_GATES, GateReport, GateResult, Verdict, fmt
-from mlspec.ownership import check_record
+from mlspec.project import Project
 from mlspec.spec.models import Gate
 from mlspec.state.deploy import Deployment
-from mlspec.state.record import DataRole, RunRecord, RunStore, TestOutcome
+from mlspec.state.record import DataRole, RunRecord, TestOutcome
 
 if TYPE_CHECKING:
     from mlspec.gate.predictions import RowPredictions
-    from mlspec.spec import LoadedSpec
+    from mlspec.project import ProjectLike
 
 TOLERANCE = 1e-9
 ALLOWED_FIRST = "no champion yet: first model allowed by allow_missing_champion"
@@ -121,13 +120,12 @@ def _check_bounds(result: GateResult, gate: Gate, low: float, high: float, what:
 
 
 class _Context:
-    def __init__(self, loaded: LoadedSpec, record: RunRecord, env: str) -> None:
-        self.loaded = loaded
+    def __init__(self, project: Project, record: RunRecord, env: str) -> None:
+        self.project = project
+        self.loaded = project.loaded
         self.record = record
         self.env = env
-        self.store = RunStore(loaded.root)
-        self.branch = loaded.spec.triggers.branches[0]
-        self._champions: dict[str, ChampionLookup] = {}
+        self.store = project.runs
         self._challenger: RowPredictions | None = None
         self._rescored: dict[str, tuple[dict[str, float], str]] = {}
 
@@ -139,9 +137,7 @@ class _Context:
         return self._rescored[env]
 
     def champion(self, env: str) -> ChampionLookup:
-        if env not in self._champions:
-            self._champions[env] = find_champion(self.loaded.root, env, self.branch, self.loaded.spec.name)
-        return self._champions[env]
+        return self.project.champion(env)
 
     def challenger_rows(self) -> RowPredictions:
         from mlspec.gate.predictions import challenger_predictions
@@ -403,14 +399,14 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
     return results
 
 
-def _serving_checks(loaded: LoadedSpec, record: RunRecord) -> list[GateResult]:
+def _serving_checks(project: Project, record: RunRecord) -> list[GateResult]:
     """The servability check of the run (`mlspec test serving`) as a gate row: its verdict when it ran; a
     failure when it did not run but `serve.slo` asks for a latency gate (fail closed); else nothing."""
     from mlspec.state.servability import read_result
 
-    slo = loaded.spec.serve.slo
+    slo = project.spec.serve.slo
     threshold = "served = in-process" + (f", p95 <= {slo.p95_ms:g} ms" if slo else "")
-    result = read_result(RunStore(loaded.root), record.run_id)
+    result = read_result(project.runs, record.run_id)
 
     def serving(verdict: Verdict, reason: str, value: float | None = None) -> list[GateResult]:
         return [
@@ -470,15 +466,13 @@ def positive_class_note(record: RunRecord, metrics: list[str]) -> str:
     )
 
 
-def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> GateReport:
-    """Every gate of ``loaded.spec`` for ``record``; ``env`` None = the first environment."""
-    spec = loaded.spec
-    names = [e.name for e in spec.environments]
-    env_name = env or names[0]
-    if env_name not in names:
-        raise UsageError(f"{loaded.path}: environments: no environment named {env_name!r} (known: {', '.join(names)})")
-    check_record(record, loaded)
-    ctx = _Context(loaded, record, env_name)
+def evaluate_gates(project: ProjectLike, record: RunRecord, env: str | None = None) -> GateReport:
+    """Every gate of the project's spec for ``record``; ``env`` None = the first environment."""
+    project = Project.of(project)
+    spec = project.spec
+    env_name = project.environment_name(env)
+    project.check_owned(record)
+    ctx = _Context(project, record, env_name)
     lookup = ctx.champion(env_name)
     report = GateReport(
         project=spec.name,
@@ -496,7 +490,7 @@ def evaluate_gates(loaded: LoadedSpec, record: RunRecord, env: str | None = None
         report.notes.append(positive)
     report.results.extend(_record_checks(record))
     report.results.extend(_test_checks(record))
-    report.results.extend(_serving_checks(loaded, record))
+    report.results.extend(_serving_checks(project, record))
     if not spec.gates:
         report.notes.append(NO_GATES)
     for index, gate in enumerate(spec.gates):

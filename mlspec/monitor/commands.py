@@ -31,6 +31,7 @@ from mlspec.tables import Table, feature_columns, read_table
 from mlspec.usercode import code_folders, user_code_path
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
@@ -119,11 +120,15 @@ def current_path(loaded: LoadedSpec, current: str | None) -> Path:
 
 
 def drift_command(
-    spec: str, current: str | None = None, reference: str | None = None, env: str | None = None, dispatch: bool = False
+    spec: ProjectLike,
+    current: str | None = None,
+    reference: str | None = None,
+    env: str | None = None,
+    dispatch: bool = False,
 ) -> int:
-    from mlspec.spec import load_spec
+    from mlspec.project import Project
 
-    loaded = load_spec(spec)
+    loaded = Project.of(spec).loaded
     current_file = current_path(loaded, current)
     project = loaded.spec.name
     drift_spec = loaded.spec.triggers.drift

@@ -36,6 +36,7 @@ from mlspec.state.retention import shrink_html
 
 if TYPE_CHECKING:
     from mlspec.pipeline.data import Tables
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
@@ -501,31 +502,35 @@ class Outcome:
     failure: str = ""
 
 
-def prepare(spec_path: str, loaded: LoadedSpec | None = None) -> tuple[Any, RunStore, StatCache, Inputs]:
-    from mlspec.spec import load_spec
+def prepare(spec_path: ProjectLike, loaded: LoadedSpec | None = None) -> tuple[Any, RunStore, StatCache, Inputs]:
+    from mlspec.project import Project
 
-    loaded = loaded if loaded is not None else load_spec(spec_path)
-    store = RunStore(loaded.root)
-    cache = StatCache(loaded.state.stat_cache)
+    project = Project.of(spec_path if loaded is None or isinstance(spec_path, Project) else loaded)
+    loaded = project.loaded
+    store = project.runs
+    cache = StatCache(project.state.stat_cache)
     inputs = compute_inputs(loaded, cache)
     return loaded, store, cache, inputs
 
 
-def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
+def execute(
+    spec_path: ProjectLike, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None
+) -> Outcome:
     """Run ``targets`` (and, for stage commands, the stale upstream stages they need), holding the project's run
     lock (mlspec/state/lock.py) for the whole run: gc waits for it, another run too; a record a killed run left
     `running` is marked `interrupted` first."""
-    from mlspec.spec import load_spec
+    from mlspec.project import Project
     from mlspec.state.lock import project_lock, sweep_interrupted
 
-    loaded = load_spec(spec_path)
+    project = Project.of(spec_path)
+    loaded = project.loaded
     with project_lock(loaded.root, "run") as note_run:
         sweep_interrupted(loaded.root, "run")
-        return _execute(spec_path, loaded, targets, force, whole=whole, stream=stream, note_run=note_run)
+        return _execute(project, loaded, targets, force, whole=whole, stream=stream, note_run=note_run)
 
 
 def _execute(
-    spec_path: str,
+    spec_path: ProjectLike,
     loaded: LoadedSpec,
     targets: list[StageName],
     force: bool,
@@ -727,7 +732,7 @@ def gather_priors(
     return priors
 
 
-def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
+def status_lines(spec_path: ProjectLike) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
     """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage: what `mlspec run`
     would do (plan_stages), against the latest run."""
     loaded, store, cache, inputs = prepare(spec_path)

@@ -19,7 +19,8 @@ from mlspec.errors import EXIT_OK, MlspecError, StageFailed, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
-from mlspec.ownership import check_deployment, check_record
+from mlspec.ownership import check_deployment
+from mlspec.project import Project
 from mlspec.promote import branch_owner, localgit
 from mlspec.promote.body import BODY_BUDGET, pr_body, pr_title, report_markdown
 from mlspec.report.card import model_card
@@ -37,6 +38,7 @@ from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 if TYPE_CHECKING:
     from mlspec.github.client import GitHubSettings, PullInfo, Repo
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
@@ -186,16 +188,11 @@ def build_plan(
     loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings
 ) -> tuple[Plan, Path]:
     spec = loaded.spec
-    try:
-        environment = spec.environment(env)
-    except KeyError:
-        names = ", ".join(e.name for e in spec.environments)
-        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})") from None
-    if record.model is None:
-        raise MlspecError(
-            f"run {record.run_id} has no model to promote", hint="run `mlspec run` (or `mlspec train`) first"
-        )
-    check_record(record, loaded)
+    project = Project.of(loaded)
+    environment = project.environment(env)
+    project.check_model(record, needed_for="nothing to promote")
+    assert record.model is not None  # check_model said so
+    project.check_owned(record)
     _check_lineage(record)
     top = localgit.toplevel(loaded.root)
     project_dir = localgit.repo_relative(loaded.root, top)
@@ -626,7 +623,7 @@ def override_note(tests: list[str]) -> str:
 
 @locked_command("promote")  # issue 23 item 8: holds the project lock (state/lock.py), so gc waits
 def promote_command(
-    spec: str,
+    spec: ProjectLike,
     env: str,
     dry_run: bool = False,
     allow_failed_tests: bool = False,
@@ -634,8 +631,7 @@ def promote_command(
     soak: bool = False,
     allow_dirty: bool = False,
 ) -> int:
-    from mlspec.spec import load_spec
-
+    project = Project.of(spec)
     if from_env is not None or soak:
         if from_env is None or allow_failed_tests or allow_dirty:
             raise UsageError(
@@ -645,14 +641,12 @@ def promote_command(
             )
         from mlspec.promote.release import release_command
 
-        return release_command(spec, env, from_env, soak=soak, dry_run=dry_run)
+        return release_command(project, env, from_env, soak=soak, dry_run=dry_run)
 
-    loaded = load_spec(spec)
-    if env not in [e.name for e in loaded.spec.environments]:
-        names = ", ".join(e.name for e in loaded.spec.environments)
-        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {names})")
-    record = RunStore(loaded.root).latest()
-    gate_report = load_or_decide(loaded, record, env).report  # gate.json when current; else decided again, saying so
+    loaded = project.loaded
+    project.environment(env)
+    record = project.runs.latest()
+    gate_report = load_or_decide(project, record, env).report  # gate.json when current; else decided again, saying so
     if not gate_report.passed:
         print(gate_report.markdown_table())
     check_gate(gate_report, env, record.run_id, allow_failed_tests)

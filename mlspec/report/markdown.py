@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 from mlspec import __version__, markdown, metrics_catalog
 from mlspec.actions import ActionsEnv
 from mlspec.gate.results import GateReport, fmt
+from mlspec.project import Project
 from mlspec.report.charts import charts_section
 from mlspec.report.text import code, plain, plural, short_digest
 from mlspec.state.layout import run_file_text
-from mlspec.state.record import Change, CheckOutcome, RunRecord, RunStore, TestOutcome
+from mlspec.state.record import Change, CheckOutcome, RunRecord, TestOutcome
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 PLOT_FILE = "report.png"
@@ -462,7 +464,7 @@ def _compose(
 
 
 def build_report(
-    loaded: LoadedSpec,
+    project: ProjectLike,
     record: RunRecord,
     gate_report: GateReport,
     *,
@@ -474,11 +476,13 @@ def build_report(
     """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
     the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.
     Links default to GitHub Actions' run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID)."""
+    project = Project.of(project)
+    loaded, store = project.loaded, project.runs
     run_url = run_url or actions_run_url()
     if artifact_url is None and run_url:
         artifact_url = f"{run_url}#artifacts"
     mention = None
-    if (RunStore(loaded.root).run_dir(record.run_id) / PLOT_FILE).is_file():
+    if (store.run_dir(record.run_id) / PLOT_FILE).is_file():
         mention = run_file_text(record.run_id, PLOT_FILE)
     full_report = (
         f"in the [run's artifacts]({artifact_url}) (report.md)"
@@ -489,7 +493,7 @@ def build_report(
         record,
         gate_report.champion_metrics(),
         _ordered_metrics(loaded, record),
-        RunStore(loaded.root).history(loaded.spec.name),
+        store.history(loaded.spec.name),
         loaded.spec.gates,
     )
     text = _compose(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from mlspec.errors import ServeError, UsageError
 from mlspec.fsio import display_path
-from mlspec.spec import LoadedSpec, load_spec
+from mlspec.project import Project
+
+if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
+    from mlspec.spec import LoadedSpec
 
 
 def build_command(
-    spec: str,
+    spec: ProjectLike,
     model_version: str | None = None,
     env: str | None = None,
     containerize: bool = False,
@@ -21,17 +26,18 @@ def build_command(
     the model deployed to ``env``, so CD can download it first."""
     from mlspec.serve import modelref
 
-    loaded = load_spec(spec, check_files=False)
+    project = Project.of(spec)
+    loaded = project.load(check_files=False)
     if locate:
         if not env or model_version or containerize:
             raise UsageError("--locate needs --env ENV and goes with neither --version nor --containerize")
-        for key, value in modelref.locate(loaded, env).items():
+        for key, value in modelref.locate(project, env).items():
             print(f"{key}={value}")
         return 0
     from mlspec.serve import bento, codegen
     from mlspec.state.model_store import load_stored
 
-    choice = modelref.choose_model(loaded, model_version, env)
+    choice = modelref.choose_model(project, model_version, env)
     client = None
     if containerize:  # fail before the build when the engine is not there
         from mlspec.serve.container import require_engine
@@ -90,7 +96,7 @@ def _bento_to_serve(loaded: LoadedSpec) -> str:
     return str(max(candidates, key=lambda b: b.info.creation_time).tag)
 
 
-def serve_command(spec: str, host: str = "127.0.0.1", port: int | None = None) -> int:
+def serve_command(spec: ProjectLike, host: str = "127.0.0.1", port: int | None = None) -> int:
     """Serve the Bento `mlspec build` made last (or the newest one of the project) with `bentoml serve`."""
     from mlspec.serve.server import serve_bento
 
@@ -99,7 +105,7 @@ def serve_command(spec: str, host: str = "127.0.0.1", port: int | None = None) -
             f"--port {port} is not a TCP port: use a number from 1 to 65535",
             hint="leave --port out to use serve.port of the spec (default 3000)",
         )
-    loaded = load_spec(spec, check_files=False)
+    loaded = Project.of(spec).load(check_files=False)
     tag = _bento_to_serve(loaded)
     sys.stdout.flush()
     return serve_bento(tag, host, port or loaded.spec.serve.port)

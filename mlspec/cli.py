@@ -20,7 +20,7 @@ SPEC_HELP = "path of mlproject.yaml (default: ./mlproject.yaml)"
 HANDLERS = {
     "init": "mlspec.scaffold:init_command",
     "validate": "mlspec.spec.commands:validate_command",
-    "schema": "mlspec.spec.commands:schema_command",
+    "schema": "mlspec.schemas:schema_command",
     "render": "mlspec.render.commands:render_command",
     "run": "mlspec.pipeline.commands:run_command",
     "status": "mlspec.pipeline.commands:status_command",

@@ -21,7 +21,7 @@ from mlspec.ownership import check_deployment
 from mlspec.project import Project
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
-from mlspec.promote.commands import GitHubTarget, LocalTarget, Plan, Target, _who, submit
+from mlspec.promote.target import GitHubTarget, LocalTarget, Plan, Target, submit, who
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
@@ -70,7 +70,7 @@ class Context:
         return trigger
 
     def who(self) -> str:
-        return _who(self.settings, self.top)
+        return who(self.settings, self.top)
 
     def submit(self, plan: Plan, *, dry_run: bool) -> int:
         return submit(plan, self.target, dry_run=dry_run)

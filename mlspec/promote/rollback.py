@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from mlspec.errors import MlspecError
 from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
-from mlspec.promote.commands import Plan
 from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
+from mlspec.promote.target import Plan
 from mlspec.report.card import card_from_deployment, card_path, card_title
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
 from mlspec.state.record import utc_now

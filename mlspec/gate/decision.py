@@ -49,7 +49,9 @@ def _digest(value: Any) -> str:
 
 def champion_environments(project: ProjectLike, env: str) -> list[str]:
     """The environments whose champion the gate reads: ``env`` and those delta gates name."""
-    named = [g.environment for g in Project.of(project).spec.gates if g.needs_champion and g.environment]
+    from mlspec.gate.all_kinds import needs_champion
+
+    named = [g.environment for g in Project.of(project).spec.gates if needs_champion(g) and g.environment]
     return sorted({env, *named})
 
 

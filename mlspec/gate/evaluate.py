@@ -13,110 +13,20 @@ Decisions (documented in docs and tested):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mlspec import metrics_catalog
 from mlspec.champion import ChampionLookup
-from mlspec.gate.results import NO_GATES, GateReport, GateResult, Verdict, fmt
+from mlspec.gate.all_kinds import kinds_of
+from mlspec.gate.delta import other_test_data
+from mlspec.gate.results import NO_GATES, GateReport, GateResult, Verdict
 from mlspec.project import Project
-from mlspec.spec.models import Gate
 from mlspec.state.deploy import Deployment
-from mlspec.state.record import DataRole, RunRecord, TestOutcome
+from mlspec.state.record import RunRecord, TestOutcome
 
 if TYPE_CHECKING:
     from mlspec.gate.predictions import RowPredictions
     from mlspec.project import ProjectLike
-
-TOLERANCE = 1e-9
-ALLOWED_FIRST = "no champion yet: first model allowed by allow_missing_champion"
-
-
-def metric_problem(metrics: dict[str, Any], metric: str, whose: str) -> str | None:
-    """Why ``metrics[metric]`` cannot be used, or None when it is a finite number."""
-    if metric not in metrics:
-        known = ", ".join(sorted(metrics)) or "none"
-        return f"metric {metric!r} is missing from {whose} (it has: {known})"
-    value = metrics[metric]
-    if value is None:
-        return f"metric {metric!r} of {whose} is null (it could not be computed)"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"metric {metric!r} of {whose} is not a number ({value!r})"
-    if math.isnan(value):
-        return f"metric {metric!r} of {whose} is NaN"
-    if math.isinf(value):
-        return f"metric {metric!r} of {whose} is infinite ({fmt(float(value))})"
-    return None
-
-
-def _number(metrics: dict[str, Any], metric: str) -> float | None:
-    value = metrics.get(metric)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _absolute_text(gate: Gate) -> str:
-    if gate.min is not None and gate.max is not None:
-        return f"{gate.min:g} <= {gate.metric} <= {gate.max:g}"
-    if gate.min is not None:
-        return f"{gate.metric} >= {gate.min:g}"
-    return f"{gate.metric} <= {gate.max:g}"
-
-
-def _bound(value: float, relative: bool) -> str:
-    return f"{value:+.2%}" if relative else f"{value:+g}"
-
-
-def _delta_text(gate: Gate, env: str) -> str:
-    subject = f"{gate.metric} {'relative ' if gate.relative else ''}improvement"
-    if gate.min_delta is not None and gate.max_delta is not None:
-        text = f"{_bound(gate.min_delta, gate.relative)} <= {subject} <= {_bound(gate.max_delta, gate.relative)}"
-    elif gate.min_delta is not None:
-        text = f"{subject} >= {_bound(gate.min_delta, gate.relative)}"
-    else:
-        # the Gate model requires min_delta or max_delta on a delta gate, so max_delta is set here
-        text = f"{subject} <= {_bound(gate.max_delta, gate.relative)}"  # type: ignore[arg-type]
-    text += f" vs {env} champion"
-    if gate.bootstrap is not None:
-        text += f" (bootstrap {gate.bootstrap.confidence:.0%})"
-    return text
-
-
-def _absolute(index: int, gate: Gate, direction: str, record: RunRecord) -> GateResult:
-    text = _absolute_text(gate)
-    result = GateResult(
-        index=index,
-        metric=gate.metric,
-        kind="absolute",
-        direction=direction,
-        threshold=text,
-        verdict="fail",
-        reason="",
-        value=_number(record.metrics, gate.metric),
-    )
-    problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
-    if problem:
-        result.reason = problem
-        return result
-    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem: a finite number
-    if gate.min is not None and value < gate.min - TOLERANCE:
-        result.reason = f"{fmt(value)} is below the minimum {gate.min:g}"
-    elif gate.max is not None and value > gate.max + TOLERANCE:
-        result.reason = f"{fmt(value)} is above the maximum {gate.max:g}"
-    else:
-        result.verdict = "pass"
-    return result
-
-
-def _check_bounds(result: GateResult, gate: Gate, low: float, high: float, what: str) -> None:
-    """Pass when [low, high] lies within [min_delta, max_delta]."""
-    shown: Callable[[float], str] = (lambda v: f"{v:+.2%}") if gate.relative else (lambda v: fmt(v, signed=True))
-    if gate.min_delta is not None and not low >= gate.min_delta - TOLERANCE:
-        result.reason = f"{what} {shown(low)} is below min_delta {_bound(gate.min_delta, gate.relative)}"
-    elif gate.max_delta is not None and not high <= gate.max_delta + TOLERANCE:
-        result.reason = f"{what} {shown(high)} is above max_delta {_bound(gate.max_delta, gate.relative)}"
-    else:
-        result.verdict = "pass"
 
 
 class _Context:
@@ -168,7 +78,7 @@ def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
     current = _test_file(ctx.record)
     if champion is None:
         return {}, ""
-    if not _other_test_data(champion, ctx.record) and _champion_test_digest(champion):
+    if not other_test_data(champion, ctx.record) and _champion_test_digest(champion):
         return {}, f"challenger and {env} champion {champion.model.tag}: both scored on {current}"
     try:
         mine = ctx.challenger_rows()
@@ -176,7 +86,7 @@ def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
     except PredictionsUnavailable as exc:
         return {}, (
             f"challenger: {current}; {env} champion {champion.model.tag}: as its deploy file recorded them, "
-            f"on {'other' if _other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
+            f"on {'other' if other_test_data(champion, ctx.record) else 'unknown'} test data (it could not "
             f"be re-scored: {exc.message})"
         )
     values = point_metrics(
@@ -195,134 +105,6 @@ def _champion_test_digest(champion: Deployment) -> str | None:
         return None
     value = data.get("test") or data.get("source")
     return value if isinstance(value, str) else None
-
-
-def _other_test_data(champion: Deployment, record: RunRecord) -> bool:
-    data = champion.lineage.get("data")
-    theirs: dict[str, Any] = data if isinstance(data, dict) else {}
-    ours = {d.role: d.digest for d in record.data}
-    role: DataRole = "test" if "test" in ours else "source"
-    return bool(theirs.get(role)) and bool(ours.get(role)) and theirs.get(role) != ours.get(role)
-
-
-def _delta(index: int, gate: Gate, direction: str, ctx: _Context) -> GateResult:
-    env = gate.environment or ctx.env
-    record = ctx.record
-    result = GateResult(
-        index=index,
-        metric=gate.metric,
-        kind="delta",
-        direction=direction,
-        threshold=_delta_text(gate, env),
-        verdict="fail",
-        reason="",
-        value=_number(record.metrics, gate.metric),
-        relative=gate.relative,
-        environment=env,
-    )
-    if gate.bootstrap is not None:
-        result.confidence, result.resamples = gate.bootstrap.confidence, gate.bootstrap.resamples
-    problem = metric_problem(record.metrics, gate.metric, f"run {record.run_id}")
-    if problem:
-        result.reason = problem
-        return result
-    lookup = ctx.champion(env)
-    champion = lookup.deployment
-    if champion is None:
-        if gate.allow_missing_champion:
-            result.verdict, result.reason = "pass", ALLOWED_FIRST
-        else:
-            result.reason = (
-                f"no champion in {env}: {lookup.source} does not exist, and this delta gate needs one "
-                "(set allow_missing_champion: true on the gate to let the first model pass)"
-            )
-        return result
-    whose = f"the {env} champion {champion.model.tag}"
-    if gate.bootstrap is not None:
-        return _bootstrap(result, gate, direction, ctx, champion)
-    rescored, _ = ctx.rescored(env)
-    if gate.metric in rescored:
-        baseline = rescored[gate.metric]
-    else:
-        problem = metric_problem(champion.metrics, gate.metric, f"{whose} ({lookup.source})")
-        if problem:
-            result.reason = problem
-            return result
-        baseline = float(champion.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem: a finite number
-    value = float(record.metrics[gate.metric])  # type: ignore[arg-type]  # metric_problem above: a finite number
-    result.baseline = baseline
-    diff = value - baseline if direction == "higher" else baseline - value
-    if gate.relative:
-        if baseline == 0:
-            result.reason = f"{whose} has {gate.metric} = 0: a relative delta is undefined"
-            return result
-        diff = diff / abs(baseline)
-    result.delta = diff
-    _check_bounds(result, gate, diff, diff, "the improvement")
-    if gate.metric in rescored:
-        note = "the champion re-scored on the current test set"
-    elif _other_test_data(champion, record):
-        note = "the champion was scored on other test data; a bootstrap gate compares both on the same rows"
-    else:
-        note = ""
-    if note:
-        result.reason = f"{result.reason}; {note}" if result.reason else note
-    return result
-
-
-def _bootstrap(result: GateResult, gate: Gate, direction: str, ctx: _Context, champion: Deployment) -> GateResult:
-    from mlspec.gate.bootstrap import MetricUnsupported, paired_bootstrap
-    from mlspec.gate.predictions import ChampionModelMissing, PredictionsUnavailable, champion_predictions
-
-    assert gate.bootstrap is not None
-    try:
-        mine = ctx.challenger_rows()
-        theirs = champion_predictions(ctx.loaded, ctx.store, ctx.record, champion, mine, ctx.task)
-        outcome = paired_bootstrap(
-            metric=gate.metric,
-            task=ctx.task,
-            direction=direction,
-            relative=gate.relative,
-            y_true=mine.y_true,
-            challenger=mine.predictions,
-            champion=theirs.predictions,
-            resamples=gate.bootstrap.resamples,
-            confidence=gate.bootstrap.confidence,
-            seed=gate.bootstrap.seed,
-            positive=ctx.record.positive_class,
-        )
-    except ChampionModelMissing as exc:
-        if gate.allow_missing_champion:
-            result.verdict = "pass"
-            result.reason = f"{exc.message}; passed because allow_missing_champion is set"
-        else:
-            result.reason = str(exc).replace("\n  hint: ", "; ")
-        return result
-    except (PredictionsUnavailable, MetricUnsupported) as exc:
-        result.reason = str(exc).replace("\n  hint: ", "; ")
-        return result
-    result.baseline, result.delta = outcome.champion, outcome.improvement
-    if gate.relative and outcome.champion == 0:
-        result.reason = f"the champion's {gate.metric} on the test rows is 0: a relative delta is undefined"
-        return result
-    if not (math.isfinite(outcome.low) and math.isfinite(outcome.high)):
-        result.reason = f"the bootstrap interval of {gate.metric} is undefined (every resample was degenerate)"
-        return result
-    result.interval = (outcome.low, outcome.high)
-    level = f"{gate.bootstrap.confidence:.0%}"
-    _check_bounds(result, gate, outcome.low, outcome.high, f"the {level} interval's bound")
-    if result.passed:
-        result.reason = f"the {level} interval clears the threshold ({outcome.resamples} paired resamples)"
-    elif gate.min_delta is not None and outcome.low < gate.min_delta:
-        result.reason += ": the improvement is not significant"
-    notes = []
-    if result.value is not None and abs(outcome.challenger - result.value) > 1e-6:
-        notes.append(f"recomputed from the predictions, the challenger's {gate.metric} is {fmt(outcome.challenger)}")
-    if outcome.dropped:
-        notes.append(f"{outcome.dropped} degenerate resamples left out")
-    if notes:
-        result.reason += "; " + "; ".join(notes)
-    return result
 
 
 def _record_checks(record: RunRecord) -> list[GateResult]:
@@ -510,8 +292,6 @@ def evaluate_gates(project: ProjectLike, record: RunRecord, env: str | None = No
                 )
             )
             continue
-        if gate.min is not None or gate.max is not None:
-            report.results.append(_absolute(index, gate, direction, record))
-        if gate.needs_champion:
-            report.results.append(_delta(index, gate, direction, ctx))
+        for kind in kinds_of(gate):
+            report.results.append(kind.evaluate(index, gate, direction, ctx))
     return report

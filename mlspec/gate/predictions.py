@@ -160,12 +160,12 @@ def _champion_predictions(
     loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str
 ) -> RowPredictions:
     from mlspec.state import model_store
-    from mlspec.state.artifacts import artifact_path
+    from mlspec.state.all_stores import archive_path
 
     tag, named = champion.model.tag, champion.model.artifact
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
         archive = (
-            artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
+            archive_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
             if named
             else None
         )

@@ -88,13 +88,13 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     deploy file names (downloaded from its CT run, as CD does)."""
     import sys
 
-    from mlspec.state.artifacts import artifact_path
+    from mlspec.state.all_stores import archive_path
     from mlspec.state.model_store import get_or_import
 
     archive = None
     if root is not None and deployment.model.artifact:
         try:
-            archive = artifact_path(root, deployment.model.artifact, project=deployment.project)
+            archive = archive_path(root, deployment.model.artifact, project=deployment.project)
         except MlspecError:
             archive = None
     return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)

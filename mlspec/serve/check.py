@@ -283,12 +283,12 @@ def _check_run(project: Project, record: RunRecord) -> dict[str, Any]:
     from mlspec.pipeline.data import load_tables
     from mlspec.proc import stop_group
     from mlspec.serve import bento, modelref
-    from mlspec.serve.commands import build_command
+    from mlspec.serve.bento_target import BentoServiceTarget
     from mlspec.state.model_store import load_stored
 
     assert record.model is not None
     loaded = project.loaded
-    build_command(project, model_version=record.model.tag)
+    BentoServiceTarget().build(project, modelref.choose_model(project, record.model.tag, None))  # the Bento checked
     folder = bento.service_dir(loaded.root, loaded.spec.service_name)
     bento_tag = bento.last_built(folder)
     if bento_tag is None:

@@ -17,7 +17,8 @@ from mlspec.errors import ServeError, UsageError
 from mlspec.project import Project
 from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
-from mlspec.state.artifacts import GhArtifact, artifact_path
+from mlspec.state.all_stores import archive_path
+from mlspec.state.artifacts import GhArtifact
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
 from mlspec.state.model_store import PICKLABLE_MODULE, check_tag
 
@@ -70,7 +71,7 @@ def choose_model(project: ProjectLike, version: str | None, env: str | None) -> 
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
-            artifact = artifact_path(loaded.root, value, str(where), project=spec.name)
+            artifact = archive_path(loaded.root, value, str(where), project=spec.name)
         commit = deployment.lineage.get("commit")
         tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
-from mlspec.actions import ActionsEnv
 from mlspec.gate.results import GateReport, fmt
 from mlspec.project import Project
 from mlspec.report.charts import charts_section
@@ -58,7 +57,13 @@ TRIM_STEPS: list[tuple[str, Detail]] = [
 
 
 def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
-    return ActionsEnv.from_env(environ).run_url
+    """The page of the CI run this report is made in (the code host's: mlspec/hosts/all_hosts.py), when known."""
+    import os
+
+    from mlspec.hosts.all_hosts import current
+
+    env = os.environ if environ is None else environ
+    return current(env).run_url(env)
 
 
 # --- sections -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.plan import Prior, Step, plan_stages, reusable
+from mlspec.pipeline.stages import BY_NAME, PIPELINE
 from mlspec.state.record import (
     DataFile,
     ModelRef,
@@ -40,12 +41,7 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
-ARTIFACTS = {
-    "data_tests": ("data_tests.html", "data_tests.html.gz", "data_tests.json"),
-    "train": ("train.log", "model.bentomodel"),
-    "evaluate": ("predictions.csv",),
-    "model_tests": ("model_tests.html", "model_tests.html.gz", "model_tests.json"),
-}
+ARTIFACTS: dict[str, tuple[str, ...]] = {stage.name: stage.outputs for stage in PIPELINE}  # pipeline/stages.py
 VERSIONED = ("mlspec", "python", "numpy", "pandas", "scikit-learn", "deepchecks", "bentoml", "xxhash")
 
 
@@ -404,10 +400,9 @@ def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
             tmp = ctx.run_dir / f".{name}.copy.tmp"
             shutil.copyfile(src, tmp)
             tmp.replace(ctx.run_dir / name)
-    if stage == "data_tests" and "data" in source.tests:
-        record.tests["data"] = source.tests["data"]
-    elif stage == "model_tests" and "model" in source.tests:
-        record.tests["model"] = source.tests["model"]
+    tests = BY_NAME[stage].tests
+    if tests is not None and tests in source.tests:
+        record.tests[tests] = source.tests[tests]
     elif stage == "train":
         record.model, record.params, record.seed = source.model, source.params, source.seed
     elif stage == "evaluate":
@@ -484,11 +479,15 @@ def set_stage(record: RunRecord, result: StageResult) -> None:
 
 def invalidate_downstream(record: RunRecord, stage: str) -> None:
     """A retrained model makes the earlier evaluation and model tests of this record meaningless."""
-    if stage != "train":
+    invalidated = [BY_NAME[name] for name in BY_NAME[stage].invalidates]
+    if not invalidated:
         return
-    record.stages = [s for s in record.stages if s.name not in ("evaluate", "model_tests")]
-    record.metrics, record.predictions = {}, None
-    record.tests.pop("model", None)
+    record.stages = [s for s in record.stages if s.name not in {later.name for later in invalidated}]
+    for later in invalidated:
+        for name in later.record_fields:  # back to the record's defaults: no metrics, no predictions
+            setattr(record, name, type(record).model_fields[name].get_default(call_default_factory=True))
+        if later.tests is not None:
+            record.tests.pop(later.tests, None)
 
 
 # ----------------------------------------------------------------------------- driver

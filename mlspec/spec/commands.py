@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mlspec.collector import fewer_collections
 from mlspec.errors import EXIT_FAILED, EXIT_OK
+from mlspec.gc_tuning import fewer_collections
 from mlspec.ownership import check_separate_state
 from mlspec.spec.reporters import FORMATTERS
 from mlspec.spec.validate import check_files

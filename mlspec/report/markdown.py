@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
 from mlspec.gate.results import GateReport, fmt
+from mlspec.markdown import code
+from mlspec.markdown import text as plain  # literal text from data: no links, mentions or HTML
 from mlspec.project import Project
 from mlspec.report.charts import charts_section
-from mlspec.report.text import code, plain, plural, short_digest
 from mlspec.state.layout import run_file_text
 from mlspec.state.record import Change, CheckOutcome, RunRecord, TestOutcome
 
@@ -54,6 +55,18 @@ TRIM_STEPS: list[tuple[str, Detail]] = [
     ("condition details", Detail(lineage=False, passed_checks=False, conditions=False)),
     ("charts", Detail(lineage=False, passed_checks=False, conditions=False, charts=False)),
 ]
+
+
+def short_digest(digest: str | None, length: int = 12) -> str:
+    if not digest:
+        return "—"
+    algo, _, hexpart = digest.partition(":")
+    return f"{algo}:{hexpart[:length]}" if hexpart else digest[:length]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 check`, `2 checks`, `0 checks`: the count and the noun (its last word) in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def actions_run_url(environ: dict[str, str] | None = None) -> str | None:

@@ -51,7 +51,7 @@ def main() -> None:
                 (folder / "data" / name).write_text("x\n")
             specs.append(str(folder / "mlproject.yaml"))
         many = time_command([PYTHON, "-m", "mlspec", "validate", *specs], repeat=1 if args.quick else 3)
-        from mlspec.collector import fewer_collections
+        from mlspec.gc_tuning import fewer_collections
         from mlspec.spec.validate import check_files
 
         start = time.perf_counter()

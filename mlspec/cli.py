@@ -20,7 +20,7 @@ SPEC_HELP = "path of mlproject.yaml (default: ./mlproject.yaml)"
 HANDLERS = {
     "init": "mlspec.scaffold:init_command",
     "validate": "mlspec.spec.commands:validate_command",
-    "schema": "mlspec.spec.commands:schema_command",
+    "schema": "mlspec.schemas:schema_command",
     "render": "mlspec.render.commands:render_command",
     "run": "mlspec.pipeline.commands:run_command",
     "status": "mlspec.pipeline.commands:status_command",
@@ -32,8 +32,8 @@ HANDLERS = {
     "report": "mlspec.report.commands:report_command",
     "promote": "mlspec.promote.commands:promote_command",
     "rollback": "mlspec.promote.rollback:rollback_command",
-    "build": "mlspec.serve.commands:build_command",
-    "serve": "mlspec.serve.commands:serve_command",
+    "build": "mlspec.targets.commands:build_command",
+    "serve": "mlspec.targets.commands:serve_command",
     "drift": "mlspec.monitor.commands:drift_command",
     "pull": "mlspec.pipeline.pull:pull_command",
     "gc": "mlspec.pipeline.commands:gc_command",
@@ -41,6 +41,11 @@ HANDLERS = {
     "store": "mlspec.store.commands:store_command",
     "show": "mlspec.show:show_command",
 }
+
+
+# commands that work on one project: cli.py builds its Project (mlspec/project.py) once and passes it as ``spec``
+# (`show` takes the spec or a run id positionally and builds its own; validate and render take many specs)
+PROJECT_COMMANDS = frozenset(HANDLERS) - {"init", "validate", "schema", "render", "show"}
 
 
 def _spec_arg(parser: argparse.ArgumentParser) -> None:
@@ -292,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command, args = "test serving", {"spec": args["spec"]}  # it always runs: --force changes nothing
     try:
         _default_spec(command, args)
+        if command in PROJECT_COMMANDS:
+            from mlspec.project import Project
+
+            args["spec"] = Project(args["spec"])
         return call(command, args)
     except MlspecError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -205,20 +205,20 @@ def run_outputs(folder: Path, reports: list[tuple[str, Path, str]]) -> list[tupl
 
 
 def show_command(run: str | None = None, spec: str = "mlproject.yaml", open_: bool = False) -> int:
-    from mlspec.spec.validate import load_spec
+    from mlspec.project import Project
 
     if run and run.endswith((".yaml", ".yml")) and Path(run).is_file() and spec == "mlproject.yaml":
         spec, run = run, None  # `mlspec show path/mlproject.yaml`: the latest run of that spec
-    loaded = load_spec(spec, check_files=False)
+    project = Project.of(spec)
+    loaded = project.load(check_files=False)
     from mlspec.state.lock import sweep_if_idle
-    from mlspec.state.record import RunStore
 
     sweep_if_idle(loaded.root, "show")  # a run a killed process left `running` shows as interrupted
     run_id, found = show_reports(loaded.root, loaded.spec.name, run)
     print(f"run {run_id} of {loaded.spec.name}:")
     for what, path, how in found:
         print(f"  {what}: {display_path(path)} ({how})")
-    others = run_outputs(RunStore(loaded.root).run_dir(run_id), found)
+    others = run_outputs(project.runs.run_dir(run_id), found)
     if others:
         print("every output of the run:")
         for what, path, how in others:

@@ -5,6 +5,8 @@
 - Only mlspec/git.py starts git: no other module spells an argument list or a command line beginning with git.
 - No cycle between packages (the sub-packages and the top-level modules of mlspec/), counting every import
   that runs, at module level or inside a function; imports under `if TYPE_CHECKING:` are annotations only.
+- No cycle between the modules of one package either (the same counting), and `spec/`, the bottom layer,
+  imports nothing of `state/`.
 """
 
 from __future__ import annotations
@@ -158,6 +160,25 @@ def package_edges(imports: list[Import]) -> dict[str, set[str]]:
     return edges
 
 
+def module_edges(imports: list[Import]) -> dict[str, set[str]]:
+    """module -> the modules of its own package it imports at run time (a package's __init__ counts as a module)."""
+    edges: dict[str, set[str]] = {}
+    for imp in imports:
+        if imp.typing_only or imp.module == imp.target or unit(imp.module) != unit(imp.target):
+            continue
+        if imp.target == unit(imp.target):
+            continue  # `from mlspec.spec import models` inside spec/ names a sibling module, not the package's __init__
+        edges.setdefault(imp.module, set()).add(imp.target)
+    return edges
+
+
+def module_of(target: str, modules: set[str]) -> str:
+    """The module an import names: `mlspec.x.y.name` (a name from module mlspec.x.y) -> mlspec.x.y."""
+    while target not in modules and "." in target:
+        target = target.rsplit(".", 1)[0]
+    return target
+
+
 def sideways(imports: list[Import]) -> list[str]:
     apart = {f"mlspec.{name}" for name in APART}
     return [
@@ -202,6 +223,23 @@ def test_no_cycle_between_packages(imports: list[Import]) -> None:
     assert {"mlspec.state", "mlspec.spec", "mlspec.pipeline", "mlspec.serve"} <= set(edges)  # the graph is real
 
 
+def test_no_cycle_between_modules_of_one_package(imports: list[Import], sources: dict[str, tuple[str, bool]]) -> None:
+    modules = set(sources)
+    resolved = [
+        Import(imp.module, module_of(imp.target, modules), imp.line, imp.typing_only)
+        for imp in imports
+        if unit(imp.module) != "mlspec"  # top-level modules are the package graph's nodes, checked above
+    ]
+    edges = module_edges(resolved)
+    assert cycles(edges) == []
+    assert "mlspec.promote.target" in edges.get("mlspec.promote.release", set())  # the graph is real
+
+
+def test_spec_imports_nothing_of_state(imports: list[Import]) -> None:
+    found = [imp.where() for imp in imports if unit(imp.module) == "mlspec.spec" and unit(imp.target) == "mlspec.state"]
+    assert found == []
+
+
 # ----------------------------------------------------------------------------- the checks catch what they must
 
 
@@ -239,3 +277,10 @@ def test_the_cycle_check_finds_long_cycles_only() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"d"}}
     assert cycles(edges) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": {"c"}}) == []
+
+
+def test_the_module_cycle_check_sees_a_cycle_inside_a_package() -> None:
+    first = imports_of("from mlspec.promote.release import x\n", "mlspec.promote.commands", is_package=False)
+    second = imports_of("def f():\n    from mlspec.promote.commands import y\n", "mlspec.promote.release", False)
+    edges = module_edges(first + second)
+    assert cycles(edges) == [["mlspec.promote.commands", "mlspec.promote.release"]]

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK
 from mlspec.fsio import display_path
 from mlspec.gate.decision import GATE_FILE, decide
-from mlspec.state.record import RunStore
+from mlspec.project import Project
+
+if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
 
 __all__ = ["GATE_FILE", "gate_command"]
 
 
-def gate_command(spec: str, env: str | None = None, format: str = "text") -> int:  # noqa: A002 - CLI dest
-    from mlspec.spec import load_spec
-
-    loaded = load_spec(Path(spec))
-    record = RunStore(loaded.root).latest()
-    report, path = decide(loaded, record, env)
+def gate_command(spec: ProjectLike, env: str | None = None, format: str = "text") -> int:  # noqa: A002 - CLI dest
+    project = Project.of(spec)
+    project.load()
+    record = project.runs.latest()
+    report, path = decide(project, record, env)
     if format == "json":
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

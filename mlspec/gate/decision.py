@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__
-from mlspec.errors import MlspecError, UsageError
+from mlspec.champion import ChampionLookup
+from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, display_path
-from mlspec.gate.champion import ChampionLookup, find_champion
 from mlspec.gate.results import GateReport, GateResult
+from mlspec.project import Project
 from mlspec.state.record import RunRecord, RunStore
 
 if TYPE_CHECKING:
-    from mlspec.spec import LoadedSpec
+    from mlspec.project import ProjectLike
 
 GATE_FILE = "gate.json"
 INPUTS_KEY = "inputs"
@@ -46,28 +47,30 @@ def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def champion_environments(loaded: LoadedSpec, env: str) -> list[str]:
+def champion_environments(project: ProjectLike, env: str) -> list[str]:
     """The environments whose champion the gate reads: ``env`` and those delta gates name."""
-    named = [g.environment for g in loaded.spec.gates if g.needs_champion and g.environment]
+    from mlspec.gate.all_kinds import needs_champion
+
+    named = [g.environment for g in Project.of(project).spec.gates if needs_champion(g) and g.environment]
     return sorted({env, *named})
 
 
-def gate_inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> dict[str, str]:
-    """A digest of each input of `evaluate_gates(loaded, record, env)`, by name (see INPUT_NAMES)."""
-    return _inputs(loaded, record, env)[0]
+def gate_inputs(project: ProjectLike, record: RunRecord, env: str) -> dict[str, str]:
+    """A digest of each input of `evaluate_gates(project, record, env)`, by name (see INPUT_NAMES)."""
+    return _inputs(Project.of(project), record, env)[0]
 
 
-def _inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> tuple[dict[str, str], ChampionLookup | None]:
+def _inputs(project: Project, record: RunRecord, env: str) -> tuple[dict[str, str], ChampionLookup | None]:
     """gate_inputs, and the champion of ``env`` as read for them (None when its deploy file is refused)."""
     from mlspec.state.servability import read_result
 
-    spec = loaded.spec
+    spec = project.spec
     branch = spec.triggers.branches[0]
     champions: dict[str, Any] = {}
     lookups: dict[str, ChampionLookup] = {}
-    for name in champion_environments(loaded, env):
+    for name in champion_environments(project, env):
         try:
-            lookup = lookups[name] = find_champion(loaded.root, name, branch, spec.name)
+            lookup = lookups[name] = project.champion(name)
         except MlspecError as exc:  # a foreign or broken deploy file: evaluating fails the same way
             champions[name] = {"error": exc.message}
             continue
@@ -97,7 +100,7 @@ def _inputs(loaded: LoadedSpec, record: RunRecord, env: str) -> tuple[dict[str, 
             }
         ),
         "champions": _digest(champions),
-        "servability": _digest(read_result(RunStore(loaded.root), record.run_id)),
+        "servability": _digest(read_result(project.runs, record.run_id)),
     }, lookups.get(env)
 
 
@@ -110,22 +113,15 @@ def save_decision(store: RunStore, report: GateReport, inputs: dict[str, str]) -
     return atomic_write_json(gate_path(store, report.run_id), {**report.to_dict(), INPUTS_KEY: inputs})
 
 
-def decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None) -> tuple[GateReport, Path]:
+def decide(project: ProjectLike, record: RunRecord, env: str | None = None) -> tuple[GateReport, Path]:
     """Evaluate the gate and write the decision (what `mlspec gate` does)."""
     from mlspec.gate.evaluate import evaluate_gates
 
-    env_name = environment_name(loaded, env)
-    inputs = gate_inputs(loaded, record, env_name)
-    report = evaluate_gates(loaded, record, env_name)
-    return report, save_decision(RunStore(loaded.root), report, inputs)
-
-
-def environment_name(loaded: LoadedSpec, env: str | None) -> str:
-    names = [e.name for e in loaded.spec.environments]
-    name = env or names[0]
-    if name not in names:
-        raise UsageError(f"{loaded.path}: environments: no environment named {name!r} (known: {', '.join(names)})")
-    return name
+    project = Project.of(project)
+    env_name = project.environment_name(env)
+    inputs = gate_inputs(project, record, env_name)
+    report = evaluate_gates(project, record, env_name)
+    return report, save_decision(project.runs, report, inputs)
 
 
 class Unreadable(ValueError):
@@ -213,14 +209,12 @@ class Decision:
     redecided: str | None  # the "gate re-decided: ..." line, None when gate.json was current
 
 
-def _stale(
-    loaded: LoadedSpec, record: RunRecord, env: str, data: Any, inputs: dict[str, str], path: Path
-) -> str | None:
+def _stale(project: Project, record: RunRecord, env: str, data: Any, inputs: dict[str, str], path: Path) -> str | None:
     """Why the stored decision cannot be used, or None when it is current."""
     where = display_path(path)
     if not isinstance(data, dict):
         return f"{where} is not a gate decision (not a JSON object)"
-    for key, mine in (("project", loaded.spec.name), ("run_id", record.run_id), ("environment", env)):
+    for key, mine in (("project", project.spec.name), ("run_id", record.run_id), ("environment", env)):
         if data.get(key) != mine:
             return f"{where} is for {key.replace('_', ' ')} {data.get(key)!r}, not {mine!r}"
     stored = data.get(INPUTS_KEY)
@@ -232,15 +226,16 @@ def _stale(
     return None
 
 
-def load_or_decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None, *, say: bool = True) -> Decision:
+def load_or_decide(project: ProjectLike, record: RunRecord, env: str | None = None, *, say: bool = True) -> Decision:
     """The gate decision of ``record`` for ``env``: read from gate.json when it is current, else decided
     again (and written), with one line on stderr saying why."""
     from mlspec.gate.evaluate import evaluate_gates
 
-    env_name = environment_name(loaded, env)
-    store = RunStore(loaded.root)
+    project = Project.of(project)
+    env_name = project.environment_name(env)
+    store = project.runs
     path = gate_path(store, record.run_id)
-    inputs, lookup = _inputs(loaded, record, env_name)
+    inputs, lookup = _inputs(project, record, env_name)
     why: str | None
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -251,14 +246,14 @@ def load_or_decide(loaded: LoadedSpec, record: RunRecord, env: str | None = None
             f"{display_path(path)} is unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         )
     else:
-        why = _stale(loaded, record, env_name, data, inputs, path)
+        why = _stale(project, record, env_name, data, inputs, path)
         if why is None and lookup is not None:
             try:
                 return Decision(read_report(data, lookup), None)
             except Unreadable as exc:
                 why = f"{display_path(path)} is unreadable ({exc})"
         why = why or f"the {env_name} champion's deploy file cannot be read"  # evaluating says why, as an error
-    report = evaluate_gates(loaded, record, env_name)
+    report = evaluate_gates(project, record, env_name)
     save_decision(store, report, inputs)
     line = f"gate re-decided: {why}"
     if say:

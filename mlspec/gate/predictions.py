@@ -160,14 +160,14 @@ def _champion_predictions(
     loaded: LoadedSpec, champion: Deployment, challenger: RowPredictions, task: str
 ) -> RowPredictions:
     from mlspec.state import model_store
-    from mlspec.state.artifacts import artifact_path
+    from mlspec.state.all_stores import archive_path
 
     tag, named = champion.model.tag, champion.model.artifact
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
         from mlspec.store.models import deployed_archive
 
         archive = deployed_archive(loaded.root, champion.model) or (  # from the model store, whatever its age
-            artifact_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
+            archive_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
             if named
             else None
         )

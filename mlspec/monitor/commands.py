@@ -31,6 +31,7 @@ from mlspec.tables import Table, feature_columns, read_table
 from mlspec.usercode import code_folders, user_code_path
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
@@ -119,7 +120,7 @@ def current_path(loaded: LoadedSpec, current: str | None) -> Path:
 
 
 def drift_command(
-    spec: str,
+    spec: ProjectLike,
     current: str | None = None,
     reference: str | None = None,
     env: str | None = None,
@@ -127,13 +128,13 @@ def drift_command(
     from_serving_log: str | None = None,
     since: str | None = None,
 ) -> int:
-    from mlspec.spec import load_spec
+    from mlspec.project import Project
 
     if from_serving_log is not None and current is not None:
         raise UsageError("--from-serving-log and --current both name the current data: give one")
     if since is not None and from_serving_log is None:
         raise UsageError("--since goes with --from-serving-log")
-    loaded = load_spec(spec)
+    loaded = Project.of(spec).loaded
     if from_serving_log is not None:
         from mlspec.monitor.serving_log import collect
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.errors import MlspecError, UsageError
-from mlspec.fsio import display_path
+from mlspec.errors import MlspecError
+from mlspec.project import Project
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, read_deployment
 from mlspec.tables import Table, read_table
 
@@ -47,14 +47,7 @@ def drift_environment(loaded: LoadedSpec, env: str | None) -> str:
     spec = loaded.spec
     drift = spec.triggers.drift
     name = env or (drift.environment if drift else None) or spec.environments[-1].name
-    try:
-        spec.environment(name)
-    except KeyError:
-        known = ", ".join(e.name for e in spec.environments)
-        where = "--env" if env else "triggers.drift.environment"
-        raise UsageError(
-            f"{display_path(loaded.path)}: {where}: no environment named {name!r} (known: {known})"
-        ) from None
+    Project.of(loaded).environment(name, key="--env" if env else "triggers.drift.environment")
     return name
 
 
@@ -95,7 +88,7 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
     deploy file names (downloaded from its CT run, as CD does)."""
     import sys
 
-    from mlspec.state.artifacts import artifact_path
+    from mlspec.state.all_stores import archive_path
     from mlspec.state.model_store import get_or_import
 
     archive = None
@@ -105,7 +98,7 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
         archive = deployed_archive(root, deployment.model)
     if archive is None and root is not None and deployment.model.artifact:
         try:
-            archive = artifact_path(root, deployment.model.artifact, project=deployment.project)
+            archive = archive_path(root, deployment.model.artifact, project=deployment.project)
         except MlspecError:
             archive = None
     return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)

@@ -20,6 +20,7 @@ from mlspec.git import listed_files
 from mlspec.inputs import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache
+from mlspec.pipeline.stages import PIPELINE
 from mlspec.state.layout import STATE_DIR
 from mlspec.tables import hash_bytes
 
@@ -27,25 +28,11 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
     from mlspec.state.record import StageName
 
-STAGES: tuple[StageName, ...] = ("data_tests", "train", "evaluate", "model_tests")
-TITLES: dict[str, str] = {
-    "data_tests": "data tests",
-    "train": "train",
-    "evaluate": "evaluate",
-    "model_tests": "model tests",
-}
-UPSTREAM: dict[str, tuple[StageName, ...]] = {
-    "data_tests": (),
-    "train": (),
-    "evaluate": ("train",),
-    "model_tests": ("train",),
-}
-LIBRARIES = {
-    "data_tests": ("deepchecks", "pandas", "numpy", "scikit-learn"),
-    "train": ("pandas", "numpy", "scikit-learn"),
-    "evaluate": ("pandas", "numpy", "scikit-learn"),
-    "model_tests": ("deepchecks", "pandas", "numpy", "scikit-learn"),
-}
+# read from the one description of each stage (pipeline/stages.py)
+STAGES: tuple[StageName, ...] = tuple(stage.name for stage in PIPELINE)
+TITLES: dict[str, str] = {stage.name: stage.title for stage in PIPELINE}
+UPSTREAM: dict[str, tuple[StageName, ...]] = {stage.name: stage.upstream for stage in PIPELINE}
+LIBRARIES = {stage.name: stage.libraries for stage in PIPELINE}
 MAX_INPUT_FILES = 20000
 # Never inputs, whatever the patterns say: caches, environments, version control, mlspec's state.
 _SKIP_DIRS = {
@@ -98,12 +85,7 @@ def spec_sections(spec: Any) -> dict[str, Any]:
     }
 
 
-STAGE_SECTIONS = {
-    "data_tests": ("data", "tests.data"),
-    "train": ("data/train", "train"),
-    "evaluate": ("data", "evaluate", "gates.metrics"),
-    "model_tests": ("data", "tests.model", "evaluate.labels"),
-}
+STAGE_SECTIONS = {stage.name: stage.inputs for stage in PIPELINE}
 
 
 def _skipped(path: str) -> bool:

@@ -88,10 +88,14 @@ def _drift_trigger(event_path: str | None) -> dict[str, str]:
 
 
 def trigger() -> dict[str, Any]:
-    actions = ActionsEnv.from_env()
-    found = actions.trigger()
-    if found.get("event") == "repository_dispatch":
-        found.update(_drift_trigger(actions.event_path))
+    """What started this run, as the code host's CI tells it (mlspec/hosts/all_hosts.py); "local" outside CI."""
+    import os
+
+    from mlspec.hosts.all_hosts import current
+
+    found = current(os.environ).trigger(os.environ)
+    if found.get("event") == "repository_dispatch":  # the drift monitor's dispatch (GitHub's event file)
+        found.update(_drift_trigger(ActionsEnv.from_env().event_path))
     return found or {"event": "local"}
 
 

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK, StageFailed, UsageError
 from mlspec.pipeline.cache import STAGES, TITLES
+from mlspec.project import Project
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.state.record import StageName
 
 
@@ -52,7 +54,7 @@ def _summary(outcome: Any, root: Path) -> None:
     out.flush()
 
 
-def _execute(spec: str, targets: list[StageName], force: bool, whole: bool) -> int:
+def _execute(spec: ProjectLike, targets: list[StageName], force: bool, whole: bool) -> int:
     from mlspec.pipeline.runner import execute
 
     start = time.perf_counter()
@@ -67,44 +69,46 @@ def _execute(spec: str, targets: list[StageName], force: bool, whole: bool) -> i
     if not whole and outcome.failed_stage:
         # a single stage failed: the CLI prints `error: <why>` (the record is already saved)
         raise StageFailed(outcome.failure)
-    _summary(outcome, Path(spec).resolve().parent)
+    _summary(outcome, Project.of(spec).root)
     return EXIT_FAILED if outcome.failed_stage else EXIT_OK
 
 
-def run_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+def run_command(spec: ProjectLike = "mlproject.yaml", force: bool = False) -> int:
     """data tests -> train -> evaluate -> model tests; a new run record unless everything is cached.
     On a project's first run `.mlspec/` goes into the spec folder's `.gitignore` (as `mlspec init` does)."""
     from mlspec.state.retention import ensure_gitignored
 
-    if Path(spec).is_file():
-        note = ensure_gitignored(Path(spec).resolve().parent)
+    project = Project.of(spec)
+    if project.spec_path.is_file():
+        note = ensure_gitignored(project.root)
         if note:
             print(note)
-    return _execute(spec, list(STAGES), force, whole=True)
+    return _execute(project, list(STAGES), force, whole=True)
 
 
-def train_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+def train_command(spec: ProjectLike = "mlproject.yaml", force: bool = False) -> int:
     return _execute(spec, ["train"], force, whole=False)
 
 
-def evaluate_command(spec: str = "mlproject.yaml", force: bool = False) -> int:
+def evaluate_command(spec: ProjectLike = "mlproject.yaml", force: bool = False) -> int:
     return _execute(spec, ["evaluate"], force, whole=False)
 
 
-def test_command(kind: str, spec: str = "mlproject.yaml", force: bool = False) -> int:
+def test_command(kind: str, spec: ProjectLike = "mlproject.yaml", force: bool = False) -> int:
     return _execute(spec, ["data_tests" if kind == "data" else "model_tests"], force, whole=False)
 
 
-def status_command(spec: str = "mlproject.yaml") -> int:
+def status_command(spec: ProjectLike = "mlproject.yaml") -> int:
     """Each stage: up to date, stale (with reasons), failed or never run. Exit 0 either way."""
     from mlspec.pipeline.runner import status_lines
     from mlspec.state.lock import sweep_if_idle
 
-    if Path(spec).is_file():
-        for run_id in sweep_if_idle(Path(spec).resolve().parent, "status"):
+    project = Project.of(spec)
+    if project.spec_path.is_file():
+        for run_id in sweep_if_idle(project.root, "status"):
             print(f"run {run_id} was left running by a process that ended: marked interrupted")
-    rows, latest = status_lines(spec)
-    problem = _latest_problem(spec) if latest is None else None
+    rows, latest = status_lines(project)
+    problem = _latest_problem(project) if latest is None else None
     if problem is not None:
         print(f"{problem}\nevery stage will run (`mlspec run`)")
     elif latest is None:
@@ -119,12 +123,12 @@ def status_command(spec: str = "mlproject.yaml") -> int:
     return EXIT_OK
 
 
-def _latest_problem(spec: str) -> str | None:
+def _latest_problem(spec: ProjectLike) -> str | None:
     """Why the latest run record cannot be used (corrupt, or an unsafe run id), or None."""
     from mlspec.errors import MlspecError
-    from mlspec.state.record import RunStore
+    from mlspec.project import Project
 
-    store = RunStore(Path(spec).resolve().parent)
+    store = Project.of(spec).runs
     if store.latest_id() is None:
         return None
     try:
@@ -134,24 +138,24 @@ def _latest_problem(spec: str) -> str | None:
     return None
 
 
-def gc_command(spec: str = "mlproject.yaml", keep: int | None = None, dry_run: bool = False) -> int:
+def gc_command(spec: ProjectLike = "mlproject.yaml", keep: int | None = None, dry_run: bool = False) -> int:
     """`mlspec gc`: delete the oldest runs (mlspec/state/retention.py decides which)."""
-    from mlspec.spec.validate import load_spec
+    from mlspec.project import Project
     from mlspec.state.retention import gc
 
     if keep is not None and keep < 1:
         raise UsageError(f"--keep {keep}: keep at least 1 run", hint="e.g. `mlspec gc --keep 10`")
-    loaded = load_spec(spec, check_files=False)
+    project = Project.of(spec)
+    loaded = project.load(check_files=False)
     count = keep if keep is not None else loaded.spec.state.keep_runs
     start = time.perf_counter()
     environments = [env.name for env in loaded.spec.environments]
     if dry_run:  # reads only: no lock, a run in progress is left as it is
         deleted, kept, freed = gc(loaded.root, environments, count, dry_run=True)
     else:
-        from mlspec.state.layout import StateLayout
         from mlspec.state.lock import project_lock, sweep_interrupted
 
-        if not StateLayout(loaded.root).runs.is_dir():
+        if not project.state.runs.is_dir():
             deleted, kept, freed = [], {}, 0
         else:
             with project_lock(loaded.root, "gc"):  # waits for runs and promotions of this project (state/lock.py)

@@ -78,6 +78,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     version is looked up, see mlspec.datasource)."""
     from mlspec import datasource as sources
     from mlspec.safepath import repository_root
+    from mlspec.state.layout import StateLayout
 
     data = loaded.spec.data
     refs = []
@@ -86,7 +87,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
         relative = getattr(data, role)
         if relative and sources.is_url(relative):
             found = sources.url_fingerprint(relative, f"data.{role}")
-            local = sources.cache_path(loaded.state.remote_cache, relative, found)
+            local = sources.cache_path(StateLayout(loaded.root).remote_cache, relative, found)
             refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
         elif relative:
             path = loaded.resolve(relative, key=f"data.{role}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from mlspec.errors import MlspecError
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
@@ -51,10 +52,10 @@ def pull(loaded: LoadedSpec) -> list[str]:
     return targets
 
 
-def pull_command(spec: str = "mlproject.yaml") -> int:
-    from mlspec.spec.validate import load_spec
+def pull_command(spec: ProjectLike = "mlproject.yaml") -> int:
+    from mlspec.project import Project
 
-    loaded = load_spec(spec, check_files=False)
+    loaded = Project.of(spec).load(check_files=False)
     targets = pull(loaded)
     if targets:
         print(f"pulled {len(targets)} DVC-tracked data file{'s' if len(targets) != 1 else ''}: {', '.join(targets)}")

@@ -5,6 +5,7 @@ local state, where the planner reuses it like an earlier local run. Reading only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -15,18 +16,22 @@ from mlspec.store.stages import Found, lookup, materialize
 
 if TYPE_CHECKING:
     from mlspec.pipeline.cache import Inputs
-    from mlspec.pipeline.fingerprint import StatCache
     from mlspec.state.record import RunRecord, RunStore
 
 
 def fetch_stages(
-    loaded: Any, runs: RunStore, cache: StatCache, inputs: Inputs, pool: list[RunRecord], stream: TextIO
+    loaded: Any,
+    runs: RunStore,
+    inputs: Inputs,
+    pool: list[RunRecord],
+    stream: TextIO,
+    cached_here: Callable[[str, str], bool],
 ) -> dict[str, Found]:
     """Stages the store holds for the current inputs and the local state does not: downloaded, their records
     added to ``pool``. A store that cannot be read is a warning (the stages are computed); an object whose
-    content does not match its digest is an IntegrityError (refused, the run stops)."""
+    content does not match its digest is an IntegrityError (refused, the run stops). ``cached_here(stage, digest)``
+    says whether the local state already holds a usable result (the runner's own cache lookup)."""
     from mlspec.pipeline.cache import STAGES
-    from mlspec.pipeline.runner import find_cached
 
     try:
         store = open_store(loaded.spec, Path(loaded.root))
@@ -38,7 +43,7 @@ def fetch_stages(
     fetched: dict[str, Found] = {}
     for stage in STAGES:
         digest = inputs.digests[stage]
-        if find_cached(runs, stage, digest, pool, cache) is not None:
+        if cached_here(stage, digest):
             continue
         try:
             found = lookup(store, loaded.spec.name, stage, digest)

@@ -19,6 +19,7 @@ from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.plan import Prior, Step, plan_stages, reusable
+from mlspec.pipeline.stages import BY_NAME, PIPELINE
 from mlspec.state.record import (
     DataFile,
     ModelRef,
@@ -36,15 +37,11 @@ from mlspec.state.retention import shrink_html
 
 if TYPE_CHECKING:
     from mlspec.pipeline.data import Tables
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
-ARTIFACTS = {
-    "data_tests": ("data_tests.html", "data_tests.html.gz", "data_tests.json"),
-    "train": ("train.log", "model.bentomodel"),
-    "evaluate": ("predictions.csv",),
-    "model_tests": ("model_tests.html", "model_tests.html.gz", "model_tests.json"),
-}
+ARTIFACTS: dict[str, tuple[str, ...]] = {stage.name: stage.outputs for stage in PIPELINE}  # pipeline/stages.py
 VERSIONED = ("mlspec", "python", "numpy", "pandas", "scikit-learn", "deepchecks", "bentoml", "xxhash")
 
 
@@ -407,10 +404,9 @@ def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
             tmp = ctx.run_dir / f".{name}.copy.tmp"
             shutil.copyfile(src, tmp)
             tmp.replace(ctx.run_dir / name)
-    if stage == "data_tests" and "data" in source.tests:
-        record.tests["data"] = source.tests["data"]
-    elif stage == "model_tests" and "model" in source.tests:
-        record.tests["model"] = source.tests["model"]
+    tests = BY_NAME[stage].tests
+    if tests is not None and tests in source.tests:
+        record.tests[tests] = source.tests[tests]
     elif stage == "train":
         record.model, record.params, record.seed = source.model, source.params, source.seed
     elif stage == "evaluate":
@@ -487,11 +483,15 @@ def set_stage(record: RunRecord, result: StageResult) -> None:
 
 def invalidate_downstream(record: RunRecord, stage: str) -> None:
     """A retrained model makes the earlier evaluation and model tests of this record meaningless."""
-    if stage != "train":
+    invalidated = [BY_NAME[name] for name in BY_NAME[stage].invalidates]
+    if not invalidated:
         return
-    record.stages = [s for s in record.stages if s.name not in ("evaluate", "model_tests")]
-    record.metrics, record.predictions = {}, None
-    record.tests.pop("model", None)
+    record.stages = [s for s in record.stages if s.name not in {later.name for later in invalidated}]
+    for later in invalidated:
+        for name in later.record_fields:  # back to the record's defaults: no metrics, no predictions
+            setattr(record, name, type(record).model_fields[name].get_default(call_default_factory=True))
+        if later.tests is not None:
+            record.tests.pop(later.tests, None)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -505,31 +505,35 @@ class Outcome:
     failure: str = ""
 
 
-def prepare(spec_path: str, loaded: LoadedSpec | None = None) -> tuple[Any, RunStore, StatCache, Inputs]:
-    from mlspec.spec import load_spec
+def prepare(spec_path: ProjectLike, loaded: LoadedSpec | None = None) -> tuple[Any, RunStore, StatCache, Inputs]:
+    from mlspec.project import Project
 
-    loaded = loaded if loaded is not None else load_spec(spec_path)
-    store = RunStore(loaded.root)
-    cache = StatCache(loaded.state.stat_cache)
+    project = Project.of(spec_path if loaded is None or isinstance(spec_path, Project) else loaded)
+    loaded = project.loaded
+    store = project.runs
+    cache = StatCache(project.state.stat_cache)
     inputs = compute_inputs(loaded, cache)
     return loaded, store, cache, inputs
 
 
-def execute(spec_path: str, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None) -> Outcome:
+def execute(
+    spec_path: ProjectLike, targets: list[StageName], force: bool, *, whole: bool, stream: Any = None
+) -> Outcome:
     """Run ``targets`` (and, for stage commands, the stale upstream stages they need), holding the project's run
     lock (mlspec/state/lock.py) for the whole run: gc waits for it, another run too; a record a killed run left
     `running` is marked `interrupted` first."""
-    from mlspec.spec import load_spec
+    from mlspec.project import Project
     from mlspec.state.lock import project_lock, sweep_interrupted
 
-    loaded = load_spec(spec_path)
+    project = Project.of(spec_path)
+    loaded = project.loaded
     with project_lock(loaded.root, "run") as note_run:
         sweep_interrupted(loaded.root, "run")
-        return _execute(spec_path, loaded, targets, force, whole=whole, stream=stream, note_run=note_run)
+        return _execute(project, loaded, targets, force, whole=whole, stream=stream, note_run=note_run)
 
 
 def _execute(
-    spec_path: str,
+    spec_path: ProjectLike,
     loaded: LoadedSpec,
     targets: list[StageName],
     force: bool,
@@ -574,7 +578,18 @@ def _execute(
     from mlspec.pipeline.remote import fetch_stages
     from mlspec.store.cache import origin_line
 
-    fetched = {} if force else fetch_stages(loaded, store, cache, inputs, pool, stream)  # the remote stage cache
+    fetched = (
+        {}
+        if force
+        else fetch_stages(
+            loaded,
+            store,
+            inputs,
+            pool,
+            stream,
+            lambda stage, digest: find_cached(store, stage, digest, pool, cache) is not None,
+        )
+    )  # the remote stage cache
     priors = gather_priors(store, cache, inputs, record, latest, pool, here=continuing)
     plan = [
         step
@@ -742,7 +757,7 @@ def gather_priors(
     return priors
 
 
-def status_lines(spec_path: str) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
+def status_lines(spec_path: ProjectLike) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
     """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage: what `mlspec run`
     would do (plan_stages), against the latest run."""
     loaded, store, cache, inputs = prepare(spec_path)

@@ -143,16 +143,22 @@ def pps_once() -> Iterator[None]:
 
 
 def _top_drift_columns(check: Any, results: dict[str, Any], features_order: Any) -> list[str]:
-    """The columns FeatureDrift's display shows: its own three orderings (deepchecks 0.19.1,
-    utils/abstracts/feature_drift.py), first n_top_columns."""
-    if check.sort_feature_by == "feature importance" and features_order is not None:
-        return [f for f in features_order if f in results][: check.n_top_columns]
-    if check.sort_feature_by == "drift + importance" and features_order is not None:
-        columns = [f for f in features_order if f in results]
-        return sorted(columns, key=lambda c: (results[c]["Drift score"] or 0) + results[c]["Importance"], reverse=True)[
-            : check.n_top_columns
-        ]
-    return sorted(results, key=lambda c: results[c]["Drift score"] or 0, reverse=True)[: check.n_top_columns]
+    """The columns FeatureDrift's display shows, by its documented ``sort_feature_by`` (the ranking of
+    deepchecks 0.19.1): by importance, by drift score plus importance (both only when the model's feature
+    order is known), else by drift score (a missing score counts 0); the first ``n_top_columns``."""
+
+    def drift(column: str) -> float:
+        return float(results[column]["Drift score"] or 0)
+
+    ranked: list[str]
+    known = None if features_order is None else [name for name in features_order if name in results]
+    if known is not None and check.sort_feature_by == "feature importance":
+        ranked = known
+    elif known is not None and check.sort_feature_by == "drift + importance":
+        ranked = sorted(known, key=lambda column: drift(column) + results[column]["Importance"], reverse=True)
+    else:
+        ranked = sorted(results, key=drift, reverse=True)
+    return ranked[: check.n_top_columns]
 
 
 @contextlib.contextmanager
@@ -201,23 +207,24 @@ WEAK_SEGMENT_THREAD_ROWS = 2_000
 
 
 def _weak_segment_pairs(check: Any, data: Any, score_per_sample: Any, label_col: Any, rank: Any) -> tuple[Any, ...]:
-    """What deepchecks' WeakSegmentAbstract._weak_segments_search (0.19.1) hands each _find_weak_segment call:
-    (data, score_per_sample, label_col without the rows whose score is NaN, the feature pairs in its order)."""
-    import numpy as np
+    """The arguments WeakSegmentsPerformance's search (deepchecks 0.19.1) gives each pair's tree search: the rows
+    with a score (rows scored NaN are left out), their scores and labels, and the feature pairs it tries, in its
+    order: every two of the top ``n_top_features`` of ``rank`` (all columns when no rank is given), the earlier
+    ranked first unless only the later one is categorical (an ``encoder_mapping`` key), which then goes first."""
+    import itertools
 
     scores = score_per_sample.dropna()
-    data = data.loc[scores.index]
-    labels = label_col.loc[scores.index] if label_col is not None else None
-    rank = np.asarray(data.columns) if rank is None else rank
-    n = min(len(rank), check.n_top_features) if check.n_top_features is not None else len(rank)
-    pairs = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            first, second = rank[[i, j]]
-            if first not in check.encoder_mapping and second in check.encoder_mapping:  # categorical first
-                second, first = rank[[i, j]]
-            pairs.append((first, second))
-    return data, scores, labels, pairs
+    rows = data.loc[scores.index]
+    labels = None if label_col is None else label_col.loc[scores.index]
+    ranked = list(rows.columns if rank is None else rank)
+    if check.n_top_features is not None:
+        ranked = ranked[: check.n_top_features]
+    categorical = set(check.encoder_mapping)
+    pairs = [
+        (second, first) if second in categorical and first not in categorical else (first, second)
+        for first, second in itertools.combinations(ranked, 2)
+    ]
+    return rows, scores, labels, pairs
 
 
 @contextlib.contextmanager
@@ -338,39 +345,41 @@ def run_one(
     return result
 
 
+UNSUPPORTED_TRAIN_TEST = "Check is irrelevant if not supplied with both train and test datasets"
+UNSUPPORTED_NO_MODEL = "Check is irrelevant if model is not supplied"
+
+
 def _run_one(check: Any, kind: Any, context: Any, both: bool) -> Any:
+    """The result Suite.run gives for ``check`` on dataset ``kind``: a failure result (never an exception) when it
+    raises, the "irrelevant" failures deepchecks words for a train-test check without both datasets and a model
+    check without a model, and with both datasets a single-dataset result headed by its dataset."""
     from deepchecks.core.check_result import CheckFailure
     from deepchecks.tabular import Suite
     from deepchecks.tabular.base_checks import ModelOnlyCheck, SingleDatasetCheck, TrainTestCheck
 
+    if isinstance(check, SingleDatasetCheck):
+        named = f" - {kind.value} Dataset" if both else ""  # DatasetKind values: "Train", "Test"
+        try:
+            result = check.run_logic(context, dataset_kind=kind)
+            context.finalize_check_result(result, check, kind)
+            if named:
+                result.header = result.get_header() + named
+        except Exception as exc:  # noqa: BLE001 - a failure result; the other dataset still runs
+            return CheckFailure(check, exc, named)
+        return result
     try:
         if isinstance(check, TrainTestCheck):
-            if both:
-                result = check.run_logic(context)
-                context.finalize_check_result(result, check)
-            else:
-                result = Suite._get_unsupported_failure(
-                    check, "Check is irrelevant if not supplied with both train and test datasets"
-                )
-        elif isinstance(check, SingleDatasetCheck):
-            suffix = " - Train Dataset" if kind.value == "Train" else " - Test Dataset"
-            try:
-                result = check.run_logic(context, dataset_kind=kind)
-                context.finalize_check_result(result, check, kind)
-                if both:
-                    result.header = f"{result.get_header()}{suffix}"
-            except Exception as exc:  # noqa: BLE001 - as deepchecks: a failure result, the other dataset still runs
-                result = CheckFailure(check, exc, suffix if both else "")
+            reason = None if both else UNSUPPORTED_TRAIN_TEST
         elif isinstance(check, ModelOnlyCheck):
-            if context.model is not None:
-                result = check.run_logic(context)
-                context.finalize_check_result(result, check)
-            else:
-                result = Suite._get_unsupported_failure(check, "Check is irrelevant if model is not supplied")
+            reason = None if context.model is not None else UNSUPPORTED_NO_MODEL
         else:
             raise TypeError(f"Don't know how to handle type {check.__class__.__name__} in suite.")
+        if reason is not None:
+            return Suite._get_unsupported_failure(check, reason)
+        result = check.run_logic(context)
+        context.finalize_check_result(result, check)
     except Exception as exc:  # noqa: BLE001
-        result = CheckFailure(check, exc)
+        return CheckFailure(check, exc)
     return result
 
 

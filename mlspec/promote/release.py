@@ -19,14 +19,16 @@ from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import EXIT_OK, MlspecError, UsageError
 from mlspec.markdown import code, table, text
 from mlspec.ownership import check_deployment
+from mlspec.project import Project
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
-from mlspec.promote.commands import GitHubTarget, LocalTarget, Plan, Target, _who, submit
+from mlspec.promote.target import GitHubTarget, LocalTarget, Plan, Target, submit, who
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
 if TYPE_CHECKING:
     from mlspec.github.client import GitHubSettings
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
@@ -69,20 +71,18 @@ class Context:
         return trigger
 
     def who(self) -> str:
-        return _who(self.settings, self.top)
+        return who(self.settings, self.top)
 
     def submit(self, plan: Plan, *, dry_run: bool) -> int:
         return submit(plan, self.target, dry_run=dry_run)
 
 
-def context(spec: str, env: str, environ: dict[str, str] | None = None) -> Context:
+def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) -> Context:
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
-    from mlspec.spec import load_spec
 
-    loaded = load_spec(spec, check_files=False)
-    names = [e.name for e in loaded.spec.environments]
-    if env not in names:
-        raise UsageError(f"{loaded.path}: environments: no environment named {env!r} (known: {', '.join(names)})")
+    project = Project.of(spec)
+    loaded = project.load(check_files=False)
+    project.environment(env)
     settings = GitHubSettings.from_env(
         environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
     )
@@ -180,7 +180,12 @@ def release_report(
 
 
 def release_command(
-    spec: str, env: str, from_env: str, soak: bool = False, dry_run: bool = False, environ: dict[str, str] | None = None
+    spec: ProjectLike,
+    env: str,
+    from_env: str,
+    soak: bool = False,
+    dry_run: bool = False,
+    environ: dict[str, str] | None = None,
 ) -> int:
     ctx = context(spec, env, environ)
     environment = ctx.loaded.spec.environment(env)

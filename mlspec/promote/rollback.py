@@ -15,17 +15,20 @@ list what changes back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import MlspecError
 from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
-from mlspec.promote.commands import Plan
 from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
+from mlspec.promote.target import Plan
 from mlspec.report.card import card_from_deployment, card_path, card_title
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
 from mlspec.state.record import utc_now
+
+if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
 
 
 @dataclass
@@ -134,7 +137,7 @@ def rollback_report(current: Deployment, version: Version, where: str) -> str:
 
 
 def rollback_command(
-    spec: str, env: str, to: str | None = None, dry_run: bool = False, environ: dict[str, str] | None = None
+    spec: ProjectLike, env: str, to: str | None = None, dry_run: bool = False, environ: dict[str, str] | None = None
 ) -> int:
     if to is not None and not to.strip():
         to = None  # the workflow_dispatch input left empty

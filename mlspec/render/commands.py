@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlspec import __version__
-from mlspec.collector import fewer_collections
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
 from mlspec.fsio import atomic_write_text, display_path, ensure_dir
+from mlspec.gc_tuning import fewer_collections
 from mlspec.git import find_root
 from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, header, render_project, spec_of_generated

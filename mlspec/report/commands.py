@@ -18,6 +18,7 @@ from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
+from mlspec.project import Project
 from mlspec.report.markdown import (
     PLOT_FILE,
     UNLIMITED,
@@ -29,15 +30,17 @@ from mlspec.report.markdown import (
 from mlspec.state.record import RunRecord, RunStore
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 COMMENT_LIMIT = 65_536
 
 
-def comment_body(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport, run_url: str | None) -> str:
-    marker = comment_marker(loaded.spec.name)
+def comment_body(project: ProjectLike, record: RunRecord, gate_report: GateReport, run_url: str | None) -> str:
+    project = Project.of(project)
+    marker = comment_marker(project.spec.name)
     limit = COMMENT_LIMIT - 536 - len(marker) - 1  # headroom below GitHub's 65,536
-    return f"{marker}\n" + build_report(loaded, record, gate_report, run_url=run_url, max_chars=limit)
+    return f"{marker}\n" + build_report(project, record, gate_report, run_url=run_url, max_chars=limit)
 
 
 def _command_text(text: str) -> str:
@@ -85,14 +88,13 @@ def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: s
     print(f"{'created' if created else 'updated'} comment {comment_id} on pull request #{settings.pr_number}")
 
 
-def report_command(spec: str, output: str | None = None, comment: bool = False, env: str | None = None) -> int:
+def report_command(spec: ProjectLike, output: str | None = None, comment: bool = False, env: str | None = None) -> int:
     from mlspec.report.plot import make_plot
-    from mlspec.spec import load_spec
 
-    loaded = load_spec(Path(spec))
-    store = RunStore(loaded.root)
+    project = Project.of(spec)
+    loaded, store = project.loaded, project.runs
     record = store.latest()
-    gate_report = load_or_decide(loaded, record, env).report  # gate.json when current; else decided again, saying so
+    gate_report = load_or_decide(project, record, env).report  # gate.json when current; else decided again, saying so
     run_dir = store.run_dir(record.run_id)
     champion = gate_report.champion_metrics()  # re-scored on the current test set where possible
     metrics = [m for m in loaded.spec.evaluate.metric_names() if m in record.metrics]
@@ -104,15 +106,15 @@ def report_command(spec: str, output: str | None = None, comment: bool = False, 
     plot_link = os.path.relpath(plot, target.resolve().parent) if plot else None
     if plot_link is not None:
         plot_link = Path(plot_link).as_posix()
-    full = build_report(loaded, record, gate_report, run_url=run_url, max_chars=UNLIMITED, plot=plot_link)
+    full = build_report(project, record, gate_report, run_url=run_url, max_chars=UNLIMITED, plot=plot_link)
     atomic_write_text(target, full)
     print(f"wrote the report to {display_path(target)}" + (f" and the plot to {display_path(plot)}" if plot else ""))
 
     if job_summary() is not None:
         ok = append_job_summary(
-            lambda chars: build_report(loaded, record, gate_report, run_url=run_url, max_chars=chars)
+            lambda chars: build_report(project, record, gate_report, run_url=run_url, max_chars=chars)
         )
         print("appended the report to the job summary" if ok else "the job summary is full (1 MiB): not appended")
     if comment:
-        post_comment(loaded, store, record, comment_body(loaded, record, gate_report, run_url))
+        post_comment(loaded, store, record, comment_body(project, record, gate_report, run_url))
     return EXIT_OK

@@ -11,14 +11,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
-from mlspec.actions import ActionsEnv
 from mlspec.gate.results import GateReport, fmt
+from mlspec.markdown import code
+from mlspec.markdown import text as plain  # literal text from data: no links, mentions or HTML
+from mlspec.project import Project
 from mlspec.report.charts import charts_section
-from mlspec.report.text import code, plain, plural, short_digest
 from mlspec.state.layout import run_file_text
-from mlspec.state.record import Change, CheckOutcome, RunRecord, RunStore, TestOutcome
+from mlspec.state.record import Change, CheckOutcome, RunRecord, TestOutcome
 
 if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 PLOT_FILE = "report.png"
@@ -55,8 +57,26 @@ TRIM_STEPS: list[tuple[str, Detail]] = [
 ]
 
 
+def short_digest(digest: str | None, length: int = 12) -> str:
+    if not digest:
+        return "—"
+    algo, _, hexpart = digest.partition(":")
+    return f"{algo}:{hexpart[:length]}" if hexpart else digest[:length]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 check`, `2 checks`, `0 checks`: the count and the noun (its last word) in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def actions_run_url(environ: dict[str, str] | None = None) -> str | None:
-    return ActionsEnv.from_env(environ).run_url
+    """The page of the CI run this report is made in (the code host's: mlspec/hosts/all_hosts.py), when known."""
+    import os
+
+    from mlspec.hosts.all_hosts import current
+
+    env = os.environ if environ is None else environ
+    return current(env).run_url(env)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -465,7 +485,7 @@ def _compose(
 
 
 def build_report(
-    loaded: LoadedSpec,
+    project: ProjectLike,
     record: RunRecord,
     gate_report: GateReport,
     *,
@@ -477,11 +497,13 @@ def build_report(
     """The report Markdown, at most ``max_chars`` characters. ``plot``: relative link under which to embed
     the PNG (report files only); otherwise an existing plot of the run is linked or named, never embedded.
     Links default to GitHub Actions' run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID)."""
+    project = Project.of(project)
+    loaded, store = project.loaded, project.runs
     run_url = run_url or actions_run_url()
     if artifact_url is None and run_url:
         artifact_url = f"{run_url}#artifacts"
     mention = None
-    if (RunStore(loaded.root).run_dir(record.run_id) / PLOT_FILE).is_file():
+    if (store.run_dir(record.run_id) / PLOT_FILE).is_file():
         mention = run_file_text(record.run_id, PLOT_FILE)
     full_report = (
         f"in the [run's artifacts]({artifact_url}) (report.md)"
@@ -492,7 +514,7 @@ def build_report(
         record,
         gate_report.champion_metrics(),
         _ordered_metrics(loaded, record),
-        RunStore(loaded.root).history(loaded.spec.name),
+        store.history(loaded.spec.name),
         loaded.spec.gates,
     )
     text = _compose(

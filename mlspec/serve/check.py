@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
 from mlspec.fsio import atomic_write_text
-from mlspec.state.record import RunRecord, RunStore, utc_now
+from mlspec.project import Project
+from mlspec.state.record import RunRecord, utc_now
 from mlspec.state.servability import result_path
 
 if TYPE_CHECKING:
-    from mlspec.spec import LoadedSpec
+    from mlspec.project import ProjectLike
 
 READY_TIMEOUT_SECONDS = 180.0
 BATCH_ROWS = 500  # rows per equality request (the service accepts up to codegen.MAX_ROWS)
@@ -278,22 +279,23 @@ def verdict(figures: dict[str, Any], slo_p95_ms: float | None) -> tuple[str, str
     return ("fail", "; ".join(problems) + f" ({summary})") if problems else ("pass", summary)
 
 
-def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[str, Any]:
+def _check_run(project: Project, record: RunRecord) -> dict[str, Any]:
     from mlspec.pipeline.data import load_tables
     from mlspec.proc import stop_group
     from mlspec.serve import bento, modelref
-    from mlspec.serve.commands import build_command
+    from mlspec.serve.bento_target import BentoServiceTarget
     from mlspec.state.model_store import load_stored
 
     assert record.model is not None
-    build_command(str(loaded.path), model_version=record.model.tag)
+    loaded = project.loaded
+    BentoServiceTarget().build(project, modelref.choose_model(project, record.model.tag, None))  # the Bento checked
     folder = bento.service_dir(loaded.root, loaded.spec.service_name)
     bento_tag = bento.last_built(folder)
     if bento_tag is None:
         raise ServeError(
             f"`mlspec build` left no Bento record in {folder}", hint="run `mlspec build` and look at its output"
         )
-    model_ref = modelref.ensure_in_store(modelref.choose_model(loaded, record.model.tag, None))
+    model_ref = modelref.ensure_in_store(modelref.choose_model(project, record.model.tag, None))
     info = modelref.model_info(model_ref, loaded.spec.evaluate.task)
     from mlspec.serve.codegen import choose_apis
 
@@ -302,7 +304,7 @@ def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[s
     tables = load_tables(loaded)
     frame = tables.test[list(info.features)]
     port = _free_port()
-    log = store.run_dir(record.run_id) / "servability-server.log"
+    log = project.runs.run_dir(record.run_id) / "servability-server.log"
     argv = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
     print(f"servability: starting {bento_tag} on 127.0.0.1:{port} (log: {log})", flush=True)
@@ -318,25 +320,19 @@ def _check_run(loaded: LoadedSpec, store: RunStore, record: RunRecord) -> dict[s
     return figures
 
 
-def servability_command(spec: str = "mlproject.yaml") -> int:
-    from mlspec.ownership import check_record
-    from mlspec.spec import load_spec
-
-    loaded = load_spec(spec)
-    store = RunStore(loaded.root)
+def servability_command(spec: ProjectLike = "mlproject.yaml") -> int:
+    project = Project.of(spec)
+    loaded, store = project.loaded, project.runs
     if store.latest_id() is None:
         raise MlspecError(f"no runs under {store.runs}: nothing to check", hint="run `mlspec run` first")
-    record = store.latest()
-    check_record(record, loaded)
-    if record.model is None:
-        raise StageFailed(
-            f"run {record.run_id} has no model: the servability check cannot run",
-            hint="run `mlspec run` until training succeeds",
-        )
+    record = project.latest_run(
+        needed_for="the servability check cannot run", hint="run `mlspec run` until training succeeds"
+    )
+    assert record.model is not None  # latest_run checked it
     slo = loaded.spec.serve.slo.p95_ms if loaded.spec.serve.slo else None
     started = time.monotonic()
     try:
-        figures = _check_run(loaded, store, record)
+        figures = _check_run(project, record)
         outcome, reason = verdict(figures, slo)
     except ServeError as exc:
         figures = {"error": exc.message}

@@ -11,15 +11,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import ServeError, UsageError
+from mlspec.project import Project
 from mlspec.safepath import inside
 from mlspec.serve.codegen import LOADER_CLOUDPICKLE, LOADER_PICKLABLE, ModelInfo
-from mlspec.spec import LoadedSpec
-from mlspec.state.artifacts import GhArtifact, artifact_path
+from mlspec.state.all_stores import archive_path
+from mlspec.state.artifacts import GhArtifact
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, deploy_path, read_deployment
 from mlspec.state.model_store import PICKLABLE_MODULE, check_tag
+
+if TYPE_CHECKING:
+    from mlspec.project import ProjectLike
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,9 @@ def _full_tag(name: str, version: str) -> str:
     return version if ":" in version else f"{name}:{version}"
 
 
-def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Choice:
+def choose_model(project: ProjectLike, version: str | None, env: str | None) -> Choice:
+    project = Project.of(project)
+    loaded = project.load(check_files=False)
     spec = loaded.spec
     if version is not None:
         if not version.strip():
@@ -48,9 +54,7 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
         tag = _full_tag(spec.name, version.strip())
         return Choice(check_tag(tag, key="--version", error=UsageError), "--version")
     if env:
-        if env not in [e.name for e in spec.environments]:
-            names = ", ".join(e.name for e in spec.environments)
-            raise ServeError(f"{loaded.path}: environments: no environment {env!r} (the spec has: {names})")
+        project.environment(env, key="--env")
         deployment = read_deployment(loaded.root, env)
         where = deploy_path(loaded.root, env)
         if deployment is None:
@@ -78,25 +82,18 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
-            artifact = artifact_path(loaded.root, value, str(where), project=spec.name)
+            artifact = archive_path(loaded.root, value, str(where), project=spec.name)
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
-    from mlspec.state.record import RunStore
-
-    store = RunStore(loaded.root)
+    store = project.runs
     if store.latest_id() is None:
         raise ServeError(
             f"no model to build: no runs under {store.runs} and neither --version nor --env was given",
             hint="train one with `mlspec run` (or `mlspec train`), or pass --version TAG / --env ENV",
         )
-    record = store.latest()
-    from mlspec.ownership import check_record
-
-    check_record(record, loaded)
-    if record.model is None:
-        raise ServeError(
-            f"the latest run {record.run_id} saved no model",
-            hint="run `mlspec run` until training succeeds, or pass --version TAG",
-        )
+    record = project.latest_run(
+        needed_for="nothing to build", hint="run `mlspec run` until training succeeds, or pass --version TAG"
+    )
+    assert record.model is not None  # latest_run checked it
     run_dir = store.run_dir(record.run_id)
     artifact = (
         inside(
@@ -114,14 +111,16 @@ def choose_model(loaded: LoadedSpec, version: str | None, env: str | None) -> Ch
     return Choice(tag, f"run {record.run_id}", artifact, record.git.commit)
 
 
-def locate(loaded: LoadedSpec, env: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def locate(project: ProjectLike, env: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """What CD must download before `mlspec build --env ENV` (`--locate`): `download` ("true" when
     deploy/<env>.yaml names a `gh-artifact:`), and then `run-id`, `name` and `path` (the folder to
     download the artifact into, relative to the working directory when inside it); `artifact` is the
     file build will import. Values are validated (digits and plain names), never free text. A `gh-artifact:`
     is located only after the API shows its run is a CT run of the default branch in this repository
     (mlspec.serve.provenance); else nothing is printed and the command exits 1."""
-    choice = choose_model(loaded, None, env)
+    project = Project.of(project)
+    loaded = project.load(check_files=False)
+    choice = choose_model(project, None, env)
     found: dict[str, str] = {"download": "false", "tag": choice.tag}
     if choice.remote is not None:
         from mlspec.serve.provenance import verify_ct_run

@@ -20,7 +20,6 @@ from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
 from mlspec.spec.models import Spec
 from mlspec.spec.semantic import semantic_findings
-from mlspec.state.layout import StateLayout
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -288,11 +287,6 @@ class LoadedSpec:
             boundary_name="the repository",
             where=display_path(self.path),
         )
-
-    @property
-    def state(self) -> StateLayout:
-        """Where this spec's local state lives (`.mlspec/`: mlspec/state/layout.py)."""
-        return StateLayout(self.root)
 
 
 def load_spec(path: str | Path = "mlproject.yaml", *, check_files: bool = True) -> LoadedSpec:

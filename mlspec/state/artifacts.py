@@ -1,6 +1,7 @@
 """Where a deploy file's `model.artifact` (the exported `.bentomodel` of the promoted run) is on this
 machine: a path relative to the spec folder, or `gh-artifact:<run-id>/<name>/<inner>`, a file of the CT
-run's artifact that CD and the monitor download. Serve, monitor and the gate all resolve it here."""
+run's artifact that CD and the monitor download: the two model stores of today (state/store_base.py). Serve,
+monitor and the gate resolve it through state/all_stores.py."""
 
 from __future__ import annotations
 
@@ -74,10 +75,26 @@ _RUN_ID = re.compile(r"[0-9]{1,20}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
-def artifact_path(root: Path, artifact: str, where: str = "model.artifact", *, project: str) -> Path:
-    """`model.artifact` of a deploy file as a local path: relative to the spec folder (or absolute),
-    or for `gh-artifact:<run-id>/<name>/<inner>` the file `<inner>` where CD downloaded the artifact
+class LocalFileStore:
+    """`model.artifact` as a path relative to the spec folder (or absolute, inside it)."""
+
+    name = "file"
+
+    def handles(self, reference: str) -> bool:
+        return True  # the last store asked: whatever no other store names
+
+    def local_path(self, root: Path, reference: str, where: str, project: str) -> Path:
+        return inside(root, reference, key="model.artifact", where=where)
+
+
+class GitHubArtifactStore:
+    """`gh-artifact:<run-id>/<name>/<inner>`: the file `<inner>` where CD downloaded the artifact
     ($MLSPEC_ARTIFACT_DIR, default `<spec folder>/.mlspec/artifacts`, then `<run-id>/<name>/`)."""
-    if artifact.startswith(GH_ARTIFACT_PREFIX):
-        return GhArtifact.parse(artifact, where, project).local_path(root)
-    return inside(root, artifact, key="model.artifact", where=where)
+
+    name = "github-artifact"
+
+    def handles(self, reference: str) -> bool:
+        return reference.startswith(GH_ARTIFACT_PREFIX)
+
+    def local_path(self, root: Path, reference: str, where: str, project: str) -> Path:
+        return GhArtifact.parse(reference, where, project).local_path(root)

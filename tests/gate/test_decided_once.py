@@ -184,7 +184,7 @@ def test_changed_inputs_are_named(tmp_path: Path) -> None:
 
 
 def _stored_report():
-    from mlspec.gate.champion import ChampionLookup
+    from mlspec.champion import ChampionLookup
     from mlspec.gate.results import GateReport, GateResult
 
     champion = ChampionLookup(None, "origin/main:deploy/staging.yaml")
@@ -300,7 +300,7 @@ def test_unknown_keys_of_a_stored_result_are_ignored_and_missing_optional_ones_d
 
 
 def test_the_champion_of_a_stored_decision_is_the_current_lookups() -> None:
-    from mlspec.gate.champion import ChampionLookup
+    from mlspec.champion import ChampionLookup
     from mlspec.gate.decision import read_report
     from mlspec.state.deploy import DeployedModel, Deployment
 

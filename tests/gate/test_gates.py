@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from mlspec.gate.evaluate import ALLOWED_FIRST, evaluate_gates
+from mlspec.gate.evaluate import evaluate_gates
+from mlspec.gate.kind_base import ALLOWED_FIRST
 from mlspec.gate.results import NO_GATES
 from mlspec.spec import load_spec
 from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
@@ -276,7 +277,7 @@ def test_the_failure_cause_names_failed_tests_and_then_metric_gates() -> None:
     ],
 )
 def test_delta_bounds_at_their_edges(bounds, low, high, reason) -> None:
-    from mlspec.gate.evaluate import _check_bounds
+    from mlspec.gate.delta import _check_bounds
     from mlspec.gate.results import GateResult
     from mlspec.spec.models import Gate
 
@@ -343,6 +344,6 @@ def test_the_json_of_a_report_names_its_champion_and_its_verdict() -> None:
     ],
 )
 def test_a_metric_is_usable_only_as_a_finite_number(metrics, problem) -> None:
-    from mlspec.gate.evaluate import metric_problem
+    from mlspec.gate.kind_base import metric_problem
 
     assert metric_problem(metrics, "roc_auc", "run R") == problem

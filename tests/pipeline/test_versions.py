@@ -13,6 +13,7 @@ from mlspec.pipeline.cache import compute_inputs
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.runner import versions
 from mlspec.spec import load_spec
+from mlspec.state.layout import StateLayout
 from tests.pipeline.conftest import write_project
 
 # A record's library name -> the distribution that installs it (written out here, independently of mlspec).
@@ -38,7 +39,7 @@ def test_each_recorded_version_is_the_installed_distribution() -> None:
 
 def test_the_stage_cache_keys_name_the_installed_versions(tmp_path: Path) -> None:
     loaded = load_spec(write_project(tmp_path / "p") / "mlproject.yaml")
-    inputs = compute_inputs(loaded, StatCache(loaded.state.stat_cache))
+    inputs = compute_inputs(loaded, StatCache(StateLayout(loaded.root).stat_cache))
     seen = {
         key.split(":", 1)[1]: value
         for components in inputs.components.values()

@@ -30,9 +30,8 @@ def _inputs(record) -> SimpleNamespace:  # type: ignore[no-untyped-def]
     )
 
 
-class _NoCache:
-    def digest(self, path: Path) -> tuple[str, int]:
-        raise OSError  # nothing local is intact
+def _nothing_here(stage: str, digest: str) -> bool:
+    return False  # nothing local is intact
 
 
 def test_an_unreadable_store_is_one_warning_and_the_stages_run_here(tmp_path: Path) -> None:
@@ -40,7 +39,9 @@ def test_an_unreadable_store_is_one_warning_and_the_stages_run_here(tmp_path: Pa
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the store's folder should be")
     stream = io.StringIO()
-    found = fetch_stages(_loaded(root, str(blocked / "store")), RunStore(root), _NoCache(), _inputs(record), [], stream)  # type: ignore[arg-type]
+    found = fetch_stages(
+        _loaded(root, str(blocked / "store")), RunStore(root), _inputs(record), [], stream, _nothing_here
+    )  # type: ignore[arg-type]
     assert found == {}
     assert stream.getvalue().count("warning: cannot read the model store") == 1  # not one per stage
     assert "the stages are computed here" in stream.getvalue()
@@ -52,7 +53,7 @@ def test_a_pushed_run_is_found_and_a_tampered_one_refused(tmp_path: Path) -> Non
     push_record(ContentStore.open(url), RunStore(root), record)
     other = tmp_path / "other"  # another machine: empty state
     pool: list = []
-    found = fetch_stages(_loaded(other, url), RunStore(other), _NoCache(), _inputs(record), pool, io.StringIO())  # type: ignore[arg-type]
+    found = fetch_stages(_loaded(other, url), RunStore(other), _inputs(record), pool, io.StringIO(), _nothing_here)  # type: ignore[arg-type]
     assert sorted(found) == ["evaluate", "train"] and [r.run_id for r in pool] == [record.run_id]
     assert (RunStore(other).run_dir(record.run_id) / "model.bentomodel").read_bytes() == b"model bytes" * 1000
 
@@ -61,4 +62,4 @@ def test_a_pushed_run_is_found_and_a_tampered_one_refused(tmp_path: Path) -> Non
     store.fs.pipe_file(key, b"row,y\n1,1\n")
     third = tmp_path / "third"
     with pytest.raises(IntegrityError):
-        fetch_stages(_loaded(third, url), RunStore(third), _NoCache(), _inputs(record), [], io.StringIO())  # type: ignore[arg-type]
+        fetch_stages(_loaded(third, url), RunStore(third), _inputs(record), [], io.StringIO(), _nothing_here)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""mlspec.collector: the collector runs less often inside, exactly as before afterwards, and stays off when off."""
+"""mlspec.gc_tuning: the collector runs less often inside, exactly as before afterwards, and stays off when off."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from mlspec.collector import fewer_collections
+from mlspec.gc_tuning import fewer_collections
 
 
 def test_the_threshold_is_raised_inside_and_restored_after_even_on_error() -> None:

@@ -1,0 +1,43 @@
+"""GitHub as the code host: GitHub Actions' environment (mlspec/actions.py), its path filters (mlspec/paths.py),
+the workflows rendered from mlspec/render/templates/, and the REST API through mlspec/github/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlspec.actions import ActionsEnv
+
+if TYPE_CHECKING:
+    from mlspec.render.engine import RenderedFile
+    from mlspec.render.plan import ProjectPlan
+
+__all__ = ["GitHubHost"]
+
+
+class GitHubHost:
+    name = "github"
+
+    def detected(self, environ: Mapping[str, str]) -> bool:
+        return environ.get("GITHUB_ACTIONS") == "true"
+
+    def run_url(self, environ: Mapping[str, str]) -> str | None:
+        return ActionsEnv.from_env(environ).run_url
+
+    def trigger(self, environ: Mapping[str, str]) -> dict[str, Any]:
+        return ActionsEnv.from_env(environ).trigger()
+
+    def path_matches(self, patterns: Sequence[str], path: str) -> bool:
+        from mlspec.paths import matches
+
+        return matches(tuple(patterns), path)
+
+    def render(self, plan: ProjectPlan) -> list[RenderedFile]:
+        from mlspec.render.engine import render_project
+
+        return render_project(plan)
+
+    def connect(self, environ: Mapping[str, str]) -> Any:
+        from mlspec.github.client import GitHubSettings, connect
+
+        return connect(GitHubSettings.from_env(environ))

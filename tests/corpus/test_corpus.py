@@ -4,6 +4,8 @@ known failure (KNOWN) is an xfail of exactly the steps it breaks."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,12 @@ def corpus_bentoml_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loop_result(name: str, tmp_path_factory: pytest.TempPathFactory, bentoml_home: Path) -> LoopResult:
     if name not in _results:
         _results[name] = run_loop(name, tmp_path_factory.mktemp(f"corpus-{name}"), bentoml_home)
+        times = os.environ.get("MLSPEC_CORPUS_TIMES")  # a JSON-lines file: where each project's loop spent its time
+        if times:
+            steps = {key: round(step.seconds, 1) for key, step in _results[name].steps.items()}
+            with open(times, "a") as out:
+                out.write(json.dumps({"project": name, "seconds": round(_results[name].seconds, 1), "steps": steps}))
+                out.write("\n")
     return _results[name]
 
 

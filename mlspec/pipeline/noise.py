@@ -132,7 +132,7 @@ def label_drift_limit(sizes: Sizes) -> float:
 # each class's limit is the task's limit (models.DEGRADATION_LIMITS, the gap healthy models showed on large test
 # sets) plus 3 standard errors: 1.5 / (sqrt(n) * train score). Measured: recall of the 30 positives of
 # fraud-imbalanced (1:50, HistGradientBoosting, training recall 1.0) degraded 33% (limit now 0.48); precision of the
-# 136 `stayed` test rows of churn-stayed (a group split, random forest) 22.9% (limit now 0.33 or more).
+# ~135 `stayed` test rows of churn-stayed (a group split, random forest) 22.9% (limit now 0.33 or more).
 CLASS_METRIC_NOISE = 1.5
 
 

@@ -455,7 +455,7 @@ class ModelTests(_Tests):
     classifier each class's limit adds 3 standard errors of the score measured on that class's n test rows,
     relative to its training score s: 1.5/(sqrt(n) * s) (a proportion's standard error is at most
     0.5/sqrt(n)): a 1:50 label's 30 test positives with a training recall of 1 get 0.2 + 0.27
-    (fraud-imbalanced: recall of the positives degraded 33%, a HistGradientBoosting), 136 rows 0.2 + 0.13
+    (fraud-imbalanced: recall of the positives degraded 33%, a HistGradientBoosting), about 135 rows 0.2 + 0.13
     (churn-stayed: precision of `stayed` 22.9%).
     Likewise RegressionErrorDistribution's "systematic error ratio to RMSE less than" is 3/sqrt(n) on the n
     rows it sees (never below deepchecks' 0.01, which only an unbiased model tested on 90,000+ rows meets

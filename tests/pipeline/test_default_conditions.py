@@ -59,6 +59,7 @@ def test_drift_limits_shrink_with_the_sample_never_below_deepchecks_defaults() -
             assert limit(bigger) <= limit(sizes)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_random_splits_of_one_sample_pass_the_drift_limits_but_a_shift_fails() -> None:
     """The limits are quantiles of the statistics under a random split: simulated splits exceed them rarely
     (ALPHA = 1% over all columns), and a real shift of half a standard deviation still fails on 150 rows."""

@@ -65,11 +65,13 @@ def test_actionlint_still_reports_undeclared_runner_labels(rendered_variants: di
     assert any('label "gpu" is unknown' in f["message"] for f in findings)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_check_jsonschema_workflows(rendered_variants: dict[str, list[Path]]) -> None:
     problems = linters.check_jsonschema(_all_rendered(rendered_variants) + OWN_WORKFLOWS, "vendor.github-workflows")
     assert problems is None, problems
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_check_jsonschema_actions() -> None:
     problems = linters.check_jsonschema(ACTIONS, "vendor.github-actions")
     assert problems is None, problems

@@ -48,6 +48,7 @@ def test_variants_cover_the_cases(rendered_variants: dict[str, list[Path]]) -> N
     assert {"mlspec-churn-ci.yml", "mlspec-fraud-ci.yml"} <= names["monorepo"]
 
 
+@pytest.mark.slow  # actionlint over every rendered variant, the slowest of `make test-fast`: runs in `make test`
 def test_actionlint_zero_findings(rendered_variants: dict[str, list[Path]], variant_labels: list[str]) -> None:
     findings = linters.actionlint(_all_rendered(rendered_variants) + OWN_WORKFLOWS, self_hosted_labels=variant_labels)
     assert findings == [], linters.describe(findings)

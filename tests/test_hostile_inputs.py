@@ -499,7 +499,12 @@ def _kept(root: Path) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    # the cases that need an empty BentoML store start the CLI as a subprocess (imports and all): `make test` runs them
+    [pytest.param(c, marks=[pytest.mark.slow] if c.fresh_store else []) for c in CASES],
+    ids=[c.id for c in CASES],
+)
 def test_hostile_input_is_refused_cleanly(case: Case, base: Path, tmp_path: Path) -> None:
     root = tmp_path / "project"
     shutil.copytree(base, root, symlinks=True)

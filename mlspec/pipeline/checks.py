@@ -104,7 +104,8 @@ def _bound_samples(check: Any, n_samples: int) -> None:
 
 def _task_defaults(check: Any, task: str | None, rows: int | None = None, sizes: Any = None) -> None:
     """mlspec's default conditions where deepchecks' defaults fail healthy data and models:
-    - the suite's TrainTestPerformance gets the task's degradation limit (see models.DEGRADATION_LIMITS);
+    - the suite's TrainTestPerformance gets the task's degradation limit (see models.DEGRADATION_LIMITS), for a
+      classifier plus 3 standard errors of a class's score on its test rows (noise.degradation_limit);
     - RegressionErrorDistribution's "systematic error ratio to RMSE less than 0.01" becomes
       ``systematic_ratio_limit(rows)``: with no bias at all, |mean error| / RMSE is about |Z| / sqrt(n) on n
       rows, so a fixed 0.01 fails every unbiased model tested on fewer than ~10,000 rows;
@@ -116,7 +117,15 @@ def _task_defaults(check: Any, task: str | None, rows: int | None = None, sizes:
     name = type(check).__name__
     if task in DEGRADATION_LIMITS and name == "TrainTestPerformance":
         check.clean_conditions()
-        check.add_condition_train_test_relative_degradation_less_than(threshold=DEGRADATION_LIMITS[task])
+        if task == "regression":
+            check.add_condition_train_test_relative_degradation_less_than(threshold=DEGRADATION_LIMITS[task])
+        else:  # a per-class score on few test rows is noisy: the limit grows with 1/sqrt(class rows)
+            from mlspec.pipeline import scaled_conditions
+
+            base = DEGRADATION_LIMITS[task]
+            check.add_condition(
+                scaled_conditions.degradation_name(base), scaled_conditions.degradation_fails, base=base
+            )
     if name == "RegressionErrorDistribution" and rows:
         seen = min(rows, getattr(check, "n_samples", None) or rows)
         check.clean_conditions()
@@ -161,6 +170,12 @@ def _scaled_conditions(check: Any, name: str, sizes: Any) -> None:
         check.add_condition_max_number_of_pairs_above_threshold(
             threshold=noise.NEAR_COPY, n_pairs=noise.near_copies_allowed(seen)
         )
+    elif name == "NewCategoryTrainTest":
+        from mlspec.pipeline import scaled_conditions
+
+        limits = {f: noise.new_category_limit(share, variance, seen.test) for f, share, variance in seen.unseen}
+        check.clean_conditions()
+        check.add_condition(scaled_conditions.NEW_CATEGORY_NAME, scaled_conditions.new_categories_fail, limits=limits)
     elif name == "DataDuplicates":
         check.clean_conditions()
         check.add_condition(f"Duplicate data ratio is less or equal to {noise.DUPLICATES:.0%}", _duplicates_fail)
@@ -250,12 +265,19 @@ def not_applicable_errors() -> tuple[type[BaseException], ...]:
 
 
 def summarize(
-    kind: TestKind, suite_result: Any, origin: dict[int, str], fail_on: FailOn, errored: OnErrored = "warn"
+    kind: TestKind,
+    suite_result: Any,
+    origin: dict[int, str],
+    fail_on: FailOn,
+    errored: OnErrored = "warn",
+    rows: dict[str, int] | None = None,
 ) -> TestOutcome:
     """Each check's status (passed, warning, failed, errored, not_applicable) and the verdict: failed
     conditions fail the tests, errored checks too under `errored: fail`, and a configured check that did
-    not run always does."""
+    not run always does. ``rows`` (train, test) tell a check short of rows from a broken one (inapplicable.py)."""
     from deepchecks.core.check_result import CheckFailure
+
+    from mlspec.pipeline.inapplicable import inapplicable_reason
 
     outcomes: list[CheckOutcome] = []
     timed_out: list[str] = []
@@ -272,6 +294,9 @@ def summarize(
             text = str(exc).strip()
             reason = text.splitlines()[0] if text else type(exc).__name__
             applicable = not isinstance(exc, inapplicable)  # else deepchecks says it does not fit: not applicable
+            why = inapplicable_reason(name, exc, rows)
+            if why:
+                applicable, reason = False, why
             outcomes.append(
                 CheckOutcome(
                     name=name,
@@ -355,7 +380,7 @@ def dataset_sizes(train_ds: Any, test_ds: Any, task: str | None) -> Any:
     """The rows and columns the scaled conditions depend on (mlspec.pipeline.noise.Sizes)."""
     import pandas as pd
 
-    from mlspec.pipeline.noise import Sizes
+    from mlspec.pipeline.noise import Sizes, unseen_estimate
 
     categorical = [c for c in train_ds.cat_features if c in train_ds.features]
     both = pd.concat([train_ds.data, test_ds.data], ignore_index=True)
@@ -368,6 +393,7 @@ def dataset_sizes(train_ds: Any, test_ds: Any, task: str | None) -> Any:
         categorical=len(categorical),
         categories=categories,
         classes=classes,
+        unseen=tuple((str(c), *unseen_estimate(train_ds.data[c])) for c in categorical),
     )
 
 
@@ -396,7 +422,14 @@ def run_tests(
             timeout_key=f"tests.{kind}.check_timeout_seconds",
             notes=notes,
         )
-        outcome = summarize(kind, result, origin, tests.fail_on, getattr(tests, "errored", "warn"))
+        outcome = summarize(
+            kind,
+            result,
+            origin,
+            tests.fail_on,
+            getattr(tests, "errored", "warn"),
+            rows={"train": train_ds.n_samples, "test": test_ds.n_samples},
+        )
         outcome.skipped = list(getattr(tests, "skip", None) or [])
         if os.environ.get("MLSPEC_CHECK_WORKERS", "").strip() != "0":  # deepchecks' own loop: no cap
             outcome.columns, outcome.columns_note = columns, note

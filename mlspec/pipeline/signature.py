@@ -75,14 +75,21 @@ NULLABLE_DTYPES: tuple[str, ...] = (
 )
 
 
+# A date-time feature (a datetime64 column, as Parquet or code gives; CSV gives text, and the model sees text): the
+# service takes ISO 8601 text for it and parses it back to this dtype, as training held it.
+DATETIME_DTYPES: tuple[str, ...] = tuple(
+    f"datetime64[{unit}{zone}]" for unit in ("s", "ms", "us", "ns") for zone in ("", ", UTC")
+)
+
+
 def nullable_dtypes(frame: Any, features: list[str]) -> dict[str, str]:
-    """Feature -> its pandas nullable dtype (`Int64`, `boolean`, `string`, ...) when training had one: the
-    service casts the column back to it, so a `null` reaches the model as the pandas NA it saw in training
-    (record it as the model metadata's `nullable_dtypes`)."""
+    """Feature -> its pandas nullable dtype (`Int64`, `boolean`, `string`, ...) or datetime64 dtype when training
+    had one: the service casts the column back to it, so a `null` reaches the model as the pandas NA (NaT) it saw
+    in training and a date-time as the datetime64 it saw (record it as the model metadata's `nullable_dtypes`)."""
     found = {}
     for column in features:
         name = str(frame[column].dtype)
-        if name in NULLABLE_DTYPES or name.startswith("string["):
+        if name in NULLABLE_DTYPES or name.startswith("string[") or name in DATETIME_DTYPES:
             found[column] = "string" if name.startswith("string") else name
     return found
 

@@ -239,13 +239,14 @@ def _recorded_map(info: ModelInfo, key: str, allowed: tuple[str, ...] | None = N
 
 def service_context(spec: Spec, info: ModelInfo, apis: list[str]) -> dict[str, Any]:
     """Everything the service template uses, as plain values (the template decides only the layout)."""
-    from mlspec.pipeline.signature import NULLABLE_DTYPES
+    from mlspec.pipeline.signature import DATETIME_DTYPES, NULLABLE_DTYPES
 
     features = list(info.features)
     optional = [column for column in features if column in _optional(info)]
     example = _example(info)  # OpenAPI 3.0 `example` (BentoML's schema model has no `examples`)
     # a pandas nullable dtype of training (Int64, boolean, string): the column is cast back, null -> pandas NA
-    cast = _recorded_map(info, "nullable_dtypes", NULLABLE_DTYPES)
+    # and a datetime64 of training: ISO 8601 text in the request, parsed back to that dtype
+    cast = _recorded_map(info, "nullable_dtypes", NULLABLE_DTYPES + DATETIME_DTYPES)
     numeric = [column for column in optional if info.dtypes[column] == "float" and column not in cast]
     as_none = _recorded_map(info, "missing_as", ("none",))
     names = field_names(features)

@@ -462,7 +462,12 @@ class DataTests(_Tests):
     score is 0.99 or more (healthy features reach 0.976: iris' petal width), checked on the training rows
     (FeatureLabelCorrelation) and in FeatureLabelCorrelationChange; FeatureFeatureCorrelation fails on pairs
     correlated above 0.99 (near-copies), one tolerated per 20 features; DataDuplicates fails (deepchecks only
-    warns) above 5% duplicated rows. IsSingleValue and FeatureLabelCorrelation run on the training rows only: a
+    warns) above 5% duplicated rows. NewCategoryTrainTest lets each categorical feature have as many test rows with a
+    value training never saw as sampling explains: Good-Turing's share of training rows whose value occurs once,
+    plus 3 standard errors (of the test share, and Esty's variance of the estimate); 0 when every value recurs
+    (merchant-risk, 700 merchants on 4,500 rows: 0.40% of the test rows had a new merchant, limit 0.66%; of 200
+    random draws of that shape at most 3% exceed it, and 3% of test rows from new merchants always fails it).
+    IsSingleValue and FeatureLabelCorrelation run on the training rows only: a
     small test set misses rare values and separates classes by chance. How each limit is derived:
     mlspec/pipeline/noise.py. A check configured under `checks` keeps exactly the conditions it is given.
     """
@@ -496,7 +501,12 @@ class ModelTests(_Tests):
     0.09 (HistGradientBoosting); multiclass up to 0.21 (random forest, 3 classes) and 0.14 (digits);
     regression 1.1-1.84 for tree ensembles on friedman1, diabetes and a house-price set, because their
     training RMSE/MAE is close to zero (R2 itself degraded 0.04-0.6). The report shows each condition
-    with its threshold; configure `TrainTestPerformance` under `checks` for a tighter limit.
+    with its threshold; configure `TrainTestPerformance` under `checks` for a tighter limit. For a
+    classifier each class's limit adds 3 standard errors of the score measured on that class's n test rows,
+    relative to its training score s: 1.5/(sqrt(n) * s) (a proportion's standard error is at most
+    0.5/sqrt(n)): a 1:50 label's 30 test positives with a training recall of 1 get 0.2 + 0.27
+    (fraud-imbalanced: recall of the positives degraded 33%, a HistGradientBoosting), about 135 rows 0.2 + 0.13
+    (churn-stayed: precision of `stayed` 22.9%).
     Likewise RegressionErrorDistribution's "systematic error ratio to RMSE less than" is 3/sqrt(n) on the n
     rows it sees (never below deepchecks' 0.01, which only an unbiased model tested on 90,000+ rows meets
     by chance: |mean error| / RMSE of an unbiased model is about |Z|/sqrt(n)). PredictionDrift's limit scales

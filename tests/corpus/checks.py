@@ -184,10 +184,14 @@ def check_drift(result: LoopResult) -> None:
 def check_rollback(result: LoopResult) -> None:
     """After a second model is promoted, the rollback (merged) puts the first one back in deploy/staging.yaml."""
     assert result.facts.get("second_promoted"), "the second model was not promoted:\n" + "\n".join(
-        result.step(k).output() for k in ("second run", "second gate", "second promote") if k in result.steps
+        result.step(k).output() for k in ("second run", "second promote") if k in result.steps
     )
     _ok(result, "rollback")
     assert result.facts["rolled_back"] and result.facts["tag_after_rollback"] == result.facts["first_tag"]
+    # the second model changed only code: its data tests came from the first run's (what keeps the loop cheap)
+    stages = {stage["name"]: stage for stage in result.record(result.facts["second_run"])["stages"]}
+    data_tests = stages["data_tests"]
+    assert data_tests["status"] == "cached" and data_tests["cached_from"] == result.facts["first_run"], data_tests
 
 
 def check_rollback_card(result: LoopResult) -> None:

@@ -4,6 +4,8 @@ known failure (KNOWN) is an xfail of exactly the steps it breaks."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,35 +14,20 @@ from tests.corpus.checks import CHECKS
 from tests.corpus.loop import LoopResult, run_loop
 from tests.corpus.projects import PROJECTS
 
-
-# Known failures: issue 22 item 2.7 is not met for these projects. The default conditions still fail these healthy
-# projects' first run, each on one check whose limit does not yet scale with the sample (figures measured at load ~2;
-# the loop is seeded, so they are the same on every machine). Not strict: a future limit that scales with the sample
-# turns them into passes without a test edit, and the report lists them as xfailed, never as passed.
-def _defaults(why: str) -> str:
-    return f"issue 22 item 2.7 not met: the default conditions fail this healthy project ({why})"
-
-
+# Known failures: (project, step) -> the reason, an xfail of exactly the steps a known bug breaks (not strict: a fix
+# turns them into passes without a test edit, and the report lists them as xfailed, never as passed). The default
+# conditions' failures of churn-stayed and fraud-imbalanced (TrainTestPerformance on a small class) and merchant-risk's
+# NewCategoryTrainTest went when those limits began to scale with the sample (mlspec/pipeline/noise.py). What is left
+# of merchant-risk is its model, not sampling noise (figures measured; the loop is seeded).
 KNOWN: dict[tuple[str, str], str] = {
-    **{
-        ("churn-stayed", step): _defaults(
-            "TrainTestPerformance: precision of class stayed degrades 22.9% > 20% between train and test"
-        )
-        for step in ("run", "gate", "promote")
-    },
-    **{
-        ("fraud-imbalanced", step): _defaults(
-            "TrainTestPerformance: recall of class True degrades 33% with 30 positives in the test set"
-        )
-        for step in ("run", "gate", "promote")
-    },
-    **{
-        ("merchant-risk", step): _defaults(
-            "NewCategoryTrainTest: 0.4% of the test rows have a merchant unseen in training, the limit is 0%; "
-            "with 700 merchants any random split has some"
-        )
-        for step in ("run", "gate", "promote")
-    },
+    ("merchant-risk", step): (
+        "issue 22 item 2.7 not met: merchant-risk's model tests fail on defaults: SimpleModelComparison, the F1 of "
+        "class 0 gains 1.56% over always predicting 0 (limit 10%; 24% positives, a logistic regression linear in "
+        "the hour while the risk is at night: test accuracy 0.768 against 0.757); TrainTestPerformance, F1 of class "
+        "1 degrades 42.1% (limit 42%): TargetEncoder's transform of the training rows uses their own labels "
+        "(training ROC AUC 0.86, test 0.75)"
+    )
+    for step in ("run", "gate", "promote")
 }
 
 _results: dict[str, LoopResult] = {}
@@ -66,6 +53,12 @@ def corpus_bentoml_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loop_result(name: str, tmp_path_factory: pytest.TempPathFactory, bentoml_home: Path) -> LoopResult:
     if name not in _results:
         _results[name] = run_loop(name, tmp_path_factory.mktemp(f"corpus-{name}"), bentoml_home)
+        times = os.environ.get("MLSPEC_CORPUS_TIMES")  # a JSON-lines file: where each project's loop spent its time
+        if times:
+            steps = {key: round(step.seconds, 1) for key, step in _results[name].steps.items()}
+            with open(times, "a") as out:
+                out.write(json.dumps({"project": name, "seconds": round(_results[name].seconds, 1), "steps": steps}))
+                out.write("\n")
     return _results[name]
 
 

@@ -59,6 +59,7 @@ def test_drift_limits_shrink_with_the_sample_never_below_deepchecks_defaults() -
             assert limit(bigger) <= limit(sizes)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_random_splits_of_one_sample_pass_the_drift_limits_but_a_shift_fails() -> None:
     """The limits are quantiles of the statistics under a random split: simulated splits exceed them rarely
     (ALPHA = 1% over all columns), and a real shift of half a standard deviation still fails on 150 rows."""
@@ -119,3 +120,74 @@ def test_the_chi_square_quantile_is_close_to_the_exact_one_and_not_below_it() ->
         for p in (0.99, 0.999, 0.9999):
             exact = chi2.ppf(p, df)
             assert exact * 0.99 <= chi2_quantile(p, df) <= exact * 1.08, (df, p)
+
+
+def test_the_degradation_limit_of_a_class_grows_with_the_noise_of_its_few_test_rows() -> None:
+    from mlspec.pipeline import noise
+
+    assert noise.degradation_limit(0.2, 30) == 0.48  # 0.2 + 1.5 / sqrt(30): fraud-imbalanced's 30 positives
+    assert noise.degradation_limit(0.2, 200) == 0.31
+    assert noise.degradation_limit(0.3, 1_000_000) == 0.31  # where the noise is gone, about the task's limit
+    assert noise.degradation_limit(0.2, 0) == 1.7  # no rows: anything goes, never a division by zero
+    assert noise.degradation_limit(0.2, 364, 0.24) == 0.53  # relative to a small training score: noisier
+    limits = [noise.degradation_limit(0.2, n) for n in (10, 30, 100, 1_000, 10_000)]
+    assert limits == sorted(limits, reverse=True)
+
+
+def test_the_new_category_limit_is_good_turing_plus_noise_and_rarely_fails_a_random_split() -> None:
+    """Random train/test draws of one categorical exceed the limit rarely; a test set where 3% of the rows carry
+    values training never had fails; a column whose values all recur in training keeps deepchecks' 0."""
+    import pandas as pd
+
+    from mlspec.pipeline import noise
+
+    assert noise.unseen_estimate(pd.Series(["de", "fr"] * 3 + [None])) == (0.0, 0.0)
+    share, variance = noise.unseen_estimate(pd.Series(["a", "b", "b", "c", "c", "c"]))  # 1 seen once, 1 twice
+    assert share == pytest.approx(1 / 6) and variance == pytest.approx((1 * (1 - 1 / 6) + 2) / 36)
+    assert noise.new_category_limit(0.0, 0.0, 1_000) == 0.0
+    rng = np.random.default_rng(1)
+    over, shifted = 0, 0
+    reps = 200
+    for _ in range(reps):
+        train, test = rng.integers(0, 700, 4_500), rng.integers(0, 700, 1_500)  # merchant-risk's shape
+        limit = noise.new_category_limit(*noise.unseen_estimate(pd.Series(train)), 1_500)
+        over += float(np.mean(~np.isin(test, train))) > limit
+        test[:45] = 10_000 + np.arange(45)  # 3% of the test rows from merchants training never saw
+        shifted += float(np.mean(~np.isin(test, train))) > limit
+    assert over / reps <= 0.03 and shifted == reps, (over, shifted)
+
+
+@pytest.mark.slow  # imports deepchecks
+def test_classifier_suites_get_the_per_class_degradation_and_new_category_conditions() -> None:
+    import pandas as pd
+
+    from mlspec.pipeline import noise, scaled_conditions
+
+    tests = SimpleNamespace(suites=["model_evaluation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("model", tests, seed=0, task="binary", rows=1_500)
+    (check,) = [c for c in suite.checks.values() if type(c).__name__ == "TrainTestPerformance"]
+    assert [c.name for c in check._conditions.values()] == [scaled_conditions.degradation_name(0.2)]
+    frame = pd.DataFrame(
+        [
+            ["Train", True, "Recall", 1.0, 120],
+            ["Test", True, "Recall", 0.67, 30],  # 33% on 30 rows: within 0.48
+            ["Train", False, "Recall", 1.0, 5_000],
+            ["Test", False, "Recall", 0.99, 1_500],
+        ],
+        columns=["Dataset", "Class", "Metric", "Value", "Number of samples"],
+    )
+    assert scaled_conditions.degradation_fails(frame, base=0.2).category.value == "PASS"
+    frame.loc[3, "Value"] = 0.67  # 33% on 1,500 rows: past 0.24
+    result = scaled_conditions.degradation_fails(frame, base=0.2)
+    assert result.category.value == "FAIL" and "class False" in result.details and "1,500 test rows" in result.details
+
+    sizes = noise.Sizes(train=4_500, test=1_500, categorical=1, categories=700, unseen=(("merchant", 0.0011, 2.5e-6),))
+    tests = SimpleNamespace(suites=["train_test_validation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("data", tests, seed=0, task="binary", rows=1_500, sizes=sizes)
+    (check,) = [c for c in suite.checks.values() if type(c).__name__ == "NewCategoryTrainTest"]
+    (condition,) = check._conditions.values()
+    value = pd.DataFrame({"Ratio of New Categories": [0.004, 0.001]}, index=["merchant", "country"])
+    result = condition.function(value, **condition.params)
+    assert result.category.value == "FAIL" and "country" in result.details  # country had no rare values: limit 0
+    value.loc["country", "Ratio of New Categories"] = 0.0
+    assert condition.function(value, **condition.params).category.value == "PASS"  # 0.4% within 0.66%

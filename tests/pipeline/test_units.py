@@ -251,6 +251,7 @@ def test_entrypoint_ending_the_process_is_a_failure(project: Path, tmp_path: Pat
     )
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_unknown_check_and_condition_names_suggest_close_ones() -> None:
     from mlspec.pipeline.checks import build_check
     from mlspec.spec.models import Check
@@ -288,6 +289,7 @@ class RegionNormalizer:
     ],
     ids=["helper-module", "package-under-src"],
 )
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_a_model_of_a_helper_module_beside_the_entrypoint_is_stored_self_contained(
     project: Path, tmp_path: Path, files: dict[str, str], import_line: str
 ) -> None:

@@ -48,6 +48,7 @@ def test_variants_cover_the_cases(rendered_variants: dict[str, list[Path]]) -> N
     assert {"mlspec-churn-ci.yml", "mlspec-fraud-ci.yml"} <= names["monorepo"]
 
 
+@pytest.mark.slow  # actionlint over every rendered variant, the slowest of `make test-fast`: runs in `make test`
 def test_actionlint_zero_findings(rendered_variants: dict[str, list[Path]], variant_labels: list[str]) -> None:
     findings = linters.actionlint(_all_rendered(rendered_variants) + OWN_WORKFLOWS, self_hosted_labels=variant_labels)
     assert findings == [], linters.describe(findings)
@@ -65,11 +66,13 @@ def test_actionlint_still_reports_undeclared_runner_labels(rendered_variants: di
     assert any('label "gpu" is unknown' in f["message"] for f in findings)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_check_jsonschema_workflows(rendered_variants: dict[str, list[Path]]) -> None:
     problems = linters.check_jsonschema(_all_rendered(rendered_variants) + OWN_WORKFLOWS, "vendor.github-workflows")
     assert problems is None, problems
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_check_jsonschema_actions() -> None:
     problems = linters.check_jsonschema(ACTIONS, "vendor.github-actions")
     assert problems is None, problems

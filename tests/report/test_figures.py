@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 DRAW = """
 import io, sys
 {setup}
@@ -30,6 +32,7 @@ def draw(setup: str) -> tuple[bytes, str]:
     return done.stdout, done.stderr.decode()
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_the_fast_import_draws_the_same_png_and_restores_kwdoc() -> None:
     fast, fast_state = draw("")
     plain, plain_state = draw("import matplotlib.figure  # matplotlib's own import first: agg_figure skips its own")

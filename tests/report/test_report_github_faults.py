@@ -38,6 +38,7 @@ def _event(tmp_path: Path, number: int, head_repo: str = "octo-org/ml-repo") -> 
     return str(event)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_fork_pull_request_read_only_token_reports_in_the_job_summary(
     project: Path,
     tmp_path: Path,
@@ -143,6 +144,7 @@ def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers
     assert "MLSPEC_GITHUB_DEADLINE_SECONDS" in str(caught.value.hint)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_report_comment_against_a_trickling_server_ends_with_a_message(
     project: Path, tmp_path: Path, trickle: TrickleServer
 ) -> None:

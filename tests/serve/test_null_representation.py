@@ -93,3 +93,27 @@ def test_float_only_features_keep_a_nullable_float_dtype(tmp_path: Path) -> None
     built = module._frame([module.Row.model_validate({"a": None, "b": None})])
     assert built.dtypes.astype(str).tolist() == ["Float64", "float64"]
     assert built["a"][0] is pd.NA and math.isnan(built["b"][0])
+
+
+def _dated() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2024-01-05 10:30", None, "2024-03-01 00:00"]),
+            "utc": pd.to_datetime(["2024-01-05 10:30", "2024-02-01 00:00", None], utc=True),
+            "n": [1, 2, 3],
+        }
+    )
+
+
+def test_a_datetime_feature_is_served_as_training_held_it(tmp_path: Path) -> None:
+    """A datetime64 column of training (Parquet, a frame built in code) is sent as ISO 8601 text (what
+    `DataFrame.to_json(date_format="iso")` writes) and reaches the model parsed back to its dtype; null is NaT."""
+    import json
+
+    frame = _dated()
+    assert nullable_dtypes(frame, ["when", "utc", "n"]) == {"when": "datetime64[ns]", "utc": "datetime64[ns, UTC]"}
+    module = _service(tmp_path, frame, {"when": "str", "utc": "str", "n": "int"})
+    rows = json.loads(frame.to_json(orient="records", date_format="iso"))  # what a client sends
+    built = module._frame([module.Row.model_validate(row) for row in rows])
+    assert built.dtypes.astype(str).to_dict() == {"when": "datetime64[ns]", "utc": "datetime64[ns, UTC]", "n": "int64"}
+    pd.testing.assert_frame_equal(built, frame)  # the same values, NaT for null

@@ -8,10 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from mlspec.spec import check_catalog
 from mlspec.spec.models import DEGRADATION_LIMITS, ModelTests
 
 
+@pytest.mark.slow  # imports deepchecks to generate the catalogue again: runs in `make test`
 def test_catalog_is_generated_from_the_installed_deepchecks() -> None:
     shipped = check_catalog.CATALOG_PATH.read_text(encoding="utf-8")
     assert shipped == check_catalog.render(check_catalog.generate()), (

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 from mlspec.spec.schema import json_schema, schema_text
@@ -55,6 +56,7 @@ def _check_jsonschema(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(tool), *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_published_schemas_pass_check_jsonschemas_metaschema_check() -> None:
     schemas = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "schemas").glob("*.json"))
     assert "schemas/mlproject.schema.json" in schemas
@@ -62,6 +64,7 @@ def test_published_schemas_pass_check_jsonschemas_metaschema_check() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # one of the slowest of `make test-fast` (measured with --durations): runs in `make test`
 def test_every_example_and_valid_case_passes_check_jsonschema() -> None:
     specs = sorted(
         str(p.relative_to(ROOT))

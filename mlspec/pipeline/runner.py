@@ -169,8 +169,8 @@ def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
 def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     from mlspec.pipeline import training
     from mlspec.pipeline.data import column_dtypes
-    from mlspec.state import model_store
     from mlspec.pipeline.engines import engine_for
+    from mlspec.state import model_store
 
     spec, tables = ctx.spec, ctx.tables()
     params = training.train_params(spec)

@@ -287,7 +287,10 @@ RAY_OWN_RUNTIME_ENV = ("working_dir",)
 
 
 class RayEngine(StrictModel):
-    """Train as a Ray Job on a Ray cluster (`mlspec.pipeline.engines.ray`); only the train stage moves there."""
+    """Train as a Ray Job on a Ray cluster. Only training runs there: the project's code and the stage's data are
+    uploaded as the job's `working_dir`, the job's log streams into the stage's output and the model comes back
+    through it; loading the data, data tests, evaluate, model tests, gate and report stay on the runner. See
+    docs/ray.md (KubeRay, an existing cluster, versions)."""
 
     address: str = Field(
         pattern=ENV_VAR_PATTERN,

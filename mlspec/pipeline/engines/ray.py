@@ -80,7 +80,10 @@ class _LogReader:
     def feed(self, full_log: str, final: bool = False) -> None:
         text, self.seen = self.partial + full_log[self.seen :], len(full_log)
         lines = text.split("\n")
-        self.partial = "" if final else lines.pop()
+        self.partial = lines.pop()  # an unfinished line waits for the rest, unless the job ended
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = ""
         for line in lines:
             self._line(line)
 
@@ -178,6 +181,21 @@ def _sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """A network failure (the request may not have arrived), not an answer of the cluster."""
+    import requests
+
+    return isinstance(exc, (ConnectionError, TimeoutError, requests.ConnectionError, requests.Timeout))
+
+
+def _job_exists(client: Any, job_id: str) -> bool:
+    try:
+        client.get_job_info(job_id)
+        return True
+    except Exception:  # noqa: BLE001 - unknown id or still unreachable
+        return False
 
 
 class RayTrainEngine:
@@ -342,21 +360,30 @@ class RayTrainEngine:
             logging.getLogger(name).setLevel(logging.WARNING)
         previous = os.environ.get("RAY_RUNTIME_ENV_IGNORE_GITIGNORE")
         os.environ["RAY_RUNTIME_ENV_IGNORE_GITIGNORE"] = "1"  # the staged copy is already what should go
+        until = time.monotonic() + RECONNECT_SECONDS
         try:
-            return str(
-                client.submit_job(
-                    entrypoint=f"python -m mlspec.pipeline.engines.ray_job {JOB_DIR}/job.json",
-                    submission_id=job_id,
-                    runtime_env=self.runtime_env(work),
-                    metadata={"mlspec": "train"},
-                    **self.resources(),
-                )
-            )
-        except Exception as exc:  # noqa: BLE001 - rejected by the cluster (runtime_env, resources, size)
-            raise RayJobError(
-                f"the Ray cluster refused the training job: {type(exc).__name__}: {str(exc).strip()[:2000]}",
-                hint="check train.engine.ray (runtime_env, entrypoint_resources) against the cluster",
-            ) from None
+            while True:
+                try:
+                    return str(
+                        client.submit_job(
+                            entrypoint=f"python -m mlspec.pipeline.engines.ray_job {JOB_DIR}/job.json",
+                            submission_id=job_id,
+                            runtime_env=self.runtime_env(work),
+                            metadata={"mlspec": "train"},
+                            **self.resources(),
+                        )
+                    )
+                except Exception as exc:  # noqa: BLE001 - rejected by the cluster (runtime_env, resources, size)
+                    if _is_connection_error(exc) and time.monotonic() < until:
+                        if _job_exists(client, job_id):  # the submission arrived; its answer did not
+                            return job_id
+                        _note(f"the Ray cluster did not answer the submission ({type(exc).__name__}); trying again")
+                        time.sleep(3.0)
+                        continue
+                    raise RayJobError(
+                        f"the Ray cluster refused the training job: {type(exc).__name__}: {str(exc).strip()[:2000]}",
+                        hint="check train.engine.ray (runtime_env, entrypoint_resources) against the cluster",
+                    ) from None
         finally:
             if previous is None:
                 os.environ.pop("RAY_RUNTIME_ENV_IGNORE_GITIGNORE", None)

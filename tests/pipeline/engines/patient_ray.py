@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-NODE_REGISTER_SECONDS = 150.0
+NODE_REGISTER_SECONDS = 90.0
 
 
 def be_patient() -> None:

@@ -5,6 +5,7 @@ torn down even when a test fails; start-up is time-boxed (the machine is small a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-START_SECONDS = 240.0
+START_SECONDS = 360.0
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 BIN = Path(sys.executable).parent
 
@@ -53,10 +54,16 @@ def jobs_api_up(address: str, until: float) -> bool:
     return False
 
 
-def _head_ready(child: subprocess.Popen[bytes], log: Path, address: str, until: float) -> bool:
-    """`ray start` said the node started (it gives up after 30 s of its own on a loaded machine) and is still
-    running, and the Jobs API answers."""
-    while time.monotonic() < until and child.poll() is None:
+def _raylet_crashed(temp: str) -> bool:
+    """The raylet gave up (it waits only 15 s, a constant, for its dashboard agent to start on a loaded machine)."""
+    return any("Check failed" in p.read_text(errors="replace") for p in Path(temp).glob("session_*/logs/raylet.out"))
+
+
+def _head_ready(child: subprocess.Popen[bytes], temp: str, address: str, until: float) -> bool:
+    """`ray start` said the node started and is still running, and the Jobs API answers; False as soon as the
+    attempt failed."""
+    log = Path(temp) / "head.log"
+    while time.monotonic() < until and child.poll() is None and not _raylet_crashed(temp):
         if "Ray runtime started" in log.read_text(errors="replace"):
             return jobs_api_up(address, until) and child.poll() is None
         time.sleep(1)
@@ -85,7 +92,10 @@ def ray_head(num_cpus: int = 2) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="rh", dir="/tmp") as temp:
         child: subprocess.Popen[bytes] | None = None
         try:
-            for _attempt in range(2):  # the node's own 30 s start-up limit can pass on a loaded machine
+            deadline = time.monotonic() + START_SECONDS
+            while time.monotonic() < deadline:  # an attempt can fail on a loaded machine: start again
+                shutil.rmtree(temp, ignore_errors=True)
+                Path(temp).mkdir(exist_ok=True)
                 dashboard = free_port()
                 address = f"http://127.0.0.1:{dashboard}"
                 argv = [
@@ -93,21 +103,34 @@ def ray_head(num_cpus: int = 2) -> Iterator[str]:
                     "--port", str(free_port()), "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dashboard),
                     "--include-dashboard", "true", "--num-cpus", str(num_cpus),
                     "--object-store-memory", str(OBJECT_STORE_BYTES), "--temp-dir", temp, "--disable-usage-stats",
+                    # fixed agent ports: with port 0 the raylet waits only 15 s for the agents' port files
+                    "--dashboard-agent-grpc-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port()),
+                    "--metrics-export-port", str(free_port()), "--runtime-env-agent-port", str(free_port()),
                 ]  # fmt: skip
                 log = open(Path(temp) / "head.log", "wb")  # noqa: SIM115 - closed with the folder
                 child = subprocess.Popen(
-                    argv, env=ray_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    argv,
+                    env={**ray_env(), "PYTHONUNBUFFERED": "1"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
-                if _head_ready(child, Path(temp) / "head.log", address, time.monotonic() + START_SECONDS / 2):
+                if _head_ready(child, temp, address, deadline):
                     break
                 _stop_group(child)
                 child = None
             if child is None:
-                pytest.fail(f"the Ray head did not start within {START_SECONDS:.0f}s")
+                pytest.fail(f"the Ray head did not start within {START_SECONDS:.0f}s (machine too loaded?)")
             yield address
         finally:
             if child is not None:
                 _stop_group(child)
+
+
+def agent_ports() -> dict[str, int]:
+    """Fixed ports of a node's agents (with 0 the raylet gives up after 15 s waiting for their port files)."""
+    names = ("metrics_agent_port", "dashboard_agent_listen_port", "metrics_export_port", "runtime_env_agent_port")
+    return {name: free_port() for name in names}
 
 
 @contextmanager
@@ -134,9 +157,10 @@ def two_node_cluster(worker_cpus: int = 1) -> Iterator[tuple[Any, str]]:
                 "dashboard_host": "127.0.0.1",
                 "dashboard_port": dashboard,
                 "object_store_memory": OBJECT_STORE_BYTES,
+                **agent_ports(),
             },
         )
-        cluster.add_node(num_cpus=worker_cpus, object_store_memory=OBJECT_STORE_BYTES)
+        cluster.add_node(num_cpus=worker_cpus, object_store_memory=OBJECT_STORE_BYTES, **agent_ports())
         address = f"http://127.0.0.1:{dashboard}"
         if not jobs_api_up(address, time.monotonic() + START_SECONDS):
             pytest.fail(f"the 2-node Ray cluster's Jobs API did not answer within {START_SECONDS:.0f}s")

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -23,7 +24,7 @@ from mlspec.pipeline.engines.local import LocalTrainEngine
 from mlspec.pipeline.engines.ray import RayTrainEngine
 from mlspec.pipeline.training import TrainingError
 from tests.helpers import EXAMPLES
-from tests.pipeline.engines.ray_cluster import ray_env, ray_head, two_node_cluster
+from tests.pipeline.engines.ray_cluster import agent_ports, free_port, ray_env, ray_head, two_node_cluster
 
 pytest.importorskip("ray.job_submission")
 pytestmark = pytest.mark.slow
@@ -269,4 +270,99 @@ def _kill_worker_when_training(cluster: Any, client: Any, job_id: str, replace: 
     worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
     cluster.remove_node(worker, allow_graceful=False)
     if replace:
-        cluster.add_node(num_cpus=1, object_store_memory=100 * 1024 * 1024)
+        cluster.add_node(num_cpus=1, object_store_memory=100 * 1024 * 1024, **agent_ports())
+
+
+class _Proxy:
+    """A TCP forwarder 127.0.0.1:port -> the Jobs API, which can drop every connection and refuse new ones for a
+    while: a real lost connection between mlspec and the cluster."""
+
+    def __init__(self, target_port: int) -> None:
+        import socket
+        import threading
+
+        self.target = target_port
+        self.port = free_port()
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.server: socket.socket | None = None
+        self.open()
+
+    def open(self) -> None:
+        import socket
+        import threading
+
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(16)
+        self.server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def _accept(self, server: Any) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: Any, sink: Any) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def cut(self) -> None:
+        import socket
+
+        assert self.server is not None
+        self.server.close()
+        with self.lock:
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+            self.sockets.clear()
+
+
+def test_a_lost_connection_waits_for_the_same_job_again(
+    tmp_path: Path, head: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    proxy = _Proxy(int(head.rsplit(":", 1)[1]))
+    monkeypatch.setenv("MLSPEC_TEST_RAY", f"http://127.0.0.1:{proxy.port}")
+    root = project(tmp_path, SLOW_TRAIN)
+    engine = RayTrainEngine(settings(), echo=False)
+    log = tmp_path / "train.log"
+
+    def outage() -> None:  # once the job trains: 8 s without the cluster, then back
+        until = time.monotonic() + 180
+        while time.monotonic() < until and "step 1" not in (log.read_text() if log.is_file() else ""):
+            time.sleep(0.3)
+        proxy.cut()
+        time.sleep(8)
+        proxy.open()
+
+    thread = threading.Thread(target=outage, daemon=True)
+    thread.start()
+    model = engine.train_entrypoint(root, "src/train.py:train", tables(root), {"steps": 40}, log, 10)
+    thread.join(timeout=5)
+    assert hasattr(model, "predict_proba")
+    assert f"waiting for job {engine.last_job_id} again" in capsys.readouterr().err
+    text = log.read_text()
+    assert [line for line in text.splitlines() if line.startswith("step ")] == [f"step {i}" for i in range(40)]

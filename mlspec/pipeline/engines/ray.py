@@ -77,6 +77,12 @@ class _LogReader:
     complete: bool = False
     failure: dict[str, Any] | None = None
 
+    def finish(self) -> None:
+        """The job ended and its log cannot be read further: the unfinished last line counts as it is."""
+        if self.partial:
+            self._line(self.partial)
+            self.partial = ""
+
     def feed(self, full_log: str, final: bool = False) -> None:
         text, self.seen = self.partial + full_log[self.seen :], len(full_log)
         lines = text.split("\n")
@@ -427,10 +433,6 @@ class RayTrainEngine:
                 while True:
                     try:
                         info = client.get_job_info(job_id)
-                        current = str(getattr(info.status, "value", info.status))
-                        reader.feed(client.get_job_logs(job_id), final=current in TERMINAL)
-                    except MlspecError:
-                        raise
                     except Exception as exc:  # noqa: BLE001 - connection trouble: wait for the job by its id again
                         lost_since = lost_since or time.monotonic()
                         if time.monotonic() - lost_since > RECONNECT_SECONDS:
@@ -446,6 +448,8 @@ class RayTrainEngine:
                         client = self._reconnect(client)
                         continue
                     lost_since = None
+                    current = str(getattr(info.status, "value", info.status))
+                    self._read_log(client, job_id, reader, final=current in TERMINAL)
                     if current != status:
                         status = current
                         _note(f"Ray job {job_id}: {status}")
@@ -474,6 +478,17 @@ class RayTrainEngine:
             _note(f"interrupted: stopping Ray job {job_id}")
             self.stop(client, job_id)
             raise KeyboardInterrupt from None
+
+    @staticmethod
+    def _read_log(client: Any, job_id: str, reader: _LogReader, final: bool) -> None:
+        """The job's new log lines; the log of a job whose node is gone may not be readable any more: then
+        what was read so far stands (the job's status says how it ended)."""
+        try:
+            reader.feed(client.get_job_logs(job_id), final=final)
+        except Exception as exc:  # noqa: BLE001 - the node serving the log is unreachable
+            if final:
+                reader.finish()
+                _note(f"the log of Ray job {job_id} could not be read to its end ({type(exc).__name__})")
 
     def _reconnect(self, client: Any) -> Any:
         try:

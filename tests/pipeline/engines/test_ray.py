@@ -33,11 +33,15 @@ EXAMPLE = EXAMPLES / "breast-cancer"
 LABEL = "benign"
 
 SLOW_TRAIN = """\
+import os
 import time
 
 
 def train(X, y, params):
-    for step in range(int(params.get("steps", 600))):
+    steps = int(params.get("steps", 600))
+    if os.path.exists(params.get("short_after", "/nonexistent")):  # the retry after a node loss: train briefly
+        steps = 3
+    for step in range(steps):
         print(f"step {step}", flush=True)
         time.sleep(0.5)
     from sklearn.linear_model import LogisticRegression
@@ -233,10 +237,12 @@ def test_a_job_whose_node_is_lost_is_submitted_again(tmp_path: Path, monkeypatch
             jobs.append(job_id)
             if len(jobs) == 1:  # kill the worker running the first attempt once it trains, add a fresh one
                 _kill_worker_when_training(cluster, client, job_id)
+                (tmp_path / "node-killed").touch()
             return job_id
 
         monkeypatch.setattr(engine, "submit", submit)
-        model = engine.train_entrypoint(root, "src/train.py:train", tables(root), {"steps": 20}, tmp_path / "t.log", 10)
+        params = {"steps": 600, "short_after": str(tmp_path / "node-killed")}
+        model = engine.train_entrypoint(root, "src/train.py:train", tables(root), params, tmp_path / "t.log", 10)
         assert len(jobs) == 2
         assert job_status(address, jobs[0]) == "FAILED"
         assert job_status(address, jobs[1]) == "SUCCEEDED"

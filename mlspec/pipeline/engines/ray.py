@@ -33,12 +33,13 @@ from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.pipeline.engines.ray_job import MARK
+from mlspec.state.layout import STATE_DIR
 
 JOB_DIR = "_mlspec_job"
 POLL_SECONDS = 1.0
 RECONNECT_SECONDS = 300.0  # how long a lost connection is retried before the stage gives up
 STOP_WAIT_SECONDS = 60.0
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".mlspec"}
+SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", STATE_DIR}
 # The job failed because the node running it went away, not because of the training code.
 NODE_LOST = {"JOB_SUPERVISOR_ACTOR_DIED", "JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE"}
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}

@@ -372,3 +372,31 @@ def test_a_lost_connection_waits_for_the_same_job_again(
     assert f"waiting for job {engine.last_job_id} again" in capsys.readouterr().err
     text = log.read_text()
     assert [line for line in text.splitlines() if line.startswith("step ")] == [f"step {i}" for i in range(40)]
+
+
+def test_mlspec_train_on_ray_records_and_archives_the_model_as_locally(tmp_path: Path, address_env: str) -> None:
+    """The whole train stage (`mlspec train`) with `train.engine.ray`: the job's log in the stage output, the
+    run's record names the model, the archive CD uses is there."""
+    import shutil
+
+    from tests.helpers import run_mlspec
+
+    root = tmp_path / "breast-cancer"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+    spec = (
+        (root / "mlproject.yaml")
+        .read_text()
+        .replace(
+            "  seed: 42\n", "  seed: 42\n  engine: {ray: {address: MLSPEC_TEST_RAY, entrypoint_resources: {CPU: 1}}}\n"
+        )
+    )
+    (root / "mlproject.yaml").write_text(spec)
+    result = run_mlspec("train", "mlproject.yaml", cwd=root, env={**ray_env(), "MLSPEC_TEST_RAY": address_env})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "submitted training to Ray as job mlspec-train-" in result.stderr
+    assert "  ray | mlspec: training on Ray node" in result.stderr
+    run_dir = root / ".mlspec" / "runs" / (root / ".mlspec" / "runs" / "latest").read_text().split()[0]
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["model"]["path"] == "model.bentomodel"
+    assert (run_dir / "model.bentomodel").stat().st_size > 0
+    assert record["params"] == {"n_estimators": 100, "max_depth": 6, "seed": 42}

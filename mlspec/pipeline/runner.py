@@ -166,20 +166,22 @@ def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
 def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     from mlspec.pipeline import training
     from mlspec.pipeline.data import column_dtypes
+    from mlspec.pipeline.engines import engine_for
     from mlspec.state import model_store
 
     spec, tables = ctx.spec, ctx.tables()
     params = training.train_params(spec)
     log_path = ctx.run_dir / "train.log"
+    engine = engine_for(spec, ctx.loaded)  # local, or a Ray cluster (train.engine)
     if spec.train.entrypoint:
         where = f"train.entrypoint {spec.train.entrypoint}"
-        model = training.call_entrypoint(
+        model = engine.train_entrypoint(
             ctx.loaded.root, spec.train.entrypoint, tables, params, log_path, spec.train.timeout_minutes
         )
     else:
         where = "train.command"
         train_path, test_path = _command_paths(ctx, tables)
-        model = training.run_command(
+        model = engine.train_command(
             ctx.loaded.root,
             spec.train.command,
             train_path,

@@ -332,6 +332,78 @@ class Data(StrictModel):
         return self
 
 
+RAY_PACKAGE = "ray[default]>=2.40,<3"
+RAY_OWN_RUNTIME_ENV = ("working_dir",)
+
+
+class RayEngine(StrictModel):
+    """Train as a Ray Job on a Ray cluster. Only training runs there: the project's code and the stage's data are
+    uploaded as the job's `working_dir`, the job's log streams into the stage's output and the model comes back
+    through it; loading the data, data tests, evaluate, model tests, gate and report stay on the runner. See
+    docs/ray.md (KubeRay, an existing cluster, versions)."""
+
+    address: str = Field(
+        pattern=ENV_VAR_PATTERN,
+        description="Name of the secret (in the rendered workflows) and environment variable (locally) holding the "
+        "Ray Jobs address, e.g. `RAY_ADDRESS` holding `http://ray-head.example:8265`; only the train step gets it.",
+    )
+    runtime_env: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Ray runtime environment of the job (`pip`, `uv`, `env_vars`, `image_uri`, ...). mlspec sets "
+        "`working_dir` (the project's code and the stage's data) and adds itself to `py_modules`.",
+    )
+    entrypoint_resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="Resources reserved for the training process on the cluster: `CPU`, `GPU`, `memory` (bytes) "
+        "and custom resources, e.g. `{CPU: 8, GPU: 1}`.",
+    )
+    timeout_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=10080,
+        description="The Ray job is stopped after this many minutes; default: train.timeout_minutes.",
+    )
+    max_retries: int = Field(
+        0, ge=0, le=10, description="Submit the job again this many times when a node running it is lost."
+    )
+    package: str = Field(
+        RAY_PACKAGE,
+        pattern=r"^ray\[default\](?:[<>=!~]=?[0-9][0-9A-Za-z.*]*(?:,[<>=!~]=?[0-9][0-9A-Za-z.*]*)*)?$",
+        description="The pip requirement the rendered workflows install before the train step.",
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _secret_name(cls, value: str) -> str:
+        if value.upper().startswith("GITHUB_"):
+            raise ValueError(f"{shown(value)} is not a secret name (letters, digits, _; not GITHUB_*)")
+        return value
+
+    @field_validator("runtime_env")
+    @classmethod
+    def _runtime_env(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        for key in RAY_OWN_RUNTIME_ENV:
+            if key in value:
+                raise ValueError(f"`{key}` is set by mlspec (the project's code and the stage's data); remove it")
+        return value
+
+    @field_validator("entrypoint_resources")
+    @classmethod
+    def _resources(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, amount in value.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,63}$", name):
+                raise ValueError(f"{shown(name)} is not a resource name (e.g. CPU, GPU, memory)")
+            if amount < 0:
+                raise ValueError(f"resource {name} must be 0 or more, got {amount}")
+        return value
+
+
+class Engine(StrictModel):
+    """Where training runs; without `train.engine` it runs in the mlspec process's machine (local)."""
+
+    ray: RayEngine = Field(description="Submit training as a Ray Job to a Ray cluster.")
+
+
 class Train(StrictModel):
     """How the model is trained."""
 
@@ -360,6 +432,7 @@ class Train(StrictModel):
     params: dict[str, JsonValue] = Field(default_factory=dict, description="Hyper-parameters passed to training.")
     seed: int = Field(42, description="Random seed passed to training (params['seed'] unless params set it).")
     timeout_minutes: int = Field(60, ge=1, le=1440, description="Training is stopped after this many minutes.")
+    engine: Engine | None = Field(None, description="Where training runs; default: locally (the runner).")
 
     @model_validator(mode="after")
     def _one_way(self) -> Train:

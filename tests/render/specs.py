@@ -81,6 +81,18 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
+    "ray-engine": {
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "train": {
+                    "engine": {
+                        "ray": {"address": "RAY_JOBS_ADDRESS", "entrypoint_resources": {"CPU": 8, "GPU": 1}},
+                    }
+                }
+            },
+        )
+    },
     "drift-off": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"enabled": False}}})},
     "local-actions": {"mlproject.yaml": merged(BASE, {"ci": {"actions": "local"}})},
     "code-scanning": {"mlproject.yaml": merged(BASE, {"ci": {"code_scanning": True}})},

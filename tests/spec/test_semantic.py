@@ -639,3 +639,41 @@ def test_a_partial_spec_skips_the_checks_of_missing_sections(repo: Path) -> None
     assert [f.kind for f in found] == ["cycle"]
     with pytest.raises(AttributeError):
         semantic_findings(partial, repo)
+
+
+def test_an_unknown_condition_or_parameter_far_from_every_name_lists_them_all() -> None:
+    spec = _spec(
+        tests={
+            "data": {
+                "checks": [
+                    {"name": "NewCategoryTrainTest", "conditions": [{"name": "zzzz"}]},
+                    {
+                        "name": "FeatureFeatureCorrelation",
+                        "conditions": [{"name": "max_number_of_pairs_above_threshold", "params": {"qqqq": 1}}],
+                    },
+                ]
+            }
+        }
+    )
+    assert [f.hint for f in _findings(spec)] == [
+        "its conditions: new_categories_less_or_equal, new_category_ratio_less_or_equal",
+        "its parameters: n_pairs, threshold",
+    ]
+
+
+def test_a_glob_s_leading_negation_is_all_that_is_stripped(repo: Path) -> None:
+    # "X/../../../y" from proj is ../y: outside, whatever a leading letter is
+    spec = _spec(triggers={"paths": {"code": ["X/../../../y", "!../../y"]}, "drift": {"current": "../../c.csv"}})
+    assert [(f.loc, f.kind) for f in semantic_findings(spec, repo)] == [
+        (("triggers", "paths", "code", 0), "outside-repository"),
+        (("triggers", "paths", "code", 1), "outside-repository"),
+        (("triggers", "drift", "current"), "outside-repository"),  # reported beside the globs, not instead
+    ]
+
+
+def test_a_partial_spec_runs_every_check_after_a_skipped_one(repo: Path) -> None:
+    whole = _spec(data={"categorical": ["churned"]}, ci={"install": "${{ x }}"})
+    partial = Spec.model_construct(**{k: getattr(whole, k) for k in ("environments", "gates", "data", "train", "ci")})
+    found = semantic_findings(partial, repo, check_files=False, partial=True)
+    # evaluate is missing: the checks reading it are skipped, the later ones (columns, commands) still run
+    assert [f.kind for f in found] == ["column", "expression"]

@@ -624,3 +624,51 @@ def test_a_metric_scored_by_scikit_learn_per_resample_gives_one_value_per_resamp
 
     expected = [skm.average_precision_score(y == "1", preds.proba[:, 1], sample_weight=w) for w in W]
     assert values.tolist() == pytest.approx(expected)
+
+
+def test_without_probabilities_only_the_label_metrics_are_scored() -> None:
+    y = np.array(["0", "1", "1", "0"], dtype=object)
+    labels_only = Predictions(np.array(["0", "1", "0", "0"], dtype=object), None, ["0", "1"])  # classes, no proba
+    names = ["roc_auc", "log_loss", "average_precision", "accuracy"]
+    assert point_metrics(task="binary", y_true=y, preds=labels_only, names=names) == {"accuracy": 0.75}
+    with pytest.raises(MetricUnsupported, match=r"^roc_auc needs class probabilities"):
+        _paired("roc_auc", "binary", y, labels_only, labels_only)
+
+
+@pytest.mark.parametrize(
+    ("y", "pred", "balanced"),
+    [
+        (["a", "a", "b", "b"], ["a", "c", "b", "b"], (1 / 2 + 1) / 2),  # "c" is never true: no recall of its own
+        (["a", "a", "b"], ["a", "b", "b"], (1 / 2 + 1) / 2),  # "b" is true once: it counts
+        (["a", "a"], ["a", "b"], 1 / 2),  # one true class: its recall alone
+    ],
+)
+def test_balanced_accuracy_averages_the_recall_of_the_true_classes(y, pred, balanced) -> None:
+    import sklearn.metrics as skm
+
+    found = point_metrics(
+        task="multiclass",
+        y_true=np.array(y, dtype=object),
+        preds=Predictions(np.array(pred, dtype=object)),
+        names=["balanced_accuracy"],
+    )
+    assert found == {"balanced_accuracy": pytest.approx(balanced)}
+    if "c" not in pred:  # scikit-learn agrees (it warns about a predicted class that is never true)
+        assert balanced == pytest.approx(skm.balanced_accuracy_score(y, pred))
+
+
+def test_macro_averages_cover_the_labels_true_or_predicted_not_the_probability_columns() -> None:
+    import sklearn.metrics as skm
+
+    y = np.array(["a", "a", "b", "b", "c"], dtype=object)  # "c" true once
+    pred = np.array(["a", "b", "b", "b", "a"], dtype=object)
+    proba = np.tile([0.5, 0.3, 0.1, 0.1], (5, 1))
+    preds = Predictions(pred, proba, ["a", "b", "c", "z"])  # "z": a probability column only
+    names = ["precision_macro", "recall_macro", "f1_macro"]
+    found = point_metrics(task="multiclass", y_true=y, preds=preds, names=names)
+    assert found == {
+        "precision_macro": pytest.approx(skm.precision_score(y, pred, average="macro", zero_division=0)),
+        "recall_macro": pytest.approx(skm.recall_score(y, pred, average="macro", zero_division=0)),
+        "f1_macro": pytest.approx(skm.f1_score(y, pred, average="macro", zero_division=0)),
+    }
+    assert found["recall_macro"] == pytest.approx((1 / 2 + 1 + 0) / 3)

@@ -631,8 +631,23 @@ def test_without_probabilities_only_the_label_metrics_are_scored() -> None:
     labels_only = Predictions(np.array(["0", "1", "0", "0"], dtype=object), None, ["0", "1"])  # classes, no proba
     names = ["roc_auc", "log_loss", "average_precision", "accuracy"]
     assert point_metrics(task="binary", y_true=y, preds=labels_only, names=names) == {"accuracy": 0.75}
-    with pytest.raises(MetricUnsupported, match=r"^roc_auc needs class probabilities"):
-        _paired("roc_auc", "binary", y, labels_only, labels_only)
+    for metric in ("roc_auc", "log_loss", "average_precision"):
+        with pytest.raises(MetricUnsupported, match=rf"^{metric} needs class probabilities"):
+            _paired(metric, "binary", y, labels_only, labels_only)
+    multi = Predictions(np.array(["0", "1", "0", "0"], dtype=object))
+    with pytest.raises(MetricUnsupported, match=r"^roc_auc_ovr needs class probabilities"):
+        _paired("roc_auc_ovr", "multiclass", y, multi, multi)
+
+
+def test_log_loss_clips_probabilities_to_eps_and_one_minus_eps() -> None:
+    eps = np.finfo(float).eps
+    y = np.array(["0", "1"], dtype=object)
+    certain = Predictions(y.copy(), np.array([[1.0, 0.0], [0.0, 1.0]]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=certain, names=["log_loss"]) == {"log_loss": -math.log1p(-eps)}
+    wrong = Predictions(y[::-1].copy(), np.array([[0.0, 1.0], [1.0, 0.0]]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=wrong, names=["log_loss"]) == {
+        "log_loss": pytest.approx(-math.log(eps))
+    }
 
 
 @pytest.mark.parametrize(

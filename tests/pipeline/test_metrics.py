@@ -217,20 +217,26 @@ def test_metric_names_are_the_catalogue_then_the_spec_s_then_the_gates_once_each
 class _Model:
     def __init__(self, rows: Any, proba: Any = None) -> None:
         self.rows, self.proba = rows, proba
+        self.seen: list[Any] = []
 
     def predict(self, X: Any) -> Any:
+        self.seen.append(X)
         return self.rows
 
     def __getattr__(self, name: str) -> Any:
         if name == "predict_proba" and self.proba is not None:
-            return lambda X: self.proba
+            return lambda X: self.seen.append(X) or self.proba
         raise AttributeError(name)
 
 
 def test_predict_returns_labels_and_two_column_probabilities() -> None:
     X = [[0], [1]]
-    y_pred, proba = predict(_Model(["a", "b"], [[0.7, 0.3], [0.2, 0.8]]), X, "binary", ["a", "b"])
+    model = _Model(["a", "b"], [[0.7, 0.3], [0.2, 0.8]])
+    y_pred, proba = predict(model, X, "binary", ["a", "b"])
     assert list(y_pred) == ["a", "b"] and proba.tolist() == [[0.7, 0.3], [0.2, 0.8]] and proba.dtype == float
+    assert model.seen == [X, X]  # predict and predict_proba of the rows given
+    _, whole = predict(_Model(["a", "b"], [[1, 0], [0, 1]]), X, "binary", ["a", "b"])  # integer probabilities
+    assert whole.dtype == float and whole.tolist() == [[1.0, 0.0], [0.0, 1.0]]
     _, one_column = predict(_Model(["a", "b"], [0.25, 0.5]), X, "binary", ["a", "b"])  # P(last class) only
     assert one_column.tolist() == [[0.75, 0.25], [0.5, 0.5]]
     assert predict(_Model(["a", "b"]), X, "binary", ["a", "b"])[1] is None  # no predict_proba
@@ -275,7 +281,66 @@ def test_the_predictions_file_has_a_probability_column_per_class() -> None:
     assert predictions_csv(p) == (
         "row,y_true,y_pred,proba_no,proba_yes\n10,no,no,0.123456789,0.876543211\n11,yes,no,1,0\n"
     )
+    tiny = Predictions(np.array(["no"]), np.array(["no"]), np.array([[1.0, 1e-20]]), ["no", "yes"], np.array([0]))
+    assert predictions_csv(tiny) == "row,y_true,y_pred,proba_no,proba_yes\n0,no,no,1,1e-20\n"
     without = Predictions(np.array([1.5]), np.array([2.0]), None, None, np.array([0]))
     assert predictions_csv(without) == "row,y_true,y_pred\n0,1.5,2\n"
     no_classes = Predictions(np.array(["a"]), np.array(["a"]), np.array([[1.0]]), None, np.array([0]))
     assert predictions_csv(no_classes) == "row,y_true,y_pred\n0,a,a\n"
+
+
+def test_a_declared_positive_class_absent_from_the_test_set_scores_zero() -> None:
+    y = np.array(["no"] * 4, dtype=object)
+    p = Predictions(y, y.copy(), None, ["no", "yes"], np.arange(4), "yes")
+    assert _values(["precision", "recall", "f1", "accuracy"], "binary", p) == {
+        "precision": 0,
+        "recall": 0,
+        "f1": 0,
+        "accuracy": 1.0,
+    }
+
+
+def test_a_test_set_of_one_class_without_model_classes_scores_that_class() -> None:
+    y = np.array(["no", "no", "no"], dtype=object)
+    p = Predictions(y, np.array(["no", "yes", "no"], dtype=object), None, None, np.arange(3))
+    assert _values(["precision", "recall", "accuracy"], "binary", p) == pytest.approx(
+        {"precision": 1.0, "recall": 2 / 3, "accuracy": 2 / 3}
+    )
+
+
+def test_a_positive_class_the_model_does_not_know_leaves_the_other_metrics() -> None:
+    values, problems = compute_metrics(["accuracy", "roc_auc"], "binary", _binary("maybe"))
+    assert values == {"accuracy": 0.5, "roc_auc": None}
+    assert len(problems) == 1 and problems[0].startswith("metric roc_auc could not be computed: ")
+
+
+def test_a_never_true_class_has_recall_zero_in_the_macro_average() -> None:
+    y = np.array(["a", "a", "b"], dtype=object)
+    yp = np.array(["a", "c", "b"], dtype=object)  # "c" is never true: its recall is 0 of 0, scored 0
+    values = _values(["recall_macro"], "multiclass", Predictions(y, yp, None, None, [0, 1, 2]))
+    assert values == pytest.approx({"recall_macro": (1 / 2 + 1 + 0) / 3})
+
+
+def test_log_loss_knows_the_model_s_classes_beyond_the_test_set_s() -> None:
+    y = np.array(["a", "b", "a", "b"], dtype=object)
+    proba = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.25, 0.25], [0.3, 0.5, 0.2]])
+    p = Predictions(y, y.copy(), proba, ["a", "b", "c"], np.arange(4))  # "c": a class of the model only
+    assert _values(["log_loss"], "multiclass", p) == pytest.approx(
+        {"log_loss": -sum(math.log(v) for v in [0.6, 0.7, 0.5, 0.5]) / 4}
+    )
+
+
+def test_a_one_vs_rest_auc_is_never_scored_against_unsorted_columns() -> None:
+    y = np.array(["a", "b", "c", "a", "b", "c"], dtype=object)
+    by_class = {
+        "a": [0.7, 0.2, 0.2, 0.3, 0.3, 0.1],
+        "b": [0.2, 0.6, 0.3, 0.3, 0.4, 0.2],
+        "c": [0.1, 0.2, 0.5, 0.4, 0.3, 0.7],
+    }
+    unsorted = Predictions(y, y.copy(), np.column_stack([by_class[c] for c in "cab"]), ["c", "a", "b"], np.arange(6))
+    values, problems = compute_metrics(["roc_auc_ovr"], "multiclass", unsorted)
+    assert values == {"roc_auc_ovr": None} and problems[0].startswith("metric roc_auc_ovr could not be computed: ")
+    ordered = Predictions(y, y.copy(), np.column_stack([by_class[c] for c in "abc"]), ["a", "b", "c"], np.arange(6))
+    # one-vs-rest: a: 0.7, 0.3 over 0.2, 0.2, 0.3, 0.1 -> 7.5/8; b: 0.6, 0.4 over 0.2, 0.3, 0.3, 0.2 -> 8/8;
+    # c: 0.5, 0.7 over 0.1, 0.2, 0.4, 0.3 -> 8/8
+    assert _values(["roc_auc_ovr"], "multiclass", ordered) == pytest.approx({"roc_auc_ovr": (7.5 / 8 + 1 + 1) / 3})

@@ -576,16 +576,21 @@ def test_a_regression_bootstrap_scores_the_predictions_as_given() -> None:
 
 def test_a_bootstrap_scores_the_declared_positive_class() -> None:
     y = np.array(["0", "1", "1", "0", "0", "1"], dtype=object)
-    challenger = Predictions(np.array(["0", "1", "0", "0", "1", "1"], dtype=object))
+    challenger = Predictions(np.array(["0", "1", "0", "0", "1", "0"], dtype=object))
     champion = Predictions(np.array(["1", "1", "1", "1", "0", "0"], dtype=object))
     # "0" positive (actual: rows 0, 3, 4): the challenger finds 0 and 3, the champion 4; "1" (rows 1, 2, 5): the
-    # challenger finds 1 and 5, the champion 1 and 2
+    # challenger finds 1, the champion 1 and 2
     for positive in ("0", 0):
         outcome = _paired("recall", "binary", y, challenger, champion, positive=positive)
         assert (outcome.challenger, outcome.champion) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
         assert outcome.improvement == pytest.approx(1 / 3)
     last = _paired("recall", "binary", y, challenger, champion)  # no positive class: the last label, "1"
-    assert (last.challenger, last.champion, last.improvement) == (pytest.approx(2 / 3), pytest.approx(2 / 3), 0.0)
+    assert (last.challenger, last.champion) == (pytest.approx(1 / 3), pytest.approx(2 / 3))
+    unknown = _paired("recall", "binary", y, challenger, champion, positive="maybe")  # not a label: the last
+    assert (unknown.challenger, unknown.champion) == (last.challenger, last.champion)
+    assert point_metrics(task="binary", y_true=y, preds=challenger, names=["recall"], positive="maybe") == {
+        "recall": pytest.approx(1 / 3)
+    }
 
 
 def test_a_bootstrap_orders_numeric_labels_as_numbers() -> None:

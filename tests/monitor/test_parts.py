@@ -292,3 +292,18 @@ def test_the_verdict_of_whole_table_checks_and_undecided_runs() -> None:
     no_features = _result([], t)
     no_features.checks["multivariate"].drifted = True
     assert no_features.drifted and not no_features.undecided  # drift found decides, even without feature scores
+
+
+def test_read_results_a_failure_without_an_exception_is_told_by_itself() -> None:
+    from mlspec.monitor.checks import read_results
+
+    class Failure:
+        check = LabelDrift()
+
+        def __str__(self) -> str:
+            return "LabelDrift could not run"
+
+    t = DriftThresholds()
+    checks = _checks(t)
+    assert read_results([Failure()], checks, t) == ([], ["LabelDrift failed: LabelDrift could not run"])
+    assert checks["label"].reason == "LabelDrift failed: LabelDrift could not run"

@@ -40,6 +40,28 @@ def test_every_module_and_paired_test_exists_and_equivalents_name_configured_mod
         assert entry["line"].strip() and entry["reason"].strip(), entry
 
 
+def test_the_decision_core_of_issue_29_is_configured_with_fast_paired_tests() -> None:
+    """gate/, paths.py, the promotion ownership and deploy-file code, spec/semantic.py, the drift verdict and the
+    metric formulas each have a module entry; no entry runs the slow tests (a mutant reruns them)."""
+    modules = tomllib.loads((ROOT / "mutation" / "modules.toml").read_text())["modules"]
+    assert {
+        "mlspec/paths.py",
+        "mlspec/ownership.py",
+        "mlspec/promote/branch_owner.py",
+        "mlspec/state/deploy.py",
+        "mlspec/spec/semantic.py",
+        "mlspec/monitor/checks.py",
+        "mlspec/pipeline/metrics.py",
+        "mlspec/gate/bootstrap.py",
+        "mlspec/gate/evaluate.py",
+        "mlspec/gate/decision.py",
+        "mlspec/gate/results.py",
+    } <= set(modules)
+    script = _script()
+    for module, spec in modules.items():
+        assert "not slow" in script.mutmut_config(module, spec), module
+
+
 def test_the_weekly_job_runs_make_mutation() -> None:
     jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
     steps = jobs["mutation"]["steps"]

@@ -4,6 +4,7 @@ data has labels, MultivariateDrift (domain classifier) and PredictionDrift with 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,22 +45,35 @@ class DriftResult:
     suite_result: Any = None  # deepchecks SuiteResult (for the HTML report)
     errors: list[str] = field(default_factory=list)
 
+    # The verdict lives in plain functions below (mutation testing leaves a property's body alone).
     @property
     def drifted_features(self) -> list[FeatureScore]:
         return [f for f in self.features if f.drifted]
 
     @property
     def too_many_features(self) -> bool:
-        return len(self.drifted_features) > self.thresholds.max_drifted_features
+        return _too_many_features(self)
 
     @property
     def drifted(self) -> bool:
-        return self.too_many_features or any(c.drifted for c in self.checks.values())
+        return _drifted(self)
 
     @property
     def undecided(self) -> bool:
         """No drift found, but a drift check errored (or no feature got a score): that is not "no drift"."""
-        return not self.drifted and (bool(self.errors) or not self.features)
+        return _undecided(self)
+
+
+def _too_many_features(result: DriftResult) -> bool:
+    return len(result.drifted_features) > result.thresholds.max_drifted_features
+
+
+def _drifted(result: DriftResult) -> bool:
+    return _too_many_features(result) or any(c.drifted for c in result.checks.values())
+
+
+def _undecided(result: DriftResult) -> bool:
+    return not _drifted(result) and (bool(result.errors) or not result.features)
 
 
 def _score(value: Any) -> float | None:
@@ -147,7 +161,6 @@ def run_drift(
         checks["label"].reason = f"the current data has no label column '{label}'"
 
     run_kwargs: dict[str, Any] = {}
-    errors: list[str] = []
     if served is None:
         checks["prediction"].reason = no_model_reason
     else:
@@ -178,8 +191,26 @@ def run_drift(
         **run_kwargs,
     )
 
+    features_out, errors = read_results(result.results, checks, thresholds)
+    return DriftResult(
+        features=features_out,
+        checks=checks,
+        thresholds=thresholds,
+        sampled={"reference": len(ref), "current": len(cur)},
+        suite_result=result,
+        errors=errors,
+    )
+
+
+def read_results(
+    results: Iterable[Any], checks: dict[str, CheckScore], thresholds: DriftThresholds
+) -> tuple[list[FeatureScore], list[str]]:
+    """The verdict on a drift suite's results: each feature's score and each whole-table check's (updated in
+    ``checks``) against its threshold, drifted when above it; a check that failed is an error (its reason kept).
+    Returns the feature scores, highest first, and the errors."""
+    errors: list[str] = []
     features_out: list[FeatureScore] = []
-    for item in result.results:
+    for item in results:
         check_name = type(item.check).__name__
         value = getattr(item, "value", None)
         if value is None:  # CheckFailure
@@ -213,11 +244,4 @@ def run_drift(
             check.ran, check.score, check.method = score is not None, score, "domain classifier"
             check.drifted = score is not None and score > check.threshold
     features_out.sort(key=lambda f: (-f.score, f.feature))
-    return DriftResult(
-        features=features_out,
-        checks=checks,
-        thresholds=thresholds,
-        sampled={"reference": len(ref), "current": len(cur)},
-        suite_result=result,
-        errors=errors,
-    )
+    return features_out, errors

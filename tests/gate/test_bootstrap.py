@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.metrics  # noqa: F401 - imported at collection: mutmut's per-mutant processes fork after it
 
 from mlspec.gate.bootstrap import (
     MetricUnsupported,
@@ -525,3 +526,169 @@ def test_labels_sort_numbers_first_by_value_then_text() -> None:
     from mlspec.gate.bootstrap import _label_key
 
     assert sorted(["10", "b", "2", "a", "-1.5"], key=_label_key) == ["-1.5", "2", "10", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("errors", "median"),
+    [([3.0, 1.0, 10.0], 3.0), ([4.0, 1.0, 3.0, 2.0], 2.5), ([5.0], 5.0), ([2.0, 2.0, 7.0, 9.0], 4.5)],
+    ids=["odd", "even", "one", "tie"],
+)
+def test_median_absolute_error_is_the_middle_error_or_the_mean_of_the_two(errors, median) -> None:
+    y = np.zeros(len(errors))
+    found = point_metrics(task="regression", y_true=y, preds=Predictions(np.array(errors)), names=["median_ae"])
+    assert found == {"median_ae": median}
+
+
+def test_a_resample_s_median_counts_each_row_as_often_as_it_was_drawn() -> None:
+    scorer = _Regression(np.zeros(4), Predictions(np.array([1.0, 2.0, 3.0, 4.0])))
+    W = np.array([[0.0, 0.0, 1.0, 2.0], [3.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0]])
+    # expanded: [3, 4, 4] -> 4; [1, 1, 1, 4] -> 1; [1, 2, 3, 4] -> 2.5; [2] -> 2
+    assert scorer.metric("median_ae", W).tolist() == [4.0, 1.0, 2.5, 2.0]
+
+
+def test_r2_of_a_spread_below_one_and_of_a_constant_truth() -> None:
+    import sklearn.metrics as skm
+
+    y = np.array([0.0, 0.1, 0.2, 0.3])  # total sum of squares 0.05
+    pred = np.array([0.05, 0.1, 0.25, 0.2])
+    found = point_metrics(task="regression", y_true=y, preds=Predictions(pred), names=["r2"])
+    assert found == {"r2": pytest.approx(skm.r2_score(y, pred), rel=1e-12)}
+    # a constant truth has no r2 (undefined, left out), not scikit-learn's forced 0 or 1
+    assert point_metrics(task="regression", y_true=np.ones(3), preds=Predictions(np.ones(3) * 2), names=["r2"]) == {}
+
+
+def _paired(metric: str, task: str, y, challenger: Predictions, champion: Predictions, **kw: Any) -> Any:
+    args: dict[str, Any] = {"direction": "higher", "relative": False, "resamples": 40, "confidence": 0.9, "seed": 3}
+    return paired_bootstrap(
+        metric=metric, task=task, y_true=y, challenger=challenger, champion=champion, **{**args, **kw}
+    )
+
+
+def test_a_regression_bootstrap_scores_the_predictions_as_given() -> None:
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    challenger = np.array([1.1, 2.2, 2.7, 4.3], dtype=np.float32)  # float32, as some models predict (not via text)
+    champion = np.array([1.5, 2.5, 2.5, 3.0])
+    outcome = _paired("mae", "regression", y, Predictions(challenger), Predictions(champion), direction="lower")
+    mae_a = float(np.mean(np.abs(challenger.astype(float) - y)))
+    assert outcome.challenger == mae_a and outcome.champion == pytest.approx(2.5 / 4)
+    assert outcome.improvement == pytest.approx(2.5 / 4 - mae_a)
+
+
+def test_a_bootstrap_scores_the_declared_positive_class() -> None:
+    y = np.array(["0", "1", "1", "0", "0", "1"], dtype=object)
+    challenger = Predictions(np.array(["0", "1", "0", "0", "1", "0"], dtype=object))
+    champion = Predictions(np.array(["1", "1", "1", "1", "0", "0"], dtype=object))
+    # "0" positive (actual: rows 0, 3, 4): the challenger finds 0 and 3, the champion 4; "1" (rows 1, 2, 5): the
+    # challenger finds 1, the champion 1 and 2
+    for positive in ("0", 0):
+        outcome = _paired("recall", "binary", y, challenger, champion, positive=positive)
+        assert (outcome.challenger, outcome.champion) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
+        assert outcome.improvement == pytest.approx(1 / 3)
+    last = _paired("recall", "binary", y, challenger, champion)  # no positive class: the last label, "1"
+    assert (last.challenger, last.champion) == (pytest.approx(1 / 3), pytest.approx(2 / 3))
+    unknown = _paired("recall", "binary", y, challenger, champion, positive="maybe")  # not a label: the last
+    assert (unknown.challenger, unknown.champion) == (last.challenger, last.champion)
+    assert point_metrics(task="binary", y_true=y, preds=challenger, names=["recall"], positive="maybe") == {
+        "recall": pytest.approx(1 / 3)
+    }
+
+
+def test_a_bootstrap_orders_numeric_labels_as_numbers() -> None:
+    y = np.array([2, 10, 10, 2, 10, 2])
+    challenger = Predictions(np.array([10, 10, 2, 2, 10, 10]))
+    champion = Predictions(np.array([10, 2, 2, 2, 10, 2]))
+    outcome = _paired("precision", "binary", y, challenger, champion)  # positive: 10, the larger
+    assert (outcome.challenger, outcome.champion) == (pytest.approx(2 / 4), pytest.approx(1 / 2))
+    assert outcome.improvement == pytest.approx(0.0)
+    recall = _paired("recall", "binary", y, challenger, champion)
+    assert (recall.challenger, recall.champion) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
+
+
+def test_a_bootstrap_knows_every_label_of_the_truth_either_model_and_the_probability_columns() -> None:
+    y = np.array(["a", "b", "c", "a"], dtype=object)  # "c": in the truth only
+    challenger = Predictions(np.array(["a", "b", "d", "a"], dtype=object))  # "d": predicted by the challenger only
+    champion = Predictions(np.array(["a", "a", "b", "e"], dtype=object))  # "e": by the champion only
+    outcome = _paired("accuracy", "multiclass", y, challenger, champion)
+    assert (outcome.challenger, outcome.champion) == (pytest.approx(3 / 4), pytest.approx(1 / 4))
+    proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.6, 0.2, 0.2]])
+    with_z = Predictions(np.array(["a", "b", "a", "a"], dtype=object), proba, ["a", "b", "z"])  # "z": a column only
+    plain = Predictions(np.array(["a", "b", "a", "a"], dtype=object), proba[:, [0, 1, 2]], ["a", "b", "c"])
+    both = _paired("log_loss", "multiclass", y, with_z, plain, direction="lower")
+    eps = np.finfo(float).eps
+    assert both.challenger == pytest.approx(-np.mean(np.log([0.8, 0.8, eps, 0.6])))
+    assert both.champion == pytest.approx(-np.mean(np.log([0.8, 0.8, 0.4, 0.6])))
+    assert _paired("log_loss", "multiclass", y, plain, with_z, direction="lower").champion == both.challenger
+
+
+def test_a_metric_scored_by_scikit_learn_per_resample_gives_one_value_per_resample() -> None:
+    y, preds, classes = _random_case("binary", 30, 2, seed=5)
+    W = np.stack([np.ones(30), np.r_[np.zeros(15), np.ones(15) * 2], np.r_[np.ones(29), 0]])
+    values = _Classification(y, preds, classes).metric("average_precision", W)
+    assert values.shape == (3,)
+    import sklearn.metrics as skm
+
+    expected = [skm.average_precision_score(y == "1", preds.proba[:, 1], sample_weight=w) for w in W]
+    assert values.tolist() == pytest.approx(expected)
+
+
+def test_without_probabilities_only_the_label_metrics_are_scored() -> None:
+    y = np.array(["0", "1", "1", "0"], dtype=object)
+    labels_only = Predictions(np.array(["0", "1", "0", "0"], dtype=object), None, ["0", "1"])  # classes, no proba
+    names = ["roc_auc", "log_loss", "average_precision", "accuracy"]
+    assert point_metrics(task="binary", y_true=y, preds=labels_only, names=names) == {"accuracy": 0.75}
+    for metric in ("roc_auc", "log_loss", "average_precision"):
+        with pytest.raises(MetricUnsupported, match=rf"^{metric} needs class probabilities"):
+            _paired(metric, "binary", y, labels_only, labels_only)
+    multi = Predictions(np.array(["0", "1", "0", "0"], dtype=object))
+    with pytest.raises(MetricUnsupported, match=r"^roc_auc_ovr needs class probabilities"):
+        _paired("roc_auc_ovr", "multiclass", y, multi, multi)
+
+
+def test_log_loss_clips_probabilities_to_eps_and_one_minus_eps() -> None:
+    eps = np.finfo(float).eps
+    y = np.array(["0", "1"], dtype=object)
+    certain = Predictions(y.copy(), np.array([[1.0, 0.0], [0.0, 1.0]]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=certain, names=["log_loss"]) == {"log_loss": -math.log1p(-eps)}
+    wrong = Predictions(y[::-1].copy(), np.array([[0.0, 1.0], [1.0, 0.0]]), ["0", "1"])
+    assert point_metrics(task="binary", y_true=y, preds=wrong, names=["log_loss"]) == {
+        "log_loss": pytest.approx(-math.log(eps))
+    }
+
+
+@pytest.mark.parametrize(
+    ("y", "pred", "balanced"),
+    [
+        (["a", "a", "b", "b"], ["a", "c", "b", "b"], (1 / 2 + 1) / 2),  # "c" is never true: no recall of its own
+        (["a", "a", "b"], ["a", "b", "b"], (1 / 2 + 1) / 2),  # "b" is true once: it counts
+        (["a", "a"], ["a", "b"], 1 / 2),  # one true class: its recall alone
+    ],
+)
+def test_balanced_accuracy_averages_the_recall_of_the_true_classes(y, pred, balanced) -> None:
+    import sklearn.metrics as skm
+
+    found = point_metrics(
+        task="multiclass",
+        y_true=np.array(y, dtype=object),
+        preds=Predictions(np.array(pred, dtype=object)),
+        names=["balanced_accuracy"],
+    )
+    assert found == {"balanced_accuracy": pytest.approx(balanced)}
+    if "c" not in pred:  # scikit-learn agrees (it warns about a predicted class that is never true)
+        assert balanced == pytest.approx(skm.balanced_accuracy_score(y, pred))
+
+
+def test_macro_averages_cover_the_labels_true_or_predicted_not_the_probability_columns() -> None:
+    import sklearn.metrics as skm
+
+    y = np.array(["a", "a", "b", "b", "c"], dtype=object)  # "c" true once
+    pred = np.array(["a", "b", "b", "b", "a"], dtype=object)
+    proba = np.tile([0.5, 0.3, 0.1, 0.1], (5, 1))
+    preds = Predictions(pred, proba, ["a", "b", "c", "z"])  # "z": a probability column only
+    names = ["precision_macro", "recall_macro", "f1_macro"]
+    found = point_metrics(task="multiclass", y_true=y, preds=preds, names=names)
+    assert found == {
+        "precision_macro": pytest.approx(skm.precision_score(y, pred, average="macro", zero_division=0)),
+        "recall_macro": pytest.approx(skm.recall_score(y, pred, average="macro", zero_division=0)),
+        "f1_macro": pytest.approx(skm.f1_score(y, pred, average="macro", zero_division=0)),
+    }
+    assert found["recall_macro"] == pytest.approx((1 / 2 + 1 + 0) / 3)

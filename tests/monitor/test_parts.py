@@ -148,3 +148,162 @@ def test_a_drift_score_is_read_from_a_check_value(value, score) -> None:
     from mlspec.monitor.checks import _score
 
     assert _score(value) == score
+
+
+# Stand-ins for deepchecks' check classes: read_results knows a check by its class name.
+class FeatureDrift:
+    pass
+
+
+class LabelDrift:
+    pass
+
+
+class MultivariateDrift:
+    pass
+
+
+class PredictionDrift:
+    pass
+
+
+class ModelInferenceTime:  # a check the verdict does not read
+    pass
+
+
+def _item(check: type, value: object = None, exception: str | None = None) -> object:
+    from types import SimpleNamespace
+
+    if exception is not None:  # a deepchecks CheckFailure: no value, an exception
+        return SimpleNamespace(check=check(), exception=exception)
+    return SimpleNamespace(check=check(), value=value)
+
+
+def _checks(t: DriftThresholds) -> dict[str, CheckScore]:
+    return {name: CheckScore(name, getattr(t, name), ran=False) for name in ("label", "multivariate", "prediction")}
+
+
+def test_read_results_a_feature_drifts_above_its_threshold_not_at_it() -> None:
+    from mlspec.monitor.checks import read_results
+
+    t = DriftThresholds(feature=0.2)
+    value = {
+        "income": {"Drift score": 0.2, "Method": "Kolmogorov-Smirnov"},
+        "age": {"Drift score": 0.2001, "Method": "Kolmogorov-Smirnov"},
+        "plan": {"Drift score": float("nan"), "Method": "Cramer's V"},  # no score: left out, not "no drift"
+        "zone": {"Drift score": 0.5, "Method": "Cramer's V"},
+        "area": {"Drift score": 0.5},
+        7: {"Drift score": 0.0, "Method": "PSI"},
+    }
+    checks = _checks(t)
+    features, errors = read_results([_item(FeatureDrift, value), _item(ModelInferenceTime, {"x": 1})], checks, t)
+    assert errors == []
+    assert features == [  # highest score first, ties by name
+        FeatureScore("area", 0.5, "", 0.2, True),
+        FeatureScore("zone", 0.5, "Cramer's V", 0.2, True),
+        FeatureScore("age", 0.2001, "Kolmogorov-Smirnov", 0.2, True),
+        FeatureScore("income", 0.2, "Kolmogorov-Smirnov", 0.2, False),
+        FeatureScore("7", 0.0, "PSI", 0.2, False),
+    ]
+    assert checks == _checks(t)  # no whole-table check ran
+
+
+@pytest.mark.parametrize(
+    ("check", "key", "value", "expected"),
+    [
+        (LabelDrift, "label", {"Drift score": 0.2, "Method": "Cramer's V"}, (True, 0.2, "Cramer's V", False)),
+        (LabelDrift, "label", {"Drift score": 0.2001, "Method": "PSI"}, (True, 0.2001, "PSI", True)),
+        (PredictionDrift, "prediction", {"Drift score": 0.21}, (True, 0.21, "", True)),
+        (
+            PredictionDrift,
+            "prediction",
+            {"Drift score": {"a": 0.1, "b": 0.3}, "Method": "PSI"},
+            (True, 0.3, "PSI", True),
+        ),
+        (PredictionDrift, "prediction", {"Drift score": float("nan"), "Method": "PSI"}, (False, None, "PSI", False)),
+        (
+            MultivariateDrift,
+            "multivariate",
+            {"domain_classifier_drift_score": 0.25},
+            (True, 0.25, "domain classifier", False),
+        ),
+        (
+            MultivariateDrift,
+            "multivariate",
+            {"domain_classifier_drift_score": 0.2501},
+            (True, 0.2501, "domain classifier", True),
+        ),
+        (
+            MultivariateDrift,
+            "multivariate",
+            {"domain_classifier_drift_score": None},
+            (False, None, "domain classifier", False),
+        ),
+    ],
+)
+def test_read_results_a_whole_table_check_drifts_above_its_threshold(check, key, value, expected) -> None:
+    from mlspec.monitor.checks import read_results
+
+    t = DriftThresholds(label=0.2, prediction=0.2, multivariate=0.25)
+    checks = _checks(t)
+    features, errors = read_results([_item(check, value)], checks, t)
+    assert (features, errors) == ([], [])
+    got = checks[key]
+    assert (got.ran, got.score, got.method, got.drifted) == expected
+    assert all(not c.ran and not c.drifted for name, c in checks.items() if name != key)
+
+
+def test_read_results_a_failed_check_is_an_error_and_the_reason_of_its_check() -> None:
+    from mlspec.monitor.checks import read_results
+
+    t = DriftThresholds()
+    checks = _checks(t)
+    items = [
+        _item(FeatureDrift, exception="no common columns"),
+        _item(LabelDrift, exception="label is constant"),
+        _item(MultivariateDrift, exception="too few rows"),
+        _item(PredictionDrift, exception="bad proba"),
+    ]
+    features, errors = read_results(items, checks, t)
+    assert features == []
+    assert errors == [
+        "FeatureDrift failed: no common columns",
+        "LabelDrift failed: label is constant",
+        "MultivariateDrift failed: too few rows",
+        "PredictionDrift failed: bad proba",
+    ]
+    assert {name: (c.reason, c.ran, c.drifted) for name, c in checks.items()} == {
+        "label": ("LabelDrift failed: label is constant", False, False),
+        "multivariate": ("MultivariateDrift failed: too few rows", False, False),
+        "prediction": ("PredictionDrift failed: bad proba", False, False),
+    }
+
+
+def test_the_verdict_of_whole_table_checks_and_undecided_runs() -> None:
+    t = DriftThresholds(max_drifted_features=0)
+    for name in ("label", "multivariate", "prediction"):
+        result = _result([("income", 0.1)], t)
+        result.checks[name].drifted = True
+        assert result.drifted and not result.too_many_features and not result.undecided, name
+    one = _result([("income", 0.3)], t)
+    assert one.too_many_features and one.drifted and one.drifted_features == one.features
+    none = _result([("income", 0.1)], t)
+    assert not none.drifted and not none.too_many_features and not none.undecided
+    no_features = _result([], t)
+    no_features.checks["multivariate"].drifted = True
+    assert no_features.drifted and not no_features.undecided  # drift found decides, even without feature scores
+
+
+def test_read_results_a_failure_without_an_exception_is_told_by_itself() -> None:
+    from mlspec.monitor.checks import read_results
+
+    class Failure:
+        check = LabelDrift()
+
+        def __str__(self) -> str:
+            return "LabelDrift could not run"
+
+    t = DriftThresholds()
+    checks = _checks(t)
+    assert read_results([Failure()], checks, t) == ([], ["LabelDrift failed: LabelDrift could not run"])
+    assert checks["label"].reason == "LabelDrift failed: LabelDrift could not run"

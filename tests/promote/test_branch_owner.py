@@ -228,3 +228,176 @@ def test_an_unreadable_origin_is_a_warning_and_its_branch_is_never_overwritten(p
         promote_loaded(spec, make_record(project), "staging", gate_report(True), environ={})
     assert f"warning: cannot read {BRANCH} on origin" in capsys.readouterr().err
     assert git("rev-parse", BRANCH, cwd=work)  # committed locally; nothing was pushed
+
+
+# --- The ownership decision itself (mlspec.promote.branch_owner), each branch on its own, without a server: what
+# `make mutation MODULE=mlspec/promote/branch_owner.py` reruns per mutant (the `rule_` tests).
+
+_GONE = "nothing was changed (no branch move, no commit, no pull request edit, no comment)"
+_OURS = "mlspec-bot"
+
+
+def _ours(account: str | None) -> bool:
+    return account is not None and account.lower() == _OURS
+
+
+def _commit(message: str | None = None, parents: int = 1, author: str | None = _OURS, committer: str | None = _OURS):
+    from mlspec.promote.branch_owner import Commit
+
+    return Commit(
+        "0123456789abcdef0123",
+        commit_message("mlspec: promote", BRANCH) if message is None else message,
+        parents,
+        author,
+        committer,
+    )
+
+
+def _refusal(commits, files=(STAGING,), *, github: bool = True, push_hint: bool = True) -> ForeignBranchError | None:
+    from mlspec.promote.branch_owner import check_commits
+
+    try:
+        check_commits(
+            BRANCH,
+            "main",
+            commits,
+            files,
+            [STAGING, "card.md"],
+            identity=_OURS if github else None,
+            is_ours=_ours if github else None,
+            push_hint=push_hint,
+        )
+    except ForeignBranchError as error:
+        return error
+    return None
+
+
+def test_rule_commit_message_ends_with_the_trailer_line() -> None:
+    assert commit_message("mlspec: promote x", BRANCH) == f"mlspec: promote x\n\nMlspec-Branch: {BRANCH}\n"
+    assert TRAILER == "Mlspec-Branch"
+
+
+@pytest.mark.parametrize(
+    ("message", "carries"),
+    [
+        (f"subject\n\nMlspec-Branch: {BRANCH}\n", True),
+        (f"subject\n\n  Mlspec-Branch: {BRANCH}  \n", True),  # surrounding blanks of the line do not matter
+        (f"Mlspec-Branch: {BRANCH}", True),
+        (f"subject\n\nMlspec-Branch: {BRANCH}/other\n", False),  # another branch's trailer
+        (f"subject\n\nMlspec-Branch: {ROLLBACK}\n", False),
+        (f"subject Mlspec-Branch: {BRANCH}\n", False),  # inside a line is not a trailer
+        (f"subject\n\nmlspec-branch: {BRANCH}\n", False),
+        ("", False),
+    ],
+)
+def test_rule_the_trailer_is_a_whole_line_naming_this_branch(message: str, carries: bool) -> None:
+    from mlspec.promote.branch_owner import carries_trailer
+
+    assert carries_trailer(message, BRANCH) is carries
+
+
+def test_rule_a_pull_request_of_the_token_account_is_ours_in_any_case() -> None:
+    from mlspec.promote.branch_owner import Pull, check_pulls
+
+    check_pulls(BRANCH, "main", [], _OURS)
+    check_pulls(BRANCH, "main", [Pull(3, "MLspec-Bot", "main"), Pull(4, _OURS, "main")], "mlspec-BOT")
+
+
+def test_rule_one_foreign_pull_request_among_ours_refuses_naming_it() -> None:
+    from mlspec.promote.branch_owner import Pull, check_pulls
+
+    with pytest.raises(ForeignBranchError) as caught:
+        check_pulls(BRANCH, "main", [Pull(3, _OURS, "main"), Pull(7, "mallory", "release")], _OURS)
+    assert caught.value.message == (
+        f"open pull request #7 from {BRANCH} (into release) was opened by mallory, not by {_OURS} (the account the "
+        f"token writes as): {_GONE}"
+    )
+    assert caught.value.hint == (
+        f"mlspec writes only to its own branch and pull request: close #7 (or ask mallory to move that work to "
+        f"another branch), delete {BRANCH}, then run again; mlspec then opens its own pull request into main"
+    )
+
+
+def test_rule_a_pull_request_of_a_deleted_account_is_foreign() -> None:
+    from mlspec.promote.branch_owner import Pull, check_pulls
+
+    with pytest.raises(ForeignBranchError) as caught:
+        check_pulls(BRANCH, "main", [Pull(9, "", "main")], _OURS)
+    assert "#9 from" in caught.value.message
+    assert "was opened by an account GitHub no longer names, not by mlspec-bot" in caught.value.message
+    assert "ask an account GitHub no longer names to move" in (caught.value.hint or "")
+
+
+def test_rule_commits_of_mlspec_changing_only_its_files_are_ours() -> None:
+    assert _refusal([]) is None
+    assert _refusal([_commit(), _commit(committer="web-flow")], [STAGING, "card.md"]) is None
+    assert _refusal([_commit()], []) is None
+    assert _refusal([_commit(author="MLSPEC-bot")]) is None
+    assert _refusal([_commit(author=None, committer=None)], github=False) is None  # local: no accounts
+
+
+@pytest.mark.parametrize(
+    ("commit", "reason"),
+    [
+        (_commit(message="mlspec: promote"), f"its message lacks mlspec's `Mlspec-Branch: {BRANCH}` trailer"),
+        (_commit(parents=2), "it has 2 parents (mlspec writes commits with one)"),
+        (_commit(parents=0), "it has 0 parents (mlspec writes commits with one)"),
+        (_commit(author="mallory"), "its author is mallory, not mlspec-bot"),
+        (_commit(author=None), "its author is no GitHub account, not mlspec-bot"),
+        (_commit(committer="mallory"), "its committer is mallory, not mlspec-bot"),
+        (_commit(committer=None), "its committer is no GitHub account, not mlspec-bot"),
+        (_commit(committer="Web-Flow"), "its committer is Web-Flow, not mlspec-bot"),  # GitHub's own name only
+    ],
+    ids=["trailer", "merge", "root", "author", "no author", "committer", "no committer", "web-flow's case"],
+)
+def test_rule_each_reason_a_commit_is_foreign(commit, reason: str) -> None:
+    error = _refusal([_commit(), commit])
+    assert error is not None
+    assert error.message == (
+        f"{BRANCH} holds commit 0123456789ab ({commit.message.splitlines()[0]!r}) beyond main that mlspec did not "
+        f"write: {reason}; {_GONE}"
+    )
+    assert error.hint == (
+        "mlspec writes only to a branch whose commits beyond main are all its own: save that work on another "
+        f"branch, delete {BRANCH} (`git push origin --delete {BRANCH}`), then run again"
+    )
+
+
+def test_rule_a_local_branch_checks_trailer_and_parents_but_no_accounts() -> None:
+    assert _refusal([_commit(author="mallory", committer="mallory")], github=False) is None
+    error = _refusal([_commit(parents=2)], github=False, push_hint=False)
+    assert error is not None and "it has 2 parents" in error.message
+    assert f"(`git branch -D {BRANCH}`)" in (error.hint or "")
+    error = _refusal([_commit(message="x")], github=False, push_hint=False)
+    assert error is not None and "lacks mlspec's" in error.message
+
+
+def test_rule_the_subject_shown_is_the_first_line_cut_at_72() -> None:
+    from mlspec.promote.branch_owner import _subject
+
+    assert _subject("") == ""
+    assert _subject("  one line  \nmore") == "one line"
+    assert _subject("x" * 72) == "x" * 72
+    assert _subject("x" * 73) == "x" * 71 + "…"
+    error = _refusal([_commit(message="y" * 80)])
+    assert error is not None and f"({'y' * 71 + '…'!r})" in error.message
+
+
+@pytest.mark.parametrize("count", [1, 5, 6, 8])
+def test_rule_files_beyond_the_promotion_files_refuse_listing_five(count: int) -> None:
+    others = [f"src/f{i}.py" for i in range(count)]
+    error = _refusal([_commit()], [STAGING, *reversed(others)], push_hint=False)
+    assert error is not None
+    shown = ", ".join(others[:5]) + (f" and {count - 5} more" if count > 5 else "")
+    assert error.message == (
+        f"{BRANCH} changes {shown} beyond main, which mlspec never writes there (only card.md, {STAGING}): {_GONE}"
+    )
+    assert error.hint == f"save that work on another branch, delete {BRANCH} (`git branch -D {BRANCH}`), then run again"
+
+
+def test_rule_the_hint_deletes_the_branch_on_origin_unless_told_it_is_local() -> None:
+    from mlspec.promote.branch_owner import check_commits
+
+    with pytest.raises(ForeignBranchError) as caught:
+        check_commits(BRANCH, "main", [_commit(message="theirs")], [], [])
+    assert f"delete {BRANCH} (`git push origin --delete {BRANCH}`)" in (caught.value.hint or "")

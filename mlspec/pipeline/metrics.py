@@ -77,6 +77,14 @@ def _compute(name: str, task: str, p: Predictions) -> float:
     else:
         classes = p.classes or list(np.unique(y))
         proba = p.proba
+        if proba is not None and getattr(proba, "ndim", 0) == 2 and proba.shape[1] == len(classes):
+            # scikit-learn's log_loss and one-vs-rest AUC read probability columns in the sorted order of `labels`;
+            # a custom model may list its classes in another order: put the columns in sorted order first
+            try:
+                order = sorted(range(len(classes)), key=lambda i: classes[i])
+            except TypeError:  # classes of mixed types have no order: the columns stay as the model gave them
+                order = list(range(len(classes)))
+            classes, proba = [classes[i] for i in order], proba[:, order]
 
         def need_proba() -> Any:
             if proba is None:

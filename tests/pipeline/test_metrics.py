@@ -338,9 +338,21 @@ def test_a_one_vs_rest_auc_is_never_scored_against_unsorted_columns() -> None:
         "c": [0.1, 0.2, 0.5, 0.4, 0.3, 0.7],
     }
     unsorted = Predictions(y, y.copy(), np.column_stack([by_class[c] for c in "cab"]), ["c", "a", "b"], np.arange(6))
-    values, problems = compute_metrics(["roc_auc_ovr"], "multiclass", unsorted)
-    assert values == {"roc_auc_ovr": None} and problems[0].startswith("metric roc_auc_ovr could not be computed: ")
     ordered = Predictions(y, y.copy(), np.column_stack([by_class[c] for c in "abc"]), ["a", "b", "c"], np.arange(6))
     # one-vs-rest: a: 0.7, 0.3 over 0.2, 0.2, 0.3, 0.1 -> 7.5/8; b: 0.6, 0.4 over 0.2, 0.3, 0.3, 0.2 -> 8/8;
     # c: 0.5, 0.7 over 0.1, 0.2, 0.4, 0.3 -> 8/8
-    assert _values(["roc_auc_ovr"], "multiclass", ordered) == pytest.approx({"roc_auc_ovr": (7.5 / 8 + 1 + 1) / 3})
+    expected = {"roc_auc_ovr": (7.5 / 8 + 1 + 1) / 3}
+    assert _values(["roc_auc_ovr"], "multiclass", ordered) == pytest.approx(expected)
+    # a model listing its classes in another order: its columns are read in its order, the same AUC
+    assert _values(["roc_auc_ovr"], "multiclass", unsorted) == pytest.approx(expected)
+
+
+def test_log_loss_reads_the_columns_of_a_model_whose_classes_are_not_sorted() -> None:
+    y = np.array(["yes", "no", "yes", "no"], dtype=object)
+    by_class = {"no": [0.2, 0.7, 0.4, 0.9], "yes": [0.8, 0.3, 0.6, 0.1]}
+    expected = -sum(math.log(v) for v in [0.8, 0.7, 0.6, 0.9]) / 4  # the probability of each row's true class
+    for order in (["no", "yes"], ["yes", "no"]):
+        proba = np.column_stack([by_class[c] for c in order])
+        p = Predictions(y, y.copy(), proba, order, np.arange(4))
+        assert _values(["log_loss"], "binary", p) == pytest.approx({"log_loss": expected}), order
+        assert _values(["log_loss"], "multiclass", p) == pytest.approx({"log_loss": expected}), order

@@ -288,11 +288,32 @@ def test_weighted_metrics_match_scikit_learn(task, k, metrics) -> None:
             assert ours[b] == pytest.approx(expected, rel=1e-9, abs=1e-12), (metric, b)
 
 
+def _naive_bootstrap_seconds(metric: str, y: Any, a: Predictions, b: Predictions, positive: Any, rounds: int) -> float:
+    """Seconds of ``rounds`` resamples done one by one with scikit-learn: the baseline, measured in the same run."""
+    from sklearn import metrics as m
+
+    score = {
+        "accuracy": lambda t, p: m.accuracy_score(t, p.y_pred),
+        "f1": lambda t, p: m.f1_score(t, p.y_pred, pos_label=positive),
+        "roc_auc": lambda t, p: m.roc_auc_score(t == positive, p.proba[:, 1]),
+    }[metric]
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        i = rng.integers(0, len(y), len(y))
+        score(y[i], Predictions(a.y_pred[i], a.proba[i], a.classes))
+        score(y[i], Predictions(b.y_pred[i], b.proba[i], b.classes))
+    return time.perf_counter() - start
+
+
 def test_vectorised_bootstrap_is_fast() -> None:
+    """1,000 vectorised resamples cost less than 300 done one by one (the loop it replaced): a ratio against a
+    baseline measured in the same run, so a loaded machine slows both (bench/ has the absolute figures)."""
     y, preds, classes = _random_case("binary", 3000, 2, seed=1)
     _, other, _ = _random_case("binary", 3000, 2, seed=2)
     other = Predictions(other.y_pred, other.proba, classes)
-    for metric, budget in (("accuracy", 1.0), ("f1", 1.0), ("roc_auc", 2.0)):
+    for metric in ("accuracy", "f1", "roc_auc"):
+        baseline = _naive_bootstrap_seconds(metric, y, preds, other, classes[-1], rounds=50)
         start = time.perf_counter()
         outcome = paired_bootstrap(
             metric=metric,
@@ -308,7 +329,8 @@ def test_vectorised_bootstrap_is_fast() -> None:
         )
         elapsed = time.perf_counter() - start
         assert outcome.low <= outcome.improvement <= outcome.high
-        assert elapsed < budget * 2, (metric, elapsed)  # generous on a shared machine; the bench has the target
+        # measured here: 0.15-2.2x the 50-resample baseline; the one-by-one loop would be 20x
+        assert elapsed < 6 * baseline, (metric, elapsed, baseline)
 
 
 def _tied_binary(n: int, seed: int) -> tuple[np.ndarray, Predictions]:

@@ -103,6 +103,12 @@ def test_record_contents_match_independent_computation(clean_run) -> None:
     assert meta["data"] == {d.role: d.digest for d in record.data} and meta["git_commit"] == head
 
 
+def _timed_validate(root: Path) -> float:
+    start = time.perf_counter()
+    assert run_mlspec("validate", cwd=root).returncode == 0
+    return time.perf_counter() - start
+
+
 def test_unchanged_second_run_skips_every_stage_fast(clean_run) -> None:
     root, _ = clean_run
     before = latest(root).run_id
@@ -112,9 +118,12 @@ def test_unchanged_second_run_skips_every_stage_fast(clean_run) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"up to date: every stage's inputs match run {before}")
     assert latest(root).run_id == before
-    assert elapsed < 3.0  # includes interpreter start-up; the command itself reports well under 1 s
+    # Against `mlspec validate` of the same spec, timed in the same run (a loaded machine slows both): the whole
+    # up-to-date run costs about one validate (measured 1.2x), the command's own work less than one.
+    baseline = min(_timed_validate(root) for _ in range(2))
+    assert elapsed < 3 * baseline, (elapsed, baseline)
     reported = float(result.stdout.rsplit("(", 1)[1].rstrip("s)\n"))
-    assert reported < 1.0
+    assert reported < baseline, (reported, baseline)
     status = run_mlspec("status", cwd=root)
     assert status.stdout.count("up to date") == 4, status.stdout
     imports = subprocess.run(

@@ -161,7 +161,12 @@ def test_report_comment_against_a_trickling_server_ends_with_a_message(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "did not answer completely within 1 s while trying to open the repository in o/r; gave up" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert elapsed < 30, elapsed
+    # Against the same report without --comment, timed in the same run (a loaded machine slows both): the deadline
+    # adds its 1 s and its retries, not the trickle's minutes.
+    started = time.monotonic()
+    assert run_mlspec("report", str(project / "mlproject.yaml"), timeout=60).returncode == 0
+    baseline = time.monotonic() - started
+    assert elapsed < 2 * baseline + 10, (elapsed, baseline)
 
 
 def _pull_request(standin: GitHubStandIn) -> int:

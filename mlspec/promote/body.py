@@ -46,10 +46,13 @@ def pr_body(
     run_url: str | None,
     card: str | None = None,
     card_file: str | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     project, env, tag = deployment.project, deployment.environment, deployment.model.tag
     rollback = deployment.promoted.get("rollback")
     lines = [promotion_marker(project, env)]
+    for warning in warnings or []:  # mlspec's own sentences: what a reviewer must act on first
+        lines += ["> [!WARNING]", f"> {warning}", ""]
     if isinstance(rollback, dict):
         restored = [f"{code(deploy_file)} to model {code(tag)} (run {code(deployment.lineage.get('run_id', '?'))})"]
         if card_file:

@@ -134,6 +134,14 @@ def build_plan(
     )
     # The body holds the card and the report: the report gets what the card leaves of GitHub's 65,536 characters.
     plan.manifests = overlay_changes(loaded, env, plan.deployment, deploy_file)
+    if environment.kubernetes is not None and plan.deployment.image is None:
+        plan.warnings.append(
+            f"{env} runs on Kubernetes, but no image of model {record.model.tag} was pushed by digest: merging "
+            "this pull request changes deploy/"
+            f"{env}.yaml but not the image the cluster runs. Run `mlspec build --containerize --push` for this "
+            "model, then `mlspec promote` again (docs/deploy.md)."
+        )
+        print(f"warning: {plan.warnings[-1]}", file=sys.stderr)
     plan.report = report_markdown(loaded, record, gate_report, max_chars=BODY_BUDGET - len(plan.card or ""))
     tests = failed_tests(gate_report)
     if tests:  # only reachable with --allow-failed-tests (promote_loaded refuses otherwise)

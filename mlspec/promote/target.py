@@ -50,6 +50,8 @@ class Plan:
     verb: str = "promote"  # the commit subject's verb: "promote", or "roll back" (rollback)
     # repository-relative path -> text: the Kubernetes overlay naming the deploy file's image (mlspec.deploy)
     manifests: dict[str, str] = field(default_factory=dict)
+    # what a reviewer must know before merging (printed, and at the top of the pull request body)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def commit_subject(self) -> str:
@@ -96,6 +98,7 @@ class Plan:
             run_url=self.run_url,
             card=self.card,
             card_file=self.card_file if self.card is not None else None,
+            warnings=self.warnings,
         )
 
 
@@ -434,9 +437,8 @@ class LocalTarget:
             },
         )
         state = "committed" if changed else "unchanged"
-        files = (
-            plan.deploy_file + (f" and {plan.card_file}" if card else "") + "".join(f" and {p}" for p in plan.manifests)
-        )
+        moved = [p for p, c in plan.manifests.items() if localgit.show(self._parent, p, top) != c]
+        files = plan.deploy_file + (f" and {plan.card_file}" if card else "") + "".join(f" and {p}" for p in moved)
         print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
         if supersedes:
             print(f"supersedes {supersedes} on {plan.branch}")

@@ -108,3 +108,20 @@ def test_an_environment_without_kubernetes_changes_only_the_deploy_file_and_card
     )
     changed = git("diff", "--name-only", f"main...{BRANCH}", cwd=work).splitlines()
     assert sorted(changed) == sorted([STAGING_FILE, f"{PROJECT_DIR}/deploy/staging.card.md"])
+
+
+def test_a_promotion_without_a_pushed_image_says_the_cluster_will_not_change(project, capsys) -> None:
+    """No digest recorded for the model: the overlay stays as it is, so merging would leave the cluster on its old
+    image. The reviewer is told first, in the body and on stderr, and the overlay is not claimed as committed."""
+    _on_kubernetes(project)
+    work = project.parents[1]
+    record = make_record(project, "breast-cancer:v1aaaa")  # no `mlspec build --containerize --push` for it
+    assert promote_loaded(load_spec(project / "mlproject.yaml"), record, "staging", gate_report(True), environ={}) == 0
+    out, err = capsys.readouterr()
+    assert "warning: staging runs on Kubernetes, but no image of model breast-cancer:v1aaaa was pushed" in err
+    assert OVERLAY not in out and f"committed {STAGING_FILE}" in out
+    changed = git("diff", "--name-only", f"main...{BRANCH}", cwd=work).splitlines()
+    assert OVERLAY not in changed
+    body = (project / ".mlspec" / "promotions" / "staging" / "pr-body.md").read_text()
+    first = body.split("## Promote", 1)[0]
+    assert "> [!WARNING]" in first and "not the image the cluster runs" in first

@@ -4,12 +4,9 @@ the file; a new DVC hash or object version is a data change that reruns training
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +15,7 @@ import pytest
 import yaml
 
 from tests.helpers import git, run_mlspec
+from tests.moto_s3 import moto_s3_server
 
 pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 
@@ -177,40 +175,10 @@ def test_dvc_pull_failure_says_what_to_do(dvc_project: Path, tmp_path: Path) -> 
 # ----------------------------------------------------------------------------- S3 (moto server)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def s3_server():
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-    }
-    try:
+    with moto_s3_server() as env:
         yield env
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(10)
 
 
 def test_s3_object_version_is_the_fingerprint_and_cache_key(

@@ -13,9 +13,9 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.actions import append_job_summary, job_summary
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
+from mlspec.github_job import append_job_summary, job_summary
 from mlspec.monitor.reference import (
     Reference,
     ServedModel,

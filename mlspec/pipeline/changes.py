@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.actions import ActionsEnv
 from mlspec.git import fact
+from mlspec.github_job import ActionsEnv
 from mlspec.state.record import DIRTY_FILES_LIMIT, Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 if TYPE_CHECKING:

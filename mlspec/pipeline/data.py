@@ -96,7 +96,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     return refs
 
 
-def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
+def read_data_file(ref: DataFileRef, declared_format: str = "auto") -> Any:
     """Read one table (a URL downloaded first); DataError naming the spec key and file when it cannot be used."""
     shown = display_path(ref.path)
     if ref.url:
@@ -177,7 +177,7 @@ def load_tables(loaded: LoadedSpec) -> Tables:
     refs = data_files(loaded)
     frames: dict[str, Any] = {}
     for ref in refs:
-        frame = read_table(ref, data.format)
+        frame = read_data_file(ref, data.format)
         frame.columns = [str(c) for c in frame.columns]
         _check_columns(loaded, frame, ref)
         frames[ref.role] = frame

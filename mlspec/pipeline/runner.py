@@ -548,11 +548,11 @@ def _execute(
     stream = stream or sys.stderr
     latest = latest_record(store, loaded.spec.name)
     if inputs.missing:
-        from mlspec.pipeline.data import data_files, read_table
+        from mlspec.pipeline.data import data_files, read_data_file
 
         for ref in data_files(loaded):
             if ref.relative in inputs.missing:
-                read_table(ref)  # raises the DataError naming the key and file
+                read_data_file(ref)  # raises the DataError naming the key and file
     if whole and not force and latest is not None and latest.status == "passed":
         if all(usable(store, latest, s, inputs.digests[s], cache) for s in STAGES):
             cache.save()

@@ -326,7 +326,7 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
 def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Finding]:
     """With `train.command`, CT must know the training code: the scripts the command names, or
     triggers.paths.code (never the whole folder, which would include the promotion files)."""
-    from mlspec.inputs import CODE_UNKNOWN, CODE_UNKNOWN_HINT, command_scripts
+    from mlspec.input_patterns import CODE_UNKNOWN, CODE_UNKNOWN_HINT, command_scripts
 
     if not spec.train.command or spec.triggers.paths.code is not None:
         return []

@@ -47,11 +47,6 @@ def dirty_files(root: Path) -> list[str]:
     return sorted({name for name in listed.split("\0") if name})[:DIRTY_FILES_LIMIT]
 
 
-def git_toplevel(root: Path) -> Path | None:
-    top = _git(root, "rev-parse", "--show-toplevel")
-    return Path(top) if top else None
-
-
 DRIFT_EVENT_PREFIX = "mlspec-drift-"  # repository_dispatch event type sent by `mlspec drift --dispatch`
 MAX_REASON_CHARS = 300
 

@@ -77,7 +77,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     """The files the spec names, in role order (no reading of tables: a DVC file's hash or a URL's
     version is looked up, see mlspec.datasource)."""
     from mlspec import datasource as sources
-    from mlspec.safepath import repository_root
+    from mlspec.repo_root import repository_root
     from mlspec.state.layout import StateLayout
 
     data = loaded.spec.data
@@ -91,7 +91,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
             refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
         elif relative:
             path = loaded.resolve(relative, key=f"data.{role}")
-            tracked = sources.dvc_fingerprint(path, repository_root(loaded.root))
+            tracked = sources.dvc_fingerprint(path, repository_root(loaded.root, fallback=True))
             refs.append(DataFileRef(role, f"data.{role}", relative, path, fingerprint=tracked))
     return refs
 

@@ -436,10 +436,11 @@ def latest_record(store: RunStore, project: str) -> RunRecord | None:
 
 
 def new_record(loaded: LoadedSpec, store: RunStore, cache: StatCache, inputs: Inputs) -> RunRecord:
-    from mlspec.pipeline.changes import git_info, git_toplevel, trigger
+    from mlspec.pipeline.changes import git_info, trigger
+    from mlspec.repo_root import repository_root
 
     root = loaded.root
-    top = git_toplevel(root)
+    top = repository_root(root, ask_git=True, git_errors=False)
     try:
         spec_path = loaded.path.relative_to(top).as_posix() if top else loaded.path.name
     except ValueError:

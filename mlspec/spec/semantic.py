@@ -13,7 +13,8 @@ from typing import Any
 from mlspec.errors import shown
 from mlspec.fsio import display_path
 from mlspec.metrics_catalog import METRICS
-from mlspec.safepath import escapes, repository_root
+from mlspec.repo_root import repository_root
+from mlspec.safepath import escapes
 from mlspec.spec.models import Spec
 
 
@@ -315,7 +316,7 @@ def _glob_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
 
 
 def _file_findings(spec: Spec, base: Path) -> list[Finding]:
-    root = repository_root(base)
+    root = repository_root(base, fallback=True)
     return (
         _data_file_findings(spec, base, root)
         + _entrypoint_findings(spec, base, root)

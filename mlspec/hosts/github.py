@@ -10,7 +10,7 @@ from mlspec.github_job import ActionsEnv
 
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
-    from mlspec.render.plan import ProjectPlan
+    from mlspec.render.project_plan import ProjectPlan
 
 __all__ = ["GitHubHost"]
 

@@ -14,7 +14,7 @@ from mlspec.fsio import atomic_write_text, display_path, ensure_dir
 from mlspec.gc_tuning import fewer_collections
 from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, header, render_project, spec_of_generated
-from mlspec.render.plan import ProjectPlan, plan_project
+from mlspec.render.project_plan import ProjectPlan, plan_project
 from mlspec.render.repo import RepositoryRoots, discover_specs
 from mlspec.repo_root import repository_root
 

@@ -173,7 +173,7 @@ def drift_command(
         for note in ref.notes:
             print(f"note: {note}", file=sys.stderr)
 
-        from mlspec.monitor.checks import run_drift
+        from mlspec.monitor.drift_checks import run_drift
 
         with _quiet():
             result = run_drift(

@@ -1,6 +1,6 @@
 """Build hook: record the commit a distribution is built from in mlspec/_source.json, so that
 `mlspec render` can pin mlspec's own actions to exactly that commit and `mlspec --version` names it
-(see mlspec/source.py).
+(see mlspec/source_commit.py).
 
 Both targets carry the record: the sdist (built from a git checkout) ships it, and a wheel built from
 that sdist (what `uv build` and `python -m build` do, and `pip install` of an sdist) reads it back,

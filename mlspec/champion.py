@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlspec.fsio import display_path
-from mlspec.git import GitError, rev, show, toplevel
+from mlspec.git import rev, show
 from mlspec.ownership import check_deployment
+from mlspec.repo_root import repository_root
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, deploy_path, parse_deployment
 
 
@@ -23,10 +24,8 @@ class ChampionLookup:
 
 
 def _toplevel(path: Path) -> Path | None:
-    try:
-        return toplevel(path)
-    except GitError:  # no git binary, or the folder is gone: the working-tree file
-        return None
+    # no git binary, or the folder is gone: None, and the working-tree file is read
+    return repository_root(path, ask_git=True, git_errors=False)
 
 
 def base_ref(spec_root: Path, branch: str) -> str | None:

@@ -26,7 +26,7 @@ def _import_without_property_docs() -> None:
     class's `set` method (and for the `%(Class:kwdoc)s` placeholders of others): ~70 ms of the ~0.4 s import,
     for documentation nobody reads in a command-line run. `matplotlib.artist.kwdoc`, which writes those lists,
     gives "" while these modules are imported and is restored afterwards. Drawing does not read docstrings:
-    tests/report/test_figures.py checks the PNG bytes are the same as with matplotlib's own import."""
+    tests/test_figures.py checks the PNG bytes are the same as with matplotlib's own import."""
     import matplotlib.artist as artist
 
     original = artist.kwdoc

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from mlspec.envvars import env_number
 from mlspec.errors import MlspecError
-from mlspec.safepath import find_root as find_root  # the repository without starting git
 
 TIMEOUT_VARIABLE = "MLSPEC_GIT_TIMEOUT_SECONDS"
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -68,12 +67,6 @@ def fact(*args: str, cwd: Path) -> str | None:
         return output(*args, cwd=cwd)
     except GitError:
         return None
-
-
-def toplevel(path: Path) -> Path | None:
-    """The work tree's top-level folder, or None outside a repository (GitError when git cannot run)."""
-    top = output("rev-parse", "--show-toplevel", cwd=path)
-    return Path(top).resolve() if top else None
 
 
 def rev(ref: str, cwd: Path) -> str | None:

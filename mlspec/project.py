@@ -11,7 +11,7 @@ looking up champions again:
   (mlspec/ownership.py) or, with ``with_model``, when it saved no model;
 - `champion(env)`: the champion lookup of an environment (mlspec/champion.py), read once per command;
 - `repository_root()`: the repository the project is in (the nearest folder with `.git`, else the spec's
-  folder: mlspec/safepath.py), the one answer every command uses.
+  folder: mlspec/repo_root.py, the one helper every lookup of the top level uses).
 
 Code below the commands keeps accepting a `LoadedSpec` where tests call it with one: `Project.of` turns
 a path, a `LoadedSpec` or a `Project` into a `Project`.
@@ -168,9 +168,9 @@ class Project:
 
     def repository_root(self) -> Path:
         """The nearest folder at or above the spec's holding `.git`, else the spec's folder (no git process)."""
-        from mlspec.safepath import repository_root
+        from mlspec.repo_root import repository_root
 
-        return repository_root(self.root)
+        return repository_root(self.root, fallback=True)
 
 
 if TYPE_CHECKING:

@@ -18,21 +18,6 @@ class PathEscapeError(MlspecError):
     """A path read from a spec, deploy file, record or artifact reference leaves its folder."""
 
 
-def find_root(start: Path) -> Path | None:
-    """Nearest folder at or above ``start`` that contains `.git` (a folder or, in worktrees, a file), found
-    without starting git (nor importing subprocess: `mlspec validate` uses it): for code that asks once per spec."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def repository_root(start: Path) -> Path:
-    """Nearest folder at or above ``start`` holding `.git` (the repository), else ``start`` itself."""
-    return find_root(start) or start.resolve()
-
-
 def escapes(path: Path, boundary: Path) -> bool:
     """True when ``path`` (symlinks resolved) is not ``boundary`` or below it."""
     resolved, limit = path.resolve(), boundary.resolve()

@@ -38,7 +38,7 @@ def entrypoint_folders(root: Path, entrypoint: str) -> list[Path]:
 def command_folders(root: Path, command: str) -> list[Path]:
     """The import path of a `train.command`: the folder of each Python script it runs (`python src/train.py`
     -> src/), then the spec folder ``root`` (where the command runs, for `python -m package.module`)."""
-    from mlspec.inputs import command_scripts
+    from mlspec.input_patterns import command_scripts
 
     scripts = [script for script in command_scripts(command) if script.endswith(".py")]
     folders = [(root / script).resolve().parent for script in scripts if not script.endswith("/__init__.py")]

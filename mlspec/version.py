@@ -1,4 +1,4 @@
-"""`mlspec --version`: the version and the commit this mlspec was built from (see mlspec/source.py)."""
+"""`mlspec --version`: the version and the commit this mlspec was built from (see mlspec/source_commit.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from mlspec import __version__
 
 
 def version_line() -> str:
-    from mlspec.source import source_commit
+    from mlspec.source_commit import source_commit
 
     return f"mlspec {__version__} commit {source_commit() or 'unknown'}"
 

@@ -12,6 +12,7 @@ import pytest
 
 from mlspec import git
 from mlspec.errors import MlspecError
+from mlspec.repo_root import repository_root
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mlspec"
 
@@ -49,11 +50,11 @@ def test_facts_are_none_and_commands_raise_when_git_cannot_run(tmp_path: Path, m
 
 
 def test_answers_in_a_repository(tmp_path: Path) -> None:
-    assert git.toplevel(tmp_path) is None and git.find_root(tmp_path) is None
+    assert repository_root(tmp_path, ask_git=True) is None and repository_root(tmp_path) is None
     git.run("init", "-q", "-b", "main", cwd=tmp_path)
     (tmp_path / ".gitignore").write_text(".mlspec/\n", encoding="utf-8")
     (tmp_path / "a.txt").write_text("a\n", encoding="utf-8")
-    assert git.toplevel(tmp_path) == tmp_path.resolve() == git.find_root(tmp_path)
+    assert repository_root(tmp_path, ask_git=True) == tmp_path.resolve() == repository_root(tmp_path)
     assert git.is_ignored(tmp_path, ".mlspec/runs/latest") is True
     assert sorted(git.listed_files(tmp_path) or []) == [".gitignore", "a.txt"]
     assert git.rev("HEAD", tmp_path) is None

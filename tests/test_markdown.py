@@ -194,7 +194,7 @@ def _promotion_body(tmp_path: Path, hostile: str) -> str:
 
 
 def _drift_summary(tmp_path: Path, hostile: str) -> str:
-    from mlspec.monitor.checks import CheckScore, DriftResult, FeatureScore
+    from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
     from mlspec.monitor.summary import markdown as drift_markdown
     from mlspec.spec.models import DriftThresholds
 

@@ -50,7 +50,7 @@ def test_the_decision_core_of_issue_29_is_configured_with_fast_paired_tests() ->
         "mlspec/promote/branch_owner.py",
         "mlspec/state/deploy.py",
         "mlspec/spec/semantic.py",
-        "mlspec/monitor/checks.py",
+        "mlspec/monitor/drift_checks.py",
         "mlspec/pipeline/metrics.py",
         "mlspec/gate/bootstrap.py",
         "mlspec/gate/evaluate.py",

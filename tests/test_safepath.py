@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.safepath import PathEscapeError, inside, repository_root, safe_name
+from mlspec.safepath import PathEscapeError, inside, safe_name
 from mlspec.spec.validate import check_file
 
 
@@ -31,12 +31,6 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
     (project / "train.csv").symlink_to(outside)
     with pytest.raises(PathEscapeError, match="data.train: 'train.csv' leads outside the repository"):
         inside(project, "train.csv", key="data.train", boundary_name="the repository")
-
-
-def test_repository_root_is_the_git_top_level_or_the_folder(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "a" / "b").mkdir(parents=True)
-    assert repository_root(tmp_path / "a" / "b") == tmp_path.resolve()
 
 
 @pytest.mark.parametrize("value", ["", ".", "..", "../../../tmp/x", "a/b", "a\\b"])

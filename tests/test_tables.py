@@ -10,8 +10,7 @@ import pytest
 
 from mlspec import tables
 from mlspec.errors import DataError
-from mlspec.pipeline.data import DataFileRef
-from mlspec.pipeline.data import read_table as read_data_file
+from mlspec.pipeline.data import DataFileRef, read_data_file
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.spec.models import Data
 

@@ -52,4 +52,4 @@ else
   "${uv[@]}" --no-deps --reinstall "$wheels"/*.whl
   rm -rf "$wheels"
 fi
-"$venv/bin/python" -c 'import mlspec, mlspec.source as s; print("mlspec", mlspec.__version__, "commit", s.source_commit() or "unknown")'
+"$venv/bin/python" -c 'import mlspec, mlspec.source_commit as s; print("mlspec", mlspec.__version__, "commit", s.source_commit() or "unknown")'

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mlspec.project import ProjectLike
 
 
-class _Context:
+class _GateContext:
     def __init__(self, project: Project, record: RunRecord, env: str) -> None:
         self.project = project
         self.loaded = project.loaded
@@ -70,7 +70,7 @@ def _test_file(record: RunRecord) -> str:
     return f"the current test set ({item.path}{', split' if item.role == 'source' else ''}, {digest})"
 
 
-def _rescore(ctx: _Context, env: str) -> tuple[dict[str, float], str]:
+def _rescore(ctx: _GateContext, env: str) -> tuple[dict[str, float], str]:
     from mlspec.gate.bootstrap import point_metrics
     from mlspec.gate.predictions import PredictionsUnavailable, champion_predictions
 
@@ -254,7 +254,7 @@ def evaluate_gates(project: ProjectLike, record: RunRecord, env: str | None = No
     spec = project.spec
     env_name = project.environment_name(env)
     project.check_owned(record)
-    ctx = _Context(project, record, env_name)
+    ctx = _GateContext(project, record, env_name)
     lookup = ctx.champion(env_name)
     report = GateReport(
         project=spec.name,

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mlspec.actions import DEFAULT_API_URL, DEFAULT_SERVER_URL, ActionsEnv
 from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
 from mlspec.github.errors import scrub, translate
 from mlspec.github.retry import RetryPolicy
+from mlspec.github_job import DEFAULT_API_URL, DEFAULT_SERVER_URL, ActionsEnv
 from mlspec.markdown import hidden_marker
 
 COMMENT_LIMIT = 65_536

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
-    from mlspec.render.plan import ProjectPlan
+    from mlspec.render.project_plan import ProjectPlan
 
 __all__ = ["CodeHost"]
 

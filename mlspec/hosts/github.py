@@ -1,4 +1,4 @@
-"""GitHub as the code host: GitHub Actions' environment (mlspec/actions.py), its path filters (mlspec/paths.py),
+"""GitHub as the code host: GitHub Actions' environment (mlspec/github_job.py), its path filters (mlspec/paths.py),
 the workflows rendered from mlspec/render/templates/, and the REST API through mlspec/github/."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlspec.actions import ActionsEnv
+from mlspec.github_job import ActionsEnv
 
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
-    from mlspec.render.plan import ProjectPlan
+    from mlspec.render.project_plan import ProjectPlan
 
 __all__ = ["GitHubHost"]
 

@@ -13,9 +13,9 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.actions import append_job_summary, job_summary
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
+from mlspec.github_job import append_job_summary, job_summary
 from mlspec.monitor.reference import (
     Reference,
     ServedModel,
@@ -173,7 +173,7 @@ def drift_command(
         for note in ref.notes:
             print(f"note: {note}", file=sys.stderr)
 
-        from mlspec.monitor.checks import run_drift
+        from mlspec.monitor.drift_checks import run_drift
 
         with _quiet():
             result = run_drift(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mlspec.figures import agg_figure
 from mlspec.fsio import atomic_write_bytes
-from mlspec.monitor.checks import DriftResult
+from mlspec.monitor.drift_checks import DriftResult
 
 MAX_BARS = 20
 

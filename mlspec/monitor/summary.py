@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlspec.markdown import code, table, text
-from mlspec.monitor.checks import DriftResult, FeatureScore
+from mlspec.monitor.drift_checks import DriftResult, FeatureScore
 
 STDOUT_ROWS = 10
 MARKDOWN_ROWS = 25

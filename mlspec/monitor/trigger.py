@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlspec.fsio import atomic_write_json
-from mlspec.monitor.checks import DriftResult
+from mlspec.monitor.drift_checks import DriftResult
 from mlspec.monitor.summary import summary_line
 
 # GitHub: client_payload has at most 10 top-level properties; the whole body must stay small (~64 KB).

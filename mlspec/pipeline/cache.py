@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
 from mlspec.git import listed_files
-from mlspec.inputs import input_patterns, levels_up, repo_path
+from mlspec.input_patterns import input_patterns, levels_up, repo_path
 from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.stages import PIPELINE
@@ -119,7 +119,7 @@ def _category(path: str, per_category: dict[str, list[str]]) -> str:
 
 
 def input_files(loaded: LoadedSpec) -> dict[str, tuple[Path, str]]:
-    """The files that start CT (`mlspec.inputs`, GitHub's matching): display path (relative to the spec's
+    """The files that start CT (`mlspec.input_patterns`, GitHub's matching): display path (relative to the spec's
     folder) -> (path, "code" | "config" | "data"). The spec file and the declared data files are left out:
     they enter the stages as spec sections and as data files with a role."""
     from mlspec.pipeline.data import data_files

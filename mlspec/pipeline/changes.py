@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.actions import ActionsEnv
 from mlspec.git import fact
+from mlspec.github_job import ActionsEnv
 from mlspec.state.record import DIRTY_FILES_LIMIT, Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 if TYPE_CHECKING:
@@ -45,11 +45,6 @@ def dirty_files(root: Path) -> list[str]:
     DIRTY_FILES_LIMIT."""
     listed = _git(root, "diff", "--name-only", "-z", "--no-renames", "HEAD") or ""
     return sorted({name for name in listed.split("\0") if name})[:DIRTY_FILES_LIMIT]
-
-
-def git_toplevel(root: Path) -> Path | None:
-    top = _git(root, "rev-parse", "--show-toplevel")
-    return Path(top) if top else None
 
 
 DRIFT_EVENT_PREFIX = "mlspec-drift-"  # repository_dispatch event type sent by `mlspec drift --dispatch`

@@ -77,7 +77,7 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
     """The files the spec names, in role order (no reading of tables: a DVC file's hash or a URL's
     version is looked up, see mlspec.datasource)."""
     from mlspec import datasource as sources
-    from mlspec.safepath import repository_root
+    from mlspec.repo_root import repository_root
     from mlspec.state.layout import StateLayout
 
     data = loaded.spec.data
@@ -91,12 +91,12 @@ def data_files(loaded: LoadedSpec) -> list[DataFileRef]:
             refs.append(DataFileRef(role, f"data.{role}", relative, local, url=relative, fingerprint=found))
         elif relative:
             path = loaded.resolve(relative, key=f"data.{role}")
-            tracked = sources.dvc_fingerprint(path, repository_root(loaded.root))
+            tracked = sources.dvc_fingerprint(path, repository_root(loaded.root, fallback=True))
             refs.append(DataFileRef(role, f"data.{role}", relative, path, fingerprint=tracked))
     return refs
 
 
-def read_table(ref: DataFileRef, declared_format: str = "auto") -> Any:
+def read_data_file(ref: DataFileRef, declared_format: str = "auto") -> Any:
     """Read one table (a URL downloaded first); DataError naming the spec key and file when it cannot be used."""
     shown = display_path(ref.path)
     if ref.url:
@@ -177,7 +177,7 @@ def load_tables(loaded: LoadedSpec) -> Tables:
     refs = data_files(loaded)
     frames: dict[str, Any] = {}
     for ref in refs:
-        frame = read_table(ref, data.format)
+        frame = read_data_file(ref, data.format)
         frame.columns = [str(c) for c in frame.columns]
         _check_columns(loaded, frame, ref)
         frames[ref.role] = frame

@@ -18,7 +18,7 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.pipeline.plan import Prior, Step, plan_stages, reusable
+from mlspec.pipeline.stage_plan import Prior, Step, plan_stages, reusable
 from mlspec.pipeline.stages import BY_NAME, PIPELINE
 from mlspec.state.record import (
     DataFile,
@@ -64,7 +64,7 @@ class Progress:
 
 
 @dataclass
-class Context:
+class RunContext:
     loaded: LoadedSpec
     store: RunStore
     cache: StatCache
@@ -118,7 +118,7 @@ def split_key(spec: Any) -> str:
     return "split:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def split_record(ctx: Context) -> dict[str, Any] | None:
+def split_record(ctx: RunContext) -> dict[str, Any] | None:
     """The split of the run's source table: from the loaded tables, else remembered for this file content."""
     if ctx._tables is not None:
         return ctx._tables.split
@@ -131,7 +131,7 @@ def split_record(ctx: Context) -> dict[str, Any] | None:
     return None
 
 
-def data_records(ctx: Context) -> list[DataFile]:
+def data_records(ctx: RunContext) -> list[DataFile]:
     from mlspec.pipeline.data import data_files
 
     result = []
@@ -159,11 +159,11 @@ def versions() -> dict[str, str]:
 # ----------------------------------------------------------------------------- stages
 
 
-def stage_data_tests(ctx: Context) -> tuple[StageStatus, str]:
+def stage_data_tests(ctx: RunContext) -> tuple[StageStatus, str]:
     return _stage_tests(ctx, "data", None)
 
 
-def stage_train(ctx: Context) -> tuple[StageStatus, str]:
+def stage_train(ctx: RunContext) -> tuple[StageStatus, str]:
     from mlspec.pipeline import training
     from mlspec.pipeline.data import column_dtypes
     from mlspec.pipeline.engines import engine_for
@@ -238,7 +238,7 @@ def stage_train(ctx: Context) -> tuple[StageStatus, str]:
     return "passed", f"model {tag}"
 
 
-def _command_paths(ctx: Context, tables: Any) -> tuple[Path, Path]:
+def _command_paths(ctx: RunContext, tables: Any) -> tuple[Path, Path]:
     from mlspec.pipeline.data import data_files
 
     refs = {r.role: r for r in data_files(ctx.loaded)}
@@ -252,7 +252,7 @@ def _command_paths(ctx: Context, tables: Any) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def _load_model(ctx: Context) -> Any:
+def _load_model(ctx: RunContext) -> Any:
     from mlspec.state import model_store
 
     if ctx.record.model is None:
@@ -264,7 +264,7 @@ def _load_model(ctx: Context) -> Any:
     return model_store.load_stored(stored)
 
 
-def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
+def stage_evaluate(ctx: RunContext) -> tuple[StageStatus, str]:
     import numpy as np
 
     from mlspec.pipeline import metrics as m
@@ -298,12 +298,12 @@ def stage_evaluate(ctx: Context) -> tuple[StageStatus, str]:
     return "passed", shown
 
 
-def stage_model_tests(ctx: Context) -> tuple[StageStatus, str]:
+def stage_model_tests(ctx: RunContext) -> tuple[StageStatus, str]:
     tests = ctx.spec.tests.model
     return _stage_tests(ctx, "model", _load_model(ctx) if tests.enabled else None)
 
 
-def _stage_tests(ctx: Context, kind: TestKind, model: Any) -> tuple[StageStatus, str]:
+def _stage_tests(ctx: RunContext, kind: TestKind, model: Any) -> tuple[StageStatus, str]:
     """The data or model tests: deepchecks on the tables (and the model), recorded with the report's notes."""
     from mlspec.pipeline.checks import failure_message, run_tests
     from mlspec.pipeline.data import to_datasets
@@ -334,7 +334,7 @@ def _stage_tests(ctx: Context, kind: TestKind, model: Any) -> tuple[StageStatus,
     return "failed", failure_message(outcome)
 
 
-RUNNERS: dict[StageName, Callable[[Context], tuple[StageStatus, str]]] = {
+RUNNERS: dict[StageName, Callable[[RunContext], tuple[StageStatus, str]]] = {
     "data_tests": stage_data_tests,
     "train": stage_train,
     "evaluate": stage_evaluate,
@@ -395,7 +395,7 @@ def find_cached(
     return None
 
 
-def copy_stage(ctx: Context, stage: str, source: RunRecord) -> None:
+def copy_stage(ctx: RunContext, stage: str, source: RunRecord) -> None:
     """Take a cached stage's results (and files) from an earlier record."""
     record = ctx.record
     src_dir = ctx.store.run_dir(source.run_id)
@@ -436,10 +436,11 @@ def latest_record(store: RunStore, project: str) -> RunRecord | None:
 
 
 def new_record(loaded: LoadedSpec, store: RunStore, cache: StatCache, inputs: Inputs) -> RunRecord:
-    from mlspec.pipeline.changes import git_info, git_toplevel, trigger
+    from mlspec.pipeline.changes import git_info, trigger
+    from mlspec.repo_root import repository_root
 
     root = loaded.root
-    top = git_toplevel(root)
+    top = repository_root(root, ask_git=True, git_errors=False)
     try:
         spec_path = loaded.path.relative_to(top).as_posix() if top else loaded.path.name
     except ValueError:
@@ -460,7 +461,7 @@ def new_record(loaded: LoadedSpec, store: RunStore, cache: StatCache, inputs: In
     return record
 
 
-def finish_record(ctx: Context, previous: RunRecord | None) -> None:
+def finish_record(ctx: RunContext, previous: RunRecord | None) -> None:
     from mlspec.pipeline.changes import compute_changes, drift_change
 
     record = ctx.record
@@ -548,11 +549,11 @@ def _execute(
     stream = stream or sys.stderr
     latest = latest_record(store, loaded.spec.name)
     if inputs.missing:
-        from mlspec.pipeline.data import data_files, read_table
+        from mlspec.pipeline.data import data_files, read_data_file
 
         for ref in data_files(loaded):
             if ref.relative in inputs.missing:
-                read_table(ref)  # raises the DataError naming the key and file
+                read_data_file(ref)  # raises the DataError naming the key and file
     if whole and not force and latest is not None and latest.status == "passed":
         if all(usable(store, latest, s, inputs.digests[s], cache) for s in STAGES):
             cache.save()
@@ -572,7 +573,7 @@ def _execute(
         else:
             record = new_record(loaded, store, cache, inputs)
     note_run(record.run_id)
-    ctx = Context(loaded, store, cache, inputs, record, force)
+    ctx = RunContext(loaded, store, cache, inputs, record, force)
     if not continuing:
         record.data = data_records(ctx)
     previous = latest if not continuing else _previous(store, record)
@@ -658,7 +659,7 @@ def _execute(
     return outcome
 
 
-def take_cached(ctx: Context, stage: StageName, source: RunRecord) -> StageResult:
+def take_cached(ctx: RunContext, stage: StageName, source: RunRecord) -> StageResult:
     """Reuse ``source``'s result of ``stage`` in this record (its files copied), as `cached` (or `skipped`)."""
     copy_stage(ctx, stage, source)
     previous_result = source.stage(stage)
@@ -676,7 +677,7 @@ def take_cached(ctx: Context, stage: StageName, source: RunRecord) -> StageResul
     return result
 
 
-def run_stage(ctx: Context, step: Step) -> StageResult:
+def run_stage(ctx: RunContext, step: Step) -> StageResult:
     """Run one planned stage and record its result (saved: the record is `running` until the run ends)."""
     stage = step.stage
     started, t0 = utc_now(), time.perf_counter()
@@ -707,7 +708,7 @@ def run_stage(ctx: Context, step: Step) -> StageResult:
     return result
 
 
-def _record_crash(ctx: Context, stage: StageName, started: str, exc: BaseException) -> None:
+def _record_crash(ctx: RunContext, stage: StageName, started: str, exc: BaseException) -> None:
     """Mark the stage and its record failed (saved, not made `latest`) before an unexpected error escapes."""
     message = f"internal error: {type(exc).__name__}: {str(exc).strip()[:300]}"
     set_stage(ctx.record, StageResult(name=stage, status="failed", started=started, message=message))

@@ -1,7 +1,7 @@
 """The pipeline's stages, each described once: `Stage` says its name, title, upstream stages, inputs (the spec
 sections it depends on; its data, code and config files are pipeline/cache.py's `Inputs`), outputs (the files it
 writes in the run folder), the libraries whose versions it depends on, and what it writes into the run record.
-The planner (plan.py), the cache (cache.py), the record handling and status (runner.py) and the stage commands
+The planner (stage_plan.py), the cache (cache.py), the record handling and status (runner.py) and the stage commands
 read these; the function that runs each stage is runner.py's `RUNNERS` (a test keeps both in step).
 
 The servability check (`mlspec test serving`, serve/check.py) is not one of them: it runs in its own command and

@@ -20,7 +20,7 @@ from mlspec.gate.results import GateReport
 from mlspec.project import Project
 from mlspec.promote import localgit
 from mlspec.promote.body import BODY_BUDGET, pr_title, report_markdown
-from mlspec.promote.target import GitHubTarget, LocalTarget, Plan, Target, submit, who
+from mlspec.promote.target import GitHubTarget, LocalTarget, PromotionPlan, Target, submit, who
 from mlspec.report.card import model_card
 from mlspec.state.deploy import (
     DEPLOY_DIR,
@@ -106,7 +106,7 @@ def _check_lineage(record: RunRecord) -> None:
 
 def build_plan(
     loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings
-) -> tuple[Plan, Path]:
+) -> tuple[PromotionPlan, Path]:
     spec = loaded.spec
     project = Project.of(loaded)
     environment = project.environment(env)
@@ -117,7 +117,7 @@ def build_plan(
     top = localgit.toplevel(loaded.root)
     project_dir = localgit.repo_relative(loaded.root, top)
     deploy_file = f"{DEPLOY_DIR}/{env}.yaml" if project_dir == "." else f"{project_dir}/{DEPLOY_DIR}/{env}.yaml"
-    plan = Plan(
+    plan = PromotionPlan(
         project=spec.name,
         env=env,
         branch=f"mlspec/promote/{spec.name}/{env}",

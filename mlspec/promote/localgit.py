@@ -14,6 +14,7 @@ from pathlib import Path
 from mlspec.errors import MlspecError
 from mlspec.git import current_branch, is_ancestor, rev, show
 from mlspec.git import run as run_git
+from mlspec.repo_root import repository_root
 
 __all__ = [
     "branch_history",
@@ -30,6 +31,7 @@ __all__ = [
     "toplevel",
 ]
 
+NOT_A_REPOSITORY_HINT = "promotion commits deploy/<env>.yaml on a branch: run `git init` and commit the project"
 _FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "mlspec",
     "GIT_AUTHOR_EMAIL": "mlspec@localhost",
@@ -39,15 +41,8 @@ _FALLBACK_IDENTITY = {
 
 
 def toplevel(path: Path) -> Path:
-    from mlspec.git import toplevel as git_toplevel
-
-    top = git_toplevel(path)
-    if top is None:
-        raise MlspecError(
-            f"{path} is not inside a git repository",
-            hint="promotion commits deploy/<env>.yaml on a branch: run `git init` and commit the project",
-        )
-    return top
+    """The repository promotion commits in (MlspecError naming ``path`` outside one)."""
+    return repository_root(path, ask_git=True, required=True, hint=NOT_A_REPOSITORY_HINT)
 
 
 def repo_relative(path: Path, top: Path) -> str:

@@ -22,7 +22,7 @@ from mlspec.ownership import check_deployment
 from mlspec.project import Project
 from mlspec.promote import localgit
 from mlspec.promote.body import pr_title
-from mlspec.promote.target import GitHubTarget, LocalTarget, Plan, Target, submit, who
+from mlspec.promote.target import GitHubTarget, LocalTarget, PromotionPlan, Target, submit, who
 from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Context:
+class ReleaseContext:
     """What every deploy-file-to-deploy-file promotion (release, rollback) needs."""
 
     loaded: LoadedSpec
@@ -73,11 +73,11 @@ class Context:
     def who(self) -> str:
         return who(self.settings, self.top)
 
-    def submit(self, plan: Plan, *, dry_run: bool) -> int:
+    def submit(self, plan: PromotionPlan, *, dry_run: bool) -> int:
         return submit(plan, self.target, dry_run=dry_run)
 
 
-def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) -> Context:
+def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) -> ReleaseContext:
     from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
     project = Project.of(spec)
@@ -91,10 +91,10 @@ def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) 
     target: Target = (
         GitHubTarget(connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
     )
-    return Context(loaded, settings, top, base, localgit.repo_relative(loaded.root, top), target)
+    return ReleaseContext(loaded, settings, top, base, localgit.repo_relative(loaded.root, top), target)
 
 
-def read_deployment_on_base(ctx: Context, env: str) -> tuple[Deployment | None, str]:
+def read_deployment_on_base(ctx: ReleaseContext, env: str) -> tuple[Deployment | None, str]:
     path = ctx.deploy_file(env)
     where = f"{path} on {ctx.base}"
     content = ctx.read_base(path)
@@ -105,7 +105,7 @@ def read_deployment_on_base(ctx: Context, env: str) -> tuple[Deployment | None, 
     return deployment, where
 
 
-def served_hours(ctx: Context, path: str) -> float:
+def served_hours(ctx: ReleaseContext, path: str) -> float:
     """Hours since the last commit on the base branch that changed ``path`` (the merge that deployed it)."""
     ref = ctx.history_ref()
     done = localgit.run_git("log", "-1", "--format=%ct", ref, "--", path, cwd=ctx.top, check=False)
@@ -226,7 +226,7 @@ def release_command(
         promoted["soaked_hours"] = round(soaked, 2)
     deployment = source.model_copy(update={"environment": env, "promoted": promoted}, deep=True)
     spec_obj = ctx.loaded.spec
-    plan = Plan(
+    plan = PromotionPlan(
         project=spec_obj.name,
         env=env,
         branch=f"mlspec/promote/{spec_obj.name}/{env}",

@@ -21,8 +21,8 @@ from mlspec.deploy.promotion import overlay_changes
 from mlspec.errors import MlspecError
 from mlspec.markdown import code, table, text
 from mlspec.promote import localgit
-from mlspec.promote.release import Context, context, lineage_lines, metrics_table, read_deployment_on_base
-from mlspec.promote.target import Plan
+from mlspec.promote.release import ReleaseContext, context, lineage_lines, metrics_table, read_deployment_on_base
+from mlspec.promote.target import PromotionPlan
 from mlspec.report.card import card_from_deployment, card_path, card_title
 from mlspec.state.deploy import GH_ARTIFACT_PREFIX, Deployment, parse_deployment
 from mlspec.state.record import utc_now
@@ -38,7 +38,7 @@ class Version:
     deployment: Deployment
 
 
-def history(ctx: Context, env: str) -> list[Version]:
+def history(ctx: ReleaseContext, env: str) -> list[Version]:
     """Every version of ENV's deploy file on the base branch's history, newest first (unreadable ones left out)."""
     path, ref = ctx.deploy_file(env), ctx.history_ref()
     done = localgit.run_git("log", "--format=%H %cI", ref, "--", path, cwd=ctx.top, check=False)
@@ -169,7 +169,7 @@ def rollback_command(
     environment = spec_obj.environment(env)
     tag = restored.model.tag
     deploy_file = ctx.deploy_file(env)
-    plan = Plan(
+    plan = PromotionPlan(
         project=spec_obj.name,
         env=env,
         branch=f"mlspec/rollback/{spec_obj.name}/{env}",
@@ -190,7 +190,7 @@ def rollback_command(
     return ctx.submit(plan, dry_run=dry_run)
 
 
-def restored_card(ctx: Context, version: Version, env: str, deploy_file: str) -> str:
+def restored_card(ctx: ReleaseContext, version: Version, env: str, deploy_file: str) -> str:
     """The model card that follows the restored deploy file: the card committed beside it at the commit the
     deploy file is restored from (the card of the model rolled back to), when it is that model's; else (promoted
     before cards were written) a card rebuilt from the deploy file, saying so. Never the card of the model

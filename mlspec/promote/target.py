@@ -1,9 +1,9 @@
 """Where a promotion's pull request goes, and the one way it gets there.
 
-`Plan` is one promotion (the deploy file, and the model card beside it, on an mlspec branch, the pull request
+`PromotionPlan` is one promotion (the deploy file, and the model card beside it, on an mlspec branch, the pull request
 title and body); `submit` sends it to a `Target`: `GitHubTarget` (the REST API, with a token) or
 `LocalTarget` (a local branch plus the pull request's title and body as files, without one). `mlspec promote`
-(commands.py), `--from-env` (release.py) and `mlspec rollback` (rollback.py) all build a Plan and submit it.
+(commands.py), `--from-env` (release.py) and `mlspec rollback` (rollback.py) all build a PromotionPlan and submit it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Plan:
+class PromotionPlan:
     project: str
     env: str
     branch: str
@@ -123,11 +123,11 @@ def who(settings: GitHubSettings, top: Path) -> str:
         return "unknown"
 
 
-def _required_path(plan: Plan, required: str) -> str:
+def _required_path(plan: PromotionPlan, required: str) -> str:
     return plan.deploy_file.rsplit("/", 1)[0] + f"/{required}.yaml"
 
 
-def _check_requires(plan: Plan, read_base: Callable[[str], str | None]) -> None:
+def _check_requires(plan: PromotionPlan, read_base: Callable[[str], str | None]) -> None:
     required = plan.required_env
     if not required:
         return
@@ -142,7 +142,7 @@ def _check_requires(plan: Plan, read_base: Callable[[str], str | None]) -> None:
         )
 
 
-def _print_plan(plan: Plan, text: str, where: str, action: str) -> None:
+def _print_plan(plan: PromotionPlan, text: str, where: str, action: str) -> None:
     print(f"dry run: would {action}")
     print(f"  branch:    {plan.branch} (base {plan.base}) {where}")
     print(f"  file:      {plan.deploy_file}")
@@ -179,14 +179,14 @@ class Target(Protocol):
     def read_base(self, path: str) -> str | None:
         """A file on the base branch (None: no such file)."""
 
-    def proposal(self, plan: Plan) -> Proposal:
+    def proposal(self, plan: PromotionPlan) -> Proposal:
         """Read the promotion branch (and its pull request)."""
 
-    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+    def publish(self, plan: PromotionPlan, proposal: Proposal, text: str) -> None:
         """Put ``text`` (and the card) on the branch, open or describe the pull request, and say what was done."""
 
 
-def submit(plan: Plan, target: Target, *, dry_run: bool) -> int:
+def submit(plan: PromotionPlan, target: Target, *, dry_run: bool) -> int:
     """Promote ``plan`` through ``target``: the base branch must exist and satisfy ``requires``; nothing happens when
     the base already names the model; else the deploy file (and card) go on the promotion branch and the pull
     request names the earlier candidate it supersedes."""
@@ -230,7 +230,7 @@ class GitHubTarget:
     def read_base(self, path: str) -> str | None:
         return self.repo.read_file(path, self.base)
 
-    def proposal(self, plan: Plan) -> Proposal:
+    def proposal(self, plan: PromotionPlan) -> Proposal:
         """Read the branch and its pull requests, and decide ownership (mlspec.promote.branch_owner) before any
         write: an open pull request by someone else, or a commit mlspec did not write, stops here."""
         repo = self.repo
@@ -264,7 +264,7 @@ class GitHubTarget:
             action=f"update pull request #{pr.number}" if pr else "open a pull request",
         )
 
-    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+    def publish(self, plan: PromotionPlan, proposal: Proposal, text: str) -> None:
         repo = self.repo
         if self._branch_sha is None:
             repo.create_branch(plan.branch, self._base_sha)
@@ -342,7 +342,7 @@ class LocalTarget:
     def read_base(self, path: str) -> str | None:
         return localgit.show(self._base(), path, self.top)
 
-    def proposal(self, plan: Plan) -> Proposal:
+    def proposal(self, plan: PromotionPlan) -> Proposal:
         top, base_sha = self.top, self._base()
         if localgit.current_branch(top) == plan.branch:
             raise MlspecError(f"{plan.branch} is checked out in {top}", hint=f"switch to {self.base} and run again")
@@ -358,7 +358,7 @@ class LocalTarget:
             action="commit and write the pull request files",
         )
 
-    def _check_owner(self, plan: Plan, base_sha: str, branch_sha: str | None) -> None:
+    def _check_owner(self, plan: PromotionPlan, base_sha: str, branch_sha: str | None) -> None:
         """Before any write: the local branch's commits beyond the base must be mlspec's (branch_owner), and origin's
         branch, when there is one, must be the local branch mlspec checks (else it holds commits not seen here)."""
         top = self.top
@@ -388,7 +388,7 @@ class LocalTarget:
                     "updates it if its commits are all mlspec's",
                 )
 
-    def _supersedes(self, plan: Plan, base_sha: str, branch_sha: str | None) -> str | None:
+    def _supersedes(self, plan: PromotionPlan, base_sha: str, branch_sha: str | None) -> str | None:
         """The candidate an unmerged promotion branch proposes, when this promotion replaces it (also when the
         base moved on and the branch is rebuilt from the base)."""
         top = self.top
@@ -400,7 +400,7 @@ class LocalTarget:
         on_base = deployed_tag(localgit.show(base_sha, plan.deploy_file, top), plan.deploy_file, plan.project, plan.env)
         return proposed if proposed not in (None, on_base, plan.deployment.model.tag) else None
 
-    def publish(self, plan: Plan, proposal: Proposal, text: str) -> None:
+    def publish(self, plan: PromotionPlan, proposal: Proposal, text: str) -> None:
         top, branch_sha, supersedes = self.top, self._branch_sha, proposal.supersedes
         folder = StateLayout(self.spec_root).promotions(plan.env, plan.folder)
         card = {plan.card_file: plan.card} if plan.card is not None else {}

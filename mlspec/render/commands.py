@@ -12,11 +12,11 @@ from mlspec import __version__
 from mlspec.errors import EXIT_FAILED, EXIT_OK, MlspecError, SpecError
 from mlspec.fsio import atomic_write_text, display_path, ensure_dir
 from mlspec.gc_tuning import fewer_collections
-from mlspec.git import find_root
 from mlspec.ownership import check_separate_state
 from mlspec.render.engine import RenderedFile, header, render_project, spec_of_generated
-from mlspec.render.plan import ProjectPlan, plan_project
+from mlspec.render.project_plan import ProjectPlan, plan_project
 from mlspec.render.repo import RepositoryRoots, discover_specs
+from mlspec.repo_root import repository_root
 
 if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
@@ -69,7 +69,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
                 raise SpecError(f"{path}: is a folder; give the path of its mlproject.yaml")
         discovered = False
     else:
-        base = Path(root) if root else (find_root(Path.cwd()) or Path.cwd())
+        base = Path(root) if root else repository_root(Path.cwd(), fallback=True)
         paths = discover_specs(base)
         if not paths:
             raise SpecError(

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from mlspec.render.plan import ProjectPlan
+from mlspec.render.project_plan import ProjectPlan
 from mlspec.templating import GENERATED_MARKER, header_for, sandboxed
 
 TEMPLATE_KINDS = ("ci", "ct", "cd", "monitor")

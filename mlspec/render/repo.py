@@ -10,16 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mlspec import safepath
-from mlspec.git import find_root, listed_files
+from mlspec.git import listed_files
+from mlspec.repo_root import repository_root
 
 SPEC_NAME = "mlproject.yaml"
 SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__"}
-
-
-def repository_root(spec_path: Path) -> Path:
-    """The repository root of a spec: the nearest folder with `.git` at or above it, else the spec's folder."""
-    return safepath.repository_root(spec_path.resolve().parent)
 
 
 class RepositoryRoots:
@@ -32,7 +27,7 @@ class RepositoryRoots:
         folder = spec_path.parent
         root = self._known.get(folder)
         if root is None:
-            root = self._known[folder] = repository_root(spec_path)
+            root = self._known[folder] = repository_root(spec_path.resolve().parent, fallback=True)
         return root
 
 
@@ -56,7 +51,7 @@ def _walked_specs(root: Path) -> list[Path]:
 def discover_specs(root: Path) -> list[Path]:
     """Every mlproject.yaml under ``root`` (git-aware when ``root`` is inside a repository)."""
     root = root.resolve()
-    if find_root(root) is not None:
+    if repository_root(root) is not None:
         listed = _git_listed_specs(root)
         if listed is not None:
             return listed

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlspec import markdown
-from mlspec.actions import append_job_summary, job_summary
 from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
+from mlspec.github_job import append_job_summary, job_summary
 from mlspec.project import Project
 from mlspec.report.markdown import (
     PLOT_FILE,

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from mlspec.errors import SpecError
-from mlspec.safepath import find_root
+from mlspec.repo_root import repository_root
 
 SPEC_NAME = "mlproject.yaml"
 
@@ -17,7 +17,7 @@ SPEC_NAME = "mlproject.yaml"
 def folders_to_search(start: Path) -> list[Path]:
     """``start`` and its parents up to the repository root (only ``start`` outside a repository)."""
     current = start.resolve()
-    root = find_root(current)
+    root = repository_root(current)
     if root is None:
         return [current]
     found = [current]
@@ -37,7 +37,9 @@ def locate_spec(start: Path | None = None) -> str:
         if candidate.is_file():
             return SPEC_NAME if folder == here.resolve() else os.path.relpath(candidate, here)
     places = ", ".join(str(f) for f in searched)
-    scope = "up to the repository root" if find_root(here) is not None else "not in a git repository, so only here"
+    scope = (
+        "up to the repository root" if repository_root(here) is not None else "not in a git repository, so only here"
+    )
     raise SpecError(
         f"no {SPEC_NAME} found: looked in {places} ({scope})",
         hint=f"give the spec's path (e.g. `mlspec run path/to/{SPEC_NAME}`), run from the project's folder, "

@@ -13,7 +13,8 @@ from typing import Any
 from mlspec.errors import shown
 from mlspec.fsio import display_path
 from mlspec.metrics_catalog import METRICS
-from mlspec.safepath import escapes, repository_root
+from mlspec.repo_root import repository_root
+from mlspec.safepath import escapes
 from mlspec.spec.models import Spec
 
 
@@ -315,7 +316,7 @@ def _glob_findings(spec: Spec, base: Path, root: Path) -> list[Finding]:
 
 
 def _file_findings(spec: Spec, base: Path) -> list[Finding]:
-    root = repository_root(base)
+    root = repository_root(base, fallback=True)
     return (
         _data_file_findings(spec, base, root)
         + _entrypoint_findings(spec, base, root)
@@ -326,7 +327,7 @@ def _file_findings(spec: Spec, base: Path) -> list[Finding]:
 def _command_code_findings(spec: Spec, base: Path, check_files: bool) -> list[Finding]:
     """With `train.command`, CT must know the training code: the scripts the command names, or
     triggers.paths.code (never the whole folder, which would include the promotion files)."""
-    from mlspec.inputs import CODE_UNKNOWN, CODE_UNKNOWN_HINT, command_scripts
+    from mlspec.input_patterns import CODE_UNKNOWN, CODE_UNKNOWN_HINT, command_scripts
 
     if not spec.train.command or spec.triggers.paths.code is not None:
         return []

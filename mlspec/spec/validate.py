@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from mlspec.errors import SpecError, shown
 from mlspec.fsio import display_path
-from mlspec.safepath import inside, repository_root
+from mlspec.repo_root import repository_root
+from mlspec.safepath import inside
 from mlspec.spec import models
 from mlspec.spec.loader import Document, Position, YamlProblem, load_document, snippet
 from mlspec.spec.models import Spec
@@ -283,7 +284,7 @@ class LoadedSpec:
             self.root,
             relative,
             key=key,
-            boundary=repository_root(self.root),
+            boundary=repository_root(self.root, fallback=True),
             boundary_name="the repository",
             where=display_path(self.path),
         )

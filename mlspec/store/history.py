@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from mlspec import git
+from mlspec.repo_root import repository_root
 from mlspec.state.deploy import DEPLOY_DIR
 from mlspec.store.backend import bare
 
@@ -16,7 +17,7 @@ def named_digests(root: Path) -> set[str]:
     found: set[str] = set()
     for path in sorted((root / DEPLOY_DIR).glob("*.y*ml")):  # the work tree too: a promotion not committed yet
         _add(found, path.read_text("utf-8", errors="replace"))
-    top = git.toplevel(root)
+    top = repository_root(root, ask_git=True)
     if top is None:
         return found
     folder = (root / DEPLOY_DIR).resolve().relative_to(top.resolve()).as_posix()

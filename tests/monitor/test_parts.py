@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mlspec.errors import UsageError
-from mlspec.monitor.checks import CheckScore, DriftResult, FeatureScore
+from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
 from mlspec.monitor.reference import drift_environment, resolve_reference
 from mlspec.monitor.schema_guard import schema_differences
 from mlspec.monitor.summary import summary_line
@@ -145,7 +145,7 @@ def test_the_verdict_at_the_thresholds() -> None:
     ],
 )
 def test_a_drift_score_is_read_from_a_check_value(value, score) -> None:
-    from mlspec.monitor.checks import _score
+    from mlspec.monitor.drift_checks import _score
 
     assert _score(value) == score
 
@@ -184,7 +184,7 @@ def _checks(t: DriftThresholds) -> dict[str, CheckScore]:
 
 
 def test_read_results_a_feature_drifts_above_its_threshold_not_at_it() -> None:
-    from mlspec.monitor.checks import read_results
+    from mlspec.monitor.drift_checks import read_results
 
     t = DriftThresholds(feature=0.2)
     value = {
@@ -242,7 +242,7 @@ def test_read_results_a_feature_drifts_above_its_threshold_not_at_it() -> None:
     ],
 )
 def test_read_results_a_whole_table_check_drifts_above_its_threshold(check, key, value, expected) -> None:
-    from mlspec.monitor.checks import read_results
+    from mlspec.monitor.drift_checks import read_results
 
     t = DriftThresholds(label=0.2, prediction=0.2, multivariate=0.25)
     checks = _checks(t)
@@ -254,7 +254,7 @@ def test_read_results_a_whole_table_check_drifts_above_its_threshold(check, key,
 
 
 def test_read_results_a_failed_check_is_an_error_and_the_reason_of_its_check() -> None:
-    from mlspec.monitor.checks import read_results
+    from mlspec.monitor.drift_checks import read_results
 
     t = DriftThresholds()
     checks = _checks(t)
@@ -295,7 +295,7 @@ def test_the_verdict_of_whole_table_checks_and_undecided_runs() -> None:
 
 
 def test_read_results_a_failure_without_an_exception_is_told_by_itself() -> None:
-    from mlspec.monitor.checks import read_results
+    from mlspec.monitor.drift_checks import read_results
 
     class Failure:
         check = LabelDrift()

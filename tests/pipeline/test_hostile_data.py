@@ -13,7 +13,7 @@ import pytest
 from mlspec.cli import main
 from mlspec.errors import DataError
 from mlspec.pipeline import metrics
-from mlspec.pipeline.data import DataFileRef, check_task_labels, read_table
+from mlspec.pipeline.data import DataFileRef, check_task_labels, read_data_file
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.spec import load_spec
 from mlspec.state.layout import StateLayout
@@ -41,7 +41,7 @@ def test_a_repeated_csv_header_is_a_data_error(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     (tmp_path / "t.csv").write_text("x,y,x\n1,2,3\n")
     with pytest.raises(DataError) as caught:
-        read_table(DataFileRef("train", "data.train", "t.csv", tmp_path / "t.csv"))
+        read_data_file(DataFileRef("train", "data.train", "t.csv", tmp_path / "t.csv"))
     assert str(caught.value) == (
         "data.train: t.csv has more than one column named 'x'\n  hint: give every column of the header a different name"
     )

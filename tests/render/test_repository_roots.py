@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlspec.render.repo import RepositoryRoots, repository_root
+from mlspec.render.repo import RepositoryRoots
+from mlspec.repo_root import repository_root
 
 
 def test_repository_roots_agree_with_repository_root(tmp_path: Path) -> None:
@@ -31,6 +32,6 @@ def test_repository_roots_agree_with_repository_root(tmp_path: Path) -> None:
     roots = RepositoryRoots()
     for spec in specs + specs[::-1]:
         resolved = spec.resolve()
-        assert roots.of(resolved) == repository_root(resolved), spec
+        assert roots.of(resolved) == repository_root(resolved.parent, fallback=True), spec
     assert roots.of((outer / "sub" / "inner" / "x" / "mlproject.yaml").resolve()) == (outer / "sub" / "inner").resolve()
     assert roots.of((tmp_path / "plain" / "a" / "mlproject.yaml").resolve()) == (tmp_path / "plain" / "a").resolve()

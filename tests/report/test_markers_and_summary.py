@@ -1,4 +1,4 @@
-"""One hidden-marker format (mlspec.markdown.hidden_marker) and one job-summary writer (mlspec.actions), and the
+"""One hidden-marker format (mlspec.markdown.hidden_marker) and one job-summary writer (mlspec.github_job), and the
 report comment written under the old marker still found and edited, not doubled."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.actions import SUMMARY_LIMIT, append_job_summary
 from mlspec.github.client import comment_marker as github_marker
+from mlspec.github_job import SUMMARY_LIMIT, append_job_summary
 from mlspec.markdown import hidden_marker
 from mlspec.promote.body import promotion_marker
 from mlspec.report.markdown import comment_marker, legacy_comment_markers

@@ -166,7 +166,7 @@ def _documents(tmp_path: Path) -> list[tuple[str, str]]:
 
 
 def _drift_summary() -> str:
-    from mlspec.monitor.checks import CheckScore, DriftResult, FeatureScore
+    from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
     from mlspec.monitor.summary import markdown as drift_markdown
     from mlspec.spec.models import DriftThresholds
 

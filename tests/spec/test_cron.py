@@ -64,7 +64,7 @@ def test_accepts_days_that_occur(expression: str) -> None:
 def test_every_schedule_field_goes_through_the_check() -> None:
     from pydantic import ValidationError
 
-    from mlspec.render.plan import SOAK_CRON
+    from mlspec.render.project_plan import SOAK_CRON
     from mlspec.spec.models import Drift, Triggers
 
     parse_cron(SOAK_CRON)  # the one schedule mlspec writes itself

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mlspec.inputs import CODE_UNKNOWN, CODE_UNKNOWN_HINT
+from mlspec.input_patterns import CODE_UNKNOWN, CODE_UNKNOWN_HINT
 from mlspec.metrics_catalog import METRICS
 from mlspec.spec import check_catalog
 from mlspec.spec.models import Spec

@@ -1,11 +1,11 @@
-"""The stage planner alone (mlspec/pipeline/plan.py): what runs, what is reused and why, from recorded results
+"""The stage planner alone (mlspec/pipeline/stage_plan.py): what runs, what is reused and why, from recorded results
 and current inputs; no deepchecks, no training, no files. `mlspec run` and `mlspec status` both use it, so where
 they used to disagree the planner's answer is the one both give (the tests below say which way)."""
 
 from __future__ import annotations
 
 from mlspec.pipeline.cache import STAGES, UPSTREAM, Inputs
-from mlspec.pipeline.plan import Prior, Reason, Step, plan_stages
+from mlspec.pipeline.stage_plan import Prior, Reason, Step, plan_stages
 from mlspec.state.record import StageResult, StageStatus
 
 

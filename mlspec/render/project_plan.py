@@ -9,10 +9,10 @@ from typing import Any
 
 from mlspec import __version__
 from mlspec.errors import SpecError
-from mlspec.inputs import deploy_file, input_patterns, repo_path
+from mlspec.input_patterns import deploy_file, input_patterns, repo_path
 from mlspec.paths import filter_lines, literal
 from mlspec.render.pins import PINS, Pin
-from mlspec.source import is_commit, source_commit
+from mlspec.source_commit import is_commit, source_commit
 from mlspec.spec.models import Spec
 from mlspec.state.deploy import ct_state_artifact
 from mlspec.state.layout import STATE_DIR
@@ -131,7 +131,7 @@ def check_renderable(spec: Spec, spec_path: str) -> None:
 
 
 def _filters(spec: Spec, spec_dir: str, spec_path: str) -> tuple[list[str], list[str]]:
-    """(CT paths, CI paths): the project's inputs (one definition, `mlspec.inputs`) as repository-relative
+    """(CT paths, CI paths): the project's inputs (one definition, `mlspec.input_patterns`) as repository-relative
     patterns; promotion files, state and the other rendered workflows excluded last."""
     try:
         patterns = input_patterns(spec, PurePosixPath(spec_path).name)

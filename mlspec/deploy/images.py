@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,33 +32,52 @@ def split_image(image: str) -> tuple[str, str]:
     return (f"{head}/{name}" if head else name), tag
 
 
-def push_by_digest(client: Any, image: str) -> str:
+PUSH_ATTEMPTS = 3
+
+
+def push_by_digest(client: Any, image: str, *, attempts: int = PUSH_ATTEMPTS, pause: float = 2.0) -> str:
     """Push ``image`` through the Docker engine and return it by digest, `REPOSITORY@sha256:...`, the digest
-    being the one the registry answered with (the push's final status)."""
+    being the one the registry answered with (the push's final status). A connection that breaks mid-push (the
+    engine's answer stream cut short) is tried again: a push is content-addressed, so a repeat only sends what the
+    registry lacks. An error the registry answered with (no access, say) is not retried."""
     repository, tag = split_image(image)
+    failure = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            digest = _push_once(client, image, repository, tag)
+        except ServeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors: a broken connection
+            failure = str(exc)
+            if attempt < attempts:
+                time.sleep(pause * attempt)
+            continue
+        reference = f"{repository}@{digest}"
+        if not re.match(IMAGE_BY_DIGEST_PATTERN, reference):
+            raise ServeError(f"pushed {image}, but {reference!r} is not an image reference mlspec can record")
+        return reference
+    raise ServeError(
+        f"pushing {image} failed {attempts} times; the last: {failure}",
+        hint="check that the registry answers (`docker push` by hand shows the engine's own error)",
+    )
+
+
+def _push_once(client: Any, image: str, repository: str, tag: str) -> str:
     digest = None
-    try:
-        for line in client.images.push(repository, tag=tag, stream=True, decode=True):
-            if not isinstance(line, dict):
-                continue
-            if line.get("error"):
-                raise ServeError(
-                    f"pushing {image} failed: {line['error']}",
-                    hint="log in to the registry first (`docker login <registry>`)",
-                )
-            aux = line.get("aux")
-            if isinstance(aux, dict) and DIGEST.match(str(aux.get("Digest", ""))):
-                digest = str(aux["Digest"])
-    except ServeError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors
-        raise ServeError(f"pushing {image} failed: {exc}") from None
+    for line in client.images.push(repository, tag=tag, stream=True, decode=True):
+        if not isinstance(line, dict):
+            continue
+        if line.get("error"):
+            raise ServeError(
+                f"pushing {image} failed: {line['error']}",
+                hint="log in to the registry first (`docker login <registry>`)",
+            )
+        aux = line.get("aux")
+        if isinstance(aux, dict) and DIGEST.match(str(aux.get("Digest", ""))):
+            digest = str(aux["Digest"])
     if digest is None:
         raise ServeError(f"pushing {image}: the registry answered with no digest", hint="check the registry's logs")
-    reference = f"{repository}@{digest}"
-    if not re.match(IMAGE_BY_DIGEST_PATTERN, reference):
-        raise ServeError(f"pushed {image}, but {reference!r} is not an image reference mlspec can record")
-    return reference
+    return digest
 
 
 def _images_file(spec_root: Path) -> Path:

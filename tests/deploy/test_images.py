@@ -40,3 +40,60 @@ def test_push_needs_containerize(tmp_path: Path) -> None:
     result = run_cli("build", str(spec), "--push")
     assert result.returncode == 2
     assert "--push goes with --containerize" in result.stderr
+
+
+class _Images:
+    """The engine's push stream as docker's SDK yields it; ``broken`` pushes break off before their last line."""
+
+    def __init__(self, broken: int, final: list[dict[str, object]]) -> None:
+        self.broken, self.final, self.calls = broken, final, 0
+
+    def push(self, repository: str, tag: str, stream: bool, decode: bool):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        yield {"status": "Pushing", "id": "layer"}
+        if self.calls <= self.broken:
+            raise ConnectionError("Connection broken: IncompleteRead(0 bytes read)")
+        yield from self.final
+
+
+def _client(images: _Images) -> object:
+    return type("Client", (), {"images": images})()
+
+
+DIGEST_LINE = {"aux": {"Tag": "v1", "Digest": "sha256:" + "a" * 64, "Size": 1}}
+
+
+def test_a_push_whose_connection_breaks_is_tried_again() -> None:
+    from mlspec.deploy.images import push_by_digest
+
+    images = _Images(broken=2, final=[DIGEST_LINE])
+    assert (
+        push_by_digest(_client(images), "127.0.0.1:5055/acme/m:v1", pause=0)
+        == "127.0.0.1:5055/acme/m@sha256:" + "a" * 64
+    )
+    assert images.calls == 3
+
+
+def test_a_push_that_keeps_breaking_fails_saying_how_often_and_why() -> None:
+    from mlspec.deploy.images import push_by_digest
+    from mlspec.errors import ServeError
+
+    images = _Images(broken=5, final=[DIGEST_LINE])
+    with pytest.raises(ServeError) as caught:
+        push_by_digest(_client(images), "127.0.0.1:5055/acme/m:v1", pause=0)
+    assert caught.value.message.startswith("pushing 127.0.0.1:5055/acme/m:v1 failed 3 times; the last: ")
+    assert "IncompleteRead" in caught.value.message and images.calls == 3
+
+
+def test_an_error_the_registry_answers_with_is_not_retried() -> None:
+    from mlspec.deploy.images import push_by_digest
+    from mlspec.errors import ServeError
+
+    images = _Images(broken=0, final=[{"error": "denied: requested access to the resource is denied"}])
+    with pytest.raises(ServeError) as caught:
+        push_by_digest(_client(images), "127.0.0.1:5055/acme/m:v1", pause=0)
+    assert (
+        caught.value.message
+        == "pushing 127.0.0.1:5055/acme/m:v1 failed: denied: requested access to the resource is denied"
+    )
+    assert images.calls == 1

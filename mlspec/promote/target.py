@@ -405,7 +405,8 @@ class LocalTarget:
         folder = StateLayout(self.spec_root).promotions(plan.env, plan.folder)
         card = {plan.card_file: plan.card} if plan.card is not None else {}
         changed = text != proposal.previous or (plan.card is not None and plan.card != proposal.previous_card)
-        changed = changed or any(localgit.show(self._parent, p, top) != c for p, c in plan.manifests.items())
+        moved = [p for p, c in plan.manifests.items() if localgit.show(self._parent, p, top) != c]  # one read each
+        changed = changed or bool(moved)
         if changed:
             localgit.commit_file(
                 top,
@@ -437,7 +438,6 @@ class LocalTarget:
             },
         )
         state = "committed" if changed else "unchanged"
-        moved = [p for p, c in plan.manifests.items() if localgit.show(self._parent, p, top) != c]
         files = plan.deploy_file + (f" and {plan.card_file}" if card else "") + "".join(f" and {p}" for p in moved)
         print(f"branch {plan.branch}: {state} {files}" + (" and pushed to origin" if pushed else ""))
         if supersedes:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docker_engine import dockerd_pid, stop_if_started
 from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
 
 _LEAKY = (
@@ -23,6 +24,24 @@ _LEAKY = (
     "GITHUB_SERVER_URL",
     "GITHUB_ACTOR",
 )
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # xdist workers have it; the controller and a plain run do not
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_controller(session.config):
+        session.config.stash[_ENGINE_BEFORE] = dockerd_pid()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the Docker engine this session started, once every worker is done with it."""
+    if _is_controller(session.config):
+        stop_if_started(session.config.stash.get(_ENGINE_BEFORE, None))
+
+
+_ENGINE_BEFORE = pytest.StashKey[int | None]()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,31 +31,10 @@ print(json.dumps(model.predict(pd.read_json(sys.stdin, orient="split")).tolist()
 """
 
 
-PIDFILE = (
-    Path(os.environ.get("MLSPEC_DOCKER_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-docker")
-    / "dockerd.pid"
-)
-
-
-def _dockerd_pid() -> int | None:
-    try:
-        pid = int(PIDFILE.read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
-
-
 @pytest.fixture
 def engine() -> Iterator[str]:
-    """An engine for the test; one this test started (via the script) is stopped afterwards."""
-    before = _dockerd_pid()
-    try:
-        yield _engine()
-    finally:
-        started = _dockerd_pid()
-        if started is not None and started != before:
-            os.kill(started, signal.SIGTERM)
+    """An engine for the test, left running for the other workers (tests/docker_engine.py)."""
+    yield _engine()
 
 
 def _engine() -> str:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker_engine import dockerd_pid, stop_if_started
 from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
+from tests.shared_daemons import SHARED
 
 _LEAKY = (
     "GITHUB_TOKEN",
@@ -32,16 +32,18 @@ def _is_controller(config: pytest.Config) -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if _is_controller(session.config):
-        session.config.stash[_ENGINE_BEFORE] = dockerd_pid()
+        session.config.stash[_DAEMONS_BEFORE] = [daemon.pid() for daemon in SHARED]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the Docker engine this session started, once every worker is done with it."""
+    """Stop the Docker engine and registry this session started, once every worker is done with them."""
     if _is_controller(session.config):
-        stop_if_started(session.config.stash.get(_ENGINE_BEFORE, None))
+        before = session.config.stash.get(_DAEMONS_BEFORE, [None] * len(SHARED))
+        for daemon, pid in zip(SHARED, before, strict=True):
+            daemon.stop_if_started(pid)
 
 
-_ENGINE_BEFORE = pytest.StashKey[int | None]()
+_DAEMONS_BEFORE = pytest.StashKey[list[int | None]]()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,7 +33,7 @@ print(json.dumps(model.predict(pd.read_json(sys.stdin, orient="split")).tolist()
 
 @pytest.fixture
 def engine() -> Iterator[str]:
-    """An engine for the test, left running for the other workers (tests/docker_engine.py)."""
+    """An engine for the test, left running for the other workers (tests/shared_daemons.py)."""
     yield _engine()
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,34 +26,18 @@ from tests.serve.test_container import BASE_IMAGE, _base_image, engine  # noqa: 
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve"), pytest.mark.timeout(2400)]
 
-REGISTRY_DIR = Path(os.environ.get("MLSPEC_REGISTRY_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-registry")
 REPOSITORY = "mlspec-test/breast-cancer-k8s"
 
 
-def _registry_pid() -> int | None:
-    try:
-        pid = int((REGISTRY_DIR / "registry.pid").read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
-
-
 @pytest.fixture
-def registry() -> Iterator[str]:
-    """A registry on 127.0.0.1; one this test started is stopped afterwards."""
-    before = _registry_pid()
+def registry() -> str:
+    """A registry on 127.0.0.1, left running for the other workers (tests/shared_daemons.py)."""
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "oci-registry.sh")], capture_output=True, text=True, timeout=600
     )
     if result.returncode != 0:
         pytest.skip(f"no OCI registry: scripts/oci-registry.sh failed: {result.stderr.strip()[-500:]}")
-    try:
-        yield result.stdout.strip().splitlines()[-1]
-    finally:
-        started = _registry_pid()
-        if started is not None and started != before:
-            os.kill(started, signal.SIGTERM)
+    return result.stdout.strip().splitlines()[-1]
 
 
 def _docker(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:

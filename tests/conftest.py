@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import oci_registry
 from tests.docker_engine import dockerd_pid, stop_if_started
 from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
 
@@ -33,15 +34,18 @@ def _is_controller(config: pytest.Config) -> bool:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if _is_controller(session.config):
         session.config.stash[_ENGINE_BEFORE] = dockerd_pid()
+        session.config.stash[_REGISTRY_BEFORE] = oci_registry.registry_pid()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the Docker engine this session started, once every worker is done with it."""
+    """Stop the Docker engine and the OCI registry this session started, once every worker is done with them."""
     if _is_controller(session.config):
         stop_if_started(session.config.stash.get(_ENGINE_BEFORE, None))
+        oci_registry.stop_if_started(session.config.stash.get(_REGISTRY_BEFORE, None))
 
 
 _ENGINE_BEFORE = pytest.StashKey[int | None]()
+_REGISTRY_BEFORE = pytest.StashKey[int | None]()
 
 
 @pytest.fixture(scope="session", autouse=True)

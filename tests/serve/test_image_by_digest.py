@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,40 +21,20 @@ import yaml
 from mlspec.deploy.images import recorded_image
 from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment
 from tests.deploy.test_manifests import kustomize
-from tests.helpers import ROOT, run_mlspec
+from tests.helpers import run_mlspec
+from tests.oci_registry import registry_address
 from tests.serve.conftest import Project
 from tests.serve.test_container import BASE_IMAGE, _base_image, engine  # noqa: F401 - the engine fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve"), pytest.mark.timeout(2400)]
 
-REGISTRY_DIR = Path(os.environ.get("MLSPEC_REGISTRY_DIR") or Path(os.environ.get("TMPDIR", "/tmp")) / "mlspec-registry")
 REPOSITORY = "mlspec-test/breast-cancer-k8s"
-
-
-def _registry_pid() -> int | None:
-    try:
-        pid = int((REGISTRY_DIR / "registry.pid").read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
 
 
 @pytest.fixture
 def registry() -> Iterator[str]:
-    """A registry on 127.0.0.1; one this test started is stopped afterwards."""
-    before = _registry_pid()
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "oci-registry.sh")], capture_output=True, text=True, timeout=600
-    )
-    if result.returncode != 0:
-        pytest.skip(f"no OCI registry: scripts/oci-registry.sh failed: {result.stderr.strip()[-500:]}")
-    try:
-        yield result.stdout.strip().splitlines()[-1]
-    finally:
-        started = _registry_pid()
-        if started is not None and started != before:
-            os.kill(started, signal.SIGTERM)
+    """A registry on 127.0.0.1, left running for the other workers (tests/oci_registry.py)."""
+    yield registry_address()
 
 
 def _docker(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:

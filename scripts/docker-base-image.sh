@@ -34,6 +34,12 @@ timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 \
     || fail "no Docker engine answers at ${DOCKER_HOST:-the default socket}: run scripts/docker-engine.sh and export the DOCKER_HOST it prints"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then echo "$IMAGE"; exit 0; fi
+# One maker at a time (parallel test workers on a fresh engine both got here, and the second's debootstrap
+# failed on the first's half-written tarball): wait for the other, then reuse what it made.
+mkdir -p "$DIR"
+exec 9>"$DIR/base-image.lock"
+flock 9
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then echo "$IMAGE"; exit 0; fi
 
 mirror() {  # the first Debian mirror URI apt uses here, else deb.debian.org
     local uri=""

@@ -9,8 +9,10 @@ moved; a digest names exactly the bytes that were built and checked.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,35 @@ def split_image(image: str) -> tuple[str, str]:
 
 
 PUSH_ATTEMPTS = 3
+USERNAME_VARIABLE = "MLSPEC_REGISTRY_USERNAME"
+PASSWORD_VARIABLE = "MLSPEC_REGISTRY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
-def push_by_digest(client: Any, image: str, *, attempts: int = PUSH_ATTEMPTS, pause: float = 2.0) -> str:
+def registry_auth(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
+    """The registry login the rendered CT step sets (`serve.container.credentials`, or GITHUB_TOKEN for ghcr.io),
+    given to the engine with this push only: nothing is written to the runner's Docker configuration. None when
+    neither variable is set (the engine's own login, if any, applies)."""
+    env = os.environ if environ is None else environ
+    username, password = env.get(USERNAME_VARIABLE, ""), env.get(PASSWORD_VARIABLE, "")
+    if not username and not password:
+        return None
+    if not username or not password:
+        missing = USERNAME_VARIABLE if not username else PASSWORD_VARIABLE
+        raise ServeError(
+            f"{missing} is empty while the other registry login variable is set: nothing was pushed",
+            hint="set both (in CI: check that both secrets named in serve.container.credentials exist)",
+        )
+    return {"username": username, "password": password}
+
+
+def push_by_digest(
+    client: Any,
+    image: str,
+    *,
+    attempts: int = PUSH_ATTEMPTS,
+    pause: float = 2.0,
+    auth: Mapping[str, str] | None = None,
+) -> str:
     """Push ``image`` through the Docker engine and return it by digest, `REPOSITORY@sha256:...`, the digest
     being the one the registry answered with (the push's final status). A connection that breaks mid-push (the
     engine's answer stream cut short) is tried again: a push is content-addressed, so a repeat only sends what the
@@ -44,7 +72,7 @@ def push_by_digest(client: Any, image: str, *, attempts: int = PUSH_ATTEMPTS, pa
     failure = ""
     for attempt in range(1, attempts + 1):
         try:
-            digest = _push_once(client, image, repository, tag)
+            digest = _push_once(client, image, repository, tag, auth)
         except ServeError:
             raise
         except Exception as exc:  # noqa: BLE001 - docker SDK / HTTP errors: a broken connection
@@ -62,9 +90,10 @@ def push_by_digest(client: Any, image: str, *, attempts: int = PUSH_ATTEMPTS, pa
     )
 
 
-def _push_once(client: Any, image: str, repository: str, tag: str) -> str:
+def _push_once(client: Any, image: str, repository: str, tag: str, auth: Mapping[str, str] | None) -> str:
     digest = None
-    for line in client.images.push(repository, tag=tag, stream=True, decode=True):
+    extra = {"auth_config": dict(auth)} if auth else {}
+    for line in client.images.push(repository, tag=tag, stream=True, decode=True, **extra):
         if not isinstance(line, dict):
             continue
         if line.get("error"):

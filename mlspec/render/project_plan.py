@@ -100,6 +100,23 @@ class ProjectPlan:
     def state_artifact(self) -> str:
         return ct_state_artifact(self.name)
 
+    @property
+    def pushes_image(self) -> bool:
+        """CT builds and pushes the image by digest before the promotion (serve.container: push + registry)."""
+        container = self.spec.serve.container
+        return bool(container.push and container.registry)
+
+    @property
+    def image_artifact(self) -> str:
+        """The artifact CT's image job hands the pushed image's digest to the promote job in (images.json)."""
+        return f"mlspec-{self.name}-ct-image"
+
+    @property
+    def ghcr_token_login(self) -> bool:
+        """The push logs in to ghcr.io with the job's GITHUB_TOKEN (no credentials in the spec)."""
+        container = self.spec.serve.container
+        return self.pushes_image and container.credentials is None and container.registry == "ghcr.io"
+
     def workflow_file(self, kind: str) -> str:
         return f"mlspec-{self.name}-{kind}.yml"
 

@@ -63,10 +63,11 @@ def _containerize(
 ) -> None:
     """Build the image; with ``push`` (or `serve.container.push`) push it and record it by digest for the model,
     so the promotion names `REGISTRY/REPOSITORY@sha256:...` in the deploy file and the Kubernetes overlay."""
-    from mlspec.deploy.images import push_by_digest, record_image
+    from mlspec.deploy.images import push_by_digest, record_image, registry_auth
     from mlspec.serve.container import containerize, image_name
 
     image = image_name(loaded.spec, model_version)
+    auth = registry_auth() if push or loaded.spec.serve.container.push else None  # a half-set login fails first
     containerize(bento_tag, image)
     print(f"image {image} built from {bento_tag}")
     if push or loaded.spec.serve.container.push:
@@ -75,7 +76,7 @@ def _containerize(
                 f"image {image} was built but not pushed: serve.container.registry is not set",
                 hint="name the registry to push to in the spec: serve.container.registry (e.g. ghcr.io)",
             )
-        reference = push_by_digest(client, image)
+        reference = push_by_digest(client, image, auth=auth)
         record_image(loaded.root, model_tag, reference)
         print(f"image {image} pushed as {reference}")
 

@@ -670,6 +670,20 @@ class Resources(StrictModel):
     gpu: int = Field(0, ge=0, le=16, description="Number of GPUs.")
 
 
+class RegistryCredentials(StrictModel):
+    """Names of the repository secrets with the image registry's login (never the values)."""
+
+    username: str = Field(pattern=ENV_VAR_PATTERN, description="Secret holding the registry user name.")
+    password: str = Field(pattern=ENV_VAR_PATTERN, description="Secret holding the registry password or token.")
+
+    @field_validator("username", "password")
+    @classmethod
+    def _secret_name(cls, value: str) -> str:
+        if value.upper().startswith("GITHUB_"):
+            raise ValueError(f"{shown(value)} is not a secret name (letters, digits, _; not GITHUB_*)")
+        return value
+
+
 class Container(StrictModel):
     """OCI image built from the Bento."""
 
@@ -683,7 +697,18 @@ class Container(StrictModel):
     repository: str | None = Field(
         None, pattern=r"^[a-z0-9][a-z0-9._\-/]{0,99}$", description="Image repository; default: the project name."
     )
-    push: bool = Field(False, description="Push the image after building it.")
+    push: bool = Field(
+        False,
+        description="Push the image after building it. With `registry`, the default branch's CT builds and pushes "
+        "the image by digest before it opens the promotion pull request, which names that digest (docs/deploy.md).",
+    )
+    credentials: RegistryCredentials | None = Field(
+        None,
+        description="Repository secrets holding the registry login, `{username: SECRET_NAME, password: SECRET_NAME}`: "
+        "given only to the step of the default branch's CT that pushes the image. Without it, a `ghcr.io` push uses "
+        "the job's GITHUB_TOKEN (`packages: write` on that job alone); another registry is pushed to as the "
+        "runner's Docker engine is logged in.",
+    )
 
 
 class Slo(StrictModel):

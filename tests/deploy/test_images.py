@@ -47,9 +47,11 @@ class _Images:
 
     def __init__(self, broken: int, final: list[dict[str, object]]) -> None:
         self.broken, self.final, self.calls = broken, final, 0
+        self.auth: list[object] = []
 
-    def push(self, repository: str, tag: str, stream: bool, decode: bool):  # type: ignore[no-untyped-def]
+    def push(self, repository: str, tag: str, stream: bool, decode: bool, **extra):  # type: ignore[no-untyped-def]
         self.calls += 1
+        self.auth.append(extra.get("auth_config"))
         yield {"status": "Pushing", "id": "layer"}
         if self.calls <= self.broken:
             raise ConnectionError("Connection broken: IncompleteRead(0 bytes read)")
@@ -97,3 +99,44 @@ def test_an_error_the_registry_answers_with_is_not_retried() -> None:
         == "pushing 127.0.0.1:5055/acme/m:v1 failed: denied: requested access to the resource is denied"
     )
     assert images.calls == 1
+
+
+def test_the_registry_login_goes_to_the_push_itself() -> None:
+    """CT's push step sets the login as two variables; it reaches the engine with this push (X-Registry-Auth),
+    nothing is written to the runner's Docker configuration."""
+    from mlspec.deploy.images import push_by_digest, registry_auth
+
+    auth = registry_auth({"MLSPEC_REGISTRY_USERNAME": "bot", "MLSPEC_REGISTRY_PASSWORD": "s3cret"})
+    assert auth == {"username": "bot", "password": "s3cret"}
+    images = _Images(broken=1, final=[DIGEST_LINE])
+    push_by_digest(_client(images), "ghcr.io/acme/m:v1", pause=0, auth=auth)
+    assert images.auth == [auth, auth]  # the retry logs in too
+    images = _Images(broken=0, final=[DIGEST_LINE])
+    push_by_digest(_client(images), "127.0.0.1:5055/acme/m:v1", pause=0, auth=registry_auth({}))
+    assert images.auth == [None]  # no login set: the engine's own, if any
+
+
+def test_half_a_registry_login_is_refused_before_anything_is_pushed() -> None:
+    from mlspec.deploy.images import registry_auth
+    from mlspec.errors import ServeError
+
+    with pytest.raises(ServeError) as caught:
+        registry_auth({"MLSPEC_REGISTRY_USERNAME": "bot", "MLSPEC_REGISTRY_PASSWORD": ""})
+    assert caught.value.message.startswith("MLSPEC_REGISTRY_PASSWORD is empty")
+    assert "serve.container.credentials" in (caught.value.hint or "")
+
+
+def test_registry_credentials_name_secrets(tmp_path: Path) -> None:
+    from tests.deploy.projects import k8s_spec
+
+    spec = k8s_spec()
+    spec["serve"]["container"] = {
+        "registry": "ghcr.io",
+        "push": True,
+        "credentials": {"username": "U", "password": "GITHUB_TOKEN"},
+    }
+    path = k8s_project(tmp_path / "repo", spec)
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert "serve.container.credentials.password" in result.stdout + result.stderr
+    assert "not a secret name" in result.stdout + result.stderr

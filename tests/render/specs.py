@@ -93,6 +93,29 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
+    "image-ghcr": {  # CT pushes the image by digest to ghcr.io with its GITHUB_TOKEN before promoting
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "serve": {"container": {"registry": "ghcr.io", "repository": "acme/churn", "push": True}},
+                "environments": [{"name": "staging", "kubernetes": {"namespace": "churn-staging", "replicas": 1}}],
+            },
+        )
+    },
+    "image-credentials": {  # ... or with the login secrets the spec names
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "serve": {
+                    "container": {
+                        "registry": "registry.example.com:5000",
+                        "push": True,
+                        "credentials": {"username": "REGISTRY_USER", "password": "REGISTRY_TOKEN"},
+                    }
+                },
+            },
+        )
+    },
     "drift-off": {"mlproject.yaml": merged(BASE, {"triggers": {"drift": {"enabled": False}}})},
     "local-actions": {"mlproject.yaml": merged(BASE, {"ci": {"actions": "local"}})},
     "code-scanning": {"mlproject.yaml": merged(BASE, {"ci": {"code_scanning": True}})},

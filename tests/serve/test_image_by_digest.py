@@ -20,7 +20,8 @@ import yaml
 from mlspec.deploy.images import recorded_image
 from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment
 from tests.deploy.test_manifests import kustomize
-from tests.helpers import ROOT, run_mlspec
+from tests.helpers import run_mlspec
+from tests.oci_registry import registry_address
 from tests.serve.conftest import Project
 from tests.serve.test_container import BASE_IMAGE, _base_image, engine  # noqa: F401 - the engine fixture
 
@@ -32,12 +33,7 @@ REPOSITORY = "mlspec-test/breast-cancer-k8s"
 @pytest.fixture
 def registry() -> str:
     """A registry on 127.0.0.1, left running for the other workers (tests/shared_daemons.py)."""
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "oci-registry.sh")], capture_output=True, text=True, timeout=600
-    )
-    if result.returncode != 0:
-        pytest.skip(f"no OCI registry: scripts/oci-registry.sh failed: {result.stderr.strip()[-500:]}")
-    return result.stdout.strip().splitlines()[-1]
+    return registry_address()
 
 
 def _docker(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -116,7 +116,7 @@ def _compare(loaded: LoadedSpec, record: RunRecord, found: ReviewedRun, strict: 
         result = compare_predictions(ours_path.read_bytes(), theirs, record.task or loaded.spec.evaluate.task)
     except ValueError as exc:
         return _unprovable(where, str(exc), strict, summary)
-    run = f"run {code(reviewed_id)} (CI run {found.run_id})" if reviewed_id else f"CI run {found.run_id}"
+    run = f"run {code(reviewed_id)} of CI run {found.run_id}" if reviewed_id else f"CI run {found.run_id}"
     summary.update(same=result.same, rows=result.rows, differing=result.differing)
     if result.same:
         return Verdict(

@@ -4,16 +4,18 @@ head commit (`GET .../actions/runs?head_sha=&event=pull_request`), and that run'
 (`mlspec-<project>-ci-reports`: `GET .../actions/runs/{id}/artifacts`, `GET .../actions/artifacts/{id}/zip`).
 
 Every request goes through the repository's guarded session (mlspec/github/session.py): the token only to the API
-origin, the artifact's blob-storage redirect followed without it. The archive is read in memory, with size limits;
-only `record.json` and `predictions.csv` of the run it names are kept, nothing is extracted to disk."""
+origin, the artifact's blob-storage redirect followed without it. The archive is spooled (memory, then a temporary
+file), with size limits; only `record.json` and `predictions.csv` of the run it names are kept, nothing is extracted
+to disk."""
 
 from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mlspec.errors import GitHubError
 from mlspec.reviewed_run import (
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 SHA = re.compile(r"[0-9a-f]{40}")
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+SPOOL_BYTES = 64 << 20  # an archive larger than this is spooled to a temporary file while it is read
 
 
 def ci_workflow(project: str) -> str:
@@ -125,18 +128,21 @@ def run_reports(repo: Repo, run_id: int, project: str) -> dict[str, bytes] | Non
     response = _get(repo, action, ["actions", "artifacts", str(int(artifact["id"])), "zip"], {}, download=True)
     if response is None:
         return None
-    data = bytearray()
-    for chunk in response.iter_content(1 << 20):
-        data += chunk
-        if len(data) > MAX_ARCHIVE_BYTES:
-            raise GitHubError(f"cannot {action}: it is larger than {MAX_ARCHIVE_BYTES} bytes")
-    return read_reports(bytes(data), f"the artifact {name} of workflow run {run_id}")
+    with response, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        size = 0
+        for chunk in response.iter_content(1 << 20):
+            size += len(chunk)
+            if size > MAX_ARCHIVE_BYTES:
+                raise GitHubError(f"cannot {action}: it is larger than {MAX_ARCHIVE_BYTES} bytes")
+            spool.write(chunk)
+        spool.seek(0)
+        return read_reports(spool, f"the artifact {name} of workflow run {run_id}")
 
 
-def read_reports(archive: bytes, where: str) -> dict[str, bytes]:
+def read_reports(archive: bytes | IO[bytes], where: str) -> dict[str, bytes]:
     """The WANTED files of the run the archive's `latest` names (else of its only run folder), in memory."""
     try:
-        with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        with zipfile.ZipFile(io.BytesIO(archive) if isinstance(archive, bytes) else archive) as zipped:
             entries = {info.filename: info for info in zipped.infolist() if not info.is_dir()}
             latest = entries.get("latest")
             run = zipped.read(latest).decode("utf-8", "replace").strip().splitlines()[0] if latest else ""

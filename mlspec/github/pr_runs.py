@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 
 SHA = re.compile(r"[0-9a-f]{40}")
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+READ_HINT = (
+    "finding the run the merged pull request's report showed needs read access to its pull requests and Actions "
+    "runs: the rendered promote job grants `actions: read` (run `mlspec render`); a MLSPEC_PROMOTION_TOKEN (GitHub "
+    "App or fine-grained PAT) needs Actions: read and Pull requests: read (docs/store.md)"
+)
 SPOOL_BYTES = 64 << 20  # an archive larger than this is spooled to a temporary file while it is read
 
 
@@ -61,7 +66,12 @@ def _get(repo: Repo, action: str, parts: Sequence[str], params: Mapping[str, Any
             raise gex.error_for(response)
         return response if download else response.json()
 
-    return repo._run(action, fetch)
+    try:
+        return repo._run(action, fetch)
+    except GitHubError as exc:
+        if "no permission" not in exc.message:
+            raise
+        raise GitHubError(exc.message, hint=READ_HINT) from None
 
 
 def _shape(action: str, what: str) -> GitHubError:

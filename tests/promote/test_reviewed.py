@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.errors import StageFailed
+from mlspec.errors import GitHubError, StageFailed
 from mlspec.markdown import code
 from mlspec.promote.commands import promote_loaded
 from mlspec.spec import load_spec
@@ -209,3 +209,15 @@ def test_predictions_reused_from_the_store(project, github_standin: GitHubStandI
     assert _promote(project, github_standin, record) == 0
     body = _promotion(github_standin).body
     assert "Same predictions as the run reviewed in #5" in body and "its predictions from the model store" in body
+
+
+def test_a_token_that_cannot_read_the_runs_fails_closed(project, github_standin: GitHubStandIn, artifacts) -> None:
+    """A promotion token without Actions read (403 on the run list): the promotion stops, nothing is written."""
+    record = _record(project)
+    _merged(github_standin, str(record.git.commit))
+    _reports(artifacts, CI_RUN, {"predictions.csv": PREDICTIONS})
+    github_standin.inject("GET", r"/actions/runs$", [403], body={"message": "Resource not accessible by integration"})
+    with pytest.raises(GitHubError, match=r"list the CI runs of commit") as refused:
+        _promote(project, github_standin, record)
+    assert "actions: read" in str(refused.value.hint) and "Actions: read" in str(refused.value.hint)
+    assert github_standin.state.branch_sha(BRANCH) is None

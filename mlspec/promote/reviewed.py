@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import StageFailed
-from mlspec.markdown import code
+from mlspec.markdown import code, text
 from mlspec.promote.same_predictions import ABS_TOL, REL_TOL, Comparison, compare_predictions
 from mlspec.reviewed_run import PREDICTIONS, RECORD, NoReviewedRun, ReviewedRun
 from mlspec.state.record import RunRecord, RunStore
@@ -114,8 +114,8 @@ def _compare(loaded: LoadedSpec, record: RunRecord, found: ReviewedRun, strict: 
         return _unprovable(where, f"this run ({record.run_id}) has no {ours_path.name}", strict, summary)
     try:
         result = compare_predictions(ours_path.read_bytes(), theirs, record.task or loaded.spec.evaluate.task)
-    except ValueError as exc:
-        return _unprovable(where, str(exc), strict, summary)
+    except ValueError as exc:  # its text may quote the reviewed file (untrusted): escaped
+        return _unprovable(where, text(str(exc), 300), strict, summary)
     run = f"run {code(reviewed_id)} of CI run {found.run_id}" if reviewed_id else f"CI run {found.run_id}"
     summary.update(same=result.same, rows=result.rows, differing=result.differing)
     if result.same:
@@ -178,7 +178,7 @@ def _reviewed_run_id(found: ReviewedRun) -> str:
 def _from_store(loaded: LoadedSpec, found: ReviewedRun) -> bytes | None:
     """The reviewed run's predictions from the model store, when its record says its evaluation was reused from
     there (by the inputs digest its record names; the blob is verified against its sha256)."""
-    from mlspec.store.errors import StoreError
+    from mlspec.store.errors import IntegrityError, StoreError
     from mlspec.store.location import open_store
     from mlspec.store.stages import lookup
 
@@ -195,6 +195,8 @@ def _from_store(loaded: LoadedSpec, found: ReviewedRun) -> bytes | None:
             return None
         with tempfile.TemporaryDirectory() as scratch:
             return store.get_blob(index.files[PREDICTIONS], Path(scratch) / PREDICTIONS).read_bytes()
+    except IntegrityError:
+        raise  # a store object that does not match its digest is refused, never read as "no predictions"
     except StoreError:
         return None
 

@@ -221,3 +221,12 @@ def test_a_token_that_cannot_read_the_runs_fails_closed(project, github_standin:
         _promote(project, github_standin, record)
     assert "actions: read" in str(refused.value.hint) and "Actions: read" in str(refused.value.hint)
     assert github_standin.state.branch_sha(BRANCH) is None
+
+
+def test_reviewed_predictions_that_are_no_table_fail_closed(project, github_standin: GitHubStandIn, artifacts) -> None:
+    record = _record(project)
+    _merged(github_standin, str(record.git.commit))
+    _reports(artifacts, CI_RUN, {"predictions.csv": "row,y_true\n0,0\n"})
+    with pytest.raises(StageFailed, match=r"reviewed in #5: the reviewed run's predictions have no column y_pred"):
+        _promote(project, github_standin, record)
+    assert github_standin.state.branch_sha(BRANCH) is None

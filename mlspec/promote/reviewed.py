@@ -118,16 +118,17 @@ def _compare(loaded: LoadedSpec, record: RunRecord, found: ReviewedRun, strict: 
         return _unprovable(where, text(str(exc), 300), strict, summary)
     run = f"run {code(reviewed_id)} of CI run {found.run_id}" if reviewed_id else f"CI run {found.run_id}"
     summary.update(same=result.same, rows=result.rows, differing=result.differing)
+    how = how_made(record)
     if result.same:
         return Verdict(
             [
                 f"✅ **Same predictions as the run reviewed in {where}**: all {result.rows} test rows of this run "
                 f"predict what {run} predicted (its predictions from {source}; labels exactly, numbers within "
-                f"{REL_TOL:g} relative / {ABS_TOL:g} absolute)."
+                f"{REL_TOL:g} relative / {ABS_TOL:g} absolute). {how}"
             ],
             summary=summary,
         )
-    lines = [f"{'❌' if strict else '⚠️'} **Predictions differ from the run reviewed in {where}** ({run}):", ""]
+    lines = [f"{'❌' if strict else '⚠️'} **Predictions differ from the run reviewed in {where}** ({run}). {how}", ""]
     lines += describe(result)
     if strict:
         lines += [
@@ -144,6 +145,16 @@ def _compare(loaded: LoadedSpec, record: RunRecord, found: ReviewedRun, strict: 
         f"({result.differing} of {result.rows} rows{'; ' + '; '.join(result.problems) if result.problems else ''})",
         summary=summary,
     )
+
+
+def how_made(record: RunRecord) -> str:
+    """Whether CT retrained the model or reused the store's result for the same inputs."""
+    from mlspec.store.cache import reused_from_store
+
+    reused = dict(reused_from_store(record))
+    if "train" in reused:
+        return f"This run's model was {text(reused['train'], 300)} in the model store (same inputs), not retrained."
+    return "This run trained the model again."
 
 
 def describe(result: Comparison) -> list[str]:

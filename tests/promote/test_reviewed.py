@@ -100,6 +100,7 @@ def test_same_predictions_as_the_reviewed_run(project, github_standin: GitHubSta
     body = _promotion(github_standin).body
     assert "Same predictions as the run reviewed in #5" in body
     assert "all 3 test rows" in body and "`20250101T000000Z-pr` of CI run 901" in body
+    assert "This run trained the model again." in body
     deployment = parse_deployment(github_standin.state.file_text(BRANCH, STAGING_FILE), STAGING_FILE)
     assert deployment.promoted["reviewed"] == {
         "pull": 5,
@@ -230,3 +231,19 @@ def test_reviewed_predictions_that_are_no_table_fail_closed(project, github_stan
     with pytest.raises(StageFailed, match=r"reviewed in #5: the reviewed run's predictions have no column y_pred"):
         _promote(project, github_standin, record)
     assert github_standin.state.branch_sha(BRANCH) is None
+
+
+def test_a_model_reused_from_the_store_is_compared_too(project, github_standin: GitHubStandIn, artifacts) -> None:
+    """CT found the model for these exact inputs in the store: it is still compared, and the body says it reused."""
+    from mlspec.state.record import StageResult
+
+    record = _record(project)
+    message = "reused from run 20241231T000000Z-main (commit 0123456789ab) in the store"
+    record.stages = [StageResult(name="train", status="cached", message=message, cached_from="20241231T000000Z-main")]
+    RunStore(project).save(record)
+    _merged(github_standin, str(record.git.commit))
+    _reports(artifacts, CI_RUN, {"predictions.csv": PREDICTIONS})
+    assert _promote(project, github_standin, record) == 0
+    body = _promotion(github_standin).body
+    assert "Same predictions as the run reviewed in #5" in body
+    assert "model was reused from run 20241231T000000Z-main (commit 0123456789ab) in the model store" in body

@@ -5,7 +5,8 @@
 - its path-filter semantics (`path_matches`): which changed files start a workflow; the cache and the tests read
   the same semantics so that "changed" means what the CI trigger means;
 - its workflow files (`render`): the CI, CT, CD and monitor workflows of one project, from templates of its own;
-- its API (`connect`): pull requests, comments, workflow dispatch and run artifacts, for promote, report and drift.
+- its API (`connect`): pull requests, comments, workflow dispatch and run artifacts, for promote, report and drift;
+- the run a merged pull request's report showed (`reviewed_run`), for CT's "same predictions" check.
 
 Register an instance in all_hosts.py.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
     from mlspec.render.project_plan import ProjectPlan
+    from mlspec.reviewed_run import NoReviewedRun, ReviewedRun
 
 __all__ = ["CodeHost"]
 
@@ -47,4 +49,8 @@ class CodeHost(Protocol):
 
     def connect(self, environ: Mapping[str, str]) -> Any:
         """A client of the host's API for the repository the CI runs for (pull requests, comments, dispatch)."""
+        ...
+
+    def reviewed_run(self, environ: Mapping[str, str], commit: str, project: str) -> ReviewedRun | NoReviewedRun:
+        """The pull request that merged ``commit`` and the files of its CI run's reports (or why there are none)."""
         ...

@@ -11,6 +11,7 @@ from mlspec.github_job import ActionsEnv
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
     from mlspec.render.project_plan import ProjectPlan
+    from mlspec.reviewed_run import NoReviewedRun, ReviewedRun
 
 __all__ = ["GitHubHost"]
 
@@ -41,3 +42,10 @@ class GitHubHost:
         from mlspec.github.client import GitHubSettings, connect
 
         return connect(GitHubSettings.from_env(environ))
+
+    def reviewed_run(self, environ: Mapping[str, str], commit: str, project: str) -> ReviewedRun | NoReviewedRun:
+        from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+        from mlspec.github.pr_runs import find_reviewed_run
+
+        settings = GitHubSettings.from_env(environ, token_variables=PROMOTION_TOKEN_VARIABLES)
+        return find_reviewed_run(connect(settings), commit, project)

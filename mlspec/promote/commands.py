@@ -20,6 +20,7 @@ from mlspec.gate.results import GateReport
 from mlspec.project import Project
 from mlspec.promote import localgit
 from mlspec.promote.body import BODY_BUDGET, pr_title, report_markdown
+from mlspec.promote.reviewed import apply_reviewed
 from mlspec.promote.target import GitHubTarget, LocalTarget, PromotionPlan, Target, submit, who
 from mlspec.report.card import model_card
 from mlspec.state.deploy import (
@@ -296,6 +297,7 @@ def promote_loaded(
         environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
     )
     plan, top = build_plan(loaded, record, env, gate_report, settings)
+    apply_reviewed(plan, loaded, record, settings, environ if environ is not None else os.environ)  # issue 25 item 4
     target: Target = (
         GitHubTarget(connect(settings), plan.base) if settings.has_token else LocalTarget(top, loaded.root, plan.base)
     )

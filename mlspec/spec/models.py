@@ -433,6 +433,13 @@ class Train(StrictModel):
     seed: int = Field(42, description="Random seed passed to training (params['seed'] unless params set it).")
     timeout_minutes: int = Field(60, ge=1, le=1440, description="Training is stopped after this many minutes.")
     engine: Engine | None = Field(None, description="Where training runs; default: locally (the runner).")
+    reproducible: bool = Field(
+        True,
+        description="Whether training gives the same model for the same inputs (commit, data, params, seed). true: "
+        "after a merge, CT's test-set predictions must equal those of the pull request's CI run whose report was "
+        "reviewed, or the promotion is refused. false, for models that cannot be made deterministic: the "
+        "differences are listed in the promotion pull request and do not block it (docs/store.md).",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> Train:

@@ -132,7 +132,7 @@ def get_run(gh: GitHubStandIn, p: dict[str, str], q: dict[str, list[str]], body:
         raise _HTTPError(404, "Not Found")
     api, web = gh.repo_api, f"{gh.web_url}/{gh.repository}"
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    head_sha = gh.state.branch_sha(gh.state.default_branch) or "0" * 40
+    head_sha = run.get("head_sha") or gh.state.branch_sha(gh.state.default_branch) or "0" * 40
     out = {
         "id": run_id,
         "name": run["path"].rsplit("/", 1)[-1],

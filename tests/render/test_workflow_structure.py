@@ -72,7 +72,10 @@ def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, l
             "pipeline": {"contents": "read", "pull-requests": "write"},
             "code-scanning": {"contents": "read", "security-events": "write"},
         },  # ci.code_scanning only
-        "ct": {"pipeline": {"contents": "read"}, "promote": {"contents": "write", "pull-requests": "write"}},
+        "ct": {
+            "pipeline": {"contents": "read"},
+            "promote": {"actions": "read", "contents": "write", "pull-requests": "write"},  # runs: reviewed = shipped
+        },
     }
     for path in _generated(rendered_variants):
         workflow = yaml.safe_load(path.read_text())

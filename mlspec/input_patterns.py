@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlspec.errors import SpecError
-from mlspec.paths import literal
+from mlspec.hosts.github.paths import literal
 from mlspec.state.layout import STATE_DIR
 
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".r", ".jl", ".rb", ".pl", ".js", ".ts", ".ipynb")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
-from mlspec.github_job import append_job_summary, job_summary
+from mlspec.hosts.github.job import append_job_summary, job_summary
 from mlspec.monitor.reference import (
     Reference,
     ServedModel,
@@ -233,7 +233,7 @@ def drift_command(
         if drift_spec is not None and not drift_spec.retrain:
             print("not starting training: triggers.drift.retrain is false")
         else:
-            from mlspec.github.client import GitHubSettings
+            from mlspec.hosts.github.client import GitHubSettings
             from mlspec.monitor.trigger import dispatch as send
 
             outcome = send(

@@ -75,7 +75,7 @@ def dispatch(
         return DispatchOutcome(
             False, path, f"no GitHub token: the {kind} dispatch that would have started training is in {path}"
         )
-    from mlspec.github.client import connect
+    from mlspec.hosts.github.client import connect
 
     repo = connect(settings)
     repo.repository_dispatch(kind, payload)

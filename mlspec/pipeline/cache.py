@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
 from mlspec.git import listed_files
+from mlspec.hosts.github.paths import matches
 from mlspec.input_patterns import input_patterns, levels_up, repo_path
-from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.stages import PIPELINE
 from mlspec.state.layout import STATE_DIR

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec.git import fact
-from mlspec.github_job import ActionsEnv
+from mlspec.hosts.github.job import ActionsEnv
 from mlspec.state.record import DIRTY_FILES_LIMIT, Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 if TYPE_CHECKING:

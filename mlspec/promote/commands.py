@@ -2,7 +2,7 @@
 
 Flow: latest run record -> gate for ENV (mlspec.gate) -> ENV's `requires` satisfied on the base
 branch -> deploy/<env>.yaml committed on `mlspec/promote/<project>/<env>` -> pull request (with a
-token, through mlspec.github) or local branch + PR title/body files (without a token).
+token, through mlspec.hosts.github) or local branch + PR title/body files (without a token).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from mlspec.state.lock import locked_command  # issue 23 item 8 (project lock)
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.github.client import GitHubSettings
     from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
@@ -285,7 +285,7 @@ def promote_loaded(
     allow_dirty: bool = False,
 ) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
-    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+    from mlspec.hosts.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
     if not gate_report.passed and not (
         allow_failed_tests and failed_tests(gate_report) and all(r.kind == "tests" for r in gate_report.failed)

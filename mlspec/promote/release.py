@@ -27,7 +27,7 @@ from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.github.client import GitHubSettings
     from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
@@ -78,7 +78,7 @@ class ReleaseContext:
 
 
 def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) -> ReleaseContext:
-    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+    from mlspec.hosts.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
 
     project = Project.of(spec)
     loaded = project.load(check_files=False)

@@ -28,7 +28,7 @@ from mlspec.state.deploy import (
 from mlspec.state.layout import StateLayout
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings, PullInfo, Repo
+    from mlspec.hosts.github.client import GitHubSettings, PullInfo, Repo
 
 
 @dataclass
@@ -208,7 +208,7 @@ def submit(plan: PromotionPlan, target: Target, *, dry_run: bool) -> int:
 
 
 class GitHubTarget:
-    """A pull request through the GitHub API (mlspec.github.client): a commit per changed file on the branch, and a
+    """A pull request through the GitHub API (mlspec.hosts.github.client): a commit per changed file on the branch, and a
     comment when the pull request now proposes another model."""
 
     def __init__(self, repo: Repo, base: str) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 from mlspec import __version__
 from mlspec.errors import SpecError
+from mlspec.hosts.github.paths import filter_lines, literal
 from mlspec.input_patterns import deploy_file, input_patterns, repo_path
-from mlspec.paths import filter_lines, literal
 from mlspec.render.pins import PINS, Pin
 from mlspec.source_commit import is_commit, source_commit
 from mlspec.spec.models import Spec

@@ -17,7 +17,7 @@ from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
-from mlspec.github_job import append_job_summary, job_summary
+from mlspec.hosts.github.job import append_job_summary, job_summary
 from mlspec.project import Project
 from mlspec.report.markdown import (
     PLOT_FILE,
@@ -62,8 +62,8 @@ def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
 
 
 def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: str) -> None:
-    from mlspec.github.client import GitHubSettings, connect  # lazily: github3 is heavy
-    from mlspec.github.errors import GitHubPermissionError
+    from mlspec.hosts.github.client import GitHubSettings, connect  # lazily: github3 is heavy
+    from mlspec.hosts.github.errors import GitHubPermissionError
 
     settings = GitHubSettings.from_env()
     local = store.run_dir(record.run_id) / "comment.md"

@@ -64,7 +64,7 @@ def refusal(run: Mapping[str, Any], *, project: str, repository: str, branches: 
 
 def verify_ct_run(loaded: LoadedSpec, ref: GhArtifact, where: str, environ: Mapping[str, str]) -> None:
     """Raise ServeError unless ``ref``'s workflow run is a CT run of the project on the default branch here."""
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     project = loaded.spec.name
     named = f"{where}: model.artifact {GH_ARTIFACT_PREFIX}{ref.run_id}/{ref.name}"

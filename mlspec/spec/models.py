@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlspec.errors import shown
+from mlspec.hosts.github.paths import PatternError, check_pattern
 from mlspec.metrics_catalog import DEFAULT_METRICS
-from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
 from mlspec.spec.serving_log import ServingLog

@@ -1,12 +1,12 @@
-"""GitHub as the code host: GitHub Actions' environment (mlspec/github_job.py), its path filters (mlspec/paths.py),
-the workflows rendered from mlspec/render/templates/, and the REST API through mlspec/github/."""
+"""GitHub as the code host: GitHub Actions' environment (mlspec/hosts/github/job.py), its path filters (mlspec/hosts/github/paths.py),
+the workflows rendered from mlspec/render/templates/, and the REST API through mlspec/hosts/github/."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlspec.github_job import ActionsEnv
+from mlspec.hosts.github.job import ActionsEnv
 
 if TYPE_CHECKING:
     from mlspec.render.engine import RenderedFile
@@ -28,7 +28,7 @@ class GitHubHost:
         return ActionsEnv.from_env(environ).trigger()
 
     def path_matches(self, patterns: Sequence[str], path: str) -> bool:
-        from mlspec.paths import matches
+        from mlspec.hosts.github.paths import matches
 
         return matches(tuple(patterns), path)
 
@@ -38,6 +38,6 @@ class GitHubHost:
         return render_project(plan)
 
     def connect(self, environ: Mapping[str, str]) -> Any:
-        from mlspec.github.client import GitHubSettings, connect
+        from mlspec.hosts.github.client import GitHubSettings, connect
 
         return connect(GitHubSettings.from_env(environ))

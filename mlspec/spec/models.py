@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlspec.errors import shown
-from mlspec.hosts.github.paths import PatternError, check_pattern
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.metrics_catalog import DEFAULT_METRICS
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
@@ -80,8 +80,8 @@ def _check_glob(pattern: str) -> str:
     if "//" in body:
         raise ValueError(f"path glob {shown(pattern)} contains an empty path segment '//'")
     try:
-        check_pattern(pattern)  # GitHub's path-filter syntax: no braces; `?` and `+` follow a character
-    except PatternError as exc:
+        code_host().check_pattern(pattern)  # the host's path-filter syntax (GitHub's: no braces; `?` and `+` ...)
+    except ValueError as exc:
         raise ValueError(str(exc)) from None
     return pattern
 

@@ -1,11 +1,11 @@
-"""mlspec/pipeline/stages.py: each stage is described once and everything else reads it."""
+"""mlspec/stages.py: each stage is described once and everything else reads it."""
 
 from __future__ import annotations
 
 from typing import get_args
 
 from mlspec.pipeline import cache, runner
-from mlspec.pipeline.stages import BY_NAME, PIPELINE
+from mlspec.stages import BY_NAME, PIPELINE
 from mlspec.state.record import RunRecord, StageName
 
 

@@ -21,7 +21,7 @@ from mlspec.git import listed_files
 from mlspec.hosts.all_hosts import current as code_host
 from mlspec.input_patterns import input_patterns, levels_up, repo_path
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.pipeline.stages import PIPELINE
+from mlspec.stages import PIPELINE
 from mlspec.state.layout import STATE_DIR
 from mlspec.tables import hash_bytes
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
     from mlspec.state.record import StageName
 
-# read from the one description of each stage (pipeline/stages.py)
+# read from the one description of each stage (mlspec/stages.py)
 STAGES: tuple[StageName, ...] = tuple(stage.name for stage in PIPELINE)
 TITLES: dict[str, str] = {stage.name: stage.title for stage in PIPELINE}
 UPSTREAM: dict[str, tuple[StageName, ...]] = {stage.name: stage.upstream for stage in PIPELINE}

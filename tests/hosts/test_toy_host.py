@@ -1,5 +1,5 @@
-"""A new code host is one package plus its templates: tests/hosts/toy_host/ (a `CodeHost` and templates/), plugged in
-with `all_hosts.register` (the one line a real host adds to mlspec/hosts/all_hosts.py) and detected by its CI's
+"""A new code host is one package plus its templates: tests/hosts/toy_host/ (a `CodeHost` named `HOST` and
+templates/), found the way mlspec/hosts/all_hosts.py finds the packages of mlspec/hosts/, and detected by its CI's
 variable. Nothing else of mlspec is touched, and render, validate, the cache, promote, report and drift use it."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from mlspec.spec.models import Spec
 from mlspec.state.deploy import parse_deployment
 from mlspec.state.record import RunStore
 from tests.helpers import run_cli
-from tests.hosts.toy_host import ToyHost
+from tests.hosts.toy_host import ToyHost, ToyRepo
 from tests.monitor.test_parts import _result
 from tests.promote.conftest import PROJECT_DIR, gate_report, make_record, project  # noqa: F401
 from tests.render.specs import BASE, merged, write_repo
@@ -33,11 +33,18 @@ def toy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ToyHost]:
     """The toy host registered and its CI detected (and no GitHub Actions variable set)."""
     for name in ("GITHUB_ACTIONS", "GITHUB_TOKEN", "GH_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_NAME"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(all_hosts, "HOSTS", list(all_hosts.HOSTS))
-    host = ToyHost()
-    all_hosts.register(host)
+    found = all_hosts.discovered(Path(__file__).parent, "tests.hosts")  # as mlspec/hosts/ is searched
+    assert [type(h) for h in found] == [ToyHost]
+    host = found[0]
+    assert isinstance(host, ToyHost)
+    host.repo = ToyRepo()  # a fresh repository behind its API for each test
+    monkeypatch.setattr(all_hosts, "HOSTS", [host, *all_hosts.HOSTS])
     monkeypatch.setenv("TOY_CI", "1")
     yield host
+
+
+def test_the_registry_finds_githubs_package() -> None:
+    assert [h.name for h in all_hosts.discovered()] == ["github"]
 
 
 def test_render_writes_the_hosts_workflows_from_its_templates(toy: ToyHost, tmp_path: Path) -> None:

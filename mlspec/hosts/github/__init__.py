@@ -5,4 +5,6 @@ mlspec/render/templates/. Code outside mlspec/hosts/ reaches GitHub only through
 
 from mlspec.hosts.github.host import GitHubHost
 
-__all__ = ["GitHubHost"]
+__all__ = ["HOST", "GitHubHost"]
+
+HOST = GitHubHost()  # found by mlspec/hosts/all_hosts.py

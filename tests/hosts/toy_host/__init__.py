@@ -1,6 +1,7 @@
 """A toy code host, written as a new host would be: one package (this one) and its templates (templates/). It is
-what docs/architecture.md's worked example of a new code host describes, and tests/hosts/test_toy_host.py plugs it
-in with `all_hosts.register` to show that render, validate, promote, report and drift use it.
+what docs/architecture.md's worked example of a new code host describes: all_hosts.discovered() finds its `HOST`
+as it finds mlspec/hosts/github/'s, and tests/hosts/test_toy_host.py plugs it in to show that render, validate, the
+cache, promote, report and drift use it.
 
 Its CI: the variable TOY_CI=1; its path filters: plain globs where `[` is not supported and a literal is the path
 itself; its workflow folder `.toy-ci/`; its API: an in-memory repository that records every call."""
@@ -179,3 +180,6 @@ class ToyHost:
     def connect(self, settings: Any) -> ToyRepo:
         assert isinstance(settings, ToySettings) and settings.has_token
         return self.repo
+
+
+HOST = ToyHost()  # how mlspec/hosts/all_hosts.py finds a host package

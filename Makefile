@@ -44,7 +44,7 @@ test-newest: $(NODE_STAMP)
 	.venv-newest/bin/python -m pytest -n 2 --dist loadgroup
 
 # Mutation testing of the decision core (mutmut; the modules, their paired tests and the threshold are in
-# mutation/modules.toml, equivalent mutants in mutation/equivalent.toml). MODULE=mlspec/paths.py runs one;
+# mutation/modules.toml, equivalent mutants in mutation/equivalent.toml). MODULE=mlspec/hosts/github/paths.py runs one;
 # MUTANTS='x__absolute*' (with MODULE) only the mutants of one function.
 # Fails below the threshold; build/mutation/summary.json holds the score per module.
 MUTATION_JOBS ?= 2

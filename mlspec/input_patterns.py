@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlspec.errors import SpecError
-from mlspec.paths import literal
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.state.layout import STATE_DIR
 
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".r", ".jl", ".rb", ".pl", ".js", ".ts", ".ipynb")
@@ -39,8 +39,8 @@ def folder_pattern(file: str) -> str:
     """`<folder>/**` for a file in a sub-folder of the spec's folder, the file itself at its top."""
     parent = posixpath.dirname(file.rstrip("/"))
     if parent in ("", "."):
-        return literal(file)
-    return literal(parent) + "/**"
+        return code_host().literal(file)
+    return code_host().literal(parent) + "/**"
 
 
 def _script_token(token: str) -> str | None:
@@ -101,13 +101,13 @@ def data_patterns(spec: Any) -> list[str]:
     else:
         patterns = [folder_pattern(f) for f in files]
     if spec.data.dvc is not None:
-        patterns += [literal(f + ".dvc") for f in files] + ["dvc.lock"]
+        patterns += [code_host().literal(f + ".dvc") for f in files] + ["dvc.lock"]
     return list(dict.fromkeys(patterns))
 
 
 def never_patterns(spec: Any) -> list[str]:
     """Promotion files and mlspec's state: a merged promotion must not retrain (a loop)."""
-    deploy = [f"!{literal(deploy_file(env.name))}" for env in spec.environments]
+    deploy = [f"!{code_host().literal(deploy_file(env.name))}" for env in spec.environments]
     return deploy + [f"!{STATE_DIR}/**"]
 
 
@@ -117,7 +117,9 @@ def deploy_file(environment: str) -> str:
 
 def input_patterns(spec: Any, spec_file: str) -> InputPatterns:
     """The project's inputs; ``spec_file`` is the spec's file name (relative to its folder)."""
-    config = list(spec.triggers.paths.config) if spec.triggers.paths.config is not None else [literal(spec_file)]
+    config = (
+        list(spec.triggers.paths.config) if spec.triggers.paths.config is not None else [code_host().literal(spec_file)]
+    )
     return InputPatterns(data_patterns(spec), config, code_patterns(spec), never_patterns(spec))
 
 

@@ -1,4 +1,4 @@
-"""Mutation testing of the decision core with mutmut (`make mutation`, `make mutation MODULE=mlspec/paths.py`).
+"""Mutation testing of the decision core with mutmut (`make mutation`, `make mutation MODULE=mlspec/hosts/github/paths.py`).
 
 For each module of mutation/modules.toml: a work folder build/mutation/<module>/ that holds links to
 mlspec/, tests/ and the files the tests read, and a pyproject.toml with a [tool.mutmut] section that

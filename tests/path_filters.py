@@ -1,11 +1,11 @@
 """What the tests need to read path filters out of rendered workflows. The matching itself is mlspec's
-one implementation (`mlspec.paths`): GitHub's semantics for `on.<event>.paths`, and the `+`/`-` regex
+one implementation (`mlspec.hosts.github.paths`): GitHub's semantics for `on.<event>.paths`, and the `+`/`-` regex
 lines the CI changes job evaluates."""
 
 from __future__ import annotations
 
-from mlspec.paths import lines_match as ci_relevant
-from mlspec.paths import matches as triggers
+from mlspec.hosts.github.paths import lines_match as ci_relevant
+from mlspec.hosts.github.paths import matches as triggers
 
 __all__ = ["ci_filters", "ci_relevant", "triggers"]
 

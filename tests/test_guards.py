@@ -69,7 +69,7 @@ def test_env_numbers_default_and_parse() -> None:
 
 
 def test_github_settings_refuse_a_negative_retry_base() -> None:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.github.client import GitHubSettings
 
     with pytest.raises(UsageError, match="MLSPEC_GITHUB_RETRY_BASE_SECONDS='-1' is not a number from 0 up"):
         GitHubSettings.from_env({"MLSPEC_GITHUB_RETRY_BASE_SECONDS": "-1"})

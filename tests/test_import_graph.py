@@ -7,6 +7,10 @@
   that runs, at module level or inside a function; imports under `if TYPE_CHECKING:` are annotations only.
 - No cycle between the modules of one package either (the same counting), and `spec/`, the bottom layer,
   imports nothing of `state/`.
+- GitHub is one package: nothing outside `mlspec/hosts/` imports `mlspec.hosts.github` (not even for annotations);
+  the rest of mlspec reaches the code host through `mlspec.hosts.all_hosts` and the `CodeHost` protocol. The
+  hosts sit below everything that uses them: at run time they import no mlspec module but their own and the
+  leaves `errors`, `envvars` and `markdown`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mlspec"
 APART = ("gate", "monitor", "serve")
+GITHUB_HOST = "mlspec.hosts.github"
+HOST_LEAVES = {"mlspec.hosts", "mlspec.errors", "mlspec.envvars", "mlspec.markdown"}
 GIT_MODULE = "mlspec.git"
 SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput"}
 
@@ -240,7 +246,45 @@ def test_spec_imports_nothing_of_state(imports: list[Import]) -> None:
     assert found == []
 
 
+def github_imports(imports: list[Import]) -> list[str]:
+    """Imports of GitHub's host package from outside mlspec/hosts/ (typing-only ones included)."""
+    return [
+        imp.where()
+        for imp in imports
+        if unit(imp.module) != "mlspec.hosts"
+        and (imp.target == GITHUB_HOST or imp.target.startswith(GITHUB_HOST + "."))
+    ]
+
+
+def test_nothing_outside_the_hosts_imports_github(imports: list[Import]) -> None:
+    assert github_imports(imports) == []
+    assert any(imp.target.startswith(GITHUB_HOST) for imp in imports)  # the package exists and is seen
+
+
+def test_the_hosts_import_nothing_above_them(imports: list[Import]) -> None:
+    found = [
+        imp.where()
+        for imp in imports
+        if unit(imp.module) == "mlspec.hosts" and not imp.typing_only and unit(imp.target) not in HOST_LEAVES
+    ]
+    assert found == []
+
+
 # ----------------------------------------------------------------------------- the checks catch what they must
+
+
+def test_the_github_check_sees_direct_and_typing_imports() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from mlspec.hosts.github.client import Repo\n"
+        "def f():\n    import mlspec.hosts.github.paths\n    from mlspec.hosts import all_hosts\n"
+    )
+    found = imports_of(source, "mlspec.promote.target", is_package=False)
+    assert github_imports(found) == [
+        "mlspec.promote.target:3 imports mlspec.hosts.github.client",
+        "mlspec.promote.target:5 imports mlspec.hosts.github.paths",
+    ]
+    inside = imports_of("from mlspec.hosts.github import paths\n", "mlspec.hosts.all_hosts", is_package=False)
+    assert github_imports(inside) == []
 
 
 def test_the_checks_see_relative_lazy_and_typing_imports() -> None:

@@ -45,7 +45,7 @@ def test_the_decision_core_of_issue_29_is_configured_with_fast_paired_tests() ->
     metric formulas each have a module entry; no entry runs the slow tests (a mutant reruns them)."""
     modules = tomllib.loads((ROOT / "mutation" / "modules.toml").read_text())["modules"]
     assert {
-        "mlspec/paths.py",
+        "mlspec/hosts/github/paths.py",
         "mlspec/ownership.py",
         "mlspec/promote/branch_owner.py",
         "mlspec/state/deploy.py",

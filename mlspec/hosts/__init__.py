@@ -1,4 +1,3 @@
 """Code hosts: where the repository, its CI and its pull requests live. base.py is the seam (`CodeHost`),
-all_hosts.py the one registry; GitHub is the host today (github.py here, over mlspec/github/ for the API,
-mlspec/github_job.py for the Actions environment, mlspec/paths.py for path filters and mlspec/render/ for the
-workflows)."""
+all_hosts.py the one registry (`current()`: the host whose CI this process runs in, else GitHub); GitHub is the
+host today, one package: mlspec/hosts/github/ (its workflow templates are mlspec/render/templates/)."""

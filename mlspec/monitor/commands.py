@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, DataError, UsageError
 from mlspec.fsio import atomic_write_json, atomic_write_text, display_path
-from mlspec.github_job import append_job_summary, job_summary
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.monitor.reference import (
     Reference,
     ServedModel,
@@ -93,11 +93,11 @@ def _quiet() -> Any:
 
 
 def _append_step_summary(markdown: str) -> None:
-    if job_summary() is None:
+    if code_host().job_summary() is None:
         return
     # The PNG is an artifact; a relative image link would be broken in the job summary.
     text = "\n".join(line for line in markdown.splitlines() if not line.startswith("![")) + "\n"
-    if not append_job_summary(text):
+    if not code_host().append_job_summary(text):
         print("the job summary is full (1 MiB): the drift summary was not appended", file=sys.stderr)
 
 
@@ -233,7 +233,6 @@ def drift_command(
         if drift_spec is not None and not drift_spec.retrain:
             print("not starting training: triggers.drift.retrain is false")
         else:
-            from mlspec.github.client import GitHubSettings
             from mlspec.monitor.trigger import dispatch as send
 
             outcome = send(
@@ -242,7 +241,7 @@ def drift_command(
                 environment=environment,
                 drift_id=drift_id,
                 folder=folder,
-                settings=GitHubSettings.from_env(),
+                settings=code_host().settings(),
             )
             print(outcome.message)
     if result.undecided:

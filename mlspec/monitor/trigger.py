@@ -75,9 +75,9 @@ def dispatch(
         return DispatchOutcome(
             False, path, f"no GitHub token: the {kind} dispatch that would have started training is in {path}"
         )
-    from mlspec.github.client import connect
+    from mlspec.hosts.all_hosts import current as code_host
 
-    repo = connect(settings)
+    repo = code_host().connect(settings)
     repo.repository_dispatch(kind, payload)
     atomic_write_json(path, {**request, "sent": True})
     return DispatchOutcome(

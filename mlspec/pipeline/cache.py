@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from mlspec.errors import MlspecError
 from mlspec.fsio import display_path
 from mlspec.git import listed_files
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.input_patterns import input_patterns, levels_up, repo_path
-from mlspec.paths import matches
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.pipeline.stages import PIPELINE
+from mlspec.stages import PIPELINE
 from mlspec.state.layout import STATE_DIR
 from mlspec.tables import hash_bytes
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
     from mlspec.state.record import StageName
 
-# read from the one description of each stage (pipeline/stages.py)
+# read from the one description of each stage (mlspec/stages.py)
 STAGES: tuple[StageName, ...] = tuple(stage.name for stage in PIPELINE)
 TITLES: dict[str, str] = {stage.name: stage.title for stage in PIPELINE}
 UPSTREAM: dict[str, tuple[StageName, ...]] = {stage.name: stage.upstream for stage in PIPELINE}
@@ -93,7 +94,7 @@ def _skipped(path: str) -> bool:
     return (
         path.endswith(_SKIP_SUFFIXES)
         or any(p in _SKIP_DIRS for p in parts[:-1])
-        or (".github/workflows/mlspec-" in path)
+        or (f"{code_host().workflow_dir}/mlspec-" in path)
     )
 
 
@@ -111,7 +112,7 @@ def _walked(base: Path) -> list[str]:
     return found
 
 
-def _category(path: str, per_category: dict[str, list[str]]) -> str:
+def _category(path: str, per_category: dict[str, list[str]], matches: Callable[[list[str], str], bool]) -> str:
     for name in ("code", "config"):
         if matches(per_category[name], path):
             return name
@@ -139,11 +140,12 @@ def input_files(loaded: LoadedSpec) -> dict[str, tuple[Path, str]]:
     declared = {posixpath.normpath(posixpath.join(spec_dir, ref.relative)) for ref in data_files(loaded)}
     declared.add(posixpath.normpath(posixpath.join(spec_dir, loaded.path.name)))
     listed = _listed_by_git(base)
+    matches = code_host().path_matches  # the code host's path-filter semantics: "changed" means what CI means
     found: dict[str, tuple[Path, str]] = {}
     for path in sorted(_walked(base) if listed is None else listed):
         if _skipped(path) or path in declared or not matches(ordered, path):
             continue
-        found[posixpath.relpath(path, spec_dir)] = (base / path, _category(path, per_category))
+        found[posixpath.relpath(path, spec_dir)] = (base / path, _category(path, per_category, matches))
         if len(found) > MAX_INPUT_FILES:
             raise MlspecError(
                 f"triggers.paths match more than {MAX_INPUT_FILES:,} files under {display_path(base)}; "

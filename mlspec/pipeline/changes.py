@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec.git import fact
-from mlspec.github_job import ActionsEnv
 from mlspec.state.record import DIRTY_FILES_LIMIT, Change, DataFile, GitInfo, RunRecord, RunStore, code_digests
 
 if TYPE_CHECKING:
@@ -88,9 +87,10 @@ def trigger() -> dict[str, Any]:
 
     from mlspec.hosts.all_hosts import current
 
-    found = current(os.environ).trigger(os.environ)
+    host = current(os.environ)
+    found = host.trigger(os.environ)
     if found.get("event") == "repository_dispatch":  # the drift monitor's dispatch (GitHub's event file)
-        found.update(_drift_trigger(ActionsEnv.from_env().event_path))
+        found.update(_drift_trigger(host.event_file(os.environ)))
     return found or {"event": "local"}
 
 

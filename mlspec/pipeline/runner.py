@@ -19,7 +19,7 @@ from mlspec.fsio import atomic_write_text, display_path
 from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.stage_plan import Prior, Step, plan_stages, reusable
-from mlspec.pipeline.stages import BY_NAME, PIPELINE
+from mlspec.stages import BY_NAME, PIPELINE
 from mlspec.state.record import (
     DataFile,
     ModelRef,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
 
 OK = ("passed", "cached")
-ARTIFACTS: dict[str, tuple[str, ...]] = {stage.name: stage.outputs for stage in PIPELINE}  # pipeline/stages.py
+ARTIFACTS: dict[str, tuple[str, ...]] = {stage.name: stage.outputs for stage in PIPELINE}  # mlspec/stages.py
 VERSIONED = ("mlspec", "python", "numpy", "pandas", "scikit-learn", "deepchecks", "bentoml", "xxhash")
 
 

@@ -2,7 +2,7 @@
 
 Flow: latest run record -> gate for ENV (mlspec.gate) -> ENV's `requires` satisfied on the base
 branch -> deploy/<env>.yaml committed on `mlspec/promote/<project>/<env>` -> pull request (with a
-token, through mlspec.github) or local branch + PR title/body files (without a token).
+token, through the code host's API: mlspec.hosts) or local branch + PR title/body files (without a token).
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from mlspec.state.lock import locked_command  # issue 23 item 8 (project lock)
 from mlspec.state.record import RunRecord, RunStore, code_digests, utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.base import HostSettings
     from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
 
 def _deployment(
-    loaded: LoadedSpec, record: RunRecord, env: str, required: str | None, settings: GitHubSettings, top: Path
+    loaded: LoadedSpec, record: RunRecord, env: str, required: str | None, settings: HostSettings, top: Path
 ) -> Deployment:
     assert record.model is not None
     tag = record.model.tag
@@ -106,7 +106,7 @@ def _check_lineage(record: RunRecord) -> None:
 
 
 def build_plan(
-    loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: GitHubSettings
+    loaded: LoadedSpec, record: RunRecord, env: str, gate_report: GateReport, settings: HostSettings
 ) -> tuple[PromotionPlan, Path]:
     spec = loaded.spec
     project = Project.of(loaded)
@@ -286,19 +286,21 @@ def promote_loaded(
     allow_dirty: bool = False,
 ) -> int:
     """promote_command after the gate verdict: for callers that already evaluated the gate."""
-    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+    from mlspec.hosts.all_hosts import current as code_host
 
     if not gate_report.passed and not (
         allow_failed_tests and failed_tests(gate_report) and all(r.kind == "tests" for r in gate_report.failed)
     ):
         raise StageFailed(f"the gate for {env} did not pass: nothing was promoted")
     check_clean(record, allow_dirty)
-    settings = GitHubSettings.from_env(
-        environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
-    )
+    env_vars = environ if environ is not None else os.environ
+    host = code_host(env_vars)
+    settings = host.settings(env_vars, promotion=True)
     plan, top = build_plan(loaded, record, env, gate_report, settings)
-    apply_reviewed(plan, loaded, record, settings, environ if environ is not None else os.environ)  # issue 25 item 4
+    apply_reviewed(plan, loaded, record, settings, env_vars)  # issue 25 item 4
     target: Target = (
-        GitHubTarget(connect(settings), plan.base) if settings.has_token else LocalTarget(top, loaded.root, plan.base)
+        GitHubTarget(host.connect(settings), plan.base)
+        if settings.has_token
+        else LocalTarget(top, loaded.root, plan.base)
     )
     return submit(plan, target, dry_run=dry_run)

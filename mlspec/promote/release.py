@@ -27,7 +27,7 @@ from mlspec.state.deploy import DEPLOY_DIR, Deployment, parse_deployment
 from mlspec.state.record import utc_now
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.base import HostSettings
     from mlspec.project import ProjectLike
     from mlspec.spec import LoadedSpec
 
@@ -37,7 +37,7 @@ class ReleaseContext:
     """What every deploy-file-to-deploy-file promotion (release, rollback) needs."""
 
     loaded: LoadedSpec
-    settings: GitHubSettings
+    settings: HostSettings
     top: Path
     base: str
     project_dir: str
@@ -78,18 +78,18 @@ class ReleaseContext:
 
 
 def context(spec: ProjectLike, env: str, environ: dict[str, str] | None = None) -> ReleaseContext:
-    from mlspec.github.client import PROMOTION_TOKEN_VARIABLES, GitHubSettings, connect
+    from mlspec.hosts.all_hosts import current as code_host
 
     project = Project.of(spec)
     loaded = project.load(check_files=False)
     project.environment(env)
-    settings = GitHubSettings.from_env(
-        environ if environ is not None else os.environ, token_variables=PROMOTION_TOKEN_VARIABLES
-    )
+    env_vars = environ if environ is not None else os.environ
+    host = code_host(env_vars)
+    settings = host.settings(env_vars, promotion=True)
     top = localgit.toplevel(loaded.root)
     base = loaded.spec.triggers.branches[0]
     target: Target = (
-        GitHubTarget(connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
+        GitHubTarget(host.connect(settings), base) if settings.has_token else LocalTarget(top, loaded.root, base)
     )
     return ReleaseContext(loaded, settings, top, base, localgit.repo_relative(loaded.root, top), target)
 

@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import StageFailed
+from mlspec.hosts.reviewed_run import PREDICTIONS, RECORD, NoReviewedRun, ReviewedRun
 from mlspec.markdown import code, text
 from mlspec.promote.same_predictions import ABS_TOL, REL_TOL, Comparison, compare_predictions
-from mlspec.reviewed_run import PREDICTIONS, RECORD, NoReviewedRun, ReviewedRun
 from mlspec.state.record import RunRecord, RunStore
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.base import HostSettings
     from mlspec.promote.target import PromotionPlan
     from mlspec.spec import LoadedSpec
 
@@ -60,7 +60,7 @@ class Verdict:
 
 
 def check_reviewed(
-    loaded: LoadedSpec, record: RunRecord, settings: GitHubSettings, environ: Mapping[str, str]
+    loaded: LoadedSpec, record: RunRecord, settings: HostSettings, environ: Mapping[str, str]
 ) -> Verdict:
     """Find the run the merged pull request's report showed and compare its predictions with ``record``'s."""
     strict = loaded.spec.train.reproducible
@@ -223,7 +223,7 @@ def enforce(verdict: Verdict, env: str) -> None:
 
 
 def apply_reviewed(
-    plan: PromotionPlan, loaded: LoadedSpec, record: RunRecord, settings: GitHubSettings, environ: Mapping[str, str]
+    plan: PromotionPlan, loaded: LoadedSpec, record: RunRecord, settings: HostSettings, environ: Mapping[str, str]
 ) -> None:
     """The call site of promotion: the verdict's section leads the pull request's report, the deploy file records
     which reviewed run it matched, and a blocking verdict refuses the promotion before anything is written."""

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlspec.errors import EXIT_OK, MlspecError, StageFailed
 from mlspec.fsio import atomic_write_json, atomic_write_text
@@ -28,7 +28,7 @@ from mlspec.state.deploy import (
 from mlspec.state.layout import StateLayout
 
 if TYPE_CHECKING:
-    from mlspec.github.client import GitHubSettings, PullInfo, Repo
+    from mlspec.hosts.base import HostSettings
 
 
 @dataclass
@@ -111,7 +111,7 @@ def deployed_tag(text: str | None, where: str, project: str, env: str) -> str | 
     return deployment.model.tag
 
 
-def who(settings: GitHubSettings, top: Path) -> str:
+def who(settings: HostSettings, top: Path) -> str:
     if settings.actor:
         return str(settings.actor)
     name = localgit.run_git("config", "user.name", cwd=top, check=False).stdout.strip()
@@ -208,15 +208,16 @@ def submit(plan: PromotionPlan, target: Target, *, dry_run: bool) -> int:
 
 
 class GitHubTarget:
-    """A pull request through the GitHub API (mlspec.github.client): a commit per changed file on the branch, and a
-    comment when the pull request now proposes another model."""
+    """A pull request through the code host's API (the client `CodeHost.connect` returns; GitHub's is
+    mlspec.hosts.github.client's `Repo`): a commit per changed file on the branch, and a comment when the pull
+    request now proposes another model."""
 
-    def __init__(self, repo: Repo, base: str) -> None:
+    def __init__(self, repo: Any, base: str) -> None:
         self.repo, self.base = repo, base
         self.where = f"in {repo.full_name}"
         self._base_sha = ""
         self._branch_sha: str | None = None
-        self._pr: PullInfo | None = None
+        self._pr: Any = None  # the open pull request of the branch (the client's pull request record)
 
     def check_base(self) -> None:
         base_sha = self.repo.branch_sha(self.base)
@@ -228,7 +229,8 @@ class GitHubTarget:
         self._base_sha = base_sha
 
     def read_base(self, path: str) -> str | None:
-        return self.repo.read_file(path, self.base)
+        text: str | None = self.repo.read_file(path, self.base)
+        return text
 
     def proposal(self, plan: PromotionPlan) -> Proposal:
         """Read the branch and its pull requests, and decide ownership (mlspec.promote.branch_owner) before any

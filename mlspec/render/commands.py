@@ -88,7 +88,7 @@ def plan_targets(specs: list[str], output_dir: str | None, root: str | None) -> 
         plan = plan_project(loaded.spec, loaded.path, repo, resolved=True)
         out = outputs.get(repo)
         if out is None:
-            out = outputs[repo] = (Path(output_dir) if output_dir else repo / ".github" / "workflows").resolve()
+            out = outputs[repo] = (Path(output_dir) if output_dir else repo / plan.host.workflow_dir).resolve()
         key = (out, plan.name)
         if key in projects and projects[key] != plan.spec_path:
             raise SpecError(

@@ -37,10 +37,11 @@ def q(value: Any) -> str:
     return _quote_control(json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False))
 
 
-@lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
+@lru_cache(maxsize=4)
+def environment(package: str = "mlspec.render") -> SandboxedEnvironment:
+    """The environment of the workflow templates in ``package``'s templates/ folder (the code host's)."""
     return sandboxed(
-        "mlspec.render", {"q": q, "rstrip": _rstrip}, variable=("[[", "]]"), block=("[%", "%]"), comment=("[#", "#]")
+        package, {"q": q, "rstrip": _rstrip}, variable=("[[", "]]"), block=("[%", "%]"), comment=("[#", "#]")
     )
 
 
@@ -64,7 +65,7 @@ def render_project(plan: ProjectPlan) -> list[RenderedFile]:
     context = plan.template_context()
     files = []
     for kind in kinds:
-        template = environment().get_template(f"{kind}.yml.j2")
+        template = environment(plan.host.templates_package).get_template(f"{kind}.yml.j2")
         body = template.render(context)
         files.append(RenderedFile(plan.workflow_file(kind), header(plan) + body, plan.spec_path))
     return files

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__
 from mlspec.errors import SpecError
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.input_patterns import deploy_file, input_patterns, repo_path
-from mlspec.paths import filter_lines, literal
 from mlspec.render.pins import PINS, Pin
 from mlspec.source_commit import is_commit, source_commit
 from mlspec.spec.models import Spec
 from mlspec.state.deploy import ct_state_artifact
 from mlspec.state.layout import STATE_DIR
+
+if TYPE_CHECKING:
+    from mlspec.hosts.base import CodeHost
 
 WORKFLOW_KINDS = ("ci", "ct", "cd", "monitor")
 SOAK_CRON = "17 * * * *"  # hourly, off the full hour: CD checks whether a model has soaked long enough
@@ -36,6 +39,7 @@ class ProjectPlan:
     version: str = __version__
     source_commit: str | None = field(default_factory=source_commit)
     pins: dict[str, Pin] = field(default_factory=lambda: dict(PINS))
+    host: CodeHost = field(default_factory=code_host, compare=False, repr=False)  # whose workflows these are
 
     @property
     def name(self) -> str:
@@ -94,7 +98,7 @@ class ProjectPlan:
     def ci_filters(self) -> str:
         """The CI path filters as lines `+<regex>` / `-<regex>` (a `!` pattern), for the job that
         decides whether a pull request touches the project; GitHub's order applies: last match wins."""
-        return filter_lines(self.ci_paths)
+        return self.host.filter_lines(self.ci_paths)
 
     @property
     def state_artifact(self) -> str:
@@ -124,9 +128,9 @@ class ProjectPlan:
         return {"p": self, "spec": self.spec, "pins": self.pins}
 
 
-def workflow_exclusions(name: str, own_kind: str) -> list[str]:
+def workflow_exclusions(name: str, own_kind: str, workflow_dir: str) -> list[str]:
     """The project's rendered workflows of other kinds: regenerating them never starts ``own_kind``."""
-    return [f"!.github/workflows/mlspec-{name}-{kind}.yml" for kind in WORKFLOW_KINDS if kind != own_kind]
+    return [f"!{workflow_dir}/mlspec-{name}-{kind}.yml" for kind in WORKFLOW_KINDS if kind != own_kind]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -147,7 +151,7 @@ def check_renderable(spec: Spec, spec_path: str) -> None:
             )
 
 
-def _filters(spec: Spec, spec_dir: str, spec_path: str) -> tuple[list[str], list[str]]:
+def _filters(spec: Spec, spec_dir: str, spec_path: str, host: CodeHost) -> tuple[list[str], list[str]]:
     """(CT paths, CI paths): the project's inputs (one definition, `mlspec.input_patterns`) as repository-relative
     patterns; promotion files, state and the other rendered workflows excluded last."""
     try:
@@ -162,9 +166,9 @@ def _filters(spec: Spec, spec_dir: str, spec_path: str) -> tuple[list[str], list
             key = f"triggers.paths.{section}[{i}]" if given else section
             inputs.append(repo_path(spec_dir, glob, key=key, spec_path=spec_path))
     never = [repo_path(spec_dir, g, key="(state)", spec_path=spec_path) for g in patterns.never]
-    ci_workflow = literal(f".github/workflows/mlspec-{spec.name}-ci.yml")
-    ct_paths = _unique(inputs) + never + workflow_exclusions(spec.name, "ct")
-    ci_paths = _unique(inputs + [ci_workflow]) + never + workflow_exclusions(spec.name, "ci")
+    ci_workflow = host.literal(f"{host.workflow_dir}/mlspec-{spec.name}-ci.yml")
+    ct_paths = _unique(inputs) + never + workflow_exclusions(spec.name, "ct", host.workflow_dir)
+    ci_paths = _unique(inputs + [ci_workflow]) + never + workflow_exclusions(spec.name, "ci", host.workflow_dir)
     return ct_paths, ci_paths
 
 
@@ -188,7 +192,8 @@ def plan_project(spec: Spec, spec_file: Path, root: Path, *, resolved: bool = Fa
     spec_dir = PurePosixPath(rel).parent.as_posix()
     check_renderable(spec, spec_path)
 
-    ct_paths, ci_paths = _filters(spec, spec_dir, spec_path)
+    host = code_host()
+    ct_paths, ci_paths = _filters(spec, spec_dir, spec_path, host)
     deploy = {
         env.name: repo_path(spec_dir, deploy_file(env.name), key="environments", spec_path=spec_path)
         for env in spec.environments
@@ -206,4 +211,5 @@ def plan_project(spec: Spec, spec_file: Path, root: Path, *, resolved: bool = Fa
         deploy_files=deploy,
         state_dir=repo_path(spec_dir, STATE_DIR, key="(state)", spec_path=spec_path),
         drift_current=current,
+        host=host,
     )

@@ -17,7 +17,7 @@ from mlspec.errors import EXIT_OK
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.gate.decision import load_or_decide
 from mlspec.gate.results import GateReport
-from mlspec.github_job import append_job_summary, job_summary
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.project import Project
 from mlspec.report.markdown import (
     PLOT_FILE,
@@ -58,14 +58,12 @@ def _cannot_comment(error: Exception, local: Path, pr_number: int) -> None:
         f'the job summary and in {display_path(local)} (see docs/github.md, "Fork pull requests")'
     )
     print(f"::warning title=mlspec report::{_command_text(reason)}")
-    append_job_summary(f"\n> ⚠️ {markdown.text(reason)}\n")
+    code_host().append_job_summary(f"\n> ⚠️ {markdown.text(reason)}\n")
 
 
 def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: str) -> None:
-    from mlspec.github.client import GitHubSettings, connect  # lazily: github3 is heavy
-    from mlspec.github.errors import GitHubPermissionError
-
-    settings = GitHubSettings.from_env()
+    host = code_host()
+    settings = host.settings()
     local = store.run_dir(record.run_id) / "comment.md"
     if not settings.has_token:
         atomic_write_text(local, body)
@@ -76,10 +74,10 @@ def post_comment(loaded: LoadedSpec, store: RunStore, record: RunRecord, body: s
         print(f"not a pull request event: no comment posted; wrote it to {display_path(local)}")
         return
     try:
-        comment_id, created = connect(settings).upsert_comment(
+        comment_id, created = host.connect(settings).upsert_comment(
             settings.pr_number, comment_marker(loaded.spec.name), body, legacy=legacy_comment_markers(loaded.spec.name)
         )
-    except GitHubPermissionError as error:
+    except host.permission_error as error:
         atomic_write_text(local, body)
         if not settings.pr_from_fork:  # a token that should write but may not: the workflow's permissions
             raise
@@ -110,8 +108,8 @@ def report_command(spec: ProjectLike, output: str | None = None, comment: bool =
     atomic_write_text(target, full)
     print(f"wrote the report to {display_path(target)}" + (f" and the plot to {display_path(plot)}" if plot else ""))
 
-    if job_summary() is not None:
-        ok = append_job_summary(
+    if code_host().job_summary() is not None:
+        ok = code_host().append_job_summary(
             lambda chars: build_report(project, record, gate_report, run_url=run_url, max_chars=chars)
         )
         print("appended the report to the job summary" if ok else "the job summary is full (1 MiB): not appended")

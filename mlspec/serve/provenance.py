@@ -64,11 +64,12 @@ def refusal(run: Mapping[str, Any], *, project: str, repository: str, branches: 
 
 def verify_ct_run(loaded: LoadedSpec, ref: GhArtifact, where: str, environ: Mapping[str, str]) -> None:
     """Raise ServeError unless ``ref``'s workflow run is a CT run of the project on the default branch here."""
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.all_hosts import current as code_host
 
     project = loaded.spec.name
     named = f"{where}: model.artifact {GH_ARTIFACT_PREFIX}{ref.run_id}/{ref.name}"
-    settings = GitHubSettings.from_env(environ)
+    host = code_host(environ)
+    settings = host.settings(environ)
     if not settings.has_token:
         raise ServeError(
             f"{named}: cannot check that workflow run {ref.run_id} is a CT run of the default branch without a "
@@ -76,7 +77,7 @@ def verify_ct_run(loaded: LoadedSpec, ref: GhArtifact, where: str, environ: Mapp
             hint="set GITHUB_TOKEN (the build and drift actions pass their `github-token` input, which needs "
             "`actions: read`)",
         )
-    repo = connect(settings)
+    repo = host.connect(settings)
     run = repo.workflow_run(ref.run_id)
     if run is None:
         raise ServeError(

@@ -18,11 +18,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlspec.errors import shown
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.metrics_catalog import DEFAULT_METRICS
-from mlspec.paths import PatternError, check_pattern
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
 from mlspec.spec.serving_log import ServingLog
+from mlspec.targets import all_targets
 
 API_VERSION = "mlspec/v1"
 
@@ -80,8 +81,8 @@ def _check_glob(pattern: str) -> str:
     if "//" in body:
         raise ValueError(f"path glob {shown(pattern)} contains an empty path segment '//'")
     try:
-        check_pattern(pattern)  # GitHub's path-filter syntax: no braces; `?` and `+` follow a character
-    except PatternError as exc:
+        code_host().check_pattern(pattern)  # the host's path-filter syntax (GitHub's: no braces; `?` and `+` ...)
+    except ValueError as exc:
         raise ValueError(str(exc)) from None
     return pattern
 
@@ -732,6 +733,11 @@ class Slo(StrictModel):
 class Serve(StrictModel):
     """The BentoML service built from the model."""
 
+    target: str | None = Field(
+        None,
+        description="The deploy target that builds and serves the model (`mlspec build`, `mlspec serve`): a name "
+        "registered in mlspec/targets/all_targets.py; default: bentoml (a BentoML service and its image).",
+    )
     service: str | None = Field(
         None, pattern=IDENTIFIER_PATTERN, description="Service (and Bento) name; default: the project name."
     )
@@ -757,6 +763,16 @@ class Serve(StrictModel):
         "built service on 127.0.0.1 exceeds it. Without it the check still compares the served answers with "
         "the in-process predictions and records the latency.",
     )
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str | None) -> str | None:
+        if value is not None and value not in all_targets.TARGETS:
+            raise ValueError(
+                f"no deploy target named {shown(value)}{all_targets.did_you_mean(value)}; "
+                f"known: {', '.join(all_targets.names())}"
+            )
+        return value
 
 
 class Environment(StrictModel):

@@ -9,18 +9,22 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
 from mlspec.safepath import safe_name
+from mlspec.stages import STAGE_NAMES
 from mlspec.state.layout import RECORD_FILE, StateLayout
 from mlspec.state.model_store import valid_tag
 
 RECORD_VERSION = 1
-StageName = Literal["data_tests", "train", "evaluate", "model_tests"]
+if TYPE_CHECKING:
+    StageName = str  # for the type checker; the record validates the names below
+else:
+    StageName = Literal[STAGE_NAMES]  # derived from the stage descriptions (mlspec/stages.py), in pipeline order
 StageStatus = Literal["passed", "failed", "skipped", "cached"]
 Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
 CheckStatus = Literal["passed", "warning", "failed", "errored", "not_applicable"]

@@ -1,10 +1,9 @@
 """The code-host seam (mlspec/hosts/base.py, all_hosts.py): the report's run link and the run record's trigger come
-from the host whose CI this process runs in. A toy host registered here supplies both."""
+from the host whose CI this process runs in. The toy host (tests/hosts/toy_host/) registered here supplies both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,28 +11,7 @@ from mlspec.hosts import all_hosts
 from mlspec.hosts.github import GitHubHost
 from mlspec.pipeline.changes import trigger
 from mlspec.report.markdown import actions_run_url
-
-
-class ToyHost:
-    name = "toy"
-
-    def detected(self, environ: Mapping[str, str]) -> bool:
-        return environ.get("TOY_CI") == "1"
-
-    def run_url(self, environ: Mapping[str, str]) -> str | None:
-        return f"https://ci.example/runs/{environ['TOY_RUN']}"
-
-    def trigger(self, environ: Mapping[str, str]) -> dict[str, Any]:
-        return {"event": "toy-push", "run_id": environ["TOY_RUN"]}
-
-    def path_matches(self, patterns: Sequence[str], path: str) -> bool:
-        return path in patterns
-
-    def render(self, plan: Any) -> list[Any]:
-        return []
-
-    def connect(self, environ: Mapping[str, str]) -> Any:
-        return None
+from tests.hosts.toy_host import ToyHost
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_local_promotion_commits_both_files_in_one_commit(carded, capsys) -> Non
 
 
 def test_body_with_card_stays_under_githubs_limit(carded) -> None:
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.github.client import GitHubSettings
     from mlspec.promote.commands import build_plan
 
     record = _record(carded)

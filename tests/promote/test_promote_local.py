@@ -95,7 +95,7 @@ def test_cli_without_runs_says_what_to_do(project) -> None:
 )
 def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflow_run, expected) -> None:
     """Locally the archive beside the run record; in Actions the file inside the CT run's state artifact."""
-    from mlspec.github.client import GitHubSettings
+    from mlspec.hosts.github.client import GitHubSettings
     from mlspec.promote.commands import build_plan
 
     record = make_record(project)

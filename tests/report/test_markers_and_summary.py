@@ -1,4 +1,4 @@
-"""One hidden-marker format (mlspec.markdown.hidden_marker) and one job-summary writer (mlspec.github_job), and the
+"""One hidden-marker format (mlspec.markdown.hidden_marker) and one job-summary writer (mlspec.hosts.github.job), and the
 report comment written under the old marker still found and edited, not doubled."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.github.client import comment_marker as github_marker
-from mlspec.github_job import SUMMARY_LIMIT, append_job_summary
+from mlspec.hosts.github.client import comment_marker as github_marker
+from mlspec.hosts.github.job import SUMMARY_LIMIT, append_job_summary
 from mlspec.markdown import hidden_marker
 from mlspec.promote.body import promotion_marker
 from mlspec.report.markdown import comment_marker, legacy_comment_markers
@@ -30,7 +30,7 @@ def test_the_report_comment_under_the_old_marker_is_edited_not_doubled(
     tmp_path: Path,
     github_standin: GitHubStandIn,  # noqa: F811
 ) -> None:
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.95}\n")
     commit_champion(project, "staging", {"roc_auc": 0.96})

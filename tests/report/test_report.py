@@ -118,7 +118,7 @@ def test_cli_writes_report_plot_summary_and_local_comment(project, tmp_path) -> 
 
 
 def test_comment_is_one_sticky_comment_per_project(project, github_standin: GitHubStandIn, tmp_path) -> None:  # noqa: F811
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     repo = connect(GitHubSettings.from_env(github_standin.env()))
     repo.create_branch("feature", repo.branch_sha("main"))

@@ -44,7 +44,7 @@ def test_fork_pull_request_read_only_token_reports_in_the_job_summary(
     tmp_path: Path,
     github_standin: GitHubStandIn,  # noqa: F811
 ) -> None:
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     repo = connect(GitHubSettings.from_env(github_standin.env()))
     repo.create_branch("feature", repo.branch_sha("main"))
@@ -120,7 +120,7 @@ def trickle() -> Iterator[TrickleServer]:
 @pytest.mark.parametrize("slow_headers", [False, True], ids=["body", "headers"])
 def test_a_trickling_server_cannot_hold_a_request_past_the_deadline(slow_headers: bool) -> None:
     from mlspec.errors import GitHubError
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     server = TrickleServer(slow_headers=slow_headers)
     try:
@@ -170,7 +170,7 @@ def test_report_comment_against_a_trickling_server_ends_with_a_message(
 
 
 def _pull_request(standin: GitHubStandIn) -> int:
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
 
     repo = connect(GitHubSettings.from_env(standin.env()))
     repo.create_branch("feature", repo.branch_sha("main"))
@@ -269,7 +269,7 @@ def test_report_comment_refuses_a_next_page_on_another_port(
     tmp_path: Path,
     github_standin: GitHubStandIn,  # noqa: F811
 ) -> None:
-    from tests.github.recorder import Recorder
+    from tests.hosts.github.recorder import Recorder
 
     number = _pull_request(github_standin)
     other = Recorder()

@@ -1,11 +1,11 @@
-"""mlspec/pipeline/stages.py: each stage is described once and everything else reads it."""
+"""mlspec/stages.py: each stage is described once and everything else reads it."""
 
 from __future__ import annotations
 
 from typing import get_args
 
 from mlspec.pipeline import cache, runner
-from mlspec.pipeline.stages import BY_NAME, PIPELINE
+from mlspec.stages import BY_NAME, PIPELINE
 from mlspec.state.record import RunRecord, StageName
 
 
@@ -30,3 +30,21 @@ def test_retraining_invalidates_what_the_description_says(tmp_path) -> None:
     runner.invalidate_downstream(record, "train")
     assert record.metrics == {} and record.predictions is None and set(record.tests) == {"data"}
     assert [s.name for s in record.stages] == []  # make_record's one stage was evaluate
+
+
+def test_the_records_stage_names_are_derived_from_the_descriptions() -> None:
+    """A stage added to the descriptions is a name the run record accepts, with no second list to edit (a fresh
+    interpreter: the record module reads the names when it is imported)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import mlspec.stages as s\n"
+        "s.STAGE_NAMES = (*s.STAGE_NAMES, 'new_stage')\n"
+        "from mlspec.state.record import StageResult\n"
+        "print(StageResult(name='new_stage', status='passed').name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "new_stage"
+    assert get_args(StageName) == tuple(BY_NAME)

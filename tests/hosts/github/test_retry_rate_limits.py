@@ -8,8 +8,8 @@ import time
 import pytest
 
 from mlspec.errors import GitHubError
-from mlspec.github.client import GitHubSettings, connect
-from mlspec.github.errors import GitHubRateLimited
+from mlspec.hosts.github.client import GitHubSettings, connect
+from mlspec.hosts.github.errors import GitHubRateLimited
 from tests.github_standin import GitHubStandIn
 
 SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}

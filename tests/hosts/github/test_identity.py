@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mlspec.errors import GitHubError
-from mlspec.github.client import GitHubSettings, comment_marker, connect
+from mlspec.hosts.github.client import GitHubSettings, comment_marker, connect
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.server import Pull
 

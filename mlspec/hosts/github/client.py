@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 from mlspec.envvars import env_number
 from mlspec.errors import GitHubError
-from mlspec.github.errors import scrub, translate
-from mlspec.github.retry import RetryPolicy
-from mlspec.github_job import DEFAULT_API_URL, DEFAULT_SERVER_URL, ActionsEnv
+from mlspec.hosts.github.errors import scrub, translate
+from mlspec.hosts.github.job import DEFAULT_API_URL, DEFAULT_SERVER_URL, ActionsEnv
+from mlspec.hosts.github.retry import RetryPolicy
 from mlspec.markdown import hidden_marker
 
 COMMENT_LIMIT = 65_536
@@ -271,7 +271,7 @@ class Repo:
             raise self._unexpected(action, f"github3.py could not read it: {type(exc).__name__}: {exc}") from None
 
     def _unexpected(self, action: str, what: str) -> GitHubError:
-        from mlspec.github.errors import SHAPE_HINT
+        from mlspec.hosts.github.errors import SHAPE_HINT
 
         request = getattr(self._gh.session, "last_request", "the request")
         return GitHubError(
@@ -729,8 +729,8 @@ def connect(settings: GitHubSettings) -> Repo:
     """A Repo for settings.repository at settings.api_url, with retries mounted on github3's session."""
     import github3
 
-    from mlspec.github.retry import RetryingAdapter
-    from mlspec.github.session import GuardedSession
+    from mlspec.hosts.github.retry import RetryingAdapter
+    from mlspec.hosts.github.session import GuardedSession
 
     if not settings.has_token:
         raise GitHubError(
@@ -741,7 +741,7 @@ def connect(settings: GitHubSettings) -> Repo:
         raise GitHubError(f"GITHUB_REPOSITORY must be `owner/name`, got {settings.repository!r}")
     # Any base works (api.github.com, https://HOST/api/v3, http://127.0.0.1:PORT): github3's
     # GitHubEnterprise would append /api/v3 itself, so the session takes the base directly. The session
-    # sends the token to that origin only and checks every answer's shape (mlspec/github/session.py).
+    # sends the token to that origin only and checks every answer's shape (mlspec/hosts/github/session.py).
     session = GuardedSession(settings.api_url)
     github = github3.GitHub(token=settings.token, session=session)
     import time

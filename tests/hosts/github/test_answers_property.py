@@ -44,11 +44,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlspec.errors import MlspecError
-from tests.github.recorder import Recorder
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
 from tests.github_standin.openapi import description
 from tests.github_standin.server import DOCS, UNDESCRIBED, Pull
+from tests.hosts.github.recorder import Recorder
 
 EXAMPLES = int(os.environ.get("MLSPEC_PROPERTY_EXAMPLES", "50"))
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
@@ -167,7 +167,7 @@ def rollback(world: World, project: Project, env: dict[str, str]) -> None:
 
 
 def drift_dispatch(world: World, project: Project, env: dict[str, str]) -> None:
-    from mlspec.github.client import GitHubSettings, connect
+    from mlspec.hosts.github.client import GitHubSettings, connect
     from mlspec.monitor.trigger import event_type
 
     # what mlspec.monitor.trigger.dispatch sends once drift is found
@@ -176,12 +176,12 @@ def drift_dispatch(world: World, project: Project, env: dict[str, str]) -> None:
 
 
 def artifact_download(world: World, project: Project, env: dict[str, str]) -> None:
-    """A CT artifact download through mlspec's GitHub session, reading the answers as mlspec.github.client
+    """A CT artifact download through mlspec's GitHub session, reading the answers as mlspec.hosts.github.client
     reads any (mlspec itself downloads no artifact today: CD runs actions/download-artifact)."""
     import github3.exceptions as gex
     import requests
 
-    from mlspec.github.client import GitHubSettings, connect, field_of
+    from mlspec.hosts.github.client import GitHubSettings, connect, field_of
 
     world.store = world.store or attach(world.standin, project.artifacts)
     repo = connect(GitHubSettings.from_env(env))

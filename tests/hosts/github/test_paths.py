@@ -1,4 +1,4 @@
-"""Path filters: one implementation (`mlspec.paths`) with GitHub's semantics, shared by the CT `paths:`,
+"""Path filters: one implementation (`mlspec.hosts.github.paths`) with GitHub's semantics, shared by the CT `paths:`,
 the CI changes job (whose bash loop evaluates the same regexes) and the local cache; promotion files,
 state and the other rendered workflows never start CT; a training command's code is named."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlspec.paths import PatternError, check_pattern, filter_lines, lines_match, literal, matches
+from mlspec.hosts.github.paths import PatternError, check_pattern, filter_lines, lines_match, literal, matches
 from tests.helpers import run_cli
 from tests.path_filters import ci_filters
 from tests.render.specs import BASE, merged, write_repo

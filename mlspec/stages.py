@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlspec.state.record import StageName
 
-__all__ = ["BY_NAME", "PIPELINE", "Stage"]
+__all__ = ["BY_NAME", "PIPELINE", "STAGE_NAMES", "Stage"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,4 @@ PIPELINE: tuple[Stage, ...] = (
     ),
 )
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in PIPELINE}
+STAGE_NAMES: tuple[str, ...] = tuple(BY_NAME)  # the run record's StageName is Literal[STAGE_NAMES]

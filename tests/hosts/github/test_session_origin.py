@@ -1,4 +1,4 @@
-"""The token stays home (issue 23 item 2): mlspec.github.session.GuardedSession sends requests only to the
+"""The token stays home (issue 23 item 2): mlspec.hosts.github.session.GuardedSession sends requests only to the
 origin of GITHUB_API_URL, follows a GET's redirect elsewhere without credentials, and a second real server
 records what would have reached it."""
 
@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from mlspec.errors import GitHubError
-from mlspec.github.client import GitHubSettings, comment_marker, connect
-from mlspec.github.session import GuardedSession, UnexpectedAnswer, origin
-from tests.github.recorder import Recorder, other_host, recorder  # noqa: F401
+from mlspec.hosts.github.client import GitHubSettings, comment_marker, connect
+from mlspec.hosts.github.session import GuardedSession, UnexpectedAnswer, origin
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
+from tests.hosts.github.recorder import Recorder, other_host, recorder  # noqa: F401
 
 
 def _repo(standin: GitHubStandIn, **env: str) -> Any:

@@ -85,8 +85,8 @@ def translate(
     """Turn a github3/requests exception raised while doing `action` into a GitHubError."""
     import github3.exceptions as gex
 
-    from mlspec.github.retry import DeadlineExceeded, RetryExhausted
-    from mlspec.github.session import ForeignOrigin, UnexpectedAnswer
+    from mlspec.hosts.github.retry import DeadlineExceeded, RetryExhausted
+    from mlspec.hosts.github.session import ForeignOrigin, UnexpectedAnswer
 
     def error(message: str, hint: str | None = None) -> GitHubError:
         return GitHubError(scrub(message, token), hint=scrub(hint, token) if hint else None)
@@ -193,7 +193,7 @@ def _request_of(exc: Any) -> str:
     request = getattr(response, "request", None)
     if request is None or not getattr(request, "url", None):
         return ""
-    from mlspec.github.session import without_query
+    from mlspec.hosts.github.session import without_query
 
     return f" to {request.method} {without_query(str(request.url))}"
 
@@ -201,7 +201,7 @@ def _request_of(exc: Any) -> str:
 def _kind_of(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if body is not None:
-        from mlspec.github.session import json_kind
+        from mlspec.hosts.github.session import json_kind
 
         return f"a JSON {json_kind(body)} where GitHub documents an object"
     return "not JSON"

@@ -1,5 +1,5 @@
-"""`mlspec build` and `mlspec serve`: which model (mlspec/serve/modelref.py), then the deploy target builds or
-serves it (mlspec/targets/all_targets.py)."""
+"""`mlspec build` and `mlspec serve`: which model (mlspec/serve/modelref.py), then the deploy target the spec's
+`serve.target` names builds or serves it (mlspec/targets/all_targets.py)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def build_command(
     from mlspec.targets.all_targets import target_named
 
     choice = modelref.choose_model(project, model_version, env)
-    target_named().build(project, choice, containerize=containerize, push=push)
+    target_named(project.spec.serve.target).build(project, choice, containerize=containerize, push=push)
     return 0
 
 
@@ -54,4 +54,5 @@ def serve_command(spec: ProjectLike, host: str = "127.0.0.1", port: int | None =
     from mlspec.targets.all_targets import target_named
 
     project = Project.of(spec)
-    return target_named().serve(project, host, port or project.load(check_files=False).spec.serve.port)
+    serve = project.load(check_files=False).spec.serve
+    return target_named(serve.target).serve(project, host, port or serve.port)

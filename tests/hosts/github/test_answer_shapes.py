@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlspec.errors import GitHubError
-from mlspec.github.client import GitHubSettings, comment_marker, connect
+from mlspec.hosts.github.client import GitHubSettings, comment_marker, connect
 from tests.github_standin import GitHubStandIn
 
 

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from mlspec.errors import GitHubError
-from mlspec.github.pr_runs import read_reports
+from mlspec.hosts.github.pr_runs import read_reports
 
 
 def _zip(entries: dict[str, str]) -> bytes:

@@ -1,4 +1,4 @@
-"""mlspec.github.client against the stand-in: settings, sticky comments, retries, errors, dispatch."""
+"""mlspec.hosts.github.client against the stand-in: settings, sticky comments, retries, errors, dispatch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mlspec.errors import GitHubError
-from mlspec.github.client import GitHubSettings, comment_marker, connect, pr_number_from_event
+from mlspec.hosts.github.client import GitHubSettings, comment_marker, connect, pr_number_from_event
 from tests.github_standin import GitHubStandIn
 
 

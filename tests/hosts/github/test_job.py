@@ -1,4 +1,4 @@
-"""mlspec/github_job.py ActionsEnv: the one reader of the GitHub Actions environment, used by the GitHub client,
+"""mlspec/hosts/github/job.py ActionsEnv: the one reader of the GitHub Actions environment, used by the GitHub client,
 the report's run link and the run record's trigger."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.github.client import GitHubSettings
-from mlspec.github_job import ActionsEnv
+from mlspec.hosts.github.client import GitHubSettings
+from mlspec.hosts.github.job import ActionsEnv
 from mlspec.pipeline.changes import trigger
 from mlspec.report.markdown import actions_run_url
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from mlspec.errors import GitHubError
-from mlspec.reviewed_run import (
+from mlspec.hosts.reviewed_run import (
     MAX_ARCHIVE_BYTES,
     MAX_FILE_BYTES,
     WANTED,
@@ -27,7 +27,7 @@ from mlspec.reviewed_run import (
 )
 
 if TYPE_CHECKING:
-    from mlspec.github.client import Repo
+    from mlspec.hosts.github.client import Repo
 
 SHA = re.compile(r"[0-9a-f]{40}")
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")

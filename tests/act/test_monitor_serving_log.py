@@ -1,6 +1,7 @@
 """The rendered monitor workflow with `serve.monitoring` on a real Actions runner engine (act, host mode): its drift
 job reads the serving log from an S3 bucket (moto's server on 127.0.0.1) with the read-only credentials the spec
-names as repository secrets, finds the drift production saw and dispatches CT to the GitHub stand-in. The log
+names as repository secrets and finds the drift production saw; its dispatch job (no secrets, contents: write)
+starts CT on the GitHub stand-in. The log
 objects are laid out as the generated service writes them (that the service writes them, for real:
 tests/serve/test_serving_log_s3.py). Nothing of AWS is in the runner's environment but those secrets."""
 
@@ -88,5 +89,8 @@ def test_the_monitor_job_reads_the_serving_log_in_s3(tmp_path_factory: pytest.Te
             (base / "monitor.log").write_text(result.log)
             assert result.returncode == 0, result.log[-6000:]
             assert "serving-log.csv" in result.log  # the current data: what the log held in the window
+            # The drift job (secrets, contents: read) only wrote the request; the dispatch job sent it.
+            assert "no GitHub token: the mlspec-drift-breast-cancer dispatch" in result.log
+            assert "started continuous training: repository_dispatch mlspec-drift-breast-cancer sent" in result.log
             assert [d["event_type"] for d in gh.state.dispatches] == [f"mlspec-drift-{PROJECT}"]
             assert "feature `mean_radius` drifted" in gh.state.dispatches[0]["client_payload"]["summary"]

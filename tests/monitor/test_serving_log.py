@@ -1,4 +1,4 @@
-"""`mlspec drift --from-serving-log FOLDER [--since N]`: the files of the service's request log in a window, as the
+"""`mlspec drift --from-serving-log [SINK] [--since N]`: the files of the service's request log in a window, as the
 current data (the end-to-end run with a served model: tests/serve/test_serving_log.py)."""
 
 from __future__ import annotations

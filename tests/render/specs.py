@@ -100,6 +100,12 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
+    "drift-serving-log-no-retrain": {
+        "mlproject.yaml": merged(
+            BASE,
+            {"serve": {"monitoring": {"sink": "gs://logs/churn"}}, "triggers": {"drift": {"retrain": False}}},
+        )
+    },
     "ray-engine": {
         "mlproject.yaml": merged(
             BASE,

@@ -23,9 +23,10 @@ def _drift_step(job: dict[str, Any]) -> dict[str, Any]:
 def test_the_monitor_reads_the_serving_log_with_read_credentials_on_its_step(
     rendered_variants: dict[str, list[Path]],
 ) -> None:
-    job = _monitor(rendered_variants, "drift-serving-log")["jobs"]["drift"]
+    jobs = _monitor(rendered_variants, "drift-serving-log")["jobs"]
+    job = jobs["drift"]
     step = _drift_step(job)
-    assert step["with"] == {"spec": "mlproject.yaml", "serving-log": "true", "since": "2d", "dispatch": "true"}
+    assert step["with"] == {"spec": "mlproject.yaml", "serving-log": "true", "since": "2d", "dispatch": "file"}
     assert step["env"] == {
         "AWS_ACCESS_KEY_ID": "${{ secrets.LOG_READER_KEY_ID }}",
         "AWS_SECRET_ACCESS_KEY": "${{ secrets.LOG_READER_SECRET }}",
@@ -33,7 +34,22 @@ def test_the_monitor_reads_the_serving_log_with_read_credentials_on_its_step(
     assert "env" not in job  # no other step of the job gets the sink's credentials
     others = [s for s in job["steps"] if s["name"] != step["name"] and "secrets." in yaml.safe_dump(s)]
     assert others == []
-    assert job["permissions"] == {"actions": "read", "contents": "write"}  # contents: write is the dispatch alone
+    # The job that reads what clients sent cannot write; the job that dispatches CT holds no secret, runs no
+    # project code, sends only the drift job's request for this project's event, and may only do that.
+    assert job["permissions"] == {"actions": "read", "contents": "read"}
+    assert job["outputs"]["dispatch-body"] == "${{ steps.drift.outputs.dispatch-body }}"
+    dispatch = jobs["dispatch"]
+    assert dispatch["needs"] == "drift" and dispatch["permissions"] == {"contents": "write"}
+    assert dispatch["if"] == "${{ needs.drift.outputs.drifted == 'true' }}"
+    (send,) = dispatch["steps"]
+    assert "secrets." not in yaml.safe_dump(dispatch) and "uses" not in send
+    assert send["env"]["MLSPEC_EVENT_TYPE"] == "mlspec-drift-churn"
+
+
+def test_no_dispatch_job_when_drift_does_not_retrain(rendered_variants: dict[str, list[Path]]) -> None:
+    jobs = _monitor(rendered_variants, "drift-serving-log-no-retrain")["jobs"]
+    assert list(jobs) == ["drift"] and _drift_step(jobs["drift"])["with"]["dispatch"] == "false"
+    assert jobs["drift"]["permissions"] == {"actions": "read", "contents": "read"}
 
 
 def test_without_monitoring_the_monitor_reads_the_committed_data(rendered_variants: dict[str, list[Path]]) -> None:

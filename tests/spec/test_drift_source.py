@@ -64,3 +64,31 @@ def test_read_credentials_name_secrets_and_window_is_a_duration() -> None:
         ServingLog(sink="s3://b/p", read_credentials={"GITHUB_TOKEN": "X"})
     with pytest.raises(ValidationError):
         ServingLog(sink="s3://b/p", window="7w")
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"AWS_KEY": "LOG_KEY"},
+        {"GITHUB_X": "A"},
+        {"RUNNER_X": "A"},
+        {"MLSPEC_X": "A"},
+        {"A": "GITHUB_TOKEN"},
+        {"A": "x-y"},
+    ],
+)
+def test_read_credentials_follow_the_spec_wide_rule(credentials: dict[str, str]) -> None:
+    """serve.monitoring checks secret names as models.check_credentials does (its own copy: no import cycle)."""
+    from mlspec.spec.models import check_credentials
+
+    try:
+        check_credentials(dict(credentials))
+        expected = None
+    except ValueError as exc:
+        expected = str(exc)
+    if expected is None:
+        assert ServingLog(sink="s3://b/p", read_credentials=credentials).read_credentials == credentials
+    else:
+        with pytest.raises(ValidationError) as caught:
+            ServingLog(sink="s3://b/p", read_credentials=credentials)
+        assert expected in str(caught.value)

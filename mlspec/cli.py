@@ -226,8 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from-serving-log",
         default=None,
-        metavar="FOLDER",
-        help="new data: the rows the service logged (serve.monitoring) in FOLDER, instead of --current",
+        nargs="?",
+        const="",
+        metavar="SINK",
+        help="new data: the rows the service logged (serve.monitoring) in SINK, a folder or an s3://, gs://, az:// "
+        "URL (default: the spec's serve.monitoring.sink), instead of --current",
     )
     p.add_argument("--since", default=None, help="with --from-serving-log: only the last N m/h/d, e.g. 7d")
     return parser

@@ -136,9 +136,10 @@ def drift_command(
         raise UsageError("--since goes with --from-serving-log")
     loaded = Project.of(spec).loaded
     if from_serving_log is not None:
-        from mlspec.monitor.serving_log import collect
+        from mlspec.monitor.serving_log import collect, spec_sink
 
-        current_file = collect(Path(from_serving_log), since, drift_dir(loaded.root) / "serving-log.csv")
+        sink = from_serving_log or spec_sink(loaded)
+        current_file = collect(sink, since, drift_dir(loaded.root) / "serving-log.csv")
     else:
         current_file = current_path(loaded, current)
     project = loaded.spec.name

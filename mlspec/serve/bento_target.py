@@ -24,6 +24,7 @@ class BentoServiceTarget:
 
     def build(self, project: Project, choice: Choice, *, containerize: bool = False, push: bool = False) -> str:
         from mlspec.serve import bento, codegen, modelref
+        from mlspec.serve.serving_log_packages import sink_packages
         from mlspec.state.model_store import load_stored
 
         loaded = project.load(check_files=False)
@@ -36,6 +37,7 @@ class BentoServiceTarget:
         info = modelref.model_info(model, loaded.spec.evaluate.task)
         codegen.check_model_info(info)
         packages = bento.packages_for(info, load_stored(model))
+        packages = sorted(set(packages) | set(sink_packages(loaded.spec)), key=str.lower)
         service = codegen.generate(loaded.spec, info, packages, git_commit=choice.git_commit)
         folder = bento.service_dir(loaded.root, loaded.spec.service_name)
         bento.write_context(folder, service)

@@ -307,6 +307,7 @@ def _check_run(project: Project, record: RunRecord) -> dict[str, Any]:
     log = project.runs.run_dir(record.run_id) / "servability-server.log"
     argv = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": os.environ.get("BENTOML_DO_NOT_TRACK", "true")}
+    env["MLSPEC_SERVING_LOG"] = "off"  # the check's test rows are not production traffic: they stay out of the log
     print(f"servability: starting {bento_tag} on 127.0.0.1:{port} (log: {log})", flush=True)
     with open(log, "wb") as handle:
         child = subprocess.Popen(

@@ -866,7 +866,10 @@ class Drift(StrictModel):
         description="When the monitor runs (cron, UTC; refused when it names a day that never occurs, such as February 30th).",
     )
     current: str | None = Field(
-        None, pattern=PATH_PATTERN, description="Path of the current data (file or folder) in the repository."
+        None,
+        pattern=PATH_PATTERN,
+        description="Path of the current data (file or folder) in the repository; not with `serve.monitoring`, "
+        "whose serving log is then the current data.",
     )
     command: str | None = Field(
         None, max_length=2000, description="Shell command that writes the current data to $MLSPEC_CURRENT."
@@ -883,12 +886,6 @@ class Drift(StrictModel):
     def _cron(cls, value: str) -> str:
         parse_cron(value)
         return value
-
-    @model_validator(mode="after")
-    def _where(self) -> Drift:
-        if self.enabled and not self.current and not self.command:
-            raise ValueError("drift monitoring needs `current` (a path) or `command` (which writes the data)")
-        return self
 
 
 class Triggers(StrictModel):

@@ -16,6 +16,7 @@ from mlspec.metrics_catalog import METRICS
 from mlspec.repo_root import repository_root
 from mlspec.safepath import escapes
 from mlspec.spec.models import Spec
+from mlspec.spec.serving_log import is_url
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,46 @@ def _drift_environment_findings(spec: Spec) -> list[Finding]:
             )
         )
     return findings
+
+
+def _drift_source_findings(spec: Spec) -> list[Finding]:
+    """The monitor's current data comes from one place: `current`, `command`, or the serving log."""
+    drift, log = spec.triggers.drift, spec.serve.monitoring
+    if drift is None or not drift.enabled:
+        return []
+    given = [key for key in ("current", "command") if getattr(drift, key)]
+    if log is None:
+        if given:
+            return []
+        return [
+            Finding(
+                ("triggers", "drift"),
+                "drift monitoring needs its current data: `current` (a path), `command` (which writes the data) "
+                "or `serve.monitoring` (the monitor then reads the serving log)",
+                "drift-source",
+            )
+        ]
+    if given:
+        return [
+            Finding(
+                ("triggers", "drift", given[0]),
+                f"the monitor reads the serving log (serve.monitoring), so `{given[0]}` would be a second source of "
+                "current data",
+                "drift-source",
+                f"remove triggers.drift.{given[0]}, or remove serve.monitoring to monitor that data instead",
+            )
+        ]
+    if not is_url(log.sink) and not log.sink.startswith("/"):
+        return [
+            Finding(
+                ("serve", "monitoring", "sink"),
+                f"the monitor workflow reads the serving log, but the sink {log.sink!r} is a relative folder, which "
+                "a runner cannot reach",
+                "drift-source",
+                "use an object-store URL (s3://bucket/prefix) or an absolute folder a self-hosted runner mounts",
+            )
+        ]
+    return []
 
 
 def _column_findings(spec: Spec) -> list[Finding]:
@@ -440,6 +481,7 @@ def semantic_findings(spec: Spec, base: Path, *, check_files: bool = True, parti
         lambda: _gate_environment_findings(spec),
         lambda: _positive_class_findings(spec),
         lambda: _drift_environment_findings(spec),
+        lambda: _drift_source_findings(spec),
         lambda: _column_findings(spec),
         lambda: _expression_findings(spec),
         lambda: _deepchecks_findings(spec),

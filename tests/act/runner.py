@@ -164,6 +164,7 @@ class Act:
         env: dict[str, str] | None = None,
         run_id: int | None = None,
         timeout: float = 1500,
+        secrets: dict[str, str] | None = None,
     ) -> ActResult:
         self.runs += 1
         run_id = run_id or 1000 + self.runs
@@ -212,6 +213,8 @@ class Act:
             f"GITHUB_TOKEN={TOKEN}",
             *self.local_repositories(),
         ]
+        for name, value in (secrets or {}).items():  # repository secrets besides GITHUB_TOKEN
+            argv += ["-s", f"{name}={value}"]
         if job:
             argv += ["-j", job]
         for name, value in variables.items():

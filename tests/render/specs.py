@@ -81,6 +81,31 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
+    "drift-serving-log": {
+        "mlproject.yaml": merged(
+            BASE,
+            {
+                "serve": {
+                    "monitoring": {
+                        "sample": 0.05,
+                        "sink": "s3://serving-logs/churn/production",
+                        "read_credentials": {
+                            "AWS_ACCESS_KEY_ID": "LOG_READER_KEY_ID",
+                            "AWS_SECRET_ACCESS_KEY": "LOG_READER_SECRET",
+                        },
+                        "window": "2d",
+                    }
+                },
+                "triggers": {"drift": {"schedule": "30 5 * * *"}},
+            },
+        )
+    },
+    "drift-serving-log-no-retrain": {
+        "mlproject.yaml": merged(
+            BASE,
+            {"serve": {"monitoring": {"sink": "gs://logs/churn"}}, "triggers": {"drift": {"retrain": False}}},
+        )
+    },
     "ray-engine": {
         "mlproject.yaml": merged(
             BASE,

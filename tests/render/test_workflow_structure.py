@@ -99,6 +99,8 @@ def test_least_privilege_timeouts_and_concurrency(rendered_variants: dict[str, l
                 assert job_id == "rollback" or job_id.startswith("promote-"), (path, job_id)
                 assert job["permissions"] == {"contents": "write", "pull-requests": "write"}, (path, job_id)
                 assert "environment" not in job, (path, job_id)  # opening a PR deploys nothing
+            elif job_id == "dispatch":  # monitor reading the serving log: the dispatch is a job of its own
+                assert job["permissions"] == {"contents": "write"}, (path, job_id)
             else:  # monitor: the serving model's artifact, and repository_dispatch needs contents: write
                 assert set(job["permissions"]) == {"actions", "contents"}, (path, job_id)
                 assert job["permissions"]["actions"] == "read", (path, job_id)

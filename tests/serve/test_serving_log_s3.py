@@ -1,0 +1,165 @@
+"""Production feeds the monitor through an object store, for real: the built service with `serve.monitoring`
+writing to `s3://` on moto's S3 server serves shifted traffic, its request log lands in the bucket as whole CSV
+objects (the rows sent, the model's predictions), and `mlspec drift --from-serving-log s3://…` finds the drift and
+dispatches CT to the GitHub stand-in. A sink the service cannot write to stops it at startup with the reason."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from mlspec.monitor.commands import drift_command
+from tests.github_standin import GitHubStandIn
+from tests.helpers import run_mlspec
+from tests.moto_s3 import moto_s3_server
+from tests.serve.conftest import Project, free_port, start_server, stop_server, wait_ready
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
+
+BUCKET = "serving-logs"
+SINK = f"s3://{BUCKET}/breast-cancer/production"
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with moto_s3_server() as env:
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield env
+
+
+def _client(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def _spec_with_sink(project: Project, folder: Path, sink: str) -> Path:
+    for name in ("data", "src"):  # copies: drift reads the training data, which must be inside the project
+        shutil.copytree(project.root / name, folder / name)
+    spec = yaml.safe_load(project.spec.read_text())
+    spec["serve"]["monitoring"] = {"sample": 1.0, "sink": sink}
+    spec_file = folder / "mlproject.yaml"
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return spec_file
+
+
+def _log_objects(env: dict[str, str], rows: int, timeout: float = 60) -> dict[str, bytes]:
+    client = _client(env)
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        listed = client.list_objects_v2(Bucket=BUCKET, Prefix="breast-cancer/production/").get("Contents", [])
+        keys = [item["Key"] for item in listed if item["Key"].endswith(".csv")]
+        bodies = {key: client.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys}
+        if sum(len(body.splitlines()) - 1 for body in bodies.values()) >= rows:
+            return bodies
+        time.sleep(0.5)
+    raise AssertionError(f"the serving log in {SINK} did not reach {rows} rows within {timeout} s")
+
+
+def test_serving_log_in_s3_drives_a_drift_dispatch(
+    project: Project,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    github_standin: GitHubStandIn,
+    s3: dict[str, str],
+) -> None:
+    import pandas as pd
+
+    for key, value in s3.items():  # the service's write credentials come from its environment
+        monkeypatch.setenv(key, value)
+    spec_file = _spec_with_sink(project, tmp_path, SINK)
+    built = run_mlspec("build", str(spec_file), "--version", project.tag)
+    assert built.returncode == 0, built.stderr
+    bentofile = yaml.safe_load((tmp_path / ".mlspec/service/breast_cancer/bentofile.yaml").read_text())
+    assert any(p.startswith("s3fs==") for p in bentofile["python"]["packages"])  # the Bento ships the backend
+
+    shifted = project.X_test.copy() * 3.0  # every feature three times what training saw
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = start_server(spec_file, port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process, log)
+        for start in range(0, len(shifted), 25):
+            chunk = shifted.iloc[start : start + 25]
+            answer = requests.post(
+                f"{url}/predict", json={"rows": json.loads(chunk.to_json(orient="records"))}, timeout=60
+            )
+            assert answer.status_code == 200, answer.text[:300]
+        bodies = _log_objects(s3, len(shifted))
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+    finally:
+        stop_server(process)
+
+    assert "mlspec_serving_log_dropped_rows_total 0.0" in metrics  # nothing dropped, and the count is exported
+    marker = _client(s3).get_object(Bucket=BUCKET, Key="breast-cancer/production/mlspec-serving-log.json")
+    assert json.loads(marker["Body"].read())["model"] == project.tag
+    logged = pd.concat([pd.read_csv(io.BytesIO(body)) for body in bodies.values()], ignore_index=True)
+    assert len(logged) == len(shifted)  # sample 1.0: every row, in whole objects
+    features = list(project.X_test.columns)
+    order = logged[features].round(6).apply(tuple, axis=1)
+    expected = dict(zip(shifted.round(6).apply(tuple, axis=1), project.model.predict(shifted).tolist(), strict=True))
+    assert [expected[key] for key in order] == logged["mlspec_prediction"].tolist()
+
+    for key, value in github_standin.env(GITHUB_RUN_ID="4343", GITHUB_SERVER_URL="https://github.com").items():
+        monkeypatch.setenv(key, value)
+    code = drift_command(str(spec_file), from_serving_log=SINK, since="1d", dispatch=True)
+    assert code == 1  # drift found in what production saw
+    (sent,) = github_standin.state.dispatches
+    assert sent["kind"] == "repository_dispatch" and sent["event_type"] == "mlspec-drift-breast-cancer"
+    assert sent["client_payload"]["drifted"]
+    assert github_standin.violations == []
+
+
+def test_a_sink_it_cannot_write_stops_the_service_at_startup(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: dict[str, str]
+) -> None:
+    for key, value in s3.items():
+        monkeypatch.setenv(key, value)
+    spec_file = _spec_with_sink(project, tmp_path, "s3://no-such-bucket/log")
+    built = run_mlspec("build", str(spec_file), "--version", project.tag)
+    assert built.returncode == 0, built.stderr
+    log = tmp_path / "serve.log"
+    port = free_port()
+    process = start_server(spec_file, port, log)
+    message = "serve.monitoring.sink s3://no-such-bucket/log: cannot write to it"
+    try:
+        deadline = time.monotonic() + 90
+        while message not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        with pytest.raises(requests.RequestException):  # not serving
+            requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).raise_for_status()
+    finally:
+        stop_server(process)
+    assert message in log.read_text(errors="replace")
+
+    monkeypatch.setenv("MLSPEC_SERVING_LOG", "off")  # the documented switch: the same service serves, logging nothing
+    off_log = tmp_path / "serve-off.log"
+    process = start_server(spec_file, port, off_log)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", process, off_log)
+    finally:
+        stop_server(process)

@@ -164,6 +164,7 @@ class Act:
         env: dict[str, str] | None = None,
         run_id: int | None = None,
         timeout: float = 1500,
+        secrets: dict[str, str] | None = None,
     ) -> ActResult:
         self.runs += 1
         run_id = run_id or 1000 + self.runs
@@ -214,6 +215,8 @@ class Act:
         ]
         if job:
             argv += ["-j", job]
+        for name, value in (secrets or {}).items():  # repository secrets besides the token
+            argv += ["-s", f"{name}={value}"]
         for name, value in variables.items():
             argv += ["--env", f"{name}={value}"]
         process_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLSPEC_", "VIRTUAL_ENV"))}

@@ -444,6 +444,7 @@ class RayTrainEngine:
         minutes = self.settings.timeout_minutes or timeout_minutes
         log_path.parent.mkdir(parents=True, exist_ok=True)
         client = self.client()
+        print(file=sys.stderr, flush=True)  # the stage's progress line waits on its own line, not before a note
         self._ledger = ledger = self.ledger()
         resumed = self.resumable(client, ledger)
         self._first_submitted = resumed.first_submitted if resumed is not None else None

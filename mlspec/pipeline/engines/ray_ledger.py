@@ -41,7 +41,8 @@ def ledger_path(spec_root: Path, inputs_digest: str) -> Path:
     from mlspec.safepath import safe_name
     from mlspec.state.layout import StateLayout
 
-    name = safe_name(f"ray-job-{inputs_digest}.json", key="train inputs digest", where="the train stage's state")
+    readable = inputs_digest.replace(":", "-")  # `xxh3_128:<hex>`: no colon in a file name (Windows, scp, URLs)
+    name = safe_name(f"ray-job-{readable}.json", key="train inputs digest", where="the train stage's state")
     return StateLayout(spec_root).stage_state(STAGE) / name
 
 

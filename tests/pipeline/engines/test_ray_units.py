@@ -153,9 +153,10 @@ def _engine(tmp_path: Path, digest: str, monkeypatch: pytest.MonkeyPatch, addres
 def test_a_recorded_job_is_waited_for_only_while_it_can_still_give_the_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str, resumed: bool
 ) -> None:
-    engine = _engine(tmp_path, "abc123", monkeypatch)
+    engine = _engine(tmp_path, "xxh3_128:abc123", monkeypatch)
     ledger = engine.ledger()
-    assert ledger is not None and ledger.path == tmp_path / ".mlspec" / "stages" / "train" / "ray-job-abc123.json"
+    assert ledger is not None
+    assert ledger.path == tmp_path / ".mlspec" / "stages" / "train" / "ray-job-xxh3_128-abc123.json"
     ledger.record("mlspec-train-1")
     found = engine.resumable(_Cluster({"mlspec-train-1": status}), ledger)
     assert (found is not None and found.job_id == "mlspec-train-1") is resumed

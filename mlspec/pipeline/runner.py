@@ -172,7 +172,7 @@ def stage_train(ctx: RunContext) -> tuple[StageStatus, str]:
     spec, tables = ctx.spec, ctx.tables()
     params = training.train_params(spec)
     log_path = ctx.run_dir / "train.log"
-    engine = engine_for(spec, ctx.loaded)  # local, or a Ray cluster (train.engine)
+    engine = engine_for(spec, ctx.loaded, ctx.inputs.digests["train"])  # local, or a Ray cluster (train.engine)
     if spec.train.entrypoint:
         where = f"train.entrypoint {spec.train.entrypoint}"
         model = engine.train_entrypoint(
@@ -235,7 +235,7 @@ def stage_train(ctx: RunContext) -> tuple[StageStatus, str]:
     )
     record.params = params
     record.seed = spec.train.seed
-    return "passed", f"model {tag}"
+    return "passed", f"model {tag}{engine.trained_where()}"
 
 
 def _command_paths(ctx: RunContext, tables: Any) -> tuple[Path, Path]:

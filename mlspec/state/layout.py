@@ -9,6 +9,7 @@
       service/<service>/          the generated BentoML service
       drift/<drift-id>/, latest   `mlspec drift` results
       promotions/<env>/           the pull request files of a local `mlspec promote`
+      stages/<stage>/             a stage's own state between processes (the train stage's Ray job id)
 
 Every other module asks a `StateLayout` for a path instead of joining `.mlspec` itself, so the layout
 can change (or move) in one place.
@@ -85,6 +86,10 @@ class StateLayout:
     @property
     def drift(self) -> Path:
         return self.root / "drift"
+
+    def stage_state(self, stage: str) -> Path:
+        """What a stage keeps between mlspec processes (pipeline/engines/ray_ledger.py)."""
+        return self.root / "stages" / safe_name(stage, key="stage")
 
     def promotions(self, env: str, folder: str = "promotions") -> Path:
         return self.root / folder / env

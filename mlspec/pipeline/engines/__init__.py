@@ -41,6 +41,10 @@ class TrainEngine(Protocol):
         timeout_minutes: int,
     ) -> Any: ...
 
+    def trained_where(self) -> str:
+        """What the train stage's message adds about where the model was trained ("" for this machine)."""
+        ...
+
 
 def engine_name(spec: Any) -> str:
     """`ray` when the spec's `train.engine` names it, else `local`."""
@@ -48,13 +52,14 @@ def engine_name(spec: Any) -> str:
     return "ray" if engine is not None and engine.ray is not None else "local"
 
 
-def engine_for(spec: Any, loaded: Any = None) -> TrainEngine:
-    """The engine the spec's `train.engine` names (local without one)."""
+def engine_for(spec: Any, loaded: Any = None, inputs_digest: str | None = None) -> TrainEngine:
+    """The engine the spec's `train.engine` names (local without one). ``inputs_digest`` (the train stage's)
+    lets a remote engine find a job an earlier mlspec process submitted for the same inputs."""
     name = engine_name(spec)
     if name == "ray":
         from mlspec.pipeline.engines.ray import RayTrainEngine
 
-        return RayTrainEngine(spec.train.engine.ray, loaded)
+        return RayTrainEngine(spec.train.engine.ray, loaded, inputs_digest=inputs_digest)
     from mlspec.pipeline.engines.local import LocalTrainEngine
 
     return LocalTrainEngine()

@@ -40,3 +40,6 @@ class LocalTrainEngine:
         return training.run_command(
             root, command, train_path, test_path, params, seed, work_dir, log_path, timeout_minutes
         )
+
+    def trained_where(self) -> str:
+        return ""

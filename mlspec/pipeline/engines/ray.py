@@ -9,7 +9,9 @@ object store access; it is then loaded exactly as after local training.
 
 While the job runs mlspec polls its status and log by job id, writes the log to the run's train.log and echoes
 it to the stage output. A lost connection is retried by job id; past the timeout, on SIGINT or SIGTERM the job
-is stopped; a job whose node was lost is submitted again up to `max_retries` times.
+is stopped; a job whose node was lost is submitted again up to `max_retries` times. The job id is written under
+the stage's state before each submission (`ray_ledger`): an mlspec process that dies while the job runs is
+followed by one that waits for the same job, for the same inputs, instead of submitting another.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 
 from mlspec.errors import MlspecError
 from mlspec.pipeline.engines.ray_job import MARK
+from mlspec.pipeline.engines.ray_ledger import RESUMABLE, JobLedger, RecordedJob, cluster_digest, ledger_path
 from mlspec.state.layout import STATE_DIR
 
 JOB_DIR = "_mlspec_job"
@@ -208,11 +211,20 @@ def _job_exists(client: Any, job_id: str) -> bool:
 class RayTrainEngine:
     name = "ray"
 
-    def __init__(self, settings: Any, loaded: Any = None, *, echo: bool = True) -> None:
+    def __init__(
+        self, settings: Any, loaded: Any = None, *, echo: bool = True, inputs_digest: str | None = None
+    ) -> None:
         self.settings = settings
         self.loaded = loaded
         self.echo = echo
+        self.inputs_digest = inputs_digest
         self.last_job_id: str | None = None
+        self._ledger: JobLedger | None = None
+        self._first_submitted: float | None = None
+        self._attempt = 0
+
+    def trained_where(self) -> str:
+        return f", trained on Ray as job {self.last_job_id}" if self.last_job_id else ""
 
     # ------------------------------------------------------------------ the two forms of training code
 
@@ -229,7 +241,7 @@ class RayTrainEngine:
         from mlspec.usercode import entrypoint_folders
 
         where = f"train.entrypoint {entrypoint}"
-        with tempfile.TemporaryDirectory(prefix="mlspec-ray-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mlspec-ray-") as tmp, self._forgotten_after():
             work = stage_project(root, Path(tmp) / "work", self._data_paths())
             data = {"train": tables.train, "features": list(tables.features), "label": tables.label, "params": params}
             (work / JOB_DIR / "data.pkl").write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
@@ -256,7 +268,7 @@ class RayTrainEngine:
         from mlspec.usercode import command_folders
 
         where = "train.command"
-        with tempfile.TemporaryDirectory(prefix="mlspec-ray-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mlspec-ray-") as tmp, self._forgotten_after():
             work = stage_project(root, Path(tmp) / "work", self._data_paths() | {train_path.resolve()})
             folder = work / JOB_DIR
             names = {"train": "train" + "".join(train_path.suffixes), "test": "test" + "".join(test_path.suffixes)}
@@ -359,8 +371,37 @@ class RayTrainEngine:
             found["entrypoint_resources"] = wanted
         return found
 
+    def ledger(self) -> JobLedger | None:
+        """Where this stage's job id is kept between processes: only for a train stage of a project (the
+        inputs digest known), not for the engine used on its own."""
+        if self.loaded is None or not self.inputs_digest:
+            return None
+        path = ledger_path(self.loaded.root, self.inputs_digest)
+        return JobLedger(path, self.inputs_digest, cluster_digest(self.address()))
+
+    def resumable(self, client: Any, ledger: JobLedger | None) -> RecordedJob | None:
+        """The job an earlier mlspec process submitted for these inputs, when it is still pending, running or
+        succeeded on the cluster; None (submit anew) when there is none or it failed, was stopped or is unknown."""
+        recorded = ledger.recorded() if ledger is not None else None
+        if recorded is None:
+            return None
+        try:
+            info = client.get_job_info(recorded.job_id)
+        except Exception:  # noqa: BLE001 - unknown to this cluster (restarted, another head): submit anew
+            _note(f"Ray job {recorded.job_id} of an earlier mlspec process is unknown to the cluster; submitting anew")
+            return None
+        status = str(getattr(info.status, "value", info.status))
+        if status not in RESUMABLE:
+            _note(f"Ray job {recorded.job_id} of an earlier mlspec process ended {status}; submitting anew")
+            return None
+        return recorded
+
     def submit(self, client: Any, work: Path) -> str:
         job_id = f"mlspec-train-{uuid.uuid4().hex[:12]}"
+        if self._first_submitted is None:
+            self._first_submitted = time.time()
+        if self._ledger is not None:  # before the submission: a process killed right after it is followed
+            self._ledger.record(job_id, self._first_submitted, self._attempt)
         import logging
 
         for name in ("ray", "ray.dashboard.modules.dashboard_sdk"):  # its upload notes are not the stage's output
@@ -376,7 +417,7 @@ class RayTrainEngine:
                             entrypoint=f"python -m mlspec.pipeline.engines.ray_job {JOB_DIR}/job.json",
                             submission_id=job_id,
                             runtime_env=self.runtime_env(work),
-                            metadata={"mlspec": "train"},
+                            metadata={"mlspec": "train", "mlspec_inputs": self.inputs_digest or ""},
                             **self.resources(),
                         )
                     )
@@ -398,30 +439,71 @@ class RayTrainEngine:
                 os.environ["RAY_RUNTIME_ENV_IGNORE_GITIGNORE"] = previous
 
     def run_job(self, work: Path, where: str, log_path: Path, timeout_minutes: float | None) -> Outcome:
-        """Submit, wait and collect; again after a lost node, up to max_retries times."""
+        """Submit, wait and collect; again after a lost node, up to max_retries times. A job an earlier mlspec
+        process submitted for the same inputs and still running (or succeeded) is waited for instead."""
         minutes = self.settings.timeout_minutes or timeout_minutes
-        deadline = time.monotonic() + float(minutes) * 60 if minutes else None
         log_path.parent.mkdir(parents=True, exist_ok=True)
         client = self.client()
+        print(file=sys.stderr, flush=True)  # the stage's progress line waits on its own line, not before a note
+        self._ledger = ledger = self.ledger()
+        resumed = self.resumable(client, ledger)
+        self._first_submitted = resumed.first_submitted if resumed is not None else None
+        start = resumed.attempt if resumed is not None else 0
+        # the timeout counts from the first submission, also across mlspec processes
+        elapsed = time.time() - resumed.first_submitted if resumed is not None else 0.0
+        deadline = time.monotonic() - max(0.0, elapsed) + float(minutes) * 60 if minutes else None
         with open(log_path, "w", encoding="utf-8") as log_file:
-            for attempt in range(self.settings.max_retries + 1):
+            return self._attempts(client, work, where, log_file, deadline, minutes, resumed, start)
+
+    @contextlib.contextmanager
+    def _forgotten_after(self) -> Iterator[None]:
+        """The recorded job id is removed once the stage has the job's model or failure (or stopped it); kept
+        when the cluster stayed unreachable (the job may still run: the next process waits for it again)."""
+        try:
+            yield
+        except RayJobError:
+            raise
+        except BaseException:
+            if self._ledger is not None:
+                self._ledger.clear()
+            raise
+        if self._ledger is not None:
+            self._ledger.clear()
+
+    def _attempts(
+        self,
+        client: Any,
+        work: Path,
+        where: str,
+        log_file: Any,
+        deadline: float | None,
+        minutes: float | None,
+        resumed: RecordedJob | None,
+        start: int,
+    ) -> Outcome:
+        for attempt in range(start, max(start, self.settings.max_retries) + 1):
+            self._attempt = attempt
+            if resumed is not None and attempt == start:
+                job_id = resumed.job_id
+                _note(f"waiting again for Ray job {job_id}, submitted by an earlier mlspec process for these inputs")
+            else:
                 job_id = self.submit(client, work)
-                self.last_job_id = job_id
                 _note(f"submitted training to Ray as job {job_id}" + (f" (attempt {attempt + 1})" if attempt else ""))
-                log_file.write(f"mlspec: Ray job {job_id}\n")
-                outcome = self.wait(client, job_id, log_file, deadline, minutes, where)
-                if outcome.status != "FAILED" or outcome.error_type not in NODE_LOST or outcome.failure:
-                    return outcome
-                if attempt < self.settings.max_retries:
-                    _note(
-                        f"Ray job {job_id} lost its node ({outcome.message.strip()}); submitting again "
-                        f"({attempt + 1} of train.engine.ray.max_retries {self.settings.max_retries})"
-                    )
-            outcome.message = (
-                f"{outcome.message.strip()} (a node running the job was lost; "
-                f"{self.settings.max_retries} retries by train.engine.ray.max_retries)"
-            )
-            return outcome
+            self.last_job_id = job_id
+            log_file.write(f"mlspec: Ray job {job_id}\n")
+            outcome = self.wait(client, job_id, log_file, deadline, minutes, where)
+            if outcome.status != "FAILED" or outcome.error_type not in NODE_LOST or outcome.failure:
+                return outcome
+            if attempt < self.settings.max_retries:
+                _note(
+                    f"Ray job {job_id} lost its node ({outcome.message.strip()}); submitting again "
+                    f"({attempt + 1} of train.engine.ray.max_retries {self.settings.max_retries})"
+                )
+        outcome.message = (
+            f"{outcome.message.strip()} (a node running the job was lost; "
+            f"{self.settings.max_retries} retries by train.engine.ray.max_retries)"
+        )
+        return outcome
 
     def wait(
         self, client: Any, job_id: str, log_file: Any, deadline: float | None, minutes: float | None, where: str

@@ -400,3 +400,110 @@ def test_mlspec_train_on_ray_records_and_archives_the_model_as_locally(tmp_path:
     assert record["model"]["path"] == "model.bentomodel"
     assert (run_dir / "model.bentomodel").stat().st_size > 0
     assert record["params"] == {"n_estimators": 100, "max_depth": 6, "seed": 42}
+
+
+SLOW_ON_RAY = """
+
+def _slowly(train):  # on the cluster only (the SLOW file beside it): time to kill the mlspec process mid-wait
+    import functools
+    import time
+    from pathlib import Path
+
+    @functools.wraps(train)
+    def wrapped(X, y, params):
+        if Path(__file__).with_name("SLOW").exists():
+            for step in range(40):
+                print(f"step {step}", flush=True)
+                time.sleep(0.5)
+        return train(X, y, params)
+
+    return wrapped
+
+
+train = _slowly(train)
+"""
+
+
+def _example_copy(root: Path, *, on_ray: bool) -> Path:
+    import shutil
+
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".mlspec", "__pycache__"))
+    (root / "src" / "train.py").write_text((EXAMPLE / "src" / "train.py").read_text() + SLOW_ON_RAY)
+    if on_ray:
+        (root / "src" / "SLOW").touch()
+        engine = "  seed: 42\n  engine: {ray: {address: MLSPEC_TEST_RAY, entrypoint_resources: {CPU: 1}}}\n"
+        (root / "mlproject.yaml").write_text((root / "mlproject.yaml").read_text().replace("  seed: 42\n", engine))
+    return root
+
+
+def _latest_run(root: Path) -> Path:
+    runs = root / ".mlspec" / "runs"
+    return runs / (runs / "latest").read_text().split()[0]
+
+
+def test_a_killed_mlspec_is_followed_by_one_that_waits_for_the_same_job(tmp_path: Path, address_env: str) -> None:
+    """SIGKILL of the mlspec process while its Ray job trains: the next `mlspec train` of the same inputs waits
+    for that job (one job submitted in all) and the model predicts as a local train's."""
+    from ray.job_submission import JobSubmissionClient
+
+    from tests.helpers import run_mlspec
+
+    root = _example_copy(tmp_path / "on-ray", on_ray=True)
+    env = {**ray_env(), "MLSPEC_TEST_RAY": address_env, "PYTHONPATH": str(Path(__file__).parents[3])}
+    client = JobSubmissionClient(address_env)
+    state = root / ".mlspec" / "stages" / "train"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mlspec", "train", "mlproject.yaml"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        until = time.monotonic() + 240
+        while True:  # the job id is recorded, the job trains
+            recorded = list(state.glob("ray-job-*.json"))
+            if recorded and "step 1" in _logs(client, json.loads(recorded[0].read_text())["job_id"]):
+                break
+            assert child.poll() is None, "mlspec ended before its Ray job trained"
+            assert time.monotonic() < until, "the Ray job did not start training within 240 s"
+            time.sleep(0.5)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    entry = json.loads(recorded[0].read_text())
+    job_id, inputs = entry["job_id"], entry["inputs"]
+    assert job_status(address_env, job_id) in {"PENDING", "RUNNING"}  # mlspec died mid-wait, the job did not
+
+    again = run_mlspec("train", "mlproject.yaml", cwd=root, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"waiting again for Ray job {job_id}, submitted by an earlier mlspec process" in again.stderr
+    assert "submitted training to Ray" not in again.stderr
+    mine = [job for job in client.list_jobs() if (job.metadata or {}).get("mlspec_inputs") == inputs]
+    assert [(job.submission_id, str(job.status.value)) for job in mine] == [(job_id, "SUCCEEDED")]
+    assert not list(state.glob("ray-job-*.json"))  # forgotten once the stage had the model
+    record = json.loads((_latest_run(root) / "record.json").read_text())
+    train_stage = next(stage for stage in record["stages"] if stage["name"] == "train")
+    assert train_stage["inputs_digest"] == inputs
+    assert train_stage["message"].endswith(f", trained on Ray as job {job_id}")
+    assert [
+        line for line in (_latest_run(root) / "train.log").read_text().splitlines() if line.startswith("step ")
+    ] == [f"step {i}" for i in range(40)]  # the whole job's log, from its start
+
+    local = _example_copy(tmp_path / "local", on_ray=False)
+    for project in (root, local):
+        done = run_mlspec("evaluate", "mlproject.yaml", cwd=project, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+    predictions = (_latest_run(root) / "predictions.csv").read_text()
+    assert predictions == (_latest_run(local) / "predictions.csv").read_text()
+    assert len(predictions.splitlines()) > 100
+
+
+def _logs(client: Any, job_id: str) -> str:
+    try:
+        return str(client.get_job_logs(job_id))
+    except Exception:  # noqa: BLE001 - not submitted yet
+        return ""

@@ -118,3 +118,90 @@ def test_without_the_address_variable_the_train_stage_says_what_to_set(
     assert result.returncode == 1
     assert "train.engine.ray.address: the environment variable MLSPEC_TEST_NO_SUCH_RAY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class _Cluster:
+    """The part of a Jobs API client the resume decision and the submission use, over a dict of job statuses."""
+
+    def __init__(self, statuses: dict[str, str], ledger_path: Path | None = None) -> None:
+        self.statuses = statuses
+        self.ledger_path = ledger_path
+        self.submitted: list[tuple[str, bool]] = []
+
+    def get_job_info(self, job_id: str) -> SimpleNamespace:
+        if job_id not in self.statuses:
+            raise RuntimeError(f"Job {job_id} does not exist")
+        return SimpleNamespace(status=SimpleNamespace(value=self.statuses[job_id]))
+
+    def submit_job(self, *, submission_id: str, **_: object) -> str:
+        recorded = self.ledger_path is not None and submission_id in self.ledger_path.read_text()
+        self.submitted.append((submission_id, recorded))
+        self.statuses[submission_id] = "PENDING"
+        return submission_id
+
+
+def _engine(tmp_path: Path, digest: str, monkeypatch: pytest.MonkeyPatch, address: str = "http://head:8265"):
+    monkeypatch.setenv("MLSPEC_TEST_RAY", address)
+    settings = SimpleNamespace(address="MLSPEC_TEST_RAY", runtime_env={}, entrypoint_resources={}, max_retries=0)
+    return RayTrainEngine(settings, SimpleNamespace(root=tmp_path), inputs_digest=digest)
+
+
+@pytest.mark.parametrize(
+    ("status", "resumed"),
+    [("PENDING", True), ("RUNNING", True), ("SUCCEEDED", True), ("FAILED", False), ("STOPPED", False)],
+)
+def test_a_recorded_job_is_waited_for_only_while_it_can_still_give_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str, resumed: bool
+) -> None:
+    engine = _engine(tmp_path, "xxh3_128:abc123", monkeypatch)
+    ledger = engine.ledger()
+    assert ledger is not None
+    assert ledger.path == tmp_path / ".mlspec" / "stages" / "train" / "ray-job-xxh3_128-abc123.json"
+    ledger.record("mlspec-train-1")
+    found = engine.resumable(_Cluster({"mlspec-train-1": status}), ledger)
+    assert (found is not None and found.job_id == "mlspec-train-1") is resumed
+
+
+def test_a_job_recorded_for_other_inputs_or_another_cluster_or_unknown_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = _Cluster({"mlspec-train-1": "RUNNING"})
+    _engine(tmp_path, "other", monkeypatch).ledger().record("mlspec-train-1")  # type: ignore[union-attr]
+    engine = _engine(tmp_path, "abc123", monkeypatch)
+    assert engine.resumable(cluster, engine.ledger()) is None  # another inputs digest: another file
+    stolen = engine.ledger()
+    assert stolen is not None
+    (tmp_path / ".mlspec" / "stages" / "train" / "ray-job-other.json").replace(stolen.path)
+    assert engine.resumable(cluster, stolen) is None  # a file whose content names other inputs
+    elsewhere = _engine(tmp_path, "abc123", monkeypatch, address="http://other-head:8265")
+    elsewhere.ledger().record("mlspec-train-1")  # type: ignore[union-attr]
+    monkeypatch.setenv("MLSPEC_TEST_RAY", "http://head:8265")
+    assert engine.resumable(cluster, engine.ledger()) is None  # recorded against another cluster
+    engine.ledger().record("mlspec-train-gone")  # type: ignore[union-attr]
+    assert engine.resumable(cluster, engine.ledger()) is None  # the cluster does not know it (restarted)
+    engine.ledger().record("mlspec-train-1")  # type: ignore[union-attr]
+    assert engine.resumable(cluster, engine.ledger()) is not None
+
+
+def test_the_job_id_is_recorded_before_the_submission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _engine(tmp_path, "abc123", monkeypatch)
+    ledger = engine.ledger()
+    assert ledger is not None
+    engine._ledger = ledger
+    ledger.path.parent.mkdir(parents=True)
+    ledger.path.write_text("{}")
+    cluster = _Cluster({}, ledger.path)
+    work = tmp_path / "work"
+    (work / JOB_DIR).mkdir(parents=True)
+    job_id = engine.submit(cluster, work)
+    assert cluster.submitted == [(job_id, True)]  # the id was on disk when the cluster got the job
+    recorded = ledger.recorded()
+    assert recorded is not None and recorded.job_id == job_id and recorded.inputs == "abc123"
+    assert not list(ledger.path.parent.glob("*.tmp*"))  # written through a temp file renamed over it
+
+
+def test_without_a_project_nothing_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLSPEC_TEST_RAY", "http://head:8265")
+    settings = SimpleNamespace(address="MLSPEC_TEST_RAY")
+    assert RayTrainEngine(settings).ledger() is None
+    assert RayTrainEngine(settings, SimpleNamespace(root=Path("/x"))).ledger() is None  # no inputs digest

@@ -217,8 +217,6 @@ class Act:
             argv += ["-s", f"{name}={value}"]
         if job:
             argv += ["-j", job]
-        for name, value in (secrets or {}).items():  # repository secrets besides the token
-            argv += ["-s", f"{name}={value}"]
         for name, value in variables.items():
             argv += ["--env", f"{name}={value}"]
         process_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLSPEC_", "VIRTUAL_ENV"))}

@@ -1,7 +1,7 @@
 """A pull request that points `store:` at its own store (filled with the right objects under the right digests, as an
 attacker would) gets nothing reused from it in CI: every stage is computed and the run says why. A pull request that
 leaves `store:` alone reuses from the base branch's store (the control). And CI's one-command-per-stage steps each
-say, and record for the report, that their stage came from the store."""
+say, and record for the report, that their stage came from the store; the servability check serves a reused model."""
 
 from __future__ import annotations
 
@@ -75,3 +75,6 @@ def test_stage_by_stage_commands_each_say_the_stage_came_from_the_store(tmp_path
     _ok(run_mlspec("report", "--output", str(tmp_path / "report.md"), cwd=root, env=env))
     report = (tmp_path / "report.md").read_text()
     assert f"train: reused from run {run_id}" in report and f"evaluate: reused from run {run_id}" in report
+    # CT's servability check on a fresh runner: the reused model is in no BentoML store there, its archive is
+    served = _ok(run_mlspec("test", "serving", cwd=root, env=env))
+    assert "servability of stored:" in served and ": pass" in served, served

@@ -40,7 +40,14 @@ class Repo:
         return result
 
     def mlspec(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = run_mlspec(*args, cwd=self.work, env={**self.local_env, **(env or {})}, timeout=900)
+        """A maintainer's command; its git pushes go to the repository's own remote (the bare one beside it), as
+        origin names the stand-in's github.com address for act."""
+        origin = git("remote", "get-url", "origin", cwd=self.work)
+        git("remote", "set-url", "origin", str(self.work.parents[1] / "remote.git"), cwd=self.work)
+        try:
+            done = run_mlspec(*args, cwd=self.work, env={**self.local_env, **(env or {})}, timeout=900)
+        finally:
+            git("remote", "set-url", "origin", origin, cwd=self.work)
         assert done.returncode == 0, f"mlspec {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         assert "Traceback" not in done.stderr
         return done.stdout + done.stderr

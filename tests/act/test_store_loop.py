@@ -26,7 +26,8 @@ from tests.corpus.projects import write_project
 from tests.helpers import copy_example, git
 from tests.moto_s3 import moto_s3_server
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
+# Own xdist groups (not "act"): make test runs them beside the other act tests, on the other worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act-store")]
 
 BUCKET = "models"
 STAGES = ("data tests", "train", "evaluate", "model tests")
@@ -201,6 +202,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Repo, Pat
 
 
 @pytest.mark.timeout(1800)
+@pytest.mark.xdist_group("folder")  # with the module's: a group of its own, not waiting for the S3 loop's worker
 def test_a_corpus_project_with_a_folder_store_ct_pushes_and_cd_builds_from_it(corpus: tuple[Repo, Path]) -> None:
     repo, folder = corpus
     head = git("rev-parse", "HEAD", cwd=repo.work)

@@ -179,6 +179,7 @@ def test_ct_after_the_merge_reuses_pushes_and_the_rollback_builds_from_the_store
         "push",
         _push(example, head, merged),
         "cd",
+        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
         env={"BENTOML_HOME": str(example.act.base / "cd-bentoml")},
     )
     assert cd.returncode == 0, _tail(cd)
@@ -222,6 +223,7 @@ def test_a_corpus_project_with_a_folder_store_ct_pushes_and_cd_builds_from_it(co
         "push",
         _push(repo, head, merged),
         "cd",
+        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
         env={"BENTOML_HOME": str(repo.act.base / "cd-bentoml")},
     )
     assert cd.returncode == 0, _tail(cd)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from mlspec.store.cache import reused_from_store
 from mlspec.store.errors import IntegrityError, StoreError
 from mlspec.store.location import open_store
-from mlspec.store.stages import Found, lookup, materialize
+from mlspec.store.stages import Found, lookup, materialize, origin
 
 if TYPE_CHECKING:
     from mlspec.pipeline.cache import Inputs
@@ -40,10 +40,19 @@ def fetch_stages(
         return {}
     if store is None:
         return {}
+    from mlspec.store.trust import untrusted_store
+
+    refused = untrusted_store(loaded)
+    if refused is not None:
+        stream.write(f"warning: the model store is not read: {refused}; every stage is computed here\n")
+        return {}
     fetched: dict[str, Found] = {}
     for stage in STAGES:
         digest = inputs.digests[stage]
         if cached_here(stage, digest):
+            earlier = _filled_earlier(runs, pool, stage, digest)
+            if earlier is not None:  # an earlier command of this job took it from the store
+                fetched[stage] = earlier
             continue
         try:
             found = lookup(store, loaded.spec.name, stage, digest)
@@ -58,6 +67,17 @@ def fetch_stages(
         pool[:] = [r for r in pool if r.run_id != record.run_id] + [record]
         fetched[stage] = found
     return fetched
+
+
+def _filled_earlier(runs: RunStore, pool: list[RunRecord], stage: str, digest: str) -> Found | None:
+    """The store's result for (stage, digest) that an earlier command downloaded into a local run, if any."""
+    for record in pool:
+        result = record.stage(stage)
+        if result is not None and result.inputs_digest == digest:
+            found = origin(runs.run_dir(record.run_id), stage)
+            if found is not None:
+                return found
+    return None
 
 
 def status_notes(loaded: Any, inputs: Inputs, rows: list[tuple[str, str, list[str]]], latest: RunRecord | None) -> None:

@@ -288,14 +288,17 @@ def _check_run(project: Project, record: RunRecord) -> dict[str, Any]:
 
     assert record.model is not None
     loaded = project.loaded
-    BentoServiceTarget().build(project, modelref.choose_model(project, record.model.tag, None))  # the Bento checked
+    choice = modelref.choose_model(project, None, None)  # the latest run's model, with its exported archive: a model
+    if choice.tag != record.model.tag:  # reused from the model store is in no BentoML store yet on a fresh runner
+        choice = modelref.choose_model(project, record.model.tag, None)
+    BentoServiceTarget().build(project, choice)  # the Bento checked
     folder = bento.service_dir(loaded.root, loaded.spec.service_name)
     bento_tag = bento.last_built(folder)
     if bento_tag is None:
         raise ServeError(
             f"`mlspec build` left no Bento record in {folder}", hint="run `mlspec build` and look at its output"
         )
-    model_ref = modelref.ensure_in_store(modelref.choose_model(project, record.model.tag, None))
+    model_ref = modelref.ensure_in_store(choice)
     info = modelref.model_info(model_ref, loaded.spec.evaluate.task)
     from mlspec.serve.codegen import choose_apis
 

@@ -237,7 +237,10 @@ class ModelStoreSpec(StrictModel):
     @classmethod
     def _no_dots(cls, value: str) -> str:
         if ".." in value.split("/"):
-            raise ValueError(f"{shown(value)} must not contain `..` segments")
+            raise ValueError(
+                f"{shown(value)} must not contain `..` segments: for a folder outside the project, write its "
+                "absolute path (`/srv/models` or `file:///srv/models`)"
+            )
         return value
 
 

@@ -5,10 +5,13 @@ the run record's blob and one blob per output file. It is written after every bl
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlspec.errors import shown
+from mlspec.fsio import atomic_write_json
 from mlspec.safepath import safe_name
 from mlspec.state.layout import RECORD_FILE
 from mlspec.state.record import RunRecord, RunStore, parse_record, utc_now
@@ -16,6 +19,9 @@ from mlspec.store.backend import ContentStore, bare
 from mlspec.store.errors import StoreError
 
 INDEX_FORMAT = 1
+# In a run folder the store filled: which of its stages came from the store, so that a later command of the same job
+# (CI runs `mlspec test data`, `mlspec train`, ... one by one) still says "reused from run X in the store".
+ORIGIN_FILE = "store-origin.json"
 PUSHABLE = ("passed", "cached", "skipped")
 
 
@@ -150,4 +156,40 @@ def materialize(store: ContentStore, runs: RunStore, found: Found, stage: str, i
         return None
     for name, digest in found.files.items():
         store.get_blob(digest, run_dir / name)
+    _mark_origin(run_dir, found)
     return record
+
+
+def _mark_origin(run_dir: Path, found: Found) -> None:
+    origins = _origins(run_dir)
+    origins[found.stage] = {
+        "run_id": found.run_id,
+        "commit": found.commit,
+        "record": found.record,
+        "files": found.files,
+    }
+    atomic_write_json(run_dir / ORIGIN_FILE, origins)
+
+
+def _origins(run_dir: Path) -> dict[str, Any]:
+    try:
+        value = json.loads((run_dir / ORIGIN_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def origin(run_dir: Path, stage: str) -> Found | None:
+    """The store's result that filled ``stage`` of the run in ``run_dir`` (None: the stage was computed here)."""
+    entry = _origins(run_dir).get(stage)
+    if not isinstance(entry, dict) or entry.get("run_id") != run_dir.name:
+        return None
+    commit = entry.get("commit")
+    files = entry.get("files")
+    return Found(
+        stage,
+        run_dir.name,
+        commit if isinstance(commit, str) else None,
+        str(entry.get("record")),
+        dict(files) if isinstance(files, dict) else {},
+    )

@@ -112,6 +112,7 @@ class Act:
     api_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     standin: GitHubStandIn | None = None  # told about every run (GET actions/runs/{id} answers for it)
+    secrets: dict[str, str] = field(default_factory=dict)  # repository secrets besides GITHUB_TOKEN
 
     def __post_init__(self) -> None:
         self.mlspec_source = export_worktree(ROOT, self.base / "mlspec-source")
@@ -217,6 +218,8 @@ class Act:
             argv += ["-s", f"{name}={value}"]
         if job:
             argv += ["-j", job]
+        for name, value in self.secrets.items():
+            argv += ["-s", f"{name}={value}"]
         for name, value in variables.items():
             argv += ["--env", f"{name}={value}"]
         process_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLSPEC_", "VIRTUAL_ENV"))}

@@ -27,6 +27,9 @@ def test_a_url_alone_or_with_credentials() -> None:
     for bad in ("s3://b/../x", "ftp://host/x", {"url": "s3://b", "credentials": {"GITHUB_TOKEN": "X"}}):
         with pytest.raises(ValueError):
             ModelStoreSpec.model_validate(bad)
+    with pytest.raises(ValueError, match="absolute path"):  # a newcomer's shared folder beside the project
+        ModelStoreSpec.model_validate("../models")
+    assert ModelStoreSpec.model_validate("/srv/models").url == "/srv/models"
 
 
 def _rendered(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: str = "") -> tuple[dict[str, dict], str]:

@@ -214,12 +214,11 @@ class Act:
             f"GITHUB_TOKEN={TOKEN}",
             *self.local_repositories(),
         ]
-        for name, value in (secrets or {}).items():  # repository secrets besides GITHUB_TOKEN
+        # repository secrets besides GITHUB_TOKEN: the runner's own, then this run's
+        for name, value in {**self.secrets, **(secrets or {})}.items():
             argv += ["-s", f"{name}={value}"]
         if job:
             argv += ["-j", job]
-        for name, value in self.secrets.items():
-            argv += ["-s", f"{name}={value}"]
         for name, value in variables.items():
             argv += ["--env", f"{name}={value}"]
         process_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLSPEC_", "VIRTUAL_ENV"))}

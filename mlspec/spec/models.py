@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mlspec.errors import shown
 from mlspec.hosts.all_hosts import current as code_host
 from mlspec.metrics_catalog import DEFAULT_METRICS
+from mlspec.spec.credentials import ENV_VAR_PATTERN, check_credentials
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
 from mlspec.spec.serving_log import ServingLog
@@ -37,7 +38,6 @@ PATH_PATTERN = rf"^[{_PATH_CHARS}]+$"
 # fsspec URLs of data: s3://, gs://, gcs://, http(s)://; no spaces, quotes or `$`.
 URL_PATTERN = r"^(?:s3|gs|gcs|https?)://[A-Za-z0-9_.\-/@+%=~:?&]+$"
 DATA_LOCATION_PATTERN = rf"^(?:[{_PATH_CHARS}]+|(?:s3|gs|gcs|https?)://[A-Za-z0-9_.\-/@+%=~:?&]+)$"
-ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"
 DVC_PACKAGE = "dvc[s3]>=3.50,<4"
 GLOB_PATTERN = rf"^!?[{_PATH_CHARS}*?\[\]{{}},]+$"
 ENTRYPOINT_PATTERN = (
@@ -181,19 +181,6 @@ def parse_cutoff(value: str) -> Any:
         raise ValueError(
             f"cutoff {shown(value)} is not an ISO date or date-time; write e.g. 2024-07-01 or 2024-07-01T12:00:00"
         ) from None
-
-
-def check_credentials(value: dict[str, str]) -> dict[str, str]:
-    """``value`` when each entry is `VARIABLE: SECRET_NAME` mlspec may set from a repository secret."""
-    for variable, secret in value.items():
-        if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(("GITHUB_", "RUNNER_", "MLSPEC_")):
-            raise ValueError(
-                f"{shown(variable)} is not an environment variable name mlspec may set "
-                "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
-            )
-        if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
-            raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
-    return value
 
 
 STORE_URL_PATTERN = r"^(?:(?:s3|gs|gcs|az|abfs|file)://[A-Za-z0-9_.\-/@+%=~:]+|[A-Za-z0-9_.\-/@+%=~]+)$"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlspec.errors import shown
+from mlspec.spec.credentials import check_credentials
 
 # An absolute or relative folder: letters, digits and a few punctuation marks (it is written into service.py) ...
 FOLDER_PATTERN = r"/?[A-Za-z0-9_.\-@+][A-Za-z0-9_.\-/@+]{0,254}"
@@ -14,7 +13,6 @@ FOLDER_PATTERN = r"/?[A-Za-z0-9_.\-@+][A-Za-z0-9_.\-/@+]{0,254}"
 URL_PATTERN = r"(?:s3|gs|gcs|az|abfs)://[A-Za-z0-9_.\-@+=~][A-Za-z0-9_.\-/@+=~]{0,254}"
 SINK_PATTERN = rf"^(?:{URL_PATTERN}|{FOLDER_PATTERN})$"
 WINDOW_PATTERN = r"^[1-9][0-9]{0,4}[mhd]$"
-ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"  # as in models
 
 
 def is_url(sink: str) -> bool:
@@ -61,15 +59,4 @@ class ServingLog(BaseModel):
     @field_validator("read_credentials")
     @classmethod
     def _credentials(cls, value: dict[str, str]) -> dict[str, str]:
-        """The rule of models.check_credentials (models imports this module, so it is not imported here)."""
-        for variable, secret in value.items():
-            if not re.match(ENV_VAR_PATTERN, variable) or variable.upper().startswith(
-                ("GITHUB_", "RUNNER_", "MLSPEC_")
-            ):
-                raise ValueError(
-                    f"{shown(variable)} is not an environment variable name mlspec may set "
-                    "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
-                )
-            if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
-                raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
-        return value
+        return check_credentials(value)

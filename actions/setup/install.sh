@@ -44,6 +44,12 @@ elif [ -n "$package" ]; then
   "${uv[@]}" "$package"
 elif [ "$editable" = true ]; then
   "${uv[@]}" --no-deps --editable "$root"
+  # A development environment starts hundreds of interpreters (the tests' `mlspec` processes, deepchecks' check
+  # processes): compile every module's bytecode once here. uv writes none, and where PYTHONDONTWRITEBYTECODE is
+  # set no interpreter writes it either, so each one compiled pandas, scikit-learn and mlspec from source again
+  # (importing pandas, scikit-learn and mlspec's CLI: 3.5 s of CPU without bytecode, 1.1 s with it).
+  purelib="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  "$venv/bin/python" -m compileall -q -j 0 "$purelib" "$root/mlspec" >/dev/null
 else
   # Build a wheel of this checkout and install that file: uv could otherwise reuse a wheel it
   # built earlier from another commit of the same folder.

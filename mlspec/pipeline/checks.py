@@ -111,7 +111,9 @@ def _task_defaults(check: Any, task: str | None, rows: int | None = None, sizes:
       rows, so a fixed 0.01 fails every unbiased model tested on fewer than ~10,000 rows;
     - with ``sizes`` (mlspec.pipeline.noise.Sizes), the drift and correlation conditions get limits that scale with
       the sample size (mlspec.pipeline.noise), leakage and near-copy limits flag only near-certain cases, and
-      ModelInferenceTime has no condition (a time per row depends on the runner's load, not on the model)."""
+      ModelInferenceTime has no condition (a time per row depends on the runner's load, not on the model);
+    - a classifier's SimpleModelComparison compares with the constant model per class only for the classes the
+      constant never predicts, and on the average over all classes (mlspec.pipeline.gain_condition says why)."""
     from mlspec.spec.models import DEGRADATION_LIMITS
 
     name = type(check).__name__
@@ -133,6 +135,11 @@ def _task_defaults(check: Any, task: str | None, rows: int | None = None, sizes:
         check.add_condition_systematic_error_ratio_to_rmse_less_than(max_ratio=systematic_ratio_limit(seen))
     if name == "ModelInferenceTime":
         check.clean_conditions()
+    if name == "SimpleModelComparison" and task in ("binary", "multiclass") and check.strategy == "most_frequent":
+        from mlspec.pipeline import gain_condition
+
+        check.clean_conditions()  # the class the constant predicts is judged in the average only (gain_condition)
+        check.add_condition(gain_condition.NAME, gain_condition.gain_fails, max_gain=check.max_gain)
     if sizes is not None:
         _scaled_conditions(check, name, sizes)
 

@@ -15,20 +15,13 @@ from tests.corpus.loop import LoopResult, run_loop
 from tests.corpus.projects import PROJECTS
 
 # Known failures: (project, step) -> the reason, an xfail of exactly the steps a known bug breaks (not strict: a fix
-# turns them into passes without a test edit, and the report lists them as xfailed, never as passed). The default
-# conditions' failures of churn-stayed and fraud-imbalanced (TrainTestPerformance on a small class) and merchant-risk's
-# NewCategoryTrainTest went when those limits began to scale with the sample (mlspec/pipeline/noise.py). What is left
-# of merchant-risk is its model, not sampling noise (figures measured; the loop is seeded).
-KNOWN: dict[tuple[str, str], str] = {
-    ("merchant-risk", step): (
-        "issue 22 item 2.7 not met: merchant-risk's model tests fail on defaults: SimpleModelComparison, the F1 of "
-        "class 0 gains 1.56% over always predicting 0 (limit 10%; 24% positives, a logistic regression linear in "
-        "the hour while the risk is at night: test accuracy 0.768 against 0.757); TrainTestPerformance, F1 of class "
-        "1 degrades 42.1% (limit 42%): TargetEncoder's transform of the training rows uses their own labels "
-        "(training ROC AUC 0.86, test 0.75)"
-    )
-    for step in ("run", "gate", "promote")
-}
+# turns them into passes without a test edit, and the report lists them as xfailed, never as passed). None is left:
+# the default conditions' failures of churn-stayed and fraud-imbalanced (TrainTestPerformance on a small class) and
+# merchant-risk's NewCategoryTrainTest went when those limits began to scale with the sample (mlspec/pipeline/noise.py);
+# merchant-risk's SimpleModelComparison when the gain over the constant model stopped being asked of the class the
+# constant predicts (mlspec/pipeline/gain_condition.py), and its TrainTestPerformance when its model stopped being
+# linear in the hour (tests/corpus/README.md has the figures).
+KNOWN: dict[tuple[str, str], str] = {}
 
 _results: dict[str, LoopResult] = {}
 

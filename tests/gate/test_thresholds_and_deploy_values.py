@@ -8,7 +8,7 @@ import pytest
 from mlspec.errors import MlspecError
 from mlspec.state.deploy import parse_deployment
 from tests.gate.support import make_record, project_with_gates
-from tests.helpers import git, run_mlspec
+from tests.helpers import git, run_cli, run_mlspec
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ def test_non_finite_thresholds_are_validation_errors(tmp_path, bound, yaml_value
         f"gates:\n  - {{metric: roc_auc, {bound}: {yaml_value}, allow_missing_champion: true}}\n",
         remote=False,
     )
-    result = run_mlspec("validate", str(project / "mlproject.yaml"))
+    result = run_cli("validate", str(project / "mlproject.yaml"))
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         f"gates[0].{bound}: `{bound}` is {shown}, which is not a finite number: NaN never compares and an "

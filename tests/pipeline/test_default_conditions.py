@@ -191,3 +191,57 @@ def test_classifier_suites_get_the_per_class_degradation_and_new_category_condit
     assert result.category.value == "FAIL" and "country" in result.details  # country had no rare values: limit 0
     value.loc["country", "Ratio of New Categories"] = 0.0
     assert condition.function(value, **condition.params).category.value == "PASS"  # 0.4% within 0.66%
+
+
+def _comparison(origin: dict[object, float], simple: dict[object, float]) -> dict[str, object]:
+    """SimpleModelComparison's result value: F1 per class of the model (Origin) and of the constant (Simple)."""
+    from deepchecks.tabular.utils.task_type import TaskType
+
+    classes = {c: {"Origin": origin[c], "Simple": simple[c]} for c in origin}
+    return {"scores": {"F1": classes}, "type": TaskType.BINARY, "scorers_perfect": {"F1": 1.0}}
+
+
+@pytest.mark.slow  # imports deepchecks
+def test_the_gain_over_the_constant_model_is_not_asked_of_the_class_the_constant_predicts() -> None:
+    """merchant-risk's figures (24% positives): the F1 of the majority class gained 1.56% over always predicting it,
+    which deepchecks' per-class default fails although a model knowing the true probabilities gains little more;
+    mlspec asks the gain of the classes the constant never predicts, and of the average over all classes."""
+    from mlspec.pipeline import gain_condition
+
+    tests = SimpleNamespace(suites=["model_evaluation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("model", tests, seed=0, task="binary", rows=1_500)
+    (check,) = [c for c in suite.checks.values() if type(c).__name__ == "SimpleModelComparison"]
+    (condition,) = check._conditions.values()
+    assert condition.name == gain_condition.NAME
+
+    def verdict(origin: dict[object, float], simple: dict[object, float]) -> tuple[str, str]:
+        result = condition.function(_comparison(origin, simple), **condition.params)
+        return result.category.value, result.details
+
+    constant = {0: 0.862, 1: 0.0}  # always 0 on 76% zeros: F1 of class 0 is 2 * 0.76 / 1.76
+    healthy = {0: 0.8635, 1: 0.31}  # class 0 gains 1.1%, class 1 31%, their average 20%
+    assert verdict(healthy, constant)[0] == "PASS"
+    # deepchecks' own condition fails the same figures on class 0
+    deepchecks_default = type(check)().add_condition_gain_greater_than()
+    (own,) = deepchecks_default._conditions.values()
+    assert own.function(_comparison(healthy, constant), **own.params).category.value == "FAIL"
+    # no better than the constant: fails, and says on what
+    category, details = verdict(dict(constant), constant)
+    assert category == "FAIL" and "F1 of class 1: 0.0%" in details and "averaged over 2 classes: 0.0%" in details
+    # a model that ignores the minority class fails on it even when the average gains
+    category, details = verdict({0: 0.99, 1: 0.05}, constant)
+    assert category == "FAIL" and "class 1: 5.0%" in details and "class 0" not in details
+    # multiclass: the two classes the constant never predicts are each judged
+    three = {"a": 0.5, "b": 0.0, "c": 0.0}
+    category, details = verdict({"a": 0.9, "b": 0.8, "c": 0.08}, three)
+    assert category == "FAIL" and "class c: 8.0%" in details and "class b" not in details
+
+
+@pytest.mark.slow  # imports deepchecks
+def test_a_regressor_and_a_configured_strategy_keep_deepchecks_own_gain_condition() -> None:
+    from mlspec.pipeline import gain_condition
+
+    tests = SimpleNamespace(suites=["model_evaluation"], checks=[], skip=[], n_samples=10_000)
+    suite, _ = build_suite("model", tests, seed=0, task="regression", rows=400)
+    (check,) = [c for c in suite.checks.values() if type(c).__name__ == "SimpleModelComparison"]
+    assert [c.name for c in check._conditions.values()] != [gain_condition.NAME]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlspec.cli import main
-from tests.helpers import EXAMPLES, ROOT, run_mlspec
+from tests.helpers import EXAMPLES, ROOT, run_cli, run_mlspec
 
 HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "matplotlib")
 
@@ -126,7 +126,7 @@ def test_deep_nesting_is_rejected(tmp_path: Path) -> None:
 def test_not_utf8(tmp_path: Path) -> None:
     spec = tmp_path / "mlproject.yaml"
     spec.write_bytes("apiVersion: mlspec/v1\nname: caf\xe9\n".encode("latin-1"))
-    result = run_mlspec("validate", str(spec))
+    result = run_cli("validate", str(spec))
     assert result.returncode == 1
     assert (
         ":2:1: (file): not UTF-8 text (invalid byte 0xe9 at offset 31): save the file as UTF-8 [file]" in result.stdout

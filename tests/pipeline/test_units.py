@@ -195,6 +195,7 @@ def train(X, y, params):
 """
 
 
+@pytest.mark.slow  # waits out a 9 s deadline
 def test_entrypoint_past_train_timeout_minutes_is_stopped(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,6 +220,7 @@ def test_entrypoint_past_train_timeout_minutes_is_stopped(
     assert _gone(int((tmp_path / "helper.pid").read_text()))
 
 
+@pytest.mark.slow  # waits out a 9 s deadline
 def test_command_past_train_timeout_minutes_stops_its_whole_group(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

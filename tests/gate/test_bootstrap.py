@@ -313,22 +313,26 @@ def test_vectorised_bootstrap_is_fast() -> None:
     _, other, _ = _random_case("binary", 3000, 2, seed=2)
     other = Predictions(other.y_pred, other.proba, classes)
     for metric in ("accuracy", "f1", "roc_auc"):
-        baseline = _naive_bootstrap_seconds(metric, y, preds, other, classes[-1], rounds=50)
-        start = time.perf_counter()
-        outcome = paired_bootstrap(
-            metric=metric,
-            task="binary",
-            direction="higher",
-            relative=False,
-            y_true=y,
-            challenger=preds,
-            champion=other,
-            resamples=1000,
-            confidence=0.95,
-            seed=0,
-        )
-        elapsed = time.perf_counter() - start
-        assert outcome.low <= outcome.improvement <= outcome.high
+        # the best of 3 of each: one preemption of the process on a loaded runner (0.8 s once in CI) is not the
+        # code's speed
+        baseline = min(_naive_bootstrap_seconds(metric, y, preds, other, classes[-1], rounds=50) for _ in range(3))
+        elapsed = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            outcome = paired_bootstrap(
+                metric=metric,
+                task="binary",
+                direction="higher",
+                relative=False,
+                y_true=y,
+                challenger=preds,
+                champion=other,
+                resamples=1000,
+                confidence=0.95,
+                seed=0,
+            )
+            elapsed = min(elapsed, time.perf_counter() - start)
+            assert outcome.low <= outcome.improvement <= outcome.high
         # measured here: 0.15-2.2x the 50-resample baseline; the one-by-one loop would be 20x
         assert elapsed < 6 * baseline, (metric, elapsed, baseline)
 

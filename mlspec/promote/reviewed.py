@@ -100,13 +100,14 @@ def _unprovable(where: str, reason: str, strict: bool, summary: dict[str, Any]) 
 
 def _compare(loaded: LoadedSpec, record: RunRecord, found: ReviewedRun, strict: bool) -> Verdict:
     where = f"#{found.pull}"
-    reviewed_id = _reviewed_run_id(found)
+    reviewed = _record_json(found)
+    reviewed_id = _reviewed_run_id(reviewed)
     summary: dict[str, Any] = {"pull": found.pull, "ci_run": found.run_id, "head_sha": found.head_sha}
     if reviewed_id:
         summary["run_id"] = reviewed_id
     theirs, source = found.files.get(PREDICTIONS), "the CI run's reports"
     if theirs is None:
-        theirs, source = _from_store(loaded, found), "the model store"
+        theirs, source = _from_store(loaded, reviewed), "the model store"
     if theirs is None:
         return _unprovable(where, f"its CI run {found.run_id} kept no predictions", strict, summary)
     ours_path = RunStore(loaded.root).run_dir(record.run_id) / (record.predictions or PREDICTIONS)
@@ -181,19 +182,19 @@ def _record_json(found: ReviewedRun) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _reviewed_run_id(found: ReviewedRun) -> str:
-    run_id = _record_json(found).get("run_id")
+def _reviewed_run_id(reviewed: dict[str, Any]) -> str:
+    run_id = reviewed.get("run_id")
     return run_id if isinstance(run_id, str) else ""
 
 
-def _from_store(loaded: LoadedSpec, found: ReviewedRun) -> bytes | None:
+def _from_store(loaded: LoadedSpec, reviewed: dict[str, Any]) -> bytes | None:
     """The reviewed run's predictions from the model store, when its record says its evaluation was reused from
     there (by the inputs digest its record names; the blob is verified against its sha256)."""
     from mlspec.store.errors import IntegrityError, StoreError
     from mlspec.store.location import open_store
     from mlspec.store.stages import lookup
 
-    stages = _record_json(found).get("stages")
+    stages = reviewed.get("stages")
     stages = stages if isinstance(stages, list) else []
     evaluate = next((s for s in stages if isinstance(s, dict) and s.get("name") == "evaluate"), None)
     digest = evaluate.get("inputs_digest") if isinstance(evaluate, dict) else None

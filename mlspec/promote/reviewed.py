@@ -67,7 +67,9 @@ def check_reviewed(
     event = settings.event_name or "local"
     commit = record.git.commit or ""
     if not settings.has_token:
-        return _unreviewed("not looked up: no GitHub token (a promotion made outside CI)", event)
+        return _unreviewed(
+            "this promotion was made outside CI (no GitHub token), so no pull request was looked up", event
+        )
     if event != "push":
         return _unreviewed(f"this CT run was started by {code(event)}, not by a merge", event)
     from mlspec.hosts.all_hosts import current

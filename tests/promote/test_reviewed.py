@@ -247,3 +247,16 @@ def test_a_model_reused_from_the_store_is_compared_too(project, github_standin: 
     body = _promotion(github_standin).body
     assert "Same predictions as the run reviewed in #5" in body
     assert "model was reused from run 20241231T000000Z-main (commit 0123456789ab) in the model store" in body
+
+
+def test_a_local_promotion_says_plainly_that_nothing_was_looked_up(project) -> None:
+    from mlspec.hosts.github import HOST
+    from mlspec.promote.reviewed import check_reviewed
+
+    record = _record(project)
+    settings = HOST.settings({})  # no token: a promotion made outside CI
+    verdict = check_reviewed(load_spec(project / "mlproject.yaml"), record, settings, {})
+    assert not verdict.blocks
+    assert verdict.summary == {"found": False, "event": "local"}
+    assert "made outside CI (no GitHub token), so no pull request was looked up" in verdict.markdown
+    assert "not looked up:" not in verdict.markdown

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, table, write_results  # noqa: E402
-from tests.act.runner import TOKEN, Act, pull_request_merge  # noqa: E402
+from tests.acceptance.act.runner import TOKEN, Act, pull_request_merge  # noqa: E402
 from tests.github_standin import GitHubStandIn  # noqa: E402
 from tests.github_standin.server import Pull  # noqa: E402
 from tests.helpers import SOURCE_COMMIT, copy_example, git, init_repo  # noqa: E402

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import table, write_results  # noqa: E402
-from tests.act.runner import ActResult, pull_request_merge  # noqa: E402
-from tests.act.store_repo import READ, WRITE, Repo, on_standin, open_pull  # noqa: E402
+from tests.acceptance.act.runner import ActResult, pull_request_merge  # noqa: E402
+from tests.acceptance.act.store_repo import READ, WRITE, Repo, on_standin, open_pull  # noqa: E402
 from tests.helpers import SOURCE_COMMIT, copy_example, git  # noqa: E402
 from tests.moto_s3 import moto_s3_server  # noqa: E402
 

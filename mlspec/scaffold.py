@@ -125,7 +125,7 @@ def _cd_path(target: Path) -> str | None:
 
 def next_steps(folder: str | None = None) -> str:
     """The whole loop, first commit to promotion PR: printed by `mlspec init`, followed by the README's
-    tutorial (tests/spec/test_init.py keeps the two equal)."""
+    tutorial (tests/test_init_next_steps.py keeps the two equal)."""
     import shlex
 
     cd = [f"cd {shlex.quote(folder)}"] if folder else []

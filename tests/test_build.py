@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mlspec import __version__
-from tests.act.runner import export_worktree
+from tests.acceptance.act.runner import export_worktree
 from tests.helpers import ROOT, git, init_repo
 
 BIN = Path(sys.executable).parent
@@ -38,7 +38,7 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     base = tmp_path_factory.mktemp("build")
     checkout = base / "checkout"
-    for folder in ("mlspec", "schemas", "actions", "requirements", "tests/corpus"):
+    for folder in ("mlspec", "schemas", "actions", "requirements", "tests/acceptance/corpus"):
         export_worktree(ROOT / folder, checkout / folder)
     for name in ("pyproject.toml", "hatch_build.py", "README.md", "CHANGELOG.md"):
         (checkout / name).write_bytes((ROOT / name).read_bytes())
@@ -71,7 +71,7 @@ def test_sdist_and_wheel_from_it_record_the_checkout_commit(built: Built) -> Non
         assert record is not None and json.load(record) == {"commit": built.head}
         names = archive.getnames()
         assert f"mlspec_gitops-{__version__}/CHANGELOG.md" in names
-        assert not [n for n in names if "/tests/" in n]  # a bare README.md pattern had shipped tests/corpus/README.md
+        assert not [n for n in names if "/tests/" in n]  # a bare README.md pattern had shipped the corpus README
     with zipfile.ZipFile(wheel) as archive:
         assert json.loads(archive.read("mlspec/_source.json")) == {"commit": built.head}
         assert [n for n in archive.namelist() if n.endswith("_source.json")] == ["mlspec/_source.json"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.act.runner import export_worktree
+from tests.acceptance.act.runner import export_worktree
 from tests.helpers import ROOT, SOURCE_COMMIT
 
 SCRIPT = ROOT / "scripts" / "release_pin.py"

@@ -5,7 +5,7 @@ deepchecks' default condition asks every class's score (precision, recall or F1 
 the simple model (``strategy='most_frequent'``: it predicts the majority class for every row) towards a perfect
 score. For the class the constant predicts that gain has little room and much noise: the constant's F1 of a
 majority class holding a share p of the rows is already 2p / (1 + p) (0.86 at 76%), so the gain is a small
-difference divided by a small distance (1 - 0.86). Measured on merchant-risk (tests/corpus, 24% positives, 1,500
+difference divided by a small distance (1 - 0.86). Measured on merchant-risk (tests/acceptance/corpus, 24% positives, 1,500
 test rows): a model knowing the true probabilities gains 18.5% on the majority class (16.9% on average over 200
 redraws of its labels, failing 10% on 4% of them), and the best models that can be learned from its 4,500
 training rows (a logistic regression with the night hours as a periodic spline, one-hot hours, a log amount,

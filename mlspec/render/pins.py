@@ -12,7 +12,7 @@ class Pin:
     sha: str
     version: str
     path: str = ""  # an action in a subfolder of the repository, e.g. `upload-sarif`
-    # False: no offline copy in ../shared/gha-actions (opt-in steps only); the act tests map it to a stand-in in tests/act/standin_actions
+    # False: no offline copy in ../shared/gha-actions (opt-in steps only); the act tests map it to a stand-in in tests/acceptance/act/standin_actions
     offline_copy: bool = True
 
     @property

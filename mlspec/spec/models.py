@@ -586,7 +586,7 @@ class ModelTests(_Tests):
     under `checks` with a condition to enforce a limit. A classifier's SimpleModelComparison asks a 10% gain
     over the constant model (always the most frequent class) of each class the constant never predicts and of
     the average over all classes, not of the class the constant predicts: its F1 there is already 2p/(1+p) for a
-    share p (0.86 at 76%), leaving little room and much noise. On merchant-risk (tests/corpus, 24% positives,
+    share p (0.86 at 76%), leaving little room and much noise. On merchant-risk (tests/acceptance/corpus, 24% positives,
     1,500 test rows) a model knowing the true probabilities gains 18.5% on the majority class (it fails 10% on
     4% of 200 redraws of the labels), and well-built logistic regressions (test ROC AUC 0.77-0.78) 3.6-8.8%:
     deepchecks' per-class condition failed them all; their average gain is about 30%. A model no better than

@@ -1,4 +1,4 @@
-"""A corpus project (tests/corpus, not the example) on Kubernetes: a rolling staging applied by Argo CD and a
+"""A corpus project (tests/acceptance/corpus, not the example) on Kubernetes: a rolling staging applied by Argo CD and a
 canary production applied by Flux, with an image by digest in its deploy file; every overlay builds and every
 resource validates (built-in kinds strictly, for the oldest and newest Kubernetes; custom resources against their
 CRD schemas) and is fully defaulted."""
@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from mlspec.state.deploy import DeployedModel, Deployment, dump_deployment
-from tests.corpus.projects import write_project
+from tests.acceptance.corpus.projects import write_project
 from tests.deploy.projects import KUBERNETES
 from tests.deploy.test_defaults import missing_defaults
 from tests.deploy.test_validation import all_resources, validate

@@ -11,7 +11,7 @@ import pytest
 
 from mlspec.pipeline.data import load_tables, to_datasets
 from mlspec.spec.validate import load_spec
-from tests.pipeline.test_splits import messy_sales, project
+from tests.pipeline.test_data import messy_sales, project
 
 
 def _undeclared(tmp_path: Path) -> Path:

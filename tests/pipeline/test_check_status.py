@@ -21,7 +21,7 @@ import pytest
 from mlspec.state.record import RunStore
 from mlspec.state.record import TestOutcome as Outcome
 from tests.helpers import run_mlspec
-from tests.pipeline.test_splits import TRAIN_PY, messy_sales
+from tests.pipeline.test_data import TRAIN_PY, messy_sales
 
 pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 

@@ -12,7 +12,7 @@ import pytest
 
 from mlspec.spec.models import DEGRADATION_LIMITS
 from tests.helpers import run_mlspec
-from tests.pipeline.test_splits import project
+from tests.pipeline.test_data import project
 
 pytestmark = pytest.mark.slow  # trains and runs deepchecks for real: `make test-fast` skips it
 

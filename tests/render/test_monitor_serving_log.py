@@ -1,6 +1,6 @@
 """The rendered monitor job with `serve.monitoring`: it reads the serving log (the window `serve.monitoring.window`)
 instead of a committed file, with the sink's read-only credentials on the drift step alone; without the section it
-renders as before (the job, run under act against moto's S3: tests/act/test_monitor_serving_log.py)."""
+renders as before (the job, run under act against moto's S3: tests/acceptance/act/test_monitor_serving_log.py)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ content never matters. One copy of each lives in tests/cases/_shared/ (`train.py
 copies the cases to a temporary folder and gives every case its files: those listed in the case's
 `shared.txt` (one path a line, relative to the case; `.py` paths get train.py, the others rows.csv), or
 `src/train.py`, `data/train.csv` and `data/test.csv` without one. A file the case holds itself is kept
-(valid/minimal keeps its own: tests/act copies that folder as a checkout).
+(valid/minimal keeps its own: tests/acceptance/act copies that folder as a checkout).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_cases_cover_every_yaml_problem() -> None:
 
 
 def test_cases_share_one_training_script_and_one_table(cases: Path) -> None:
-    """No case carries a copy of a shared file (but valid/minimal, a checkout for tests/act); each case gets them."""
+    """No case carries a copy of a shared file (but valid/minimal, a checkout for tests/acceptance/act); each case gets them."""
     shared = {path.read_bytes() for path in SHARED.iterdir()}
     copies = sorted(
         str(path.relative_to(CASES))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.acceptance.test_store import _ok, _project
 from tests.helpers import git, run_mlspec
-from tests.store.test_end_to_end import _ok, _project
 
 pytestmark = pytest.mark.slow  # trains (a 5-tree forest, seconds)
 

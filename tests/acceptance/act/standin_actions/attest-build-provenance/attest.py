@@ -1,4 +1,4 @@
-"""The body of the attest-build-provenance stand-in (tests/act): the SLSA v1 provenance statement of the
+"""The body of the attest-build-provenance stand-in (tests/acceptance/act): the SLSA v1 provenance statement of the
 subjects (in-toto Statement v1, predicate https://slsa.dev/provenance/v1, built from the GITHUB_* variables
 as the real action builds it), written unsigned to $RUNNER_TEMP/<n>.intoto.jsonl; outputs bundle-path.
 A subject path that matches no file fails the step, as it does in the real action."""

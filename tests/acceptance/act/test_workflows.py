@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.act.runner import Act, ActResult, example_on_standin, pull_request_merge
+from tests.acceptance.act.runner import Act, ActResult, example_on_standin, pull_request_merge
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.server import Pull
 from tests.helpers import SOURCE_COMMIT, git

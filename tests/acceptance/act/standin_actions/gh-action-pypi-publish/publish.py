@@ -1,4 +1,4 @@
-"""The body of the pypi-publish stand-in (tests/act): checks what can be checked offline, then uploads.
+"""The body of the pypi-publish stand-in (tests/acceptance/act): checks what can be checked offline, then uploads.
 
 - no `password` (release.yml uses trusted publishing: the real action then trades the job's OIDC token,
   which needs `id-token: write`, for a short-lived upload token; the test reads that permission from the

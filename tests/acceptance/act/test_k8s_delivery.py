@@ -3,7 +3,7 @@ rendered CT, on a push to the default branch, trains, gates, then its `image` jo
 Docker engine (DOCKER_HOST) and pushes it to the OCI registry on 127.0.0.1; the promote job opens the promotion
 pull request on the GitHub stand-in, and that pull request changes the staging overlay's image digest together
 with deploy/staging.yaml. Merged, `render --check` is clean, the overlays validate, the digest is pulled from the
-registry and the exact image serves correctly as the manifest runs it (tests/deploy/delivery.py)."""
+registry and the exact image serves correctly as the manifest runs it (tests/acceptance/delivery.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.act.runner import example_on_standin
-from tests.deploy import delivery
+from tests.acceptance import delivery
+from tests.acceptance.act.runner import example_on_standin
 from tests.helpers import git, run_mlspec
 from tests.serve.test_container import BASE_IMAGE, _base_image, _engine
 from tests.serve.test_image_by_digest import _docker, registry  # noqa: F401 - the registry fixture

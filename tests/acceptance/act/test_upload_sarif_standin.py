@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.act.runner import STANDIN_ACTIONS
+from tests.acceptance.act.runner import STANDIN_ACTIONS
 from tests.helpers import ROOT, run_mlspec
 
 STANDIN = STANDIN_ACTIONS / "codeql-action" / "upload-sarif"

@@ -1,9 +1,9 @@
-"""Issue 26's "Done when" for a corpus project (tests/corpus, not the example): `churn-yes-no` (string labels, a
+"""Issue 26's "Done when" for a corpus project (tests/acceptance/corpus, not the example): `churn-yes-no` (string labels, a
 text column with gaps, a scikit-learn Pipeline) with a staging environment on Kubernetes, run as a team runs it
 locally: `mlspec run`, `mlspec build --containerize --push` to the OCI registry on 127.0.0.1, `mlspec promote`
 (the promotion branch, as its pull request) merged. The merged manifests validate, name the pushed image by
 digest, the registry serves that digest and the image answers correctly as the manifest runs it
-(tests/deploy/delivery.py). The example's same path runs through CT under act: tests/act/test_k8s_delivery.py."""
+(tests/acceptance/delivery.py). The example's same path runs through CT under act: tests/acceptance/act/test_k8s_delivery.py."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.corpus.projects import write_project
-from tests.deploy import delivery
+from tests.acceptance import delivery
+from tests.acceptance.corpus.projects import write_project
 from tests.helpers import git, init_repo, run_mlspec
 from tests.serve.test_container import BASE_IMAGE, _base_image, _engine
 from tests.serve.test_image_by_digest import _docker, registry  # noqa: F401 - the registry fixture

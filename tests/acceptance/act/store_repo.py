@@ -1,4 +1,4 @@
-"""A project with `store:` as a repository on the GitHub stand-in, run by act: shared by tests/act/test_store_loop.py
+"""A project with `store:` as a repository on the GitHub stand-in, run by act: shared by tests/acceptance/act/test_store_loop.py
 and bench/bench_store_act.py. The store's credentials reach act as repository secrets only; the maintainer's shell
 (the local `mlspec` commands) has its own."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.act.runner import TOKEN, Act, ActResult
+from tests.acceptance.act.runner import TOKEN, Act, ActResult
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
 from tests.github_standin.server import Pull

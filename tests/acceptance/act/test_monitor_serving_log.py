@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.act.runner import example_on_standin
+from tests.acceptance.act.runner import example_on_standin
 from tests.moto_s3 import moto_s3_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]

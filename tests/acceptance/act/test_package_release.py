@@ -5,7 +5,7 @@
    and the tag `vX.Y.Z` on it; `.github/workflows/release.yml` runs for the tag push up to `publish` (act
    runs the jobs it needs: build and check, the built wheel running the README tutorial with its SBOM,
    provenance, publish). `pypa/gh-action-pypi-publish` and `actions/attest-build-provenance` have no offline
-   copy (../shared/gha-actions): checking stand-ins mapped to the pinned commits (tests/act/standin_actions)
+   copy (../shared/gha-actions): checking stand-ins mapped to the pinned commits (tests/acceptance/act/standin_actions)
    upload to the local index (PYPI_REPOSITORY_URL) and write the unsigned provenance statement.
    `github-release` and `pin-pr` need GitHub's release and pull-request API through `gh`: not run here.
 2. On this machine, in a virtual environment with nothing of mlspec in it (the locked dependencies only, from
@@ -33,7 +33,7 @@ import yaml
 
 from mlspec import __version__
 from mlspec.render.pins import PINS
-from tests.act.runner import STANDIN_ACTIONS, Act, export_worktree, free_port
+from tests.acceptance.act.runner import STANDIN_ACTIONS, Act, export_worktree, free_port
 from tests.helpers import ROOT, SOURCE_COMMIT, git, init_repo
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act-package-release")]
@@ -161,7 +161,7 @@ def test_the_tag_is_built_checked_tried_attested_and_published(released: dict, i
 
 
 def test_the_actions_without_an_offline_copy_have_stand_ins() -> None:
-    """The runner maps both pins to these folders (tests/act/runner.py: Act.local_repositories)."""
+    """The runner maps both pins to these folders (tests/acceptance/act/runner.py: Act.local_repositories)."""
     for key in ("pypi-publish", "attest-build-provenance"):
         pin = PINS[key]
         assert not pin.offline_copy and pin.uses in (ROOT / RELEASE).read_text()

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.act.runner import ActResult, pull_request_merge
-from tests.act.store_repo import READ, WRITE, Repo, on_standin, open_pull
-from tests.corpus.projects import write_project
+from tests.acceptance.act.runner import ActResult, pull_request_merge
+from tests.acceptance.act.store_repo import READ, WRITE, Repo, on_standin, open_pull
+from tests.acceptance.corpus.projects import write_project
 from tests.helpers import copy_example, git
 from tests.moto_s3 import moto_s3_server
 

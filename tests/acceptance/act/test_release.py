@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mlspec.state.deploy import dump_deployment, parse_deployment
-from tests.act.runner import Act, ActResult, example_on_standin
+from tests.acceptance.act.runner import Act, ActResult, example_on_standin
 from tests.github_standin import GitHubStandIn
 from tests.helpers import git
 

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.corpus.loop import LoopResult
-from tests.corpus.projects import PROJECTS
+from tests.acceptance.corpus.loop import LoopResult
+from tests.acceptance.corpus.projects import PROJECTS
 
 
 def _ok(result: LoopResult, key: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from tests.corpus.projects import PROJECTS, write_project
+from tests.acceptance.corpus.projects import PROJECTS, write_project
 from tests.helpers import git, init_repo, run_mlspec
 
 

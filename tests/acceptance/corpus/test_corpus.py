@@ -1,4 +1,4 @@
-"""Every corpus project through the whole local loop (tests/corpus/README.md says what each covers). The loop runs
+"""Every corpus project through the whole local loop (tests/acceptance/corpus/README.md says what each covers). The loop runs
 once per project (the first of its tests runs it, the others read what it left); each step is its own test, so a
 known failure (KNOWN) is an xfail of exactly the steps it breaks."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus.checks import CHECKS
-from tests.corpus.loop import LoopResult, run_loop
-from tests.corpus.projects import PROJECTS
+from tests.acceptance.corpus.checks import CHECKS
+from tests.acceptance.corpus.loop import LoopResult, run_loop
+from tests.acceptance.corpus.projects import PROJECTS
 
 # Known failures: (project, step) -> the reason, an xfail of exactly the steps a known bug breaks (not strict: a fix
 # turns them into passes without a test edit, and the report lists them as xfailed, never as passed). None is left:
@@ -20,7 +20,7 @@ from tests.corpus.projects import PROJECTS
 # merchant-risk's NewCategoryTrainTest went when those limits began to scale with the sample (mlspec/pipeline/noise.py);
 # merchant-risk's SimpleModelComparison when the gain over the constant model stopped being asked of the class the
 # constant predicts (mlspec/pipeline/gain_condition.py), and its TrainTestPerformance when its model stopped being
-# linear in the hour (tests/corpus/README.md has the figures).
+# linear in the hour (tests/acceptance/corpus/README.md has the figures).
 KNOWN: dict[tuple[str, str], str] = {}
 
 _results: dict[str, LoopResult] = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.act.runner import Act, example_on_standin, pull_request_merge
+from tests.acceptance.act.runner import Act, example_on_standin, pull_request_merge
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.server import Pull
 from tests.helpers import git

@@ -4,8 +4,8 @@ workflow: the pipeline job fails on the invalid spec, and the code-scanning job 
 SARIF and hands it to `github/codeql-action/upload-sarif` at the pinned commit.
 
 No offline copy of codeql-action exists (../shared/gha-actions), so the upload step runs a test stand-in
-mapped to the pinned commit (tests/act/standin_actions/codeql-action/upload-sarif; the mapping is in
-tests/act/runner.py): it rejects what the real action and code scanning would reject offline and records
+mapped to the pinned commit (tests/acceptance/act/standin_actions/codeql-action/upload-sarif; the mapping is in
+tests/acceptance/act/runner.py): it rejects what the real action and code scanning would reject offline and records
 the SARIF it accepted. act does not enforce or expose a job's `permissions`, so the test reads them from the
 very workflow file it ran.
 """
@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from mlspec.render.pins import PINS
-from tests.act.runner import ActResult, example_on_standin, pull_request_merge
+from tests.acceptance.act.runner import ActResult, example_on_standin, pull_request_merge
 from tests.helpers import ROOT, SOURCE_COMMIT, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]

@@ -1,4 +1,4 @@
-"""The body of the upload-sarif stand-in (tests/act): what github/codeql-action/upload-sarif v4.36.2 and code
+"""The body of the upload-sarif stand-in (tests/acceptance/act): what github/codeql-action/upload-sarif v4.36.2 and code
 scanning's processing would reject, checked offline, then the accepted SARIF recorded for the test.
 
 Checks, each failing the step with `::error::` lines and exit 1:

@@ -1,9 +1,9 @@
 """The corpus: realistic projects generated, deterministically, from data scikit-learn ships (``load_*`` only) or
 seeded synthetic data. Each is what a team would commit: a spec close to `mlspec init`'s defaults, training code
-under `src/`, data files. `write_project` writes one into a folder; the loop (`tests/corpus/loop.py`) makes it a
+under `src/`, data files. `write_project` writes one into a folder; the loop (`tests/acceptance/corpus/loop.py`) makes it a
 git repository and runs it.
 
-Run ``python -m tests.corpus.projects DEST`` to write every project into DEST to look at them."""
+Run ``python -m tests.acceptance.corpus.projects DEST`` to write every project into DEST to look at them."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ names the image by the digest the deploy file records, that digest is in the reg
 local copy is removed), and the exact image serves correctly when run as the manifest runs it (command, args, env,
 port, user, read-only root, emptyDir): readiness passes and /predict equals the model's in-process predictions.
 
-Shared by the act test (tests/act/test_k8s_delivery.py: the example through CT under act) and the corpus test
-(tests/deploy/test_corpus_delivery.py); the `docker run` of a manifest is tests/serve/test_image_by_digest.py's."""
+Shared by the act test (tests/acceptance/act/test_k8s_delivery.py: the example through CT under act) and the corpus test
+(tests/acceptance/test_corpus_delivery.py); the `docker run` of a manifest is tests/serve/test_image_by_digest.py's."""
 
 from __future__ import annotations
 

@@ -164,8 +164,10 @@ def _champion_predictions(
 
     tag, named = champion.model.tag, champion.model.artifact
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
-        from mlspec.store.models import deployed_archive
+        from mlspec.store.models import check_deployed_store, deployed_archive
 
+        if champion.model.store:
+            check_deployed_store(loaded.spec, champion.model.store, f"the champion's deploy file (model {tag})")
         archive = deployed_archive(loaded.root, champion.model) or (  # from the model store, whatever its age
             archive_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
             if named

@@ -151,8 +151,9 @@ def rollback_command(
     version = choose(history(ctx, env), current, to.strip() if to else None, where)
     restored = version.deployment
     if restored.model.store and restored.model.digest:  # fail before the PR: the store must still hold the model
-        from mlspec.store.models import require
+        from mlspec.store.models import check_deployed_store, require
 
+        check_deployed_store(ctx.loaded.spec, restored.model.store, f"{where} at {version.commit[:12]}")
         require(restored.model.store, restored.model.digest, ctx.loaded.root, f"{where} at {version.commit[:12]}")
     promoted: dict[str, Any] = {
         "by": ctx.who(),

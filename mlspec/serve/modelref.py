@@ -83,7 +83,10 @@ def choose_model(project: ProjectLike, version: str | None, env: str | None) -> 
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
+            from mlspec.state.artifacts import refuse_tracked
+
             artifact = archive_path(loaded.root, value, str(where), project=spec.name)
+            refuse_tracked(loaded.root, artifact, value, str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
     store = project.runs
     if store.latest_id() is None:

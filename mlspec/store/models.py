@@ -51,7 +51,8 @@ def check_deployed_store(spec: Any, url: str, where: str) -> None:
     raise StoreError(
         f"{where}: model.store {shown(url)} is not a store the spec names (its stores: {named}); nothing was read from it",
         hint="a deploy file names only the model store of the spec (`store:`, or the environment's `store:`): "
-        "promote the model again (`mlspec promote`), or add that store to the spec through a reviewed pull request",
+        "promote the model again (`mlspec promote`), or add that store to the spec through a reviewed pull request; "
+        "after moving to a new store, promote again from a CT run that pushed to it",
     )
 
 

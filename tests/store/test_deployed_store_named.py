@@ -80,3 +80,17 @@ def test_the_stores_a_deploy_file_may_name_are_the_projects_and_each_environment
     for url in ("s3://shared/models/", "s3://prod", "s3://attacker/models", "../trusted"):
         with pytest.raises(StoreError, match="is not a store the spec names"):
             check_deployed_store(loaded.spec, url, "deploy/production.yaml")
+
+
+def test_the_gate_never_loads_a_champion_from_a_store_the_spec_does_not_name(tmp_path: Path) -> None:
+    """CT's gate compares with the champion's predictions, loading its model: a foreign store counts as a champion
+    model that is not here (a delta gate fails, unless allow_missing_champion), and nothing is read from it."""
+    from mlspec.gate.predictions import ChampionModelMissing, _champion_predictions
+    from mlspec.state.deploy import read_deployment
+
+    root, digest = _project(tmp_path, tmp_path / "attacker-store")
+    champion = read_deployment(root, "staging")
+    assert champion is not None
+    with pytest.raises(ChampionModelMissing, match="is not a store the spec names"):
+        _champion_predictions(load_spec(root / "mlproject.yaml"), champion, None, "binary")  # type: ignore[arg-type]
+    assert not archive_cache(root, digest).exists()

@@ -161,11 +161,15 @@ def _champion_predictions(
 ) -> RowPredictions:
     from mlspec.state import model_store
     from mlspec.state.all_stores import archive_path
+    from mlspec.store.models import check_deployed_store, deployed_archive
 
     tag, named = champion.model.tag, champion.model.artifact
+    if champion.model.store:
+        try:
+            check_deployed_store(loaded.spec, champion.model.store, f"the champion's deploy file (model {tag})")
+        except MlspecError as exc:  # never loaded: as a champion model that is not here (allow_missing_champion)
+            raise ChampionModelMissing(exc.message, hint=exc.hint) from None
     try:  # the deploy file's exported model, imported when the store lacks it: as serve and the monitor do
-        from mlspec.store.models import deployed_archive
-
         archive = deployed_archive(loaded.root, champion.model) or (  # from the model store, whatever its age
             archive_path(loaded.root, named, f"the champion's deploy file (model {tag})", project=loaded.spec.name)
             if named

@@ -157,6 +157,10 @@ def drift_command(
     no_model_reason = "no model is deployed in this environment yet"
     with user_code_path(*code_folders(loaded)):  # the served model may import the project's code, loaded and predicting
         if ref.deployment is not None:
+            if ref.deployment.model.store:  # the model is unpickled: only from a store the spec names
+                from mlspec.store.models import check_deployed_store
+
+                check_deployed_store(loaded.spec, ref.deployment.model.store, f"deploy/{environment}.yaml")
             served, no_model_reason = load_served_model(ref.deployment, loaded.root)
         label = loaded.spec.data.label
         features = _feature_columns(loaded, ref.table, served)

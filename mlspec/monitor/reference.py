@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.project import Project
-from mlspec.state.deploy import DEPLOY_DIR, Deployment, read_deployment
+from mlspec.state.deploy import DEPLOY_DIR, GH_ARTIFACT_PREFIX, Deployment, read_deployment
 from mlspec.tables import Table, read_table
 
 if TYPE_CHECKING:
@@ -101,6 +101,10 @@ def _get_or_import(tag: str, deployment: Deployment, root: Path | None) -> Any:
             archive = archive_path(root, deployment.model.artifact, project=deployment.project)
         except MlspecError:
             archive = None
+        if archive is not None and not deployment.model.artifact.startswith(GH_ARTIFACT_PREFIX):
+            from mlspec.state.artifacts import refuse_tracked
+
+            refuse_tracked(root, archive, deployment.model.artifact, f"the {deployment.environment} deploy file")
     return get_or_import(tag, archive, f"the {deployment.environment} deploy file", hint="", say=sys.stderr)
 
 

@@ -108,7 +108,9 @@ def read_deployment_on_base(ctx: ReleaseContext, env: str) -> tuple[Deployment |
 def served_hours(ctx: ReleaseContext, path: str) -> float:
     """Hours since the last commit on the base branch that changed ``path`` (the merge that deployed it)."""
     ref = ctx.history_ref()
-    done = localgit.run_git("log", "-1", "--format=%ct", ref, "--", path, cwd=ctx.top, check=False)
+    # --first-parent: the base branch's own commits, so a merged pull request counts from its merge; plain `git log`
+    # follows the merged branch and would name the promotion commit, made when the pull request was opened
+    done = localgit.run_git("log", "-1", "--first-parent", "--format=%ct", ref, "--", path, cwd=ctx.top, check=False)
     stamp = done.stdout.strip()
     if done.returncode != 0 or not stamp.isdigit():
         raise MlspecError(

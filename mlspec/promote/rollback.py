@@ -41,7 +41,9 @@ class Version:
 def history(ctx: ReleaseContext, env: str) -> list[Version]:
     """Every version of ENV's deploy file on the base branch's history, newest first (unreadable ones left out)."""
     path, ref = ctx.deploy_file(env), ctx.history_ref()
-    done = localgit.run_git("log", "--format=%H %cI", ref, "--", path, cwd=ctx.top, check=False)
+    # --first-parent: the file as the base branch had it after each of its commits (each merge), never a commit of a
+    # merged branch (a candidate the promotion branch proposed and superseded never served)
+    done = localgit.run_git("log", "--first-parent", "--format=%H %cI", ref, "--", path, cwd=ctx.top, check=False)
     versions = []
     for line in done.stdout.splitlines():
         commit, _, date = line.partition(" ")
@@ -151,8 +153,9 @@ def rollback_command(
     version = choose(history(ctx, env), current, to.strip() if to else None, where)
     restored = version.deployment
     if restored.model.store and restored.model.digest:  # fail before the PR: the store must still hold the model
-        from mlspec.store.models import require
+        from mlspec.store.models import check_deployed_store, require
 
+        check_deployed_store(ctx.loaded.spec, restored.model.store, f"{where} at {version.commit[:12]}")
         require(restored.model.store, restored.model.digest, ctx.loaded.root, f"{where} at {version.commit[:12]}")
     promoted: dict[str, Any] = {
         "by": ctx.who(),

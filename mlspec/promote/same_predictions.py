@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 ABS_TOL = 1e-9
 REL_TOL = 1e-8
 EXAMPLES = 5
+MAX_COLUMNS_SHOWN = 10  # extra columns named in a difference (the rest are counted)
 KEY = "row"
 
 
@@ -64,6 +65,15 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
+def _columns(names: list[str]) -> str:
+    """Column names as code spans (the reviewed side's come from a pull request's CI artifact, which its code could
+    write: they reach the promotion pull request body), at most MAX_COLUMNS_SHOWN of them."""
+    from mlspec.markdown import code
+
+    shown = ", ".join(code(name, 80) for name in sorted(names)[:MAX_COLUMNS_SHOWN])
+    return shown + (f" and {len(names) - MAX_COLUMNS_SHOWN} more" if len(names) > MAX_COLUMNS_SHOWN else "")
+
+
 def compare_predictions(ours: bytes, reviewed: bytes, task: str) -> Comparison:
     """Compare CT's predictions (``ours``) with the reviewed run's; ValueError when either is not a predictions
     table (the message says which)."""
@@ -78,7 +88,7 @@ def compare_predictions(ours: bytes, reviewed: bytes, task: str) -> Comparison:
     for side, frame, other in (("the reviewed run", theirs, mine), ("this run", mine, theirs)):
         extra = [c for c in frame.columns if c not in other.columns and c.startswith("proba_")]
         if extra:
-            result.problems.append(f"only {side} has the column(s) {', '.join(sorted(extra))}")
+            result.problems.append(f"only {side} has the column(s) {_columns(extra)}")
     # the n-th occurrence of a key matches the n-th occurrence of the same key on the other side
     for frame in (mine, theirs):
         frame["__n"] = frame.groupby(KEY, sort=False).cumcount()

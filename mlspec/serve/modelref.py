@@ -73,8 +73,9 @@ def choose_model(project: ProjectLike, version: str | None, env: str | None) -> 
         commit = deployment.lineage.get("commit")
         tag = check_tag(deployment.model.tag, key="model.tag", where=str(where))
         if deployment.model.store and deployment.model.digest:  # the store keeps it whatever its age: no artifact
-            from mlspec.store.models import archive_cache
+            from mlspec.store.models import archive_cache, check_deployed_store
 
+            check_deployed_store(spec, deployment.model.store, str(where))
             named = (deployment.model.store, deployment.model.digest, loaded.root)
             return Choice(
                 tag, str(where), archive_cache(loaded.root, named[1]), str(commit) if commit else None, None, named
@@ -82,7 +83,10 @@ def choose_model(project: ProjectLike, version: str | None, env: str | None) -> 
         if remote is not None:
             artifact = remote.local_path(loaded.root)
         elif value:
+            from mlspec.state.artifacts import refuse_tracked
+
             artifact = archive_path(loaded.root, value, str(where), project=spec.name)
+            refuse_tracked(loaded.root, artifact, value, str(where))
         return Choice(tag, str(where), artifact, str(commit) if commit else None, remote)
     store = project.runs
     if store.latest_id() is None:

@@ -75,6 +75,26 @@ _RUN_ID = re.compile(r"[0-9]{1,20}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
+def refuse_tracked(root: Path, path: Path, reference: str, where: str) -> None:
+    """Refuse a deploy file's local `model.artifact` that is a file in git: whoever committed it chose its bytes, and
+    the build and the drift monitor unpickle it (in CD's environment job, with its secrets). mlspec names local
+    archives in its own state folder (`.mlspec/`, never committed); CD takes models trained by CT on the default
+    branch (`gh-artifact:`, checked by mlspec.serve.provenance, or the spec's model store)."""
+    from mlspec import git
+
+    try:
+        tracked = git.run("ls-files", "--error-unmatch", "--", str(path), cwd=root, check=False).returncode == 0
+    except git.GitError:
+        return  # no git: nothing is committed
+    if tracked:
+        raise ServeError(
+            f"{where}: model.artifact {reference!r} is a file committed to git, not a model mlspec exported: its "
+            "bytes are whatever its committer put there, and building or monitoring unpickles it; nothing was loaded",
+            hint="promote a model trained by CT on the default branch (`mlspec promote` writes "
+            f"`{GH_ARTIFACT_PREFIX}<run>/...` or, with a model store, `model.store` and `model.digest`)",
+        )
+
+
 class LocalFileStore:
     """`model.artifact` as a path relative to the spec folder (or absolute, inside it)."""
 

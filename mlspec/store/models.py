@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlspec.errors import shown
 from mlspec.state.layout import StateLayout
 from mlspec.store.backend import PREFIX, ContentStore, bare, file_sha256
 from mlspec.store.errors import StoreError
@@ -28,6 +29,31 @@ def archive_ref(spec: Any, root: Path, environment: str, archive: Path) -> tuple
             hint="run `mlspec push` first (CT does it on the default branch), then promote again",
         )
     return url, digest
+
+
+def spec_stores(spec: Any) -> list[str]:
+    """Every store URL the spec names: the project's `store:` and each environment's own."""
+    urls = [str(spec.store.url)] if getattr(spec, "store", None) is not None else []
+    urls += [str(env.store.url) for env in spec.environments if env.store is not None]
+    return list(dict.fromkeys(urls))
+
+
+def check_deployed_store(spec: Any, url: str, where: str) -> None:
+    """Refuse a deploy file's `model.store` that the spec does not name (the project's or an environment's store).
+
+    The model fetched from there is unpickled (CD's build, the gate's champion, the drift monitor), so it must come
+    from a store the reviewed spec names: a deploy file edited by hand to name a bucket its author filled (any
+    digest verifies against the bytes its author chose) is refused before anything is read from it."""
+    allowed = spec_stores(spec)
+    if url in allowed:
+        return
+    named = ", ".join(allowed) if allowed else "none"
+    raise StoreError(
+        f"{where}: model.store {shown(url)} is not a store the spec names (its stores: {named}); nothing was read from it",
+        hint="a deploy file names only the model store of the spec (`store:`, or the environment's `store:`): "
+        "promote the model again (`mlspec promote`), or add that store to the spec through a reviewed pull request; "
+        "after moving to a new store, promote again from a CT run that pushed to it",
+    )
 
 
 def archive_cache(root: Path, digest: str) -> Path:

@@ -56,7 +56,7 @@ def test_missing_and_extra_rows_and_columns_are_problems() -> None:
     result = compare_predictions(BINARY, other, "binary")
     assert not result.same
     assert result.problems == [
-        "only this run has the column(s) proba_1",
+        "only this run has the column(s) `proba_1`",
         "1 row(s) of this run are not in the reviewed run",
         "1 row(s) of the reviewed run are not in this run",
     ]

@@ -98,8 +98,16 @@ def merged_pull(repo: Repo, commit: str) -> dict[str, Any] | None:
     return max(merged, key=lambda p: int(p["number"])) if merged else None
 
 
-def ci_runs(repo: Repo, head_sha: str, project: str) -> list[dict[str, Any]]:
-    """The project's CI workflow runs for the pull request head ``head_sha``, newest first."""
+def _full_name(side: Any) -> str:
+    name = side.get("full_name") if isinstance(side, dict) else None
+    return name.lower() if isinstance(name, str) else ""
+
+
+def ci_runs(repo: Repo, head_sha: str, project: str, head_repository: str | None = None) -> list[dict[str, Any]]:
+    """The project's CI workflow runs for the pull request head ``head_sha``, newest first; with
+    ``head_repository`` (the merged pull request's head repository) only runs from that repository: anyone can push
+    the same commit to a fork of their own and open another pull request with it (into any base branch), whose CI
+    run would otherwise be the newest run of that commit and stand for the reviewed one."""
     action = f"list the CI runs of commit {head_sha[:12]}"
     answer = _get(repo, action, ["actions", "runs"], {"head_sha": head_sha, "event": "pull_request", "per_page": 100})
     runs = (answer or {}).get("workflow_runs") if isinstance(answer, dict) else None
@@ -113,6 +121,7 @@ def ci_runs(repo: Repo, head_sha: str, project: str) -> list[dict[str, Any]]:
         and isinstance(run.get("id"), int)
         and str(run.get("path") or "").split("@", 1)[0] == wanted
         and run.get("head_sha") == head_sha
+        and (head_repository is None or _full_name(run.get("head_repository")) == head_repository.lower())
     ]
     return sorted(found, key=lambda run: int(run["id"]), reverse=True)
 
@@ -185,7 +194,8 @@ def find_reviewed_run(repo: Repo, commit: str, project: str) -> ReviewedRun | No
     head_sha = str((head or {}).get("sha") or "")
     if not SHA.fullmatch(head_sha):
         raise _shape(f"read pull request #{number}", "no head sha")
-    runs = ci_runs(repo, head_sha, project)
+    head_repo = _full_name((head or {}).get("repo")) or None  # None: the fork was deleted since
+    runs = ci_runs(repo, head_sha, project, head_repo)
     if not runs:
         return NoReviewedRun(
             f"pull request #{number} has no run of {ci_workflow(project)} for its head commit {head_sha[:12]}",

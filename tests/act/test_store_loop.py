@@ -24,7 +24,7 @@ from tests.act.runner import ActResult, pull_request_merge
 from tests.act.store_repo import READ, WRITE, Repo, on_standin, open_pull
 from tests.corpus.projects import write_project
 from tests.helpers import copy_example, git
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_bucket, s3_client
 
 # Own xdist groups (not "act"): make test runs them beside the other act tests, on the other worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act-store")]
@@ -52,21 +52,8 @@ def _tail(result: ActResult) -> str:
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[dict[str, str]]:
-    with moto_s3_server() as env:
-        _s3_client(env).create_bucket(Bucket=BUCKET)
+    with moto_s3_bucket(BUCKET) as env:
         yield env
-
-
-def _s3_client(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +136,9 @@ def test_ct_after_the_merge_reuses_pushes_and_the_rollback_builds_from_the_store
     v1 = example.merge_promotion(pull)["model"]
     assert v1["store"] == f"s3://{BUCKET}/breast-cancer" and v1["digest"].startswith("sha256:")
     assert v1["artifact"].startswith("gh-artifact:5151/")
-    s3_client = _s3_client(s3)
+    client = s3_client(s3)
     hexdigest = v1["digest"].removeprefix("sha256:")
-    s3_client.head_object(Bucket=BUCKET, Key=f"breast-cancer/blobs/sha256/{hexdigest[:2]}/{hexdigest}")
+    client.head_object(Bucket=BUCKET, Key=f"breast-cancer/blobs/sha256/{hexdigest[:2]}/{hexdigest}")
 
     # a maintainer promotes a second model (a laptop run: trains, pushes, promotes, merges)
     spec_path = work / "mlproject.yaml"

@@ -19,7 +19,7 @@ import yaml
 from mlspec.monitor.commands import drift_command
 from tests.github_standin import GitHubStandIn
 from tests.helpers import run_mlspec
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_bucket, s3_client
 from tests.serve.conftest import Project, free_port, start_server, stop_server, wait_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
@@ -29,31 +29,9 @@ SINK = f"s3://{BUCKET}/breast-cancer/production"
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    with moto_s3_server() as env:
-        import boto3
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
+def s3() -> Iterator[dict[str, str]]:
+    with moto_s3_bucket(BUCKET) as env:
         yield env
-
-
-def _client(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 def _spec_with_sink(project: Project, folder: Path, sink: str) -> Path:
@@ -67,7 +45,7 @@ def _spec_with_sink(project: Project, folder: Path, sink: str) -> Path:
 
 
 def _log_objects(env: dict[str, str], rows: int, timeout: float = 60) -> dict[str, bytes]:
-    client = _client(env)
+    client = s3_client(env)
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         listed = client.list_objects_v2(Bucket=BUCKET, Prefix="breast-cancer/production/").get("Contents", [])
@@ -115,7 +93,7 @@ def test_serving_log_in_s3_drives_a_drift_dispatch(
         stop_server(process)
 
     assert "mlspec_serving_log_dropped_rows_total 0.0" in metrics  # nothing dropped, and the count is exported
-    marker = _client(s3).get_object(Bucket=BUCKET, Key="breast-cancer/production/mlspec-serving-log.json")
+    marker = s3_client(s3).get_object(Bucket=BUCKET, Key="breast-cancer/production/mlspec-serving-log.json")
     assert json.loads(marker["Body"].read())["model"] == project.tag
     logged = pd.concat([pd.read_csv(io.BytesIO(body)) for body in bodies.values()], ignore_index=True)
     assert len(logged) == len(shifted)  # sample 1.0: every row, in whole objects

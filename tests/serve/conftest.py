@@ -184,6 +184,22 @@ def predict_in_chunks(url: str, rows: Any, size: int = 25) -> None:
         assert answer.status_code == 200, answer.text[:300]
 
 
+CT_LINEAGE = {"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"}
+
+
+def example_in_staging(folder: Path, tag: str, artifact: str, lineage: dict[str, str] | None = None) -> Path:
+    """The breast-cancer example copied to ``folder`` with a deploy file naming model ``tag`` in staging at
+    ``artifact`` (and the run's ``lineage``): what CD checks out once a promotion is merged."""
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+
+    root = copy_example("breast-cancer", folder)
+    model = DeployedModel(tag=tag, version=tag.split(":")[1], artifact=artifact)
+    write_deployment(
+        root, Deployment(project="breast-cancer", environment="staging", model=model, lineage=lineage or {})
+    )
+    return root
+
+
 @pytest.fixture(scope="session")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = copy_example("breast-cancer", tmp_path_factory.mktemp("serve"))

@@ -9,7 +9,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def _free_port() -> int:
@@ -65,8 +68,12 @@ def s3_client(env: dict[str, str]) -> Any:
 
 
 @contextmanager
-def moto_s3_bucket(bucket: str) -> Iterator[dict[str, str]]:
-    """moto_s3_server with an empty ``bucket`` made in it; yields the same AWS variables."""
+def moto_s3_bucket(bucket: str, monkeypatch: pytest.MonkeyPatch | None = None) -> Iterator[dict[str, str]]:
+    """moto_s3_server with an empty ``bucket`` made in it; yields the same AWS variables, also set in this process
+    through ``monkeypatch`` when given (undone after the test)."""
     with moto_s3_server() as env:
         s3_client(env).create_bucket(Bucket=bucket)
+        if monkeypatch is not None:
+            for key, value in env.items():
+                monkeypatch.setenv(key, value)
         yield env

@@ -62,9 +62,7 @@ def test_cli_refuses_two_current_sources_and_since_alone(tmp_path: Path) -> None
 @pytest.fixture
 def s3_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto's S3 server with a bucket `logs`; the AWS variables set here."""
-    with moto_s3_bucket("logs") as env:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+    with moto_s3_bucket("logs", monkeypatch) as env:
         yield env
 
 

@@ -13,9 +13,7 @@ from tests.moto_s3 import moto_s3_bucket
 @pytest.fixture
 def s3_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto's S3 server on 127.0.0.1 with a bucket `models`; the AWS variables set here and returned for children."""
-    with moto_s3_bucket("models") as env:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+    with moto_s3_bucket("models", monkeypatch) as env:
         yield env
 
 

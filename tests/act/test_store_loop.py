@@ -47,6 +47,13 @@ def _tail(result: ActResult) -> str:
     return result.log[-6000:]
 
 
+def _cd_build_staging(repo: Repo, before: str, after: str) -> ActResult:
+    """CD on the push ``before`` -> ``after`` to main: its staging build job (and the `changes` job it needs; not
+    the production promotion after it), with a BentoML store of its own."""
+    push = _push(repo, before, after)
+    return repo.run("push", push, "cd", job="build-staging", env={"BENTOML_HOME": str(repo.act.base / "cd-bentoml")})
+
+
 # ---------------------------------------------------------------------------------------------- the example, S3
 
 
@@ -162,13 +169,7 @@ def test_ct_after_the_merge_reuses_pushes_and_the_rollback_builds_from_the_store
     git("merge", "-q", "--no-ff", "-m", "Merge the rollback", "mlspec/rollback/breast-cancer/staging", cwd=work)
     assert yaml.safe_load((work / "deploy" / "staging.yaml").read_text())["model"]["digest"] == v1["digest"]
     merged = example.sync_main("Merge the rollback")
-    cd = example.run(
-        "push",
-        _push(example, head, merged),
-        "cd",
-        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
-        env={"BENTOML_HOME": str(example.act.base / "cd-bentoml")},
-    )
+    cd = _cd_build_staging(example, head, merged)
     assert cd.returncode == 0, _tail(cd)
     assert f"imported model {v1['tag']} from" in cd.log and ".mlspec/cache/store/" in cd.log, _tail(cd)
     assert f"built for model {v1['tag']}" in cd.log, _tail(cd)
@@ -206,13 +207,7 @@ def test_a_corpus_project_with_a_folder_store_ct_pushes_and_cd_builds_from_it(co
 
     shutil.rmtree(repo.act.artifacts / "6161")  # the CT run's artifact has expired
     merged = git("rev-parse", "HEAD", cwd=repo.work)
-    cd = repo.run(
-        "push",
-        _push(repo, head, merged),
-        "cd",
-        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
-        env={"BENTOML_HOME": str(repo.act.base / "cd-bentoml")},
-    )
+    cd = _cd_build_staging(repo, head, merged)
     assert cd.returncode == 0, _tail(cd)
     assert f"imported model {model['tag']} from" in cd.log and ".mlspec/cache/store/" in cd.log, _tail(cd)
     assert f"built for model {model['tag']}" in cd.log, _tail(cd)

@@ -26,7 +26,7 @@ from bench.common import table, write_results  # noqa: E402
 from tests.acceptance.act.runner import ActResult, pull_request_merge  # noqa: E402
 from tests.acceptance.act.store_repo import READ, WRITE, Repo, on_standin, open_pull  # noqa: E402
 from tests.helpers import SOURCE_COMMIT, copy_example, git  # noqa: E402
-from tests.moto_s3 import moto_s3_server  # noqa: E402
+from tests.moto_s3 import moto_s3_bucket  # noqa: E402
 
 PROJECT = "breast-cancer"
 STAGES = ("data tests", "train", "evaluate", "model tests")
@@ -66,16 +66,7 @@ def main(argv: list[str]) -> int:
     base = Path(tempfile.mkdtemp(prefix="mlspec-bench-store-act-"))
     results: dict[str, float | int] = {}
     try:
-        with moto_s3_server() as s3:
-            import boto3
-
-            boto3.client(
-                "s3",
-                endpoint_url=s3["AWS_ENDPOINT_URL"],
-                region_name=s3["AWS_DEFAULT_REGION"],
-                aws_access_key_id=s3["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=s3["AWS_SECRET_ACCESS_KEY"],
-            ).create_bucket(Bucket="models")
+        with moto_s3_bucket("models") as s3:
             endpoint = {k: v for k, v in s3.items() if k in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
             keys = {k: v for k, v in s3.items() if k.startswith("AWS_") and k.endswith(("_ID", "_KEY"))}
 

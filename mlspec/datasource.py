@@ -108,13 +108,9 @@ def dvc_fingerprint(path: Path, boundary: Path) -> Fingerprint | None:
         outs = data.get("outs") if isinstance(data, dict) else None
         for out in outs if isinstance(outs, list) else []:
             if isinstance(out, dict) and posixpath.normpath(str(out.get("path", ""))) == target.name:
-                found = _out_hash(out)
+                found = _dvc_out_fingerprint(out, path, target == path, dvc_file, root)
                 if found:
-                    return Fingerprint(
-                        found[0],
-                        _size(path, found[1] if target == path else 0),
-                        f"DVC {dvc_file.relative_to(root).as_posix()}",
-                    )
+                    return found
     chain = [path, *targets[1:], root]
     for folder in chain[1:]:
         lock = folder / "dvc.lock"
@@ -128,14 +124,19 @@ def dvc_fingerprint(path: Path, boundary: Path) -> Fingerprint | None:
                     continue
                 out_path = (folder / str(out.get("path", ""))).absolute()
                 if out_path == path or path.is_relative_to(out_path):
-                    found = _out_hash(out)
+                    found = _dvc_out_fingerprint(out, path, out_path == path, lock, root)
                     if found:
-                        return Fingerprint(
-                            found[0],
-                            _size(path, found[1] if out_path == path else 0),
-                            f"DVC {lock.relative_to(root).as_posix()}",
-                        )
+                        return found
     return None
+
+
+def _dvc_out_fingerprint(out: dict[str, Any], path: Path, whole: bool, source: Path, root: Path) -> Fingerprint | None:
+    """What the output ``out`` of the DVC file or dvc.lock ``source`` records for ``path``: its hash, and the size
+    it records when ``out`` is ``path`` itself (``whole``; else ``path``'s own size); None without a hash."""
+    found = _out_hash(out)
+    if not found:
+        return None
+    return Fingerprint(found[0], _size(path, found[1] if whole else 0), f"DVC {source.relative_to(root).as_posix()}")
 
 
 # ----------------------------------------------------------------------------- URLs

@@ -9,6 +9,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def _free_port() -> int:
@@ -48,3 +52,28 @@ def moto_s3_server(start_seconds: float = 30) -> Iterator[dict[str, str]]:
     finally:
         os.killpg(server.pid, 15)
         server.wait(10)
+
+
+def s3_client(env: dict[str, str]) -> Any:
+    """A boto3 S3 client of the server ``env`` (what moto_s3_server yields) names, with its test credentials."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@contextmanager
+def moto_s3_bucket(bucket: str, monkeypatch: pytest.MonkeyPatch | None = None) -> Iterator[dict[str, str]]:
+    """moto_s3_server with an empty ``bucket`` made in it; yields the same AWS variables, also set in this process
+    through ``monkeypatch`` when given (undone after the test)."""
+    with moto_s3_server() as env:
+        s3_client(env).create_bucket(Bucket=bucket)
+        if monkeypatch is not None:
+            for key, value in env.items():
+                monkeypatch.setenv(key, value)
+        yield env

@@ -195,6 +195,7 @@ def _promotion_body(tmp_path: Path, hostile: str) -> str:
 
 def _drift_summary(tmp_path: Path, hostile: str) -> str:
     from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
+    from mlspec.monitor.summary import DriftRun
     from mlspec.monitor.summary import markdown as drift_markdown
     from mlspec.spec.models import DriftThresholds
 
@@ -210,15 +211,14 @@ def _drift_summary(tmp_path: Path, hostile: str) -> str:
         sampled={"reference": 1, "current": 1},
         errors=[hostile],
     )
-    return drift_markdown(
-        result,
+    run = DriftRun(
         project="p",
         environment="staging",
         reference={"path": hostile, "rows": 1},
         current={"path": hostile, "rows": 1},
         notes=[hostile],
-        plot=None,
     )
+    return drift_markdown(result, run, plot=None)
 
 
 WRITERS = {

@@ -268,35 +268,16 @@ def write_outputs(
     """drift.html (deepchecks), drift.json, drift.png and drift.md in ``folder``."""
     from mlspec.monitor.html_report import write_html
     from mlspec.monitor.plot import write_plot
-    from mlspec.monitor.summary import as_json, markdown
+    from mlspec.monitor.summary import DriftRun, as_json, markdown
 
-    reference_info = _table_info(ref.table, ref.role)
-    current_info = _table_info(cur)
+    run = DriftRun(project, environment, _table_info(ref.table, ref.role), _table_info(cur), ref.notes)
     with _quiet():
         write_html(result.suite_result, folder / "drift.html", f"mlspec drift: {project} ({environment})")
     plot = write_plot(result, folder / "drift.png")
-    md = markdown(
-        result,
-        project=project,
-        environment=environment,
-        reference=reference_info,
-        current=current_info,
-        notes=ref.notes,
-        plot=plot.name if plot else None,
-    )
+    md = markdown(result, run, plot=plot.name if plot else None)
     atomic_write_text(folder / "drift.md", md)
     atomic_write_json(
         folder / "drift.json",
-        as_json(
-            result,
-            drift_id=drift_id,
-            project=project,
-            environment=environment,
-            reference=reference_info,
-            current=current_info,
-            notes=ref.notes,
-            model=model,
-            created=utc_now(),
-        ),
+        as_json(result, run, drift_id=drift_id, model=model, created=utc_now()),
     )
     return {"markdown": md, "folder": folder}

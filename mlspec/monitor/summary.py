@@ -3,6 +3,7 @@ section, the stdout table and drift.json."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from mlspec.markdown import code, table, text
@@ -10,6 +11,18 @@ from mlspec.monitor.drift_checks import DriftResult, FeatureScore
 
 STDOUT_ROWS = 10
 MARKDOWN_ROWS = 25
+
+
+@dataclass(frozen=True)
+class DriftRun:
+    """What drift.md and drift.json both tell beside the result: whose drift, the two tables compared (their
+    path and row count) and the notes on how the reference was chosen."""
+
+    project: str
+    environment: str
+    reference: dict[str, Any]
+    current: dict[str, Any]
+    notes: list[str]
 
 
 def fmt(number: float | None) -> str:
@@ -64,16 +77,7 @@ def stdout_table(result: DriftResult) -> str:
     return "\n".join(lines)
 
 
-def markdown(
-    result: DriftResult,
-    *,
-    project: str,
-    environment: str,
-    reference: dict[str, Any],
-    current: dict[str, Any],
-    notes: list[str],
-    plot: str | None,
-) -> str:
+def markdown(result: DriftResult, run: DriftRun, *, plot: str | None) -> str:
     verdict = (
         "**drift found**"
         if result.drifted
@@ -82,12 +86,12 @@ def markdown(
         else "no drift beyond the thresholds"
     )
     lines = [
-        f"## Drift: {text(project, 200)} ({text(environment, 200)})",
+        f"## Drift: {text(run.project, 200)} ({text(run.environment, 200)})",
         "",
         f"Verdict: {verdict}. {summary_line(result) if result.drifted else ''}".rstrip(),
         "",
-        f"Reference: {code(reference['path'])} ({reference['rows']:,} rows), current: {code(current['path'])} "
-        f"({current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
+        f"Reference: {code(run.reference['path'])} ({run.reference['rows']:,} rows), current: {code(run.current['path'])} "
+        f"({run.current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
         "",
     ]
     drifted = result.drifted_features
@@ -130,35 +134,24 @@ def markdown(
     lines.append("")
     if plot:
         lines += [f"![drift scores per feature]({plot})", ""]
-    for note in notes + result.errors:
+    for note in run.notes + result.errors:
         lines.append(f"> {text(note, 1000)}")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def as_json(
-    result: DriftResult,
-    *,
-    drift_id: str,
-    project: str,
-    environment: str,
-    reference: dict[str, Any],
-    current: dict[str, Any],
-    notes: list[str],
-    model: str | None,
-    created: str,
-) -> dict[str, Any]:
+def as_json(result: DriftResult, run: DriftRun, *, drift_id: str, model: str | None, created: str) -> dict[str, Any]:
     return {
         "drift_id": drift_id,
         "created": created,
-        "project": project,
-        "environment": environment,
+        "project": run.project,
+        "environment": run.environment,
         "model": model,
         "verdict": "drift" if result.drifted else "error" if result.undecided else "ok",
         "drifted": result.drifted,
         "summary": summary_line(result),
         "thresholds": result.thresholds.model_dump(),
-        "reference": reference,
-        "current": current,
+        "reference": run.reference,
+        "current": run.current,
         "sampled": result.sampled,
         "features": [
             {"feature": f.feature, "score": f.score, "method": f.method, "threshold": f.threshold, "drifted": f.drifted}
@@ -176,6 +169,6 @@ def as_json(
             }
             for key, c in result.checks.items()
         },
-        "notes": notes,
+        "notes": run.notes,
         "errors": result.errors,
     }

@@ -18,6 +18,12 @@ def check_credentials(value: dict[str, str]) -> dict[str, str]:
                 f"{shown(variable)} is not an environment variable name mlspec may set "
                 "(letters, digits, _; not GITHUB_*, RUNNER_* or MLSPEC_*)"
             )
-        if not re.match(ENV_VAR_PATTERN, secret) or secret.upper().startswith("GITHUB_"):
-            raise ValueError(f"{shown(secret)} is not a secret name (letters, digits, _; not GITHUB_*)")
+        check_secret_name(secret)
+    return value
+
+
+def check_secret_name(value: str) -> str:
+    """``value`` when it names a repository secret mlspec may read (GitHub reserves GITHUB_* for its own)."""
+    if not re.match(ENV_VAR_PATTERN, value) or value.upper().startswith("GITHUB_"):
+        raise ValueError(f"{shown(value)} is not a secret name (letters, digits, _; not GITHUB_*)")
     return value

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mlspec.errors import shown
 from mlspec.hosts.all_hosts import current as code_host
 from mlspec.metrics_catalog import DEFAULT_METRICS
-from mlspec.spec.credentials import ENV_VAR_PATTERN, check_credentials
+from mlspec.spec.credentials import ENV_VAR_PATTERN, check_credentials, check_secret_name
 from mlspec.spec.cron import parse_cron
 from mlspec.spec.kubernetes import Kubernetes
 from mlspec.spec.serving_log import ServingLog
@@ -366,9 +366,7 @@ class RayEngine(StrictModel):
     @field_validator("address")
     @classmethod
     def _secret_name(cls, value: str) -> str:
-        if value.upper().startswith("GITHUB_"):
-            raise ValueError(f"{shown(value)} is not a secret name (letters, digits, _; not GITHUB_*)")
-        return value
+        return check_secret_name(value)
 
     @field_validator("runtime_env")
     @classmethod
@@ -684,9 +682,7 @@ class RegistryCredentials(StrictModel):
     @field_validator("username", "password")
     @classmethod
     def _secret_name(cls, value: str) -> str:
-        if value.upper().startswith("GITHUB_"):
-            raise ValueError(f"{shown(value)} is not a secret name (letters, digits, _; not GITHUB_*)")
-        return value
+        return check_secret_name(value)
 
 
 class Container(StrictModel):

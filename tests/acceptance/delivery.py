@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,8 @@ import yaml
 
 from tests.deploy.test_manifests import kustomize
 from tests.deploy.test_validation import all_resources, validate
+from tests.serve.image_predictions import image_predictions
 from tests.serve.test_image_by_digest import _docker, _wait_ready, docker_run_argv, http
-
-# The model's own predictions, in a separate process of the image's Python (no server): the bytes the Bento ships.
-PREDICT_IN_IMAGE = """
-import glob, json, os, sys
-import cloudpickle, pandas as pd
-(path,) = glob.glob(os.path.join(os.environ["BENTO_PATH"], "models", "*", "*", "*.pkl"))
-with open(path, "rb") as handle:
-    model = cloudpickle.load(handle)
-print(json.dumps(model.predict(pd.read_json(sys.stdin, orient="split")).tolist()))
-"""
 
 
 def merged_deployment(root: Path, env: str) -> dict[str, Any]:
@@ -55,31 +45,6 @@ def pull_by_digest(reference: str, env: dict[str, str]) -> None:
     assert reference in json.loads(
         _docker("image", "inspect", reference, "-f", "{{json .RepoDigests}}", env=env).stdout
     )
-
-
-def image_predictions(reference: str, rows: pd.DataFrame, env: dict[str, str]) -> list[Any]:
-    run = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "-i",
-            "--network",
-            "none",
-            "--entrypoint",
-            "python",
-            reference,
-            "-c",
-            PREDICT_IN_IMAGE,
-        ],
-        input=rows.to_json(orient="split"),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return list(json.loads(run.stdout))
 
 
 def serves_as_the_manifest_runs_it(deployment: dict[str, Any], rows: pd.DataFrame, env: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from mlspec.errors import DataError, UsageError
 from mlspec.monitor.serving_log import collect, log_files, parse_since
 from tests.helpers import copy_example, run_cli
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_bucket, s3_client
 
 NOW = datetime(2026, 12, 4, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -62,19 +62,12 @@ def test_cli_refuses_two_current_sources_and_since_alone(tmp_path: Path) -> None
 @pytest.fixture
 def s3_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto's S3 server with a bucket `logs`; the AWS variables set here."""
-    with moto_s3_server() as env:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        import boto3
-
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]).create_bucket(Bucket="logs")
+    with moto_s3_bucket("logs", monkeypatch) as env:
         yield env
 
 
 def test_collect_reads_an_s3_sink_within_the_window(s3_log: dict[str, str], tmp_path: Path) -> None:
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=s3_log["AWS_ENDPOINT_URL"])
+    client = s3_client(s3_log)
     now = datetime.now(timezone.utc)
 
     def put(when: datetime, body: str, writer: str = "3f9a0c1d2e4b") -> None:

@@ -99,24 +99,21 @@ def test_the_deployment_names_where_cd_finds_the_exported_model(project, workflo
     from mlspec.promote.commands import build_plan
 
     record = make_record(project)
+
+    def planned_artifact() -> str | None:
+        plan, _top = build_plan(
+            load_spec(project / "mlproject.yaml"),
+            record,
+            "staging",
+            gate_report(True),
+            GitHubSettings.from_env(workflow_run),
+        )
+        return plan.deployment.model.artifact
+
     record.model.path = "model.bentomodel"
-    plan, _top = build_plan(
-        load_spec(project / "mlproject.yaml"),
-        record,
-        "staging",
-        gate_report(True),
-        GitHubSettings.from_env(workflow_run),
-    )
-    assert plan.deployment.model.artifact == expected.format(run=record.run_id)
+    assert planned_artifact() == expected.format(run=record.run_id)
     record.model.path = None  # no archive exported: nothing to name
-    plan, _top = build_plan(
-        load_spec(project / "mlproject.yaml"),
-        record,
-        "staging",
-        gate_report(True),
-        GitHubSettings.from_env(workflow_run),
-    )
-    assert plan.deployment.model.artifact is None
+    assert planned_artifact() is None
 
 
 def test_a_repository_without_the_base_branch_names_its_current_branch(project) -> None:

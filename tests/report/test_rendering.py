@@ -167,6 +167,7 @@ def _documents(tmp_path: Path) -> list[tuple[str, str]]:
 
 def _drift_summary() -> str:
     from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
+    from mlspec.monitor.summary import DriftRun
     from mlspec.monitor.summary import markdown as drift_markdown
     from mlspec.spec.models import DriftThresholds
 
@@ -187,15 +188,14 @@ def _drift_summary() -> str:
         sampled={"reference": 5_000, "current": 4_000},
         errors=[],
     )
-    return drift_markdown(
-        result,
+    run = DriftRun(
         project="houses",
         environment="production",
         reference={"path": "data/train.csv", "rows": 20_640},
         current={"path": "incoming/2026-11.csv", "rows": 4_000},
         notes=["numeric columns compared with Kolmogorov-Smirnov"],
-        plot="drift.png",
     )
+    return drift_markdown(result, run, plot="drift.png")
 
 
 def test_every_report_and_card_renders_as_on_github(tmp_path: Path) -> None:

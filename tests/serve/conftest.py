@@ -4,12 +4,15 @@ store, saved per the model contract; the Bento built from it by `mlspec build`; 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +147,59 @@ def stop_server(process: subprocess.Popen[str]) -> int:
     return int(process.returncode)
 
 
+@contextmanager
+def serving(spec: Path, log: Path) -> Iterator[Server]:
+    """`mlspec serve` of ``spec`` on a free port (its output in ``log``), ready; stopped on the way out."""
+    port = free_port()
+    process = start_server(spec, port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process, log)
+        yield Server(url=url, process=process)
+    finally:
+        stop_server(process)
+
+
+def spec_with_serving_log(project: Project, folder: Path, sink: str) -> Path:
+    """The project's spec in ``folder`` with `serve.monitoring` logging every request to ``sink``, beside copies of
+    its data and code (drift reads the training data, which must be inside the project)."""
+    import yaml
+
+    for name in ("data", "src"):
+        shutil.copytree(project.root / name, folder / name)
+    spec = yaml.safe_load(project.spec.read_text())
+    spec["serve"]["monitoring"] = {"sample": 1.0, "sink": sink}
+    spec_file = folder / "mlproject.yaml"
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return spec_file
+
+
+def predict_in_chunks(url: str, rows: Any, size: int = 25) -> None:
+    """POST the frame ``rows`` to /predict, ``size`` rows a request; every request must be answered 200."""
+    import requests
+
+    for start in range(0, len(rows), size):
+        chunk = rows.iloc[start : start + size]
+        answer = requests.post(f"{url}/predict", json={"rows": json.loads(chunk.to_json(orient="records"))}, timeout=60)
+        assert answer.status_code == 200, answer.text[:300]
+
+
+CT_LINEAGE = {"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"}
+
+
+def example_in_staging(folder: Path, tag: str, artifact: str, lineage: dict[str, str] | None = None) -> Path:
+    """The breast-cancer example copied to ``folder`` with a deploy file naming model ``tag`` in staging at
+    ``artifact`` (and the run's ``lineage``): what CD checks out once a promotion is merged."""
+    from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
+
+    root = copy_example("breast-cancer", folder)
+    model = DeployedModel(tag=tag, version=tag.split(":")[1], artifact=artifact)
+    write_deployment(
+        root, Deployment(project="breast-cancer", environment="staging", model=model, lineage=lineage or {})
+    )
+    return root
+
+
 @pytest.fixture(scope="session")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = copy_example("breast-cancer", tmp_path_factory.mktemp("serve"))
@@ -165,13 +221,9 @@ def built(project: Project) -> Built:
 
 @pytest.fixture(scope="session")
 def server(project: Project, built: Built) -> Iterator[Server]:
-    port = free_port()
     log = project.root / "serve.log"
-    process = start_server(project.spec, port, log)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, process, log)
-        yield Server(url=url, process=process)
+        with serving(project.spec, log) as running:
+            yield running
     finally:
-        stop_server(process)
         assert "serving breast_cancer:" in log.read_text(errors="replace")

@@ -16,7 +16,7 @@ from mlspec.state.deploy import DeployedModel, Deployment, write_deployment
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.runs import add_run
 from tests.helpers import copy_example, run_mlspec
-from tests.serve.conftest import Project
+from tests.serve.conftest import CT_LINEAGE, Project, example_in_staging
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -223,18 +223,9 @@ def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(
     archive from that folder into an empty store."""
     from mlspec.state.model_store import export_model
 
-    root = copy_example("breast-cancer", tmp_path / "cd")
     inner = "runs/20260101T000000000000Z-00001/model.bentomodel"
     reference = f"gh-artifact:4242/mlspec-breast-cancer-ct-state/{inner}"
-    write_deployment(
-        root,
-        Deployment(
-            project="breast-cancer",
-            environment="staging",
-            model=DeployedModel(tag=project.tag, version=project.tag.split(":")[1], artifact=reference),
-            lineage={"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"},
-        ),
-    )
+    root = example_in_staging(tmp_path / "cd", project.tag, reference, CT_LINEAGE)
     add_run(github_standin, 4242, workflow=".github/workflows/mlspec-breast-cancer-ct.yml")
     located = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root, env=github_standin.env())
     assert located.returncode == 0, located.stderr
@@ -266,15 +257,7 @@ def test_locate_names_the_ct_artifact_and_build_imports_it_from_there(
 def test_locate_refuses_an_artifact_reference_that_is_not_plain_names(
     project: Project, tmp_path: Path, reference: str
 ) -> None:
-    root = copy_example("breast-cancer", tmp_path / "cd")
-    write_deployment(
-        root,
-        Deployment(
-            project="breast-cancer",
-            environment="staging",
-            model=DeployedModel(tag=project.tag, version=project.tag.split(":")[1], artifact=reference),
-        ),
-    )
+    root = example_in_staging(tmp_path / "cd", project.tag, reference)
     result = run_mlspec("build", "mlproject.yaml", "--env", "staging", "--locate", cwd=root)
     assert result.returncode == 1
     assert result.stdout == ""

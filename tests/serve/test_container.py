@@ -5,7 +5,6 @@ Skipped, with the concrete reason, only when the engine or the base image cannot
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -15,20 +14,13 @@ import pytest
 
 from tests.helpers import ROOT, run_mlspec
 from tests.serve.conftest import Project
+from tests.serve.image_predictions import image_predictions
 
 # A cold machine installs docker.io and debootstrap, builds the rootfs and downloads the image's packages.
 pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.xdist_group("serve"), pytest.mark.timeout(2400)]
 
 BASE_IMAGE = os.environ.get("MLSPEC_TEST_BASE_IMAGE", "mlspec-test-base:latest")
 BASE_IMAGE_TIMEOUT = 900
-PREDICT_IN_IMAGE = """
-import glob, json, os, sys
-import cloudpickle, pandas as pd
-(path,) = glob.glob(os.path.join(os.environ["BENTO_PATH"], "models", "*", "*", "*.pkl"))
-with open(path, "rb") as handle:
-    model = cloudpickle.load(handle)
-print(json.dumps(model.predict(pd.read_json(sys.stdin, orient="split")).tolist()))
-"""
 
 
 @pytest.fixture
@@ -85,27 +77,6 @@ def test_containerize_builds_the_image(project: Project, tmp_path: Path, engine:
         assert subprocess.run(["docker", "image", "inspect", image], env=env, capture_output=True).returncode == 0
         # The image's own Python and packages load the Bento's model and predict as on the host (no network).
         rows = project.X_test.head(5)
-        run = subprocess.run(
-            [
-                "docker",
-                "run",
-                "--rm",
-                "-i",
-                "--network",
-                "none",
-                "--entrypoint",
-                "python",
-                image,
-                "-c",
-                PREDICT_IN_IMAGE,
-            ],
-            input=rows.to_json(orient="split"),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert run.returncode == 0, run.stderr
-        assert json.loads(run.stdout) == project.model.predict(rows).tolist()
+        assert image_predictions(image, rows, env, timeout=120) == project.model.predict(rows).tolist()
     finally:  # each session's model version makes a new ~1 GB image
         subprocess.run(["docker", "image", "rm", "-f", image], env=env, capture_output=True)

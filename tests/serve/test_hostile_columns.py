@@ -14,7 +14,7 @@ import requests
 
 from mlspec.spec import load_spec
 from tests.helpers import copy_example, run_mlspec
-from tests.serve.conftest import free_port, start_server, stop_server, wait_ready
+from tests.serve.conftest import serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -98,12 +98,8 @@ def test_hostile_columns_build_and_serve_real_requests(tmp_path: Path) -> None:
     built = run_mlspec("build", str(spec), "--version", tag)
     assert built.returncode == 0, built.stdout + built.stderr
 
-    port = free_port()
-    log = tmp_path / "serve.log"
-    process = start_server(spec, port, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log)
+    with serving(spec, tmp_path / "serve.log") as server:
+        url = server.url
         records = frame.head(3).to_dict("records")
         response = requests.post(f"{url}/predict", json={"rows": records}, timeout=30)
         assert response.status_code == 200, response.text
@@ -118,8 +114,6 @@ def test_hostile_columns_build_and_serve_real_requests(tmp_path: Path) -> None:
             )
             assert response.status_code == 400, (literal, response.status_code, response.text)
             assert "Field" in response.text, response.text
-    finally:
-        stop_server(process)
 
 
 @pytest.mark.parametrize("port", ["99999", "0", "-1"])

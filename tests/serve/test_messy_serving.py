@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.helpers import run_mlspec
-from tests.serve.conftest import free_port, start_server, stop_server, wait_ready
+from tests.serve.conftest import serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -133,12 +133,8 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
     assert frame["lot sqft"].dtype == "float64" and pd.isna(frame["lot sqft"][0])
     assert pd.isna(frame["plan"][1]) and frame["plan"][1] is not None
 
-    port = free_port()
-    log = tmp_path / "serve.log"
-    process = start_server(spec, port, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log)
+    with serving(spec, tmp_path / "serve.log") as server:
+        url = server.url
         test = pd.read_csv(spec.parent / "data" / "test.csv").drop(columns=["tier"]).head(20)
         records = json.loads(test.to_json(orient="records"))  # NaN -> null, as a client sends it
         assert any(r["lot sqft"] is None for r in records) and any(r["plan"] is None for r in records)
@@ -183,8 +179,6 @@ def test_messy_data_serves_nulls_where_training_had_them(tmp_path: Path) -> None
         assert body["properties"]["rows"]["example"] == [example]
         assert sorted(row_schema["required"]) == ["age", "region", "visits"]
         assert {"type": "null"} in row_schema["properties"]["lot sqft"]["anyOf"]
-    finally:
-        stop_server(process)
 
 
 def test_metadata_helpers_on_messy_frames() -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mlspec.state.deploy import DeployedModel, Deployment, ct_workflow, write_deployment
+from mlspec.state.deploy import ct_workflow
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.runs import add_run
 from tests.helpers import copy_example, run_cli
+from tests.serve.conftest import CT_LINEAGE, example_in_staging
 
 CT = ".github/workflows/mlspec-breast-cancer-ct.yml"
 INNER = "runs/20260101T000000000000Z-00001/model.bentomodel"
@@ -19,17 +20,7 @@ NOT_DOWNLOADED = "nothing was downloaded"
 
 
 def _project(tmp_path: Path, artifact: str) -> Path:
-    root = copy_example("breast-cancer", tmp_path / "cd")
-    write_deployment(
-        root,
-        Deployment(
-            project="breast-cancer",
-            environment="staging",
-            model=DeployedModel(tag="breast-cancer:v1aaaa", version="v1aaaa", artifact=artifact),
-            lineage={"run_id": "20260101T000000000000Z-00001", "commit": "feedfacefeedface"},
-        ),
-    )
-    return root
+    return example_in_staging(tmp_path / "cd", "breast-cancer:v1aaaa", artifact, CT_LINEAGE)
 
 
 def _locate(root: Path, standin: GitHubStandIn, **env: str):

@@ -4,19 +4,15 @@ request log lands in the sink folder (the rows sent, the model's predictions), a
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-import requests
-import yaml
 
 from mlspec.monitor.commands import drift_command
 from tests.github_standin import GitHubStandIn
 from tests.helpers import run_mlspec
-from tests.serve.conftest import Project, free_port, start_server, stop_server, wait_ready
+from tests.serve.conftest import Project, predict_in_chunks, serving, spec_with_serving_log
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -36,32 +32,15 @@ def test_serving_log_drives_a_drift_dispatch(
 ) -> None:
     import pandas as pd
 
-    for folder in ("data", "src"):  # copies: drift reads the training data, which must be inside the project
-        shutil.copytree(project.root / folder, tmp_path / folder)
     sink = tmp_path / "serving-log"
-    spec = yaml.safe_load(project.spec.read_text())
-    spec["serve"]["monitoring"] = {"sample": 1.0, "sink": str(sink)}
-    spec_file = tmp_path / "mlproject.yaml"
-    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    spec_file = spec_with_serving_log(project, tmp_path, str(sink))
     built = run_mlspec("build", str(spec_file), "--version", project.tag)
     assert built.returncode == 0, built.stderr
 
     shifted = project.X_test.copy() * 3.0  # every feature three times what training saw
-    port = free_port()
-    log = tmp_path / "serve.log"
-    process = start_server(spec_file, port, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log)
-        for start in range(0, len(shifted), 25):
-            chunk = shifted.iloc[start : start + 25]
-            answer = requests.post(
-                f"{url}/predict", json={"rows": json.loads(chunk.to_json(orient="records"))}, timeout=60
-            )
-            assert answer.status_code == 200, answer.text[:300]
+    with serving(spec_file, tmp_path / "serve.log") as server:
+        predict_in_chunks(server.url, shifted)
         files = _wait_for_rows(sink, len(shifted))
-    finally:
-        stop_server(process)
 
     logged = pd.concat([pd.read_csv(p) for p in files], ignore_index=True)
     assert len(logged) == len(shifted)  # sample 1.0: every row

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,16 @@ import yaml
 from mlspec.monitor.commands import drift_command
 from tests.github_standin import GitHubStandIn
 from tests.helpers import run_mlspec
-from tests.moto_s3 import moto_s3_server
-from tests.serve.conftest import Project, free_port, start_server, stop_server, wait_ready
+from tests.moto_s3 import moto_s3_bucket, s3_client
+from tests.serve.conftest import (
+    Project,
+    free_port,
+    predict_in_chunks,
+    serving,
+    spec_with_serving_log,
+    start_server,
+    stop_server,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -29,45 +36,13 @@ SINK = f"s3://{BUCKET}/breast-cancer/production"
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    with moto_s3_server() as env:
-        import boto3
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
+def s3() -> Iterator[dict[str, str]]:
+    with moto_s3_bucket(BUCKET) as env:
         yield env
 
 
-def _client(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def _spec_with_sink(project: Project, folder: Path, sink: str) -> Path:
-    for name in ("data", "src"):  # copies: drift reads the training data, which must be inside the project
-        shutil.copytree(project.root / name, folder / name)
-    spec = yaml.safe_load(project.spec.read_text())
-    spec["serve"]["monitoring"] = {"sample": 1.0, "sink": sink}
-    spec_file = folder / "mlproject.yaml"
-    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return spec_file
-
-
 def _log_objects(env: dict[str, str], rows: int, timeout: float = 60) -> dict[str, bytes]:
-    client = _client(env)
+    client = s3_client(env)
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         listed = client.list_objects_v2(Bucket=BUCKET, Prefix="breast-cancer/production/").get("Contents", [])
@@ -90,32 +65,20 @@ def test_serving_log_in_s3_drives_a_drift_dispatch(
 
     for key, value in s3.items():  # the service's write credentials come from its environment
         monkeypatch.setenv(key, value)
-    spec_file = _spec_with_sink(project, tmp_path, SINK)
+    spec_file = spec_with_serving_log(project, tmp_path, SINK)
     built = run_mlspec("build", str(spec_file), "--version", project.tag)
     assert built.returncode == 0, built.stderr
     bentofile = yaml.safe_load((tmp_path / ".mlspec/service/breast_cancer/bentofile.yaml").read_text())
     assert any(p.startswith("s3fs==") for p in bentofile["python"]["packages"])  # the Bento ships the backend
 
     shifted = project.X_test.copy() * 3.0  # every feature three times what training saw
-    port = free_port()
-    log = tmp_path / "serve.log"
-    process = start_server(spec_file, port, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log)
-        for start in range(0, len(shifted), 25):
-            chunk = shifted.iloc[start : start + 25]
-            answer = requests.post(
-                f"{url}/predict", json={"rows": json.loads(chunk.to_json(orient="records"))}, timeout=60
-            )
-            assert answer.status_code == 200, answer.text[:300]
+    with serving(spec_file, tmp_path / "serve.log") as server:
+        predict_in_chunks(server.url, shifted)
         bodies = _log_objects(s3, len(shifted))
-        metrics = requests.get(f"{url}/metrics", timeout=10).text
-    finally:
-        stop_server(process)
+        metrics = requests.get(f"{server.url}/metrics", timeout=10).text
 
     assert "mlspec_serving_log_dropped_rows_total 0.0" in metrics  # nothing dropped, and the count is exported
-    marker = _client(s3).get_object(Bucket=BUCKET, Key="breast-cancer/production/mlspec-serving-log.json")
+    marker = s3_client(s3).get_object(Bucket=BUCKET, Key="breast-cancer/production/mlspec-serving-log.json")
     assert json.loads(marker["Body"].read())["model"] == project.tag
     logged = pd.concat([pd.read_csv(io.BytesIO(body)) for body in bodies.values()], ignore_index=True)
     assert len(logged) == len(shifted)  # sample 1.0: every row, in whole objects
@@ -139,7 +102,7 @@ def test_a_sink_it_cannot_write_stops_the_service_at_startup(
 ) -> None:
     for key, value in s3.items():
         monkeypatch.setenv(key, value)
-    spec_file = _spec_with_sink(project, tmp_path, "s3://no-such-bucket/log")
+    spec_file = spec_with_serving_log(project, tmp_path, "s3://no-such-bucket/log")
     built = run_mlspec("build", str(spec_file), "--version", project.tag)
     assert built.returncode == 0, built.stderr
     log = tmp_path / "serve.log"
@@ -158,8 +121,5 @@ def test_a_sink_it_cannot_write_stops_the_service_at_startup(
 
     monkeypatch.setenv("MLSPEC_SERVING_LOG", "off")  # the documented switch: the same service serves, logging nothing
     off_log = tmp_path / "serve-off.log"
-    process = start_server(spec_file, port, off_log)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", process, off_log)
-    finally:
-        stop_server(process)
+    with serving(spec_file, off_log):  # ready (else it fails with the server's output), then stopped
+        pass

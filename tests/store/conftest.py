@@ -7,18 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_bucket
 
 
 @pytest.fixture
 def s3_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto's S3 server on 127.0.0.1 with a bucket `models`; the AWS variables set here and returned for children."""
-    with moto_s3_server() as env:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        import boto3
-
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]).create_bucket(Bucket="models")
+    with moto_s3_bucket("models", monkeypatch) as env:
         yield env
 
 

@@ -258,11 +258,7 @@ def example_on_standin(
     spec = yaml.safe_load(spec_path.read_text())
     if edit is not None:
         edit(work, spec)
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
-    rendered = run_mlspec("render", "--root", str(work), cwd=work)
-    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
-    init_repo(work, remote=base / "remote.git")
+    commit_rendered(work, spec, remote=base / "remote.git")
     with GitHubStandIn() as gh:
         git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
         act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository}, standin=gh)
@@ -275,3 +271,13 @@ def example_on_standin(
         finally:
             store.stop()
         assert gh.violations == []
+
+
+def commit_rendered(work: Path, spec: dict, remote: Path) -> None:
+    """``spec`` written back as the project's mlproject.yaml, mlspec's state ignored, the workflows rendered, and
+    all of it committed: ``work`` becomes a git repository whose origin is the bare repository ``remote``."""
+    (work / "mlproject.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
+    rendered = run_mlspec("render", "--root", str(work), cwd=work)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    init_repo(work, remote=remote)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.acceptance.act.runner import TOKEN, Act, ActResult
+from tests.acceptance.act.runner import TOKEN, Act, ActResult, commit_rendered
 from tests.github_standin import GitHubStandIn
 from tests.github_standin.artifacts import attach
 from tests.github_standin.server import Pull
-from tests.helpers import git, init_repo, run_mlspec
+from tests.helpers import git, run_mlspec
 
 WORKFLOWS = Path(".github/workflows")
 READ = {"AWS_ACCESS_KEY_ID": "STORE_READ_KEY", "AWS_SECRET_ACCESS_KEY": "STORE_READ_SECRET"}
@@ -97,11 +97,7 @@ def on_standin(
     spec = yaml.safe_load(spec_path.read_text())
     if store is not None:
         spec["store"] = store
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    (work / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
-    rendered = run_mlspec("render", "--root", str(work), cwd=work)
-    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
-    init_repo(work, remote=base / "remote.git")
+    commit_rendered(work, spec, remote=base / "remote.git")
     with GitHubStandIn() as gh:
         git("remote", "set-url", "origin", f"https://github.com/{gh.repository}.git", cwd=work)
         act = Act(base / "act", api_url=gh.api_url, extra_env={"GITHUB_REPOSITORY": gh.repository, **env}, standin=gh)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.acceptance.act.runner import example_on_standin
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_server, s3_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act")]
 
@@ -32,15 +32,7 @@ SECRETS = {  # secret name -> the variable serve.monitoring.read_credentials set
 def _put_log(env: dict[str, str], work: Path, label: str) -> None:
     """Two objects of shifted rows in the window, one old object outside it (a column the model never saw: read,
     it would fail the drift run's schema check)."""
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
+    client = s3_client(env)
     client.create_bucket(Bucket=BUCKET)
     rows = pd.read_csv(work / "data" / "test.csv").drop(columns=[label])
     shifted = rows.copy()

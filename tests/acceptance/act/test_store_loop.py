@@ -24,7 +24,7 @@ from tests.acceptance.act.runner import ActResult, pull_request_merge
 from tests.acceptance.act.store_repo import READ, WRITE, Repo, on_standin, open_pull
 from tests.acceptance.corpus.projects import write_project
 from tests.helpers import copy_example, git
-from tests.moto_s3 import moto_s3_server
+from tests.moto_s3 import moto_s3_bucket, s3_client
 
 # Own xdist groups (not "act"): make test runs them beside the other act tests, on the other worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("act-store")]
@@ -47,26 +47,20 @@ def _tail(result: ActResult) -> str:
     return result.log[-6000:]
 
 
+def _cd_build_staging(repo: Repo, before: str, after: str) -> ActResult:
+    """CD on the push ``before`` -> ``after`` to main: its staging build job (and the `changes` job it needs; not
+    the production promotion after it), with a BentoML store of its own."""
+    push = _push(repo, before, after)
+    return repo.run("push", push, "cd", job="build-staging", env={"BENTOML_HOME": str(repo.act.base / "cd-bentoml")})
+
+
 # ---------------------------------------------------------------------------------------------- the example, S3
 
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[dict[str, str]]:
-    with moto_s3_server() as env:
-        _s3_client(env).create_bucket(Bucket=BUCKET)
+    with moto_s3_bucket(BUCKET) as env:
         yield env
-
-
-def _s3_client(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +143,9 @@ def test_ct_after_the_merge_reuses_pushes_and_the_rollback_builds_from_the_store
     v1 = example.merge_promotion(pull)["model"]
     assert v1["store"] == f"s3://{BUCKET}/breast-cancer" and v1["digest"].startswith("sha256:")
     assert v1["artifact"].startswith("gh-artifact:5151/")
-    s3_client = _s3_client(s3)
+    client = s3_client(s3)
     hexdigest = v1["digest"].removeprefix("sha256:")
-    s3_client.head_object(Bucket=BUCKET, Key=f"breast-cancer/blobs/sha256/{hexdigest[:2]}/{hexdigest}")
+    client.head_object(Bucket=BUCKET, Key=f"breast-cancer/blobs/sha256/{hexdigest[:2]}/{hexdigest}")
 
     # a maintainer promotes a second model (a laptop run: trains, pushes, promotes, merges)
     spec_path = work / "mlproject.yaml"
@@ -175,13 +169,7 @@ def test_ct_after_the_merge_reuses_pushes_and_the_rollback_builds_from_the_store
     git("merge", "-q", "--no-ff", "-m", "Merge the rollback", "mlspec/rollback/breast-cancer/staging", cwd=work)
     assert yaml.safe_load((work / "deploy" / "staging.yaml").read_text())["model"]["digest"] == v1["digest"]
     merged = example.sync_main("Merge the rollback")
-    cd = example.run(
-        "push",
-        _push(example, head, merged),
-        "cd",
-        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
-        env={"BENTOML_HOME": str(example.act.base / "cd-bentoml")},
-    )
+    cd = _cd_build_staging(example, head, merged)
     assert cd.returncode == 0, _tail(cd)
     assert f"imported model {v1['tag']} from" in cd.log and ".mlspec/cache/store/" in cd.log, _tail(cd)
     assert f"built for model {v1['tag']}" in cd.log, _tail(cd)
@@ -219,13 +207,7 @@ def test_a_corpus_project_with_a_folder_store_ct_pushes_and_cd_builds_from_it(co
 
     shutil.rmtree(repo.act.artifacts / "6161")  # the CT run's artifact has expired
     merged = git("rev-parse", "HEAD", cwd=repo.work)
-    cd = repo.run(
-        "push",
-        _push(repo, head, merged),
-        "cd",
-        job="build-staging",  # and the `changes` job it needs; not the production promotion after it
-        env={"BENTOML_HOME": str(repo.act.base / "cd-bentoml")},
-    )
+    cd = _cd_build_staging(repo, head, merged)
     assert cd.returncode == 0, _tail(cd)
     assert f"imported model {model['tag']} from" in cd.log and ".mlspec/cache/store/" in cd.log, _tail(cd)
     assert f"built for model {model['tag']}" in cd.log, _tail(cd)

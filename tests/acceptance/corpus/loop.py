@@ -172,16 +172,22 @@ class Loop:
         facts["first_tag"] = record["model"]["tag"] if record.get("model") else None
         if facts["first_tag"] is None:
             return
+        facts["promoted"] = self._promoted(
+            "promote", run, record, "Merge the promotion pull request", facts["first_tag"]
+        )
+        if facts["promoted"]:
+            self.cli("build", "build", "--env", "staging")
+
+    def _promoted(self, label: str, run: Step, record: dict, message: str, tag: str | None) -> bool:
+        """`mlspec promote --env staging` after ``run`` (whose record is ``record``), its pull request merged with
+        ``message``: True when staging's deploy file then names ``tag``."""
         promote = ["promote", "--env", "staging"]
         if run.returncode != 0 and record["status"] != "passed":
             # the data or model tests failed (a finding of its own): carry on so the rest of the loop is seen
             promote.append("--allow-failed-tests")
-        self.cli("promote", *promote)
-        facts["promoted"] = self.merge(
-            f"mlspec/promote/{self.project.name}/staging", "Merge the promotion pull request"
-        ) and (self.deployed_tag() == facts["first_tag"])
-        if facts["promoted"]:
-            self.cli("build", "build", "--env", "staging")
+        self.cli(label, *promote)
+        merged = self.merge(f"mlspec/promote/{self.project.name}/staging", message)
+        return merged and self.deployed_tag() == tag
 
     def _stage_by_stage(self, prefix: str, run_id: str | None) -> None:
         """When the data tests stopped the run (a finding of its own), carry on stage by stage, as a user would,
@@ -309,15 +315,11 @@ class Loop:
         facts["second_run"] = _latest_run(self.root)
         second = self.result.record(facts["second_run"])
         facts["second_tag"] = second["model"]["tag"] if second.get("model") else None
-        promote = ["promote", "--env", "staging"]
-        if run.returncode != 0 and second["status"] != "passed":
-            promote.append("--allow-failed-tests")
         # no `gate` first: promote decides the gate itself when the run has no gate.json (the first model covered
         # gate -> promote with a saved decision); one process fewer per project
-        self.cli("second promote", *promote)
-        facts["second_promoted"] = self.merge(
-            f"mlspec/promote/{self.project.name}/staging", "Merge the second promotion"
-        ) and (self.deployed_tag() == facts["second_tag"])
+        facts["second_promoted"] = self._promoted(
+            "second promote", run, second, "Merge the second promotion", facts["second_tag"]
+        )
         if not facts["second_promoted"]:
             return
         self.cli("rollback", "rollback", "--env", "staging")

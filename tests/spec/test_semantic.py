@@ -241,7 +241,24 @@ def test_the_label_is_no_feature_column() -> None:
 def test_categorical_columns_must_be_among_the_listed_features() -> None:
     spec = _spec(data={"categorical": ["plan", "region", "age"], "features": ["age", "plan"]})
     assert _findings(spec) == [
-        Finding(("data", "categorical"), "categorical column 'region' is not in `features`", "column")
+        Finding(
+            ("data", "categorical", 1),
+            "categorical column 'region' is not in `features`",
+            "column",
+            "add it to `data.features` (the model sees only those columns), or remove it here",
+        )
+    ]
+
+
+def test_a_misspelt_categorical_column_points_at_its_item_with_a_did_you_mean() -> None:
+    spec = _spec(data={"categorical": ["region", "regoin"], "features": ["region", "age"]})
+    assert _findings(spec) == [
+        Finding(
+            ("data", "categorical", 1),
+            "categorical column 'regoin' is not in `features`",
+            "column",
+            "did you mean 'region'?",
+        )
     ]
 
 

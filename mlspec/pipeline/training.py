@@ -185,7 +185,7 @@ def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> T
     return TrainingError(message, hint=failure.get("hint"))
 
 
-def _load_pickle(path: Path, root: Path, where: str, folders: list[Path]) -> Any:
+def _load_pickle(path: Path, root: Path, where: str, folders: list[Path], hint: str | None = None) -> Any:
     """Load the model with the import path training saw (``folders``: `usercode.train_folders`, whose modules
     the pickle may name). Modules of the project imported for it are then pickled by value, so the model
     mlspec stores loads where the project's code is not importable (evaluate, serve, the container)."""
@@ -207,7 +207,7 @@ def _load_pickle(path: Path, root: Path, where: str, folders: list[Path]) -> Any
                 "training script, and pickle the model again; or save it with cloudpickle, which stores "
                 "__main__ classes by value",
             ) from None
-        raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}") from None
+        raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}", hint=hint) from None
 
 
 def python_env(folder: Path) -> dict[str, str]:
@@ -282,7 +282,18 @@ def run_command(
             "train.command succeeded but wrote no model to $MLSPEC_MODEL_OUT",
             hint="pickle the fitted model to the path in the MLSPEC_MODEL_OUT environment variable",
         )
-    return _load_pickle(model_out, root, "train.command", command_folders(root, command))
+    if model_out.stat().st_size == 0:  # opened, nothing written: unpickling it says only "Ran out of input"
+        raise TrainingError(
+            "train.command succeeded but the model file it wrote ($MLSPEC_MODEL_OUT) is empty",
+            hint=MODEL_OUT_HINT,
+        )
+    return _load_pickle(model_out, root, "train.command", command_folders(root, command), hint=MODEL_OUT_HINT)
+
+
+MODEL_OUT_HINT = (
+    'write the fitted model with `pickle.dump(model, f)` into `open(os.environ["MLSPEC_MODEL_OUT"], "wb")` '
+    "(or cloudpickle.dump, joblib.dump)"
+)
 
 
 def check_model(model: Any, task: str, where: str) -> None:

@@ -168,6 +168,23 @@ def _from_pydantic(error: ErrorDetails, doc: Document) -> tuple[tuple[Any, ...],
     return loc, f"{message}, got {got}", category, None
 
 
+def _guess_in(hint: str) -> str | None:
+    match = re.fullmatch(r"did you mean '([^']*)'\?", hint)
+    return match.group(1) if match else None
+
+
+def _misspelt_required(converted: list[tuple[tuple[Any, ...], str, str, str | None]]) -> set[tuple[Any, ...]]:
+    """The missing required keys that an unknown key of the same mapping is a misspelling of (its did-you-mean
+    names them): `lable: x` is one mistake, reported once, not also as "missing required key 'label'"."""
+    missing = {loc for loc, _message, kind, _hint in converted if kind == "missing-key"}
+    guessed = {
+        loc[:-1] + (_guess_in(hint),)
+        for loc, _message, kind, hint in converted
+        if kind == "unknown-key" and hint is not None and _guess_in(hint) is not None
+    }
+    return missing & guessed
+
+
 def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str, kind: str, hint: str | None) -> Issue:
     position, _found = doc.locate(loc)
     return Issue(
@@ -232,8 +249,13 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
         spec = Spec.model_validate(doc.data)
     except ValidationError as exc:
         seen: set[tuple[str, str]] = set()
-        for error in exc.errors(include_url=False):
-            loc, message, kind, hint = _from_pydantic(error, doc)
+        converted = [_from_pydantic(error, doc) for error in exc.errors(include_url=False)]
+        misspelt = _misspelt_required(converted)
+        for loc, message, kind, hint in converted:
+            if kind == "missing-key" and loc in misspelt:
+                continue  # the unknown key beside it is this key misspelt: its did-you-mean says so, once
+            if kind == "unknown-key" and hint is not None and loc[:-1] + (_guess_in(hint),) in misspelt:
+                hint = f"{hint} (`{_guess_in(hint)}` is required and not set)"
             issue = _issue(result, doc, loc, message, kind, hint)
             if (issue.key, kind) not in seen:
                 seen.add((issue.key, kind))

@@ -15,18 +15,21 @@ HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "mat
 
 
 def test_json_format_lists_every_issue(
-    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(cases / "invalid" / "unknown-key")
+    # two mistakes: `label` is missing and `colour` is unknown (a misspelt `label` would be one issue)
+    spec = (cases / "invalid" / "unknown-key" / "mlproject.yaml").read_text("utf-8")
+    (tmp_path / "mlproject.yaml").write_text(spec.replace("lable: churned", "colour: churned"), "utf-8")
+    monkeypatch.chdir(tmp_path)
     assert main(["validate", "--format", "json", "mlproject.yaml"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["valid"] is False
     issues = payload["files"][0]["issues"]
     assert [(i["line"], i["column"], i["key"], i["kind"]) for i in issues] == [
         (3, 1, "data.label", "missing-key"),
-        (6, 3, "data.lable", "unknown-key"),
+        (6, 3, "data.colour", "unknown-key"),
     ]
-    assert issues[1]["hint"] == "did you mean 'label'?"
+    assert issues[1]["hint"].startswith("allowed keys: ")
 
 
 def test_github_format_is_workflow_commands(

@@ -289,7 +289,17 @@ def _default_spec(command: str, args: dict[str, Any]) -> None:
         try:
             args["specs"] = [locate_spec()]
         except SpecError:
-            pass  # validate reports the missing ./mlproject.yaml in its own format (text, JSON, SARIF)
+            # at a monorepo's root: every spec of the repository, as `mlspec render` takes them; none there either:
+            # validate reports the missing ./mlproject.yaml in its own format (text, JSON, SARIF)
+            from pathlib import Path
+
+            from mlspec.render.repo import specs_under
+
+            found = specs_under(Path(os.getcwd()))
+            if found:
+                args["specs"] = found
+                shown_specs = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+                print(f"no ./mlproject.yaml: validating the specs under this folder: {shown_specs}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -222,6 +222,12 @@ def _partial_spec(data: Any) -> Spec | None:
     return partial
 
 
+NOT_FOUND_HINT = (
+    "give the spec's path (e.g. `mlspec validate path/to/mlproject.yaml`), run from the project's folder or a git "
+    "repository holding specs, or create one with `mlspec init`"
+)
+
+
 def check_file(path: Path, *, check_files: bool = True) -> FileResult:
     result = FileResult(path=path, display=display_path(path))
     try:
@@ -240,6 +246,7 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
                 key=_key_text(problem.key) if problem.key is not None else "(file)",
                 message=problem.message,
                 kind=problem.kind,
+                hint=NOT_FOUND_HINT if problem.message == "file not found" else None,
                 snippet=snippet(text, problem.position) if text else "",
             )
         )

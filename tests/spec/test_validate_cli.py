@@ -57,8 +57,11 @@ def test_many_files_in_one_call_report_each(
 def test_missing_spec_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 1
-    assert (
-        capsys.readouterr().out == "mlproject.yaml:1:1: (file): file not found [file]\n1 error in 1 file (1 checked)\n"
+    assert capsys.readouterr().out == (
+        "mlproject.yaml:1:1: (file): file not found [file]\n"
+        "  hint: give the spec's path (e.g. `mlspec validate path/to/mlproject.yaml`), run from the project's folder "
+        "or a git repository holding specs, or create one with `mlspec init`\n"
+        "1 error in 1 file (1 checked)\n"
     )
 
 
@@ -94,9 +97,11 @@ def test_fast_commands_import_no_heavy_library(argv: list[str]) -> None:
 
 
 def test_internal_error_exits_3_with_traceback_file(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import mlspec.spec.commands as commands
+
+    monkeypatch.chdir(tmp_path)  # no spec here nor under it: nothing printed before the error
 
     def boom(**_kwargs: object) -> int:
         raise RuntimeError("kaboom")

@@ -49,3 +49,22 @@ def test_outside_git_no_folder_is_walked_and_the_error_says_what_to_do(tmp_path:
     result = run_cli("validate", cwd=tmp_path / "projects")
     assert result.returncode == 1
     assert result.stdout.startswith("mlproject.yaml:1:1: (file): file not found [file]\n  hint: give the spec's path")
+
+
+def test_a_one_project_command_at_a_monorepo_root_names_the_specs_below(tmp_path: Path, cases: Path) -> None:
+    root = _monorepo(tmp_path, cases)
+    for command in (["status"], ["test", "data"], ["show"]):
+        result = run_cli(*command, cwd=root)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.endswith(
+            f"  hint: name the project's spec, e.g. `mlspec {' '.join(command)} models/churn/mlproject.yaml` "
+            "(specs under this folder: models/churn/mlproject.yaml, models/houses/mlproject.yaml)\n"
+        ), result.stderr
+
+
+def test_with_no_spec_below_either_the_hint_is_the_general_one(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = run_cli("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "hint: give the spec's path (e.g. `mlspec run path/to/mlproject.yaml`)" in result.stderr

@@ -310,6 +310,28 @@ def check_model(model: Any, task: str, where: str) -> None:
         )
 
 
+def check_model_classes(model: Any, y: Any, label: str, where: str) -> None:
+    """A classifier must predict the label's own values: one fitted on codes of them (0, 1, 2 for `rust`,
+    `blight`, `healthy`) never equals a label, and the run passed with accuracy 0 and every other metric n/a."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return
+    try:
+        known = {c.item() if hasattr(c, "item") else c for c in list(classes)}
+        values = sorted({v.item() if hasattr(v, "item") else v for v in y.dropna().unique()}, key=str)
+    except TypeError:  # unhashable classes: nothing to compare
+        return
+    if not values or any(v in known for v in values):
+        return
+    shown_classes = ", ".join(repr(c) for c in sorted(known, key=str)[:5]) + (", ..." if len(known) > 5 else "")
+    shown_values = ", ".join(repr(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    raise TrainingError(
+        f"{where} returned a classifier whose classes ({shown_classes}) are none of the values of the label "
+        f"{label!r} ({shown_values}), so no prediction could equal a label",
+        hint="fit the model on the label as given (y), not on codes of it; or have predict return the label's values",
+    )
+
+
 def model_classes(model: Any, y: Any) -> list[Any] | None:
     classes = getattr(model, "classes_", None)
     if classes is None:

@@ -513,7 +513,7 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
                     {"name": "Qqqqqqqqq"},
                     {
                         "name": "MixedNulls",
-                        "params": {"anything": 1},  # the check takes **kwargs
+                        "params": {"anything": 1},  # **kwargs, but deepchecks' BaseCheck drops it: unknown
                         "conditions": [
                             {"name": "different_nulls_less_equal_to", "params": {"max_allowed_null_types": 1}},
                             {"name": "different_nulls_less_equal", "params": {}},
@@ -542,6 +542,13 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
             "deepchecks has no tabular check 'Qqqqqqqqq'",
             "unknown-check",
             "see the deepchecks.tabular.checks names",
+        ),
+        Finding(
+            ("tests", "data", "checks", 2, "params", "anything"),
+            "MixedNulls has no parameter 'anything'",
+            "unknown-parameter",
+            "its parameters: aggregation_method, check_nan, columns, ignore_columns, n_samples, n_top_columns, "
+            "null_string_list, random_state",
         ),
         Finding(
             ("tests", "data", "checks", 2, "conditions", 1, "name"),
@@ -578,7 +585,8 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
 
 
 def test_a_check_without_keyword_catch_all_reports_unknown_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every shipped check takes **kwargs today; a check that does not has its parameters checked by name."""
+    """A check whose parameters are known (every shipped one: deepchecks' BaseCheck drops unknown keywords) has them
+    checked by name; an entry taking any keyword (here a condition) accepts anything."""
     shipped = check_catalog.catalog()
     strict = copy.deepcopy(shipped)
     strict["checks"]["MixedNulls"]["any_keyword"] = False

@@ -223,9 +223,17 @@ def _partial_spec(data: Any) -> Spec | None:
 
 
 NOT_FOUND_HINT = (
-    "give the spec's path (e.g. `mlspec validate path/to/mlproject.yaml`), run from the project's folder or a git "
-    "repository holding specs, or create one with `mlspec init`"
+    "give the spec's path (e.g. path/to/mlproject.yaml), run from the project's folder (or, for `mlspec validate`, "
+    "a git repository holding specs), or create one with `mlspec init`"
 )
+
+
+def _file_hint(path: Path, message: str) -> str | None:
+    """What to do when the spec path is no file: the folder's own spec, a spec beside a misspelt name, or the rest."""
+    beside = path / "mlproject.yaml" if message.startswith("is a directory") else path.parent / "mlproject.yaml"
+    if beside != path and beside.is_file():
+        return f"did you mean {display_path(beside)}?"
+    return NOT_FOUND_HINT if message == "file not found" else None
 
 
 def check_file(path: Path, *, check_files: bool = True) -> FileResult:
@@ -246,7 +254,7 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
                 key=_key_text(problem.key) if problem.key is not None else "(file)",
                 message=problem.message,
                 kind=problem.kind,
-                hint=NOT_FOUND_HINT if problem.message == "file not found" else None,
+                hint=_file_hint(path, problem.message),
                 snippet=snippet(text, problem.position) if text else "",
             )
         )

@@ -59,8 +59,8 @@ def test_missing_spec_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert main(["validate"]) == 1
     assert capsys.readouterr().out == (
         "mlproject.yaml:1:1: (file): file not found [file]\n"
-        "  hint: give the spec's path (e.g. `mlspec validate path/to/mlproject.yaml`), run from the project's folder "
-        "or a git repository holding specs, or create one with `mlspec init`\n"
+        "  hint: give the spec's path (e.g. path/to/mlproject.yaml), run from the project's folder (or, for "
+        "`mlspec validate`, a git repository holding specs), or create one with `mlspec init`\n"
         "1 error in 1 file (1 checked)\n"
     )
 

@@ -68,3 +68,19 @@ def test_with_no_spec_below_either_the_hint_is_the_general_one(tmp_path: Path) -
     result = run_cli("status", cwd=tmp_path)
     assert result.returncode == 1
     assert "hint: give the spec's path (e.g. `mlspec run path/to/mlproject.yaml`)" in result.stderr
+
+
+def test_a_project_folder_or_a_misspelt_spec_name_points_at_the_spec(tmp_path: Path, cases: Path) -> None:
+    shutil.copytree(cases / "valid" / "minimal", tmp_path / "plants")
+    for command in ("validate", "run"):
+        result = run_cli(command, "plants", cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert (
+            "plants:1:1: (file): is a directory, not a spec file [file]\n  hint: did you mean plants/mlproject.yaml?"
+            in (result.stdout + result.stderr)
+        ), command
+        result = run_cli(command, "plants/mlproject.yml", cwd=tmp_path)
+        assert result.returncode == 1
+        assert "(file): file not found [file]\n  hint: did you mean plants/mlproject.yaml?" in (
+            result.stdout + result.stderr
+        ), command

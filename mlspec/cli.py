@@ -273,14 +273,31 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
     return {"command": command, **parsed}
 
 
+def _name_the_specs_below(command: str, error: Any) -> None:
+    """At a monorepo's root no spec is here or above, but some are below: the hint names them (the command needs one)."""
+    from pathlib import Path
+
+    from mlspec.render.repo import specs_under
+
+    found = specs_under(Path(os.getcwd()))
+    if found:
+        listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        error.hint = f"name the project's spec, e.g. `mlspec {command} {found[0]}` (specs under this folder: {listed})"
+
+
 def _default_spec(command: str, args: dict[str, Any]) -> None:
     """No spec given and none here: the nearest one above, up to the repository root (mlspec/spec/locate.py)."""
     if command == "show" and str(args.get("run") or "").endswith((".yaml", ".yml")):
         return  # `mlspec show path/mlproject.yaml`: the spec is the positional argument (show.py)
     if args.get("spec") == "mlproject.yaml" and not os.path.exists("mlproject.yaml"):
+        from mlspec.errors import SpecError
         from mlspec.spec.locate import locate_spec
 
-        args["spec"] = locate_spec()
+        try:
+            args["spec"] = locate_spec()
+        except SpecError as error:
+            _name_the_specs_below(f"test {args['kind']}" if command == "test" else command, error)
+            raise
         print(f"using {args['spec']} (found above the working folder)", file=sys.stderr)
     elif command == "validate" and not args.get("specs") and not os.path.exists("mlproject.yaml"):
         from mlspec.errors import SpecError
@@ -289,7 +306,17 @@ def _default_spec(command: str, args: dict[str, Any]) -> None:
         try:
             args["specs"] = [locate_spec()]
         except SpecError:
-            pass  # validate reports the missing ./mlproject.yaml in its own format (text, JSON, SARIF)
+            # at a monorepo's root: every spec of the repository, as `mlspec render` takes them; none there either:
+            # validate reports the missing ./mlproject.yaml in its own format (text, JSON, SARIF)
+            from pathlib import Path
+
+            from mlspec.render.repo import specs_under
+
+            found = specs_under(Path(os.getcwd()))
+            if found:
+                args["specs"] = found
+                shown_specs = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+                print(f"no ./mlproject.yaml: validating the specs under this folder: {shown_specs}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

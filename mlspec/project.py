@@ -19,6 +19,7 @@ a path, a `LoadedSpec` or a `Project` into a `Project`.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,9 +146,11 @@ class Project:
         try:
             return spec.environment(name)
         except KeyError:
-            known = ", ".join(e.name for e in spec.environments)
+            names = [e.name for e in spec.environments]
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             raise UsageError(
-                f"{display_path(self.path)}: {key}: no environment named {name!r} (known: {known})"
+                f"{display_path(self.path)}: {key}: no environment named {name!r} (known: {', '.join(names)})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
             ) from None
 
     def environment_name(self, name: str | None) -> str:

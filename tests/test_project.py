@@ -104,3 +104,15 @@ def test_of_keeps_a_project_and_wraps_a_loaded_spec(gated: Path) -> None:
     assert Project.of(project) is project
     assert Path(project) == loaded.path  # a Project is a path-like: code taking a spec path takes it too
     assert project.repository_root() == gated.resolve()  # the git repository project_with_gates made
+
+
+def test_an_unknown_environment_close_to_a_known_one_gets_a_did_you_mean(gated: Path) -> None:
+    project = Project(gated / "mlproject.yaml")
+    with pytest.raises(UsageError, match=r"\(known: staging, production\); did you mean 'production'\?$"):
+        project.environment("prod")
+    with pytest.raises(UsageError, match=r"did you mean 'staging'\?$"):
+        project.environment("stagign", key="--env")
+    with pytest.raises(UsageError, match=r"\(known: staging, production\)$"):  # nothing close: no guess
+        project.environment("qa")
+    result = run_cli("gate", str(gated / "mlproject.yaml"), "--env", "prod")
+    assert result.returncode == 2 and "did you mean 'production'?" in result.stderr

@@ -146,17 +146,17 @@ class GateReport:
         return ", ".join(c for c in causes if c)
 
     def verdict_line(self) -> str:
-        model = self.model_tag or "no model"
+        model = f"model {self.model_tag}" if self.model_tag else "no model (the run trained none)"
         if not self.results:
-            return f"gate passed for {self.project} ({self.environment}), model {model}: no gates declared"
+            return f"gate passed for {self.project} ({self.environment}), {model}: no gates declared"
         if self.passed:
             return (
-                f"gate passed for {self.project} ({self.environment}), model {model}: "
+                f"gate passed for {self.project} ({self.environment}), {model}: "
                 f"{len(self.results)} of {len(self.results)} check{'' if len(self.results) == 1 else 's'} passed"
             )
         cause = self.failure_cause()
         return (
-            f"gate NOT passed for {self.project} ({self.environment}), model {model}: "
+            f"gate NOT passed for {self.project} ({self.environment}), {model}: "
             f"{len(self.failed)} of {len(self.results)} check{'' if len(self.results) == 1 else 's'} failed"
             + (f" ({cause})" if cause else "")
         )

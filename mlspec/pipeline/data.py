@@ -125,9 +125,10 @@ def read_data_file(ref: DataFileRef, declared_format: str = "auto") -> Any:
 def check_task_labels(loaded: LoadedSpec, train: Any, ref: DataFileRef) -> None:
     """A binary task needs exactly 2 label classes in the training rows, a multiclass task at least 2."""
     task = loaded.spec.evaluate.task
-    if task == "regression":
-        return
     label = loaded.spec.data.label
+    if task == "regression":
+        _check_numeric_label(label, train[label], ref)
+        return
     classes = sorted(map(str, train[label].dropna().unique()))
     wanted_ok = len(classes) == 2 if task == "binary" else len(classes) >= 2
     if wanted_ok:
@@ -139,6 +140,28 @@ def check_task_labels(loaded: LoadedSpec, train: Any, ref: DataFileRef) -> None:
         f"data.label: evaluate.task is {task}, which needs {need} classes of {label!r} in the training rows, "
         f"but {display_path(ref.path)} ({ref.key}) has {len(classes)}: {listed}",
         hint=(f"set evaluate.task to {other}, or fix the labels" if other else "fix the labels of the training data"),
+    )
+
+
+def _check_numeric_label(label: str, values: Any, ref: DataFileRef) -> None:
+    """A regression's label must be numbers: with text in it every metric is n/a (and a run still passed)."""
+    import pandas as pd
+
+    present = values.dropna()
+    if pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present):
+        return
+    text = present[pd.to_numeric(present, errors="coerce").isna()]
+    if text.empty:
+        return
+    examples = sorted({str(v) for v in text.unique()})
+    listed = ", ".join(repr(v[:40]) for v in examples[:5]) + (", ..." if len(examples) > 5 else "")
+    classes = present.nunique()
+    other = "binary" if classes == 2 else "multiclass"
+    raise DataError(
+        f"data.label: evaluate.task is regression, which needs numbers in {label!r}, but "
+        f"{display_path(ref.path)} ({ref.key}) has {len(text)} training row{'' if len(text) == 1 else 's'} of text there: "
+        f"{listed}",
+        hint=f"set evaluate.task to {other} if {label!r} holds classes, or fix those values",
     )
 
 

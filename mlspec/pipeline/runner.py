@@ -194,6 +194,8 @@ def stage_train(ctx: RunContext) -> tuple[StageStatus, str]:
         )
     task = spec.evaluate.task
     training.check_model(model, task, where)
+    if task != "regression":
+        training.check_model_classes(model, tables.y_train, tables.label, where)
     classes = training.model_classes(model, tables.y_train) if task != "regression" else None
     record = ctx.record
     from mlspec.pipeline.signature import example_row, missing_as, missing_columns, nonfinite_kinds, nullable_dtypes

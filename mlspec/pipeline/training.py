@@ -185,7 +185,7 @@ def _failure(where: str, failure: dict[str, Any], log: str, log_path: Path) -> T
     return TrainingError(message, hint=failure.get("hint"))
 
 
-def _load_pickle(path: Path, root: Path, where: str, folders: list[Path]) -> Any:
+def _load_pickle(path: Path, root: Path, where: str, folders: list[Path], hint: str | None = None) -> Any:
     """Load the model with the import path training saw (``folders``: `usercode.train_folders`, whose modules
     the pickle may name). Modules of the project imported for it are then pickled by value, so the model
     mlspec stores loads where the project's code is not importable (evaluate, serve, the container)."""
@@ -207,7 +207,7 @@ def _load_pickle(path: Path, root: Path, where: str, folders: list[Path]) -> Any
                 "training script, and pickle the model again; or save it with cloudpickle, which stores "
                 "__main__ classes by value",
             ) from None
-        raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}") from None
+        raise TrainingError(f"{where}: cannot load the model it wrote: {last_traceback_line(exc)}", hint=hint) from None
 
 
 def python_env(folder: Path) -> dict[str, str]:
@@ -282,7 +282,18 @@ def run_command(
             "train.command succeeded but wrote no model to $MLSPEC_MODEL_OUT",
             hint="pickle the fitted model to the path in the MLSPEC_MODEL_OUT environment variable",
         )
-    return _load_pickle(model_out, root, "train.command", command_folders(root, command))
+    if model_out.stat().st_size == 0:  # opened, nothing written: unpickling it says only "Ran out of input"
+        raise TrainingError(
+            "train.command succeeded but the model file it wrote ($MLSPEC_MODEL_OUT) is empty",
+            hint=MODEL_OUT_HINT,
+        )
+    return _load_pickle(model_out, root, "train.command", command_folders(root, command), hint=MODEL_OUT_HINT)
+
+
+MODEL_OUT_HINT = (
+    'write the fitted model with `pickle.dump(model, f)` into `open(os.environ["MLSPEC_MODEL_OUT"], "wb")` '
+    "(or cloudpickle.dump, joblib.dump)"
+)
 
 
 def check_model(model: Any, task: str, where: str) -> None:
@@ -297,6 +308,28 @@ def check_model(model: Any, task: str, where: str) -> None:
             hint="return a fitted model with predict"
             + (" and predict_proba (a classifier)" if task != "regression" else ""),
         )
+
+
+def check_model_classes(model: Any, y: Any, label: str, where: str) -> None:
+    """A classifier must predict the label's own values: one fitted on codes of them (0, 1, 2 for `rust`,
+    `blight`, `healthy`) never equals a label, and the run passed with accuracy 0 and every other metric n/a."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return
+    try:
+        known = {c.item() if hasattr(c, "item") else c for c in list(classes)}
+        values = sorted({v.item() if hasattr(v, "item") else v for v in y.dropna().unique()}, key=str)
+    except TypeError:  # unhashable classes: nothing to compare
+        return
+    if not values or any(v in known for v in values):
+        return
+    shown_classes = ", ".join(repr(c) for c in sorted(known, key=str)[:5]) + (", ..." if len(known) > 5 else "")
+    shown_values = ", ".join(repr(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    raise TrainingError(
+        f"{where} returned a classifier whose classes ({shown_classes}) are none of the values of the label "
+        f"{label!r} ({shown_values}), so no prediction could equal a label",
+        hint="fit the model on the label as given (y), not on codes of it; or have predict return the label's values",
+    )
 
 
 def model_classes(model: Any, y: Any) -> list[Any] | None:

@@ -56,3 +56,11 @@ def discover_specs(root: Path) -> list[Path]:
         if listed is not None:
             return listed
     return _walked_specs(root)
+
+
+def specs_under(folder: Path) -> list[str]:
+    """Inside a git repository, every spec under ``folder``, relative to it, as `discover_specs` finds them
+    (.gitignore respected); outside one, none (`mlspec validate` does not walk an arbitrary folder)."""
+    if repository_root(folder) is None:
+        return []
+    return [os.path.relpath(p, folder.resolve()) for p in discover_specs(folder)]

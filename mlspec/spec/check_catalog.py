@@ -44,6 +44,26 @@ def _parameters(function: Any, skip_first: bool) -> dict[str, Any]:
     }
 
 
+def _check_parameters(cls: Any) -> dict[str, Any]:
+    """The keyword parameters a check accepts: its constructor's and, while a constructor passes **kwargs on, those
+    of the constructors above it in the MRO (TrainTestFeatureDrift(**kwargs) -> FeatureDrift's). deepchecks'
+    BaseCheck takes **kwargs but reads only `n_samples` and drops the rest, so a misspelt parameter reaching it
+    (`scorer:` for `scorers:`) was silently ignored: it is not "any keyword"."""
+    from deepchecks.core.checks import BaseCheck
+
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        if klass is BaseCheck:
+            return {"params": sorted(names | {"n_samples"}), "any_keyword": False}
+        found = _parameters(vars(klass)["__init__"], skip_first=True)
+        names.update(found["params"])
+        if not found["any_keyword"]:
+            return {"params": sorted(names), "any_keyword": False}
+    return {"params": sorted(names), "any_keyword": True}
+
+
 def generate() -> dict[str, Any]:
     """The catalog of the installed deepchecks (imports it)."""
     import deepchecks
@@ -60,7 +80,7 @@ def generate() -> dict[str, Any]:
             for method in sorted(dir(cls))
             if method.startswith(CONDITION_PREFIX)
         }
-        found[name] = {**_parameters(cls.__init__, skip_first=True), "conditions": conditions}
+        found[name] = {**_check_parameters(cls), "conditions": conditions}
     suite_map = {
         suite: [type(check).__name__ for check in getattr(suites, suite)().checks.values()] for suite in SUITES
     }

@@ -252,10 +252,19 @@ def _column_findings(spec: Spec) -> list[Finding]:
             )
         )
     if data.features:
-        for column in data.categorical:
+        for i, column in enumerate(data.categorical):
             if column not in data.features:
                 findings.append(
-                    Finding(("data", "categorical"), f"categorical column {column!r} is not in `features`", "column")
+                    Finding(
+                        ("data", "categorical", i),
+                        f"categorical column {column!r} is not in `features`",
+                        "column",
+                        _did_you_mean(
+                            column,
+                            list(data.features),
+                            "add it to `data.features` (the model sees only those columns), or remove it here",
+                        ),
+                    )
                 )
     return findings
 

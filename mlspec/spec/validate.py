@@ -168,6 +168,23 @@ def _from_pydantic(error: ErrorDetails, doc: Document) -> tuple[tuple[Any, ...],
     return loc, f"{message}, got {got}", category, None
 
 
+def _guess_in(hint: str) -> str | None:
+    match = re.fullmatch(r"did you mean '([^']*)'\?", hint)
+    return match.group(1) if match else None
+
+
+def _misspelt_required(converted: list[tuple[tuple[Any, ...], str, str, str | None]]) -> set[tuple[Any, ...]]:
+    """The missing required keys that an unknown key of the same mapping is a misspelling of (its did-you-mean
+    names them): `lable: x` is one mistake, reported once, not also as "missing required key 'label'"."""
+    missing = {loc for loc, _message, kind, _hint in converted if kind == "missing-key"}
+    guessed = {
+        loc[:-1] + (_guess_in(hint),)
+        for loc, _message, kind, hint in converted
+        if kind == "unknown-key" and hint is not None and _guess_in(hint) is not None
+    }
+    return missing & guessed
+
+
 def _issue(result: FileResult, doc: Document, loc: tuple[Any, ...], message: str, kind: str, hint: str | None) -> Issue:
     position, _found = doc.locate(loc)
     return Issue(
@@ -205,6 +222,20 @@ def _partial_spec(data: Any) -> Spec | None:
     return partial
 
 
+NOT_FOUND_HINT = (
+    "give the spec's path (e.g. path/to/mlproject.yaml), run from the project's folder (or, for `mlspec validate`, "
+    "a git repository holding specs), or create one with `mlspec init`"
+)
+
+
+def _file_hint(path: Path, message: str) -> str | None:
+    """What to do when the spec path is no file: the folder's own spec, a spec beside a misspelt name, or the rest."""
+    beside = path / "mlproject.yaml" if message.startswith("is a directory") else path.parent / "mlproject.yaml"
+    if beside != path and beside.is_file():
+        return f"did you mean {display_path(beside)}?"
+    return NOT_FOUND_HINT if message == "file not found" else None
+
+
 def check_file(path: Path, *, check_files: bool = True) -> FileResult:
     result = FileResult(path=path, display=display_path(path))
     try:
@@ -223,6 +254,7 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
                 key=_key_text(problem.key) if problem.key is not None else "(file)",
                 message=problem.message,
                 kind=problem.kind,
+                hint=_file_hint(path, problem.message),
                 snippet=snippet(text, problem.position) if text else "",
             )
         )
@@ -232,8 +264,13 @@ def check_file(path: Path, *, check_files: bool = True) -> FileResult:
         spec = Spec.model_validate(doc.data)
     except ValidationError as exc:
         seen: set[tuple[str, str]] = set()
-        for error in exc.errors(include_url=False):
-            loc, message, kind, hint = _from_pydantic(error, doc)
+        converted = [_from_pydantic(error, doc) for error in exc.errors(include_url=False)]
+        misspelt = _misspelt_required(converted)
+        for loc, message, kind, hint in converted:
+            if kind == "missing-key" and loc in misspelt:
+                continue  # the unknown key beside it is this key misspelt: its did-you-mean says so, once
+            if kind == "unknown-key" and hint is not None and loc[:-1] + (_guess_in(hint),) in misspelt:
+                hint = f"{hint} (`{_guess_in(hint)}` is required and not set)"
             issue = _issue(result, doc, loc, message, kind, hint)
             if (issue.key, kind) not in seen:
                 seen.add((issue.key, kind))

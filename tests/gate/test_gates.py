@@ -347,3 +347,14 @@ def test_a_metric_is_usable_only_as_a_finite_number(metrics, problem) -> None:
     from mlspec.gate.kind_base import metric_problem
 
     assert metric_problem(metrics, "roc_auc", "run R") == problem
+
+
+def test_the_verdict_line_of_a_run_without_a_model_says_so_once() -> None:
+    from mlspec.gate.results import GateReport
+
+    report = GateReport(
+        project="p", run_id="r", environment="staging", model_tag=None, champion=None, champion_source=""
+    )
+    assert report.verdict_line() == "gate passed for p (staging), no model (the run trained none): no gates declared"
+    report.model_tag = "p:v1"
+    assert report.verdict_line() == "gate passed for p (staging), model p:v1: no gates declared"

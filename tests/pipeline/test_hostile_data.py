@@ -126,3 +126,42 @@ def test_status_names_a_corrupt_latest_record(
     out = capsys.readouterr().out
     assert out.startswith("the latest run cannot be used: run record .mlspec/runs/r1/record.json is corrupt: ")
     assert "no runs yet" not in out
+
+
+@pytest.mark.parametrize(
+    "labels, message, hint",
+    [
+        (
+            "rust,blight,healthy,rust",
+            "evaluate.task is regression, which needs numbers in 'y', but data/train.csv (data.train) has 4 training "
+            "rows of text there: 'blight', 'healthy', 'rust'",
+            "set evaluate.task to multiclass if 'y' holds classes, or fix those values",
+        ),
+        (
+            "1.5,2.5,n/a?,3",
+            "evaluate.task is regression, which needs numbers in 'y', but data/train.csv (data.train) has 1 training "
+            "row of text there: 'n/a?'",
+            "set evaluate.task to multiclass if 'y' holds classes, or fix those values",
+        ),
+        ("yes,no,yes,no", "has 4 training rows of text there: 'no', 'yes'", "set evaluate.task to binary"),
+    ],
+)
+def test_a_regression_label_of_text_is_a_data_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, labels: str, message: str, hint: str
+) -> None:
+    # with text labels every regression metric was n/a and `mlspec run` still passed
+    monkeypatch.chdir(tmp_path)
+    loaded = load_spec(_project(tmp_path, "regression", labels))
+    train = pd.read_csv(tmp_path / "data" / "train.csv")
+    ref = DataFileRef("train", "data.train", "data/train.csv", tmp_path / "data" / "train.csv")
+    with pytest.raises(DataError) as caught:
+        check_task_labels(loaded, train, ref)
+    assert message in caught.value.message
+    assert caught.value.hint is not None and caught.value.hint.startswith(hint)
+
+
+def test_a_regression_label_of_numbers_with_gaps_passes(tmp_path: Path) -> None:
+    loaded = load_spec(_project(tmp_path, "regression", "1.5,,3,4e3"))
+    ref = DataFileRef("train", "data.train", "data/train.csv", tmp_path / "data" / "train.csv")
+    check_task_labels(loaded, pd.read_csv(tmp_path / "data" / "train.csv"), ref)
+    check_task_labels(loaded, pd.DataFrame({"y": ["1.5", "2", None]}), ref)  # numbers read as text

@@ -27,9 +27,12 @@ def _sarif(
 
 
 def test_one_result_per_error_with_file_line_column_rule(
-    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, log = _sarif(monkeypatch, capsys, cases / "invalid" / "unknown-key", "mlproject.yaml")
+    # two mistakes, two rules: `label` is missing and `colour` is unknown (a misspelt `label` would be one error)
+    spec = (cases / "invalid" / "unknown-key" / "mlproject.yaml").read_text("utf-8")
+    (tmp_path / "mlproject.yaml").write_text(spec.replace("lable: churned", "colour: churned"), "utf-8")
+    code, log = _sarif(monkeypatch, capsys, tmp_path, "mlproject.yaml")
     assert code == 1
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
@@ -50,7 +53,7 @@ def test_one_result_per_error_with_file_line_column_rule(
     assert got[0][:5] == ("missing-key", "missing-key", "error", "mlproject.yaml", {"startLine": 3, "startColumn": 1})
     assert got[0][5].startswith("data.label: ")
     assert got[1][:5] == ("unknown-key", "unknown-key", "error", "mlproject.yaml", {"startLine": 6, "startColumn": 3})
-    assert got[1][5].endswith("(did you mean 'label'?)")
+    assert got[1][5].startswith("data.colour: unknown key 'colour' (allowed keys: ")
 
 
 def test_many_files_and_repository_relative_uris(

@@ -241,7 +241,24 @@ def test_the_label_is_no_feature_column() -> None:
 def test_categorical_columns_must_be_among_the_listed_features() -> None:
     spec = _spec(data={"categorical": ["plan", "region", "age"], "features": ["age", "plan"]})
     assert _findings(spec) == [
-        Finding(("data", "categorical"), "categorical column 'region' is not in `features`", "column")
+        Finding(
+            ("data", "categorical", 1),
+            "categorical column 'region' is not in `features`",
+            "column",
+            "add it to `data.features` (the model sees only those columns), or remove it here",
+        )
+    ]
+
+
+def test_a_misspelt_categorical_column_points_at_its_item_with_a_did_you_mean() -> None:
+    spec = _spec(data={"categorical": ["region", "regoin"], "features": ["region", "age"]})
+    assert _findings(spec) == [
+        Finding(
+            ("data", "categorical", 1),
+            "categorical column 'regoin' is not in `features`",
+            "column",
+            "did you mean 'region'?",
+        )
     ]
 
 
@@ -496,7 +513,7 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
                     {"name": "Qqqqqqqqq"},
                     {
                         "name": "MixedNulls",
-                        "params": {"anything": 1},  # the check takes **kwargs
+                        "params": {"anything": 1},  # **kwargs, but deepchecks' BaseCheck drops it: unknown
                         "conditions": [
                             {"name": "different_nulls_less_equal_to", "params": {"max_allowed_null_types": 1}},
                             {"name": "different_nulls_less_equal", "params": {}},
@@ -525,6 +542,13 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
             "deepchecks has no tabular check 'Qqqqqqqqq'",
             "unknown-check",
             "see the deepchecks.tabular.checks names",
+        ),
+        Finding(
+            ("tests", "data", "checks", 2, "params", "anything"),
+            "MixedNulls has no parameter 'anything'",
+            "unknown-parameter",
+            "its parameters: aggregation_method, check_nan, columns, ignore_columns, n_samples, n_top_columns, "
+            "null_string_list, random_state",
         ),
         Finding(
             ("tests", "data", "checks", 2, "conditions", 1, "name"),
@@ -561,7 +585,8 @@ def test_configured_checks_and_conditions_are_deepchecks_names() -> None:
 
 
 def test_a_check_without_keyword_catch_all_reports_unknown_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every shipped check takes **kwargs today; a check that does not has its parameters checked by name."""
+    """A check whose parameters are known (every shipped one: deepchecks' BaseCheck drops unknown keywords) has them
+    checked by name; an entry taking any keyword (here a condition) accepts anything."""
     shipped = check_catalog.catalog()
     strict = copy.deepcopy(shipped)
     strict["checks"]["MixedNulls"]["any_keyword"] = False

@@ -15,18 +15,21 @@ HEAVY = ("deepchecks", "bentoml", "github3", "docker", "sklearn", "pandas", "mat
 
 
 def test_json_format_lists_every_issue(
-    cases: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(cases / "invalid" / "unknown-key")
+    # two mistakes: `label` is missing and `colour` is unknown (a misspelt `label` would be one issue)
+    spec = (cases / "invalid" / "unknown-key" / "mlproject.yaml").read_text("utf-8")
+    (tmp_path / "mlproject.yaml").write_text(spec.replace("lable: churned", "colour: churned"), "utf-8")
+    monkeypatch.chdir(tmp_path)
     assert main(["validate", "--format", "json", "mlproject.yaml"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["valid"] is False
     issues = payload["files"][0]["issues"]
     assert [(i["line"], i["column"], i["key"], i["kind"]) for i in issues] == [
         (3, 1, "data.label", "missing-key"),
-        (6, 3, "data.lable", "unknown-key"),
+        (6, 3, "data.colour", "unknown-key"),
     ]
-    assert issues[1]["hint"] == "did you mean 'label'?"
+    assert issues[1]["hint"].startswith("allowed keys: ")
 
 
 def test_github_format_is_workflow_commands(
@@ -54,8 +57,11 @@ def test_many_files_in_one_call_report_each(
 def test_missing_spec_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 1
-    assert (
-        capsys.readouterr().out == "mlproject.yaml:1:1: (file): file not found [file]\n1 error in 1 file (1 checked)\n"
+    assert capsys.readouterr().out == (
+        "mlproject.yaml:1:1: (file): file not found [file]\n"
+        "  hint: give the spec's path (e.g. path/to/mlproject.yaml), run from the project's folder (or, for "
+        "`mlspec validate`, a git repository holding specs), or create one with `mlspec init`\n"
+        "1 error in 1 file (1 checked)\n"
     )
 
 
@@ -91,9 +97,11 @@ def test_fast_commands_import_no_heavy_library(argv: list[str]) -> None:
 
 
 def test_internal_error_exits_3_with_traceback_file(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import mlspec.spec.commands as commands
+
+    monkeypatch.chdir(tmp_path)  # no spec here nor under it: nothing printed before the error
 
     def boom(**_kwargs: object) -> int:
         raise RuntimeError("kaboom")

@@ -485,7 +485,7 @@ def finish_record(ctx: RunContext, previous: RunRecord | None) -> None:
     record.changes = drift_change(record) + found.since_previous
     record.changes_baseline = found.previous
     record.champion_changes, record.champion_baseline = found.since_champion, found.champion
-    statuses = [s.status for s in record.stages]
+    statuses = [s.status for s in record.stages if not BY_NAME[s.name].on_demand]  # a failed check fails the gate
     record.status = "failed" if "failed" in statuses else "passed"
     record.finished = utc_now()
     if ctx.warnings:

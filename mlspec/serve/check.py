@@ -372,7 +372,7 @@ def servability_command(spec: ProjectLike = "mlproject.yaml", force: bool = Fals
         checked = (read_result(project.runs, record.run_id) or {}).get("checked", "")
         print(
             f"servability of {record.model.tag}: reused {where} result of {checked or 'an earlier check'} on this "
-            f"machine ({result.status}: same model, spec, data and library versions; --force reruns it) - "
+            f"machine ({result.status}; same model, spec, data and library versions; --force reruns it) - "
             f"{result.message}"
         )
         print(f"figures: {result_path(project.runs, record.run_id)}")

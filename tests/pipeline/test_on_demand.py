@@ -227,3 +227,41 @@ def test_a_stale_or_failed_stage_is_never_a_passed_gate_row(root: Path) -> None:
     store.save(record)
     row = _gate_row(root)
     assert not row.passed and row.reason == "servability: internal error: BrokenPipeError"
+
+
+@pytest.mark.slow  # trains the example's model twice (seconds each)
+def test_mlspec_train_after_the_check_makes_it_stale(tmp_path: Path) -> None:
+    """The real path: `mlspec train --force` continues the run that holds a check and retrains; the check's result
+    stays in the record as `stale`, `mlspec status` says so and the gate fails it."""
+    root = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.5}\n", remote=False)
+    first = run_cli("train", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    store = RunStore(root)
+    run_id = str(store.latest_id())
+    _run(root, Check())
+    checked = store.load(run_id)
+    assert checked.model is not None and checked.stage("serving") is not None
+    assert run_cli("status", cwd=root).stdout.count("servability check  up to date") == 1
+
+    again = run_cli("train", "--force", cwd=root)
+    assert again.returncode == 0, again.stdout + again.stderr
+    record = store.load(run_id)  # the same run, continued: same data
+    assert record.model is not None and record.model.tag != checked.model.tag
+    result = record.stage("serving")
+    assert result is not None and result.status == "stale"
+    why = (
+        f"train reran after it in run {run_id}: its result (passed) is for model {checked.model.tag}; "
+        "rerun `mlspec test serving`"
+    )
+    assert result.message == why
+    status = run_cli("status", cwd=root).stdout
+    assert f"  servability check  stale\n      {why}\n" in status, status
+    row = _gate_row(root, run_id)
+    assert not row.passed and row.reason == f"the servability result of run {run_id} is stale: {why}"
+
+    # a failed check fails the gate, not the run: a stage command that continues the record keeps its status
+    assert _run(root, Check("fail")).result.status == "failed"
+    evaluated = run_cli("evaluate", "--force", cwd=root)
+    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    record = store.load(run_id)
+    assert record.status == "passed" and getattr(record.stage("serving"), "status", None) == "failed"

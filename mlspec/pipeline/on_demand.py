@@ -54,7 +54,7 @@ def run_on_demand(project: Project, stage: StageName, check: Check, *, force: bo
     if store.latest_id() is None:
         raise MlspecError(f"no runs under {store.runs}: nothing to check", hint="run `mlspec run` first")
     with project_lock(root, "run") as note_run:
-        sweep_interrupted(root, "run")
+        sweep_interrupted(root, BY_NAME[stage].command.removeprefix("mlspec "))
         record = project.latest_run(needed_for=needed_for, hint=hint)
         assert record.model is not None  # latest_run checked it
         note_run(record.run_id)

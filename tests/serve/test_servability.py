@@ -141,5 +141,10 @@ def test_the_check_is_the_runs_serving_stage_and_is_reused_on_this_machine(proje
         assert store.load(record.run_id).stage("serving") == serving
         row = _serving_row(project, store.load(record.run_id))
         assert row.passed and row.reason == f"servability: {serving.message}"
+
+        forced = run_mlspec("test", "serving", "--force", str(project.spec))  # --force reruns it (it was ignored)
+        assert forced.returncode == 0 and "servability: starting " in forced.stdout, forced.stdout + forced.stderr
+        rerun = store.load(record.run_id).stage("serving")
+        assert rerun is not None and rerun.reasons == ["--force"] and rerun.started != serving.started
     finally:
         shutil.rmtree(project.root / ".mlspec" / "runs", ignore_errors=True)

@@ -324,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(parser, argv)
     command = args.pop("command")
     if command == "test" and args["kind"] == "serving":  # the servability check belongs to serve, not the pipeline
-        command, args = "test serving", {"spec": args["spec"]}  # it always runs: --force changes nothing
+        command, args = "test serving", {"spec": args["spec"], "force": args["force"]}  # --force: rerun, never reuse
     try:
         _default_spec(command, args)
         if command in PROJECT_COMMANDS:

@@ -1,12 +1,17 @@
 """The pipeline's stages, each described once: `Stage` says its name, title, upstream stages, inputs (the spec
 sections it depends on; its data, code and config files are pipeline/cache.py's `Inputs`), outputs (the files it
-writes in the run folder), the libraries whose versions it depends on, and what it writes into the run record.
-The planner (stage_plan.py), the cache (cache.py), the record handling and status (runner.py) and the stage commands
-read these; the function that runs each stage is runner.py's `RUNNERS` (a test keeps both in step).
+writes in the run folder), the libraries whose versions it depends on, what it writes into the run record and what a
+rerun of it invalidates. The planner (stage_plan.py), the cache (cache.py), the record handling and status
+(runner.py, on_demand.py), the store (store/stages.py) and render (the CT workflow's step) read these; the function
+that runs each of `mlspec run`'s stages is runner.py's `RUNNERS` (a test keeps both in step).
 
-The servability check (`mlspec test serving`, serve/check.py) is not one of them: it runs in its own command and
-CI job after the pipeline, builds and serves a Bento, and is not cached. Making it a fifth stage would add a row to
-every run record, status and run summary (and so to the golden outputs), which this refactor keeps unchanged.
+`PIPELINE` are `mlspec run`'s stages. `ON_DEMAND` are stages it never runs: the servability check (`serving`) runs
+only when asked, by `mlspec test serving` (serve/check.py, through pipeline/on_demand.py), on the latest run's model.
+Its result is a stage result of that run's record like the others (status, message, timing, inputs digest), so a
+record that never ran it has no such entry and reads as it did before the stage existed. Its inputs include the
+model it checked and the machine it ran on (`per_machine`: a latency measured elsewhere is not reused here); a
+retrain in the same record marks it `stale` (train's `invalidates`) rather than dropping it, since no later command
+reruns it by itself.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlspec.state.record import StageName
 
-__all__ = ["BY_NAME", "PIPELINE", "STAGE_NAMES", "Stage"]
+__all__ = ["ALL", "BY_NAME", "ON_DEMAND", "PIPELINE", "STAGE_NAMES", "Stage"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,20 @@ class Stage:
     tests: str | None = None  # the record.tests entry it writes ("data", "model"), copied when reused
     record_fields: tuple[str, ...] = ()  # the record fields it writes, reset when it is invalidated
     invalidates: tuple[StageName, ...] = ()  # stages whose results a rerun of this one makes meaningless
+    # not one of `mlspec run`'s stages: it runs only when its command asks (`command`), on the latest run
+    on_demand: bool = False
+    command: str = ""  # the command that runs it alone, e.g. "mlspec test serving"
+    # its result measures the machine it ran on (a latency): the machine is among its inputs, so that a result is
+    # never reused on another machine, and it is never pushed to the model store
+    per_machine: bool = False
+    action: str | None = None  # the composite action (actions/<name>) that runs it in CI, where it has its own
+    summary: str = ""  # what it does, in a few words: the CI step's name is its title with this in parentheses
+
+    @property
+    def step_name(self) -> str:
+        """The name of its step in the CT workflow: `Servability check (build, serve on 127.0.0.1, compare, time)`."""
+        title = self.title[:1].upper() + self.title[1:]
+        return f"{title} ({self.summary})" if self.summary else title
 
 
 PIPELINE: tuple[Stage, ...] = (
@@ -50,7 +69,7 @@ PIPELINE: tuple[Stage, ...] = (
         inputs=("data/train", "train"),
         outputs=("train.log", "model.bentomodel"),
         libraries=("pandas", "numpy", "scikit-learn"),
-        invalidates=("evaluate", "model_tests"),
+        invalidates=("evaluate", "model_tests", "serving"),
     ),
     Stage(
         name="evaluate",
@@ -71,5 +90,23 @@ PIPELINE: tuple[Stage, ...] = (
         tests="model",
     ),
 )
-BY_NAME: dict[str, Stage] = {stage.name: stage for stage in PIPELINE}
+ON_DEMAND: tuple[Stage, ...] = (
+    Stage(
+        name="serving",
+        title="servability check",
+        upstream=("train",),
+        # what the check reads of the spec: the service (serve), which rows are the test rows (data) and the task
+        # (which endpoints, how predictions are compared); the model it checks is an input of its own (on_demand.py)
+        inputs=("serve", "data", "evaluate.labels"),
+        outputs=("servability.json", "servability-server.log"),
+        libraries=("bentoml", "pandas", "numpy", "scikit-learn"),
+        on_demand=True,
+        command="mlspec test serving",
+        per_machine=True,
+        action="test-serving",
+        summary="build, serve on 127.0.0.1, compare, time",
+    ),
+)
+ALL: tuple[Stage, ...] = PIPELINE + ON_DEMAND
+BY_NAME: dict[str, Stage] = {stage.name: stage for stage in ALL}
 STAGE_NAMES: tuple[str, ...] = tuple(BY_NAME)  # the run record's StageName is Literal[STAGE_NAMES]

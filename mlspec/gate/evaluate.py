@@ -182,13 +182,16 @@ def _test_checks(record: RunRecord) -> list[GateResult]:
 
 
 def _serving_checks(project: Project, record: RunRecord) -> list[GateResult]:
-    """The servability check of the run (`mlspec test serving`) as a gate row: its verdict when it ran; a
-    failure when it did not run but `serve.slo` asks for a latency gate (fail closed); else nothing."""
+    """The servability check of the run (`mlspec test serving`, the record's `serving` stage) as a gate row: its
+    verdict when it ran; a failure when it did not run but `serve.slo` asks for a latency gate (fail closed), when its
+    result is stale (the model was retrained after it) or is another model's; else nothing. A result reused from an
+    earlier check says so. Records written before the check was a stage have its file only: read as before."""
     from mlspec.state.servability import read_result
 
     slo = project.spec.serve.slo
     threshold = "served = in-process" + (f", p95 <= {slo.p95_ms:g} ms" if slo else "")
     result = read_result(project.runs, record.run_id)
+    stage = record.stage("serving")
 
     def serving(verdict: Verdict, reason: str, value: float | None = None) -> list[GateResult]:
         return [
@@ -215,15 +218,21 @@ def _serving_checks(project: Project, record: RunRecord) -> list[GateResult]:
     measured = result.get("latency_ms")
     latency: dict[str, Any] = measured if isinstance(measured, dict) else {}
     p95 = latency.get("p95")
+    if stage is not None and stage.status == "stale":
+        return serving("fail", f"the servability result of run {record.run_id} is stale: {stage.message}")
     if result.get("model") != (record.model.tag if record.model else None):
         return serving(
             "fail",
             f"the servability result of run {record.run_id} is for model "
             f"{result.get('model')}, not this run's (rerun `mlspec test serving`)",
         )
+    # the file and the stage agree, or the check failed: a stage result that did not pass is never a pass
+    passed = result["verdict"] == "pass" and (stage is None or stage.status in ("passed", "cached"))
+    reused = f" (reused from run {stage.cached_from}'s check)" if stage is not None and stage.cached_from else ""
+    reason = result.get("reason", "") if passed or result["verdict"] != "pass" or stage is None else stage.message
     return serving(
-        "pass" if result["verdict"] == "pass" else "fail",
-        f"servability: {result.get('reason', '')}",
+        "pass" if passed else "fail",
+        f"servability{reused}: {reason}",
         float(p95) if isinstance(p95, (int, float)) else None,
     )
 

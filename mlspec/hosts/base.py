@@ -12,7 +12,9 @@
 - its API (`settings`, `connect`): pull requests, comments, workflow dispatch and run artifacts, for promote,
   report, drift and the CD build's provenance check; `permission_error` is the error it raises for a write the
   token may not make;
-- the run a merged pull request's report showed (`reviewed_run`), for CT's "same predictions" check.
+- the run a merged pull request's report showed (`reviewed_run`), for CT's "same predictions" check;
+- whether the CI job runs for a pull request, and into which base branch (`pull_request_job`), for the store's
+  trust rule (store/trust.py: a pull request's CI reads only the store its base branch names).
 
 Register an instance in all_hosts.py. Nothing in here imports the rest of mlspec at run time: spec/, render/,
 pipeline/ and the commands sit above the hosts.
@@ -21,13 +23,21 @@ pipeline/ and the commands sit above the hosts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mlspec.hosts.reviewed_run import NoReviewedRun, ReviewedRun
 
-__all__ = ["CodeHost", "HostSettings"]
+__all__ = ["CodeHost", "HostSettings", "PullRequestJob"]
+
+
+@dataclass(frozen=True)
+class PullRequestJob:
+    """The CI job runs for a pull request into ``base_branch`` (None when the host does not say which)."""
+
+    base_branch: str | None = None
 
 
 class HostSettings(Protocol):
@@ -121,4 +131,8 @@ class CodeHost(Protocol):
 
     def reviewed_run(self, environ: Mapping[str, str], commit: str, project: str) -> ReviewedRun | NoReviewedRun:
         """The pull request that merged ``commit`` and the files of its CI run's reports (or why there are none)."""
+        ...
+
+    def pull_request_job(self, environ: Mapping[str, str]) -> PullRequestJob | None:
+        """The pull request this CI job runs for (its base branch), or None when it runs for no pull request."""
         ...

@@ -21,7 +21,7 @@ from mlspec.git import listed_files
 from mlspec.hosts.all_hosts import current as code_host
 from mlspec.input_patterns import input_patterns, levels_up, repo_path
 from mlspec.pipeline.fingerprint import StatCache
-from mlspec.stages import PIPELINE
+from mlspec.stages import ALL, ON_DEMAND, PIPELINE
 from mlspec.state.layout import STATE_DIR
 from mlspec.tables import hash_bytes
 
@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from mlspec.spec import LoadedSpec
     from mlspec.state.record import StageName
 
-# read from the one description of each stage (mlspec/stages.py)
+# read from the one description of each stage (mlspec/stages.py); STAGES are `mlspec run`'s, the others of every stage
 STAGES: tuple[StageName, ...] = tuple(stage.name for stage in PIPELINE)
-TITLES: dict[str, str] = {stage.name: stage.title for stage in PIPELINE}
-UPSTREAM: dict[str, tuple[StageName, ...]] = {stage.name: stage.upstream for stage in PIPELINE}
-LIBRARIES = {stage.name: stage.libraries for stage in PIPELINE}
+TITLES: dict[str, str] = {stage.name: stage.title for stage in ALL}
+UPSTREAM: dict[str, tuple[StageName, ...]] = {stage.name: stage.upstream for stage in ALL}
+LIBRARIES = {stage.name: stage.libraries for stage in ALL}
+MACHINE_INPUT = "machine:this"  # the input of a per-machine stage naming the machine (machine_id)
+MODEL_INPUT = "model:tag"  # the input of an on-demand stage naming the run's model it checked (pipeline/on_demand.py)
 MAX_INPUT_FILES = 20000
 # Never inputs, whatever the patterns say: caches, environments, version control, mlspec's state.
 _SKIP_DIRS = {
@@ -86,7 +88,23 @@ def spec_sections(spec: Any) -> dict[str, Any]:
     }
 
 
-STAGE_SECTIONS = {stage.name: stage.inputs for stage in PIPELINE}
+def on_demand_sections(spec: Any) -> dict[str, Any]:
+    """The JSON of the spec sections only on-demand stages depend on (the servability check's `serve`). They are
+    not among the run record's `spec_sections`, so that a record that never ran such a stage is as it was."""
+    return {"serve": spec.model_dump(mode="json", by_alias=True)["serve"]}
+
+
+STAGE_SECTIONS = {stage.name: stage.inputs for stage in ALL}
+
+
+@cache
+def machine_id() -> str:
+    """This machine, as a digest of what tells machines apart for a latency (host name, OS, architecture, CPUs);
+    the host name itself is not written into records."""
+    import platform
+
+    facts = [platform.node(), platform.system(), platform.machine(), str(os.cpu_count())]
+    return hash_bytes("|".join(facts).encode())
 
 
 def _skipped(path: str) -> bool:
@@ -164,6 +182,7 @@ class Inputs:
     sections: dict[str, Any] = field(default_factory=dict)
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # relative path -> (digest, bytes)
     missing: list[str] = field(default_factory=list)  # data files that do not exist
+    on_demand_sections: dict[str, Any] = field(default_factory=dict)  # on_demand_sections: not recorded in a run
 
 
 INPUT_KINDS = {"code": "code", "config": "config", "data": "file"}  # category -> component kind
@@ -186,7 +205,8 @@ def compute_inputs(loaded: LoadedSpec, cache: StatCache) -> Inputs:
     from mlspec.pipeline.data import data_files
 
     spec = loaded.spec
-    result = Inputs(sections=spec_sections(spec))
+    result = Inputs(sections=spec_sections(spec), on_demand_sections=on_demand_sections(spec))
+    sections = {**result.sections, **result.on_demand_sections}
     data_components: dict[str, dict[str, str]] = {}  # role -> component -> digest
     for ref in data_files(loaded):
         # DVC-tracked files and URLs: the hash DVC recorded / the object's version, without reading the file
@@ -202,10 +222,11 @@ def compute_inputs(loaded: LoadedSpec, cache: StatCache) -> Inputs:
             continue
         result.files[rel] = (digest, size)
         project_components[f"{INPUT_KINDS[category]}:{rel}"] = digest
-    for stage in STAGES:
+    for described in ALL:
+        stage = described.name
         components: dict[str, str] = {}
         for section in STAGE_SECTIONS[stage]:
-            components[f"spec:{section}"] = hash_bytes(json.dumps(result.sections[section], sort_keys=True).encode())
+            components[f"spec:{section}"] = hash_bytes(json.dumps(sections[section], sort_keys=True).encode())
         roles = _train_roles(spec) if stage == "train" else tuple(data_components)
         for role in roles:
             components.update(data_components.get(role, {}))
@@ -216,9 +237,21 @@ def compute_inputs(loaded: LoadedSpec, cache: StatCache) -> Inputs:
             components[f"version:{lib}"] = package_version(lib)
         for up in UPSTREAM[stage]:
             components[f"stage:{up}"] = result.digests[up]
+        if described.per_machine:
+            components[MACHINE_INPUT] = machine_id()
         result.components[stage] = components
         result.digests[stage] = hash_bytes(json.dumps(components, sort_keys=True).encode())
     return result
+
+
+def with_model(inputs: Inputs, model: str | None) -> Inputs:
+    """``inputs`` (changed in place) with the model the on-demand stages check, the run's (its tag), among their
+    inputs: a result is reused only for the model it checked (a retrain with unchanged inputs makes another)."""
+    for described in ON_DEMAND:
+        components = {**inputs.components[described.name], MODEL_INPUT: model or "(none)"}
+        inputs.components[described.name] = components
+        inputs.digests[described.name] = hash_bytes(json.dumps(components, sort_keys=True).encode())
+    return inputs
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:
@@ -299,6 +332,10 @@ def stale_reasons(
                 reasons.append(f"{label} {name} changed")
         elif kind == "version":
             reasons.append(f"{name} {old or '(none)'} -> {new or '(none)'}")
+        elif kind == "machine":
+            reasons.append("it ran on another machine (a latency measured there does not hold here)")
+        elif kind == "model":
+            reasons.append(f"it checked model {old or '(none)'}, the run's model is now {new or '(none)'}")
         elif kind == "stage" and upstream:
             reasons.append(f"{TITLES.get(name, name)} inputs changed (the model will be retrained)")
     return reasons or ["inputs changed"]

@@ -32,12 +32,12 @@ def _summary(outcome: Any, root: Path) -> None:
     record = outcome.record
     if record is None:
         return
-    width = max(len(TITLES[s]) for s in STAGES)
+    width = max(len(TITLES[s]) for s in (*STAGES, *(stage.name for stage in record.stages)))
     out = sys.stdout
     out.write(f"\nrun {record.run_id}: {record.status}\n")
     for stage in record.stages:
         first = (stage.message or "").splitlines()[0] if stage.message else ""
-        timing = f"{stage.seconds:6.1f}s" if stage.status not in ("cached", "skipped") else "      -"
+        timing = f"{stage.seconds:6.1f}s" if stage.status not in ("cached", "skipped", "stale") else "      -"
         out.write(f"  {TITLES[stage.name]:<{width}}  {stage.status:<7} {timing}  {first}\n")
     if outcome.failure:
         out.write("\n")
@@ -115,7 +115,7 @@ def status_command(spec: ProjectLike = "mlproject.yaml") -> int:
         print("no runs yet: every stage will run (`mlspec run`)")
     else:
         print(f"latest run {latest.run_id} ({latest.status})")
-    width = max(len(TITLES[s]) for s in STAGES)
+    width = max(len(TITLES[s]) for s in (*STAGES, *(row[0] for row in rows)))
     for stage, state, reasons in rows:
         print(f"  {TITLES[stage]:<{width}}  {state}")
         for reason in reasons:

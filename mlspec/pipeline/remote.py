@@ -83,9 +83,13 @@ def _filled_earlier(runs: RunStore, pool: list[RunRecord], stage: str, digest: s
 def status_notes(loaded: Any, inputs: Inputs, rows: list[tuple[str, str, list[str]]], latest: RunRecord | None) -> None:
     """Add to `mlspec status`'s rows: a stage the latest run reused from the store says from which run; a stage
     that would run says when the store holds its result (`mlspec run` will reuse it)."""
+    from mlspec.pipeline.cache import STAGES
+
     reused = dict(reused_from_store(latest)) if latest is not None else {}
     store = None
     for stage, state, reasons in rows:
+        if stage not in STAGES:  # an on-demand stage (the servability check) is never in the store
+            continue
         if state == "up to date":
             if stage in reused:
                 reasons.append(f"{reused[stage]} in the model store")

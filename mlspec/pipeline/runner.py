@@ -16,10 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
-from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
+from mlspec.pipeline.cache import (
+    MODEL_INPUT,
+    STAGES,
+    TITLES,
+    Inputs,
+    compute_inputs,
+    package_version,
+    with_model,
+)
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.stage_plan import Prior, Step, plan_stages, reusable
-from mlspec.stages import BY_NAME, PIPELINE
+from mlspec.stages import BY_NAME, ON_DEMAND, PIPELINE, STAGE_NAMES
 from mlspec.state.record import (
     DataFile,
     ModelRef,
@@ -350,7 +358,7 @@ RUNNERS: dict[StageName, Callable[[RunContext], tuple[StageStatus, str]]] = {
 def outputs(stage: str) -> tuple[str, ...]:
     """The files a stage must leave in its run folder (its log and the deepchecks HTML, kept plain or
     gzip-compressed within the run's HTML budget (mlspec.state.retention), are no outputs)."""
-    return tuple(a for a in ARTIFACTS[stage] if a != "train.log" and not a.endswith((".html", ".html.gz")))
+    return tuple(a for a in BY_NAME[stage].outputs if not a.endswith((".log", ".html", ".html.gz")))
 
 
 def output_digests(folder: Path, stage: str, cache: StatCache) -> dict[str, str]:
@@ -400,14 +408,7 @@ def find_cached(
 def copy_stage(ctx: RunContext, stage: str, source: RunRecord) -> None:
     """Take a cached stage's results (and files) from an earlier record."""
     record = ctx.record
-    src_dir = ctx.store.run_dir(source.run_id)
-    for name in ARTIFACTS[stage]:
-        src = src_dir / name
-        if src.exists() and src_dir != ctx.run_dir:
-            ctx.run_dir.mkdir(parents=True, exist_ok=True)
-            tmp = ctx.run_dir / f".{name}.copy.tmp"
-            shutil.copyfile(src, tmp)
-            tmp.replace(ctx.run_dir / name)
+    copy_files(ctx.store, stage, source.run_id, record.run_id)
     tests = BY_NAME[stage].tests
     if tests is not None and tests in source.tests:
         record.tests[tests] = source.tests[tests]
@@ -416,6 +417,18 @@ def copy_stage(ctx: RunContext, stage: str, source: RunRecord) -> None:
     elif stage == "evaluate":
         record.metrics, record.predictions, record.task = dict(source.metrics), source.predictions, source.task
         record.positive_class = source.positive_class
+
+
+def copy_files(store: RunStore, stage: str, source: str, target: str) -> None:
+    """Copy the files ``stage`` left in run ``source``'s folder into run ``target``'s (atomically, each)."""
+    src_dir, run_dir = store.run_dir(source), store.run_dir(target)
+    for name in BY_NAME[stage].outputs:
+        src = src_dir / name
+        if src.exists() and src_dir != run_dir:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            tmp = run_dir / f".{name}.copy.tmp"
+            shutil.copyfile(src, tmp)
+            tmp.replace(run_dir / name)
 
 
 def candidates(store: RunStore, latest: RunRecord | None, project: str) -> list[RunRecord]:
@@ -474,7 +487,7 @@ def finish_record(ctx: RunContext, previous: RunRecord | None) -> None:
     record.changes = drift_change(record) + found.since_previous
     record.changes_baseline = found.previous
     record.champion_changes, record.champion_baseline = found.since_champion, found.champion
-    statuses = [s.status for s in record.stages]
+    statuses = [s.status for s in record.stages if not BY_NAME[s.name].on_demand]  # a failed check fails the gate
     record.status = "failed" if "failed" in statuses else "passed"
     record.finished = utc_now()
     if ctx.warnings:
@@ -483,15 +496,32 @@ def finish_record(ctx: RunContext, previous: RunRecord | None) -> None:
 
 def set_stage(record: RunRecord, result: StageResult) -> None:
     record.stages = [s for s in record.stages if s.name != result.name] + [result]
-    record.stages.sort(key=lambda s: STAGES.index(s.name))
+    record.stages.sort(key=lambda s: STAGE_NAMES.index(s.name))
 
 
 def invalidate_downstream(record: RunRecord, stage: str) -> None:
-    """A retrained model makes the earlier evaluation and model tests of this record meaningless."""
+    """A retrained model makes the earlier evaluation, model tests and servability check of this record
+    meaningless. The pipeline's results are dropped (the run reruns them); an on-demand stage's result is kept as
+    `stale`, saying why, since nothing reruns it but its own command (status and the gate say so)."""
     invalidated = [BY_NAME[name] for name in BY_NAME[stage].invalidates]
     if not invalidated:
         return
-    record.stages = [s for s in record.stages if s.name not in {later.name for later in invalidated}]
+    kept: list[StageResult] = []
+    for result in record.stages:
+        later = BY_NAME[result.name]
+        if later not in invalidated:
+            kept.append(result)
+        elif later.on_demand and result.status != "stale":
+            checked = result.inputs.get(MODEL_INPUT) or (record.model.tag if record.model else "(none)")
+            result.message = (
+                f"{TITLES[stage]} reran after it in run {record.run_id}: its result ({result.status}) is for model "
+                f"{checked}; rerun `{later.command}`"
+            )
+            result.status, result.inputs_digest = "stale", ""
+            kept.append(result)
+        elif later.on_demand:
+            kept.append(result)
+    record.stages = kept
     for later in invalidated:
         for name in later.record_fields:  # back to the record's defaults: no metrics, no predictions
             setattr(record, name, type(record).model_fields[name].get_default(call_default_factory=True))
@@ -743,12 +773,13 @@ def gather_priors(
     pool: list[RunRecord],
     *,
     here: bool,
+    stages: tuple[StageName, ...] = STAGES,
 ) -> dict[StageName, Prior]:
-    """What the records say about each stage (the part of planning that reads files). ``record`` is the one
-    being continued or started (``here``: it is continued, so its own results may stand); ``pool`` the
+    """What the records say about each stage of ``stages`` (the part of planning that reads files). ``record`` is
+    the one being continued or started (``here``: it is continued, so its own results may stand); ``pool`` the
     earlier records whose results may be reused, newest first."""
     priors: dict[StageName, Prior] = {}
-    for stage in STAGES:
+    for stage in stages:
         digest = inputs.digests[stage]
         before = record.stage(stage) or (latest.stage(stage) if latest else None)
         owner = record if record.stage(stage) else latest
@@ -764,7 +795,8 @@ def gather_priors(
 
 def status_lines(spec_path: ProjectLike) -> tuple[list[tuple[str, str, list[str]]], RunRecord | None]:
     """(stage, "up to date" | "stale" | "never run" | "failed", reasons) for each stage: what `mlspec run`
-    would do (plan_stages), against the latest run."""
+    would do (plan_stages), against the latest run; an on-demand stage (the servability check) only when the
+    latest run ran it, saying what its command would do."""
     loaded, store, cache, inputs = prepare(spec_path)
     latest = latest_record(store, loaded.spec.name)
     rows: list[tuple[str, str, list[str]]] = []
@@ -772,8 +804,10 @@ def status_lines(spec_path: ProjectLike) -> tuple[list[tuple[str, str, list[str]
         rows = [(stage, "never run", []) for stage in STAGES]
     else:
         pool = [r for r in candidates(store, latest, loaded.spec.name) if r.run_id != latest.run_id]
-        priors = gather_priors(store, cache, inputs, latest, latest, pool, here=True)
-        for step in plan_stages(inputs, priors, sections=latest.spec_sections):
+        ran = tuple(s.name for s in ON_DEMAND if latest.stage(s.name) is not None)
+        with_model(inputs, latest.model.tag if latest.model else None)
+        priors = gather_priors(store, cache, inputs, latest, latest, pool, here=True, stages=STAGES + ran)
+        for step in plan_stages(inputs, priors, sections=latest.spec_sections, stages=STAGES + ran):
             rows.append((step.stage, _state(step), _status_reasons(step, latest.run_id)))
     from mlspec.pipeline.remote import status_notes
 

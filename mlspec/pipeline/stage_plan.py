@@ -7,7 +7,7 @@ reusable result) is gathered first into one `Prior` per stage; `plan_stages` onl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,7 +19,10 @@ Action = Literal["run", "reuse", "skip"]
 # time; outputs: same inputs, but its outputs are missing or changed; changed: one input change (detail: the line).
 # upstream_changed: an upstream stage's inputs differ from those of the result this stage used.
 # unchanged: it failed last time and none of its inputs changed since (said after "failed").
-ReasonKind = Literal["force", "upstream", "upstream_changed", "never", "failed", "outputs", "changed", "unchanged"]
+# invalidated: an upstream stage reran after it in the same run (detail: the stale result's message).
+ReasonKind = Literal[
+    "force", "upstream", "upstream_changed", "never", "failed", "outputs", "changed", "unchanged", "invalidated"
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Reason:
             "changed": self.detail,
             "upstream_changed": f"{TITLES.get(self.detail, self.detail)} inputs changed (the model will be retrained)",
             "unchanged": "none of its inputs changed since it failed",
+            "invalidated": self.detail,
         }[self.kind]
 
     def status_text(self, run_id: str | None) -> str | None:
@@ -83,6 +87,8 @@ def reusable(result: StageResult | None, digest: str) -> bool:
 def own_reasons(stage: StageName, inputs: Inputs, prior: Prior, sections: Mapping[str, object]) -> list[Reason]:
     """Why the stage's own recorded result cannot stand (upstream stages aside)."""
     before = prior.before
+    if before is not None and before.status == "stale":  # an upstream rerun made it meaningless (runner.py)
+        return [Reason("invalidated", before.message.splitlines()[0] if before.message else "")]
     if before is not None and before.status == "failed":
         failed = Reason("failed", before.message.splitlines()[0] if before.message else "")
         if not before.inputs:  # an internal error recorded no inputs: nothing to compare
@@ -116,20 +122,22 @@ def plan_stages(
     whole: bool = True,
     force: bool = False,
     sections: Mapping[str, object] | None = None,
+    stages: Sequence[StageName] = STAGES,
 ) -> list[Step]:
-    """One Step per stage, in order. ``whole``: every stage (`mlspec run`, `mlspec status`); else ``targets``
+    """One Step per stage of ``stages`` (`mlspec run`'s by default; status adds the on-demand stages the latest
+    run ran), in order. ``whole``: every stage (`mlspec run`, `mlspec status`); else ``targets``
     and the upstream stages they need whose result in the continued record cannot be reused (`mlspec train`).
     ``force`` reruns the stages asked for. A stage runs when forced, when an upstream stage runs or when no
     recorded result stands for its inputs; its reasons are its own, then the upstream stages that run."""
     wanted_targets = list(targets)
     wanted = (
-        set(STAGES)
+        set(stages)
         if whole
         else set(wanted_targets) | {up for target in wanted_targets for up in UPSTREAM[target] if not priors[up].here}
     )
     steps: list[Step] = []
     running: set[str] = set()
-    for stage in STAGES:
+    for stage in stages:
         if stage not in wanted:
             steps.append(Step(stage, "skip"))
             continue

@@ -14,6 +14,7 @@ from mlspec.input_patterns import deploy_file, input_patterns, repo_path
 from mlspec.render.pins import PINS, Pin
 from mlspec.source_commit import is_commit, source_commit
 from mlspec.spec.models import Spec
+from mlspec.stages import BY_NAME as STAGES_BY_NAME
 from mlspec.state.deploy import ct_state_artifact
 from mlspec.state.layout import STATE_DIR
 
@@ -125,7 +126,7 @@ class ProjectPlan:
         return f"mlspec-{self.name}-{kind}.yml"
 
     def template_context(self) -> dict[str, Any]:
-        return {"p": self, "spec": self.spec, "pins": self.pins}
+        return {"p": self, "spec": self.spec, "pins": self.pins, "stages": STAGES_BY_NAME}
 
 
 def workflow_exclusions(name: str, own_kind: str, workflow_dir: str) -> list[str]:

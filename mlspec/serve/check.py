@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlspec.errors import EXIT_OK, MlspecError, ServeError, StageFailed
+from mlspec.errors import EXIT_OK, ServeError, StageFailed
 from mlspec.fsio import atomic_write_text
 from mlspec.project import Project
-from mlspec.state.record import RunRecord, utc_now
-from mlspec.state.servability import result_path
+from mlspec.state.record import RunRecord, StageStatus, utc_now
+from mlspec.state.servability import read_result, result_path
 
 if TYPE_CHECKING:
     from mlspec.project import ProjectLike
@@ -324,38 +324,61 @@ def _check_run(project: Project, record: RunRecord) -> dict[str, Any]:
     return figures
 
 
-def servability_command(spec: ProjectLike = "mlproject.yaml") -> int:
+def servability_command(spec: ProjectLike = "mlproject.yaml", force: bool = False) -> int:
+    """The servability check as the `serving` stage of the latest run (pipeline/on_demand.py records it there):
+    reused, and said so, when that run (or an earlier one on this machine) holds a result for the same model, spec
+    sections, data and library versions; ``force`` reruns it."""
+    from mlspec.pipeline.on_demand import run_on_demand
+
     project = Project.of(spec)
-    loaded, store = project.loaded, project.runs
-    if store.latest_id() is None:
-        raise MlspecError(f"no runs under {store.runs}: nothing to check", hint="run `mlspec run` first")
-    record = project.latest_run(
-        needed_for="the servability check cannot run", hint="run `mlspec run` until training succeeds"
-    )
-    assert record.model is not None  # latest_run checked it
+    loaded = project.loaded
     slo = loaded.spec.serve.slo.p95_ms if loaded.spec.serve.slo else None
-    started = time.monotonic()
-    try:
-        figures = _check_run(project, record)
-        outcome, reason = verdict(figures, slo)
-    except ServeError as exc:
-        figures = {"error": exc.message}
-        outcome, reason = "fail", f"the service could not be built or started: {exc.message}"
-    result = {
-        "verdict": outcome,
-        "reason": reason,
-        "model": record.model.tag,
-        "slo_p95_ms": slo,
-        "checked": utc_now(),
-        "seconds": round(time.monotonic() - started, 1),
-        **figures,
-    }
-    path = atomic_write_text(result_path(store, record.run_id), json.dumps(result, indent=2) + "\n")
-    print(f"servability of {record.model.tag}: {outcome} - {reason}")
-    print(f"figures: {path}")
-    if outcome != "pass":
+
+    def check(project: Project, record: RunRecord) -> tuple[StageStatus, str]:
+        assert record.model is not None  # latest_run checked it
+        started = time.monotonic()
+        try:
+            figures = _check_run(project, record)
+            outcome, reason = verdict(figures, slo)
+        except ServeError as exc:
+            figures = {"error": exc.message}
+            outcome, reason = "fail", f"the service could not be built or started: {exc.message}"
+        result = {
+            "verdict": outcome,
+            "reason": reason,
+            "model": record.model.tag,
+            "slo_p95_ms": slo,
+            "checked": utc_now(),
+            "seconds": round(time.monotonic() - started, 1),
+            **figures,
+        }
+        path = atomic_write_text(result_path(project.runs, record.run_id), json.dumps(result, indent=2) + "\n")
+        print(f"servability of {record.model.tag}: {outcome} - {reason}")
+        print(f"figures: {path}")
+        return ("passed" if outcome == "pass" else "failed"), reason
+
+    done = run_on_demand(
+        project,
+        "serving",
+        check,
+        force=force,
+        needed_for="the servability check cannot run",
+        hint="run `mlspec run` until training succeeds",
+    )
+    record, result = done.record, done.result
+    assert record.model is not None
+    if not done.ran:
+        where = f"run {result.cached_from}'s" if result.cached_from else "its"
+        checked = (read_result(project.runs, record.run_id) or {}).get("checked", "")
+        print(
+            f"servability of {record.model.tag}: reused {where} result of {checked or 'an earlier check'} on this "
+            f"machine ({result.status}; same model, spec, data and library versions; --force reruns it) - "
+            f"{result.message}"
+        )
+        print(f"figures: {result_path(project.runs, record.run_id)}")
+    if result.status not in ("passed", "cached"):
         raise StageFailed(
-            f"the servability check of run {record.run_id} failed: {reason}",
+            f"the servability check of run {record.run_id} failed: {result.message}",
             hint="the gate fails with it, so no promotion pull request is opened; "
             "fix the service or the model (or serve.slo) and rerun",
         )

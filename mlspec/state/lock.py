@@ -4,7 +4,7 @@ Two OS file locks (``fcntl.flock``) under ``.mlspec/locks/``. The OS releases th
 normal exit as on SIGKILL, so a lock is never left behind:
 
     state.lock   shared by a run and by promote (they add or read runs); exclusive for gc (it deletes runs)
-    run.lock     exclusive for a run (`mlspec run`, `train`, `evaluate`, `test data|model`): one process at a
+    run.lock     exclusive for a run (`mlspec run`, `train`, `evaluate`, `test data|model|serving`): one process at a
                  time writes a project's records, `runs/latest` and caches
 
 So: gc waits for every run and promote and they wait for gc; a run waits for another run; promote and a run go

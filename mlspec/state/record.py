@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     StageName = str  # for the type checker; the record validates the names below
 else:
     StageName = Literal[STAGE_NAMES]  # derived from the stage descriptions (mlspec/stages.py), in pipeline order
-StageStatus = Literal["passed", "failed", "skipped", "cached"]
+# stale: a result an upstream rerun made meaningless, kept to say so (an on-demand stage's: mlspec/stages.py)
+StageStatus = Literal["passed", "failed", "skipped", "cached", "stale"]
 Category = Literal["PASS", "WARN", "FAIL", "ERROR"]
 CheckStatus = Literal["passed", "warning", "failed", "errored", "not_applicable"]
 TestKind = Literal["data", "model"]

@@ -1,5 +1,6 @@
 """The servability result of a run (`.mlspec/runs/<id>/servability.json`): written by `mlspec test serving`
-(mlspec/serve/check.py), read by the gate and promote. Here, in the state layer, so that readers need not
+(mlspec/serve/check.py) with the record's `serving` stage result (pipeline/on_demand.py), read by the gate (with
+that stage result) and promote. Here, in the state layer, so that readers need not
 import the serving code (gate, monitor and serve do not import each other)."""
 
 from __future__ import annotations

@@ -17,16 +17,16 @@ import yaml
 
 from mlspec import git
 from mlspec.errors import shown
+from mlspec.hosts.all_hosts import current as code_host
 from mlspec.repo_root import repository_root
 
 
-def _base_ref(top: Path, environ: Mapping[str, str]) -> str | None:
+def _base_ref(top: Path, base_branch: str | None) -> str | None:
     """The base branch's commit: the first parent of the checked-out merge commit (GitHub's refs/pull/N/merge), else
-    `origin/<GITHUB_BASE_REF>`; None when neither is there."""
+    `origin/<base branch>` (as the code host names it); None when neither is there."""
     if git.rev("HEAD^2", top) is not None:
         return git.rev("HEAD^1", top)
-    base = environ.get("GITHUB_BASE_REF", "").strip()
-    return git.rev(f"origin/{base}", top) if base else None
+    return git.rev(f"origin/{base_branch}", top) if base_branch else None
 
 
 def _store_url(text: str | None) -> str | None:
@@ -41,15 +41,16 @@ def _store_url(text: str | None) -> str | None:
 
 def untrusted_store(loaded: Any, environ: Mapping[str, str] | None = None) -> str | None:
     """Why a pull-request job must not read the store ``loaded``'s spec names (None: it may, or this is no
-    pull-request job)."""
+    pull-request job, as the code host of ``environ`` says: `CodeHost.pull_request_job`)."""
     from mlspec.store.location import store_url
 
     env = os.environ if environ is None else environ
-    if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+    job = code_host(env).pull_request_job(env)  # the code host says whether this job runs for a pull request
+    if job is None:
         return None
     spec_path, url = Path(loaded.path), str(store_url(loaded.spec))
     top = repository_root(spec_path.parent, ask_git=True)
-    base = _base_ref(top, env) if top is not None else None
+    base = _base_ref(top, job.base_branch) if top is not None else None
     if top is None or base is None:
         return "the base branch's spec cannot be read here, so the pull request's `store:` cannot be checked"
     relative = spec_path.resolve().relative_to(top.resolve()).as_posix()

@@ -133,3 +133,31 @@ def test_drift_dispatches_training_through_the_host(
     assert outcome.sent and toy.repo.calls == ["repository_dispatch mlspec-drift-churn"]
     assert toy.repo.dispatches[0][1] is not None and toy.repo.dispatches[0][1]["summary"].startswith("feature `income`")
     assert json.loads((tmp_path / "dispatch.json").read_text())["sent"] is True
+
+
+def test_the_store_trust_rule_asks_the_host_whether_a_job_runs_for_a_pull_request(
+    toy: ToyHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """store/trust.py: a pull request's CI reads only the store its base branch names. Whether the job runs for a
+    pull request, and into which base branch, is the code host's answer (`pull_request_job`), not GitHub's variables."""
+    from mlspec.store.trust import untrusted_store
+    from tests.helpers import git
+    from tests.store.test_end_to_end import _project
+
+    root = _project(tmp_path / "proj", str(tmp_path / "store"))
+    git("update-ref", "refs/remotes/origin/main", "main", cwd=root)  # the base branch as a CI checkout has it
+    git("checkout", "-q", "-b", "pr", cwd=root)
+    spec = root / "mlproject.yaml"
+    spec.write_text(spec.read_text().replace(f"store: {tmp_path / 'store'}", f"store: {tmp_path / 'planted'}", 1))
+    loaded = load_spec(spec)
+
+    pull_request = {"TOY_CI": "1", "TOY_PR": "7", "TOY_BASE": "main"}
+    refused = untrusted_store(loaded, pull_request)
+    assert refused is not None and "this pull request changes `store:`" in refused and "planted" in refused
+    # GitHub's variables mean nothing to the toy host: this job runs for no pull request, so the store is read
+    assert (
+        untrusted_store(loaded, {"TOY_CI": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}) is None
+    )
+    # a pull request whose base branch the host does not name, checked out without a merge commit: not checkable
+    unknown = untrusted_store(loaded, {"TOY_CI": "1", "TOY_PR": "7"})
+    assert unknown is not None and "the base branch's spec cannot be read here" in unknown

@@ -103,3 +103,48 @@ def test_verdict_names_mismatches_failures_and_the_slo() -> None:
         "SLO p95 <= 5 ms)"
     )
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5 and percentile([5.0], 95) == 5.0
+
+
+def test_the_check_is_the_runs_serving_stage_and_is_reused_on_this_machine(project: Project) -> None:
+    """A real `mlspec test serving` records its stage result in the latest run's record and `mlspec status` shows
+    it; run again with nothing changed it reuses that result, says so and starts no service."""
+    from mlspec.pipeline.cache import compute_inputs
+    from mlspec.pipeline.fingerprint import StatCache
+    from mlspec.state.layout import StateLayout
+    from mlspec.state.record import StageResult
+
+    record = _record(project)
+    inputs = compute_inputs(load_spec(project.spec), StatCache(StateLayout(project.root).stat_cache))
+    record.stages = [
+        StageResult(
+            name="train", status="passed", inputs_digest=inputs.digests["train"], inputs=inputs.components["train"]
+        )
+    ]
+    store = RunStore(project.root)
+    store.save(record)
+    (store.run_dir(record.run_id) / "model.bentomodel").write_bytes(b"the run's archive")
+    try:
+        result = run_mlspec("test", "serving", str(project.spec))
+        assert result.returncode == 0, result.stdout + result.stderr
+        serving = store.load(record.run_id).stage("serving")
+        assert serving is not None and serving.status == "passed" and serving.reasons == ["never ran"]
+        assert serving.message.startswith(f"{len(project.X_test)} test rows served equal") and serving.seconds > 0
+        assert serving.inputs["model:tag"] == project.tag and serving.inputs_digest
+        assert (store.run_dir(record.run_id) / "servability-server.log").is_file()
+        status = run_mlspec("status", str(project.spec))
+        assert "  servability check  up to date\n" in status.stdout, status.stdout
+
+        again = run_mlspec("test", "serving", str(project.spec))
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert f"servability of {project.tag}: reused its result of " in again.stdout
+        assert "--force reruns it" in again.stdout and "starting" not in again.stdout
+        assert store.load(record.run_id).stage("serving") == serving
+        row = _serving_row(project, store.load(record.run_id))
+        assert row.passed and row.reason == f"servability: {serving.message}"
+
+        forced = run_mlspec("test", "serving", "--force", str(project.spec))  # --force reruns it (it was ignored)
+        assert forced.returncode == 0 and "servability: starting " in forced.stdout, forced.stdout + forced.stderr
+        rerun = store.load(record.run_id).stage("serving")
+        assert rerun is not None and rerun.reasons == ["--force"] and rerun.started != serving.started
+    finally:
+        shutil.rmtree(project.root / ".mlspec" / "runs", ignore_errors=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlspec.hosts.base import PullRequestJob
 from mlspec.hosts.github.job import ActionsEnv, append_job_summary, job_summary
 from mlspec.hosts.github.paths import check_pattern, filter_lines, literal, matches
 
@@ -39,6 +40,12 @@ class GitHubHost:
 
     def event_file(self, environ: Mapping[str, str]) -> str | None:
         return ActionsEnv.from_env(environ).event_path
+
+    def pull_request_job(self, environ: Mapping[str, str]) -> PullRequestJob | None:
+        """A `pull_request` or `pull_request_target` event's job, with `GITHUB_BASE_REF` (the base branch)."""
+        if not (environ.get("GITHUB_EVENT_NAME") or "").startswith("pull_request"):
+            return None
+        return PullRequestJob((environ.get("GITHUB_BASE_REF") or "").strip() or None)
 
     def check_pattern(self, pattern: str) -> None:
         check_pattern(pattern)

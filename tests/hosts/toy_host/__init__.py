@@ -3,8 +3,9 @@ what docs/architecture.md's worked example of a new code host describes: all_hos
 as it finds mlspec/hosts/github/'s, and tests/hosts/test_toy_host.py plugs it in to show that render, validate, the
 cache, promote, report and drift use it.
 
-Its CI: the variable TOY_CI=1; its path filters: plain globs where `[` is not supported and a literal is the path
-itself; its workflow folder `.toy-ci/`; its API: an in-memory repository that records every call."""
+Its CI: the variable TOY_CI=1 (TOY_PR and TOY_BASE: a pull request's job and its base branch); its path filters:
+plain globs where `[` is not supported and a literal is the path itself; its workflow folder `.toy-ci/`; its API:
+an in-memory repository that records every call."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mlspec.hosts.base import PullRequestJob
 
 
 class ToyPermissionError(Exception):
@@ -176,6 +179,10 @@ class ToyHost:
         token = env.get("TOY_PROMOTION_TOKEN" if promotion else "TOY_TOKEN") or env.get("TOY_TOKEN")
         pr = env.get("TOY_PR")
         return ToySettings(token=token, run_id=env.get("TOY_RUN"), pr_number=int(pr) if pr else None)
+
+    def pull_request_job(self, environ: Mapping[str, str]) -> PullRequestJob | None:
+        """TOY_PR names the pull request a job runs for, TOY_BASE its base branch."""
+        return PullRequestJob(environ.get("TOY_BASE") or None) if environ.get("TOY_PR") else None
 
     def connect(self, settings: Any) -> ToyRepo:
         assert isinstance(settings, ToySettings) and settings.has_token

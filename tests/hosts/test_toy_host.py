@@ -142,7 +142,7 @@ def test_the_store_trust_rule_asks_the_host_whether_a_job_runs_for_a_pull_reques
     pull request, and into which base branch, is the code host's answer (`pull_request_job`), not GitHub's variables."""
     from mlspec.store.trust import untrusted_store
     from tests.helpers import git
-    from tests.store.test_end_to_end import _project
+    from tests.acceptance.test_store import _project
 
     root = _project(tmp_path / "proj", str(tmp_path / "store"))
     git("update-ref", "refs/remotes/origin/main", "main", cwd=root)  # the base branch as a CI checkout has it

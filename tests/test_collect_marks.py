@@ -62,3 +62,10 @@ def test_test_modules_keep_their_rewritten_bytecode() -> None:
 def test_jsonschema_is_imported_without_building_rfc3987_syntax() -> None:
     assert "jsonschema" in sys.modules
     assert "rfc3987_syntax" not in sys.modules, "jsonschema built rfc3987_syntax's Lark grammars in this worker"
+
+
+@pytest.mark.parametrize("plugin", ["hydra_pytest", "anyio", "platformdirs"])
+def test_unused_pytest_plugins_of_dependencies_are_not_loaded(pytestconfig: pytest.Config, plugin: str) -> None:
+    """pyproject.toml's addopts: each pytest process (the controller and every worker) imported them for nothing."""
+    assert not pytestconfig.pluginmanager.has_plugin(plugin)
+    assert pytestconfig.pluginmanager.has_plugin("xdist")  # the check itself sees installed plugins

@@ -32,9 +32,10 @@ demo: $(STAMP)
 test: setup chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# Everything but the tests marked slow (deepchecks, training, BentoML, act): for a quick loop.
+# Everything but the tests marked slow (deepchecks, training, BentoML, act): for a quick loop. A test file goes
+# whole to one worker (loadfile), so a module-scoped fixture (a trained project, a built wheel) is made once.
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not docker"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow and not docker"
 
 # The weekly dependency-drift job: the same tests, with the newest versions pyproject.toml allows
 # instead of the lock (the act tests still install the lock through the setup action).

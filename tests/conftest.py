@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-import pytest
+# pytest keeps each test module's assertion-rewritten code in __pycache__ only where bytecode may be written; with
+# PYTHONDONTWRITEBYTECODE set (as on the shared test machine) both xdist workers rewrote and compiled every test
+# module at every run (about 5 s of CPU per worker). Set before the imports below so that tests' helpers are kept too.
+sys.dont_write_bytecode = False
 
-from tests.helpers import SOURCE_COMMIT, copy_example, init_repo
-from tests.shared_daemons import SHARED
+import pytest  # noqa: E402
+
+from tests.collect_marks import deselects_every_test, module_marks  # noqa: E402
+from tests.helpers import SOURCE_COMMIT, copy_example, init_repo  # noqa: E402
+from tests.shared_daemons import SHARED  # noqa: E402
 
 _LEAKY = (
     "GITHUB_TOKEN",
@@ -24,6 +31,31 @@ _LEAKY = (
     "GITHUB_SERVER_URL",
     "GITHUB_ACTOR",
 )
+
+
+def _import_jsonschema_without_rfc3987_syntax() -> None:
+    """jsonschema builds rfc3987_syntax's Lark grammars when it is imported (1.2 s of CPU per process) for its
+    optional 'iri' format checks; no test validates with a format checker, so they would never run. Importing it
+    here with the module hidden, as mlspec.pipeline.dc_compat does for deepchecks, spares each worker that."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None in sys.modules: ImportError
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema_without_rfc3987_syntax()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m` (make test-fast), a test module whose own marks deselect every test in it is not imported
+    (tests/collect_marks.py); `make test` (no `-m`) imports every module."""
+    markexpr = config.option.markexpr
+    if not markexpr or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return True if deselects_every_test(markexpr, module_marks(collection_path.read_text("utf-8"))) else None
 
 
 def _is_controller(config: pytest.Config) -> bool:

@@ -64,7 +64,14 @@ def git(*args: str, cwd: Path) -> str:
 
 def init_repo(work: Path, *, remote: Path | None = None) -> Path:
     """Make ``work`` a git repository on branch main with everything committed; with ``remote``,
-    create a bare repository there, add it as origin and push."""
+    create a bare repository there, add it as origin and push. A tree made before in this process gets a copy of
+    that repository (tests/git_template.py)."""
+    from tests import git_template
+
+    fresh = not (work / ".git").exists() and (remote is None or not remote.exists())
+    key = git_template.tree_digest(work, with_remote=remote is not None) if fresh else ""
+    if fresh and git_template.copy_kept(key, work, remote):
+        return work
     git("init", "-q", "-b", "main", cwd=work)
     git("config", "user.email", "test@mlspec.invalid", cwd=work)
     git("config", "user.name", "mlspec test", cwd=work)
@@ -74,6 +81,8 @@ def init_repo(work: Path, *, remote: Path | None = None) -> Path:
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
         git("remote", "add", "origin", str(remote), cwd=work)
         git("push", "-q", "origin", "main", cwd=work)
+    if fresh:
+        git_template.keep(key, work, remote)
     return work
 
 

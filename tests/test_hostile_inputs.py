@@ -95,7 +95,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "data" / "test.csv").write_text("a,b,y\n" + _rows(40, 20))
     (root / ".gitignore").write_text(".mlspec/\n__pycache__/\n")
     init_repo(root)
-    result = subprocess.run([*MLSPEC, "run"], cwd=root, capture_output=True, text=True, timeout=300)
+    result = run_cli("run", cwd=root)  # in-process, as the cases: the set-up, not a case
     assert result.returncode == 0, result.stdout + result.stderr
     record = _latest_record(root)
     (root / "deploy" / "staging.yaml").write_text(

@@ -47,7 +47,8 @@ class ArtifactStore:
         handler = partial(type("_Files", (_QuietFiles,), {"seen": self.seen}), directory=str(storage))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.blob_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="artifact-blobs", daemon=True).start()
+        # polls for shutdown() every 20 ms (0.5 s by default: each stop waited that long)
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), name="artifact-blobs", daemon=True).start()
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -232,7 +232,10 @@ class GitHubStandIn:
         port = self._server.server_address[1]
         self.api_url = f"http://127.0.0.1:{port}{self.prefix}"
         self.web_url = f"http://127.0.0.1:{port}/web"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="github-standin", daemon=True)
+        # serve_forever checks for shutdown() every poll_interval (0.5 s by default): each test's teardown waited for it
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="github-standin", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -51,7 +51,8 @@ class Recorder:
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="recorder", daemon=True).start()
+        # polls for shutdown() every 20 ms (0.5 s by default: each stop waited that long)
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), name="recorder", daemon=True).start()
 
     def answer(self, path: str, status: int = 200, headers: dict[str, str] | None = None, body: Any = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps([] if body is None else body).encode()

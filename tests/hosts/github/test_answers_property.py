@@ -50,6 +50,10 @@ from tests.github_standin.openapi import description
 from tests.github_standin.server import DOCS, UNDESCRIBED, Pull
 from tests.hosts.github.recorder import Recorder
 
+# Both tests are marked slow below; marked here too, so that `make test-fast` (-m "not slow") does not import the
+# module (and hypothesis, 1.6 s of CPU per worker) to deselect them (tests/conftest.py: pytest_ignore_collect).
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("MLSPEC_PROPERTY_EXAMPLES", "50"))
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 FOREIGN_BRANCH = "someone/topic"

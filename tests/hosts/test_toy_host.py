@@ -141,8 +141,8 @@ def test_the_store_trust_rule_asks_the_host_whether_a_job_runs_for_a_pull_reques
     """store/trust.py: a pull request's CI reads only the store its base branch names. Whether the job runs for a
     pull request, and into which base branch, is the code host's answer (`pull_request_job`), not GitHub's variables."""
     from mlspec.store.trust import untrusted_store
-    from tests.helpers import git
     from tests.acceptance.test_store import _project
+    from tests.helpers import git
 
     root = _project(tmp_path / "proj", str(tmp_path / "store"))
     git("update-ref", "refs/remotes/origin/main", "main", cwd=root)  # the base branch as a CI checkout has it

@@ -6,7 +6,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mlspec.errors import MlspecError
 from mlspec.metrics_catalog import METRICS
@@ -157,6 +157,17 @@ def compute_metrics(names: list[str], task: str, p: Predictions) -> tuple[dict[s
             values[name] = None
             problems.append(f"metric {name} could not be computed: {exc}")
     return values, problems
+
+
+def evaluation_verdict(
+    values: dict[str, float | None], problems: list[str], shown: str
+) -> tuple[Literal["passed", "failed"], str]:
+    """The evaluate stage's status and message: it fails when not one declared metric could be computed (a model
+    whose predictions are no labels, or all NaN), since "passed" would then say a stage did its job that did not."""
+    if values and all(value is None for value in values.values()):
+        why = f": {problems[0]}" if problems else ""
+        return "failed", f"no metric could be computed ({shown}){why}"
+    return "passed", shown
 
 
 def predictions_csv(p: Predictions) -> str:

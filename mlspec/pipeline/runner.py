@@ -305,7 +305,7 @@ def stage_evaluate(ctx: RunContext) -> tuple[StageStatus, str]:
     shown = ", ".join(
         f"{k} {values[k]:.4f}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
     )
-    return "passed", shown
+    return m.evaluation_verdict(values, problems, shown)
 
 
 def stage_model_tests(ctx: RunContext) -> tuple[StageStatus, str]:

@@ -356,3 +356,19 @@ def test_log_loss_reads_the_columns_of_a_model_whose_classes_are_not_sorted() ->
         p = Predictions(y, y.copy(), proba, order, np.arange(4))
         assert _values(["log_loss"], "binary", p) == pytest.approx({"log_loss": expected}), order
         assert _values(["log_loss"], "multiclass", p) == pytest.approx({"log_loss": expected}), order
+
+
+def test_evaluate_fails_when_not_one_declared_metric_could_be_computed() -> None:
+    from mlspec.pipeline.metrics import evaluation_verdict
+
+    values: dict[str, float | None] = {"rmse": None, "r2": None}
+    problems = ["metric rmse could not be computed: the value is nan", "metric r2 could not be computed: ..."]
+    assert evaluation_verdict(values, problems, "rmse n/a, r2 n/a") == (
+        "failed",
+        "no metric could be computed (rmse n/a, r2 n/a): metric rmse could not be computed: the value is nan",
+    )
+    # one metric that could be computed is a result: the gate fails closed on the others
+    assert evaluation_verdict({"rmse": 1.5, "r2": None}, problems[1:], "rmse 1.5000, r2 n/a") == (
+        "passed",
+        "rmse 1.5000, r2 n/a",
+    )

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
 from mlspec.markdown import code, text
+from mlspec.report.change import metric_interval
 from mlspec.report.markdown import data_rows
 from mlspec.state.record import RunRecord
 
 if TYPE_CHECKING:
-    from mlspec.gate.results import GateReport, GateResult
+    from mlspec.gate.results import GateReport
     from mlspec.spec import LoadedSpec
     from mlspec.state.deploy import Deployment
 
@@ -133,17 +134,6 @@ def _champion(gate_report: GateReport) -> tuple[str | None, dict[str, Any]]:
     return tag, gate_report.champion_metrics()
 
 
-def _interval(results: list[GateResult], metric: str) -> str:
-    for result in results:
-        if result.metric == metric and result.interval:
-            low, high = result.interval
-            level = result.confidence
-            unit = " (relative)" if result.relative else ""
-            at = f"{level:.0%} " if isinstance(level, float) else ""
-            return f"{at}[{low:+.4f}, {high:+.4f}]{unit}"
-    return "—"
-
-
 def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> list[str]:
     env = gate_report.environment
     tag, champion = _champion(gate_report)
@@ -151,8 +141,9 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
     lines = [
         "### Metrics vs the champion",
         "",
-        f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
-        "over the champion, where a gate declares `bootstrap`.",
+        f"Champion{where}: {code(tag) if tag else 'none yet'}. Change: this model minus the champion. Interval: the "
+        "bootstrap interval of that change, where a gate declares `bootstrap` (a change whose interval contains 0 is "
+        "within noise).",
         "",
     ]
     rows = []
@@ -164,14 +155,19 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
             better = "↑" if metrics_catalog.direction(metric) == "higher" else "↓"
         except KeyError:
             better = "?"
-        change = (
-            f"{value - base:+.4f}"
+        interval = metric_interval(results, metric)
+        diff = (
+            float(value) - float(base)
             if isinstance(value, (int, float))
             and isinstance(base, (int, float))
             and math.isfinite(value)
             and math.isfinite(base)
-            else "—"
+            else None
         )
+        comparable = diff is not None
+        change = f"{diff:+.4f}" if diff is not None else "—"
+        if comparable and interval is not None and interval.contains_zero:
+            change += " (within noise)"
         rows.append(
             {
                 "metric": metric,
@@ -179,7 +175,7 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
                 "value": _num(value),
                 "baseline": _num(base),
                 "change": change,
-                "interval": _interval(results, metric),
+                "interval": interval.text() if interval is not None and comparable else "—",
             }
         )
     return lines + markdown.table("card_metrics", rows=rows)

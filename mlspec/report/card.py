@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
+from mlspec.gate.results import fmt
 from mlspec.markdown import code, text
 from mlspec.report.change import metric_interval
 from mlspec.report.markdown import data_rows
@@ -42,7 +43,7 @@ def card_path(deploy_file: str) -> str:
 def _num(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return "—"
-    return f"{value:.4f}"
+    return fmt(float(value))
 
 
 def _features(loaded: LoadedSpec, record: RunRecord) -> list[tuple[str, str, str]]:
@@ -165,7 +166,7 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
             else None
         )
         comparable = diff is not None
-        change = f"{diff:+.4f}" if diff is not None else "—"
+        change = fmt(diff, signed=True) if diff is not None else "—"
         if comparable and interval is not None and interval.contains_zero:
             change += " (within noise)"
         rows.append(

@@ -165,7 +165,7 @@ def _change_text(metric: str, value: float | None, baseline: float | None, inter
     except KeyError:
         good = None
     words = change_words(diff, good, interval)
-    return f"{'▲' if diff > 0 else '▼'} {diff:+.4f}" + (f" ({words})" if words else "")
+    return f"{'▲' if diff > 0 else '▼'} {fmt(diff, signed=True)}" + (f" ({words})" if words else "")
 
 
 def _as_float(value: Any) -> float | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_CHARS = 16_000
 MAX_FEATURES = 60
+OPEN_FEATURES = 12  # more features than this: the table is collapsed
 MAX_CLASSES = 30
 MAX_CHECKS = 30
 TASKS = {"binary": "binary classification", "multiclass": "multiclass classification", "regression": "regression"}
@@ -96,10 +97,13 @@ def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     features = _features(loaded, record)
     if features:
         rows = [{"name": n, "dtype": t, "treated": c} for n, t, c in features[:MAX_FEATURES]]
-        lines += [
-            "",
-            *markdown.table("card_features", rows=rows, total=len(features), more=max(0, len(features) - MAX_FEATURES)),
-        ]
+        table = markdown.table(
+            "card_features", rows=rows, total=len(features), more=max(0, len(features) - MAX_FEATURES)
+        )
+        if len(features) > OPEN_FEATURES:  # a long list collapsed: it pushed the metrics and checks a screen down
+            summary = f"{len(features)} features: name, dtype, treated as"
+            table = [f"<details><summary>{summary}</summary>", "", *table, "", "</details>"]
+        lines += ["", *table]
     return lines
 
 

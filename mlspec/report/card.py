@@ -1,7 +1,7 @@
 """The model card of a promotion: what the model is (task, label, classes, features with their types), the data
 it learnt from (fingerprints and sizes), its metrics next to the champion's with the bootstrap intervals of the
-gates, the checks that failed, errored or did not apply, its lineage (commit, params, library versions) and the spec's own
-`card:` fields (intended use, limitations, owners).
+gates, the checks that failed, errored, did not apply or did not run (stopped at the deadline, skipped), its
+lineage (commit, params, library versions) and the spec's own `card:` fields (intended use, limitations, owners).
 
 `mlspec promote` writes it into the promotion pull request and commits it beside the deploy file as
 `deploy/<env>.card.md`. Deterministic for the same run and gate verdict (no clock), so a rerun of the same
@@ -187,7 +187,7 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
 
 
 def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
-    lines = ["### Checks that failed, errored or did not apply", ""]
+    lines = ["### Checks that failed, errored, did not apply or did not run", ""]
     entries: list[str] = []
     for kind in ("data", "model"):
         outcome = record.tests.get(kind)
@@ -215,6 +215,11 @@ def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
                     f"- {icon} {kind}: **{text(check.name, 100)}**{where} not applicable"
                     + (f": {text(check.reason, 200)}" if check.reason else "")
                 )
+        entries += [
+            f"- ⏱️ {kind}: **{text(name, 100)}** stopped at the deadline (`tests.{kind}.check_timeout_seconds`), "
+            "not passed"
+            for name in outcome.timed_out
+        ]
         entries += [f"- ⏭️ {kind}: **{text(name, 100)}** skipped by `tests.{kind}.skip`" for name in outcome.skipped]
     if not entries:
         return [*lines, "None: every check ran and none failed."]

@@ -37,3 +37,19 @@ def test_a_long_feature_table_is_collapsed(tmp_path: Path) -> None:
 def test_a_short_feature_table_stays_open(tmp_path: Path) -> None:
     card = _card(tmp_path, OPEN_FEATURES)
     assert "<details>" not in card and f"| feature ({OPEN_FEATURES}) | dtype | treated as |" in card
+
+
+def test_a_check_stopped_at_the_deadline_is_listed_as_not_passed(tmp_path: Path) -> None:
+    """The card listed failed, errored, not applicable and skipped checks, and left out the ones stopped at
+    `check_timeout_seconds`: a check that did not run read as one that passed."""
+    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.5}\n")
+    data = outcome_of("data", 0, 1)
+    data.timed_out = ["FeatureDrift (train)"]
+    record = make_record(project, {"roc_auc": 0.9}, tests={"data": data})
+    loaded = load_spec(project / "mlproject.yaml")
+    card = model_card(loaded, record, evaluate_gates(loaded, record, "staging"))
+    section = card[card.index("### Checks that failed, errored, did not apply or did not run") :]
+    assert (
+        "- ⏱️ data: **FeatureDrift (train)** stopped at the deadline (`tests.data.check_timeout_seconds`), not passed"
+        in section
+    )

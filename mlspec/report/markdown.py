@@ -339,11 +339,32 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
     return tidy, left_out
 
 
+def _not_run(record: RunRecord, kind: str) -> list[str]:
+    """The heading of a kind of test that has no outcome because its stage did not run or failed before any check
+    finished (a later stage after failed data tests, an error): said, never left out as if there were nothing to
+    see. Nothing for a kind that is off in the spec or was never part of the run."""
+    stage = record.stage({"data": "data_tests", "model": "model_tests"}[kind])
+    if stage is None:
+        return []
+    failed = stage.status == "failed"
+    if not failed and not (stage.status == "skipped" and stage.message.startswith("not run")):
+        return []  # passed, cached, or disabled in the spec (`tests.<kind>.enabled: false`)
+    title = "Data tests" if kind == "data" else "Model tests"
+    reason = stage.message.removeprefix("not run").lstrip(": ")
+    why = f" ({plain(reason, 300)})" if reason else ""
+    icon = "❌" if failed else "⏭️"
+    state = "did not finish" if failed else "not run"
+    return [f"#### {icon} {title}: {state}{why}", "", "No result of these checks was recorded, so none of them passed."]
+
+
 def _tests(record: RunRecord, detail: Detail) -> list[str]:
     lines: list[str] = []
     for kind in ("data", "model"):
         outcome = record.tests.get(kind)
         if outcome is None:
+            missing = _not_run(record, kind)
+            if missing:
+                lines += ["", *missing]
             continue
         section, _ = _tests_section(outcome, detail)
         lines += ["", *section]

@@ -75,3 +75,25 @@ def test_run_time_reads_to_the_minute_in_utc() -> None:
     assert when("2026-12-05T05:00:50.157826Z") == "2026-12-05 05:00 UTC"
     assert when("2026-12-05T05:00:50Z") == "2026-12-05 05:00 UTC"
     assert when("yesterday") == "yesterday"  # anything else is shown as recorded
+
+
+def test_tests_that_did_not_run_are_said_not_left_out(tmp_path: Path) -> None:
+    """Data tests failed, so the model tests did not run: the report's tests showed the data tests only, as if
+    there were no model tests; now they have a heading that says they did not run."""
+    from mlspec.state.record import StageResult
+
+    project = project_with_gates(tmp_path, "gates:\n  - {metric: roc_auc, min: 0.5}\n")
+    record = make_record(
+        project,
+        {"roc_auc": 0.9},
+        tests={"data": outcome_of("data", 1, 2)},
+        stages=[
+            StageResult(name="data_tests", status="failed", message="data tests failed"),
+            StageResult(name="model_tests", status="skipped", message="not run: data tests failed"),
+        ],
+    )
+    loaded = load_spec(project / "mlproject.yaml")
+    text = build_report(loaded, record, evaluate_gates(loaded, record, "staging"))
+    heading = "#### ⏭️ Model tests: not run (data tests failed)"
+    assert heading in text and text.index("#### ❌ Data tests") < text.index(heading) < text.index("#### Why this run")
+    assert "- ❌ `model tests passed`: " in text[: text.index("#### Metrics")]  # the gate row, on the first screen

@@ -77,7 +77,7 @@ def markdown(
     verdict = (
         "**drift found**"
         if result.drifted
-        else "**could not decide**: drift checks errored (see below)"
+        else "**could not decide**: drift checks errored"
         if result.undecided
         else "no drift beyond the thresholds"
     )
@@ -86,6 +86,7 @@ def markdown(
         "",
         f"Verdict: {verdict}. {summary_line(result) if result.drifted else ''}".rstrip(),
         "",
+        *[f"> ❗ {text(error, 1000)}\n" for error in result.errors],  # under the verdict: what to act on first
         f"Reference: {code(reference['path'])} ({reference['rows']:,} rows), current: {code(current['path'])} "
         f"({current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
         "",
@@ -126,11 +127,11 @@ def markdown(
         }
         for key, check in result.checks.items()
     ]
-    lines += table("drift_checks", rows=checks)
+    lines += ["### Whole-table checks (label, multivariate, prediction)", "", *table("drift_checks", rows=checks)]
     lines.append("")
     if plot:
         lines += [f"![drift scores per feature]({plot})", ""]
-    for note in notes + result.errors:
+    for note in notes:
         lines.append(f"> {text(note, 1000)}")
     return "\n".join(lines).rstrip() + "\n"
 

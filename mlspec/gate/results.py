@@ -6,31 +6,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlspec.numbers import fmt as fmt
 from mlspec.state.deploy import Deployment
 
 Verdict = Literal["pass", "fail"]
 Kind = str  # a registered gate kind (gate/all_kinds.py: "absolute", "delta") or a run-level row: "record", "tests", "serving"
 
 NO_GATES = "no gates declared: nothing to check, the run passes (add `gates:` to the spec to guard promotion)"
-
-
-SIGNIFICANT = 6  # digits a number of 10 or more keeps: 36,928.6 (an rmse), not 36928.6210
-
-
-def fmt(value: float | None, signed: bool = False) -> str:
-    """Numbers for tables: 4 decimals below 10 (scores such as 0.9956), else SIGNIFICANT digits with thousands
-    separators (36,928.6; 1,363,723,047), 'n/a' for missing, the words nan/inf spelled out."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, float) and math.isinf(value):
-        return "+inf" if value > 0 else "-inf"
-    sign = "+" if signed else ""
-    if abs(value) < 10:
-        return f"{value:{sign}.4f}"
-    digits = len(str(int(abs(value))))
-    return f"{value:{sign},.{max(0, SIGNIFICANT - digits)}f}"
 
 
 def _json_number(value: float | None) -> float | str | None:

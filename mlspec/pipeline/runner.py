@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
+from mlspec.numbers import fmt
 from mlspec.pipeline.cache import STAGES, TITLES, Inputs, compute_inputs, package_version
 from mlspec.pipeline.fingerprint import StatCache
 from mlspec.pipeline.stage_plan import Prior, Step, plan_stages, reusable
@@ -293,7 +294,7 @@ def stage_evaluate(ctx: RunContext) -> tuple[StageStatus, str]:
     ctx.record.task = task
     ctx.record.positive_class = tables.positive_class
     shown = ", ".join(
-        f"{k} {values[k]:.4f}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
+        f"{k} {fmt(values[k])}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
     )
     return "passed", shown
 

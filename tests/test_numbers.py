@@ -1,13 +1,13 @@
-"""Numbers in the gate table, the report and the model card have a sensible precision: 4 decimals for scores
-below 10, six significant digits with thousands separators above (an rmse read 36928.6210 and an mse
-1363723046.9427: digits that say nothing, and hard to read)."""
+"""Numbers in the gate table, the report, the model card and `mlspec run`'s summary have a sensible precision:
+4 decimals for scores below 10, six significant digits with thousands separators above (an rmse read 36928.6210
+and an mse 1363723046.9427: digits that say nothing, and hard to read)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from mlspec.gate.evaluate import evaluate_gates
-from mlspec.gate.results import fmt
+from mlspec.numbers import fmt
 from mlspec.report.card import model_card
 from mlspec.report.markdown import build_report
 from mlspec.spec import load_spec

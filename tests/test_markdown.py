@@ -253,7 +253,15 @@ def _contexts(hostile: str) -> dict[str, dict[str, object]]:
     return {
         "report_metrics": {
             "rows": [
-                {"metric": hostile, "better": "↑", "value": "0.5000", "baseline": "n/a", "change": "—", "mark": "✅"}
+                {
+                    "metric": hostile,
+                    "better": "↑",
+                    "value": "0.5000",
+                    "baseline": "n/a",
+                    "change": "—",
+                    "interval": "—",
+                    "mark": "✅",
+                }
             ]
         },
         "data_files": {"rows": [data, data], "role_limit": 60, "digest_limit": 120},
@@ -317,7 +325,7 @@ def test_table_templates_are_compiled_once() -> None:
 
 
 def test_empty_tables_say_so() -> None:
-    assert markdown.table("report_metrics", rows=[])[-1] == "| _no metrics recorded_ | | | | | |"
+    assert markdown.table("report_metrics", rows=[])[-1] == "| _no metrics recorded_ | | | | | | |"
     assert markdown.table("gate", rows=[])[-1] == "| _no gates declared_ | — | — | — | — | ✅ pass |"
     assert markdown.table("card_features", rows=[], total=0, more=0) == [
         "| feature (0) | dtype | treated as |",

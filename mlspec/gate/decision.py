@@ -23,12 +23,12 @@ from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_json, display_path
 from mlspec.gate.results import GateReport, GateResult
 from mlspec.project import Project
+from mlspec.state.gate_verdict import GATE_FILE as GATE_FILE
 from mlspec.state.record import RunRecord, RunStore
 
 if TYPE_CHECKING:
     from mlspec.project import ProjectLike
 
-GATE_FILE = "gate.json"
 INPUTS_KEY = "inputs"
 
 # What each input is called in the "re-decided" line, in the order the line lists them.

@@ -6,23 +6,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlspec.numbers import fmt as fmt
 from mlspec.state.deploy import Deployment
 
 Verdict = Literal["pass", "fail"]
 Kind = str  # a registered gate kind (gate/all_kinds.py: "absolute", "delta") or a run-level row: "record", "tests", "serving"
 
 NO_GATES = "no gates declared: nothing to check, the run passes (add `gates:` to the spec to guard promotion)"
-
-
-def fmt(value: float | None, signed: bool = False) -> str:
-    """Numbers for tables: 4 decimals, 'n/a' for missing, the words nan/inf spelled out."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, float) and math.isinf(value):
-        return "+inf" if value > 0 else "-inf"
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
 def _json_number(value: float | None) -> float | str | None:

@@ -81,7 +81,7 @@ def markdown(result: DriftResult, run: DriftRun, *, plot: str | None) -> str:
     verdict = (
         "**drift found**"
         if result.drifted
-        else "**could not decide**: drift checks errored (see below)"
+        else "**could not decide**: drift checks errored"
         if result.undecided
         else "no drift beyond the thresholds"
     )
@@ -90,6 +90,7 @@ def markdown(result: DriftResult, run: DriftRun, *, plot: str | None) -> str:
         "",
         f"Verdict: {verdict}. {summary_line(result) if result.drifted else ''}".rstrip(),
         "",
+        *[f"> ❗ {text(error, 1000)}\n" for error in result.errors],  # under the verdict: what to act on first
         f"Reference: {code(run.reference['path'])} ({run.reference['rows']:,} rows), current: {code(run.current['path'])} "
         f"({run.current['rows']:,} rows); sampled {result.sampled['reference']:,} / {result.sampled['current']:,} rows.",
         "",
@@ -130,11 +131,11 @@ def markdown(result: DriftResult, run: DriftRun, *, plot: str | None) -> str:
         }
         for key, check in result.checks.items()
     ]
-    lines += table("drift_checks", rows=checks)
+    lines += ["### Whole-table checks (label, multivariate, prediction)", "", *table("drift_checks", rows=checks)]
     lines.append("")
     if plot:
         lines += [f"![drift scores per feature]({plot})", ""]
-    for note in run.notes + result.errors:
+    for note in run.notes:
         lines.append(f"> {text(note, 1000)}")
     return "\n".join(lines).rstrip() + "\n"
 

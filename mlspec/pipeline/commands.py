@@ -114,7 +114,10 @@ def status_command(spec: ProjectLike = "mlproject.yaml") -> int:
     elif latest is None:
         print("no runs yet: every stage will run (`mlspec run`)")
     else:
+        from mlspec.state.gate_verdict import last_gate_line
+
         print(f"latest run {latest.run_id} ({latest.status})")
+        print(f"  {last_gate_line(project.runs, latest.run_id)}")  # the stages passing is not the gate passing
     width = max(len(TITLES[s]) for s in (*STAGES, *(row[0] for row in rows)))
     for stage, state, reasons in rows:
         print(f"  {TITLES[stage]:<{width}}  {state}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlspec.errors import MlspecError
 from mlspec.fsio import atomic_write_text, display_path
+from mlspec.numbers import fmt
 from mlspec.pipeline.cache import (
     MODEL_INPUT,
     STAGES,
@@ -303,7 +304,7 @@ def stage_evaluate(ctx: RunContext) -> tuple[StageStatus, str]:
     ctx.record.task = task
     ctx.record.positive_class = tables.positive_class
     shown = ", ".join(
-        f"{k} {values[k]:.4f}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
+        f"{k} {fmt(values[k])}" if values.get(k) is not None else f"{k} n/a" for k in spec.evaluate.metric_names()
     )
     return m.evaluation_verdict(values, problems, shown)
 

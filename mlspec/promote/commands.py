@@ -261,7 +261,7 @@ def promote_command(
     record = project.runs.latest()
     gate_report = load_or_decide(project, record, env).report  # gate.json when current; else decided again, saying so
     if not gate_report.passed:
-        print(gate_report.markdown_table())
+        print(gate_report.text_table())  # a terminal or CI log: plain text, not Markdown
     check_gate(gate_report, env, record.run_id, allow_failed_tests)
     return promote_loaded(
         loaded,

@@ -1,7 +1,7 @@
 """The model card of a promotion: what the model is (task, label, classes, features with their types), the data
 it learnt from (fingerprints and sizes), its metrics next to the champion's with the bootstrap intervals of the
-gates, the checks that failed, errored or did not apply, its lineage (commit, params, library versions) and the spec's own
-`card:` fields (intended use, limitations, owners).
+gates, the checks that failed, errored, did not apply or did not run (stopped at the deadline, skipped), its
+lineage (commit, params, library versions) and the spec's own `card:` fields (intended use, limitations, owners).
 
 `mlspec promote` writes it into the promotion pull request and commits it beside the deploy file as
 `deploy/<env>.card.md`. Deterministic for the same run and gate verdict (no clock), so a rerun of the same
@@ -16,17 +16,20 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from mlspec import __version__, markdown, metrics_catalog
+from mlspec.gate.results import fmt
 from mlspec.markdown import code, text
+from mlspec.report.change import metric_interval
 from mlspec.report.markdown import data_rows
 from mlspec.state.record import RunRecord
 
 if TYPE_CHECKING:
-    from mlspec.gate.results import GateReport, GateResult
+    from mlspec.gate.results import GateReport
     from mlspec.spec import LoadedSpec
     from mlspec.state.deploy import Deployment
 
 MAX_CHARS = 16_000
 MAX_FEATURES = 60
+OPEN_FEATURES = 12  # more features than this: the table is collapsed
 MAX_CLASSES = 30
 MAX_CHECKS = 30
 TASKS = {"binary": "binary classification", "multiclass": "multiclass classification", "regression": "regression"}
@@ -41,7 +44,7 @@ def card_path(deploy_file: str) -> str:
 def _num(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return "—"
-    return f"{value:.4f}"
+    return fmt(float(value))
 
 
 def _features(loaded: LoadedSpec, record: RunRecord) -> list[tuple[str, str, str]]:
@@ -94,10 +97,13 @@ def _what(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     features = _features(loaded, record)
     if features:
         rows = [{"name": n, "dtype": t, "treated": c} for n, t, c in features[:MAX_FEATURES]]
-        lines += [
-            "",
-            *markdown.table("card_features", rows=rows, total=len(features), more=max(0, len(features) - MAX_FEATURES)),
-        ]
+        table = markdown.table(
+            "card_features", rows=rows, total=len(features), more=max(0, len(features) - MAX_FEATURES)
+        )
+        if len(features) > OPEN_FEATURES:  # a long list collapsed: it pushed the metrics and checks a screen down
+            summary = f"{len(features)} features: name, dtype, treated as"
+            table = [f"<details><summary>{summary}</summary>", "", *table, "", "</details>"]
+        lines += ["", *table]
     return lines
 
 
@@ -133,17 +139,6 @@ def _champion(gate_report: GateReport) -> tuple[str | None, dict[str, Any]]:
     return tag, gate_report.champion_metrics()
 
 
-def _interval(results: list[GateResult], metric: str) -> str:
-    for result in results:
-        if result.metric == metric and result.interval:
-            low, high = result.interval
-            level = result.confidence
-            unit = " (relative)" if result.relative else ""
-            at = f"{level:.0%} " if isinstance(level, float) else ""
-            return f"{at}[{low:+.4f}, {high:+.4f}]{unit}"
-    return "—"
-
-
 def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> list[str]:
     env = gate_report.environment
     tag, champion = _champion(gate_report)
@@ -151,8 +146,9 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
     lines = [
         "### Metrics vs the champion",
         "",
-        f"Champion{where}: {code(tag) if tag else 'none yet'}. Intervals: bootstrap interval of the improvement "
-        "over the champion, where a gate declares `bootstrap`.",
+        f"Champion{where}: {code(tag) if tag else 'none yet'}. Change: this model minus the champion. Interval: the "
+        "bootstrap interval of that change, where a gate declares `bootstrap` (a change whose interval contains 0 is "
+        "within noise).",
         "",
     ]
     rows = []
@@ -164,14 +160,19 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
             better = "↑" if metrics_catalog.direction(metric) == "higher" else "↓"
         except KeyError:
             better = "?"
-        change = (
-            f"{value - base:+.4f}"
+        interval = metric_interval(results, metric)
+        diff = (
+            float(value) - float(base)
             if isinstance(value, (int, float))
             and isinstance(base, (int, float))
             and math.isfinite(value)
             and math.isfinite(base)
-            else "—"
+            else None
         )
+        comparable = diff is not None
+        change = fmt(diff, signed=True) if diff is not None else "—"
+        if comparable and interval is not None and interval.contains_zero:
+            change += " (within noise)"
         rows.append(
             {
                 "metric": metric,
@@ -179,14 +180,14 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate_report: GateReport) -> 
                 "value": _num(value),
                 "baseline": _num(base),
                 "change": change,
-                "interval": _interval(results, metric),
+                "interval": interval.text() if interval is not None and comparable else "—",
             }
         )
     return lines + markdown.table("card_metrics", rows=rows)
 
 
 def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
-    lines = ["### Checks that failed, errored or did not apply", ""]
+    lines = ["### Checks that failed, errored, did not apply or did not run", ""]
     entries: list[str] = []
     for kind in ("data", "model"):
         outcome = record.tests.get(kind)
@@ -214,6 +215,11 @@ def _checks(loaded: LoadedSpec, record: RunRecord) -> list[str]:
                     f"- {icon} {kind}: **{text(check.name, 100)}**{where} not applicable"
                     + (f": {text(check.reason, 200)}" if check.reason else "")
                 )
+        entries += [
+            f"- ⏱️ {kind}: **{text(name, 100)}** stopped at the deadline (`tests.{kind}.check_timeout_seconds`), "
+            "not passed"
+            for name in outcome.timed_out
+        ]
         entries += [f"- ⏭️ {kind}: **{text(name, 100)}** skipped by `tests.{kind}.skip`" for name in outcome.skipped]
     if not entries:
         return [*lines, "None: every check ran and none failed."]

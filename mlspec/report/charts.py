@@ -156,7 +156,7 @@ def _chart(group: list[MetricBars], title: str) -> list[str]:
     low, high = honest_range(values)
     return [
         f"{FENCE}mermaid",
-        "xychart-beta",
+        "xychart-beta horizontal",  # category labels stacked down the side: side by side they overlapped
         f"    title {mermaid_label(title, 120)}",
         "    x-axis [" + ", ".join(mermaid_label(label, 40) for label in labels) + "]",
         f"    y-axis {mermaid_label('value (axis from 0)', 40)} {number(low)} --> {number(high)}",

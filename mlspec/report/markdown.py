@@ -15,6 +15,7 @@ from mlspec.gate.results import GateReport, fmt
 from mlspec.markdown import code
 from mlspec.markdown import text as plain  # literal text from data: no links, mentions or HTML
 from mlspec.project import Project
+from mlspec.report.change import Interval, change_words, metric_interval
 from mlspec.report.charts import charts_section
 from mlspec.state.layout import run_file_text
 from mlspec.state.record import Change, CheckOutcome, RunRecord, TestOutcome
@@ -99,9 +100,51 @@ def _verdict(record: RunRecord, gate: GateReport) -> list[str]:
     return [
         f"### {icon} {plain(record.project)}: {state}",
         "",
-        f"Model {model} · run {code(record.run_id)} · {plain(record.created)} · champion in "
+        f"Model {model} · run {code(record.run_id)} · {plain(when(record.created))} · champion in "
         f"`{gate.environment}`: {champion}",
     ]
+
+
+MAX_ACT_FIRST = 8  # lines of the "act on first" list before the rest is counted
+
+
+def _act_first(record: RunRecord, gate: GateReport) -> list[str]:
+    """What a reviewer must act on first, right under the verdict: every failed gate row with its reason (failed
+    tests are gate rows too), then the checks that errored or were stopped at the deadline without failing the
+    tests (a check that did not run is not a pass). Nothing when everything passed and ran."""
+    items = [f"- ❌ {code(r.threshold, 200)}: {plain(r.reason, 400) if r.reason else 'failed'}" for r in gate.failed]
+    for kind in ("data", "model"):
+        outcome = record.tests.get(kind)
+        if outcome is None:
+            continue
+        errored = [c for c in outcome.checks if not outcome.fails(c) and outcome.status(c) == "errored"]
+        if errored:
+            names = ", ".join(plain(c.name, 100) for c in errored[:5])
+            more = f" and {len(errored) - 5} more" if len(errored) > 5 else ""
+            items.append(
+                f"- ❗ {kind} tests: {plural(len(errored), 'check')} errored, so did not check anything: "
+                f"{names}{more} (tests.{kind}.errored: {outcome.errored})"
+            )
+        timed_out = list(getattr(outcome, "timed_out", None) or [])
+        if timed_out:
+            names = ", ".join(plain(n, 100) for n in timed_out[:5])
+            more = f" and {len(timed_out) - 5} more" if len(timed_out) > 5 else ""
+            items.append(f"- ⏱️ {kind} tests: stopped at the deadline, not passed: {names}{more}")
+    if not items:
+        return []
+    shown = items[:MAX_ACT_FIRST]
+    if len(items) > MAX_ACT_FIRST:
+        shown.append(f"- … and {len(items) - MAX_ACT_FIRST} more below")
+    return ["**Act on first:**", "", *shown]
+
+
+def when(created: str) -> str:
+    """`2026-12-05T05:00:50.157826Z` -> `2026-12-05 05:00 UTC`: to the minute, with its time zone; anything else
+    as it is."""
+    import re
+
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z", created or "")
+    return f"{match.group(1)} {match.group(2)} UTC" if match else created
 
 
 def _ordered_metrics(loaded: LoadedSpec, record: RunRecord) -> list[str]:
@@ -109,18 +152,20 @@ def _ordered_metrics(loaded: LoadedSpec, record: RunRecord) -> list[str]:
     return declared + sorted(m for m in record.metrics if m not in declared)
 
 
-def _change_text(metric: str, value: float | None, baseline: float | None) -> str:
+def _change_text(metric: str, value: float | None, baseline: float | None, interval: Interval | None = None) -> str:
+    """`▼ -0.0023 (worse)`: the difference and its direction; `(within noise)` when the bootstrap interval of the
+    difference contains 0."""
     if value is None or baseline is None or not math.isfinite(value) or not math.isfinite(baseline):
         return "—"
     diff = value - baseline
     if diff == 0:
         return "= 0"
     try:
-        good = metrics_catalog.direction(metric)
+        good: str | None = metrics_catalog.direction(metric)
     except KeyError:
-        return f"{'▲' if diff > 0 else '▼'} {diff:+.4f}"
-    better = (diff > 0) == (good == "higher")
-    return f"{'▲' if diff > 0 else '▼'} {diff:+.4f} ({'better' if better else 'worse'})"
+        good = None
+    words = change_words(diff, good, interval)
+    return f"{'▲' if diff > 0 else '▼'} {fmt(diff, signed=True)}" + (f" ({words})" if words else "")
 
 
 def _as_float(value: Any) -> float | None:
@@ -138,17 +183,26 @@ def _metrics(loaded: LoadedSpec, record: RunRecord, gate: GateReport) -> list[st
             better = "?"
         verdicts = [r for r in gate.results if r.metric == metric]
         mark = "—" if not verdicts else ("✅" if all(r.passed for r in verdicts) else "❌")
+        interval = metric_interval(gate.results, metric)
         rows.append(
             {
                 "metric": metric,
                 "better": better,
                 "value": fmt(value),
                 "baseline": fmt(baseline),
-                "change": _change_text(metric, value, baseline),
+                "change": _change_text(metric, value, baseline, interval),
+                "interval": interval.text() if interval is not None and baseline is not None else "—",
                 "mark": mark,
             }
         )
     lines = ["#### Metrics (test set)", "", *markdown.table("report_metrics", rows=rows)]
+    if champion and any(r["change"] not in ("—", "= 0") for r in rows):
+        lines += [
+            "",
+            "change: this run minus the champion (▲ up, ▼ down; better or worse by the metric's direction). "
+            "interval: the bootstrap interval of that change, where a gate declares `bootstrap`; a change whose "
+            "interval contains 0 is within noise. Without an interval (—) a small change may be noise.",
+        ]
     if record.positive_class is not None:
         lines += [
             "",
@@ -285,11 +339,32 @@ def _tests_section(outcome: TestOutcome, detail: Detail) -> tuple[list[str], int
     return tidy, left_out
 
 
+def _not_run(record: RunRecord, kind: str) -> list[str]:
+    """The heading of a kind of test that has no outcome because its stage did not run or failed before any check
+    finished (a later stage after failed data tests, an error): said, never left out as if there were nothing to
+    see. Nothing for a kind that is off in the spec or was never part of the run."""
+    stage = record.stage({"data": "data_tests", "model": "model_tests"}[kind])
+    if stage is None:
+        return []
+    failed = stage.status == "failed"
+    if not failed and not (stage.status == "skipped" and stage.message.startswith("not run")):
+        return []  # passed, cached, or disabled in the spec (`tests.<kind>.enabled: false`)
+    title = "Data tests" if kind == "data" else "Model tests"
+    reason = stage.message.removeprefix("not run").lstrip(": ")
+    why = f" ({plain(reason, 300)})" if reason else ""
+    icon = "❌" if failed else "⏭️"
+    state = "did not finish" if failed else "not run"
+    return [f"#### {icon} {title}: {state}{why}", "", "No result of these checks was recorded, so none of them passed."]
+
+
 def _tests(record: RunRecord, detail: Detail) -> list[str]:
     lines: list[str] = []
     for kind in ("data", "model"):
         outcome = record.tests.get(kind)
         if outcome is None:
+            missing = _not_run(record, kind)
+            if missing:
+                lines += ["", *missing]
             continue
         section, _ = _tests_section(outcome, detail)
         lines += ["", *section]
@@ -465,7 +540,11 @@ def _compose(
     full_report: str,
     charts: list[str] | None = None,
 ) -> str:
-    parts: list[list[str]] = [_verdict(record, gate), _metrics(loaded, record, gate)]
+    parts: list[list[str]] = [_verdict(record, gate)]
+    act = _act_first(record, gate)
+    if act:  # right under the verdict: a reviewer reads what blocks the pull request before any number
+        parts.append(act)
+    parts.append(_metrics(loaded, record, gate))
     if charts and detail.charts:  # Mermaid: GitHub draws it in comments, PR bodies and job summaries
         parts.append(charts)
     parts += [_gates(gate), _tests(record, detail), _why(record)]

@@ -52,7 +52,7 @@ def test_delta_gate_and_report_use_the_champion_rescored_on_the_current_test_set
     assert report.test_data == where
     text = build_report(loaded, record, report)
     weak, strong = models["weak_acc"], models["strong_acc"]
-    assert f"| accuracy | ↑ | {strong:.4f} | {weak:.4f} | ▲ {strong - weak:+.4f} (better) | ✅ |" in text
+    assert f"| accuracy | ↑ | {strong:.4f} | {weak:.4f} | ▲ {strong - weak:+.4f} (better) | — | ✅ |" in text
     assert f"Test data: {where}." in text
     assert f"note: test data: {where}" in report.text_table()
 

@@ -66,6 +66,9 @@ def test_gate_failure_opens_nothing(project, github_standin: GitHubStandIn) -> N
         assert result.returncode == 1, result.stderr
         assert "did not pass" in result.stderr and "nothing was promoted" in result.stderr
         assert "roc_auc" in result.stdout  # the gate table
+        # as plain text for a terminal or a CI log, the verdict line last; it printed the Markdown table
+        assert "|---|" not in result.stdout and "**fail**" not in result.stdout
+        assert "gate NOT passed for breast-cancer (staging)" in result.stdout.strip().splitlines()[-1]
     assert github_standin.state.pulls == {} and github_standin.state.branch_sha(BRANCH) is None
     assert git("branch", "--list", BRANCH, cwd=project) == ""
     assert not (project / ".mlspec" / "promotions").exists()

@@ -1,7 +1,7 @@
 """Reports, model cards and drift summaries render as GitHub renders them (issue 22 item 9): CommonMark
 (markdown-it with GitHub's options) and Mermaid in headless Chromium, through tests/tools/github_render.py.
 A document fails on raw Markdown left in the rendered text, on a Mermaid block that does not parse or draw,
-and on a table wider than GitHub's column.
+on a table wider than GitHub's column, and on chart labels drawn over each other.
 
 The documents: the bundled example's real comment and card (docs/example-report.md, written by
 scripts/example_report.py from a real run) and reports and cards built from run records of varied shapes
@@ -220,6 +220,10 @@ def test_the_checker_finds_each_kind_of_problem() -> None:
     bad = (
         "<details><summary>s</summary>\n\n- inside\n\n</details>\n- swallowed after details\n\n"
         "| a |\n|---|\n| " + "x" * 300 + " |\n\n```mermaid\nxychart-beta\n    bar [1, 2\n```\n"
+        # six long labels side by side under the bars: drawn over each other
+        '\n```mermaid\nxychart-beta\n    x-axis ["roc_auc this run", "roc_auc champion", "roc_auc gate min", '
+        '"f1 this run", "f1 champion", "f1 gate: champion -0.01"]\n    y-axis "v" 0 --> 1\n'
+        "    bar [0.9, 0.9, 0.9, 0.9, 0.9, 0.9]\n```\n"
     )
     try:
         [result] = render([("bad", bad)])
@@ -227,3 +231,4 @@ def test_the_checker_finds_each_kind_of_problem() -> None:
         pytest.skip(f"no headless Chromium on this machine: {missing}")
     assert any("list item marker: - swallowed after details" in p for p in result.raw_markdown)
     assert len(result.mermaid_errors) == 1 and len(result.overflowing_tables) == 1
+    assert any('"roc_auc this run" and "roc_auc champion"' in p for p in result.overlapping_labels)

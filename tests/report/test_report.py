@@ -49,8 +49,8 @@ def test_report_has_verdict_metrics_failed_checks_first_and_why(project) -> None
         "metric gates failed)\n"
     )
     assert "Model `breast-cancer:challenger` · run `20250102T000000000000Z-00001`" in text
-    assert "| roc_auc | ↑ | 0.9800 | 0.9600 | ▲ +0.0200 (better) | ✅ |" in text
-    assert "| log_loss | ↓ | 0.2500 | 0.2000 | ▲ +0.0500 (worse) | ❌ |" in text
+    assert "| roc_auc | ↑ | 0.9800 | 0.9600 | ▲ +0.0200 (better) | — | ✅ |" in text
+    assert "| log_loss | ↓ | 0.2500 | 0.2000 | ▲ +0.0500 (worse) | — | ❌ |" in text
     assert "the improvement -0.0500 is below min_delta +0" in text
     assert "#### ❌ Data tests: failed (5 checks: 2 failed, 3 passed; fail_on: fail, errored: warn)" in text
     section = text[text.index("#### ❌ Data tests") : text.index("#### ✅ Model tests")]

@@ -7,7 +7,8 @@ the page then reports, per document:
 - raw Markdown left in the rendered text (outside code): `**`, a line starting with `- `/`* `/`+ `/`1. ` or
   `#` inside a paragraph, a table delimiter row `|---|`, a literal `<details>`/`<summary>` tag;
 - every Mermaid block that does not parse or draw (with Mermaid's message);
-- every table wider than GitHub's content column.
+- every table wider than GitHub's content column;
+- every pair of neighbouring axis labels of a Mermaid chart drawn over each other (unreadable).
 
 Tables are measured as GitHub lays them out: its Markdown stylesheet (github-markdown-css, the rules that set a
 table's size are copied below) makes a table `display: block; width: max-content; max-width: 100%;
@@ -61,6 +62,7 @@ class Rendered:
     raw_markdown: list[str] = field(default_factory=list)
     mermaid_errors: list[str] = field(default_factory=list)
     overflowing_tables: list[str] = field(default_factory=list)
+    overlapping_labels: list[str] = field(default_factory=list)
     mermaid_blocks: int = 0
     tables: int = 0
     text: str = ""
@@ -71,6 +73,7 @@ class Rendered:
             [f"raw Markdown: {p}" for p in self.raw_markdown]
             + [f"Mermaid: {p}" for p in self.mermaid_errors]
             + [f"table wider than {COLUMN_PX}px: {p}" for p in self.overflowing_tables]
+            + [f"chart labels drawn over each other: {p}" for p in self.overlapping_labels]
         )
 
 
@@ -115,7 +118,8 @@ _SCRIPT = r"""
     article.className = 'markdown-body';
     article.innerHTML = md.render(text);
     document.body.appendChild(article);
-    const found = {name, raw_markdown: [], mermaid_errors: [], overflowing_tables: [], mermaid_blocks: 0, tables: 0};
+    const found = {name, raw_markdown: [], mermaid_errors: [], overflowing_tables: [], overlapping_labels: [],
+      mermaid_blocks: 0, tables: 0};
     for (const block of [...article.querySelectorAll('pre > code.language-mermaid')]) {
       found.mermaid_blocks += 1;
       const source = block.textContent;
@@ -126,6 +130,17 @@ _SCRIPT = r"""
         holder.className = 'mermaid-chart';
         holder.innerHTML = svg;
         block.parentElement.replaceWith(holder);
+        // axis labels drawn on top of each other cannot be read: a chart with more bars than room
+        for (const axis of holder.querySelectorAll('g.left-axis, g.bottom-axis, g.top-axis')) {
+          const boxes = [...axis.querySelectorAll('g.label text')].map((t) => [t.textContent, t.getBoundingClientRect()]);
+          for (let i = 1; i < boxes.length; i += 1) {
+            const [a, p] = boxes[i - 1];
+            const [b, q] = boxes[i];
+            const overlap = Math.min(p.right, q.right) - Math.max(p.left, q.left) > 1 &&
+              Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 1;
+            if (overlap) found.overlapping_labels.push(`"${a}" and "${b}"`);
+          }
+        }
       } catch (error) {
         found.mermaid_errors.push(String((error && error.message) || error).split('\n').slice(0, 4).join(' ') +
           ' in: ' + source.split('\n').slice(0, 3).join(' | '));

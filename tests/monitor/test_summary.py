@@ -5,7 +5,7 @@ followed the drifted features' table with nothing to say what it was)."""
 from __future__ import annotations
 
 from mlspec.monitor.drift_checks import CheckScore, DriftResult, FeatureScore
-from mlspec.monitor.summary import markdown
+from mlspec.monitor.summary import DriftRun, markdown
 from mlspec.spec.models import DriftThresholds
 
 
@@ -19,15 +19,14 @@ def _summary(errors: list[str]) -> str:
         sampled={"reference": 100, "current": 80},
         errors=errors,
     )
-    return markdown(
-        result,
+    run = DriftRun(
         project="houses",
         environment="production",
         reference={"path": "data/train.csv", "rows": 100},
         current={"path": "incoming.csv", "rows": 80},
         notes=["numeric columns compared with Kolmogorov-Smirnov"],
-        plot=None,
     )
+    return markdown(result, run, plot=None)
 
 
 def test_errors_come_under_the_verdict_and_notes_stay_at_the_end() -> None:

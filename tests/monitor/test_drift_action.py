@@ -56,6 +56,15 @@ def _result(tmp_path: Path, drift_id: str, drifted: bool) -> None:
     (folder.parent / "latest").write_text(drift_id + "\n")
 
 
+def _writes_a_result(drifted: bool) -> str:
+    """The stand-in's body: a new drift result saying ``drifted``, then exit 1."""
+    new = "20260102T000000Z-new"
+    verdict = json.dumps({"drifted": drifted})
+    return (
+        f'mkdir -p "$state/{new}"\necho \'{verdict}\' > "$state/{new}/drift.json"\necho {new} > "$state/latest"\nexit 1'
+    )
+
+
 def test_a_spec_mlspec_cannot_read_is_no_drift_verdict(tmp_path: Path) -> None:
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "mlproject.yaml").write_text("name: [not, a, name\n")  # real mlspec: exit 1, bad input
@@ -73,22 +82,12 @@ def test_an_earlier_drift_result_is_not_this_runs_verdict(tmp_path: Path) -> Non
 
 def test_a_result_this_run_wrote_with_drift_is_drift(tmp_path: Path) -> None:
     _result(tmp_path, "20260101T000000Z-old", drifted=False)
-    body = (
-        'mkdir -p "$state/20260102T000000Z-new"\n'
-        'echo \'{"drifted": true}\' > "$state/20260102T000000Z-new/drift.json"\n'
-        'echo 20260102T000000Z-new > "$state/latest"\nexit 1'
-    )
-    code, outputs, log = _run(tmp_path, _fake_mlspec(tmp_path, body))
+    code, outputs, log = _run(tmp_path, _fake_mlspec(tmp_path, _writes_a_result(drifted=True)))
     assert (code, outputs["drifted"]) == (0, "true"), log
 
 
 def test_a_new_result_without_drift_and_exit_1_is_not_drift(tmp_path: Path) -> None:
-    body = (
-        'mkdir -p "$state/20260102T000000Z-new"\n'
-        'echo \'{"drifted": false}\' > "$state/20260102T000000Z-new/drift.json"\n'
-        'echo 20260102T000000Z-new > "$state/latest"\nexit 1'
-    )
-    code, outputs, log = _run(tmp_path, _fake_mlspec(tmp_path, body))
+    code, outputs, log = _run(tmp_path, _fake_mlspec(tmp_path, _writes_a_result(drifted=False)))
     assert (code, outputs["drifted"]) == (1, "unknown"), log
 
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import io
+import json
 import shutil
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,8 @@ import pytest
 from mlspec.gate.results import GateReport, GateResult
 from mlspec.spec import load_spec
 from mlspec.state.record import DataFile, GitInfo, ModelRef, RunRecord, RunStore, utc_now
+from tests.github_standin import GitHubStandIn
+from tests.github_standin.artifacts import attach
 from tests.github_standin.fixtures import github_standin  # noqa: F401
 from tests.helpers import EXAMPLES, git, init_repo
 
@@ -84,3 +90,35 @@ def make_record(
     if save:
         RunStore(project).save(record)
     return record
+
+
+CI_REPORTS = "mlspec-breast-cancer-ci-reports"
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path, github_standin: GitHubStandIn) -> Iterator[Path]:  # noqa: F811 - the fixture above
+    """The stand-in's artifact storage (what upload-artifact stored, by run id), served over its HTTP API."""
+    storage = tmp_path / "artifact-storage"
+    storage.mkdir()
+    store = attach(github_standin, storage)
+    yield storage
+    store.stop()
+
+
+def ci_reports(
+    storage: Path,
+    run_id: int,
+    files: dict[str, str],
+    reviewed_run: str = "20250101T000000Z-pr",
+    stages: list | None = None,
+) -> None:
+    """The CI reports artifact of ``run_id`` as upload-artifact stores it: `latest` and `<run id>/...` at its root."""
+    folder = storage / str(run_id) / CI_REPORTS
+    folder.mkdir(parents=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("latest", reviewed_run + "\n")
+        zipped.writestr(f"{reviewed_run}/record.json", json.dumps({"run_id": reviewed_run, "stages": stages or []}))
+        for name, content in files.items():
+            zipped.writestr(f"{reviewed_run}/{name}", content)
+    (folder / f"{CI_REPORTS}.zip").write_bytes(buffer.getvalue())

@@ -4,10 +4,6 @@ promotion pull request (or refuses it)."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,47 +15,20 @@ from mlspec.spec import load_spec
 from mlspec.state.deploy import parse_deployment
 from mlspec.state.record import RunStore
 from tests.github_standin import GitHubStandIn
-from tests.github_standin.artifacts import attach
 from tests.github_standin.pr_runs import merge_pull, pr_run
 from tests.github_standin.server import Pull
-from tests.promote.conftest import PROJECT_DIR, gate_report, make_record
+from tests.promote.conftest import PROJECT_DIR, ci_reports, gate_report, make_record
 
 STAGING_FILE = f"{PROJECT_DIR}/deploy/staging.yaml"
 BRANCH = "mlspec/promote/breast-cancer/staging"
 CI = ".github/workflows/mlspec-breast-cancer-ci.yml"
-ARTIFACT = "mlspec-breast-cancer-ci-reports"
 HEAD = "ab" * 20
 REVIEWED_PR = 5
 CI_RUN = 901
 PREDICTIONS = "row,y_true,y_pred,proba_0,proba_1\n0,0,0,0.9,0.1\n1,1,1,0.2,0.8\n2,1,1,0.35,0.65\n"
 
 
-@pytest.fixture
-def artifacts(tmp_path: Path, github_standin: GitHubStandIn) -> Iterator[Path]:
-    storage = tmp_path / "artifact-storage"
-    storage.mkdir()
-    store = attach(github_standin, storage)
-    yield storage
-    store.stop()
-
-
-def _reports(
-    storage: Path,
-    run_id: int,
-    files: dict[str, str],
-    reviewed_run: str = "20250101T000000Z-pr",
-    stages: list | None = None,
-) -> None:
-    """The CI reports artifact as upload-artifact stores it: `latest` and `<run id>/...` at its root."""
-    folder = storage / str(run_id) / ARTIFACT
-    folder.mkdir(parents=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zipped:
-        zipped.writestr("latest", reviewed_run + "\n")
-        zipped.writestr(f"{reviewed_run}/record.json", json.dumps({"run_id": reviewed_run, "stages": stages or []}))
-        for name, content in files.items():
-            zipped.writestr(f"{reviewed_run}/{name}", content)
-    (folder / f"{ARTIFACT}.zip").write_bytes(buffer.getvalue())
+_reports = ci_reports
 
 
 def _merged(gh: GitHubStandIn, commit: str) -> None:

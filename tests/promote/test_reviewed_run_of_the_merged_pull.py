@@ -8,22 +8,15 @@ Now only runs whose head repository is the merged pull request's count."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from mlspec.promote.commands import promote_loaded
 from mlspec.spec import load_spec
 from mlspec.state.record import RunStore
 from tests.github_standin import GitHubStandIn
-from tests.github_standin.artifacts import attach
 from tests.github_standin.pr_runs import merge_pull, pr_run
 from tests.github_standin.server import Pull
-from tests.promote.conftest import gate_report, make_record
+from tests.promote.conftest import ci_reports, gate_report, make_record
 
 CI = ".github/workflows/mlspec-breast-cancer-ci.yml"
 HEAD = "cd" * 20
@@ -32,25 +25,7 @@ FORKED = PREDICTIONS.replace("2,1,1,0.35,0.65", "2,1,0,0.55,0.45")
 
 
 def _reports(storage: Path, run_id: int, predictions: str, reviewed_run: str = "20250101T000000Z-pr") -> None:
-    """The CI reports artifact of ``run_id`` as upload-artifact stores it: `latest` and `<run id>/...` at its root."""
-    name = "mlspec-breast-cancer-ci-reports"
-    folder = storage / str(run_id) / name
-    folder.mkdir(parents=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zipped:
-        zipped.writestr("latest", reviewed_run + "\n")
-        zipped.writestr(f"{reviewed_run}/record.json", json.dumps({"run_id": reviewed_run, "stages": []}))
-        zipped.writestr(f"{reviewed_run}/predictions.csv", predictions)
-    (folder / f"{name}.zip").write_bytes(buffer.getvalue())
-
-
-@pytest.fixture
-def artifacts(tmp_path: Path, github_standin: GitHubStandIn) -> Iterator[Path]:
-    storage = tmp_path / "artifact-storage"
-    storage.mkdir()
-    store = attach(github_standin, storage)
-    yield storage
-    store.stop()
+    ci_reports(storage, run_id, {"predictions.csv": predictions}, reviewed_run)
 
 
 def test_a_forks_run_of_the_same_head_commit_does_not_stand_for_the_reviewed_run(

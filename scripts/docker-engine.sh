@@ -25,6 +25,17 @@ if [ -n "${DOCKER_HOST:-}" ] && answers "$DOCKER_HOST"; then echo "$DOCKER_HOST"
 if [ -S /var/run/docker.sock ] && answers unix:///var/run/docker.sock; then echo unix:///var/run/docker.sock; exit 0; fi
 if [ -S "$SOCK" ] && answers "unix://$SOCK"; then echo "unix://$SOCK"; exit 0; fi
 
+# An engine of ours that is alive but slow to answer (a busy build on a loaded machine) is waited for, never
+# replaced: starting another would delete the socket every other test is using.
+PIDFILE="$DIR/dockerd.pid"
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null; then
+    for _ in $(seq 1 "$WAIT_SECONDS"); do
+        if answers "unix://$SOCK"; then echo "unix://$SOCK"; exit 0; fi
+        sleep 1
+    done
+    fail "dockerd (pid $(cat "$PIDFILE")) is running but did not answer on unix://$SOCK within the wait; see $DIR/dockerd.log"
+fi
+
 if ! command -v dockerd >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || fail "dockerd is not installed and installing it needs root: run 'apt-get install -y docker.io' as root"
     command -v apt-get >/dev/null 2>&1 || fail "dockerd is not installed and there is no apt-get: install Docker by hand"
@@ -43,7 +54,7 @@ start() {  # start STORAGE_DRIVER -> 0 when the engine answers within WAIT_SECON
     log "starting dockerd (storage driver $driver) on unix://$SOCK, log in $DIR/dockerd.log"
     # No bridge/iptables: builds and containers use the host network (works in unprivileged sandboxes).
     setsid dockerd --host "unix://$SOCK" --data-root "$DIR/data" --exec-root "$DIR/exec" \
-        --pidfile "$DIR/dockerd.pid" --storage-driver "$driver" --bridge none --iptables=false \
+        --pidfile "$PIDFILE" --storage-driver "$driver" --bridge none --iptables=false \
         --ip6tables=false >"$DIR/dockerd.log" 2>&1 </dev/null &
     local pid=$!
     for _ in $(seq 1 "$WAIT_SECONDS"); do

@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -191,6 +192,21 @@ def _sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _within(seconds: float, call: Any) -> Any:
+    """``call()``'s result, or None when it raised or did not return within ``seconds`` (it then runs on in a
+    daemon thread: the Ray client's HTTP calls have no timeout of their own)."""
+    box: list[Any] = []
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            box.append(call())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return box[0] if box else None
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -583,14 +599,14 @@ class RayTrainEngine:
         """Stop the job and wait (a bounded time) until the cluster says it ended."""
         until = time.monotonic() + STOP_WAIT_SECONDS
         while time.monotonic() < until:
-            try:
-                client.stop_job(job_id)
-                status = str(getattr(client.get_job_status(job_id), "value", ""))
-                if status in TERMINAL:
-                    _note(f"Ray job {job_id}: {status}")
-                    return
-            except Exception:  # noqa: BLE001 - keep trying until the deadline
-                pass
+            # each call to the dashboard gets its own deadline: one that hangs must not hold the stop past `until`
+            _within(max(1.0, until - time.monotonic()), lambda: client.stop_job(job_id))
+            status = _within(
+                max(1.0, until - time.monotonic()), lambda: str(getattr(client.get_job_status(job_id), "value", ""))
+            )
+            if status in TERMINAL:
+                _note(f"Ray job {job_id}: {status}")
+                return
             time.sleep(1.0)
         _note(
             f"Ray job {job_id} did not confirm it stopped within {STOP_WAIT_SECONDS:.0f}s; stop it with `ray job stop {job_id}`"
